@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm test`: type-check, then run every *.test.ts under src/ and test/ with Node's test runner (through tsx).
+// `npm test -- src/identity` runs only the tests under the given paths; `--no-typecheck` skips tsc.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const skipTypecheck = args.includes('--no-typecheck');
+const roots = args.filter((a) => !a.startsWith('--'));
+
+function walk(p, out) {
+  if (!existsSync(p)) return out;
+  if (statSync(p).isFile()) {
+    if (p.endsWith('.test.ts')) out.push(p);
+    return out;
+  }
+  for (const e of readdirSync(p)) {
+    if (e === 'node_modules' || e.startsWith('.')) continue;
+    walk(join(p, e), out);
+  }
+  return out;
+}
+
+const files = (roots.length ? roots : ['src', 'test']).flatMap((r) => walk(r, [])).sort();
+if (!skipTypecheck) {
+  const tc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (tc.status !== 0) {
+    console.error('typecheck failed');
+    process.exit(tc.status ?? 1);
+  }
+}
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.KITH_TEST_CONCURRENCY ?? 2}`, ...files],
+  { stdio: 'inherit', env: { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'silent' } },
+);
+process.exit(r.status ?? 1);

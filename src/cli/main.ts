@@ -1,0 +1,64 @@
+import { configHelp, loadConfig } from '../config/config.js';
+import { startKith } from '../server.js';
+import { runAdmin } from './admin.js';
+
+const USAGE = `kith — real-time Customer Data Platform with an AEP-compatible API
+
+Usage:
+  kith start [options]                     start the server (default command)
+  kith admin credentials create [--name N] create an API credential (prints the key, secret and a token)
+  kith admin credentials list              list API credentials of the default org
+  kith admin credentials revoke <id>       revoke a credential
+  kith admin token revoke <token>          revoke a bearer token
+  kith --help                              this text
+
+Options (flag / environment variable):
+${configHelp()}
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const loaded = loadConfig(argv);
+  if (!loaded.ok) {
+    process.stderr.write(`kith: ${loaded.error}\n\n${USAGE}`);
+    return 2;
+  }
+  const [command = 'start', ...rest] = loaded.rest;
+  if (command === 'admin') return runAdmin(loaded.config, rest);
+  if (command !== 'start') {
+    process.stderr.write(`kith: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  const kith = await startKith(loaded.config);
+  const l = kith.local;
+  process.stdout.write(
+    [
+      '',
+      `Kith is listening on ${kith.baseUrl}`,
+      `  org:          ${l.orgId}`,
+      `  sandbox:      ${l.sandbox}`,
+      `  tenant id:    ${l.tenantId}`,
+      `  x-api-key:    ${l.apiKey}`,
+      `  access token: ${l.accessToken}`,
+      `  saved to      ${loaded.config.dataDir}/credentials.json`,
+      `  API docs:     ${kith.baseUrl}/docs`,
+      '',
+    ].join('\n') + '\n',
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    kith.app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 15_000);
+    timer.unref();
+    await kith.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  return await new Promise<number>(() => {});
+}

@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULTS, type KithConfig } from '../config/config.js';
+import { startKith, type Kith, type StartOptions } from '../server.js';
+
+export interface TestKith extends Kith {
+  /** The four AEP gateway headers for the bootstrap credential and the `prod` sandbox. */
+  headers(extra?: Record<string, string>): Record<string, string>;
+  /** Stops the server and deletes its data directory (unless keepData). */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+  dataDir: string;
+}
+
+/** Starts a real Kith on a random loopback port with its own temp data directory. */
+export async function startTestKith(overrides: Partial<KithConfig> = {}, opts: StartOptions = {}): Promise<TestKith> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'kith-test-'));
+  const cfg: KithConfig = { ...DEFAULTS, port: 0, logLevel: 'silent', ...overrides, dataDir };
+  const kith = await startKith(cfg, { listen: true, ...opts });
+  const t = kith as TestKith;
+  t.dataDir = dataDir;
+  t.headers = (extra = {}) => ({
+    authorization: `Bearer ${kith.local.accessToken}`,
+    'x-api-key': kith.local.apiKey,
+    'x-gw-ims-org-id': kith.local.orgId,
+    'x-sandbox-name': 'prod',
+    ...extra,
+  });
+  t.stop = async ({ keepData = false } = {}) => {
+    await kith.close();
+    if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+  };
+  return t;
+}
