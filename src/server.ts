@@ -40,6 +40,8 @@ export interface Kith {
 export interface StartOptions {
   listen?: boolean;
   clock?: Clock;
+  /** Tests register extra routes here (before the server starts listening). */
+  extraRoutes?: (app: FastifyInstance, kith: Omit<Kith, 'local' | 'baseUrl'>) => void | Promise<void>;
 }
 
 const BOOTSTRAP_TOKEN_TTL_MS = 365 * 24 * 60 * 60 * 1000;
@@ -106,6 +108,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   );
   registerAuthRoutes(app, credentials);
   registerSandboxRoutes(app, sandboxes);
+  if (opts.extraRoutes) await opts.extraRoutes(app, { config: cfg, app, clock, resources, credentials, sandboxes, close: async () => {} });
 
   if (opts.listen !== false) await app.listen({ port: cfg.port, host: cfg.host });
   else await app.ready();
