@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { BatchImportService } from './batch-import-service.js';
+import { sandboxCtxOf } from '../../http/request-context.js';
+import { sendProblem } from '../../http/reply.js';
+import { badRequest } from '../../shared/problem.js';
+
+const BASE = '/data/foundation/import';
+const tags = ['Batch Ingestion'];
+
+type FileParams = { batchId: string; datasetId: string; fileName: string };
+
+const action = (req: FastifyRequest) => String((req.query as { action?: string }).action ?? '').toUpperCase();
+
+/** Batch ingestion API. File bodies are taken raw whatever their content type. */
+export function registerBatchImportRoutes(app: FastifyInstance, svc: BatchImportService): void {
+  app.post(`${BASE}/batches`, { schema: { tags, summary: 'Create a batch for a dataset' } }, async (req, reply) => {
+    const r = await svc.create(sandboxCtxOf(req), req.body);
+    if (!r.ok) return sendProblem(reply, r.error);
+    return reply.code(201).send({ id: r.value.id, ...r.value.view });
+  });
+
+  app.post(`${BASE}/batches/:batchId`, { schema: { tags, summary: 'COMPLETE or ABORT a batch (?action=)' } }, async (req, reply) => {
+    const ctx = sandboxCtxOf(req);
+    const { batchId } = req.params as { batchId: string };
+    const a = action(req);
+    const r = a === 'COMPLETE' ? await svc.complete(ctx, batchId) : a === 'ABORT' ? await svc.abort(ctx, batchId) : undefined;
+    if (!r) return sendProblem(reply, badRequest('action must be COMPLETE or ABORT'));
+    if (!r.ok) return sendProblem(reply, r.error);
+    return reply.code(200).send();
+  });
+
+  // File uploads: a child context that reads every body as raw bytes.
+  void app.register(async (files) => {
+    files.removeAllContentTypeParsers();
+    files.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    const path = `${BASE}/batches/:batchId/datasets/:datasetId/files/:fileName`;
+    files.put(path, { schema: { tags, summary: 'Upload a file (JSON, JSON lines, CSV or Parquet) to a batch' } }, async (req, reply) => {
+      const p = req.params as FileParams;
+      const r = await svc.putFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, (req.body as Buffer | undefined) ?? Buffer.alloc(0));
+      if (!r.ok) return sendProblem(reply, r.error);
+      return reply.code(200).send();
+    });
+    files.post(path, { schema: { tags, summary: 'Large files: ?action=INITIALIZE or COMPLETE' } }, async (req, reply) => {
+      const p = req.params as FileParams;
+      const a = action(req);
+      if (a === 'INITIALIZE') {
+        const r = await svc.initFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName);
+        if (!r.ok) return sendProblem(reply, r.error);
+        return reply.code(201).send();
+      }
+      if (a === 'COMPLETE') return reply.code(201).send();
+      return sendProblem(reply, badRequest('action must be INITIALIZE or COMPLETE'));
+    });
+    files.patch(path, { schema: { tags, summary: 'Large files: upload a chunk with Content-Range' } }, async (req, reply) => {
+      const p = req.params as FileParams;
+      const range = req.headers['content-range'];
+      const r = await svc.patchFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, typeof range === 'string' ? range : undefined, (req.body as Buffer | undefined) ?? Buffer.alloc(0));
+      if (!r.ok) return sendProblem(reply, r.error);
+      return reply.code(200).send();
+    });
+  });
+}
