@@ -1,6 +1,7 @@
 import { configHelp, loadConfig } from '../config/config.js';
 import { startKith } from '../server.js';
 import { runAdmin } from './admin.js';
+import { runIngest } from './ingest.js';
 
 const USAGE = `kith — real-time Customer Data Platform with an AEP-compatible API
 
@@ -10,6 +11,7 @@ Usage:
   kith admin credentials list              list API credentials of the default org
   kith admin credentials revoke <id>       revoke a credential
   kith admin token revoke <token>          revoke a bearer token
+  kith ingest <file> --dataset <id>        send a JSON, JSON-lines, CSV or Parquet file through the batch API
   kith --help                              this text
 
 Options (flag / environment variable):
@@ -28,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const [command = 'start', ...rest] = loaded.rest;
   if (command === 'admin') return runAdmin(loaded.config, rest);
+  if (command === 'ingest') return runIngest(loaded.config, rest);
   if (command !== 'start') {
     process.stderr.write(`kith: unknown command "${command}"\n\n${USAGE}`);
     return 2;

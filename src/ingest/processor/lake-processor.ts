@@ -1,0 +1,294 @@
+import type { Clock } from '../../shared/clock.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import type { BatchCatalog } from '../ports.js';
+import type { AcceptedRecord, FailedItem, FailedSink, LakeRow, LakeSink, LogSource, RecordSink, SeenIds } from './processor-ports.js';
+import { decodeEntry, type DecodedEntry } from './steps/decode-entry.js';
+import { validateRecord, type ValidateDeps, type ValidatedRecord } from './steps/validate-record.js';
+
+export interface LakeProcessorOptions {
+  /** Log entries read per chunk. */
+  chunkSize: number;
+  /** A streaming batch closes after this many rows… */
+  streamingBatchMaxRecords: number;
+  /** …or this age. */
+  streamingBatchMaxAgeMs: number;
+  /** Sleep when the log is drained (an append also wakes the loop via notify()). */
+  idleMs: number;
+}
+
+export const DEFAULT_PROCESSOR_OPTIONS: LakeProcessorOptions = {
+  chunkSize: 5000,
+  streamingBatchMaxRecords: 50_000,
+  streamingBatchMaxAgeMs: 15_000,
+  idleMs: 50,
+};
+
+export interface LakeProcessorDeps extends ValidateDeps {
+  log: LogSource;
+  lake: LakeSink;
+  failed: FailedSink;
+  seen: SeenIds;
+  catalog: BatchCatalog;
+  /** Where open streaming batches are remembered across restarts. */
+  state: ResourceStore;
+  clock: Clock;
+  /** Next steps (identity, profile). */
+  sink?: RecordSink;
+  onError?: (e: unknown) => void;
+}
+
+interface OpenBatch {
+  batchId: string;
+  sandboxId: string;
+  datasetId: string;
+  table: string;
+  openedAt: number;
+  rows: number;
+}
+
+const LAKE = 'lake';
+const DOWNSTREAM = 'downstream';
+const STATE_SCOPE = 'processor';
+
+/**
+ * Consumes the ingest log and lands every message in the lake, exactly once, in log order.
+ *
+ * Ordering and replay guarantees (read this before changing the loop):
+ * - Entries are processed in log-offset order, one chunk at a time; downstream steps receive a chunk's
+ *   accepted records in offset order, so per-identity order is the order of acceptance.
+ * - Lake rows and the lake's progress marker are written in one transaction (LakeSink.write): a chunk
+ *   replayed after a crash never lands twice. Rows at or below the marker are skipped on replay.
+ * - Failed records are idempotent per offset; `_id` dedupe ids are remembered after the lake write and
+ *   re-remembered on replay, so a redelivered event is dropped even across a crash.
+ * - Downstream (identity, profile) has its own committed offset and must be idempotent: after a crash
+ *   it may see records again, never miss one.
+ */
+export class LakeProcessor {
+  private readonly opts: LakeProcessorOptions;
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private cursor = -1;
+  private lakeProgress = 0;
+  private downstreamDone = 0;
+  private readonly open = new Map<string, OpenBatch>();
+  private loaded = false;
+
+  constructor(
+    private readonly deps: LakeProcessorDeps,
+    opts: Partial<LakeProcessorOptions> = {},
+  ) {
+    this.opts = { ...DEFAULT_PROCESSOR_OPTIONS, ...opts };
+  }
+
+  private async load(): Promise<void> {
+    if (this.loaded) return;
+    this.lakeProgress = await this.deps.lake.progress(LAKE);
+    this.downstreamDone = await this.deps.log.committed(DOWNSTREAM);
+    this.cursor = Math.min(this.lakeProgress, this.downstreamDone);
+    for (const r of await this.deps.state.list<OpenBatch>('streaming-batch', STATE_SCOPE)) this.open.set(r.id, r.doc);
+    this.loaded = true;
+  }
+
+  /** Wake the loop (called after an append). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let n = 0;
+        try {
+          n = await this.runOnce();
+          if (n === 0) await this.closeDueBatches(false);
+        } catch (e) {
+          this.deps.onError?.(e);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        if (n === 0 && this.running)
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, this.opts.idleMs);
+            this.wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+        this.wake = undefined;
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Processes until the log is drained (tests, graceful shutdown). */
+  async drain(): Promise<void> {
+    while ((await this.runOnce()) > 0);
+  }
+
+  /** Closes every open streaming batch now (tests, shutdown). */
+  async flushBatches(): Promise<void> {
+    await this.closeDueBatches(true);
+  }
+
+  /** Processes one chunk; returns how many log entries it consumed. */
+  async runOnce(): Promise<number> {
+    await this.load();
+    const entries = await this.deps.log.read(this.cursor, this.opts.chunkSize);
+    if (entries.length === 0) return 0;
+    const upTo = entries[entries.length - 1]!.offset;
+    const marker = this.lakeProgress; // rows at or below this offset are already in the lake
+    const ok: ValidatedRecord[] = [];
+    const failed: FailedItem[] = [];
+    const batchEnds: DecodedEntry[] = [];
+    for (const rec of entries) {
+      const e = decodeEntry(rec);
+      if (e.kind === 'batch-end') {
+        batchEnds.push(e);
+        continue;
+      }
+      const r = await validateRecord(e, this.deps);
+      if (r.type === 'ok') ok.push(r.value);
+      else if (r.type === 'deadLetter' && e.offset > marker)
+        failed.push({
+          sandboxId: e.sandboxId,
+          datasetId: e.datasetId,
+          batchId: e.importBatchId ?? (await this.streamingBatch(e.sandboxId, e.datasetId, '')).batchId,
+          offset: e.offset,
+          code: r.code,
+          reason: r.reason,
+          violations: r.violations,
+          payload: e.rawText !== undefined ? e.rawText : e.payload,
+        });
+    }
+
+    // `_id` dedupe for ExperienceEvents: within the chunk, and against everything seen before.
+    const fresh = ok.filter((v) => v.entry.offset > marker);
+    const dup = new Set<number>();
+    const byDataset = new Map<string, ValidatedRecord[]>();
+    for (const v of fresh) {
+      if (!v.isEvent || typeof v.entity._id !== 'string') continue;
+      const k = `${v.entry.sandboxId}/${v.dataset.id}`;
+      (byDataset.get(k) ?? byDataset.set(k, []).get(k)!).push(v);
+    }
+    for (const [k, list] of byDataset) {
+      const before = await this.deps.seen.seen(k, list.map((v) => v.entity._id as string));
+      const inChunk = new Set<string>();
+      for (const v of list) {
+        const id = v.entity._id as string;
+        if (before.has(id) || inChunk.has(id)) dup.add(v.entry.offset);
+        inChunk.add(id);
+      }
+    }
+
+    const rows: LakeRow[] = [];
+    const now = this.deps.clock.now();
+    const accepted: AcceptedRecord[] = [];
+    for (const v of ok) {
+      if (dup.has(v.entry.offset)) continue;
+      const batchId = v.entry.importBatchId ?? (await this.streamingBatch(v.entry.sandboxId, v.dataset.id, v.dataset.tableName)).batchId;
+      if (v.entry.offset > marker) {
+        const ts = typeof v.entity.timestamp === 'string' ? Date.parse(v.entity.timestamp) : NaN;
+        rows.push({
+          sandboxId: v.entry.sandboxId,
+          table: v.dataset.tableName,
+          id: typeof v.entity._id === 'string' ? v.entity._id : v.entity._id === undefined ? null : String(v.entity._id),
+          timestamp: Number.isFinite(ts) ? ts : null,
+          batchId,
+          offset: v.entry.offset,
+          ingestedAt: now,
+          record: v.json,
+        });
+        if (!v.entry.importBatchId) this.open.get(`${v.entry.sandboxId}/${v.dataset.id}`)!.rows++;
+      }
+      if (v.entry.offset > this.downstreamDone && (v.dataset.profileEnabled || v.dataset.identityEnabled))
+        accepted.push({
+          offset: v.entry.offset,
+          sandboxId: v.entry.sandboxId,
+          orgId: v.entry.orgId,
+          dataset: v.dataset,
+          schemaId: v.dataset.schemaId,
+          isEvent: v.isEvent,
+          batchId,
+          xactionId: v.entry.xactionId,
+          receivedAt: v.entry.receivedAt,
+          entity: v.entity,
+        });
+    }
+
+    if (failed.length) await this.deps.failed.add(failed);
+    if (upTo > this.lakeProgress) {
+      await this.deps.lake.write(LAKE, upTo, rows);
+      this.lakeProgress = upTo;
+    }
+    for (const [k, list] of byDataset) await this.deps.seen.remember(k, list.map((v) => v.entity._id as string));
+    // replayed events (at or below the lake marker) are re-remembered too
+    const replayed = new Map<string, string[]>();
+    for (const v of ok)
+      if (v.entry.offset <= marker && v.isEvent && typeof v.entity._id === 'string') {
+        const k = `${v.entry.sandboxId}/${v.dataset.id}`;
+        (replayed.get(k) ?? replayed.set(k, []).get(k)!).push(v.entity._id);
+      }
+    for (const [k, ids] of replayed) await this.deps.seen.remember(k, ids);
+
+    if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
+    if (upTo > this.downstreamDone) {
+      await this.deps.log.commit(DOWNSTREAM, upTo);
+      this.downstreamDone = upTo;
+    }
+    await this.deps.log.commit(LAKE, upTo);
+    this.cursor = upTo;
+
+    for (const e of batchEnds) await this.finishImportBatch(e);
+    await this.closeDueBatches(false);
+    return entries.length;
+  }
+
+  private async streamingBatch(sandboxId: string, datasetId: string, table: string): Promise<OpenBatch> {
+    const key = `${sandboxId}/${datasetId}`;
+    const cur = this.open.get(key);
+    if (cur) return cur;
+    const b = await this.deps.catalog.createBatch(sandboxId, { datasetId, source: 'streaming', inputFormat: { format: 'json' } }, 'streaming-ingestion');
+    await this.deps.catalog.updateBatch(sandboxId, b.id, { status: 'processing', started: this.deps.clock.now() });
+    const ob: OpenBatch = { batchId: b.id, sandboxId, datasetId, table, openedAt: this.deps.clock.now(), rows: 0 };
+    this.open.set(key, ob);
+    await this.deps.state.put('streaming-batch', STATE_SCOPE, key, ob);
+    return ob;
+  }
+
+  private async finalize(sandboxId: string, batchId: string, table: string): Promise<void> {
+    const records = table ? await this.deps.lake.countBatch(sandboxId, table, batchId) : 0;
+    const failedCount = await this.deps.failed.countBatch(sandboxId, batchId);
+    const reasons = failedCount ? await this.deps.failed.firstReasons(sandboxId, batchId, 5) : [];
+    await this.deps.catalog.updateBatch(sandboxId, batchId, {
+      status: records === 0 && failedCount > 0 ? 'failed' : 'success',
+      recordCount: records,
+      failedRecordCount: failedCount,
+      errors: reasons.map((r) => ({ code: r.code, description: r.reason, rows: [String(r.offset)] })),
+      completed: this.deps.clock.now(),
+    });
+  }
+
+  private async finishImportBatch(e: DecodedEntry): Promise<void> {
+    const b = await this.deps.catalog.getBatch(e.sandboxId, e.importBatchId ?? '');
+    if (!b || b.status === 'success' || b.status === 'failed') return;
+    const ds = await this.deps.datasets.getDataset(e.sandboxId, e.datasetId);
+    await this.finalize(e.sandboxId, b.id, ds?.tableName ?? '');
+  }
+
+  private async closeDueBatches(force: boolean): Promise<void> {
+    const now = this.deps.clock.now();
+    for (const [key, ob] of this.open) {
+      if (!force && ob.rows < this.opts.streamingBatchMaxRecords && now - ob.openedAt < this.opts.streamingBatchMaxAgeMs) continue;
+      this.open.delete(key);
+      await this.finalize(ob.sandboxId, ob.batchId, ob.table);
+      await this.deps.state.delete('streaming-batch', STATE_SCOPE, key);
+    }
+  }
+}
