@@ -1,0 +1,113 @@
+import pg from 'pg';
+import type { ResourceStore, StoredResource, PutOptions, PutError, ListOptions } from '../resource-store.js';
+import { ok, err, type Result } from '../../shared/result.js';
+
+interface Row {
+  kind: string;
+  scope: string;
+  id: string;
+  doc: unknown;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const toResource = <T>(r: Row): StoredResource<T> => ({
+  kind: r.kind,
+  scope: r.scope,
+  id: r.id,
+  doc: r.doc as T,
+  version: r.version,
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+
+/** ResourceStore on PostgreSQL (jsonb). `table` lets tests and multi-tenant setups use their own table. */
+export class PgResourceStore implements ResourceStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly table: string,
+    private readonly ownsPool: boolean,
+  ) {}
+
+  static async open(opts: { connectionString?: string; pool?: pg.Pool; table?: string }): Promise<PgResourceStore> {
+    const table = opts.table ?? 'kith_resources';
+    if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`invalid table name ${table}`);
+    const pool = opts.pool ?? new pg.Pool({ connectionString: opts.connectionString, max: 4 });
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (
+      kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, doc JSONB NOT NULL, version INTEGER NOT NULL,
+      unique_key TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (kind, scope, id));
+      CREATE UNIQUE INDEX IF NOT EXISTS ${table}_unique ON ${table}(kind, scope, unique_key) WHERE unique_key IS NOT NULL;`);
+    return new PgResourceStore(pool, table, !opts.pool);
+  }
+
+  async get<T>(kind: string, scope: string, id: string): Promise<StoredResource<T> | undefined> {
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3`, [kind, scope, id]);
+    return r.rows[0] ? toResource<T>(r.rows[0]) : undefined;
+  }
+
+  async getByUniqueKey<T>(kind: string, scope: string, uniqueKey: string): Promise<StoredResource<T> | undefined> {
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND unique_key=$3`, [kind, scope, uniqueKey]);
+    return r.rows[0] ? toResource<T>(r.rows[0]) : undefined;
+  }
+
+  async list<T>(kind: string, scope: string, opts: ListOptions = {}): Promise<StoredResource<T>[]> {
+    const r = await this.pool.query<Row>(
+      `SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id > $3 ORDER BY id COLLATE "C" LIMIT $4`,
+      [kind, scope, opts.after ?? '', opts.limit ?? 1_000_000],
+    );
+    return r.rows.map((x) => toResource<T>(x));
+  }
+
+  async put<T>(kind: string, scope: string, id: string, doc: T, opts: PutOptions = {}): Promise<Result<StoredResource<T>, PutError>> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const cur = (await client.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3 FOR UPDATE`, [kind, scope, id])).rows[0];
+      if (opts.expectedVersion !== undefined && (cur?.version ?? 0) !== opts.expectedVersion) {
+        await client.query('ROLLBACK');
+        return err('version-conflict');
+      }
+      const key = opts.uniqueKey ?? null;
+      if (key !== null) {
+        const holder = (await client.query<Row>(`SELECT id FROM ${this.table} WHERE kind=$1 AND scope=$2 AND unique_key=$3`, [kind, scope, key])).rows[0];
+        if (holder && holder.id !== id) {
+          await client.query('ROLLBACK');
+          return err('unique-conflict');
+        }
+      }
+      const now = Date.now();
+      const json = JSON.stringify(doc);
+      let res: StoredResource<T>;
+      if (!cur) {
+        await client.query(`INSERT INTO ${this.table}(kind,scope,id,doc,version,unique_key,created_at,updated_at) VALUES ($1,$2,$3,$4,1,$5,$6,$6)`, [kind, scope, id, json, key, now]);
+        res = { kind, scope, id, doc, version: 1, createdAt: now, updatedAt: now };
+      } else {
+        await client.query(`UPDATE ${this.table} SET doc=$4, version=version+1, unique_key=$5, updated_at=$6 WHERE kind=$1 AND scope=$2 AND id=$3`, [kind, scope, id, json, key, now]);
+        res = { kind, scope, id, doc, version: cur.version + 1, createdAt: Number(cur.created_at), updatedAt: now };
+      }
+      await client.query('COMMIT');
+      return ok(res);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if ((e as { code?: string }).code === '23505') return err('unique-conflict');
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async delete(kind: string, scope: string, id: string): Promise<boolean> {
+    const r = await this.pool.query(`DELETE FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3`, [kind, scope, id]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** Drops the table (tests). */
+  async drop(): Promise<void> {
+    await this.pool.query(`DROP TABLE IF EXISTS ${this.table}`);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}
