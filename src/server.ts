@@ -12,6 +12,22 @@ import { systemClock, type Clock } from './shared/clock.js';
 import { buildApp } from './http/app.js';
 import { registerSandboxRoutes } from './sandbox/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
+import { SchemaRegistry } from './schema/schema-registry.js';
+import { registerSchemaRoutes } from './schema/routes.js';
+import { CatalogService } from './catalog/catalog-service.js';
+import { registerCatalogRoutes } from './catalog/routes.js';
+import { FlowService } from './flow/flow-service.js';
+import { registerFlowRoutes } from './flow/routes.js';
+import { SqliteIngestLog } from './ingest/log/sqlite-ingest-log.js';
+import { Lake } from './lake/lake.js';
+import { FailedRecordsStore } from './lake/failed-records-store.js';
+import { LakeProcessor } from './ingest/processor/lake-processor.js';
+import { CollectionService } from './ingest/collection/collection-service.js';
+import { registerCollectionRoutes } from './ingest/collection/routes.js';
+import { BatchImportService } from './ingest/batch-import/batch-import-service.js';
+import { registerBatchImportRoutes } from './ingest/batch-import/routes.js';
+import { registerFailedRecordRoutes } from './ingest/failed/failed-records-routes.js';
+import { batchCatalog, datasetDirectory, logAppender } from './ingest/wiring.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -31,6 +47,15 @@ export interface Kith {
   resources: ResourceStore;
   credentials: CredentialService;
   sandboxes: SandboxService;
+  schemas: SchemaRegistry;
+  catalog: CatalogService;
+  flow: FlowService;
+  ingestLog: SqliteIngestLog;
+  lake: Lake;
+  failedRecords: FailedRecordsStore;
+  processor: LakeProcessor;
+  /** SQL over the lake within a sandbox (default `prod`); datasets are addressed by their table name. */
+  queryLake(sql: string, sandboxName?: string): Promise<Array<Record<string, unknown>>>;
   local: LocalCredentials;
   baseUrl: string;
   /** Flushes and closes every store; idempotent. */
@@ -41,7 +66,9 @@ export interface StartOptions {
   listen?: boolean;
   clock?: Clock;
   /** Tests register extra routes here (before the server starts listening). */
-  extraRoutes?: (app: FastifyInstance, kith: Omit<Kith, 'local' | 'baseUrl'>) => void | Promise<void>;
+  extraRoutes?: (app: FastifyInstance, kith: Pick<Kith, 'config' | 'app' | 'clock' | 'resources' | 'credentials' | 'sandboxes'>) => void | Promise<void>;
+  /** Processor tuning (tests). */
+  processor?: { streamingBatchMaxAgeMs?: number; idleMs?: number };
 }
 
 const BOOTSTRAP_TOKEN_TTL_MS = 365 * 24 * 60 * 60 * 1000;
@@ -100,7 +127,50 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const credentials = new CredentialService(resources, clock);
   const sandboxes = new SandboxService(resources, clock);
 
+  const schemas = new SchemaRegistry(resources, clock);
+  const catalog = new CatalogService(resources, schemas, clock);
+  let baseUrl = baseUrlOf(cfg);
+  const flow = new FlowService(resources, clock, { baseUrl: () => baseUrl });
+  const logDb = openSqlite(cfg.dataDir, 'ingest-log', { synchronous: 'FULL' });
+  dbs.push(logDb);
+  const ingestLog = new SqliteIngestLog(logDb);
+  const lake = await Lake.open(cfg.dataDir);
+  const failedDb = openSqlite(cfg.dataDir, 'failed-records');
+  dbs.push(failedDb);
+  const failedRecords = new FailedRecordsStore(failedDb);
+  const datasets = datasetDirectory(catalog);
+  const batches = batchCatalog(catalog);
+  let processor: LakeProcessor | undefined;
+  const appender = logAppender(ingestLog, () => processor, { maxBacklog: 2_000_000, maxQueued: 200_000 });
+
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes });
+  processor = new LakeProcessor(
+    {
+      log: ingestLog,
+      lake,
+      failed: failedRecords,
+      seen: failedRecords,
+      catalog: batches,
+      state: resources,
+      clock,
+      datasets,
+      schemas,
+      flows: flow,
+      onLanded: (sandboxId, schemaId) => schemas.markInUse(sandboxId, schemaId),
+      onError: (e) => app.log.error({ err: e }, 'lake processor error'),
+    },
+    opts.processor ?? {},
+  );
+  const collection = new CollectionService({
+    inlets: flow,
+    datasets,
+    schemas,
+    flows: flow,
+    log: appender,
+    clock,
+    verifyToken: (t) => credentials.verifyToken(t),
+  });
+  const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads` });
   let ready = false;
   app.get('/health', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
   app.get('/ready', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Readiness: stores open and processors running' } }, async (_req, reply) =>
@@ -108,13 +178,19 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   );
   registerAuthRoutes(app, credentials);
   registerSandboxRoutes(app, sandboxes);
-  if (opts.extraRoutes) await opts.extraRoutes(app, { config: cfg, app, clock, resources, credentials, sandboxes, close: async () => {} });
+  registerSchemaRoutes(app, schemas);
+  registerCatalogRoutes(app, catalog);
+  registerFlowRoutes(app, flow);
+  registerCollectionRoutes(app, collection, { bodyLimit: cfg.collectionBodyLimit });
+  registerBatchImportRoutes(app, batchImport);
+  registerFailedRecordRoutes(app, failedRecords, appender, () => clock.now());
+  if (opts.extraRoutes) await opts.extraRoutes(app, { config: cfg, app, clock, resources, credentials, sandboxes });
 
   if (opts.listen !== false) await app.listen({ port: cfg.port, host: cfg.host });
   else await app.ready();
   const addr = app.server.address();
   const boundPort = typeof addr === 'object' && addr ? addr.port : cfg.port;
-  const baseUrl = baseUrlOf(cfg, boundPort);
+  baseUrl = baseUrlOf(cfg, boundPort);
   const local = await bootstrap(cfg, credentials, sandboxes, baseUrl);
 
   let closed = false;
@@ -125,6 +201,18 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     resources,
     credentials,
     sandboxes,
+    schemas,
+    catalog,
+    flow,
+    ingestLog,
+    lake,
+    failedRecords,
+    processor,
+    async queryLake(sql, sandboxName = 'prod') {
+      const sb = await sandboxes.resolve(local.orgId, sandboxName);
+      if (!sb) throw new Error(`no sandbox ${sandboxName}`);
+      return lake.query(sb.id, sql);
+    },
     local,
     baseUrl,
     async close() {
@@ -132,10 +220,14 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       closed = true;
       ready = false;
       await app.close();
+      await processor!.stop();
+      await ingestLog.close();
+      await lake.close();
       await resources.close();
       for (const db of dbs) db.close();
     },
   };
+  processor.start();
   ready = true;
   return kith;
 }

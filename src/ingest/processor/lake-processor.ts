@@ -34,6 +34,8 @@ export interface LakeProcessorDeps extends ValidateDeps {
   clock: Clock;
   /** Next steps (identity, profile). */
   sink?: RecordSink;
+  /** Called once per schema the first time rows of it land (schema evolution becomes additive-only). */
+  onLanded?: (sandboxId: string, schemaId: string) => Promise<void>;
   onError?: (e: unknown) => void;
 }
 
@@ -73,6 +75,7 @@ export class LakeProcessor {
   private downstreamDone = 0;
   private readonly open = new Map<string, OpenBatch>();
   private loaded = false;
+  private readonly landed = new Set<string>();
 
   constructor(
     private readonly deps: LakeProcessorDeps,
@@ -103,7 +106,11 @@ export class LakeProcessor {
         let n = 0;
         try {
           n = await this.runOnce();
-          if (n === 0) await this.closeDueBatches(false);
+          if (n === 0) {
+            const close = this.lock.then(() => this.closeDueBatches(false));
+            this.lock = close.catch(() => undefined);
+            await close;
+          }
         } catch (e) {
           this.deps.onError?.(e);
           await new Promise((r) => setTimeout(r, 500));
@@ -134,11 +141,26 @@ export class LakeProcessor {
 
   /** Closes every open streaming batch now (tests, shutdown). */
   async flushBatches(): Promise<void> {
-    await this.closeDueBatches(true);
+    const next = this.lock.then(() => this.closeDueBatches(true));
+    this.lock = next.catch(() => undefined);
+    await next;
   }
 
-  /** Processes one chunk; returns how many log entries it consumed. */
-  async runOnce(): Promise<number> {
+  private lock: Promise<unknown> = Promise.resolve();
+
+  /** The highest log offset fully processed. */
+  position(): number {
+    return this.cursor;
+  }
+
+  /** Processes one chunk; returns how many log entries it consumed. Calls never overlap. */
+  runOnce(): Promise<number> {
+    const next = this.lock.then(() => this.step());
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+
+  private async step(): Promise<number> {
     await this.load();
     const entries = await this.deps.log.read(this.cursor, this.opts.chunkSize);
     if (entries.length === 0) return 0;
@@ -227,6 +249,13 @@ export class LakeProcessor {
       await this.deps.lake.write(LAKE, upTo, rows);
       this.lakeProgress = upTo;
     }
+    if (this.deps.onLanded)
+      for (const v of ok) {
+        const k = `${v.entry.sandboxId}/${v.dataset.schemaId}`;
+        if (this.landed.has(k)) continue;
+        this.landed.add(k);
+        await this.deps.onLanded(v.entry.sandboxId, v.dataset.schemaId);
+      }
     for (const [k, list] of byDataset) await this.deps.seen.remember(k, list.map((v) => v.entity._id as string));
     // replayed events (at or below the lake marker) are re-remembered too
     const replayed = new Map<string, string[]>();

@@ -1,0 +1,192 @@
+import { address, arr, bool, date, dateTime, email, enumOf, int, mapOf, measure, num, obj, openObject, phone, str, type JsonSchema } from './field-types.js';
+import { EXPERIENCE_EVENT, PROFILE, altIdOf, identityMap, type GlobalResource } from './classes.js';
+
+const fg = (name: string, title: string, extend: string[], properties: Record<string, JsonSchema>, base = 'https://ns.adobe.com/xdm/context/'): GlobalResource => {
+  const $id = `${base}${name}`;
+  return { $id, 'meta:altId': altIdOf($id), 'meta:resourceType': 'mixins', title, description: title, 'meta:intendedToExtend': extend, properties };
+};
+
+const P = [PROFILE];
+const E = [EXPERIENCE_EVENT];
+
+const productListItem = (): JsonSchema =>
+  obj({
+    _id: str(),
+    SKU: str('SKU'),
+    name: str('Name'),
+    lineItemId: str(),
+    priceTotal: num('Price total'),
+    quantity: int('Quantity'),
+    currencyCode: str('Currency code'),
+    discountAmount: num(),
+    productAddMethod: str(),
+    productImageUrl: str(),
+    product: str(),
+    productID: str(),
+    categories: arr(obj({ id: str(), name: str(), path: str() })),
+    selectedOptions: arr(obj({ attribute: str(), value: str() })),
+    returnItem: openObject(),
+  });
+
+const order = (): JsonSchema =>
+  obj({
+    purchaseID: str('Purchase ID'),
+    purchaseOrderNumber: str(),
+    priceTotal: num('Price total'),
+    currencyCode: str('Currency code'),
+    taxAmount: num(),
+    discountAmount: num(),
+    orderType: str(),
+    createdDate: dateTime(),
+    lastUpdatedDate: dateTime(),
+    cancelDate: dateTime(),
+    payments: arr(obj({ paymentTransactionID: str(), paymentAmount: num(), paymentType: str(), currencyCode: str() })),
+    returns: arr(obj({ returnID: str(), returnStatus: str() })),
+  });
+
+const webDetails = (): JsonSchema =>
+  obj({
+    webPageDetails: obj({ URL: str(), name: str(), server: str(), siteSection: str(), viewName: str(), isHomePage: bool(), isErrorPage: bool(), pageViews: measure() }),
+    webReferrer: obj({ URL: str(), type: str(), domain: str() }),
+    webInteraction: obj({ URL: str(), name: str(), type: str(), region: str(), linkClicks: measure() }),
+    webPageView: openObject(),
+  });
+
+const environment = (): JsonSchema =>
+  obj({
+    type: str(),
+    browserDetails: openObject('Browser details'),
+    operatingSystem: str(),
+    operatingSystemVersion: str(),
+    operatingSystemVendor: str(),
+    connectionType: str(),
+    ipV4: str(),
+    ipV6: str(),
+    language: str(),
+    carrier: str(),
+    viewportHeight: int(),
+    viewportWidth: int(),
+  });
+
+const device = (): JsonSchema =>
+  obj({ type: str(), manufacturer: str(), model: str(), modelNumber: str(), screenHeight: int(), screenWidth: int(), screenOrientation: str(), colorDepth: int(), typeID: str(), typeIDService: str() });
+
+const placeContext = (): JsonSchema => obj({ localTime: dateTime(), localTimezoneOffset: int(), geo: openObject('Geo'), POIinteraction: openObject(), activePOIs: arr(openObject()) });
+
+const consentValue = () => obj({ val: enumOf(['y', 'n', 'p', 'u', 'dy', 'dn', 'LI', 'CT', 'VI']) });
+
+export const FIELD_GROUPS: GlobalResource[] = [
+  fg('identitymap', 'IdentityMap', [PROFILE, EXPERIENCE_EVENT], { identityMap: identityMap() }),
+  fg('profile-person-details', 'Demographic Details', P, {
+    person: obj({
+      name: obj({ firstName: str('First name'), middleName: str(), lastName: str('Last name'), fullName: str(), courtesyTitle: str(), suffix: str() }),
+      birthDate: date('Birth date'),
+      birthDayAndMonth: str(),
+      birthYear: int(),
+      gender: enumOf(['male', 'female', 'not_specified', 'non_specific']),
+      maritalStatus: str(),
+      nationality: str(),
+      taxId: str(),
+      sortName: str(),
+    }),
+  }),
+  fg('profile-personal-details', 'Personal Contact Details', P, {
+    personalEmail: email(),
+    mobilePhone: phone(),
+    homePhone: phone(),
+    faxPhone: phone(),
+    homeAddress: address(),
+  }),
+  fg('profile-work-details', 'Work Contact Details', P, { workEmail: email(), workPhone: phone(), workAddress: address(), organizations: arr(openObject()) }),
+  fg('profile-loyalty-details', 'Loyalty Details', P, {
+    loyalty: obj({
+      loyaltyID: arr(str()),
+      program: str(),
+      tier: str(),
+      status: str(),
+      points: num(),
+      pointsRedeemed: num(),
+      pointsExpired: num(),
+      lifetimePoints: num(),
+      joinDate: dateTime(),
+      upgradeDate: dateTime(),
+      expiryDate: dateTime(),
+      lastActivityDate: dateTime(),
+      promisedPoints: num(),
+      pointsExpirationDate: dateTime(),
+    }),
+  }),
+  fg('profile-user-account-details', 'User Account Details', P, {
+    userAccount: obj({ ID: str(), startDate: dateTime(), accountStatus: str(), accountType: str(), accountName: str() }),
+    billingAddress: address(),
+    shippingAddress: address(),
+    billingAddressPhone: phone(),
+    shippingAddressPhone: phone(),
+  }),
+  fg('profile-segmentation', 'Segment Membership Details', P, {
+    segmentMembership: mapOf(
+      mapOf(
+        obj({
+          status: enumOf(['existing', 'realized', 'exited']),
+          lastQualificationTime: dateTime(),
+          validUntil: dateTime(),
+          version: str(),
+          payload: openObject(),
+          segmentID: openObject(),
+        }),
+      ),
+      'Segment membership',
+    ),
+  }),
+  fg('profile-consents', 'Consents and Preferences', P, {
+    consents: obj({
+      collect: consentValue(),
+      share: consentValue(),
+      adID: consentValue(),
+      personalize: obj({ content: consentValue() }),
+      marketing: obj({ preferred: str(), any: consentValue(), email: openObject(), push: openObject(), sms: openObject(), call: openObject(), postalMail: openObject(), commercialEmail: openObject() }),
+      idSpecific: openObject(),
+      metadata: obj({ time: dateTime() }),
+    }),
+  }),
+  fg('experienceevent-commerce', 'Commerce Details', E, {
+    commerce: obj({
+      order: order(),
+      purchases: measure(),
+      productViews: measure(),
+      productListAdds: measure(),
+      productListRemovals: measure(),
+      productListOpens: measure(),
+      productListViews: measure(),
+      productListReopens: measure(),
+      checkouts: measure(),
+      saveForLaters: measure(),
+      inStorePurchase: measure(),
+      cart: obj({ cartID: str(), cartSource: str(), cartAbandons: measure() }),
+      shipping: openObject(),
+      billing: openObject(),
+      refunds: arr(openObject()),
+      promotionID: str(),
+      commerceScope: openObject(),
+    }),
+    productListItems: arr(productListItem(), 'Product list items'),
+  }),
+  fg('experienceevent-web', 'Web Details', E, { web: webDetails() }),
+  fg('experienceevent-environment-details', 'Environment Details', E, { environment: environment(), device: device(), placeContext: placeContext() }),
+  fg('experienceevent-marketing', 'Marketing Details', E, { marketing: obj({ trackingCode: str(), campaignGroup: str(), campaignName: str() }), advertising: openObject() }),
+  fg('experienceevent-media', 'Media Details', E, { media: openObject(), locationContext: openObject() }),
+  fg('experienceevent-personal-details', 'Personal Contact Details (event)', E, { personalEmail: email(), person: openObject() }),
+  {
+    ...fg('aep-web-sdk-experienceevent', 'AEP Web SDK ExperienceEvent', E, {
+      web: webDetails(),
+      device: device(),
+      environment: environment(),
+      placeContext: placeContext(),
+      implementationDetails: obj({ name: str(), version: str(), environment: str() }),
+      marketing: openObject(),
+      application: openObject(),
+      _experience: openObject(),
+      userActivityRegion: openObject(),
+    }, 'https://ns.adobe.com/experience/'),
+  },
+];
