@@ -15,7 +15,8 @@ addFormats(ajv);
  * and registry-only keywords are dropped.
  */
 export function toValidationSchema(properties: Record<string, JsonSchema>, required: string[], tenantKey: string | undefined, extraRequired: string[][] = []): JsonSchema {
-  const convert = (node: JsonSchema, strict: boolean): JsonSchema => {
+  // strict: close this object; deep: close every object below too (inside the tenant namespace)
+  const convert = (node: JsonSchema, strict: boolean, deep = false): JsonSchema => {
     const out: JsonSchema = {};
     for (const [k, v] of Object.entries(node)) {
       if (k.startsWith('meta:') || k === 'title' || k === 'description' || k === 'isRequired' || k === 'examples' || k === '$id') continue;
@@ -23,14 +24,14 @@ export function toValidationSchema(properties: Record<string, JsonSchema>, requi
         const props: Record<string, JsonSchema> = {};
         const req = new Set<string>(Array.isArray(node.required) ? (node.required as string[]) : []);
         for (const [pk, pv] of Object.entries(v as Record<string, JsonSchema>)) {
-          props[pk] = convert(pv, strict || pk === tenantKey);
+          props[pk] = convert(pv, deep || pk === tenantKey, deep || pk === tenantKey);
           if (pv.isRequired === true) req.add(pk);
         }
         out.properties = props;
         if (req.size) out.required = [...req];
         if (strict) out.additionalProperties = false;
-      } else if (k === 'items' && isObj(v)) out.items = convert(v as JsonSchema, strict);
-      else if (k === 'additionalProperties' && isObj(v)) out.additionalProperties = convert(v as JsonSchema, strict);
+      } else if (k === 'items' && isObj(v)) out.items = convert(v as JsonSchema, deep, deep);
+      else if (k === 'additionalProperties' && isObj(v)) out.additionalProperties = convert(v as JsonSchema, deep, deep);
       else if (k !== 'required') out[k] = v;
     }
     return out;

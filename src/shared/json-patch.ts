@@ -91,8 +91,13 @@ export function applyJsonPatch(doc: unknown, ops: unknown[]): Result<unknown, st
       case 'replace': {
         if (!('value' in o)) return err(`patch operation ${i}: "replace" needs a value`);
         if (path.length > 0) {
-          const r = remove(path);
-          if (!r.ok) return r;
+          // lenient: replacing a missing key of an object adds it (clients use replace for first values)
+          const pk = getParent(path);
+          const missingKey = pk && !Array.isArray(pk.parent) && typeof pk.parent === 'object' && pk.parent !== null && !(pk.key in pk.parent);
+          if (!missingKey) {
+            const r = remove(path);
+            if (!r.ok) return r;
+          }
         }
         const a = add(path, o.value);
         if (!a.ok) return a;
