@@ -36,6 +36,18 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const kith = await startKith(loaded.config);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    kith.app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => process.exit(1), 15_000);
+    timer.unref();
+    await kith.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   const l = kith.local;
   process.stdout.write(
     [
@@ -51,17 +63,5 @@ export async function main(argv: string[]): Promise<number> {
       '',
     ].join('\n') + '\n',
   );
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    kith.app.log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 15_000);
-    timer.unref();
-    await kith.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
   return await new Promise<number>(() => {});
 }
