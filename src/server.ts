@@ -19,9 +19,11 @@ import { registerCatalogRoutes } from './catalog/routes.js';
 import { FlowService } from './flow/flow-service.js';
 import { registerFlowRoutes } from './flow/routes.js';
 import { SqliteIngestLog } from './ingest/log/sqlite-ingest-log.js';
-import { Lake } from './lake/lake.js';
 import { FailedRecordsStore } from './lake/failed-records-store.js';
-import { LakeProcessor } from './ingest/processor/lake-processor.js';
+import type { ProcessorHandle } from './ingest/processor/processor-handle.js';
+import { InlineProcessor } from './ingest/processor/inline-processor.js';
+import { WorkerProcessor } from './ingest/processor/worker-processor.js';
+import { createPipeline } from './ingest/processor/pipeline-factory.js';
 import { CollectionService } from './ingest/collection/collection-service.js';
 import { registerCollectionRoutes } from './ingest/collection/routes.js';
 import { BatchImportService } from './ingest/batch-import/batch-import-service.js';
@@ -51,9 +53,9 @@ export interface Kith {
   catalog: CatalogService;
   flow: FlowService;
   ingestLog: SqliteIngestLog;
-  lake: Lake;
   failedRecords: FailedRecordsStore;
-  processor: LakeProcessor;
+  /** The lake processor (a worker thread by default; inline when a clock is injected). */
+  processor: ProcessorHandle;
   /** SQL over the lake within a sandbox (default `prod`); datasets are addressed by their table name. */
   queryLake(sql: string, sandboxName?: string): Promise<Array<Record<string, unknown>>>;
   local: LocalCredentials;
@@ -67,8 +69,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Tests register extra routes here (before the server starts listening). */
   extraRoutes?: (app: FastifyInstance, kith: Pick<Kith, 'config' | 'app' | 'clock' | 'resources' | 'credentials' | 'sandboxes'>) => void | Promise<void>;
-  /** Processor tuning (tests). */
-  processor?: { streamingBatchMaxAgeMs?: number; idleMs?: number };
+  /** Processor tuning (tests): inline runs it on the main thread (default when a clock is injected). */
+  processor?: { streamingBatchMaxAgeMs?: number; idleMs?: number; inline?: boolean };
 }
 
 const BOOTSTRAP_TOKEN_TTL_MS = 365 * 24 * 60 * 60 * 1000;
@@ -134,33 +136,36 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const logDb = openSqlite(cfg.dataDir, 'ingest-log', { synchronous: 'FULL' });
   dbs.push(logDb);
   const ingestLog = new SqliteIngestLog(logDb);
-  const lake = await Lake.open(cfg.dataDir);
   const failedDb = openSqlite(cfg.dataDir, 'failed-records');
   dbs.push(failedDb);
   const failedRecords = new FailedRecordsStore(failedDb);
   const datasets = datasetDirectory(catalog);
   const batches = batchCatalog(catalog);
-  let processor: LakeProcessor | undefined;
+  let processor: ProcessorHandle | undefined;
   const appender = logAppender(ingestLog, () => processor, { maxBacklog: 2_000_000, maxQueued: 200_000 });
 
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes });
-  processor = new LakeProcessor(
-    {
-      log: ingestLog,
-      lake,
-      failed: failedRecords,
-      seen: failedRecords,
-      catalog: batches,
-      state: resources,
-      clock,
-      datasets,
-      schemas,
-      flows: flow,
-      onLanded: (sandboxId, schemaId) => schemas.markInUse(sandboxId, schemaId),
-      onError: (e) => app.log.error({ err: e }, 'lake processor error'),
-    },
-    opts.processor ?? {},
-  );
+  const inline = opts.processor?.inline ?? opts.clock !== undefined;
+  const hooks = {
+    onLanded: (sandboxId: string, schemaId: string) => schemas.markInUse(sandboxId, schemaId),
+    onError: (e: unknown) => app.log.error({ err: e }, 'lake processor error'),
+  };
+  const processorOptions = { ...(opts.processor?.streamingBatchMaxAgeMs !== undefined ? { streamingBatchMaxAgeMs: opts.processor.streamingBatchMaxAgeMs } : {}), ...(opts.processor?.idleMs !== undefined ? { idleMs: opts.processor.idleMs } : {}) };
+  processor = inline
+    ? new InlineProcessor(await createPipeline(cfg.dataDir, { resources, schemas, catalog, flow, clock }, hooks, processorOptions))
+    : await WorkerProcessor.start(
+        cfg.dataDir,
+        baseUrlOf(cfg),
+        {
+          onLanded: (sb, schemaId) => void schemas.markInUse(sb, schemaId),
+          onTouched: (sb, ds) => catalog.forget(sb, ds),
+          onError: (message) => app.log.error({ processor: message }, 'lake processor error'),
+        },
+        processorOptions,
+      );
+  const handle = processor;
+  schemas.onChange((sandboxId) => handle.invalidate({ kind: 'schemas', sandboxId }));
+  catalog.onDatasetChange((ds) => handle.invalidate({ kind: 'dataset', sandboxId: ds.sandboxId, datasetId: ds.id }));
   const collection = new CollectionService({
     inlets: flow,
     datasets,
@@ -184,6 +189,16 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerCollectionRoutes(app, collection, { bodyLimit: cfg.collectionBodyLimit });
   registerBatchImportRoutes(app, batchImport);
   registerFailedRecordRoutes(app, failedRecords, appender, () => clock.now());
+  app.get(
+    '/data/foundation/kith/ingest/status',
+    { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },
+    async () => {
+      const head = await ingestLog.head();
+      const lakeOffset = await ingestLog.committed('lake');
+      const downstreamOffset = await ingestLog.committed('downstream');
+      return { logHead: head, lakeOffset, downstreamOffset, backlog: head - lakeOffset, saturated: appender.saturated() };
+    },
+  );
   if (opts.extraRoutes) await opts.extraRoutes(app, { config: cfg, app, clock, resources, credentials, sandboxes });
 
   if (opts.listen !== false) await app.listen({ port: cfg.port, host: cfg.host });
@@ -205,13 +220,12 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     catalog,
     flow,
     ingestLog,
-    lake,
     failedRecords,
     processor,
     async queryLake(sql, sandboxName = 'prod') {
       const sb = await sandboxes.resolve(local.orgId, sandboxName);
       if (!sb) throw new Error(`no sandbox ${sandboxName}`);
-      return lake.query(sb.id, sql);
+      return handle.queryLake(sb.id, sql);
     },
     local,
     baseUrl,
@@ -220,14 +234,14 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       closed = true;
       ready = false;
       await app.close();
-      await processor!.stop();
+      await handle.stop();
       await ingestLog.close();
-      await lake.close();
       await resources.close();
       for (const db of dbs) db.close();
     },
   };
-  processor.start();
+  if (process.env.KITH_PROCESSOR === 'off') await handle.stop();
+  else handle.start();
   ready = true;
   return kith;
 }

@@ -41,6 +41,11 @@ export class CatalogService {
     for (const l of this.listeners) await l(ds, change);
   }
 
+  /** Drops a cached dataset (another thread changed it). */
+  forget(sandboxId: string, id: string): void {
+    this.cache.delete(`${sandboxId}/${id}`);
+  }
+
   isProfileEnabled(ds: Dataset): boolean {
     return isEnabled(ds.tags, PROFILE_TAG);
   }

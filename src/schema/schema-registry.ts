@@ -39,6 +39,7 @@ interface SandboxCache {
 export class SchemaRegistry implements SchemaLookup {
   private readonly sandboxes = new Map<string, SandboxCache>();
   private readonly loading = new Map<string, Promise<SandboxCache>>();
+  private readonly changeListeners: Array<(sandboxId: string) => void> = [];
 
   constructor(
     private readonly store: ResourceStore,
@@ -165,6 +166,18 @@ export class SchemaRegistry implements SchemaLookup {
 
   private invalidate(c: SandboxCache): void {
     c.validators.clear();
+    for (const [id, x] of this.sandboxes) if (x === c) for (const l of this.changeListeners) l(id);
+  }
+
+  /** Called after any tenant resource or descriptor of a sandbox changes (other threads drop their caches). */
+  onChange(l: (sandboxId: string) => void): void {
+    this.changeListeners.push(l);
+  }
+
+  /** Drops the cached resources of a sandbox; they are reloaded on next use. */
+  forget(sandboxId: string): void {
+    this.sandboxes.delete(sandboxId);
+    this.loading.delete(sandboxId);
   }
 
   private async persist(ctx: SandboxContext, type: ResourceType, r: XedResource): Promise<Result<XedResource, Problem>> {

@@ -1,0 +1,31 @@
+import type { Pipeline } from './pipeline-factory.js';
+import type { ProcessorHandle } from './processor-handle.js';
+
+/** The processor on the server's own event loop (tests with an injected clock; single-thread deployments). */
+export class InlineProcessor implements ProcessorHandle {
+  constructor(private readonly p: Pipeline) {}
+  notify(): void {
+    this.p.processor.notify();
+  }
+  position(): number {
+    return this.p.processor.position();
+  }
+  drain(): Promise<void> {
+    return this.p.processor.drain();
+  }
+  flushBatches(): Promise<void> {
+    return this.p.processor.flushBatches();
+  }
+  queryLake(sandboxId: string, sql: string) {
+    return this.p.lake.query(sandboxId, sql);
+  }
+  invalidate(): void {
+    /* same thread, same caches */
+  }
+  start(): void {
+    this.p.processor.start();
+  }
+  stop(): Promise<void> {
+    return this.p.close();
+  }
+}

@@ -1,0 +1,85 @@
+import type { Clock } from '../../shared/clock.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import type { SchemaLookup } from '../../schema/schema-lookup.js';
+import type { CatalogService } from '../../catalog/catalog-service.js';
+import type { FlowService } from '../../flow/flow-service.js';
+import { openSqlite, type SqliteDb } from '../../store/sqlite/open.js';
+import { SqliteIngestLog } from '../log/sqlite-ingest-log.js';
+import { Lake } from '../../lake/lake.js';
+import { FailedRecordsStore } from '../../lake/failed-records-store.js';
+import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
+import { batchCatalog, datasetDirectory } from '../wiring.js';
+
+export interface PipelineServices {
+  resources: ResourceStore;
+  schemas: SchemaLookup;
+  catalog: CatalogService;
+  flow: FlowService;
+  clock: Clock;
+}
+
+export interface Pipeline {
+  processor: LakeProcessor;
+  lake: Lake;
+  close(): Promise<void>;
+}
+
+/** Builds the lake processor and its stores over a data directory (used inline and in the worker thread). */
+export async function createPipeline(
+  dataDir: string,
+  s: PipelineServices,
+  hooks: { onLanded: (sandboxId: string, schemaId: string) => Promise<void>; onError: (e: unknown) => void; onBatchTouched?: (sandboxId: string, datasetId: string) => void },
+  opts: Partial<LakeProcessorOptions> = {},
+): Promise<Pipeline> {
+  const dbs: SqliteDb[] = [];
+  const logDb = openSqlite(dataDir, 'ingest-log', { synchronous: 'FULL' });
+  dbs.push(logDb);
+  const log = new SqliteIngestLog(logDb);
+  const failedDb = openSqlite(dataDir, 'failed-records');
+  dbs.push(failedDb);
+  const failed = new FailedRecordsStore(failedDb);
+  const lake = await Lake.open(dataDir);
+  const batches = batchCatalog(s.catalog);
+  const touched = hooks.onBatchTouched;
+  const processor = new LakeProcessor(
+    {
+      log,
+      lake,
+      failed,
+      seen: failed,
+      catalog: touched
+        ? {
+            createBatch: async (sb, input, actor) => {
+              const b = await batches.createBatch(sb, input, actor);
+              touched(sb, input.datasetId);
+              return b;
+            },
+            getBatch: batches.getBatch,
+            updateBatch: async (sb, id, patch) => {
+              const b = await batches.updateBatch(sb, id, patch);
+              if (b) touched(sb, b.datasetId);
+              return b;
+            },
+          }
+        : batches,
+      state: s.resources,
+      clock: s.clock,
+      datasets: datasetDirectory(s.catalog),
+      schemas: s.schemas,
+      flows: s.flow,
+      onLanded: hooks.onLanded,
+      onError: hooks.onError,
+    },
+    opts,
+  );
+  return {
+    processor,
+    lake,
+    async close() {
+      await processor.stop();
+      await log.close();
+      await lake.close();
+      for (const d of dbs) d.close();
+    },
+  };
+}

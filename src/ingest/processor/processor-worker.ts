@@ -1,0 +1,74 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSqlite } from '../../store/sqlite/open.js';
+import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
+import { SchemaRegistry } from '../../schema/schema-registry.js';
+import { CatalogService } from '../../catalog/catalog-service.js';
+import { FlowService } from '../../flow/flow-service.js';
+import { systemClock } from '../../shared/clock.js';
+import { createPipeline } from './pipeline-factory.js';
+import type { WorkerRequest, WorkerEvent } from './worker-protocol.js';
+
+/**
+ * The lake processor in its own thread, so ingestion work never blocks the API's event loop. It opens its own
+ * connections to the same data directory; the main thread tells it when schemas or datasets change.
+ */
+const { dataDir, baseUrl, options } = workerData as { dataDir: string; baseUrl: string; options: Record<string, number> };
+const port = parentPort!;
+const post = (e: WorkerEvent) => port.postMessage(e);
+
+const controlDb = openSqlite(dataDir, 'control');
+const resources = new SqliteResourceStore(controlDb);
+const schemas = new SchemaRegistry(resources, systemClock);
+const catalog = new CatalogService(resources, schemas, systemClock);
+const flow = new FlowService(resources, systemClock, { baseUrl: () => baseUrl });
+const pipeline = await createPipeline(
+  dataDir,
+  { resources, schemas, catalog, flow, clock: systemClock },
+  {
+    onLanded: async (sandboxId, schemaId) => {
+      await schemas.markInUse(sandboxId, schemaId);
+      post({ type: 'landed', sandboxId, schemaId });
+    },
+    onError: (e) => post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    onBatchTouched: (sandboxId, datasetId) => post({ type: 'touched', sandboxId, datasetId }),
+  },
+  options,
+);
+
+let last = -2;
+const timer = setInterval(() => {
+  const p = pipeline.processor.position();
+  if (p !== last) {
+    last = p;
+    post({ type: 'position', offset: p });
+  }
+}, 20);
+
+port.on('message', async (m: WorkerRequest) => {
+  if (m.type === 'notify') return pipeline.processor.notify();
+  if (m.type === 'invalidate') {
+    if (m.change.kind === 'schemas') schemas.forget(m.change.sandboxId);
+    else catalog.forget(m.change.sandboxId, m.change.datasetId);
+    return;
+  }
+  try {
+    let value: unknown;
+    if (m.op === 'drain') await pipeline.processor.drain();
+    else if (m.op === 'flush') await pipeline.processor.flushBatches();
+    else if (m.op === 'query') value = await pipeline.lake.query(m.sandboxId!, m.sql!);
+    else if (m.op === 'stop') {
+      clearInterval(timer);
+      await pipeline.close();
+      controlDb.close();
+      post({ type: 'reply', id: m.id, ok: true });
+      port.close();
+      return;
+    }
+    post({ type: 'reply', id: m.id, ok: true, value });
+  } catch (e) {
+    post({ type: 'reply', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+  }
+});
+
+pipeline.processor.start();
+post({ type: 'ready' });

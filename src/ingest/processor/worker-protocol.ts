@@ -1,0 +1,13 @@
+/** Messages between the server's main thread and the processor worker. */
+export type WorkerRequest =
+  | { type: 'notify' }
+  | { type: 'invalidate'; change: { kind: 'schemas'; sandboxId: string } | { kind: 'dataset'; sandboxId: string; datasetId: string } }
+  | { type: 'rpc'; id: number; op: 'drain' | 'flush' | 'query' | 'stop'; sandboxId?: string; sql?: string };
+
+export type WorkerEvent =
+  | { type: 'ready' }
+  | { type: 'position'; offset: number }
+  | { type: 'landed'; sandboxId: string; schemaId: string }
+  | { type: 'touched'; sandboxId: string; datasetId: string }
+  | { type: 'error'; message: string }
+  | { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
