@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hardware } from '../hardware.js';
 import { load, peakRssMiB } from '../lib/load.js';
+import { hasWrk, wrkPost } from '../lib/wrk.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
@@ -67,7 +68,8 @@ async function status(url: string, headers: Record<string, string>) {
 }
 
 async function main() {
-  const result: Record<string, unknown> = { name: 'ingest', hardware: hardware(), seconds: SECONDS };
+  const useWrk = hasWrk();
+  const result: Record<string, unknown> = { name: 'ingest', hardware: hardware(), seconds: SECONDS, singleMessageLoadGenerator: useWrk ? 'wrk (Debian)' : 'node http (install wrk for the reference figure)' };
 
   // ---- Kith: acceptance rates (processor running, as in production) ---------------------------
   const dir = mkdtempSync(join(tmpdir(), 'kith-bench-'));
@@ -80,12 +82,16 @@ async function main() {
     return `{"messages":[${parts.join(',')}]}`;
   };
   const batch = await load({ url: `${kith.url}/collection/batch/${s.inletId}`, seconds: SECONDS, concurrency: 16, perRequest: 100, body: batchBody });
-  const single = await load({ url: `${kith.url}/collection/${s.inletId}`, seconds: SECONDS, concurrency: 64, body: (i) => messageFactory(s.schemaId, s.datasetId, 's')(i) });
+  const singleMsg = (tag: string) => messageFactory(s.schemaId, s.datasetId, tag)(0).split('"' + tag + '-0"');
+  const single = useWrk
+    ? { tool: 'wrk -t1 -c64', ...wrkPost(`${kith.url}/collection/${s.inletId}`, singleMsg('s')[0] + '"s-', '"' + singleMsg('s')[1], SECONDS, 64) }
+    : { tool: 'node', ...(await load({ url: `${kith.url}/collection/${s.inletId}`, seconds: SECONDS, concurrency: 64, body: (i) => messageFactory(s.schemaId, s.datasetId, 's')(i) })) };
   result.kith = { batch100: batch, single };
+  const singleOk = single.reqPerSec;
 
   // ---- peak RSS after 1M accepted messages ------------------------------------------------------
   if (MILLION > 0) {
-    const already = batch.ok * 100 + single.ok;
+    const already = batch.ok * 100 + Math.round(singleOk * SECONDS);
     const remaining = Math.max(0, MILLION - already);
     const msgM = messageFactory(s.schemaId, s.datasetId, 'm');
     const more = await load({
@@ -136,7 +142,9 @@ async function main() {
   // ---- bare baseline -----------------------------------------------------------------------------
   const base = await startProcess(['--import', 'tsx', join(ROOT, 'bench/ingest/baseline-server.ts'), join(dir2, 'baseline.db')]);
   const bBatch = await load({ url: `${base.url}/collection/batch/x`, seconds: SECONDS, concurrency: 16, perRequest: 100, body: batchBody });
-  const bSingle = await load({ url: `${base.url}/collection/x`, seconds: SECONDS, concurrency: 64, body: (i) => messageFactory(s.schemaId, s.datasetId, 'b')(i) });
+  const bSingle = useWrk
+    ? { tool: 'wrk -t1 -c64', ...wrkPost(`${base.url}/collection/x`, singleMsg('b')[0] + '"b-', '"' + singleMsg('b')[1], SECONDS, 64) }
+    : { tool: 'node', ...(await load({ url: `${base.url}/collection/x`, seconds: SECONDS, concurrency: 64, body: (i) => messageFactory(s.schemaId, s.datasetId, 'b')(i) })) };
   await stop(base.child);
   result.baseline = { what: 'node:http + JSON.parse + one SQLite transaction (WAL, synchronous=FULL) per request', batch100: bBatch, single: bSingle };
   result.ratio = {

@@ -35,6 +35,8 @@ interface InletIndex extends InletInfo {
  */
 export class FlowService implements InletDirectory, FlowDirectory {
   private readonly mapCache = new Map<string, MapFn>();
+  /** Inlets resolved by the collection endpoint (hot path); kept in step by this service's own writes. */
+  private readonly inletCache = new Map<string, InletInfo>();
 
   constructor(
     private readonly store: ResourceStore,
@@ -47,7 +49,11 @@ export class FlowService implements InletDirectory, FlowDirectory {
   }
 
   async resolveInlet(inletId: string): Promise<InletInfo | undefined> {
-    return (await this.store.get<InletIndex>('inlet', GLOBAL, inletId))?.doc;
+    const hit = this.inletCache.get(inletId);
+    if (hit) return hit;
+    const doc = (await this.store.get<InletIndex>('inlet', GLOBAL, inletId))?.doc;
+    if (doc) this.inletCache.set(inletId, doc);
+    return doc;
   }
 
   private meta(ctx: SandboxContext, prev?: FlowEntity): Record<string, unknown> {
@@ -159,6 +165,7 @@ export class FlowService implements InletDirectory, FlowDirectory {
       name: String(e.name),
     };
     await this.store.put('inlet', GLOBAL, idx.inletId, idx);
+    this.inletCache.delete(idx.inletId);
   }
 
   async get(sandboxId: string, kind: FlowKind, id: string): Promise<FlowEntity | undefined> {
@@ -207,7 +214,10 @@ export class FlowService implements InletDirectory, FlowDirectory {
     if (!cur) return false;
     await this.store.delete(kind, ctx.sandbox.id, id);
     const inlet = (cur.auth as { params?: { inletId?: string } } | undefined)?.params?.inletId;
-    if (kind === 'connections' && inlet) await this.store.delete('inlet', GLOBAL, inlet);
+    if (kind === 'connections' && inlet) {
+      await this.store.delete('inlet', GLOBAL, inlet);
+      this.inletCache.delete(inlet);
+    }
     this.mapCache.clear();
     return true;
   }
@@ -257,6 +267,7 @@ export class FlowService implements InletDirectory, FlowDirectory {
   async deleteLegacyInlet(sandboxId: string, id: string): Promise<boolean> {
     const ok1 = await this.store.delete('legacy-inlet', sandboxId, id);
     if (ok1) await this.store.delete('inlet', GLOBAL, id);
+    this.inletCache.delete(id);
     return ok1;
   }
 
