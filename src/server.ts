@@ -24,6 +24,7 @@ import type { ProcessorHandle } from './ingest/processor/processor-handle.js';
 import { InlineProcessor } from './ingest/processor/inline-processor.js';
 import { WorkerProcessor } from './ingest/processor/worker-processor.js';
 import { createPipeline } from './ingest/processor/pipeline-factory.js';
+import type { RecordSink } from './ingest/processor/processor-ports.js';
 import { CollectionService } from './ingest/collection/collection-service.js';
 import { registerCollectionRoutes } from './ingest/collection/routes.js';
 import { BatchImportService } from './ingest/batch-import/batch-import-service.js';
@@ -70,7 +71,11 @@ export interface StartOptions {
   /** Tests register extra routes here (before the server starts listening). */
   extraRoutes?: (app: FastifyInstance, kith: Pick<Kith, 'config' | 'app' | 'clock' | 'resources' | 'credentials' | 'sandboxes'>) => void | Promise<void>;
   /** Processor tuning (tests): inline runs it on the main thread (default when a clock is injected). */
-  processor?: { streamingBatchMaxAgeMs?: number; idleMs?: number; inline?: boolean };
+  processor?: { streamingBatchMaxAgeMs?: number; idleMs?: number; inline?: boolean; disabled?: boolean };
+  /** Next steps after the lake (identity, profile) when running inline (tests). */
+  downstream?: RecordSink;
+  /** Back-pressure thresholds (entries behind the processor; entries waiting for group commit). */
+  backPressure?: { maxBacklog: number; maxQueued: number };
 }
 
 const BOOTSTRAP_TOKEN_TTL_MS = 365 * 24 * 60 * 60 * 1000;
@@ -142,17 +147,17 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const datasets = datasetDirectory(catalog);
   const batches = batchCatalog(catalog);
   let processor: ProcessorHandle | undefined;
-  const appender = logAppender(ingestLog, () => processor, { maxBacklog: 2_000_000, maxQueued: 200_000 });
+  const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: 2_000_000, maxQueued: 200_000 });
 
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes });
-  const inline = opts.processor?.inline ?? opts.clock !== undefined;
+  const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
   const hooks = {
     onLanded: (sandboxId: string, schemaId: string) => schemas.markInUse(sandboxId, schemaId),
     onError: (e: unknown) => app.log.error({ err: e }, 'lake processor error'),
   };
   const processorOptions = { ...(opts.processor?.streamingBatchMaxAgeMs !== undefined ? { streamingBatchMaxAgeMs: opts.processor.streamingBatchMaxAgeMs } : {}), ...(opts.processor?.idleMs !== undefined ? { idleMs: opts.processor.idleMs } : {}) };
   processor = inline
-    ? new InlineProcessor(await createPipeline(cfg.dataDir, { resources, schemas, catalog, flow, clock }, hooks, processorOptions))
+    ? new InlineProcessor(await createPipeline(cfg.dataDir, { resources, schemas, catalog, flow, clock }, { ...hooks, sink: opts.downstream }, processorOptions))
     : await WorkerProcessor.start(
         cfg.dataDir,
         baseUrlOf(cfg),
@@ -187,7 +192,12 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerCatalogRoutes(app, catalog);
   registerFlowRoutes(app, flow);
   registerCollectionRoutes(app, collection, { bodyLimit: cfg.collectionBodyLimit });
-  registerBatchImportRoutes(app, batchImport);
+  registerBatchImportRoutes(app, batchImport, async (sandboxId, datasetId, batchId, limit) => {
+    const ds = await datasets.getDataset(sandboxId, datasetId);
+    if (!ds) return undefined;
+    const rows = await handle.queryLake(sandboxId, `SELECT record FROM ${ds.tableName} WHERE _kith_batch_id = '${batchId.replace(/'/g, "''")}' ORDER BY _kith_offset LIMIT ${limit}`).catch(() => []);
+    return rows.map((r) => (typeof r.record === 'string' ? JSON.parse(r.record) : r.record) as Record<string, unknown>);
+  });
   registerFailedRecordRoutes(app, failedRecords, appender, () => clock.now());
   app.get(
     '/data/foundation/kith/ingest/status',
@@ -240,7 +250,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       for (const db of dbs) db.close();
     },
   };
-  if (process.env.KITH_PROCESSOR === 'off') await handle.stop();
+  if (process.env.KITH_PROCESSOR === 'off' || opts.processor?.disabled) await handle.stop();
   else handle.start();
   ready = true;
   return kith;

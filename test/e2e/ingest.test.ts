@@ -169,6 +169,9 @@ describe('streaming and batch ingestion, end to end', () => {
     }, 'batch success');
     assert.equal(b.recordCount, 10_000);
     assert.equal(b.failedRecordCount, 1);
+    const preview = await p.call('GET', `/data/foundation/import/batches/${batchId}/datasets/${eventDs}/preview?limit=3`);
+    assert.equal(preview.status, 200);
+    assert.deepEqual(preview.json.data.map((r: { _id: string }) => r._id), ['file-0', 'file-1', 'file-2']);
     const alias = await p.call('GET', `/data/foundation/catalog/batch/${batchId}`);
     assert.equal(alias.status, 200);
     const diag = await p.call('GET', `/data/foundation/export/batches/${batchId}/failed`);

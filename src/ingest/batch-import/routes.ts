@@ -12,7 +12,20 @@ type FileParams = { batchId: string; datasetId: string; fileName: string };
 const action = (req: FastifyRequest) => String((req.query as { action?: string }).action ?? '').toUpperCase();
 
 /** Batch ingestion API. File bodies are taken raw whatever their content type. */
-export function registerBatchImportRoutes(app: FastifyInstance, svc: BatchImportService): void {
+export function registerBatchImportRoutes(
+  app: FastifyInstance,
+  svc: BatchImportService,
+  preview: (sandboxId: string, datasetId: string, batchId: string, limit: number) => Promise<Array<Record<string, unknown>> | undefined>,
+): void {
+  app.get(`${BASE}/batches/:batchId/datasets/:datasetId/preview`, { schema: { tags, summary: 'Preview the rows a batch landed in its dataset' } }, async (req, reply) => {
+    const c = sandboxCtxOf(req);
+    const { batchId, datasetId } = req.params as { batchId: string; datasetId: string };
+    const limit = Math.min(Math.max(Number((req.query as { limit?: string }).limit ?? 100) || 100, 1), 1000);
+    const rows = await preview(c.sandbox.id, datasetId, batchId, limit);
+    if (!rows) return sendProblem(reply, badRequest(`No dataset ${datasetId} in this sandbox`));
+    return { data: rows };
+  });
+
   app.post(`${BASE}/batches`, { schema: { tags, summary: 'Create a batch for a dataset' } }, async (req, reply) => {
     const r = await svc.create(sandboxCtxOf(req), req.body);
     if (!r.ok) return sendProblem(reply, r.error);

@@ -8,6 +8,7 @@ import { SqliteIngestLog } from '../log/sqlite-ingest-log.js';
 import { Lake } from '../../lake/lake.js';
 import { FailedRecordsStore } from '../../lake/failed-records-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
+import type { RecordSink } from './processor-ports.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
 
 export interface PipelineServices {
@@ -28,7 +29,13 @@ export interface Pipeline {
 export async function createPipeline(
   dataDir: string,
   s: PipelineServices,
-  hooks: { onLanded: (sandboxId: string, schemaId: string) => Promise<void>; onError: (e: unknown) => void; onBatchTouched?: (sandboxId: string, datasetId: string) => void },
+  hooks: {
+    onLanded: (sandboxId: string, schemaId: string) => Promise<void>;
+    onError: (e: unknown) => void;
+    onBatchTouched?: (sandboxId: string, datasetId: string) => void;
+    /** Next steps after the lake (identity, profile). */
+    sink?: RecordSink;
+  },
   opts: Partial<LakeProcessorOptions> = {},
 ): Promise<Pipeline> {
   const dbs: SqliteDb[] = [];
@@ -69,6 +76,7 @@ export async function createPipeline(
       flows: s.flow,
       onLanded: hooks.onLanded,
       onError: hooks.onError,
+      sink: hooks.sink,
     },
     opts,
   );

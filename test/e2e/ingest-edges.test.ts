@@ -1,0 +1,88 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
+import { Platform, eventually } from '../helpers/platform.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const PROFILE = 'https://ns.adobe.com/xdm/context/profile';
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    c.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('ingestion edges', () => {
+  const stops: TestKith[] = [];
+  after(async () => {
+    for (const k of stops) await k.stop();
+  });
+
+  it('kith ingest sends a CSV file through the batch API and prints status and first failures', async () => {
+    const k = await startTestKith();
+    stops.push(k);
+    const p = new Platform(k);
+    const schema = await p.createSchema('CLI people', PROFILE, ['https://ns.adobe.com/xdm/context/profile-person-details', 'https://ns.adobe.com/xdm/context/profile-personal-details']);
+    const ds = await p.createDataset('CLI people', schema);
+    const file = join(k.dataDir, 'people.csv');
+    writeFileSync(file, 'personalEmail.address,person.name.firstName,person.birthDate\na@example.com,Ann,1990-01-02\nb@example.com,Bob,not-a-date\n');
+    const r = await run(['ingest', file, '--dataset', ds, '--data-dir', k.dataDir]);
+    assert.match(r.out, /upload \[#+\] 100%/);
+    assert.match(r.out, /batch \w+: success, 1 records, 1 failed/);
+    assert.match(r.out, /first failures:\n {2}- 1 schema violation\(s\): #\/person\/birthDate/);
+    assert.equal(r.code, 0);
+  });
+
+  it('kith ingest explains its usage', async () => {
+    const r = await run(['ingest']);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /usage: kith ingest <file> --dataset/);
+  });
+
+  it('answers 429 with Retry-After when the processor is too far behind (back-pressure)', async () => {
+    const k = await startTestKith({}, { processor: { disabled: true }, backPressure: { maxBacklog: 5, maxQueued: 1000 } });
+    stops.push(k);
+    const p = new Platform(k);
+    const schema = await p.createSchema('BP', PROFILE, ['https://ns.adobe.com/xdm/context/profile-person-details']);
+    const ds = await p.createDataset('BP', schema);
+    const inlet = await p.createInlet('bp');
+    const statuses: number[] = [];
+    let retryAfter: unknown;
+    for (let i = 0; i < 12; i++) {
+      const r = await p.collect(`/collection/${inlet.inletId}`, p.envelope(schema, ds, { person: { name: { firstName: `n${i}` } } }));
+      statuses.push(r.status);
+      if (r.status === 429) retryAfter = r.headers['retry-after'];
+    }
+    assert.ok(statuses.slice(0, 6).every((s) => s === 200), statuses.join(','));
+    assert.equal(statuses.at(-1), 429);
+    assert.equal(retryAfter, '1');
+    const st = await p.call('GET', '/data/foundation/kith/ingest/status');
+    assert.equal(st.json.saturated, true);
+    assert.ok(st.json.backlog >= 6);
+  });
+
+  it('hands records of profile- and identity-enabled datasets downstream in acceptance order', async () => {
+    const seen: string[] = [];
+    const k = await startTestKith({}, { processor: { inline: true }, downstream: { accept: async (recs) => void seen.push(...recs.map((r) => `${r.dataset.name}:${String(r.entity._id)}`)) } });
+    stops.push(k);
+    const p = new Platform(k);
+    const ev = await p.createSchema('Down events', 'https://ns.adobe.com/xdm/context/experienceevent', ['https://ns.adobe.com/xdm/context/identitymap'], true);
+    const enabled = await p.createDataset('Enabled', ev, { profile: true });
+    const plain = await p.createDataset('Plain', ev);
+    const inlet = await p.createInlet('down');
+    for (let i = 0; i < 6; i++) {
+      const ds = i % 2 === 0 ? enabled : plain;
+      await p.collect(`/collection/${inlet.inletId}`, p.envelope(ev, ds, { _id: `e${i}`, timestamp: '2026-01-01T00:00:00Z' }));
+    }
+    await k.processor.drain();
+    await eventually(async () => seen.length === 3, 'downstream');
+    assert.deepEqual(seen, ['Enabled:e0', 'Enabled:e2', 'Enabled:e4']);
+  });
+});
