@@ -153,20 +153,7 @@ export class CollectionService {
       `{"d":${JSON.stringify(ds.value.id)},"s":${JSON.stringify(ds.value.schemaId)},"x":${JSON.stringify(ctx.xactionId)}` +
       (m.flowId ? `,"f":${JSON.stringify(m.flowId)}` : '') +
       `,"src":${JSON.stringify(m.sourceName ?? inlet.sourceId)},"e":${entityJson}}`;
-    return {
-      ok: true,
-      message: {
-        sandboxId: inlet.sandboxId,
-        orgId: inlet.orgId,
-        inletId: inlet.inletId,
-        datasetId: ds.value.id,
-        kind: 'xdm',
-        receivedAt: ctx.receivedAt,
-        xactionId: ctx.xactionId,
-        requestId: ctx.requestId,
-        payload,
-      },
-    };
+    return this.accepted(inlet, ds.value, 'xdm', ctx, payload);
   }
 
   /** Raw JSON for a dataflow with a Data Prep mapping (`x-adobe-flow-id`). Mapping runs in the processor. */
@@ -182,19 +169,13 @@ export class CollectionService {
     const tooBig = await this.sizeCheck(inlet, ds.value, Buffer.byteLength(rawJson));
     if (tooBig) return { ok: false, statusCode: 413, message: `${this.prefix(inlet)} ${tooBig}` };
     const payload = `{"d":${JSON.stringify(ds.value.id)},"s":${JSON.stringify(ds.value.schemaId)},"x":${JSON.stringify(ctx.xactionId)},"f":${JSON.stringify(flowId)},"src":${JSON.stringify(inlet.sourceId)},"r":${rawJson}}`;
+    return this.accepted(inlet, ds.value, 'raw', ctx, payload);
+  }
+
+  private accepted(inlet: InletInfo, ds: DatasetInfo, kind: 'xdm' | 'raw', ctx: { xactionId: string; requestId: string; receivedAt: number }, payload: string): MessageOutcome {
     return {
       ok: true,
-      message: {
-        sandboxId: inlet.sandboxId,
-        orgId: inlet.orgId,
-        inletId: inlet.inletId,
-        datasetId: ds.value.id,
-        kind: 'raw',
-        receivedAt: ctx.receivedAt,
-        xactionId: ctx.xactionId,
-        requestId: ctx.requestId,
-        payload,
-      },
+      message: { sandboxId: inlet.sandboxId, orgId: inlet.orgId, inletId: inlet.inletId, datasetId: ds.id, kind, receivedAt: ctx.receivedAt, xactionId: ctx.xactionId, requestId: ctx.requestId, payload },
     };
   }
 

@@ -2,19 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import { sandboxCtxOf } from '../../http/request-context.js';
 import { sendProblem } from '../../http/reply.js';
 import { badRequest, notFound } from '../../shared/problem.js';
-import type { Violation } from '../../schema/schema-lookup.js';
+import type { FailedItem } from '../processor/processor-ports.js';
 import type { IngestMessage, LogAppender } from '../collection/collection-service.js';
 
-export interface StoredFailedRecord {
+export interface StoredFailedRecord extends FailedItem {
   id: string;
-  sandboxId: string;
-  datasetId: string;
-  batchId: string;
-  offset: number;
-  code: string;
-  reason: string;
-  violations?: Violation[];
-  payload: string;
   createdAt: number;
   replayedAt?: number | null;
 }
