@@ -118,6 +118,40 @@ describe('Schema Registry API', () => {
     assert.ok(full.json.results[0].allOf);
   });
 
+  it('tenant data types are referenced from field groups and resolved in xed-full', async () => {
+    const dt = await p.call('POST', `${SR}/tenant/datatypes`, { title: 'Construction', type: 'object', properties: { yearBuilt: { type: 'integer' }, floorSize: { type: 'number' } } });
+    assert.equal(dt.status, 201, dt.body);
+    assert.match(dt.json.$id, /\/datatypes\//);
+    const fg = await p.call('POST', `${SR}/tenant/fieldgroups`, {
+      title: 'Property',
+      'meta:intendedToExtend': [PROFILE],
+      properties: { _acme: { type: 'object', properties: { construction: { $ref: dt.json.$id } } } },
+    });
+    assert.equal(fg.status, 201, fg.body);
+    const full = await p.call('GET', `${SR}/tenant/fieldgroups/${enc(fg.json.$id)}`, undefined, ACCEPT('xed-full'));
+    assert.equal(full.json.properties._acme.properties.construction.properties.yearBuilt.type, 'integer');
+    const bad = await p.call('POST', `${SR}/tenant/datatypes`, { title: 'Bad dt', properties: { _x: { type: 'string' } } });
+    assert.equal(bad.status, 400);
+  });
+
+  it('tenant classes need a behavior and can back schemas', async () => {
+    const cls = await p.call('POST', `${SR}/tenant/classes`, {
+      title: 'Store',
+      allOf: [{ $ref: 'https://ns.adobe.com/xdm/data/record' }],
+      properties: { _acme: { type: 'object', properties: { storeId: { type: 'string' } } } },
+    });
+    assert.equal(cls.status, 201, cls.body);
+    assert.equal(cls.json['meta:behavior'], 'https://ns.adobe.com/xdm/data/record');
+    const sch = await p.call('POST', `${SR}/tenant/schemas`, { title: 'Stores', allOf: [{ $ref: cls.json.$id }] });
+    assert.equal(sch.status, 201, sch.body);
+    assert.equal(sch.json['meta:class'], cls.json.$id);
+    const info = await k.schemas.getSchema((await k.sandboxes.resolve(k.local.orgId, 'prod'))!.id, sch.json.$id);
+    assert.equal(info?.behavior, 'record');
+    const noBehavior = await p.call('POST', `${SR}/tenant/classes`, { title: 'Nope', properties: {} });
+    assert.equal(noBehavior.status, 400);
+    assert.match(noBehavior.json.detail, /behavior/);
+  });
+
   it('descriptors: list, get, replace, delete', async () => {
     const list = await p.call('GET', `${SR}/tenant/descriptors`, undefined, { accept: 'application/vnd.adobe.xdm-link+json' });
     const path = list.json['xdm:descriptorIdentity'][0] as string;

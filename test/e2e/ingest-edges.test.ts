@@ -40,6 +40,37 @@ describe('ingestion edges', () => {
     assert.equal(r.code, 0);
   });
 
+  it('batch import: ABORT, and errors for wrong states and inputs', async () => {
+    const k = await startTestKith();
+    stops.push(k);
+    const p = new Platform(k);
+    const schema = await p.createSchema('Abort people', PROFILE, []);
+    const ds = await p.createDataset('Abort people', schema);
+    const c = await p.call('POST', '/data/foundation/import/batches', { datasetId: ds, inputFormat: { format: 'json' } });
+    assert.equal(c.status, 201);
+    assert.equal(c.json.status, 'loading');
+    assert.deepEqual(c.json.relatedObjects, [{ type: 'dataSet', id: ds }]);
+    const id = c.json.id;
+    assert.equal((await p.call('POST', `/data/foundation/import/batches/${id}?action=ABORT`)).status, 200);
+    const b = await p.call('GET', `/data/foundation/catalog/batches/${id}`);
+    assert.equal(b.json[id].status, 'aborted');
+    const cases: Array<[string, () => Promise<{ status: number }>, number]> = [
+      ['upload to an aborted batch', () => p.call('PUT', `/data/foundation/import/batches/${id}/datasets/${ds}/files/a.json`, Buffer.from('{}'), { 'content-type': 'application/octet-stream' }), 409],
+      ['complete an aborted batch', () => p.call('POST', `/data/foundation/import/batches/${id}?action=COMPLETE`), 409],
+      ['unknown action', () => p.call('POST', `/data/foundation/import/batches/${id}?action=EXPLODE`), 400],
+      ['unknown batch', () => p.call('POST', '/data/foundation/import/batches/NOPE?action=COMPLETE'), 404],
+      ['missing datasetId', () => p.call('POST', '/data/foundation/import/batches', { inputFormat: { format: 'json' } }), 400],
+      ['unknown format', () => p.call('POST', '/data/foundation/import/batches', { datasetId: ds, inputFormat: { format: 'xml' } }), 400],
+      ['unknown dataset', () => p.call('POST', '/data/foundation/import/batches', { datasetId: 'nope' }), 400],
+    ];
+    for (const [name, call, status] of cases) assert.equal((await call()).status, status, name);
+    const c2 = await p.call('POST', '/data/foundation/import/batches', { datasetId: ds });
+    const wrongDs = await p.call('PUT', `/data/foundation/import/batches/${c2.json.id}/datasets/other/files/a.json`, Buffer.from('{}'), { 'content-type': 'application/octet-stream' });
+    assert.equal(wrongDs.status, 400);
+    const badRange = await p.call('PATCH', `/data/foundation/import/batches/${c2.json.id}/datasets/${ds}/files/a.json`, Buffer.from('{}'), { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-1' });
+    assert.equal(badRange.status, 404, 'not initialized');
+  });
+
   it('kith ingest explains its usage', async () => {
     const r = await run(['ingest']);
     assert.equal(r.code, 2);
