@@ -1,0 +1,14 @@
+import { toEpochMs } from '../shared/xdm-helpers.js';
+
+/**
+ * Segment's clock-skew correction: the device clock may be off, so shift the device `timestamp` by the difference
+ * between our receive time and the device's `sentAt`: `timestamp' = timestamp + (receivedAt - sentAt)`.
+ * Without `sentAt` the device timestamp is kept; without a timestamp the receive time is used.
+ */
+export function correctTimestamp(timestamp: unknown, sentAt: unknown, receivedAt: number): string {
+  const ts = toEpochMs(timestamp);
+  if (ts === undefined) return new Date(receivedAt).toISOString();
+  const sent = toEpochMs(sentAt);
+  if (sent === undefined) return new Date(ts).toISOString();
+  return new Date(ts + (receivedAt - sent)).toISOString();
+}
