@@ -31,6 +31,10 @@ import { BatchImportService } from './ingest/batch-import/batch-import-service.j
 import { registerBatchImportRoutes } from './ingest/batch-import/routes.js';
 import { registerFailedRecordRoutes } from './ingest/failed/failed-records-routes.js';
 import { batchCatalog, datasetDirectory, logAppender } from './ingest/wiring.js';
+import { SourceStateStore } from './sources/http/source-state-store.js';
+import { SourceProvisioner } from './sources/http/source-provisioner.js';
+import { SourceSink } from './sources/http/source-sink.js';
+import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -199,6 +203,12 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     return rows.map((r) => (typeof r.record === 'string' ? JSON.parse(r.record) : r.record) as Record<string, unknown>);
   });
   registerFailedRecordRoutes(app, failedRecords, appender, () => clock.now());
+  const sourcesDb = openSqlite(cfg.dataDir, 'sources');
+  dbs.push(sourcesDb);
+  const sourceState = new SourceStateStore(sourcesDb);
+  const sourceSink = new SourceSink(datasets, appender);
+  const provisioner = new SourceProvisioner(schemas, catalog);
+  registerShopifyWebhookRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl });
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },

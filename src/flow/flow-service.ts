@@ -82,8 +82,19 @@ export class FlowService implements InletDirectory, FlowDirectory {
     if (kind === 'flows') e.state = 'enabled';
     e.version = e.etag;
     await this.store.put(kind, ctx.sandbox.id, e.id, e);
-    if (kind === 'connections') await this.indexInlet(ctx, e);
+    if (kind === 'connections') {
+      await this.indexInlet(ctx, e);
+      await this.store.put('connection-index', GLOBAL, e.id, { sandboxId: ctx.sandbox.id, orgId: ctx.orgId });
+    }
     return ok(e);
+  }
+
+  /** Finds a base connection by id without knowing its sandbox (webhook endpoints have no gateway headers). */
+  async resolveConnection(id: string): Promise<{ sandboxId: string; orgId: string; connection: FlowEntity } | undefined> {
+    const idx = (await this.store.get<{ sandboxId: string; orgId: string }>('connection-index', GLOBAL, id))?.doc;
+    if (!idx) return undefined;
+    const connection = (await this.store.get<FlowEntity>('connections', idx.sandboxId, id))?.doc;
+    return connection ? { ...idx, connection } : undefined;
   }
 
   private async validate(ctx: SandboxContext, kind: FlowKind, body: Record<string, unknown>): Promise<Result<Record<string, unknown>, Problem>> {
@@ -214,6 +225,7 @@ export class FlowService implements InletDirectory, FlowDirectory {
     if (!cur) return false;
     await this.store.delete(kind, ctx.sandbox.id, id);
     const inlet = (cur.auth as { params?: { inletId?: string } } | undefined)?.params?.inletId;
+    if (kind === 'connections') await this.store.delete('connection-index', GLOBAL, id);
     if (kind === 'connections' && inlet) {
       await this.store.delete('inlet', GLOBAL, inlet);
       this.inletCache.delete(inlet);

@@ -7,6 +7,19 @@ import { notFound } from '../shared/problem.js';
 const FS = '/data/foundation/flowservice';
 const tags = ['Flow Service'];
 const KINDS: FlowKind[] = ['connections', 'sourceConnections', 'targetConnections', 'flows'];
+const SECRET = /secret|password|token|apikey/i;
+
+/** Secrets in auth.params / params are never returned (as AEP masks them). */
+function masked<T>(e: T): T {
+  const mask = (o: unknown): unknown => {
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) return o;
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, SECRET.test(k) && typeof v === 'string' ? '***' : mask(v)]));
+  };
+  const x = { ...(e as Record<string, unknown>) };
+  if (x.auth) x.auth = mask(x.auth);
+  if (x.params) x.params = mask(x.params);
+  return x as T;
+}
 
 /** Flow Service, mapping sets and the legacy inlet API. */
 export function registerFlowRoutes(app: FastifyInstance, flow: FlowService): void {
@@ -23,11 +36,11 @@ export function registerFlowRoutes(app: FastifyInstance, flow: FlowService): voi
         const [k, v] = q.property.split('==');
         if (k && v !== undefined) items = items.filter((e) => String(k.split('.').reduce<unknown>((o, s) => (o as Record<string, unknown> | undefined)?.[s], e)) === v);
       }
-      return { items };
+      return { items: items.map(masked) };
     });
     app.get(`${FS}/${kind}/:id`, { schema: { tags, summary: `Get ${kind}` } }, async (req, reply) => {
       const e = await flow.get(sandboxCtxOf(req).sandbox.id, kind, (req.params as { id: string }).id);
-      return e ? { items: [e] } : sendProblem(reply, notFound(`No ${kind} ${(req.params as { id: string }).id}`));
+      return e ? { items: [masked(e)] } : sendProblem(reply, notFound(`No ${kind} ${(req.params as { id: string }).id}`));
     });
     app.patch(`${FS}/${kind}/:id`, { schema: { tags, summary: `JSON-Patch ${kind} (If-Match etag required)` } }, async (req, reply) => {
       const ifMatch = req.headers['if-match'];

@@ -65,6 +65,11 @@ export class SandboxService {
     return r.doc;
   }
 
+  async getById(orgId: string, id: string): Promise<Sandbox | undefined> {
+    const r = await this.store.get<Sandbox>('sandbox', scope(orgId), id);
+    return r && r.doc.state === 'active' ? r.doc : undefined;
+  }
+
   async list(orgId: string): Promise<Sandbox[]> {
     return (await this.store.list<Sandbox>('sandbox', scope(orgId))).map((r) => r.doc).filter((s) => s.state === 'active');
   }

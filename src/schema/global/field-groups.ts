@@ -176,6 +176,8 @@ export const FIELD_GROUPS: GlobalResource[] = [
   fg('experienceevent-marketing', 'Marketing Details', E, { marketing: obj({ trackingCode: str(), campaignGroup: str(), campaignName: str() }), advertising: openObject() }),
   fg('experienceevent-media', 'Media Details', E, { media: openObject(), locationContext: openObject() }),
   fg('experienceevent-personal-details', 'Personal Contact Details (event)', E, { personalEmail: email(), person: openObject() }),
+  // Source-specific attributes with no standard XDM home (sources put them under `_kith.<source>`).
+  fg('source-extras', 'Kith Source Extras', [PROFILE, EXPERIENCE_EVENT], { _kith: openObject('Source extras') }, 'https://ns.adobe.com/kith/'),
   {
     ...fg('aep-web-sdk-experienceevent', 'AEP Web SDK ExperienceEvent', E, {
       web: webDetails(),

@@ -1,0 +1,112 @@
+import type { FastifyInstance } from 'fastify';
+import type { FlowService } from '../../flow/flow-service.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import type { Clock } from '../../shared/clock.js';
+import type { CredentialService } from '../../auth/credentials.js';
+import type { SandboxService } from '../../sandbox/sandbox-service.js';
+import { newXactionBase } from '../../ingest/collection/collection-service.js';
+import { verifyShopifyHmac } from '../shopify/hmac.js';
+import { extractShopifyHeaders, missingShopifyHeaders } from '../shopify/headers.js';
+import { shopifyDedupeKeys } from '../shopify/dedupe.js';
+import { tryParseJsonLossless } from '../shopify/lossless-json.js';
+import { mapShopifyWebhook } from '../shopify/map-webhook.js';
+import { applyVerdict, judgeUpdate } from '../shopify/ordering-guard.js';
+import type { SourceStateStore } from './source-state-store.js';
+import type { SourceProvisioner, SourceDatasets } from './source-provisioner.js';
+import type { SourceSink } from './source-sink.js';
+import { sourceContext } from './source-context.js';
+
+/** Flow Service connection spec of the Shopify streaming source (Kith's own id). */
+export const SHOPIFY_STREAMING_SPEC = '8c6a9b2e-5f3d-4c1a-9e7b-2d4f6a8c0e1b';
+const DEDUPE_TTL_MS = 72 * 3600_000;
+
+export interface ShopifyDeps {
+  flow: FlowService;
+  resources: ResourceStore;
+  state: SourceStateStore;
+  provisioner: SourceProvisioner;
+  sink: SourceSink;
+  credentials: CredentialService;
+  sandboxes: SandboxService;
+  clock: Clock;
+  baseUrl: () => string;
+}
+
+export const shopifyWebhookAddress = (baseUrl: string, connectionId: string) => `${baseUrl}/sources/shopify/${connectionId}/webhooks`;
+
+interface ShopifyParams {
+  shopDomain?: string;
+  clientSecret?: string;
+  profileDataSetId?: string;
+  eventDataSetId?: string;
+}
+
+/** The datasets a Shopify connection writes to: named in its params, else provisioned once and remembered. */
+async function targets(d: ShopifyDeps, sandboxId: string, orgId: string, connectionId: string, params: ShopifyParams, requestId: string): Promise<SourceDatasets | undefined> {
+  if (params.profileDataSetId && params.eventDataSetId) return { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId };
+  const saved = await d.resources.get<SourceDatasets>('source-binding', sandboxId, connectionId);
+  if (saved) return saved.doc;
+  const ctx = await sourceContext(d.credentials, d.sandboxes, orgId, sandboxId, 'shopify-source', requestId);
+  if (!ctx) return undefined;
+  const r = await d.provisioner.ensure(ctx, 'Shopify', params);
+  if (!r.ok) return undefined;
+  await d.resources.put('source-binding', sandboxId, connectionId, r.value);
+  return r.value;
+}
+
+/**
+ * `POST /sources/shopify/{connectionId}/webhooks`: Shopify's deliveries. The HMAC of the raw body is checked before
+ * anything is parsed; the 2xx comes back once the mapped messages are in the durable ingest log (processing is
+ * asynchronous). Redeliveries (same X-Shopify-Webhook-Id, or X-Shopify-Event-Id for the same topic) are acknowledged
+ * and not ingested again; an update older than the last applied `updated_at` of its resource keeps its events
+ * (history) but not its profile attributes.
+ */
+export function registerShopifyWebhookRoutes(app: FastifyInstance, d: ShopifyDeps): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post(
+      '/sources/shopify/:connectionId/webhooks',
+      { config: { auth: 'none' }, bodyLimit: 5 * 1024 * 1024, schema: { tags: ['Sources: Shopify'], summary: 'Shopify webhook deliveries (HMAC-verified, deduplicated, asynchronous)' } },
+      async (req, reply) => {
+        const { connectionId } = req.params as { connectionId: string };
+        const found = await d.flow.resolveConnection(connectionId);
+        const conn = found?.connection;
+        if (!found || (conn?.connectionSpec as { id?: string } | undefined)?.id !== SHOPIFY_STREAMING_SPEC)
+          return reply.code(404).send({ status: 404, title: 'Not Found', detail: 'No Shopify source connection with this id' });
+        const params = ((conn!.auth as { params?: ShopifyParams } | undefined)?.params ?? {}) as ShopifyParams;
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const h = extractShopifyHeaders(req.headers as Record<string, string>);
+        if (!params.clientSecret || !verifyShopifyHmac(raw, h.hmac, params.clientSecret))
+          return reply.code(401).send({ status: 401, title: 'Unauthorized', detail: 'X-Shopify-Hmac-Sha256 does not match the body' });
+        const missing = missingShopifyHeaders(h);
+        if (missing.length) return reply.code(400).send({ status: 400, title: 'Bad Request', detail: `Missing Shopify headers: ${missing.join(', ')}` });
+        const shop = h.shopDomain ?? params.shopDomain ?? 'unknown';
+        const now = d.clock.now();
+        const keys = shopifyDedupeKeys(shop, h);
+        if (d.state.anySeen(keys, now)) return reply.code(200).send({ status: 'duplicate' });
+        const parsed = tryParseJsonLossless(raw);
+        if (!parsed.ok) return reply.code(400).send(parsed.error.body);
+        const mapped = mapShopifyWebhook(h.topic!, parsed.value, { shopDomain: shop, receivedAt: now, webhookId: h.webhookId });
+        if (!mapped.supported) {
+          d.state.remember(keys, now, DEDUPE_TTL_MS);
+          return reply.code(200).send({ status: 'ignored', topic: h.topic });
+        }
+        const verdict = judgeUpdate(d.state.lastVersion(mapped.resourceKey), mapped.resourceUpdatedAt);
+        const out = applyVerdict(mapped, verdict);
+        const t = await targets(d, found.sandboxId, found.orgId, connectionId, params, String(req.id));
+        if (!t) return reply.code(503).header('retry-after', '5').send({ status: 503, title: 'Service Unavailable', detail: 'The source datasets could not be prepared' });
+        const w = await d.sink.write({ ...t, sandboxId: found.sandboxId, orgId: found.orgId, sourceName: `shopify:${shop}` }, out, {
+          receivedAt: now,
+          xactionBase: newXactionBase(now),
+          requestId: String(req.id),
+        });
+        if ('error' in w) return reply.code(409).send({ status: 409, title: 'Conflict', detail: w.error });
+        // remembered only after the append is durable: a crash in between means a retry is ingested again (and deduped by _id)
+        d.state.remember(keys, now, DEDUPE_TTL_MS);
+        if (mapped.resourceUpdatedAt !== undefined && verdict === 'newer') d.state.recordVersion(mapped.resourceKey, mapped.resourceUpdatedAt);
+        return reply.code(200).send({ status: 'accepted', verdict, ...w });
+      },
+    );
+  });
+}

@@ -1,0 +1,55 @@
+import type { DatasetDirectory } from '../../ingest/ports.js';
+import type { IngestMessage, LogAppender } from '../../ingest/collection/collection-service.js';
+import type { SourceOutput } from '../shared/xdm-output.js';
+import type { SourceDatasets } from './source-provisioner.js';
+
+export interface SourceTarget extends SourceDatasets {
+  sandboxId: string;
+  orgId: string;
+  /** Shown as the message source (e.g. "shopify:acme.myshopify.com"). */
+  sourceName: string;
+}
+
+/**
+ * Routes a source mapper's output into the ingest log: profile records to the profile dataset, events to the event
+ * dataset, and each identity link set as an identities-only profile record (a record with two or more identities
+ * links them). Resolves once every message is durably committed.
+ */
+export class SourceSink {
+  constructor(
+    private readonly datasets: DatasetDirectory,
+    private readonly log: LogAppender,
+  ) {}
+
+  async write(t: SourceTarget, out: SourceOutput, meta: { receivedAt: number; xactionBase: string; requestId: string }): Promise<{ profiles: number; events: number } | { error: string }> {
+    const profileDs = await this.datasets.getDataset(t.sandboxId, t.profileDataSetId);
+    const eventDs = await this.datasets.getDataset(t.sandboxId, t.eventDataSetId);
+    if (!profileDs || !eventDs) return { error: 'the source connection points at a dataset that no longer exists' };
+    const msgs: IngestMessage[] = [];
+    let n = 0;
+    const push = (ds: typeof profileDs, entity: unknown) => {
+      const x = `${meta.xactionBase}:${n++}`;
+      msgs.push({
+        sandboxId: t.sandboxId,
+        orgId: t.orgId,
+        inletId: '',
+        datasetId: ds.id,
+        kind: 'xdm',
+        receivedAt: meta.receivedAt,
+        xactionId: x,
+        requestId: meta.requestId,
+        payload: `{"d":${JSON.stringify(ds.id)},"s":${JSON.stringify(ds.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)},"e":${JSON.stringify(entity)}}`,
+      });
+    };
+    for (const p of out.profiles) push(profileDs, p);
+    for (const e of out.events) push(eventDs, e);
+    for (const link of out.identityLinks) {
+      if (link.length < 2) continue;
+      const identityMap: Record<string, Array<{ id: string }>> = {};
+      for (const i of link) (identityMap[i.namespace] ??= []).push({ id: i.id });
+      push(profileDs, { identityMap });
+    }
+    if (msgs.length) await this.log.append(msgs);
+    return { profiles: out.profiles.length, events: out.events.length };
+  }
+}
