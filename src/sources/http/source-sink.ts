@@ -13,7 +13,8 @@ export interface SourceTarget extends SourceDatasets {
 /**
  * Routes a source mapper's output into the ingest log: profile records to the profile dataset, events to the event
  * dataset, and each identity link set as an identities-only profile record (a record with two or more identities
- * links them). Resolves once every message is durably committed.
+ * links them). Messages a source rejected go in as parse failures, so they land in the failed-records store with
+ * their reason. Resolves once every message is durably committed.
  */
 export class SourceSink {
   constructor(
@@ -21,7 +22,7 @@ export class SourceSink {
     private readonly log: LogAppender,
   ) {}
 
-  async write(t: SourceTarget, out: SourceOutput, meta: { receivedAt: number; xactionBase: string; requestId: string }): Promise<{ profiles: number; events: number } | { error: string }> {
+  async write(t: SourceTarget, out: SourceOutput, meta: { receivedAt: number; xactionBase: string; requestId: string; rejected?: Array<{ reason: string; raw: string }> }): Promise<{ profiles: number; events: number } | { error: string }> {
     const profileDs = await this.datasets.getDataset(t.sandboxId, t.profileDataSetId);
     const eventDs = await this.datasets.getDataset(t.sandboxId, t.eventDataSetId);
     if (!profileDs || !eventDs) return { error: 'the source connection points at a dataset that no longer exists' };
@@ -48,6 +49,20 @@ export class SourceSink {
       const identityMap: Record<string, Array<{ id: string }>> = {};
       for (const i of link) (identityMap[i.namespace] ??= []).push({ id: i.id });
       push(profileDs, { identityMap });
+    }
+    for (const r of meta.rejected ?? []) {
+      const x = `${meta.xactionBase}:${n++}`;
+      msgs.push({
+        sandboxId: t.sandboxId,
+        orgId: t.orgId,
+        inletId: '',
+        datasetId: eventDs.id,
+        kind: 'xdm',
+        receivedAt: meta.receivedAt,
+        xactionId: x,
+        requestId: meta.requestId,
+        payload: `{"d":${JSON.stringify(eventDs.id)},"s":${JSON.stringify(eventDs.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)},"err":${JSON.stringify(r.reason)},"raw":${JSON.stringify(r.raw)}}`,
+      });
     }
     if (msgs.length) await this.log.append(msgs);
     return { profiles: out.profiles.length, events: out.events.length };
