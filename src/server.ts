@@ -35,6 +35,7 @@ import { SourceStateStore } from './sources/http/source-state-store.js';
 import { SourceProvisioner } from './sources/http/source-provisioner.js';
 import { SourceSink } from './sources/http/source-sink.js';
 import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js';
+import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -209,6 +210,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const sourceSink = new SourceSink(datasets, appender);
   const provisioner = new SourceProvisioner(schemas, catalog);
   registerShopifyWebhookRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl });
+  registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },

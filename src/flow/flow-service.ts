@@ -85,8 +85,23 @@ export class FlowService implements InletDirectory, FlowDirectory {
     if (kind === 'connections') {
       await this.indexInlet(ctx, e);
       await this.store.put('connection-index', GLOBAL, e.id, { sandboxId: ctx.sandbox.id, orgId: ctx.orgId });
+      const wk = (e.auth as { params?: { writeKey?: unknown } } | undefined)?.params?.writeKey;
+      if (typeof wk === 'string') await this.store.put('writekey-index', GLOBAL, wk, { connectionId: e.id });
     }
     return ok(e);
+  }
+
+  /** Source specs that fill in connection params at creation (e.g. a Segment write key). */
+  private readonly specParams = new Map<string, (params: Record<string, unknown>) => Record<string, unknown>>();
+
+  registerSpec(specId: string, fill: (params: Record<string, unknown>) => Record<string, unknown>): void {
+    this.specParams.set(specId, fill);
+  }
+
+  /** The connection that owns a write key (Segment-style sources). */
+  async resolveWriteKey(writeKey: string): Promise<{ sandboxId: string; orgId: string; connection: FlowEntity } | undefined> {
+    const idx = (await this.store.get<{ connectionId: string }>('writekey-index', GLOBAL, writeKey))?.doc;
+    return idx ? this.resolveConnection(idx.connectionId) : undefined;
   }
 
   /** Finds a base connection by id without knowing its sandbox (webhook endpoints have no gateway headers). */
@@ -101,6 +116,11 @@ export class FlowService implements InletDirectory, FlowDirectory {
     const spec = isObj(body.connectionSpec) ? body.connectionSpec : undefined;
     if (kind === 'connections') {
       if (!spec || typeof spec.id !== 'string') return err(badRequest('connectionSpec.id is required'));
+      const fill = this.specParams.get(spec.id);
+      if (fill) {
+        const auth = isObj(body.auth) ? body.auth : {};
+        return ok({ auth: { ...auth, params: fill(isObj(auth.params) ? auth.params : {}) } });
+      }
       if (spec.id !== STREAMING_SPEC) return ok({});
       const auth = isObj(body.auth) ? body.auth : {};
       const params = isObj(auth.params) ? { ...auth.params } : {};
@@ -225,7 +245,11 @@ export class FlowService implements InletDirectory, FlowDirectory {
     if (!cur) return false;
     await this.store.delete(kind, ctx.sandbox.id, id);
     const inlet = (cur.auth as { params?: { inletId?: string } } | undefined)?.params?.inletId;
-    if (kind === 'connections') await this.store.delete('connection-index', GLOBAL, id);
+    if (kind === 'connections') {
+      await this.store.delete('connection-index', GLOBAL, id);
+      const wk = (cur.auth as { params?: { writeKey?: unknown } } | undefined)?.params?.writeKey;
+      if (typeof wk === 'string') await this.store.delete('writekey-index', GLOBAL, wk);
+    }
     if (kind === 'connections' && inlet) {
       await this.store.delete('inlet', GLOBAL, inlet);
       this.inletCache.delete(inlet);

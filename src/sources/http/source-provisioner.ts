@@ -6,7 +6,10 @@ import type { Problem } from '../../shared/problem.js';
 
 const CTX = 'https://ns.adobe.com/xdm/context/';
 const PROFILE_FGS = ['identitymap', 'profile-person-details', 'profile-personal-details', 'profile-user-account-details', 'profile-consents'].map((x) => CTX + x);
-const EVENT_FGS = ['identitymap', 'experienceevent-commerce', 'experienceevent-web', 'experienceevent-environment-details', 'experienceevent-personal-details'].map((x) => CTX + x);
+const EVENT_FGS = [
+  ...['identitymap', 'experienceevent-commerce', 'experienceevent-web', 'experienceevent-environment-details', 'experienceevent-personal-details', 'experienceevent-marketing'].map((x) => CTX + x),
+  'https://ns.adobe.com/experience/aep-web-sdk-experienceevent',
+];
 const EXTRAS = 'https://ns.adobe.com/kith/source-extras';
 
 export interface SourceDatasets {

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import type { FlowService } from '../../flow/flow-service.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import type { Clock } from '../../shared/clock.js';
+import type { CredentialService } from '../../auth/credentials.js';
+import type { SandboxService } from '../../sandbox/sandbox-service.js';
+import { randomBytes } from 'node:crypto';
+import { newXactionBase } from '../../ingest/collection/collection-service.js';
+import { readSegmentBody } from '../segment/body.js';
+import { parseWriteKey } from '../segment/write-key.js';
+import { normaliseSegmentPayload, segmentDedupeKey } from '../segment/normalise.js';
+import { mapSegmentMessage } from '../segment/map-message.js';
+import { SEGMENT_SUCCESS, unauthorizedSegment } from '../segment/responses.js';
+import { emptyOutput, type SourceOutput } from '../shared/xdm-output.js';
+import type { SourceStateStore } from './source-state-store.js';
+import type { SourceProvisioner, SourceDatasets } from './source-provisioner.js';
+import type { SourceSink } from './source-sink.js';
+import { sourceContext } from './source-context.js';
+import { installCors } from './cors.js';
+
+/** Flow Service connection spec of the Segment-compatible tracking source (Kith's own id). */
+export const SEGMENT_SOURCE_SPEC = '3f2a6c1e-9d4b-4e8a-b7c5-1a2d3e4f5a6b';
+const DEDUPE_TTL_MS = 7 * 24 * 3600_000;
+
+export interface SegmentDeps {
+  flow: FlowService;
+  resources: ResourceStore;
+  state: SourceStateStore;
+  provisioner: SourceProvisioner;
+  sink: SourceSink;
+  credentials: CredentialService;
+  sandboxes: SandboxService;
+  clock: Clock;
+}
+
+interface SegmentParams {
+  writeKey?: string;
+  profileDataSetId?: string;
+  eventDataSetId?: string;
+  userIdNamespace?: string;
+}
+
+const PATHS = ['batch', 'identify', 'track', 'page', 'screen', 'group', 'alias', 'import', 'b', 'i', 't', 'p', 'g', 'a', 's'];
+
+/**
+ * Segment tracking API: `/v1/batch`, `/v1/{identify,track,page,screen,group,alias}` and the browser short forms
+ * `/v1/{b,i,t,p,g,a,s}`. A connection with the Segment spec owns a write key (Basic auth or `writeKey` in the body);
+ * messages are deduplicated by `messageId`, mapped to XDM and appended to the ingest log before the 200.
+ */
+export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): void {
+  d.flow.registerSpec(SEGMENT_SOURCE_SPEC, (params) => ({ ...params, writeKey: typeof params.writeKey === 'string' && params.writeKey ? params.writeKey : `kith_wk_${randomBytes(16).toString('hex')}` }));
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    installCors(scope, PATHS.map((p) => `/v1/${p}`));
+    for (const path of PATHS)
+      scope.post(`/v1/${path}`, { config: { auth: 'none' }, bodyLimit: 1024 * 1024, schema: { tags: ['Sources: Segment'], summary: `Segment ${path}` } }, async (req, reply) => {
+        const now = d.clock.now();
+        const body = readSegmentBody(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+        if (!body.ok) return reply.code(body.error.status).send(body.error.body);
+        const writeKey = parseWriteKey(req.headers as Record<string, string>, body.value);
+        const found = writeKey ? await d.flow.resolveWriteKey(writeKey) : undefined;
+        if (!found) return reply.code(401).send(unauthorizedSegment().body);
+        const params = ((found.connection.auth as { params?: SegmentParams } | undefined)?.params ?? {}) as SegmentParams;
+        const norm = normaliseSegmentPayload(`/v1/${path}`, body.value, { receivedAt: now });
+        if (!norm.ok) return reply.code(norm.error.status).send(norm.error.body);
+        const connectionId = found.connection.id;
+        const fresh = norm.value.messages.filter((m) => !d.state.anySeen([segmentDedupeKey(connectionId, m)], now));
+        const out: SourceOutput = emptyOutput();
+        for (const m of fresh) {
+          const o = mapSegmentMessage(m, { receivedAt: now, userIdNamespace: params.userIdNamespace });
+          out.profiles.push(...o.profiles);
+          out.events.push(...o.events);
+          out.identityLinks.push(...o.identityLinks);
+        }
+        let targets: SourceDatasets | undefined =
+          params.profileDataSetId && params.eventDataSetId ? { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId } : (await d.resources.get<SourceDatasets>('source-binding', found.sandboxId, connectionId))?.doc;
+        if (!targets) {
+          const ctx = await sourceContext(d.credentials, d.sandboxes, found.orgId, found.sandboxId, 'segment-source', String(req.id));
+          const r = ctx ? await d.provisioner.ensure(ctx, 'Segment', params) : undefined;
+          if (!r?.ok) return reply.code(503).header('retry-after', '5').send({ success: false, code: 'unavailable', message: 'source datasets could not be prepared' });
+          targets = r.value;
+          await d.resources.put('source-binding', found.sandboxId, connectionId, targets);
+        }
+        const rejected = norm.value.rejected.map((r) => ({ reason: `segment message ${r.index}${r.messageId ? ` (${r.messageId})` : ''}: ${r.reason}`, raw: '' }));
+        const w = await d.sink.write({ ...targets, sandboxId: found.sandboxId, orgId: found.orgId, sourceName: `segment:${found.connection.name as string}` }, out, {
+          receivedAt: now,
+          xactionBase: newXactionBase(now),
+          requestId: String(req.id),
+          rejected,
+        });
+        if ('error' in w) return reply.code(500).send({ success: false, code: 'misconfigured', message: w.error });
+        d.state.remember(fresh.map((m) => segmentDedupeKey(connectionId, m)), now, DEDUPE_TTL_MS);
+        return reply.code(200).send(SEGMENT_SUCCESS);
+      });
+  });
+}
