@@ -32,6 +32,8 @@ export interface RejectedMessage {
   index: number;
   messageId?: string;
   reason: string;
+  /** The message as received (for the failed-records store). */
+  raw: unknown;
 }
 
 export interface NormalisedPayload {
@@ -102,13 +104,13 @@ export function normaliseSegmentPayload(path: string, body: Record<string, unkno
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i];
     if (!isRecord(r)) {
-      out.rejected.push({ index: i, reason: 'message must be an object' });
+      out.rejected.push({ index: i, reason: 'message must be an object', raw: r });
       continue;
     }
     if (Buffer.byteLength(JSON.stringify(r)) > MAX_MESSAGE_BYTES) return err(tooLarge(`Message ${i}`, MAX_MESSAGE_BYTES));
     const reason = validateSegmentMessage(r);
     if (reason) {
-      out.rejected.push({ index: i, messageId: idString(r.messageId), reason });
+      out.rejected.push({ index: i, messageId: idString(r.messageId), reason, raw: r });
       continue;
     }
     const { writeKey: _wk, ...msg } = r;

@@ -193,6 +193,8 @@ describe('invalid input', () => {
     assert.deepEqual(r.value.messages.map((m) => [m.messageId, m.userId]), [['ok', '42']]);
     assert.deepEqual(r.value.rejected.map((x) => x.index), [0, 1, 2, 3, 4, 5]);
     assert.match(r.value.rejected[1]!.reason, /previousId/);
+    assert.deepEqual(r.value.rejected[1]!.raw, { type: 'alias', userId: 'u', messageId: 'no-prev' });
+    assert.equal(r.value.rejected[5]!.raw, 'str');
   });
   it('no write key anywhere; malformed Basic header falls back to the body', () => {
     assert.equal(parseWriteKey({}, {}), undefined);
