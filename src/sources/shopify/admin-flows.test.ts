@@ -127,6 +127,11 @@ describe('invalid input', () => {
     assert.equal(verifyOAuthCallbackHmac({ shop: SHOP }, SECRET), false);
     assert.equal(verifyOAuthCallbackHmac({ shop: SHOP, hmac: 'zz' }, SECRET), false);
   });
+  it('reconcile with a bad since → 400 before any request', async () => {
+    const r = await reconcile({ shop: SHOP, accessToken: TOKEN, since: 'yesterday', baseUrl: 'http://127.0.0.1:1', now: 0 });
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.error.status, 400);
+  });
   it('unreachable Shopify is a 502 problem', async () => {
     const r = await exchangeCode({ shop: SHOP, clientId: 'c', clientSecret: 's', code: 'x', baseUrl: 'http://127.0.0.1:1' });
     assert.equal(r.ok, false);

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { parseJsonLossless, parseNumberLossless, tryParseJsonLossless } from './lossless-json.js';
 import { fixtureBytes } from './testing/fixtures.js';
 
@@ -27,6 +28,15 @@ describe('parseJsonLossless', () => {
     ['1e400', '1e400'],
   ];
   for (const [text, expected] of table) it(`number ${text}`, () => assert.deepEqual(parseNumberLossless(text), expected));
+  it('property: every integer id survives exactly (as number when safe, else as its decimal string)', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }), (n) => {
+        const v = (parseJsonLossless(`{"id":${n}}`) as { id: unknown }).id;
+        return String(v) === n.toString() && (typeof v === 'number') === Number.isSafeInteger(Number(n));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('invalid input', () => {

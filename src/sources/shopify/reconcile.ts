@@ -1,5 +1,5 @@
-import { ok, type Result } from '../../shared/result.js';
-import type { Problem } from '../../shared/problem.js';
+import { ok, err, type Result } from '../../shared/result.js';
+import { badRequest, type Problem } from '../../shared/problem.js';
 import { adminBase, adminRequest, nextLink, type FetchFn } from './admin-http.js';
 import { mapShopifyWebhook, type ShopifyMapped } from './map-webhook.js';
 import { isRecord, toEpochMs } from '../shared/xdm-helpers.js';
@@ -38,7 +38,8 @@ export async function reconcile(p: ReconcileParams): Promise<Result<ReconcileRes
   if (!base.ok) return base;
   const f = p.fetch ?? fetch;
   const root = `${base.value}/admin/api/${p.apiVersion ?? '2026-07'}`;
-  const sinceMs = toEpochMs(p.since) ?? 0;
+  const sinceMs = toEpochMs(p.since);
+  if (sinceMs === undefined) return err(badRequest(`since must be an ISO-8601 time, got '${p.since}'`));
   const result: ReconcileResult = { outputs: [], orders: 0, customers: 0, pages: 0, nextSince: p.since };
   let maxUpdated = sinceMs;
   const limit = p.pageSize ?? 250;
