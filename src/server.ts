@@ -36,6 +36,7 @@ import { SourceProvisioner } from './sources/http/source-provisioner.js';
 import { SourceSink } from './sources/http/source-sink.js';
 import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js';
 import { registerSegmentRoutes } from './sources/http/segment-routes.js';
+import { registerEdgeRoutes } from './sources/http/edge-routes.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -211,6 +212,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const provisioner = new SourceProvisioner(schemas, catalog);
   registerShopifyWebhookRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl });
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
+  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock });
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },

@@ -85,10 +85,21 @@ export class FlowService implements InletDirectory, FlowDirectory {
     if (kind === 'connections') {
       await this.indexInlet(ctx, e);
       await this.store.put('connection-index', GLOBAL, e.id, { sandboxId: ctx.sandbox.id, orgId: ctx.orgId });
-      const wk = (e.auth as { params?: { writeKey?: unknown } } | undefined)?.params?.writeKey;
-      if (typeof wk === 'string') await this.store.put('writekey-index', GLOBAL, wk, { connectionId: e.id });
+      for (const [name, value] of this.indexedParams(e)) await this.store.put('param-index', GLOBAL, `${name}:${value}`, { connectionId: e.id });
     }
     return ok(e);
+  }
+
+  /** Connection params that identify a connection from outside (a Segment write key, a datastream id). */
+  private indexedParams(e: FlowEntity): Array<[string, string]> {
+    const p = (e.auth as { params?: Record<string, unknown> } | undefined)?.params ?? {};
+    return (['writeKey', 'datastreamId'] as const).filter((k) => typeof p[k] === 'string').map((k) => [k, p[k] as string]);
+  }
+
+  /** The connection that owns a write key or datastream id. */
+  async resolveByParam(name: 'writeKey' | 'datastreamId', value: string): Promise<{ sandboxId: string; orgId: string; connection: FlowEntity } | undefined> {
+    const idx = (await this.store.get<{ connectionId: string }>('param-index', GLOBAL, `${name}:${value}`))?.doc;
+    return idx ? this.resolveConnection(idx.connectionId) : undefined;
   }
 
   /** Source specs that fill in connection params at creation (e.g. a Segment write key). */
@@ -99,9 +110,8 @@ export class FlowService implements InletDirectory, FlowDirectory {
   }
 
   /** The connection that owns a write key (Segment-style sources). */
-  async resolveWriteKey(writeKey: string): Promise<{ sandboxId: string; orgId: string; connection: FlowEntity } | undefined> {
-    const idx = (await this.store.get<{ connectionId: string }>('writekey-index', GLOBAL, writeKey))?.doc;
-    return idx ? this.resolveConnection(idx.connectionId) : undefined;
+  resolveWriteKey(writeKey: string) {
+    return this.resolveByParam('writeKey', writeKey);
   }
 
   /** Finds a base connection by id without knowing its sandbox (webhook endpoints have no gateway headers). */
@@ -247,8 +257,7 @@ export class FlowService implements InletDirectory, FlowDirectory {
     const inlet = (cur.auth as { params?: { inletId?: string } } | undefined)?.params?.inletId;
     if (kind === 'connections') {
       await this.store.delete('connection-index', GLOBAL, id);
-      const wk = (cur.auth as { params?: { writeKey?: unknown } } | undefined)?.params?.writeKey;
-      if (typeof wk === 'string') await this.store.delete('writekey-index', GLOBAL, wk);
+      for (const [name, value] of this.indexedParams(cur)) await this.store.delete('param-index', GLOBAL, `${name}:${value}`);
     }
     if (kind === 'connections' && inlet) {
       await this.store.delete('inlet', GLOBAL, inlet);

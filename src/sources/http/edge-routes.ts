@@ -1,0 +1,136 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FlowService } from '../../flow/flow-service.js';
+import type { ResourceStore } from '../../store/resource-store.js';
+import type { Clock } from '../../shared/clock.js';
+import type { CredentialService } from '../../auth/credentials.js';
+import type { SandboxService } from '../../sandbox/sandbox-service.js';
+import { randomUUID } from 'node:crypto';
+import { newXactionBase } from '../../ingest/collection/collection-service.js';
+import { parseInteract, resolveEcid } from '../edge/interact.js';
+import { mapInteractEvents } from '../edge/map-event.js';
+import { buildInteractResponse, parseEdgeQuery } from '../edge/response.js';
+import { consentProfileRecord, parseSetConsent, type GeneralConsent } from '../edge/consent.js';
+import { consentCookieName, parseCookieHeader } from '../edge/identity-cookie.js';
+import { invalidEdgeRequest, edgeError } from '../edge/edge-errors.js';
+import { emptyOutput } from '../shared/xdm-output.js';
+import type { SourceProvisioner, SourceDatasets } from './source-provisioner.js';
+import type { SourceSink } from './source-sink.js';
+import { sourceContext } from './source-context.js';
+import { installCors } from './cors.js';
+
+/** Flow Service connection spec of an Edge datastream (Kith's own id); `auth.params.datastreamId` is the configId. */
+export const EDGE_DATASTREAM_SPEC = '6d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+
+export interface EdgeDeps {
+  flow: FlowService;
+  resources: ResourceStore;
+  provisioner: SourceProvisioner;
+  sink: SourceSink;
+  credentials: CredentialService;
+  sandboxes: SandboxService;
+  clock: Clock;
+}
+
+interface DatastreamParams {
+  datastreamId?: string;
+  profileDataSetId?: string;
+  eventDataSetId?: string;
+  /** Consent assumed until the visitor decides (alloy's defaultConsent): in | out | pending. */
+  defaultConsent?: GeneralConsent;
+}
+
+const send = (reply: FastifyReply, p: { status: number; body: Record<string, unknown> }) => reply.code(p.status).send(p.body);
+
+/**
+ * Edge Network endpoints the AEP Web SDK (alloy) calls: `/ee[/{locationHint}]/v1/interact|collect`,
+ * `/ee/v1/privacy/set-consent`, and the server API `/ee/v2/interact|collect`. A datastream (configId) is a
+ * Flow Service connection bound to a profile and an event dataset. The ECID is minted here, returned as
+ * `identity:result` and stored through `state:store`, and read back from alloy's identity cookie.
+ */
+export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
+  d.flow.registerSpec(EDGE_DATASTREAM_SPEC, (params) => ({ ...params, datastreamId: typeof params.datastreamId === 'string' && params.datastreamId ? params.datastreamId : randomUUID() }));
+
+  async function datastream(req: FastifyRequest) {
+    const { configId } = parseEdgeQuery(req.query as Record<string, string>);
+    if (!configId) return { error: invalidEdgeRequest('The configId (datastream id) query parameter is required.') } as const;
+    const found = await d.flow.resolveByParam('datastreamId', configId);
+    if (!found) return { error: edgeError(400, 'EXEG-0001', 'Unknown datastream', `Datastream ${configId} does not exist or is disabled.`) } as const;
+    const params = ((found.connection.auth as { params?: DatastreamParams } | undefined)?.params ?? {}) as DatastreamParams;
+    let targets: SourceDatasets | undefined =
+      params.profileDataSetId && params.eventDataSetId ? { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId } : (await d.resources.get<SourceDatasets>('source-binding', found.sandboxId, found.connection.id))?.doc;
+    if (!targets) {
+      const ctx = await sourceContext(d.credentials, d.sandboxes, found.orgId, found.sandboxId, 'edge-network', String(req.id));
+      const r = ctx ? await d.provisioner.ensure(ctx, 'Web SDK', params) : undefined;
+      if (!r?.ok) return { error: edgeError(503, 'EXEG-0500', 'Unavailable', 'The datastream datasets could not be prepared.') } as const;
+      targets = r.value;
+      await d.resources.put('source-binding', found.sandboxId, found.connection.id, targets);
+    }
+    return { found, params, targets } as const;
+  }
+
+  /** Consent the visitor gave on this device (alloy's consent cookie), else the datastream default. */
+  function consentOf(req: FastifyRequest, orgId: string, entries: Array<{ key: string; value: string }>, def: GeneralConsent): GeneralConsent {
+    const name = consentCookieName(orgId);
+    const v = entries.find((e) => e.key === name)?.value ?? parseCookieHeader(req.headers.cookie)[name];
+    if (v?.includes('general=out')) return 'out';
+    if (v?.includes('general=in')) return 'in';
+    return def;
+  }
+
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    const interactPaths = ['/ee/v1/interact', '/ee/v1/collect', '/ee/:hint/v1/interact', '/ee/:hint/v1/collect', '/ee/v2/interact', '/ee/v2/collect'];
+    const consentPaths = ['/ee/v1/privacy/set-consent', '/ee/:hint/v1/privacy/set-consent'];
+    installCors(scope, [...interactPaths, ...consentPaths]);
+    const parseBody = (raw: unknown): unknown => {
+      try {
+        return typeof raw === 'string' && raw !== '' ? JSON.parse(raw) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+
+    for (const path of interactPaths)
+      scope.post(path, { config: { auth: 'none' }, bodyLimit: 1024 * 1024, schema: { tags: ['Edge Network'], summary: 'Web SDK interact/collect' } }, async (req, reply) => {
+        const now = d.clock.now();
+        const ds = await datastream(req);
+        if ('error' in ds) return send(reply, ds.error!);
+        const parsed = parseInteract(parseBody(req.body));
+        if (!parsed.ok) return send(reply, parsed.error);
+        const requestId = parseEdgeQuery(req.query as Record<string, string>).requestId ?? randomUUID();
+        const { ecid } = resolveEcid(parsed.value, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });
+        const consent = consentOf(req, ds.found.orgId, parsed.value.stateEntries, ds.params.defaultConsent ?? 'in');
+        // honour consent: with collect denied (or still pending), events are not collected
+        const out = consent === 'in' ? mapInteractEvents(parsed.value, { ecid, requestId, receivedAt: now }) : emptyOutput();
+        const w = await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
+          receivedAt: now,
+          xactionBase: newXactionBase(now),
+          requestId,
+        });
+        if ('error' in w) return send(reply, edgeError(500, 'EXEG-0500', 'Misconfigured datastream', w.error));
+        if (path.endsWith('/collect')) return reply.code(204).send();
+        return reply.code(200).send(buildInteractResponse({ requestId, ecid, orgId: ds.found.orgId }));
+      });
+
+    for (const path of consentPaths)
+      scope.post(path, { config: { auth: 'none' }, schema: { tags: ['Edge Network'], summary: 'Web SDK set-consent: stores consent on the profile' } }, async (req, reply) => {
+        const now = d.clock.now();
+        const ds = await datastream(req);
+        if ('error' in ds) return send(reply, ds.error!);
+        const parsed = parseSetConsent(parseBody(req.body), now);
+        if (!parsed.ok) return send(reply, parsed.error);
+        const requestId = parseEdgeQuery(req.query as Record<string, string>).requestId ?? randomUUID();
+        const { ecid } = resolveEcid({ events: [], identityFetch: [], stateEntries: parsed.value.stateEntries, cookiesEnabled: true, identityMap: parsed.value.identityMap }, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });
+        const identityMap = { ...(parsed.value.identityMap ?? {}), ECID: [{ id: ecid, authenticatedState: 'ambiguous' as const, primary: !parsed.value.identityMap }] };
+        const record = consentProfileRecord(parsed.value.consent, identityMap);
+        const out = { ...emptyOutput(), profiles: Object.keys(record).length > 1 ? [record] : [] };
+        await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
+          receivedAt: now,
+          xactionBase: newXactionBase(now),
+          requestId,
+        });
+        return reply.code(200).send(buildInteractResponse({ requestId, ecid, orgId: ds.found.orgId, consent: parsed.value.consent.general }));
+      });
+  });
+}
