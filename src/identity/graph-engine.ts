@@ -1,0 +1,309 @@
+import { xidOf } from './xid.js';
+import { TYPE_EVICTION_ORDER, isUnique, rankOf, type LinkingRules } from './linking-rules.js';
+
+export interface IdentityNode {
+  xid: string;
+  ns: string;
+  id: string;
+  type: string;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface Edge {
+  a: string;
+  b: string;
+  firstSeen: number;
+  lastSeen: number;
+  datasets: string[];
+  batches: string[];
+  /** The record that made the link most recently. */
+  lastRecord: string;
+}
+
+/** One record's identities, as the graph ingests them. */
+export interface LinkObservation {
+  identities: Array<{ ns: string; id: string; type: string }>;
+  /** Event time (epoch ms): decides which link is the most recent. */
+  t: number;
+  dataset: string;
+  batch: string;
+  record: string;
+}
+
+export type HistoryOp = 'link' | 'cut' | 'evict' | 'refuse' | 'unlink';
+
+export interface HistoryEntry {
+  at: number;
+  op: HistoryOp;
+  a: string;
+  b?: string;
+  rule?: string;
+  record?: string;
+  dataset?: string;
+  batch?: string;
+  detail?: string;
+}
+
+const edgeKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/**
+ * The identity graph of one sandbox, in memory: identities (nodes), links (edges) and their history. Graphs are the
+ * connected components of the links. Every record with two or more identities adds links; then the linking rules
+ * are enforced on the graph it touched:
+ *   1. unique namespaces: the graph's links are replayed newest first (event time; ties by namespace priority);
+ *      a link that would put two identities of a unique namespace in one graph is cut;
+ *   2. size limit: while a graph is too big, its oldest identity of the lowest-priority type is evicted.
+ * The per-identifier link limit refuses links to identities that already have `linkLimit` links.
+ */
+export class GraphEngine {
+  readonly nodes = new Map<string, IdentityNode>();
+  readonly edges = new Map<string, Edge>();
+  readonly adj = new Map<string, Set<string>>();
+  /** Events of the last apply() (drained by the caller for persistence and history). */
+  readonly history: HistoryEntry[] = [];
+  readonly dirtyNodes = new Set<string>();
+  readonly dirtyEdges = new Set<string>();
+
+  constructor(public rules: LinkingRules) {}
+
+  private upsertNode(ns: string, id: string, type: string, t: number): IdentityNode {
+    const xid = xidOf(ns, id);
+    let n = this.nodes.get(xid);
+    if (!n) {
+      n = { xid, ns, id, type, firstSeen: t, lastSeen: t };
+      this.nodes.set(xid, n);
+      this.adj.set(xid, new Set());
+    } else {
+      if (t > n.lastSeen) n.lastSeen = t;
+      if (t < n.firstSeen) n.firstSeen = t;
+    }
+    this.dirtyNodes.add(xid);
+    return n;
+  }
+
+  private addEdge(a: string, b: string, o: LinkObservation): void {
+    const k = edgeKey(a, b);
+    const e = this.edges.get(k);
+    if (e) {
+      if (o.t > e.lastSeen) {
+        e.lastSeen = o.t;
+        e.lastRecord = o.record;
+      }
+      if (o.t < e.firstSeen) e.firstSeen = o.t;
+      if (!e.datasets.includes(o.dataset)) e.datasets.push(o.dataset);
+      if (!e.batches.includes(o.batch)) e.batches.push(o.batch);
+    } else {
+      this.edges.set(k, { a: a < b ? a : b, b: a < b ? b : a, firstSeen: o.t, lastSeen: o.t, datasets: [o.dataset], batches: [o.batch], lastRecord: o.record });
+      this.adj.get(a)!.add(k);
+      this.adj.get(b)!.add(k);
+      this.history.push({ at: o.t, op: 'link', a, b, record: o.record, dataset: o.dataset, batch: o.batch });
+    }
+    this.dirtyEdges.add(k);
+  }
+
+  removeEdge(k: string, op: HistoryOp, why: { at: number; rule?: string; record?: string; detail?: string }): void {
+    const e = this.edges.get(k);
+    if (!e) return;
+    this.edges.delete(k);
+    this.adj.get(e.a)?.delete(k);
+    this.adj.get(e.b)?.delete(k);
+    this.dirtyEdges.add(k);
+    this.history.push({ at: why.at, op, a: e.a, b: e.b, rule: why.rule, record: why.record, detail: why.detail, dataset: e.datasets.join(','), batch: e.batches.join(',') });
+  }
+
+  private removeNode(xid: string, why: { at: number; rule: string; record?: string }): void {
+    for (const k of [...(this.adj.get(xid) ?? [])]) this.removeEdge(k, 'evict', { ...why, detail: `evicted ${xid}` });
+    this.nodes.delete(xid);
+    this.adj.delete(xid);
+    this.dirtyNodes.add(xid);
+    this.history.push({ at: why.at, op: 'evict', a: xid, rule: why.rule, record: why.record });
+  }
+
+  /** The graph (connected component) containing an identity. */
+  component(xid: string): string[] {
+    if (!this.nodes.has(xid)) return [];
+    const seen = new Set<string>([xid]);
+    const queue = [xid];
+    while (queue.length) {
+      const x = queue.pop()!;
+      for (const k of this.adj.get(x) ?? []) {
+        const e = this.edges.get(k)!;
+        const y = e.a === x ? e.b : e.a;
+        if (!seen.has(y)) {
+          seen.add(y);
+          queue.push(y);
+        }
+      }
+    }
+    return [...seen];
+  }
+
+  /** Adds a record's identities and links, then enforces the rules on the graph(s) it touched. */
+  apply(o: LinkObservation): { xids: string[]; refused: number } {
+    const xids: string[] = [];
+    for (const i of o.identities) xids.push(this.upsertNode(i.ns, i.id, i.type, o.t).xid);
+    const uniq = [...new Set(xids)];
+    let refused = 0;
+    if (uniq.length >= 2) {
+      // link every identity to the record's first one (a star keeps links O(n) while connecting the same graph)
+      const anchor = uniq[0]!;
+      for (const other of uniq.slice(1)) {
+        const k = edgeKey(anchor, other);
+        if (!this.edges.has(k)) {
+          const full = [anchor, other].find((x) => (this.adj.get(x)?.size ?? 0) >= this.rules.linkLimit);
+          if (full) {
+            refused++;
+            this.history.push({ at: o.t, op: 'refuse', a: anchor, b: other, rule: 'linkLimit', record: o.record, dataset: o.dataset, batch: o.batch, detail: `${full} already has ${this.rules.linkLimit} links` });
+            continue;
+          }
+        }
+        this.addEdge(anchor, other, o);
+      }
+      this.enforce(uniq[0]!, o);
+    }
+    return { xids: uniq, refused };
+  }
+
+  /** Rule enforcement on the graph containing `start` (and the graphs it splits into). */
+  enforce(start: string, o: { t: number; record?: string }): void {
+    const comp = this.component(start);
+    if (comp.length < 2) return;
+    const uniqueNs = new Set<string>();
+    let conflict = false;
+    for (const x of comp) {
+      const n = this.nodes.get(x)!;
+      if (!isUnique(this.rules, n.ns)) continue;
+      const key = n.ns.toLowerCase();
+      if (uniqueNs.has(key)) conflict = true;
+      uniqueNs.add(key);
+    }
+    if (conflict) this.replayNewestFirst(comp, o);
+    // size limit, on every graph the touched one now consists of
+    const todo = conflict ? [...comp] : [start];
+    const checked = new Set<string>();
+    for (let i = 0; i < todo.length; i++) {
+      const root = todo[i]!;
+      if (!this.nodes.has(root) || checked.has(root)) continue;
+      let c = this.component(root);
+      while (c.length > this.rules.graphSizeLimit) {
+        const victim = this.evictionCandidate(c);
+        this.removeNode(victim, { at: o.t, rule: 'graphSizeLimit', record: o.record });
+        const rest = c.filter((x) => x !== victim);
+        todo.push(...rest);
+        c = this.component(rest[0]!);
+      }
+      for (const x of c) checked.add(x);
+    }
+  }
+
+  /** Keeps the newest links that do not join two identities of a unique namespace; cuts the rest. */
+  private replayNewestFirst(comp: string[], o: { t: number; record?: string }): void {
+    const keys = new Set<string>();
+    for (const x of comp) for (const k of this.adj.get(x) ?? []) keys.add(k);
+    const rank = (k: string) => {
+      const e = this.edges.get(k)!;
+      return Math.min(rankOf(this.rules, this.nodes.get(e.a)!.ns), rankOf(this.rules, this.nodes.get(e.b)!.ns));
+    };
+    const ordered = [...keys].sort((p, q) => {
+      const a = this.edges.get(p)!;
+      const b = this.edges.get(q)!;
+      return b.lastSeen - a.lastSeen || rank(p) - rank(q) || (p < q ? -1 : 1);
+    });
+    const parent = new Map<string, string>(comp.map((x) => [x, x]));
+    const nsOf = new Map<string, Map<string, string>>();
+    const find = (x: string): string => {
+      let r = x;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(x, r);
+      return r;
+    };
+    for (const x of comp) {
+      const n = this.nodes.get(x)!;
+      nsOf.set(x, new Map(isUnique(this.rules, n.ns) ? [[n.ns.toLowerCase(), x]] : []));
+    }
+    for (const k of ordered) {
+      const e = this.edges.get(k)!;
+      const ra = find(e.a);
+      const rb = find(e.b);
+      if (ra === rb) continue;
+      const A = nsOf.get(ra)!;
+      const B = nsOf.get(rb)!;
+      const clash = [...B].find(([ns, x]) => A.has(ns) && A.get(ns) !== x);
+      if (clash) {
+        this.removeEdge(k, 'cut', { at: o.t, rule: `uniqueNamespace:${clash[0]}`, record: o.record, detail: 'a more recent link owns this unique namespace' });
+        continue;
+      }
+      parent.set(rb, ra);
+      for (const [ns, x] of B) A.set(ns, x);
+    }
+  }
+
+  private evictionCandidate(comp: string[]): string {
+    const typeRank = (t: string) => {
+      const i = TYPE_EVICTION_ORDER.indexOf(t.toUpperCase());
+      return i < 0 ? TYPE_EVICTION_ORDER.length : i;
+    };
+    return [...comp].sort((x, y) => {
+      const a = this.nodes.get(x)!;
+      const b = this.nodes.get(y)!;
+      return typeRank(a.type) - typeRank(b.type) || rankOf(this.rules, b.ns) - rankOf(this.rules, a.ns) || a.lastSeen - b.lastSeen || (x < y ? -1 : 1);
+    })[0]!;
+  }
+
+  /** The shortest chain of links between two identities (explain "why are these one person?"). */
+  path(from: string, to: string): Edge[] | undefined {
+    if (!this.nodes.has(from) || !this.nodes.has(to)) return undefined;
+    if (from === to) return [];
+    const prev = new Map<string, string>([[from, '']]);
+    const queue = [from];
+    while (queue.length) {
+      const x = queue.shift()!;
+      for (const k of this.adj.get(x) ?? []) {
+        const e = this.edges.get(k)!;
+        const y = e.a === x ? e.b : e.a;
+        if (prev.has(y)) continue;
+        prev.set(y, k);
+        if (y === to) {
+          const out: Edge[] = [];
+          let cur = to;
+          while (cur !== from) {
+            const ek = prev.get(cur)!;
+            const ed = this.edges.get(ek)!;
+            out.unshift(ed);
+            cur = ed.a === cur ? ed.b : ed.a;
+          }
+          return out;
+        }
+        queue.push(y);
+      }
+    }
+    return undefined;
+  }
+
+  /** Drains the changes since the last call (persistence). */
+  takeChanges(): { nodes: Array<IdentityNode | { xid: string; deleted: true }>; edges: Array<Edge | { key: string; deleted: true }>; history: HistoryEntry[] } {
+    const nodes = [...this.dirtyNodes].map((x) => this.nodes.get(x) ?? { xid: x, deleted: true as const });
+    const edges = [...this.dirtyEdges].map((k) => this.edges.get(k) ?? { key: k, deleted: true as const });
+    const history = this.history.splice(0);
+    this.dirtyNodes.clear();
+    this.dirtyEdges.clear();
+    return { nodes, edges, history };
+  }
+
+  /** Loads a persisted graph (startup). */
+  load(nodes: IdentityNode[], edges: Edge[]): void {
+    for (const n of nodes) {
+      this.nodes.set(n.xid, n);
+      this.adj.set(n.xid, new Set());
+    }
+    for (const e of edges) {
+      const k = edgeKey(e.a, e.b);
+      this.edges.set(k, e);
+      this.adj.get(e.a)?.add(k);
+      this.adj.get(e.b)?.add(k);
+    }
+  }
+}
+
+export { edgeKey };

@@ -1,0 +1,57 @@
+import { ok, err, type Result } from '../shared/result.js';
+
+/**
+ * Linking rules of a sandbox (AEP "identity settings", plus Segment-style limits):
+ * - `uniqueNamespaces`: at most one identity of each per graph; the most recent link wins, older conflicting
+ *   links are cut (a shared device follows the last person who logged in).
+ * - `priority`: namespace code → rank (1 = highest). Decides an event's primary identity and tie-breaks.
+ * - `graphSizeLimit`: identities per graph; beyond it the oldest identities of the lowest-priority types go first.
+ * - `blockedValues`: values never linked, per namespace code or `*` for all namespaces (case-insensitive).
+ * - `linkLimit`: an identifier already linked to this many others is not linked to new ones (super-nodes).
+ */
+export interface LinkingRules {
+  uniqueNamespaces: string[];
+  priority: Record<string, number>;
+  graphSizeLimit: number;
+  blockedValues: Record<string, string[]>;
+  linkLimit: number;
+}
+
+export const DEFAULT_RULES: LinkingRules = {
+  uniqueNamespaces: [],
+  priority: { CRMID: 1, Email: 2, Phone: 3, ShopifyCustomerId: 1, SegmentUserId: 1, IDFA: 4, GAID: 5, ECID: 6, AAID: 7 },
+  graphSizeLimit: 50,
+  blockedValues: { '*': ['null', 'anonymous', 'invalid', 'undefined', 'unknown', 'none', '0', '-1', 'n/a', '[object object]', 'guest'] },
+  linkLimit: 50,
+};
+
+/** Eviction order by identity type (first evicted first). */
+export const TYPE_EVICTION_ORDER = ['COOKIE', 'DEVICE', 'PARTNER', 'CROSS_DEVICE', 'EMAIL', 'PHONE', 'MOBILE'];
+
+export function validateRules(input: unknown, base: LinkingRules = DEFAULT_RULES): Result<LinkingRules, string> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return err('settings must be a JSON object');
+  const i = input as Partial<LinkingRules>;
+  const r: LinkingRules = { ...base, ...i } as LinkingRules;
+  if (!Array.isArray(r.uniqueNamespaces) || r.uniqueNamespaces.some((x) => typeof x !== 'string')) return err('uniqueNamespaces must be an array of namespace codes');
+  if (typeof r.priority !== 'object' || r.priority === null || Object.values(r.priority).some((v) => typeof v !== 'number' || v < 1)) return err('priority must map namespace codes to ranks >= 1');
+  if (!Number.isInteger(r.graphSizeLimit) || r.graphSizeLimit < 2 || r.graphSizeLimit > 1000) return err('graphSizeLimit must be an integer from 2 to 1000');
+  if (!Number.isInteger(r.linkLimit) || r.linkLimit < 1) return err('linkLimit must be a positive integer');
+  if (typeof r.blockedValues !== 'object' || r.blockedValues === null || Object.values(r.blockedValues).some((v) => !Array.isArray(v))) return err('blockedValues must map namespace codes (or *) to arrays of values');
+  return ok(r);
+}
+
+export function rankOf(rules: LinkingRules, ns: string): number {
+  const hit = Object.entries(rules.priority).find(([k]) => k.toLowerCase() === ns.toLowerCase());
+  return hit ? hit[1] : 100;
+}
+
+export function isUnique(rules: LinkingRules, ns: string): boolean {
+  return rules.uniqueNamespaces.some((u) => u.toLowerCase() === ns.toLowerCase());
+}
+
+export function isBlocked(rules: LinkingRules, ns: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v === '') return true;
+  for (const [k, list] of Object.entries(rules.blockedValues)) if ((k === '*' || k.toLowerCase() === ns.toLowerCase()) && list.some((b) => b.toLowerCase() === v)) return true;
+  return false;
+}
