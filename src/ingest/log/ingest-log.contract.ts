@@ -73,4 +73,53 @@ export function ingestLogContract(name: string, create: () => Promise<IngestLog>
       it('reading past the head returns nothing', async () => assert.deepEqual(await log.read(1e9, 10), []));
     });
   });
+
+  describe(`IngestLog contract: ${name} — entry fields and back-pressure`, () => {
+    let log: IngestLog;
+    before(async () => {
+      log = await create();
+    });
+    after(async () => destroy(log));
+
+    it('keeps the optional fields of an entry and omits absent ones', async () => {
+      const full = entry(1, { inletId: 'inlet-1', datasetId: 'ds-1', key: 'ECID:123', requestId: 'req-1', meta: { flowId: 'f', n: 2 } });
+      const bare = entry(2);
+      await log.append([full, bare]);
+      const [a, b] = await log.read(0, 2);
+      assert.deepEqual(a, { offset: 1, ...full });
+      assert.deepEqual(b, { offset: 2, ...bare });
+      assert.equal('key' in b!, false);
+    });
+
+    it('an empty key is kept as the empty string', async () => {
+      const [o] = await log.append([entry(3, { key: '' })]);
+      assert.equal((await log.read(o! - 1, 1))[0]!.key, '');
+    });
+
+    it('backlog is what a consumer has not committed yet', async () => {
+      assert.equal(await log.backlog('lake'), 3);
+      await log.commit('lake', 2);
+      assert.equal(await log.backlog('lake'), 1);
+      await log.commit('lake', 3);
+      assert.equal(await log.backlog('lake'), 0);
+      assert.equal(await log.backlog('never-seen'), 3);
+    });
+
+    it('1,000 concurrent single-entry appends all resolve with distinct offsets, in call order', async () => {
+      const offs = (await Promise.all(Array.from({ length: 1000 }, (_, i) => log.append([entry(i)])))).flat();
+      assert.equal(new Set(offs).size, 1000);
+      assert.deepEqual(offs, [...offs].sort((x, y) => x - y));
+      const read = await log.read(offs[0]! - 1, 1000);
+      assert.deepEqual(read.map((e) => e.payload), Array.from({ length: 1000 }, (_, i) => JSON.stringify({ i })));
+    });
+
+    describe('invalid input', () => {
+      it('append after close rejects', async () => {
+        const other = await create();
+        await other.close();
+        await assert.rejects(other.append([entry(1)]));
+        await destroy(other);
+      });
+    });
+  });
 }

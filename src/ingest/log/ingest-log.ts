@@ -1,14 +1,27 @@
 /**
  * The durable ingest log: every message the HTTP edge acknowledges is appended here first.
- * `append` resolves only after the entries are committed (fsync per group commit with SQLite FULL).
+ * `append` resolves only after the entries are committed (fsync per group commit with SQLite FULL / Postgres COMMIT).
  * Consumers track their own offsets. Every adapter must pass `ingestLogContract`.
+ *
+ * Offsets are positive, contiguous and never reused (not even after `truncateBefore`), so
+ * `backlog(consumer) = head() - committed(consumer)`.
  */
 export interface LogEntryInput {
   sandboxId: string;
   orgId: string;
+  /** 'xdm' | 'raw' | 'batch-file' | 'batch-end' | … */
   kind: string;
   receivedAt: number;
+  /** The message as received (JSON text), kept byte for byte. */
   payload: string;
+  inletId?: string;
+  datasetId?: string;
+  /** Ordering key (e.g. the primary identity); '' or absent when none. */
+  key?: string;
+  /** Request id / xactionId of the HTTP request that carried the message. */
+  requestId?: string;
+  /** Free JSON metadata (kept as given). */
+  meta?: Record<string, unknown>;
 }
 
 export interface LogEntry extends LogEntryInput {
@@ -16,7 +29,7 @@ export interface LogEntry extends LogEntryInput {
 }
 
 export interface IngestLog {
-  /** Appends and resolves with the offsets once durable. */
+  /** Appends and resolves with the offsets once durable. One call's entries get contiguous offsets. */
   append(entries: LogEntryInput[]): Promise<number[]>;
   /** Entries with offset > afterOffset, in offset order. */
   read(afterOffset: number, max: number): Promise<LogEntry[]>;
@@ -25,7 +38,37 @@ export interface IngestLog {
   committed(consumer: string): Promise<number>;
   /** The highest offset appended (0 when empty). */
   head(): Promise<number>;
-  /** Deletes entries at or below `offset` (every consumer has committed them). */
+  /** Entries appended but not yet committed by `consumer` (for back-pressure). */
+  backlog(consumer: string): Promise<number>;
+  /** Deletes entries at or below `offset` (every consumer has committed them). Offsets are never reused. */
   truncateBefore(offset: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Optional columns of an entry, as stored by the adapters (absent when null, so entries round-trip exactly). */
+export interface EntryExtras {
+  inlet_id: string | null;
+  dataset_id: string | null;
+  key: string | null;
+  request_id: string | null;
+  meta: string | null;
+}
+
+export function extrasOf(e: LogEntryInput): EntryExtras {
+  return {
+    inlet_id: e.inletId ?? null,
+    dataset_id: e.datasetId ?? null,
+    key: e.key ?? null,
+    request_id: e.requestId ?? null,
+    meta: e.meta === undefined ? null : JSON.stringify(e.meta),
+  };
+}
+
+export function withExtras<T extends LogEntryInput>(base: T, x: EntryExtras): T {
+  if (x.inlet_id !== null) base.inletId = x.inlet_id;
+  if (x.dataset_id !== null) base.datasetId = x.dataset_id;
+  if (x.key !== null) base.key = x.key;
+  if (x.request_id !== null) base.requestId = x.request_id;
+  if (x.meta !== null) base.meta = JSON.parse(x.meta) as Record<string, unknown>;
+  return base;
 }

@@ -1,4 +1,4 @@
-import type { IngestLog, LogEntry, LogEntryInput } from './ingest-log.js';
+import { extrasOf, withExtras, type EntryExtras, type IngestLog, type LogEntry, type LogEntryInput } from './ingest-log.js';
 import type { SqliteDb } from '../../store/sqlite/open.js';
 
 interface Pending {
@@ -24,9 +24,14 @@ export class SqliteIngestLog implements IngestLog {
         received_at INTEGER NOT NULL, payload TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS consumers (name TEXT PRIMARY KEY, offset INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS log_meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);`);
+    // additive migration: optional columns of an entry (older files lack them)
+    const cols = new Set(db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'log\')').all().map((c) => c.name));
+    for (const c of ['inlet_id', 'dataset_id', 'key', 'request_id', 'meta']) if (!cols.has(c)) db.exec(`ALTER TABLE log ADD COLUMN ${c} TEXT`);
     this.stmts = {
-      insert: db.prepare('INSERT INTO log(offset,sandbox_id,org_id,kind,received_at,payload) VALUES (?,?,?,?,?,?)'),
-      read: db.prepare<[number, number], { offset: number; sandbox_id: string; org_id: string; kind: string; received_at: number; payload: string }>(
+      insert: db.prepare(
+        'INSERT INTO log(offset,sandbox_id,org_id,kind,received_at,payload,inlet_id,dataset_id,key,request_id,meta) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+      ),
+      read: db.prepare<[number, number], { offset: number; sandbox_id: string; org_id: string; kind: string; received_at: number; payload: string } & EntryExtras>(
         'SELECT * FROM log WHERE offset > ? ORDER BY offset LIMIT ?',
       ),
       commit: db.prepare('INSERT INTO consumers(name, offset) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET offset = excluded.offset'),
@@ -52,7 +57,8 @@ export class SqliteIngestLog implements IngestLog {
           const offs: number[] = [];
           for (const e of p.entries) {
             const o = ++this.last;
-            this.stmts.insert.run(o, e.sandboxId, e.orgId, e.kind, e.receivedAt, e.payload);
+            const x = extrasOf(e);
+            this.stmts.insert.run(o, e.sandboxId, e.orgId, e.kind, e.receivedAt, e.payload, x.inlet_id, x.dataset_id, x.key, x.request_id, x.meta);
             offs.push(o);
           }
           results.push(offs);
@@ -87,14 +93,9 @@ export class SqliteIngestLog implements IngestLog {
   }
 
   async read(afterOffset: number, max: number): Promise<LogEntry[]> {
-    return this.stmts.read.all(afterOffset, max).map((r) => ({
-      offset: r.offset,
-      sandboxId: r.sandbox_id,
-      orgId: r.org_id,
-      kind: r.kind,
-      receivedAt: r.received_at,
-      payload: r.payload,
-    }));
+    return this.stmts.read.all(afterOffset, max).map((r) =>
+      withExtras<LogEntry>({ offset: r.offset, sandboxId: r.sandbox_id, orgId: r.org_id, kind: r.kind, receivedAt: r.received_at, payload: r.payload }, r),
+    );
   }
 
   async commit(consumer: string, offset: number): Promise<void> {
@@ -107,6 +108,10 @@ export class SqliteIngestLog implements IngestLog {
 
   async head(): Promise<number> {
     return this.last;
+  }
+
+  async backlog(consumer: string): Promise<number> {
+    return Math.max(0, this.last - (await this.committed(consumer)));
   }
 
   async truncateBefore(offset: number): Promise<void> {

@@ -1,0 +1,159 @@
+import pg from 'pg';
+import { extrasOf, withExtras, type EntryExtras, type IngestLog, type LogEntry, type LogEntryInput } from './ingest-log.js';
+
+interface Pending {
+  entries: LogEntryInput[];
+  resolve: (offsets: number[]) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Row extends EntryExtras {
+  offset: string;
+  sandbox_id: string;
+  org_id: string;
+  kind: string;
+  received_at: string;
+  payload: string;
+}
+
+/**
+ * Ingest log on PostgreSQL with group commit: appends queued while a flush is in flight go into the next
+ * transaction together (one `INSERT … SELECT FROM unnest(…)` and one COMMIT/WAL flush), then all resolve.
+ * Offsets come from a one-row counter updated in the same transaction (`UPDATE … RETURNING`), so they are
+ * contiguous, gap-free after rollbacks, never reused after truncation, and safe with several writer processes
+ * (the row lock serialises them). `table` is a name prefix: `<table>`, `<table>_consumers`, `<table>_head`.
+ */
+export class PgIngestLog implements IngestLog {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly table: string,
+    private readonly ownsPool: boolean,
+  ) {}
+
+  static async open(opts: { connectionString?: string; pool?: pg.Pool; table?: string }): Promise<PgIngestLog> {
+    const t = opts.table ?? 'kith_ingest_log';
+    if (!/^[a-z_][a-z0-9_]*$/.test(t)) throw new Error(`invalid table name ${t}`);
+    const pool = opts.pool ?? new pg.Pool({ connectionString: opts.connectionString, max: 4 });
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${t} (
+        "offset" BIGINT PRIMARY KEY, sandbox_id TEXT NOT NULL, org_id TEXT NOT NULL, kind TEXT NOT NULL,
+        received_at BIGINT NOT NULL, payload TEXT NOT NULL, inlet_id TEXT, dataset_id TEXT, key TEXT, request_id TEXT, meta TEXT);
+      CREATE TABLE IF NOT EXISTS ${t}_consumers (name TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${t}_head (id INT PRIMARY KEY CHECK (id = 1), v BIGINT NOT NULL);
+      INSERT INTO ${t}_head VALUES (1, 0) ON CONFLICT (id) DO NOTHING;`);
+    return new PgIngestLog(pool, t, !opts.pool);
+  }
+
+  append(entries: LogEntryInput[]): Promise<number[]> {
+    if (this.closed) return Promise.reject(new Error('ingest log is closed'));
+    if (entries.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entries, resolve, reject });
+      if (!this.flushing) this.flushing = this.flushLoop();
+    });
+  }
+
+  /** Entries waiting for the next group commit (for back-pressure). */
+  queued(): number {
+    let n = 0;
+    for (const p of this.queue) n += p.entries.length;
+    return n;
+  }
+
+  private async flushLoop(): Promise<void> {
+    await new Promise((r) => setImmediate(r)); // let the current tick's appends join
+    while (this.queue.length > 0) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const offsets = await this.write(batch.flatMap((p) => p.entries));
+        let i = 0;
+        for (const p of batch) {
+          p.resolve(offsets.slice(i, i + p.entries.length));
+          i += p.entries.length;
+        }
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+      }
+    }
+    this.flushing = null;
+  }
+
+  private async write(all: LogEntryInput[]): Promise<number[]> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const r = await c.query<{ v: string }>(`UPDATE ${this.table}_head SET v = v + $1 WHERE id = 1 RETURNING v`, [all.length]);
+      const last = Number(r.rows[0]!.v);
+      const first = last - all.length + 1;
+      const cols: unknown[][] = Array.from({ length: 11 }, () => []);
+      all.forEach((e, i) => {
+        const x = extrasOf(e);
+        const vals = [first + i, e.sandboxId, e.orgId, e.kind, e.receivedAt, e.payload, x.inlet_id, x.dataset_id, x.key, x.request_id, x.meta];
+        vals.forEach((v, j) => cols[j]!.push(v));
+      });
+      await c.query(
+        `INSERT INTO ${this.table} ("offset",sandbox_id,org_id,kind,received_at,payload,inlet_id,dataset_id,key,request_id,meta)
+         SELECT * FROM unnest($1::bigint[],$2::text[],$3::text[],$4::text[],$5::bigint[],$6::text[],$7::text[],$8::text[],$9::text[],$10::text[],$11::text[])`,
+        cols,
+      );
+      await c.query('COMMIT');
+      return all.map((_, i) => first + i);
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async read(afterOffset: number, max: number): Promise<LogEntry[]> {
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE "offset" > $1 ORDER BY "offset" LIMIT $2`, [afterOffset, max]);
+    return r.rows.map((x) =>
+      withExtras<LogEntry>(
+        { offset: Number(x.offset), sandboxId: x.sandbox_id, orgId: x.org_id, kind: x.kind, receivedAt: Number(x.received_at), payload: x.payload },
+        x,
+      ),
+    );
+  }
+
+  async commit(consumer: string, offset: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.table}_consumers(name, "offset") VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET "offset" = excluded."offset"`,
+      [consumer, offset],
+    );
+  }
+
+  async committed(consumer: string): Promise<number> {
+    const r = await this.pool.query<{ offset: string }>(`SELECT "offset" FROM ${this.table}_consumers WHERE name = $1`, [consumer]);
+    return r.rows[0] ? Number(r.rows[0].offset) : 0;
+  }
+
+  async head(): Promise<number> {
+    const r = await this.pool.query<{ v: string }>(`SELECT v FROM ${this.table}_head WHERE id = 1`);
+    return Number(r.rows[0]?.v ?? 0);
+  }
+
+  async backlog(consumer: string): Promise<number> {
+    return Math.max(0, (await this.head()) - (await this.committed(consumer)));
+  }
+
+  async truncateBefore(offset: number): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.table} WHERE "offset" <= $1`, [offset]);
+  }
+
+  /** The table-name prefix this log uses. */
+  get tableName(): string {
+    return this.table;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    if (this.ownsPool) await this.pool.end();
+  }
+}
