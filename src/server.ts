@@ -37,6 +37,7 @@ import { SourceSink } from './sources/http/source-sink.js';
 import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js';
 import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 import { registerEdgeRoutes } from './sources/http/edge-routes.js';
+import { registerIdentityRoutes } from './identity/routes.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -213,6 +214,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerShopifyWebhookRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl });
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
   registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock });
+  registerIdentityRoutes(app, (method, ...args) => handle.call(method, ...args));
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },

@@ -64,6 +64,8 @@ export class GraphEngine {
   readonly history: HistoryEntry[] = [];
   readonly dirtyNodes = new Set<string>();
   readonly dirtyEdges = new Set<string>();
+  /** Pairs a person unlinked by hand: never linked again. */
+  readonly blockedPairs = new Set<string>();
 
   constructor(public rules: LinkingRules) {}
 
@@ -150,6 +152,11 @@ export class GraphEngine {
       const anchor = uniq[0]!;
       for (const other of uniq.slice(1)) {
         const k = edgeKey(anchor, other);
+        if (this.blockedPairs.has(k)) {
+          refused++;
+          this.history.push({ at: o.t, op: 'refuse', a: anchor, b: other, rule: 'unlinked', record: o.record, dataset: o.dataset, batch: o.batch, detail: 'this link was removed by hand' });
+          continue;
+        }
         if (!this.edges.has(k)) {
           const full = [anchor, other].find((x) => (this.adj.get(x)?.size ?? 0) >= this.rules.linkLimit);
           if (full) {

@@ -19,8 +19,11 @@ export class InlineProcessor implements ProcessorHandle {
   queryLake(sandboxId: string, sql: string) {
     return this.p.lake.query(sandboxId, sql);
   }
-  invalidate(): void {
-    /* same thread, same caches */
+  invalidate(change: { kind: string }): void {
+    if (change.kind === 'schemas') this.p.identitySink.forgetSchemas();
+  }
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
+    return this.p.call(method, args) as Promise<T>;
   }
   start(): void {
     this.p.processor.start();

@@ -9,6 +9,10 @@ import { Lake } from '../../lake/lake.js';
 import { FailedRecordsStore } from '../../lake/failed-records-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
 import type { RecordSink } from './processor-ports.js';
+import { IdentityStore } from '../../identity/identity-store.js';
+import { NamespaceService } from '../../identity/namespaces.js';
+import { IdentityService } from '../../identity/identity-service.js';
+import { IdentitySink } from '../../identity/identity-sink.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
 
 export interface PipelineServices {
@@ -22,6 +26,10 @@ export interface PipelineServices {
 export interface Pipeline {
   processor: LakeProcessor;
   lake: Lake;
+  identity: IdentityService;
+  identitySink: IdentitySink;
+  /** Calls a method of a pipeline-owned service by name (`identity.members`, `namespaces.create`, …). */
+  call(method: string, args: unknown[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,11 @@ export async function createPipeline(
   dbs.push(failedDb);
   const failed = new FailedRecordsStore(failedDb);
   const lake = await Lake.open(dataDir);
+  const identityDb = openSqlite(dataDir, 'identity');
+  dbs.push(identityDb);
+  const namespaces = new NamespaceService(s.resources, s.clock);
+  const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
+  const identitySink = new IdentitySink(identity, s.schemas, hooks.sink);
   const batches = batchCatalog(s.catalog);
   const touched = hooks.onBatchTouched;
   const processor = new LakeProcessor(
@@ -76,13 +89,23 @@ export async function createPipeline(
       flows: s.flow,
       onLanded: hooks.onLanded,
       onError: hooks.onError,
-      sink: hooks.sink,
+      sink: identitySink,
     },
     opts,
   );
+  const services: Record<string, object> = { identity, namespaces };
   return {
     processor,
     lake,
+    identity,
+    identitySink,
+    async call(method: string, args: unknown[]) {
+      const [svc, fn] = method.split('.') as [string, string];
+      const target = services[svc] as Record<string, unknown> | undefined;
+      const f = target?.[fn];
+      if (typeof f !== 'function') throw new Error(`unknown pipeline method ${method}`);
+      return (f as (...a: unknown[]) => unknown).apply(target, args);
+    },
     async close() {
       await processor.stop();
       await log.close();

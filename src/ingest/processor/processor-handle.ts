@@ -12,6 +12,8 @@ export interface ProcessorHandle {
   queryLake(sandboxId: string, sql: string): Promise<Array<Record<string, unknown>>>;
   /** Another part of the server changed schemas or a dataset: drop cached copies. */
   invalidate(change: { kind: 'schemas'; sandboxId: string } | { kind: 'dataset'; sandboxId: string; datasetId: string }): void;
+  /** Calls a pipeline-owned service (the identity graph has a single writer: the processor's thread). */
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
   start(): void;
   stop(): Promise<void>;
 }

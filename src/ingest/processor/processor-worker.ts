@@ -47,7 +47,10 @@ const timer = setInterval(() => {
 port.on('message', async (m: WorkerRequest) => {
   if (m.type === 'notify') return pipeline.processor.notify();
   if (m.type === 'invalidate') {
-    if (m.change.kind === 'schemas') schemas.forget(m.change.sandboxId);
+    if (m.change.kind === 'schemas') {
+      schemas.forget(m.change.sandboxId);
+      pipeline.identitySink.forgetSchemas();
+    }
     else catalog.forget(m.change.sandboxId, m.change.datasetId);
     return;
   }
@@ -56,6 +59,7 @@ port.on('message', async (m: WorkerRequest) => {
     if (m.op === 'drain') await pipeline.processor.drain();
     else if (m.op === 'flush') await pipeline.processor.flushBatches();
     else if (m.op === 'query') value = await pipeline.lake.query(m.sandboxId!, m.sql!);
+    else if (m.op === 'call') value = await pipeline.call(m.method!, m.args ?? []);
     else if (m.op === 'stop') {
       clearInterval(timer);
       await pipeline.close();

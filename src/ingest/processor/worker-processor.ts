@@ -58,7 +58,7 @@ export class WorkerProcessor implements ProcessorHandle {
     if (!this.exited) this.worker.postMessage(m);
   }
 
-  private rpc(op: 'drain' | 'flush' | 'query' | 'stop', extra: { sandboxId?: string; sql?: string } = {}): Promise<unknown> {
+  private rpc(op: 'drain' | 'flush' | 'query' | 'stop' | 'call', extra: { sandboxId?: string; sql?: string; method?: string; args?: unknown[] } = {}): Promise<unknown> {
     if (this.exited) return Promise.reject(new Error('processor worker is not running'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -84,6 +84,9 @@ export class WorkerProcessor implements ProcessorHandle {
   }
   invalidate(change: Extract<WorkerRequest, { type: 'invalidate' }>['change']): void {
     this.send({ type: 'invalidate', change });
+  }
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
+    return this.rpc('call', { method, args }) as Promise<T>;
   }
   start(): void {
     /* the worker starts its loop itself */

@@ -2,7 +2,7 @@
 export type WorkerRequest =
   | { type: 'notify' }
   | { type: 'invalidate'; change: { kind: 'schemas'; sandboxId: string } | { kind: 'dataset'; sandboxId: string; datasetId: string } }
-  | { type: 'rpc'; id: number; op: 'drain' | 'flush' | 'query' | 'stop'; sandboxId?: string; sql?: string };
+  | { type: 'rpc'; id: number; op: 'drain' | 'flush' | 'query' | 'stop' | 'call'; sandboxId?: string; sql?: string; method?: string; args?: unknown[] };
 
 export type WorkerEvent =
   | { type: 'ready' }

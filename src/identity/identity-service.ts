@@ -1,0 +1,242 @@
+import type { ResourceStore } from '../store/resource-store.js';
+import type { Clock } from '../shared/clock.js';
+import { ok, err, type Result } from '../shared/result.js';
+import { GraphEngine, type Edge, type HistoryEntry, type LinkObservation } from './graph-engine.js';
+import { DEFAULT_RULES, isBlocked, rankOf, validateRules, type LinkingRules } from './linking-rules.js';
+import type { NamespaceService } from './namespaces.js';
+import { normaliseIdentity } from './normalise.js';
+import type { ExtractedIdentity } from './extract.js';
+import type { IdentityStore } from './identity-store.js';
+import { xidOf } from './xid.js';
+
+export interface GraphMember {
+  namespace: string;
+  nsid: number | undefined;
+  id: string;
+  xid: string;
+  lastSeen: number;
+}
+
+export interface IngestItem {
+  identities: ExtractedIdentity[];
+  eventTime: number;
+  datasetId: string;
+  batchId: string;
+  recordRef: string;
+}
+
+export interface IngestOutcome {
+  /** Normalised identities kept for this record. */
+  identities: Array<{ namespace: string; id: string; xid: string; primary: boolean }>;
+  skipped: Array<{ namespace: string; id: string; reason: string }>;
+}
+
+export type GraphChangeListener = (sandboxId: string, xids: string[]) => void;
+
+/**
+ * Identity Service facade for one process: the graph of each sandbox (in memory, persisted to identity.db),
+ * namespaces, normalisation, linking rules, explain, history, unlink and simulation.
+ */
+export class IdentityService {
+  private readonly engines = new Map<string, GraphEngine>();
+  private readonly listeners: GraphChangeListener[] = [];
+
+  constructor(
+    private readonly store: IdentityStore,
+    private readonly resources: ResourceStore,
+    readonly namespaces: NamespaceService,
+    private readonly clock: Clock,
+  ) {}
+
+  onGraphChange(l: GraphChangeListener): void {
+    this.listeners.push(l);
+  }
+
+  async rules(sandboxId: string): Promise<LinkingRules> {
+    return (await this.resources.get<LinkingRules>('identity-settings', sandboxId, 'rules'))?.doc ?? DEFAULT_RULES;
+  }
+
+  private async newEngine(sandboxId: string): Promise<GraphEngine> {
+    const g = new GraphEngine(await this.rules(sandboxId));
+    for (const r of await this.resources.list('identity-unlinked', sandboxId)) g.blockedPairs.add(r.id);
+    return g;
+  }
+
+  private async engine(sandboxId: string): Promise<GraphEngine> {
+    let g = this.engines.get(sandboxId);
+    if (!g) {
+      g = await this.newEngine(sandboxId);
+      const { nodes, edges } = this.store.load(sandboxId);
+      g.load(nodes, edges);
+      this.engines.set(sandboxId, g);
+    }
+    return g;
+  }
+
+  /** Resolves namespaces, normalises values, drops blocked values, unknown namespaces and non-people ids. */
+  async normalise(sandboxId: string, ids: ExtractedIdentity[], rules: LinkingRules): Promise<IngestOutcome> {
+    const out: IngestOutcome = { identities: [], skipped: [] };
+    for (const i of ids) {
+      const ns = await this.namespaces.resolve(sandboxId, i.namespace);
+      if (!ns) {
+        out.skipped.push({ namespace: i.namespace, id: i.id, reason: 'unknown namespace' });
+        continue;
+      }
+      const id = normaliseIdentity(ns.code, ns.idType, i.id);
+      if (isBlocked(rules, ns.code, id)) {
+        out.skipped.push({ namespace: ns.code, id: i.id, reason: 'blocked value' });
+        continue;
+      }
+      if (ns.idType === 'NON_PEOPLE') {
+        out.skipped.push({ namespace: ns.code, id, reason: 'non-people identifier (never stitched)' });
+        continue;
+      }
+      if (!out.identities.some((x) => x.namespace === ns.code && x.id === id)) out.identities.push({ namespace: ns.code, id, xid: xidOf(ns.code, id), primary: i.primary });
+    }
+    return out;
+  }
+
+  /** Adds many records' identities and links (in the given order), persisting once. */
+  async ingest(sandboxId: string, items: IngestItem[]): Promise<IngestOutcome[]> {
+    const g = await this.engine(sandboxId);
+    const observations: LinkObservation[] = [];
+    const outcomes: IngestOutcome[] = [];
+    const touched = new Set<string>();
+    for (const it of items) {
+      const n = await this.normalise(sandboxId, it.identities, g.rules);
+      outcomes.push(n);
+      if (n.identities.length === 0) continue;
+      const types = await Promise.all(n.identities.map(async (x) => (await this.namespaces.byCode(sandboxId, x.namespace))!.idType));
+      const o: LinkObservation = { t: it.eventTime, dataset: it.datasetId, batch: it.batchId, record: it.recordRef, identities: n.identities.map((x, i) => ({ ns: x.namespace, id: x.id, type: types[i]! })) };
+      observations.push(o);
+      g.apply(o);
+      n.identities.forEach((x) => touched.add(x.xid));
+    }
+    const changes = g.takeChanges();
+    this.store.save(sandboxId, observations, changes);
+    if (changes.edges.length) for (const l of this.listeners) l(sandboxId, [...touched]);
+    return outcomes;
+  }
+
+  /** The primary identity: for ExperienceEvents the highest-priority namespace present; for records the one marked primary. */
+  async primaryOf(sandboxId: string, ids: IngestOutcome['identities'], isEvent: boolean): Promise<{ namespace: string; id: string; xid: string } | undefined> {
+    if (ids.length === 0) return undefined;
+    if (!isEvent) return ids.find((x) => x.primary) ?? ids[0];
+    const rules = await this.rules(sandboxId);
+    return [...ids].sort((a, b) => rankOf(rules, a.namespace) - rankOf(rules, b.namespace))[0];
+  }
+
+  async members(sandboxId: string, xid: string): Promise<GraphMember[]> {
+    const g = await this.engine(sandboxId);
+    const nss = await this.namespaces.list(sandboxId);
+    return g.component(xid).map((x) => {
+      const n = g.nodes.get(x)!;
+      return { namespace: n.ns, nsid: nss.find((s) => s.code === n.ns)?.id, id: n.id, xid: x, lastSeen: n.lastSeen };
+    });
+  }
+
+  async graph(sandboxId: string, xid: string): Promise<{ members: GraphMember[]; edges: Edge[] }> {
+    const g = await this.engine(sandboxId);
+    const members = await this.members(sandboxId, xid);
+    const set = new Set(members.map((m) => m.xid));
+    const edges = [...g.edges.values()].filter((e) => set.has(e.a));
+    return { members, edges };
+  }
+
+  /** XID of an identity given by namespace code (or numeric id) and value, normalised as on ingestion. */
+  async xid(sandboxId: string, namespace: string, id: string): Promise<string | undefined> {
+    const ns = await this.namespaces.resolve(sandboxId, namespace);
+    return ns ? xidOf(ns.code, normaliseIdentity(ns.code, ns.idType, id)) : undefined;
+  }
+
+  async knows(sandboxId: string, xid: string): Promise<boolean> {
+    return (await this.engine(sandboxId)).nodes.has(xid);
+  }
+
+  async node(sandboxId: string, xid: string) {
+    return (await this.engine(sandboxId)).nodes.get(xid);
+  }
+
+  async explain(sandboxId: string, a: string, b: string): Promise<{ sameGraph: boolean; path: Array<Edge & { from: string; to: string }> }> {
+    const g = await this.engine(sandboxId);
+    const p = g.path(a, b);
+    if (!p) return { sameGraph: false, path: [] };
+    let cur = a;
+    const path = p.map((e) => {
+      const from = cur;
+      cur = e.a === cur ? e.b : e.a;
+      return { ...e, from, to: cur };
+    });
+    return { sameGraph: true, path };
+  }
+
+  history(sandboxId: string, xid: string, limit?: number): HistoryEntry[] {
+    return this.store.history(sandboxId, xid, limit);
+  }
+
+  /** Rebuilds a sandbox's graph from its observations under its rules (after unlink or a settings change). */
+  private async rebuild(sandboxId: string, why: HistoryEntry): Promise<void> {
+    const g = await this.newEngine(sandboxId);
+    for (const o of this.store.observations(sandboxId)) g.apply(o);
+    g.takeChanges();
+    const old = this.engines.get(sandboxId);
+    this.store.replaceGraph(sandboxId, [...g.nodes.values()], [...g.edges.values()], [why]);
+    this.engines.set(sandboxId, g);
+    for (const l of this.listeners) l(sandboxId, [...new Set([...(old?.nodes.keys() ?? []), ...g.nodes.keys()])]);
+  }
+
+  /** Removes one link, or every link a batch or dataset contributed, and recomputes the graphs. */
+  async unlink(sandboxId: string, by: { a?: string; b?: string; batchId?: string; datasetId?: string }): Promise<Result<{ removedObservations: number; removedLinks: number }, string>> {
+    const g = await this.engine(sandboxId);
+    const now = this.clock.now();
+    if (by.a && by.b) {
+      const k = by.a < by.b ? `${by.a}|${by.b}` : `${by.b}|${by.a}`;
+      if (!g.edges.has(k)) return err('no such link');
+      g.removeEdge(k, 'unlink', { at: now, rule: 'manual' });
+      g.blockedPairs.add(k);
+      // the pair stays apart: new records and rebuilds will not link it again
+      this.store.save(sandboxId, [], g.takeChanges());
+      await this.resources.put('identity-unlinked', sandboxId, k, { at: now });
+      for (const l of this.listeners) l(sandboxId, [by.a, by.b]);
+      return ok({ removedObservations: 0, removedLinks: 1 });
+    }
+    if (!by.batchId && !by.datasetId) return err('give a link (a and b), a batchId or a datasetId');
+    const before = g.edges.size;
+    const n = this.store.removeObservations(sandboxId, by);
+    await this.rebuild(sandboxId, { at: now, op: 'unlink', a: '*', rule: 'manual', batch: by.batchId, dataset: by.datasetId, detail: `${n} observations removed` });
+    return ok({ removedObservations: n, removedLinks: Math.max(0, before - (this.engines.get(sandboxId)?.edges.size ?? 0)) });
+  }
+
+  async setRules(sandboxId: string, input: unknown): Promise<Result<LinkingRules, string>> {
+    const v = validateRules(input, await this.rules(sandboxId));
+    if (!v.ok) return v;
+    await this.resources.put('identity-settings', sandboxId, 'rules', v.value);
+    await this.rebuild(sandboxId, { at: this.clock.now(), op: 'unlink', a: '*', rule: 'settings', detail: 'graphs recomputed under new linking rules' });
+    return v;
+  }
+
+  /** Graph simulation: applies links to an empty graph under the given (or current) rules. */
+  async simulate(sandboxId: string, body: { rules?: unknown; links?: unknown }): Promise<Result<{ graphs: Array<Array<{ namespace: string; id: string }>>; history: HistoryEntry[] }, string>> {
+    const rules = body.rules === undefined ? ok(await this.rules(sandboxId)) : validateRules(body.rules, await this.rules(sandboxId));
+    if (!rules.ok) return rules;
+    if (!Array.isArray(body.links)) return err('links must be an array of { identities: [{namespace, id}], timestamp? }');
+    const g = new GraphEngine(rules.value);
+    for (let i = 0; i < body.links.length; i++) {
+      const l = body.links[i] as { identities?: Array<{ namespace?: unknown; id?: unknown }>; timestamp?: unknown };
+      if (!Array.isArray(l?.identities)) return err(`links[${i}].identities must be an array`);
+      const n = await this.normalise(sandboxId, l.identities.filter((x) => typeof x?.namespace === 'string' && (typeof x.id === 'string' || typeof x.id === 'number')).map((x) => ({ namespace: String(x.namespace), id: String(x.id), primary: false })), rules.value);
+      const types = await Promise.all(n.identities.map(async (x) => (await this.namespaces.byCode(sandboxId, x.namespace))!.idType));
+      const t = typeof l.timestamp === 'number' ? l.timestamp : typeof l.timestamp === 'string' ? Date.parse(l.timestamp) : i;
+      g.apply({ t, dataset: 'simulation', batch: 'simulation', record: `link ${i}`, identities: n.identities.map((x, j) => ({ ns: x.namespace, id: x.id, type: types[j]! })) });
+    }
+    const seen = new Set<string>();
+    const graphs: Array<Array<{ namespace: string; id: string }>> = [];
+    for (const x of g.nodes.keys()) {
+      if (seen.has(x)) continue;
+      const c = g.component(x);
+      c.forEach((y) => seen.add(y));
+      graphs.push(c.map((y) => ({ namespace: g.nodes.get(y)!.ns, id: g.nodes.get(y)!.id })));
+    }
+    return ok({ graphs, history: g.takeChanges().history });
+  }
+}
