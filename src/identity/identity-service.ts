@@ -27,7 +27,7 @@ export interface IngestItem {
 
 export interface IngestOutcome {
   /** Normalised identities kept for this record. */
-  identities: Array<{ namespace: string; id: string; xid: string; primary: boolean }>;
+  identities: Array<{ namespace: string; id: string; xid: string; primary: boolean; type: string }>;
   skipped: Array<{ namespace: string; id: string; reason: string }>;
 }
 
@@ -40,6 +40,9 @@ export type GraphChangeListener = (sandboxId: string, xids: string[]) => void;
 export class IdentityService {
   private readonly engines = new Map<string, GraphEngine>();
   private readonly listeners: GraphChangeListener[] = [];
+  /** Observations since the last snapshot, per sandbox: a checkpoint is written past this many. */
+  private readonly sinceCheckpoint = new Map<string, number>();
+  static CHECKPOINT_EVERY = 50_000;
 
   constructor(
     private readonly store: IdentityStore,
@@ -68,6 +71,9 @@ export class IdentityService {
       g = await this.newEngine(sandboxId);
       const { nodes, edges } = this.store.load(sandboxId);
       g.load(nodes, edges);
+      // the snapshot plus the observations after it (the engine is deterministic, so replay gives the live graph)
+      for (const o of this.store.pendingObservations(sandboxId)) g.apply(o);
+      g.history.length = 0;
       this.engines.set(sandboxId, g);
     }
     return g;
@@ -91,7 +97,7 @@ export class IdentityService {
         out.skipped.push({ namespace: ns.code, id, reason: 'non-people identifier (never stitched)' });
         continue;
       }
-      if (!out.identities.some((x) => x.namespace === ns.code && x.id === id)) out.identities.push({ namespace: ns.code, id, xid: xidOf(ns.code, id), primary: i.primary });
+      if (!out.identities.some((x) => x.namespace === ns.code && x.id === id)) out.identities.push({ namespace: ns.code, id, xid: xidOf(ns.code, id), primary: i.primary, type: ns.idType });
     }
     return out;
   }
@@ -106,16 +112,28 @@ export class IdentityService {
       const n = await this.normalise(sandboxId, it.identities, g.rules);
       outcomes.push(n);
       if (n.identities.length === 0) continue;
-      const types = await Promise.all(n.identities.map(async (x) => (await this.namespaces.byCode(sandboxId, x.namespace))!.idType));
-      const o: LinkObservation = { t: it.eventTime, dataset: it.datasetId, batch: it.batchId, record: it.recordRef, identities: n.identities.map((x, i) => ({ ns: x.namespace, id: x.id, type: types[i]! })) };
+      const o: LinkObservation = { t: it.eventTime, dataset: it.datasetId, batch: it.batchId, record: it.recordRef, identities: n.identities.map((x) => ({ ns: x.namespace, id: x.id, type: x.type })) };
       observations.push(o);
       g.apply(o);
       n.identities.forEach((x) => touched.add(x.xid));
     }
-    const changes = g.takeChanges();
-    this.store.save(sandboxId, observations, changes);
-    if (changes.edges.length) for (const l of this.listeners) l(sandboxId, [...touched]);
+    const changedLinks = g.dirtyEdges.size > 0;
+    this.store.append(sandboxId, observations, g.history.splice(0));
+    const n = (this.sinceCheckpoint.get(sandboxId) ?? 0) + observations.length;
+    this.sinceCheckpoint.set(sandboxId, n);
+    if (n >= IdentityService.CHECKPOINT_EVERY) this.checkpoint(sandboxId);
+    if (changedLinks) for (const l of this.listeners) l(sandboxId, [...touched]);
     return outcomes;
+  }
+
+  /** Writes the node/edge snapshot of a sandbox (periodically, and on close). */
+  checkpoint(sandboxId?: string): void {
+    for (const [sb, g] of this.engines) {
+      if (sandboxId && sb !== sandboxId) continue;
+      const c = g.takeChanges();
+      this.store.checkpoint(sb, c);
+      this.sinceCheckpoint.set(sb, 0);
+    }
   }
 
   /** The primary identity: for ExperienceEvents the highest-priority namespace present; for records the one marked primary. */
@@ -195,8 +213,9 @@ export class IdentityService {
       g.removeEdge(k, 'unlink', { at: now, rule: 'manual' });
       g.blockedPairs.add(k);
       // the pair stays apart: new records and rebuilds will not link it again
-      this.store.save(sandboxId, [], g.takeChanges());
       await this.resources.put('identity-unlinked', sandboxId, k, { at: now });
+      this.store.append(sandboxId, [], g.history.splice(0));
+      this.checkpoint(sandboxId);
       for (const l of this.listeners) l(sandboxId, [by.a, by.b]);
       return ok({ removedObservations: 0, removedLinks: 1 });
     }
@@ -225,9 +244,8 @@ export class IdentityService {
       const l = body.links[i] as { identities?: Array<{ namespace?: unknown; id?: unknown }>; timestamp?: unknown };
       if (!Array.isArray(l?.identities)) return err(`links[${i}].identities must be an array`);
       const n = await this.normalise(sandboxId, l.identities.filter((x) => typeof x?.namespace === 'string' && (typeof x.id === 'string' || typeof x.id === 'number')).map((x) => ({ namespace: String(x.namespace), id: String(x.id), primary: false })), rules.value);
-      const types = await Promise.all(n.identities.map(async (x) => (await this.namespaces.byCode(sandboxId, x.namespace))!.idType));
       const t = typeof l.timestamp === 'number' ? l.timestamp : typeof l.timestamp === 'string' ? Date.parse(l.timestamp) : i;
-      g.apply({ t, dataset: 'simulation', batch: 'simulation', record: `link ${i}`, identities: n.identities.map((x, j) => ({ ns: x.namespace, id: x.id, type: types[j]! })) });
+      g.apply({ t, dataset: 'simulation', batch: 'simulation', record: `link ${i}`, identities: n.identities.map((x) => ({ ns: x.namespace, id: x.id, type: x.type })) });
     }
     const seen = new Set<string>();
     const graphs: Array<Array<{ namespace: string; id: string }>> = [];

@@ -15,7 +15,8 @@ export class IdentityStore {
       CREATE INDEX IF NOT EXISTS obs_sandbox ON observations(sandbox, seq);
       CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, sandbox TEXT, at INTEGER, op TEXT, a TEXT, b TEXT, rule TEXT, record TEXT, dataset TEXT, batch TEXT, detail TEXT);
       CREATE INDEX IF NOT EXISTS history_a ON history(sandbox, a);
-      CREATE INDEX IF NOT EXISTS history_b ON history(sandbox, b);`);
+      CREATE INDEX IF NOT EXISTS history_b ON history(sandbox, b);
+      CREATE TABLE IF NOT EXISTS checkpoints (sandbox TEXT PRIMARY KEY, seq INTEGER NOT NULL);`);
     this.s = {
       putNode: db.prepare('INSERT OR REPLACE INTO nodes VALUES (?,?,?,?,?,?,?)'),
       delNode: db.prepare('DELETE FROM nodes WHERE sandbox=? AND xid=?'),
@@ -29,6 +30,10 @@ export class IdentityStore {
       history: db.prepare<[string, string, string, number], { at: number; op: string; a: string; b: string | null; rule: string | null; record: string | null; dataset: string | null; batch: string | null; detail: string | null }>(
         'SELECT * FROM history WHERE sandbox=? AND (a=? OR b=?) ORDER BY seq DESC LIMIT ?',
       ),
+      checkpointSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM checkpoints WHERE sandbox=?'),
+      setCheckpoint: db.prepare('INSERT INTO checkpoints(sandbox, seq) VALUES (?, ?) ON CONFLICT(sandbox) DO UPDATE SET seq=excluded.seq'),
+      maxSeq: db.prepare<[string], { m: number | null }>('SELECT max(seq) AS m FROM observations WHERE sandbox=?'),
+      observationsAfter: db.prepare<[string, number], { t: number; dataset: string; batch: string; record: string; identities: string }>('SELECT * FROM observations WHERE sandbox=? AND removed=0 AND seq>? ORDER BY seq'),
       clearNodes: db.prepare('DELETE FROM nodes WHERE sandbox=?'),
       clearEdges: db.prepare('DELETE FROM edges WHERE sandbox=?'),
     };
@@ -39,6 +44,28 @@ export class IdentityStore {
       nodes: this.s.nodes.all(sandbox).map((n) => ({ xid: n.xid, ns: n.ns, id: n.id, type: n.type, firstSeen: n.first_seen, lastSeen: n.last_seen })),
       edges: this.s.edges.all(sandbox).map((e) => ({ a: e.a, b: e.b, firstSeen: e.first_seen, lastSeen: e.last_seen, datasets: JSON.parse(e.datasets), batches: JSON.parse(e.batches), lastRecord: e.last_record })),
     };
+  }
+
+  /** Appends observations and history (the durable log); the node/edge snapshot is written by checkpoint(). */
+  append(sandbox: string, observations: LinkObservation[], history: HistoryEntry[]): void {
+    this.db.transaction(() => {
+      for (const o of observations) this.s.obs.run(sandbox, o.t, o.dataset, o.batch, o.record, JSON.stringify(o.identities));
+      for (const h of history) this.s.hist.run(sandbox, h.at, h.op, h.a, h.b ?? null, h.rule ?? null, h.record ?? null, h.dataset ?? null, h.batch ?? null, h.detail ?? null);
+    })();
+  }
+
+  /** Writes the changed identities and links and records up to which observation the snapshot is current. */
+  checkpoint(sandbox: string, changes: { nodes: Array<IdentityNode | { xid: string; deleted: true }>; edges: Array<Edge | { key: string; deleted: true }> }): void {
+    this.db.transaction(() => {
+      this.save(sandbox, [], { ...changes, history: [] });
+      this.s.setCheckpoint.run(sandbox, this.s.maxSeq.get(sandbox)?.m ?? 0);
+    })();
+  }
+
+  /** Observations not yet reflected in the snapshot (replayed on startup). */
+  pendingObservations(sandbox: string): LinkObservation[] {
+    const seq = this.s.checkpointSeq.get(sandbox)?.seq ?? 0;
+    return this.s.observationsAfter.all(sandbox, seq).map((o) => ({ t: o.t, dataset: o.dataset, batch: o.batch, record: o.record, identities: JSON.parse(o.identities) }));
   }
 
   /** Writes observations and the engine's changes in one transaction. */
@@ -76,6 +103,7 @@ export class IdentityStore {
       this.s.clearNodes.run(sandbox);
       this.s.clearEdges.run(sandbox);
       this.save(sandbox, [], { nodes, edges, history });
+      this.s.setCheckpoint.run(sandbox, this.s.maxSeq.get(sandbox)?.m ?? 0);
     })();
   }
 

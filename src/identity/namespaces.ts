@@ -55,6 +55,7 @@ const nsProblem = (status: number, title: string, report: Record<string, string>
 /** Identity namespaces of a sandbox: the standard ones plus custom ones. Codes match case-insensitively. */
 export class NamespaceService {
   private readonly cache = new Map<string, Namespace[]>();
+  private readonly byCodeCache = new Map<string, Map<string, Namespace>>();
 
   constructor(
     private readonly store: ResourceStore,
@@ -67,12 +68,17 @@ export class NamespaceService {
     const custom = (await this.store.list<Namespace>('namespace', sandboxId)).map((r) => r.doc);
     const all = [...STANDARD_NAMESPACES, ...custom];
     this.cache.set(sandboxId, all);
+    this.byCodeCache.set(sandboxId, new Map(all.map((n) => [n.code.toLowerCase(), n])));
     return all;
   }
 
   async byCode(sandboxId: string, code: string): Promise<Namespace | undefined> {
-    const c = code.toLowerCase();
-    return (await this.list(sandboxId)).find((n) => n.code.toLowerCase() === c);
+    let m = this.byCodeCache.get(sandboxId);
+    if (!m) {
+      await this.list(sandboxId);
+      m = this.byCodeCache.get(sandboxId)!;
+    }
+    return m.get(code) ?? m.get(code.toLowerCase());
   }
 
   async byId(sandboxId: string, id: number): Promise<Namespace | undefined> {
@@ -106,6 +112,7 @@ export class NamespaceService {
     };
     await this.store.put('namespace', sandboxId, String(ns.id), ns);
     this.cache.delete(sandboxId);
+    this.byCodeCache.delete(sandboxId);
     return ok(ns);
   }
 
@@ -119,6 +126,7 @@ export class NamespaceService {
     const next: Namespace = { ...cur, name: typeof b.name === 'string' ? b.name : cur.name, description: typeof b.description === 'string' ? b.description : cur.description, updateTime: this.clock.now() };
     await this.store.put('namespace', sandboxId, String(id), next);
     this.cache.delete(sandboxId);
+    this.byCodeCache.delete(sandboxId);
     return ok(next);
   }
 

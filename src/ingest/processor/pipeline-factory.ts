@@ -108,6 +108,7 @@ export async function createPipeline(
     },
     async close() {
       await processor.stop();
+      identity.checkpoint();
       await log.close();
       await lake.close();
       for (const d of dbs) d.close();
