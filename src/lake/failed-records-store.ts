@@ -1,4 +1,5 @@
 import type { SqliteDb } from '../store/sqlite/open.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import type { FailedItem, FailedSink, SeenIds } from '../ingest/processor/processor-ports.js';
 import type { FailedRecordsReader, StoredFailedRecord } from '../ingest/failed/failed-records-routes.js';
 
@@ -23,7 +24,10 @@ interface Row {
 export class FailedRecordsStore implements FailedSink, FailedRecordsReader, SeenIds {
   private readonly stmts;
 
-  constructor(private readonly db: SqliteDb) {
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly clock: Clock = systemClock,
+  ) {
     db.exec(`CREATE TABLE IF NOT EXISTS failed_records (
         id INTEGER PRIMARY KEY, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL, batch_id TEXT NOT NULL,
         offset INTEGER NOT NULL UNIQUE, code TEXT NOT NULL, reason TEXT NOT NULL, violations TEXT, payload TEXT NOT NULL,
@@ -40,11 +44,16 @@ export class FailedRecordsStore implements FailedSink, FailedRecordsReader, Seen
       seen: db.prepare<[string, string], { id: string }>('SELECT id FROM seen_ids WHERE dataset_key=? AND id=?'),
       remember: db.prepare('INSERT OR IGNORE INTO seen_ids(dataset_key, id) VALUES (?, ?)'),
       replayed: db.prepare('UPDATE failed_records SET replayed_at=? WHERE sandbox_id=? AND id=?'),
+      get: db.prepare<[string, number], Row>('SELECT * FROM failed_records WHERE sandbox_id=? AND id=?'),
+      counts: db.prepare<[string, string, string], { batch_id: string; dataset_id: string; failed: number; replayed: number }>(
+        `SELECT batch_id, dataset_id, count(*) AS failed, count(replayed_at) AS replayed FROM failed_records
+         WHERE sandbox_id=? AND (?='' OR dataset_id=?) GROUP BY batch_id, dataset_id ORDER BY batch_id`,
+      ),
     };
   }
 
   async add(items: FailedItem[]): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     this.db.transaction(() => {
       for (const f of items)
         this.stmts.add.run(f.sandboxId, f.datasetId, f.batchId, f.offset, f.code, f.reason, f.violations ? JSON.stringify(f.violations) : null, f.payload, now);
@@ -72,23 +81,25 @@ export class FailedRecordsStore implements FailedSink, FailedRecordsReader, Seen
     }
     if (!q.includeReplayed) where.push('replayed_at IS NULL');
     const rows = this.db.prepare<unknown[], Row>(`SELECT * FROM failed_records WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args, q.limit);
-    return rows.map((r) => ({
-      id: String(r.id),
-      sandboxId: r.sandbox_id,
-      datasetId: r.dataset_id,
-      batchId: r.batch_id,
-      offset: r.offset,
-      code: r.code,
-      reason: r.reason,
-      violations: r.violations ? JSON.parse(r.violations) : undefined,
-      payload: r.payload,
-      createdAt: r.created_at,
-      replayedAt: r.replayed_at,
-    }));
+    return rows.map(toStored);
+  }
+
+  /** One failed record of the sandbox by id (replayed or not). */
+  async get(sandboxId: string, id: string): Promise<StoredFailedRecord | undefined> {
+    const n = Number(id);
+    if (!Number.isSafeInteger(n)) return undefined;
+    const r = this.stmts.get.get(sandboxId, n);
+    return r ? toStored(r) : undefined;
+  }
+
+  /** Failed (and of those, replayed) record counts per batch of the sandbox, optionally of one dataset. */
+  async countsByBatch(sandboxId: string, datasetId?: string): Promise<Array<{ batchId: string; datasetId: string; failed: number; replayed: number }>> {
+    const d = datasetId ?? '';
+    return this.stmts.counts.all(sandboxId, d, d).map((r) => ({ batchId: r.batch_id, datasetId: r.dataset_id, failed: r.failed, replayed: r.replayed }));
   }
 
   async markReplayed(sandboxId: string, ids: string[]): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     this.db.transaction(() => {
       for (const id of ids) this.stmts.replayed.run(now, sandboxId, Number(id));
     })();
@@ -105,4 +116,20 @@ export class FailedRecordsStore implements FailedSink, FailedRecordsReader, Seen
       for (const id of ids) this.stmts.remember.run(datasetKey, id);
     })();
   }
+}
+
+function toStored(r: Row): StoredFailedRecord {
+  return {
+    id: String(r.id),
+    sandboxId: r.sandbox_id,
+    datasetId: r.dataset_id,
+    batchId: r.batch_id,
+    offset: r.offset,
+    code: r.code,
+    reason: r.reason,
+    violations: r.violations ? JSON.parse(r.violations) : undefined,
+    payload: r.payload,
+    createdAt: r.created_at,
+    replayedAt: r.replayed_at,
+  };
 }

@@ -1,4 +1,4 @@
-import { DuckDBInstance, DuckDBTimestampTZValue, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LakeRow, LakeSink } from '../ingest/processor/processor-ports.js';
@@ -8,10 +8,22 @@ import type { LakeRow, LakeSink } from '../ingest/processor/processor-ports.js';
  * sandbox (`s_<sandbox id>`), so the same table name in two sandboxes never meets. Columns: `_id`, `timestamp`
  * (event time), `_kith_batch_id`, `_kith_offset`, `_kith_ingested_at` and `record` (the XDM as JSON, queryable with
  * `record->>'$.commerce.order.priceTotal'`). Rows and the processor's progress marker commit in one transaction.
+ *
+ * Physical naming: dataset table `t` of sandbox id `X` is `s_<X without non-alphanumerics>.t` (see `qualified`);
+ * `query(sandboxId, sql)` puts that schema first on the search path, so SQL addresses datasets as plain `t`.
+ *
+ * Exactly-once: `write(consumer, upTo, rows)` appends rows and moves `main._kith_progress[consumer]` to `upTo` in
+ * one DuckDB transaction, and skips rows whose offset is at or below the consumer's committed progress, so
+ * re-applying an already-applied log range (replay after a crash) adds nothing. `_id` dedupe of ExperienceEvents
+ * lives in `FailedRecordsStore` (SQLite `seen_ids`), checked by the processor before it writes.
+ *
+ * `query` returns plain JS rows: integers as numbers (strings beyond 2^53), TIMESTAMP/TIMESTAMPTZ as ISO-8601
+ * strings (UTC), DECIMAL as its exact text, JSON columns as JSON text, lists and structs as arrays and objects.
  */
 export class Lake implements LakeSink {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly known = new Set<string>();
+  private readonly committedBy = new Map<string, number>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -32,6 +44,11 @@ export class Lake implements LakeSink {
 
   static schemaOf(sandboxId: string): string {
     return `s_${sandboxId.replace(/[^A-Za-z0-9]/g, '')}`;
+  }
+
+  /** The physical `schema.table` of a dataset table in a sandbox. */
+  static qualified(sandboxId: string, table: string): string {
+    return `${Lake.schemaOf(sandboxId)}.${Lake.ident(table)}`;
   }
 
   private static ident(name: string): string {
@@ -60,50 +77,78 @@ export class Lake implements LakeSink {
     return key;
   }
 
+  /** Creates the dataset's table in the sandbox's schema if missing. Idempotent. */
+  async ensureDatasetTable(sandboxId: string, table: string): Promise<string> {
+    return this.exclusive(() => this.ensure(sandboxId, table));
+  }
+
+  private async readProgress(consumer: string): Promise<number> {
+    const cached = this.committedBy.get(consumer);
+    if (cached !== undefined) return cached;
+    const r = await this.conn.runAndReadAll('SELECT "offset" FROM main._kith_progress WHERE consumer = $1', [consumer]);
+    const row = r.getRows()[0];
+    const v = row ? Number(row[0]) : 0;
+    this.committedBy.set(consumer, v);
+    return v;
+  }
+
   async progress(consumer: string): Promise<number> {
-    return this.exclusive(async () => {
-      const r = await this.conn.runAndReadAll('SELECT "offset" FROM main._kith_progress WHERE consumer = $1', [consumer]);
-      const row = r.getRows()[0];
-      return row ? Number(row[0]) : 0;
-    });
+    return this.exclusive(() => this.readProgress(consumer));
+  }
+
+  /**
+   * Appends rows to their tables without touching any progress marker (one transaction for all of them).
+   * Use `write` when the rows come from the ingest log: only it is idempotent under replay.
+   */
+  async appendRecords(sandboxId: string, table: string, rows: Array<Omit<LakeRow, 'sandboxId' | 'table'>>): Promise<void> {
+    await this.exclusive(() => this.appendTx(rows.map((r) => ({ ...r, sandboxId, table }))));
   }
 
   async write(consumer: string, upTo: number, rows: LakeRow[]): Promise<void> {
     await this.exclusive(async () => {
-      const byTable = new Map<string, LakeRow[]>();
-      for (const r of rows) {
-        const k = `${r.sandboxId}\u0000${r.table}`;
-        (byTable.get(k) ?? byTable.set(k, []).get(k)!).push(r);
-      }
-      for (const list of byTable.values()) await this.ensure(list[0]!.sandboxId, list[0]!.table);
-      await this.conn.run('BEGIN');
-      try {
-        for (const list of byTable.values()) {
-          const a = await this.conn.createAppender(Lake.ident(list[0]!.table), Lake.schemaOf(list[0]!.sandboxId));
-          for (const r of list) {
-            if (r.id === null) a.appendNull();
-            else a.appendVarchar(r.id);
-            if (r.timestamp === null) a.appendNull();
-            else a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(r.timestamp)) * 1000n));
-            a.appendVarchar(r.batchId);
-            a.appendBigInt(BigInt(r.offset));
-            a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(r.ingestedAt)) * 1000n));
-            a.appendVarchar(r.record);
-            a.endRow();
-          }
-          a.flushSync();
-          a.closeSync();
+      const done = await this.readProgress(consumer);
+      const fresh = rows.filter((r) => r.offset > done); // replayed rows are already in the lake
+      await this.appendTx(fresh, { consumer, upTo: Math.max(done, upTo) });
+    });
+  }
+
+  private async appendTx(rows: LakeRow[], progress?: { consumer: string; upTo: number }): Promise<void> {
+    const byTable = new Map<string, LakeRow[]>();
+    for (const r of rows) {
+      const k = `${r.sandboxId}\u0000${r.table}`;
+      (byTable.get(k) ?? byTable.set(k, []).get(k)!).push(r);
+    }
+    for (const list of byTable.values()) await this.ensure(list[0]!.sandboxId, list[0]!.table);
+    await this.conn.run('BEGIN');
+    try {
+      for (const list of byTable.values()) {
+        const a = await this.conn.createAppender(Lake.ident(list[0]!.table), Lake.schemaOf(list[0]!.sandboxId));
+        for (const r of list) {
+          if (r.id === null) a.appendNull();
+          else a.appendVarchar(r.id);
+          if (r.timestamp === null) a.appendNull();
+          else a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(r.timestamp)) * 1000n));
+          a.appendVarchar(r.batchId);
+          a.appendBigInt(BigInt(r.offset));
+          a.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(Math.trunc(r.ingestedAt)) * 1000n));
+          a.appendVarchar(r.record);
+          a.endRow();
         }
+        a.flushSync();
+        a.closeSync();
+      }
+      if (progress)
         await this.conn.run(
           'INSERT INTO main._kith_progress VALUES ($1, $2) ON CONFLICT (consumer) DO UPDATE SET "offset" = excluded."offset"',
-          [consumer, upTo],
+          [progress.consumer, progress.upTo],
         );
-        await this.conn.run('COMMIT');
-      } catch (e) {
-        await this.conn.run('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
+      await this.conn.run('COMMIT');
+    } catch (e) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      if (progress) this.committedBy.delete(progress.consumer);
+      throw e;
+    }
+    if (progress) this.committedBy.set(progress.consumer, progress.upTo);
   }
 
   async countBatch(sandboxId: string, table: string, batchId: string): Promise<number> {
@@ -121,8 +166,7 @@ export class Lake implements LakeSink {
       await this.conn.run(`CREATE SCHEMA IF NOT EXISTS ${Lake.schemaOf(sandboxId)}`);
       await this.conn.run(`SET search_path = '${Lake.schemaOf(sandboxId)},main'`);
       try {
-        const r = await this.conn.runAndReadAll(sql, params as never);
-        return r.getRowObjectsJson() as Array<Record<string, unknown>>;
+        return plainRows(await this.conn.runAndReadAll(sql, params as never));
       } finally {
         await this.conn.run(`SET search_path = 'main'`);
       }
@@ -143,4 +187,31 @@ export class Lake implements LakeSink {
       this.instance.closeSync();
     });
   }
+}
+
+const INTEGER_TYPES = new Set([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT]);
+const TIMESTAMP_TYPES = new Set([DuckDBTypeId.TIMESTAMP, DuckDBTypeId.TIMESTAMP_TZ]);
+
+function isoOfMicros(micros: bigint): string {
+  const d = new Date(Number(micros / 1000n));
+  return Number.isNaN(d.getTime()) ? String(micros) : d.toISOString();
+}
+
+/** DuckDB result -> plain JS rows (see the class comment for the conversions). */
+function plainRows(r: DuckDBResultReader): Array<Record<string, unknown>> {
+  const rows = r.getRowObjectsJson() as Array<Record<string, unknown>>;
+  const names = r.columnNames();
+  const types = r.columnTypes();
+  const fix = names.map((n, i) => ({ n, t: types[i]!.typeId })).filter((c) => INTEGER_TYPES.has(c.t) || TIMESTAMP_TYPES.has(c.t));
+  if (fix.length === 0 || rows.length === 0) return rows;
+  const raw = r.getRowObjects();
+  rows.forEach((row, i) => {
+    for (const { n, t } of fix) {
+      const v = raw[i]![n];
+      if (v === null || v === undefined) continue;
+      if (INTEGER_TYPES.has(t) && typeof v === 'bigint') row[n] = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+      else if (v instanceof DuckDBTimestampTZValue || v instanceof DuckDBTimestampValue) row[n] = isoOfMicros(v.micros);
+    }
+  });
+  return rows;
 }
