@@ -1,0 +1,315 @@
+import type { Clock } from '../shared/clock.js';
+import { ok, err, type Result } from '../shared/result.js';
+import { notFound, problem, unprocessable, type Problem } from '../shared/problem.js';
+import { applyLeaves, flatten, mergeFragments, pickFields, type Fragment } from './fragment-merge.js';
+import {
+  DEFAULT_NAMESPACE_PRIORITY, highestPriority, type GraphMember, type IdentityRef, type IdentityResolver,
+} from './identity-resolver.js';
+import { nsKey, type ProfileStore, type StoredEvent } from './profile-store.js';
+import type { MergePolicy, MergePolicyService, SandboxRef } from './merge-policy-service.js';
+import { caValue, foldEvent, type ComputedAttributeService } from './computed-attributes.js';
+
+export interface Guardrails {
+  maxEventBytes: number;
+  maxRecordBytes: number;
+  /** Events kept per profile identity for segmentation; the oldest are aged out. */
+  maxEventsPerProfile: number;
+  /** Graphs with more identities are refused on lookup (422). */
+  maxGraphIdentities: number;
+}
+export const DEFAULT_GUARDRAILS: Guardrails = { maxEventBytes: 10 * 1024, maxRecordBytes: 100 * 1024, maxEventsPerProfile: 5000, maxGraphIdentities: 50 };
+
+export interface RecordInput {
+  datasetId: string;
+  batchId: string;
+  xactionId?: string;
+  primary: IdentityRef;
+  record: Record<string, unknown>;
+  /** Event time of the record (see recordEventTime); defaults to ingestion time. */
+  eventTime?: number;
+}
+export interface EventInput {
+  datasetId: string;
+  batchId: string;
+  primary: IdentityRef;
+  event: Record<string, unknown>;
+  /** Defaults to Date.parse(event.timestamp), else ingestion time. */
+  eventTime?: number;
+}
+
+export type ProfileChange =
+  | { sandboxId: string; kind: 'record'; identity: IdentityRef; datasetId: string; changedLeaves: number }
+  | { sandboxId: string; kind: 'event'; identity: IdentityRef; datasetId: string; eventId: string; eventCount: number }
+  | { sandboxId: string; kind: 'graph'; identity: IdentityRef }
+  | { sandboxId: string; kind: 'delete'; identity: IdentityRef };
+export type ProfileChangeListener = (c: ProfileChange) => void;
+
+export type ProfileKey = IdentityRef | { xid: string };
+export interface GetProfileOptions { mergePolicyId?: string; fields?: string[]; withCA?: boolean }
+
+/** One entry of the entities response (§5.2), keyed by `entityId` in the response object. */
+export interface ProfileEntity {
+  entityId: string;
+  mergePolicy: { id: string };
+  sources: string[];
+  tags: string[];
+  identityGraph: string[];
+  entity: Record<string, unknown>;
+  lastModifiedAt: string;
+}
+
+export interface ResolvedProfile {
+  entityId: string;
+  policy: MergePolicy;
+  members: GraphMember[];
+}
+
+export interface EventsQuery { startTime?: number; endTime?: number; limit?: number; order?: 'asc' | 'desc'; start?: string; fields?: string[] }
+export interface EventPage {
+  relatedEntityId: string;
+  children: Array<{ relatedEntityId: string; entityId: string; timestamp: number; entity: Record<string, unknown>; lastModifiedAt: string }>;
+  /** Event id of the first event of the next page, '' on the last page. */
+  next: string;
+}
+
+const iso = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+const sizeOf = (v: unknown): number => Buffer.byteLength(JSON.stringify(v));
+
+/**
+ * Real-Time Customer Profile facade. The pipeline calls applyRecord/applyEvent; the entities API calls
+ * getProfile/getEvents. Merged views are computed on read from the fragments of the graph's identities, so they follow
+ * identity merges, splits and unlinks immediately; graph changes are re-emitted as ProfileChange 'graph'.
+ */
+export class ProfileService {
+  private readonly listeners = new Set<ProfileChangeListener>();
+  readonly guardrails: Guardrails;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: ProfileStore,
+    private readonly identities: IdentityResolver,
+    private readonly policies: MergePolicyService,
+    private readonly cas: ComputedAttributeService,
+    private readonly clock: Clock,
+    guardrails: Partial<Guardrails> = {},
+  ) {
+    this.guardrails = { ...DEFAULT_GUARDRAILS, ...guardrails };
+    this.unsubscribe = identities.onGraphChange((c) => {
+      for (const identity of c.identities) this.emit({ sandboxId: c.sandboxId, kind: 'graph', identity });
+    });
+  }
+
+  onProfileChange(l: ProfileChangeListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  private emit(c: ProfileChange): void {
+    for (const l of this.listeners) l(c);
+  }
+  close(): void {
+    this.unsubscribe();
+  }
+
+  /** Upserts a record into the fragment (dataset, primary identity), leaf by leaf by event time. */
+  applyRecord(sandboxId: string, r: RecordInput): Result<{ changedLeaves: number }, Problem> {
+    const bytes = sizeOf(r.record);
+    if (bytes > this.guardrails.maxRecordBytes)
+      return err(problem(413, 'Payload Too Large', `Profile record is ${bytes} bytes; the limit is ${this.guardrails.maxRecordBytes} bytes`, { code: 'PROFILE-RECORD-TOO-LARGE' }));
+    const now = this.clock.now();
+    const ts = r.eventTime ?? now;
+    const changed = this.store.transaction(() => {
+      const cur: Fragment = this.store.getFragment(sandboxId, r.datasetId, r.primary) ?? {
+        datasetId: r.datasetId, namespace: r.primary.namespace, id: r.primary.id, leaves: {}, tags: [], updatedAt: now,
+      };
+      const n = applyLeaves(cur.leaves, flatten(r.record, ts));
+      const tag = r.xactionId ?? r.batchId;
+      if (tag && !cur.tags.includes(tag)) cur.tags.push(tag);
+      if (r.batchId && r.batchId !== tag && !cur.tags.includes(r.batchId)) cur.tags.push(r.batchId);
+      cur.updatedAt = now;
+      this.store.putFragment(sandboxId, cur);
+      return n;
+    });
+    this.emit({ sandboxId, kind: 'record', identity: r.primary, datasetId: r.datasetId, changedLeaves: changed });
+    return ok({ changedLeaves: changed });
+  }
+
+  /** Appends an event (deduplicated by `_id`) to its primary identity; updates computed attributes. */
+  async applyEvent(sandboxId: string, e: EventInput): Promise<Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem>> {
+    const bytes = sizeOf(e.event);
+    if (bytes > this.guardrails.maxEventBytes)
+      return err(problem(413, 'Payload Too Large', `ExperienceEvent is ${bytes} bytes; the limit is ${this.guardrails.maxEventBytes} bytes`, { code: 'PROFILE-EVENT-TOO-LARGE' }));
+    const eventId = e.event._id;
+    if (typeof eventId !== 'string' || eventId === '') return err(unprocessable('ExperienceEvent has no _id'));
+    const now = this.clock.now();
+    const parsed = typeof e.event.timestamp === 'string' ? Date.parse(e.event.timestamp) : NaN;
+    const ts = e.eventTime ?? (Number.isFinite(parsed) ? parsed : now);
+    const defs = await this.cas.list(sandboxId);
+    const res = this.store.transaction(() => {
+      const r = this.store.addEvent(sandboxId, { eventId, namespace: e.primary.namespace, id: e.primary.id, datasetId: e.datasetId, batchId: e.batchId, ts, event: e.event, ingestedAt: now }, this.guardrails.maxEventsPerProfile);
+      if (r.inserted)
+        for (const d of defs) {
+          const s = foldEvent(this.store.getCa(sandboxId, d.id, e.primary), d.expression, e.event, ts, now);
+          if (s) this.store.putCa(sandboxId, d.id, e.primary, s);
+        }
+      return r;
+    });
+    if (res.inserted) this.emit({ sandboxId, kind: 'event', identity: e.primary, datasetId: e.datasetId, eventId, eventCount: res.count });
+    return ok({ inserted: res.inserted, eventCount: res.count, evicted: res.evicted.length });
+  }
+
+  /** Resolves a key to the profile's identities under a merge policy; 404 when no data, 422 when the graph is too big. */
+  async resolve(sb: SandboxRef, key: ProfileKey, mergePolicyId?: string): Promise<Result<ResolvedProfile, Problem>> {
+    const sandboxId = sb.sandbox.id;
+    let policy: MergePolicy;
+    if (mergePolicyId) {
+      const p = await this.policies.get(sb, mergePolicyId);
+      if (!p.ok) return err(notFound(`Merge policy ${mergePolicyId} not found`));
+      policy = p.value;
+    } else policy = await this.policies.defaultPolicy(sb);
+    let ref: IdentityRef | undefined;
+    if ('xid' in key) {
+      ref = await this.identities.resolveXid(sandboxId, key.xid);
+      if (!ref) return err(notFound('XDM objects not found', { detail: `No profile for XID ${key.xid}` }));
+    } else ref = key;
+    let members: GraphMember[];
+    const graph = policy.identityGraph.type === 'pdg' ? await this.identities.graphOf(sandboxId, ref) : undefined;
+    if (graph) {
+      if (graph.members.length > this.guardrails.maxGraphIdentities)
+        return err(problem(422, 'Too many related identities', `The identity graph has ${graph.members.length} identities; the limit is ${this.guardrails.maxGraphIdentities}`));
+      members = graph.members;
+    } else members = [{ ...ref, xid: await this.identities.xidOf(sandboxId, ref) }];
+    const prio = (await this.identities.namespacePriority?.(sandboxId)) ?? DEFAULT_NAMESPACE_PRIORITY;
+    const top = highestPriority(members, prio)!;
+    return ok({ entityId: top.xid, policy, members });
+  }
+
+  /** The merged profile entity (§5.2). */
+  async getProfile(sb: SandboxRef, key: ProfileKey, opts: GetProfileOptions = {}): Promise<Result<ProfileEntity, Problem>> {
+    const r = await this.resolve(sb, key, opts.mergePolicyId);
+    if (!r.ok) return r;
+    const defs = opts.withCA ? await this.cas.list(sb.sandbox.id) : undefined;
+    return this.entityOf(sb.sandbox.id, r.value, opts, defs);
+  }
+
+  /** Builds the entity for already-resolved identities (sync; used by getProfile and the benchmark). */
+  entityOf(sandboxId: string, r: ResolvedProfile, opts: GetProfileOptions = {}, caDefs?: Awaited<ReturnType<ComputedAttributeService['list']>>): Result<ProfileEntity, Problem> {
+    const frags = this.store.fragmentsOf(sandboxId, r.members);
+    const hasEvents = frags.length === 0 ? this.store.countEvents(sandboxId, r.members) > 0 : true;
+    if (frags.length === 0 && !hasEvents) return err(notFound('XDM objects not found', { detail: 'No profile for this identity' }));
+    let entity = mergeFragments(frags, r.policy.attributeMerge);
+    const sources = [...new Set(frags.filter((f) => r.policy.attributeMerge.type !== 'dataSetPrecedence' || r.policy.attributeMerge.order.includes(f.datasetId)).map((f) => f.datasetId))];
+    const tags = [...new Set(frags.flatMap((f) => f.tags))];
+    let last = 0;
+    for (const f of frags) last = Math.max(last, f.updatedAt);
+    if (opts.withCA && caDefs) {
+      const now = this.clock.now();
+      const ca: Record<string, unknown> = {};
+      for (const d of caDefs) {
+        const states = r.members.map((m) => this.store.getCa(sandboxId, d.id, m)).filter((s) => s !== undefined);
+        ca[d.name] = caValue(states, d.expression, now);
+      }
+      entity.computedAttributes = ca;
+    }
+    const wantIdentities = opts.fields?.includes('identities') ?? false;
+    if (opts.fields && opts.fields.length > 0) {
+      const paths = opts.fields.filter((f) => f !== 'identities');
+      if (opts.withCA && !paths.includes('computedAttributes')) paths.push('computedAttributes');
+      entity = pickFields(entity, paths);
+    }
+    if (wantIdentities)
+      entity.identities = r.members.map((m) => ({ id: m.id, namespace: { code: m.namespace }, primary: m.xid === r.entityId }));
+    return ok({
+      entityId: r.entityId,
+      mergePolicy: { id: r.policy.id },
+      sources,
+      tags,
+      identityGraph: r.members.map((m) => m.xid),
+      entity,
+      lastModifiedAt: iso(last),
+    });
+  }
+
+  /** ExperienceEvents of a profile (§5.3), paged by (timestamp, _id). */
+  async getEvents(sb: SandboxRef, key: ProfileKey, q: EventsQuery = {}, mergePolicyId?: string): Promise<Result<EventPage, Problem>> {
+    const r = await this.resolve(sb, key, mergePolicyId);
+    if (!r.ok) return r;
+    const sandboxId = sb.sandbox.id;
+    const order = q.order ?? 'asc';
+    const limit = Math.max(1, Math.min(q.limit ?? 1000, 1000));
+    let from: { ts: number; eventId: string } | undefined;
+    if (q.start) {
+      const e = this.store.findEvent(sandboxId, r.value.members, q.start);
+      if (!e) return err(problem(400, 'Bad Request', `Unknown paging start ${q.start}`));
+      from = { ts: e.ts, eventId: e.eventId };
+    }
+    const rows = this.store.events(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 });
+    if (rows.length === 0 && !from && this.store.fragmentsOf(sandboxId, r.value.members).length === 0 && this.store.countEvents(sandboxId, r.value.members) === 0)
+      return err(notFound('XDM objects not found', { detail: 'No profile for this identity' }));
+    const page = rows.slice(0, limit);
+    const toChild = (e: StoredEvent) => ({
+      relatedEntityId: r.value.entityId,
+      entityId: e.eventId,
+      timestamp: e.ts,
+      entity: q.fields && q.fields.length > 0 ? pickFields(e.event, q.fields) : e.event,
+      lastModifiedAt: iso(e.ingestedAt),
+    });
+    return ok({ relatedEntityId: r.value.entityId, children: page.map(toChild), next: rows.length > limit ? rows[limit]!.eventId : '' });
+  }
+
+  /** Deletes the data of a profile: under pdg every identity of its graph. Returns removed row count. */
+  async deleteProfile(sb: SandboxRef, key: ProfileKey): Promise<Result<{ removed: number }, Problem>> {
+    const r = await this.resolve(sb, key);
+    if (!r.ok) return r;
+    let removed = 0;
+    this.store.transaction(() => {
+      for (const m of r.value.members) removed += this.store.deleteIdentity(sb.sandbox.id, m);
+    });
+    if (removed === 0) return err(notFound('XDM objects not found', { detail: 'No profile for this identity' }));
+    for (const m of r.value.members) this.emit({ sandboxId: sb.sandbox.id, kind: 'delete', identity: m });
+    return ok({ removed });
+  }
+
+  async deleteByDataset(sandboxId: string, datasetId: string): Promise<{ removed: number }> {
+    const r = this.store.deleteByDataset(sandboxId, datasetId);
+    await this.afterBulkDelete(sandboxId, r.identities);
+    return { removed: r.removed };
+  }
+  async deleteByBatch(sandboxId: string, batchId: string): Promise<{ removed: number }> {
+    const r = this.store.deleteByBatch(sandboxId, batchId);
+    await this.afterBulkDelete(sandboxId, r.identities);
+    return { removed: r.removed };
+  }
+
+  /** Recomputes computed attributes of the touched identities from their remaining events. */
+  private async afterBulkDelete(sandboxId: string, ids: IdentityRef[]): Promise<void> {
+    const defs = await this.cas.list(sandboxId);
+    const now = this.clock.now();
+    this.store.transaction(() => {
+      for (const ref of ids) {
+        for (const d of defs) {
+          let s = {} as NonNullable<ReturnType<typeof foldEvent>>;
+          for (const e of this.store.events(sandboxId, [ref], { order: 'asc', limit: 1_000_000 })) s = foldEvent(s, d.expression, e.event, e.ts, now) ?? s;
+          this.store.putCa(sandboxId, d.id, ref, s);
+        }
+      }
+    });
+    for (const identity of ids) this.emit({ sandboxId, kind: 'delete', identity });
+  }
+
+  /** Backfills a new computed attribute from the stored events of the sandbox. */
+  async backfillComputedAttribute(sandboxId: string, caId: string): Promise<void> {
+    const defs = await this.cas.list(sandboxId);
+    const d = defs.find((x) => x.id === caId);
+    if (!d) return;
+    const now = this.clock.now();
+    this.store.transaction(() => {
+      for (const ref of this.store.allEventRefs(sandboxId)) {
+        let s = {} as NonNullable<ReturnType<typeof foldEvent>>;
+        for (const e of this.store.events(sandboxId, [ref], { order: 'asc', limit: 1_000_000 })) s = foldEvent(s, d.expression, e.event, e.ts, now) ?? s;
+        this.store.putCa(sandboxId, d.id, ref, s);
+      }
+    });
+  }
+}
+
+export { nsKey };

@@ -1,0 +1,184 @@
+import type { SqliteDb } from '../store/sqlite/open.js';
+import type { Fragment } from './fragment-merge.js';
+import type { IdentityRef } from './identity-resolver.js';
+import { nsKey, type CaState, type EventQuery, type ProfileStore, type StoredEvent } from './profile-store.js';
+
+type FragRow = { dataset: string; ns: string; nsCode: string; id: string; leaves: string; tags: string; updated_at: number };
+type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts: number; dataset: string; batch: string; body: string; ingested_at: number };
+
+/** SQLite adapter of ProfileStore (open the db with `openSqlite(dataDir, 'profile')`). */
+export class SqliteProfileStore implements ProfileStore {
+  private readonly st;
+  constructor(private readonly db: SqliteDb) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS profile_fragment (
+        sandbox TEXT NOT NULL, dataset TEXT NOT NULL, ns TEXT NOT NULL, nsCode TEXT NOT NULL, id TEXT NOT NULL,
+        leaves TEXT NOT NULL, tags TEXT NOT NULL, updated_at INTEGER NOT NULL,
+        PRIMARY KEY (sandbox, ns, id, dataset)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS profile_fragment_ds ON profile_fragment (sandbox, dataset);
+      CREATE TABLE IF NOT EXISTS profile_event (
+        sandbox TEXT NOT NULL, ns TEXT NOT NULL, ns_code TEXT NOT NULL, id TEXT NOT NULL, event_id TEXT NOT NULL,
+        ts INTEGER NOT NULL, dataset TEXT NOT NULL, batch TEXT NOT NULL, body TEXT NOT NULL, ingested_at INTEGER NOT NULL,
+        PRIMARY KEY (sandbox, ns, id, event_id));
+      CREATE INDEX IF NOT EXISTS profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);
+      CREATE INDEX IF NOT EXISTS profile_event_ds ON profile_event (sandbox, dataset);
+      CREATE INDEX IF NOT EXISTS profile_event_batch ON profile_event (sandbox, batch);
+      CREATE TABLE IF NOT EXISTS profile_ca (
+        sandbox TEXT NOT NULL, ca TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,
+        PRIMARY KEY (sandbox, ns, id, ca)) WITHOUT ROWID;
+    `);
+    this.st = {
+      getFrag: db.prepare('SELECT * FROM profile_fragment WHERE sandbox=? AND ns=? AND id=? AND dataset=?'),
+      putFrag: db.prepare(
+        `INSERT INTO profile_fragment VALUES (?,?,?,?,?,?,?,?)
+         ON CONFLICT (sandbox, ns, id, dataset) DO UPDATE SET leaves=excluded.leaves, tags=excluded.tags, updated_at=excluded.updated_at`,
+      ),
+      fragsOf: db.prepare('SELECT * FROM profile_fragment WHERE sandbox=? AND ns=? AND id=?'),
+      addEvent: db.prepare('INSERT OR IGNORE INTO profile_event VALUES (?,?,?,?,?,?,?,?,?,?)'),
+      count: db.prepare('SELECT count(*) AS n FROM profile_event WHERE sandbox=? AND ns=? AND id=?'),
+      oldest: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? ORDER BY ts, event_id LIMIT ?'),
+      delEvent: db.prepare('DELETE FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
+      findEvent: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
+      allRefs: db.prepare('SELECT DISTINCT ns_code, id FROM profile_event WHERE sandbox=?'),
+      getCa: db.prepare('SELECT state FROM profile_ca WHERE sandbox=? AND ca=? AND ns=? AND id=?'),
+      putCa: db.prepare('INSERT INTO profile_ca VALUES (?,?,?,?,?) ON CONFLICT (sandbox, ns, id, ca) DO UPDATE SET state=excluded.state'),
+      delCaAll: db.prepare('DELETE FROM profile_ca WHERE sandbox=?'),
+      delCa: db.prepare('DELETE FROM profile_ca WHERE sandbox=? AND ca=?'),
+      delIdFrag: db.prepare('DELETE FROM profile_fragment WHERE sandbox=? AND ns=? AND id=?'),
+      delIdEv: db.prepare('DELETE FROM profile_event WHERE sandbox=? AND ns=? AND id=?'),
+      delIdCa: db.prepare('DELETE FROM profile_ca WHERE sandbox=? AND ns=? AND id=?'),
+      dsFragIds: db.prepare('SELECT nsCode AS ns, id FROM profile_fragment WHERE sandbox=? AND dataset=?'),
+      dsEvIds: db.prepare('SELECT DISTINCT ns_code AS ns, id FROM profile_event WHERE sandbox=? AND dataset=?'),
+      delDsFrag: db.prepare('DELETE FROM profile_fragment WHERE sandbox=? AND dataset=?'),
+      delDsEv: db.prepare('DELETE FROM profile_event WHERE sandbox=? AND dataset=?'),
+      batchEvIds: db.prepare('SELECT DISTINCT ns_code AS ns, id FROM profile_event WHERE sandbox=? AND batch=?'),
+      delBatchEv: db.prepare('DELETE FROM profile_event WHERE sandbox=? AND batch=?'),
+      fragsWithTag: db.prepare(`SELECT * FROM profile_fragment WHERE sandbox=? AND tags LIKE ? ESCAPE '\\'`),
+      delFrag: db.prepare('DELETE FROM profile_fragment WHERE sandbox=? AND ns=? AND id=? AND dataset=?'),
+    };
+  }
+
+  private static frag(r: FragRow): Fragment {
+    return { datasetId: r.dataset, namespace: r.nsCode, id: r.id, leaves: JSON.parse(r.leaves), tags: JSON.parse(r.tags), updatedAt: r.updated_at };
+  }
+  private static ev(r: EventRow): StoredEvent {
+    return { eventId: r.event_id, namespace: r.ns_code, id: r.id, datasetId: r.dataset, batchId: r.batch, ts: r.ts, event: JSON.parse(r.body), ingestedAt: r.ingested_at };
+  }
+
+  getFragment(sandboxId: string, datasetId: string, ref: IdentityRef): Fragment | undefined {
+    const r = this.st.getFrag.get(sandboxId, nsKey(ref.namespace), ref.id, datasetId) as FragRow | undefined;
+    return r && SqliteProfileStore.frag(r);
+  }
+  putFragment(sandboxId: string, f: Fragment): void {
+    this.st.putFrag.run(sandboxId, f.datasetId, nsKey(f.namespace), f.namespace, f.id, JSON.stringify(f.leaves), JSON.stringify(f.tags), f.updatedAt);
+  }
+  fragmentsOf(sandboxId: string, refs: readonly IdentityRef[]): Fragment[] {
+    const out: Fragment[] = [];
+    for (const ref of refs) for (const r of this.st.fragsOf.all(sandboxId, nsKey(ref.namespace), ref.id) as FragRow[]) out.push(SqliteProfileStore.frag(r));
+    return out;
+  }
+  addEvent(sandboxId: string, e: StoredEvent, cap: number): { inserted: boolean; count: number; evicted: StoredEvent[] } {
+    return this.db.transaction(() => {
+      const ns = nsKey(e.namespace);
+      const inserted =
+        this.st.addEvent.run(sandboxId, ns, e.namespace, e.id, e.eventId, e.ts, e.datasetId, e.batchId, JSON.stringify(e.event), e.ingestedAt).changes === 1;
+      let count = (this.st.count.get(sandboxId, ns, e.id) as { n: number }).n;
+      const evicted: StoredEvent[] = [];
+      if (count > cap) {
+        for (const r of this.st.oldest.all(sandboxId, ns, e.id, count - cap) as EventRow[]) {
+          this.st.delEvent.run(sandboxId, ns, e.id, r.event_id);
+          evicted.push(SqliteProfileStore.ev(r));
+        }
+        count = cap;
+      }
+      return { inserted, count, evicted };
+    })();
+  }
+  countEvents(sandboxId: string, refs: readonly IdentityRef[]): number {
+    let n = 0;
+    for (const r of refs) n += (this.st.count.get(sandboxId, nsKey(r.namespace), r.id) as { n: number }).n;
+    return n;
+  }
+  events(sandboxId: string, refs: readonly IdentityRef[], q: EventQuery): StoredEvent[] {
+    if (refs.length === 0) return [];
+    const where: string[] = [`sandbox = ?`, `(${refs.map(() => '(ns = ? AND id = ?)').join(' OR ')})`];
+    const args: unknown[] = [sandboxId];
+    for (const r of refs) args.push(nsKey(r.namespace), r.id);
+    if (q.startTime !== undefined) (where.push('ts >= ?'), args.push(q.startTime));
+    if (q.endTime !== undefined) (where.push('ts < ?'), args.push(q.endTime));
+    if (q.from) {
+      where.push(q.order === 'asc' ? '(ts > ? OR (ts = ? AND event_id >= ?))' : '(ts < ? OR (ts = ? AND event_id <= ?))');
+      args.push(q.from.ts, q.from.ts, q.from.eventId);
+    }
+    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+    args.push(q.limit);
+    const rows = this.db.prepare(`SELECT * FROM profile_event WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, event_id ${dir} LIMIT ?`).all(...args) as EventRow[];
+    return rows.map(SqliteProfileStore.ev);
+  }
+  findEvent(sandboxId: string, refs: readonly IdentityRef[], eventId: string): StoredEvent | undefined {
+    for (const r of refs) {
+      const row = this.st.findEvent.get(sandboxId, nsKey(r.namespace), r.id, eventId) as EventRow | undefined;
+      if (row) return SqliteProfileStore.ev(row);
+    }
+    return undefined;
+  }
+  allEventRefs(sandboxId: string): IdentityRef[] {
+    return (this.st.allRefs.all(sandboxId) as Array<{ ns_code: string; id: string }>).map((r) => ({ namespace: r.ns_code, id: r.id }));
+  }
+  getCa(sandboxId: string, caId: string, ref: IdentityRef): CaState | undefined {
+    const r = this.st.getCa.get(sandboxId, caId, nsKey(ref.namespace), ref.id) as { state: string } | undefined;
+    return r && JSON.parse(r.state);
+  }
+  putCa(sandboxId: string, caId: string, ref: IdentityRef, s: CaState): void {
+    this.st.putCa.run(sandboxId, caId, nsKey(ref.namespace), ref.id, JSON.stringify(s));
+  }
+  deleteCa(sandboxId: string, caId?: string): void {
+    if (caId === undefined) this.st.delCaAll.run(sandboxId);
+    else this.st.delCa.run(sandboxId, caId);
+  }
+  deleteIdentity(sandboxId: string, ref: IdentityRef): number {
+    return this.db.transaction(() => {
+      const ns = nsKey(ref.namespace);
+      return this.st.delIdFrag.run(sandboxId, ns, ref.id).changes + this.st.delIdEv.run(sandboxId, ns, ref.id).changes + this.st.delIdCa.run(sandboxId, ns, ref.id).changes;
+    })();
+  }
+  deleteByDataset(sandboxId: string, datasetId: string): { removed: number; identities: IdentityRef[] } {
+    return this.db.transaction(() => {
+      const ids = dedupe([...(this.st.dsFragIds.all(sandboxId, datasetId) as Row[]), ...(this.st.dsEvIds.all(sandboxId, datasetId) as Row[])]);
+      const removed = this.st.delDsFrag.run(sandboxId, datasetId).changes + this.st.delDsEv.run(sandboxId, datasetId).changes;
+      return { removed, identities: ids };
+    })();
+  }
+  deleteByBatch(sandboxId: string, batchId: string): { removed: number; identities: IdentityRef[] } {
+    return this.db.transaction(() => {
+      const rows: Row[] = [...(this.st.batchEvIds.all(sandboxId, batchId) as Row[])];
+      let removed = this.st.delBatchEv.run(sandboxId, batchId).changes;
+      const like = '%' + JSON.stringify(batchId).replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+      for (const r of this.st.fragsWithTag.all(sandboxId, like) as FragRow[]) {
+        const f = SqliteProfileStore.frag(r);
+        if (!f.tags.includes(batchId)) continue;
+        rows.push({ ns: f.namespace, id: f.id });
+        removed++;
+        // Leaves do not record their batch; a fragment written by several batches keeps its leaves but loses the tag.
+        // A fragment written only by this batch is removed.
+        const tags = f.tags.filter((t) => t !== batchId);
+        if (tags.length === 0) this.st.delFrag.run(sandboxId, r.ns, r.id, r.dataset);
+        else this.putFragment(sandboxId, { ...f, tags });
+      }
+      return { removed, identities: dedupe(rows) };
+    })();
+  }
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+  close(): void {
+    this.db.close();
+  }
+}
+
+type Row = { ns: string; id: string };
+function dedupe(rows: Row[]): IdentityRef[] {
+  const m = new Map<string, IdentityRef>();
+  for (const r of rows) m.set(nsKey(r.ns) + '\u0000' + r.id, { namespace: r.ns, id: r.id });
+  return [...m.values()];
+}
