@@ -72,3 +72,15 @@ export function withExtras<T extends LogEntryInput>(base: T, x: EntryExtras): T 
   if (x.meta !== null) base.meta = JSON.parse(x.meta) as Record<string, unknown>;
   return base;
 }
+
+/**
+ * Retention: deletes the entries every one of `consumers` has committed (the minimum of their offsets) and returns
+ * that offset. A consumer that never committed holds everything back (its offset is 0).
+ */
+export async function truncateConsumed(log: IngestLog, consumers: readonly string[]): Promise<number> {
+  if (consumers.length === 0) return 0;
+  const offs = await Promise.all(consumers.map((c) => log.committed(c)));
+  const upTo = Math.min(...offs);
+  if (upTo > 0) await log.truncateBefore(upTo);
+  return upTo;
+}
