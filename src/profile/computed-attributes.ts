@@ -4,7 +4,7 @@ import { ok, err, type Result } from '../shared/result.js';
 import { badRequest, notFound, type Problem } from '../shared/problem.js';
 import { uuid } from '../shared/ids.js';
 import { getPath } from './fragment-merge.js';
-import type { CaBucket, CaState } from './profile-store.js';
+import type { CaBucket, CaState } from './fragment-store.js';
 
 /**
  * Computed attributes (`/data/core/ca/attributes`). The expression is a small documented form:

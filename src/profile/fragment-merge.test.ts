@@ -31,7 +31,7 @@ describe('applyLeaves (per-attribute event time)', () => {
   it('property: final state does not depend on arrival order (distinct event times)', () => {
     const arb = fc.uniqueArray(fc.record({ ts: fc.integer({ min: 0, max: 1000 }), a: fc.option(fc.integer(), { nil: undefined }), b: fc.option(fc.string(), { nil: undefined }) }), { selector: (x) => x.ts, minLength: 1, maxLength: 12 });
     fc.assert(
-      fc.property(arb, fc.func(fc.integer()), (writes) => {
+      fc.property(arb, (writes) => {
         const recs = writes.map((w) => [Object.fromEntries(Object.entries({ a: w.a, b: w.b }).filter(([, v]) => v !== undefined)), w.ts] as const);
         const s1: Leaves = {}, s2: Leaves = {};
         for (const [r, t] of recs) upsert(s1, r, t);

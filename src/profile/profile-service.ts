@@ -5,7 +5,7 @@ import { applyLeaves, flatten, mergeFragments, pickFields, type Fragment } from 
 import {
   DEFAULT_NAMESPACE_PRIORITY, highestPriority, type GraphMember, type IdentityRef, type IdentityResolver,
 } from './identity-resolver.js';
-import { nsKey, type ProfileStore, type StoredEvent } from './profile-store.js';
+import { nsKey, type FragmentStore, type StoredEvent } from './fragment-store.js';
 import type { MergePolicy, MergePolicyService, SandboxRef } from './merge-policy-service.js';
 import { caValue, foldEvent, type ComputedAttributeService } from './computed-attributes.js';
 
@@ -86,7 +86,7 @@ export class ProfileService {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly store: ProfileStore,
+    private readonly store: FragmentStore,
     private readonly identities: IdentityResolver,
     private readonly policies: MergePolicyService,
     private readonly cas: ComputedAttributeService,

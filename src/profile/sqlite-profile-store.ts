@@ -1,13 +1,13 @@
 import type { SqliteDb } from '../store/sqlite/open.js';
 import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
-import { nsKey, type CaState, type EventQuery, type ProfileStore, type StoredEvent } from './profile-store.js';
+import { nsKey, type CaState, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
 
 type FragRow = { dataset: string; ns: string; nsCode: string; id: string; leaves: string; tags: string; updated_at: number };
 type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts: number; dataset: string; batch: string; body: string; ingested_at: number };
 
 /** SQLite adapter of ProfileStore (open the db with `openSqlite(dataDir, 'profile')`). */
-export class SqliteProfileStore implements ProfileStore {
+export class SqliteProfileStore implements FragmentStore {
   private readonly st;
   constructor(private readonly db: SqliteDb) {
     db.exec(`
