@@ -35,6 +35,7 @@ import { SourceStateStore } from './sources/http/source-state-store.js';
 import { SourceProvisioner } from './sources/http/source-provisioner.js';
 import { SourceSink } from './sources/http/source-sink.js';
 import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js';
+import { registerShopifyAppRoutes } from './sources/http/shopify-app.js';
 import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 import { registerEdgeRoutes } from './sources/http/edge-routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
@@ -211,7 +212,9 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const sourceState = new SourceStateStore(sourcesDb);
   const sourceSink = new SourceSink(datasets, appender);
   const provisioner = new SourceProvisioner(schemas, catalog);
-  registerShopifyWebhookRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl });
+  const shopifyDeps = { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl };
+  registerShopifyWebhookRoutes(app, shopifyDeps);
+  registerShopifyAppRoutes(app, shopifyDeps);
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
   registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock });
   registerIdentityRoutes(app, (method, ...args) => handle.call(method, ...args));

@@ -133,3 +133,55 @@ describe('Shopify streaming source (webhooks)', () => {
     });
   });
 });
+
+describe('Shopify app: OAuth install, webhook registration and reconciliation', () => {
+  it('installs against a (fake) Shopify admin API, registers webhooks at Kith, and reconciles missed orders', async () => {
+    const { FakeShopifyAdmin } = await import('../../src/sources/shopify/testing/fake-admin-api.js');
+    const { oauthHmacMessage } = await import('../../src/sources/shopify/oauth.js');
+    const order = readFileSync(FIX + 'orders-create.json', 'utf8');
+    const customer = readFileSync(FIX + 'customers-create.json', 'utf8');
+    const fake = await new FakeShopifyAdmin({ clientId: 'cid', clientSecret: SECRET, codes: { 'code-1': { accessToken: 'shpat_1', scope: 'read_orders,read_customers' } }, accessToken: 'shpat_1', orders: [order], customers: [customer] }).start();
+    const k = await startTestKith();
+    try {
+      const p = new Platform(k);
+      const c = await p.call('POST', '/data/foundation/flowservice/connections', {
+        name: 'app shop',
+        connectionSpec: { id: SHOPIFY_STREAMING_SPEC, version: '1.0' },
+        auth: { params: { shopDomain: SHOP, clientId: 'cid', clientSecret: SECRET, adminBaseUrl: fake.baseUrl } },
+      });
+      const id = c.json.id;
+      const install = await k.app.inject({ method: 'GET', url: `/sources/shopify/${id}/install?shop=${SHOP}` });
+      assert.equal(install.statusCode, 302);
+      const loc = new URL(String(install.headers.location));
+      assert.equal(loc.pathname, '/admin/oauth/authorize');
+      assert.equal(loc.searchParams.get('redirect_uri'), `${k.baseUrl}/sources/shopify/${id}/oauth/callback`);
+      const state = loc.searchParams.get('state')!;
+      const query: Record<string, string> = { code: 'code-1', shop: SHOP, state, timestamp: String(Math.floor(Date.now() / 1000)) };
+      query.hmac = createHmac('sha256', SECRET).update(oauthHmacMessage(query)).digest('hex');
+      const bad = await k.app.inject({ method: 'GET', url: `/sources/shopify/${id}/oauth/callback?${new URLSearchParams({ ...query, hmac: '0'.repeat(64) })}` });
+      assert.equal(bad.statusCode, 401);
+      const cb = await k.app.inject({ method: 'GET', url: `/sources/shopify/${id}/oauth/callback?${new URLSearchParams(query)}` });
+      assert.equal(cb.statusCode, 200, cb.body);
+      assert.equal(cb.json().installed, true);
+      assert.ok(fake.webhooks.length >= 10);
+      assert.ok(fake.webhooks.every((w) => w.address === `${k.baseUrl}/sources/shopify/${id}/webhooks`));
+      const replay = await k.app.inject({ method: 'GET', url: `/sources/shopify/${id}/oauth/callback?${new URLSearchParams(query)}` });
+      assert.equal(replay.statusCode, 401, 'a state is single use');
+
+      const r = await p.call('POST', `/data/foundation/kith/sources/shopify/${id}/reconcile`, {});
+      assert.equal(r.status, 200, r.body);
+      assert.equal(r.json.orders, 1);
+      assert.equal(r.json.customers, 1);
+      await k.processor.drain();
+      const sets = await p.call('GET', '/data/foundation/catalog/dataSets');
+      const ev = Object.values(sets.json).find((d: any) => d.name === 'Shopify Events') as { tags: Record<string, string[]> };
+      const rows = await k.queryLake(`SELECT record FROM ${ev.tags['adobe/pqs/table']![0]}`);
+      assert.ok(rows.some((x) => String(x.record).includes('820982911946154508')));
+      const again = await p.call('POST', `/data/foundation/kith/sources/shopify/${id}/reconcile`, {});
+      assert.equal(again.json.since, r.json.nextSince, 'the next run starts where the last one ended');
+    } finally {
+      await k.stop();
+      await fake.stop();
+    }
+  });
+});

@@ -34,15 +34,21 @@ export interface ShopifyDeps {
 
 export const shopifyWebhookAddress = (baseUrl: string, connectionId: string) => `${baseUrl}/sources/shopify/${connectionId}/webhooks`;
 
-interface ShopifyParams {
+export interface ShopifyParams {
   shopDomain?: string;
+  clientId?: string;
   clientSecret?: string;
   profileDataSetId?: string;
   eventDataSetId?: string;
+  /** Shopify base URL override (`https://<shop>` by default), e.g. a local fake admin API in tests. */
+  adminBaseUrl?: string;
+  scopes?: string[];
+  apiVersion?: string;
+  topics?: string[];
 }
 
 /** The datasets a Shopify connection writes to: named in its params, else provisioned once and remembered. */
-async function targets(d: ShopifyDeps, sandboxId: string, orgId: string, connectionId: string, params: ShopifyParams, requestId: string): Promise<SourceDatasets | undefined> {
+export async function targets(d: ShopifyDeps, sandboxId: string, orgId: string, connectionId: string, params: ShopifyParams, requestId: string): Promise<SourceDatasets | undefined> {
   if (params.profileDataSetId && params.eventDataSetId) return { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId };
   const saved = await d.resources.get<SourceDatasets>('source-binding', sandboxId, connectionId);
   if (saved) return saved.doc;
@@ -52,6 +58,27 @@ async function targets(d: ShopifyDeps, sandboxId: string, orgId: string, connect
   if (!r.ok) return undefined;
   await d.resources.put('source-binding', sandboxId, connectionId, r.value);
   return r.value;
+}
+
+/**
+ * Ingests one mapped Shopify resource (from a webhook or a reconciliation pull): the ordering guard decides whether
+ * its attributes are newer than what was applied, then the output goes to the ingest log.
+ */
+export async function ingestMapped(
+  d: ShopifyDeps,
+  c: { sandboxId: string; orgId: string; connectionId: string; params: ShopifyParams; shop: string },
+  mapped: ReturnType<typeof mapShopifyWebhook>,
+  now: number,
+  requestId: string,
+): Promise<{ verdict: string; profiles: number; events: number } | { status: number; detail: string }> {
+  const verdict = judgeUpdate(d.state.lastVersion(mapped.resourceKey), mapped.resourceUpdatedAt);
+  const out = applyVerdict(mapped, verdict);
+  const t = await targets(d, c.sandboxId, c.orgId, c.connectionId, c.params, requestId);
+  if (!t) return { status: 503, detail: 'The source datasets could not be prepared' };
+  const w = await d.sink.write({ ...t, sandboxId: c.sandboxId, orgId: c.orgId, sourceName: `shopify:${c.shop}` }, out, { receivedAt: now, xactionBase: newXactionBase(now), requestId });
+  if ('error' in w) return { status: 409, detail: w.error };
+  if (mapped.resourceUpdatedAt !== undefined && verdict === 'newer') d.state.recordVersion(mapped.resourceKey, mapped.resourceUpdatedAt);
+  return { verdict, ...w };
 }
 
 /**
@@ -92,20 +119,11 @@ export function registerShopifyWebhookRoutes(app: FastifyInstance, d: ShopifyDep
           d.state.remember(keys, now, DEDUPE_TTL_MS);
           return reply.code(200).send({ status: 'ignored', topic: h.topic });
         }
-        const verdict = judgeUpdate(d.state.lastVersion(mapped.resourceKey), mapped.resourceUpdatedAt);
-        const out = applyVerdict(mapped, verdict);
-        const t = await targets(d, found.sandboxId, found.orgId, connectionId, params, String(req.id));
-        if (!t) return reply.code(503).header('retry-after', '5').send({ status: 503, title: 'Service Unavailable', detail: 'The source datasets could not be prepared' });
-        const w = await d.sink.write({ ...t, sandboxId: found.sandboxId, orgId: found.orgId, sourceName: `shopify:${shop}` }, out, {
-          receivedAt: now,
-          xactionBase: newXactionBase(now),
-          requestId: String(req.id),
-        });
-        if ('error' in w) return reply.code(409).send({ status: 409, title: 'Conflict', detail: w.error });
+        const r = await ingestMapped(d, { sandboxId: found.sandboxId, orgId: found.orgId, connectionId, params, shop }, mapped, now, String(req.id));
+        if ('status' in r) return reply.code(r.status).header('retry-after', '5').send({ status: r.status, title: 'Service Unavailable', detail: r.detail });
         // remembered only after the append is durable: a crash in between means a retry is ingested again (and deduped by _id)
         d.state.remember(keys, now, DEDUPE_TTL_MS);
-        if (mapped.resourceUpdatedAt !== undefined && verdict === 'newer') d.state.recordVersion(mapped.resourceKey, mapped.resourceUpdatedAt);
-        return reply.code(200).send({ status: 'accepted', verdict, ...w });
+        return reply.code(200).send({ status: 'accepted', ...r });
       },
     );
   });
