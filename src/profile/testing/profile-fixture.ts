@@ -1,0 +1,18 @@
+import { ManualClock } from '../../shared/clock.js';
+import { openSqlite } from '../../store/sqlite/open.js';
+import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
+import type { SandboxRef } from '../merge-policy-service.js';
+import type { Guardrails } from '../profile-service.js';
+import { createProfileContext, type ProfileContext } from '../wiring.js';
+import { InMemoryIdentityResolver } from './in-memory-resolver.js';
+
+export const SB: SandboxRef = { orgId: 'ORG@AdobeOrg', sandbox: { id: 'sb-1', name: 'prod', type: 'production', isDefault: true } };
+
+/** A profile context over in-memory SQLite with a manual clock and the in-memory identity graph. */
+export function profileFixture(guardrails: Partial<Guardrails> = {}): { ctx: ProfileContext; ids: InMemoryIdentityResolver; clock: ManualClock; close(): void } {
+  const clock = new ManualClock(Date.UTC(2026, 0, 10));
+  const resources = new SqliteResourceStore(openSqlite(':memory:', 'resources'));
+  const ids = new InMemoryIdentityResolver();
+  const ctx = createProfileContext({ dataDir: ':memory:', resources, clock, identities: ids, guardrails });
+  return { ctx, ids, clock, close: () => { ctx.close(); void resources.close(); } };
+}
