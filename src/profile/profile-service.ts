@@ -169,7 +169,7 @@ export class ProfileService {
     let ref: IdentityRef | undefined;
     if ('xid' in key) {
       ref = await this.identities.resolveXid(sandboxId, key.xid);
-      if (!ref) return err(notFound('XDM objects not found', { detail: `No profile for XID ${key.xid}` }));
+      if (!ref) return err(problem(404, 'XDM objects not found', `No profile for XID ${key.xid}`));
     } else ref = key;
     let members: GraphMember[];
     const graph = policy.identityGraph.type === 'pdg' ? await this.identities.graphOf(sandboxId, ref) : undefined;
@@ -195,7 +195,7 @@ export class ProfileService {
   entityOf(sandboxId: string, r: ResolvedProfile, opts: GetProfileOptions = {}, caDefs?: Awaited<ReturnType<ComputedAttributeService['list']>>): Result<ProfileEntity, Problem> {
     const frags = this.store.fragmentsOf(sandboxId, r.members);
     const hasEvents = frags.length === 0 ? this.store.countEvents(sandboxId, r.members) > 0 : true;
-    if (frags.length === 0 && !hasEvents) return err(notFound('XDM objects not found', { detail: 'No profile for this identity' }));
+    if (frags.length === 0 && !hasEvents) return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
     let entity = mergeFragments(frags, r.policy.attributeMerge);
     const sources = [...new Set(frags.filter((f) => r.policy.attributeMerge.type !== 'dataSetPrecedence' || r.policy.attributeMerge.order.includes(f.datasetId)).map((f) => f.datasetId))];
     const tags = [...new Set(frags.flatMap((f) => f.tags))];
@@ -244,7 +244,7 @@ export class ProfileService {
     }
     const rows = this.store.events(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 });
     if (rows.length === 0 && !from && this.store.fragmentsOf(sandboxId, r.value.members).length === 0 && this.store.countEvents(sandboxId, r.value.members) === 0)
-      return err(notFound('XDM objects not found', { detail: 'No profile for this identity' }));
+      return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
     const page = rows.slice(0, limit);
     const toChild = (e: StoredEvent) => ({
       relatedEntityId: r.value.entityId,
@@ -264,7 +264,7 @@ export class ProfileService {
     this.store.transaction(() => {
       for (const m of r.value.members) removed += this.store.deleteIdentity(sb.sandbox.id, m);
     });
-    if (removed === 0) return err(notFound('XDM objects not found', { detail: 'No profile for this identity' }));
+    if (removed === 0) return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
     for (const m of r.value.members) this.emit({ sandboxId: sb.sandbox.id, kind: 'delete', identity: m });
     return ok({ removed });
   }
