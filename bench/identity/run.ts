@@ -91,6 +91,16 @@ async function main() {
     }
     const s = (performance.now() - t0) / 1000;
     result.baseline = { what: 'plain union-find over the same links (no rules, history or persistence)', opsPerSec: Math.round(records.length / s) };
+    // what the graphs look like with no protection at all: plain connectivity
+    const sizes = new Map<string, number>();
+    for (const x of parent.keys()) sizes.set(find(x), (sizes.get(find(x)) ?? 0) + 1);
+    const buckets: Record<string, number> = { '1': 0, '2-5': 0, '6-10': 0, '11-50': 0, '51+': 0 };
+    let max = 0;
+    for (const n of sizes.values()) {
+      max = Math.max(max, n);
+      buckets[n === 1 ? '1' : n <= 5 ? '2-5' : n <= 10 ? '6-10' : n <= 50 ? '11-50' : '51+']!++;
+    }
+    result.withoutRules = { graphSizes: { ...buckets, max } };
   }
 
   // bare engine without rules (what the graph looks like unprotected) and with rules
@@ -104,8 +114,6 @@ async function main() {
     });
     return { g, opsPerSec: Math.round(records.length / ((performance.now() - t0) / 1000)) };
   };
-  const none = engineRun({ ...DEFAULT_RULES, uniqueNamespaces: [], graphSizeLimit: 1_000_000, linkLimit: 1_000_000 });
-  result.withoutRules = { engineOpsPerSec: none.opsPerSec, graphSizes: distribution(none.g) };
   const ruled = engineRun({ ...DEFAULT_RULES, uniqueNamespaces: ['CRMID'] });
   result.withRules = { rules: 'CRMID unique, size limit 50, link limit 50, default blocked values', engineOpsPerSec: ruled.opsPerSec, graphSizes: distribution(ruled.g) };
 

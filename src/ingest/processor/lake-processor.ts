@@ -181,7 +181,7 @@ export class LakeProcessor {
         failed.push({
           sandboxId: e.sandboxId,
           datasetId: e.datasetId,
-          batchId: e.importBatchId ?? (await this.streamingBatch(e.sandboxId, e.datasetId, '')).batchId,
+          batchId: e.importBatchId ?? (await this.streamingBatch(e.sandboxId, e.datasetId, (await this.deps.datasets.getDataset(e.sandboxId, e.datasetId))?.tableName ?? '')).batchId,
           offset: e.offset,
           code: r.code,
           reason: r.reason,
@@ -199,9 +199,17 @@ export class LakeProcessor {
       const k = `${v.entry.sandboxId}/${v.dataset.id}`;
       (byDataset.get(k) ?? byDataset.set(k, []).get(k)!).push(v);
     }
+    // ids of events already in the lake (a replayed part of this chunk) count as seen too: after a crash between the
+    // lake write and remember(), seen_ids may not have them yet
+    const written = new Map<string, Set<string>>();
+    for (const v of ok)
+      if (v.entry.offset <= marker && v.isEvent && typeof v.entity._id === 'string') {
+        const k = `${v.entry.sandboxId}/${v.dataset.id}`;
+        (written.get(k) ?? written.set(k, new Set()).get(k)!).add(v.entity._id);
+      }
     for (const [k, list] of byDataset) {
       const before = await this.deps.seen.seen(k, list.map((v) => v.entity._id as string));
-      const inChunk = new Set<string>();
+      const inChunk = new Set<string>(written.get(k) ?? []);
       for (const v of list) {
         const id = v.entity._id as string;
         if (before.has(id) || inChunk.has(id)) dup.add(v.entry.offset);
@@ -282,7 +290,10 @@ export class LakeProcessor {
   private async streamingBatch(sandboxId: string, datasetId: string, table: string): Promise<OpenBatch> {
     const key = `${sandboxId}/${datasetId}`;
     const cur = this.open.get(key);
-    if (cur) return cur;
+    if (cur) {
+      if (!cur.table && table) cur.table = table;
+      return cur;
+    }
     const b = await this.deps.catalog.createBatch(sandboxId, { datasetId, source: 'streaming', inputFormat: { format: 'json' } }, 'streaming-ingestion');
     await this.deps.catalog.updateBatch(sandboxId, b.id, { status: 'processing', started: this.deps.clock.now() });
     const ob: OpenBatch = { batchId: b.id, sandboxId, datasetId, table, openedAt: this.deps.clock.now(), rows: 0 };
