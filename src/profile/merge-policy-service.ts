@@ -32,6 +32,8 @@ type Input = Partial<Pick<MergePolicy, 'name' | 'identityGraph' | 'attributeMerg
 
 /** Merge policies (§5.5), stored through the ResourceStore port with scope = sandbox id. */
 export class MergePolicyService {
+  /** Per-sandbox cache of the default policy (the merged-read hot path); cleared on every write. */
+  private readonly defaults = new Map<string, MergePolicy>();
   constructor(private readonly resources: ResourceStore, private readonly clock: Clock) {}
 
   private validate(b: unknown): Result<Required<Input>, Problem> {
@@ -67,6 +69,14 @@ export class MergePolicyService {
 
   /** The default policy of the sandbox (created lazily: timestampOrdered + pdg). */
   async defaultPolicy(sb: SandboxRef): Promise<MergePolicy> {
+    const c = this.defaults.get(sb.sandbox.id);
+    if (c) return c;
+    const p = await this.loadDefault(sb);
+    this.defaults.set(sb.sandbox.id, p);
+    return p;
+  }
+
+  private async loadDefault(sb: SandboxRef): Promise<MergePolicy> {
     const all = await this.resources.list<MergePolicy>(KIND, sb.sandbox.id, { limit: 1000 });
     const d = all.find((r) => r.doc.default);
     return d ? d.doc : this.ensureDefault(sb);
@@ -116,6 +126,7 @@ export class MergePolicyService {
     const s = await this.enforceSingletons(sb, p);
     if (!s.ok) return s;
     await this.resources.put(KIND, sb.sandbox.id, p.id, p, { expectedVersion: 0 });
+    this.defaults.delete(sb.sandbox.id);
     return ok(p);
   }
 
@@ -134,6 +145,7 @@ export class MergePolicyService {
     const s = await this.enforceSingletons(sb, p);
     if (!s.ok) return s;
     await this.resources.put(KIND, sb.sandbox.id, id, p);
+    this.defaults.delete(sb.sandbox.id);
     return ok(p);
   }
 
@@ -161,6 +173,7 @@ export class MergePolicyService {
     if (!cur.ok) return cur;
     if (cur.value.isActiveOnEdge) return err(unprocessable('A merge policy active on edge cannot be deleted'));
     await this.resources.delete(KIND, sb.sandbox.id, id);
+    this.defaults.delete(sb.sandbox.id);
     return ok(undefined);
   }
 }

@@ -1,0 +1,157 @@
+/**
+ * Profile benchmark: N profiles (default 100,000), each a CRMID + ECID graph with 3 fragments from 2 datasets
+ * (CRM record in dsCRM and dsWeb, ECID record in dsWeb) and 20 events. Measures the in-process merged read
+ * (ProfileService.getProfile: graph lookup, default merge policy, fragments of both identities, timestampOrdered merge)
+ * against a bare baseline (a plain SQLite point read + JSON.parse of one pre-merged row per profile), then, unless
+ * PROFILE_BENCH_HTTP=0, the HTTP entities lookup (POST /data/core/ups/access/entities, one identity) on startTestKith.
+ *   PROFILE_BENCH_N=10000 node --import tsx bench/profile/run.ts
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hardware } from '../hardware.js';
+import { load } from '../lib/load.js';
+import { openSqlite } from '../../src/store/sqlite/open.js';
+import { SqliteResourceStore } from '../../src/store/sqlite/sqlite-resource-store.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { createProfileContext, type ProfileContext } from '../../src/profile/wiring.js';
+import { InMemoryIdentityResolver } from '../../src/profile/testing/in-memory-resolver.js';
+import { registerProfileRoutes } from '../../src/profile/routes.js';
+import type { SandboxRef } from '../../src/profile/merge-policy-service.js';
+import { startTestKith } from '../../src/testing/test-kith.js';
+
+const N = Number(process.env.PROFILE_BENCH_N ?? 100_000);
+const READS = Number(process.env.PROFILE_BENCH_READS ?? 50_000);
+const EVENTS = 20;
+const SB: SandboxRef = { orgId: 'BENCH@AdobeOrg', sandbox: { id: 'sb-bench', name: 'prod', type: 'production', isDefault: true } };
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!.toFixed(4));
+};
+const crm = (i: number) => ({ namespace: 'CRMID', id: `crm-${i}` });
+const ecid = (i: number) => ({ namespace: 'ECID', id: `ecid-${String(i).padStart(12, '0')}` });
+const now = Date.now();
+
+function populate(ctx: ProfileContext, ids: InMemoryIdentityResolver, sandboxId: string, n: number): number {
+  const t0 = performance.now();
+  const CHUNK = 1000;
+  for (let s = 0; s < n; s += CHUNK)
+    ctx.store.transaction(() => {
+      for (let i = s; i < Math.min(n, s + CHUNK); i++) {
+        const c = crm(i), e = ecid(i);
+        ids.link(sandboxId, c, e);
+        ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsCRM', batchId: 'b1', primary: c, eventTime: now - 5000, record: {
+          person: { name: { firstName: `First${i}`, lastName: `Last${i}` }, birthDate: '1980-01-01', gender: 'female' },
+          personalEmail: { address: `u${i}@example.com` }, loyalty: { tier: 'gold', points: i % 1000 },
+          homeAddress: { city: 'Paris', country: 'FR', postalCode: '75001' }, identityMap: { CRMID: [{ id: c.id, primary: true }] } } });
+        ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsWeb', batchId: 'b2', primary: c, eventTime: now - 1000, record: {
+          loyalty: { tier: 'platinum' }, preferences: { language: 'fr', newsletter: true } } });
+        ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsWeb', batchId: 'b2', primary: e, eventTime: now - 2000, record: {
+          device: { type: 'mobile', os: 'iOS' }, identityMap: { ECID: [{ id: e.id }] } } });
+        for (let k = 0; k < EVENTS; k++) {
+          const ts = now - (EVENTS - k) * 60_000;
+          ctx.store.addEvent(sandboxId, { eventId: `ev-${i}-${k}`, namespace: e.namespace, id: e.id, datasetId: 'dsEv', batchId: 'b3', ts, ingestedAt: ts, event: {
+            _id: `ev-${i}-${k}`, timestamp: new Date(ts).toISOString(), eventType: 'web.webpagedetails.pageViews',
+            web: { webPageDetails: { name: `page-${k}`, pageViews: { value: 1 } } }, identityMap: { ECID: [{ id: e.id }] } } }, 5000);
+        }
+      }
+    });
+  return (performance.now() - t0) / 1000;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'kith-bench-profile-'));
+  try {
+    const resources = new SqliteResourceStore(openSqlite(dir, 'resources'));
+    const ids = new InMemoryIdentityResolver();
+    const ctx = createProfileContext({ dataDir: dir, resources, clock: systemClock, identities: ids });
+    const loadSeconds = populate(ctx, ids, SB.sandbox.id, N);
+
+    // in-process merged read
+    const lat: number[] = [];
+    for (let w = 0; w < 2000; w++) await ctx.profiles.getProfile(SB, crm(w % N));
+    for (let r = 0; r < READS; r++) {
+      const i = (r * 7919) % N;
+      const t = performance.now();
+      const p = await ctx.profiles.getProfile(SB, r % 2 ? crm(i) : ecid(i));
+      lat.push(performance.now() - t);
+      if (!p.ok || (p.value.entity as { loyalty?: { tier?: string } }).loyalty?.tier !== 'platinum') throw new Error('bad merge');
+    }
+
+    // baseline: one pre-merged JSON row per profile, point read + parse
+    const bdb = openSqlite(dir, 'baseline');
+    bdb.exec('CREATE TABLE p (id TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID');
+    const ins = bdb.prepare('INSERT INTO p VALUES (?, ?)');
+    bdb.transaction(() => {
+      for (let i = 0; i < N; i++) {
+        const r = await_free_entity(i);
+        ins.run(`crm-${i}`, JSON.stringify(r));
+      }
+    })();
+    const sel = bdb.prepare('SELECT doc FROM p WHERE id = ?');
+    const blat: number[] = [];
+    for (let r = 0; r < READS; r++) {
+      const i = (r * 7919) % N;
+      const t = performance.now();
+      JSON.parse((sel.get(`crm-${i}`) as { doc: string }).doc);
+      blat.push(performance.now() - t);
+    }
+    bdb.close();
+    ctx.close();
+    await resources.close();
+
+    let httpRun: Record<string, unknown> | undefined;
+    if (process.env.PROFILE_BENCH_HTTP !== '0') {
+      const hn = Math.min(N, Number(process.env.PROFILE_BENCH_HTTP_N ?? 10_000));
+      let hctx!: ProfileContext;
+      const hids = new InMemoryIdentityResolver();
+      const k = await startTestKith({}, { extraRoutes: (app, kith) => {
+        hctx = createProfileContext({ dataDir: kith.config.dataDir, resources: kith.resources, clock: systemClock, identities: hids });
+        registerProfileRoutes(app, { profile: hctx });
+      } });
+      try {
+        const first = await k.app.inject({ method: 'GET', url: '/data/core/ups/config/mergePolicies', headers: k.headers() });
+        const sandboxId = first.json().children[0].sandbox.sandboxId as string;
+        populate(hctx, hids, sandboxId, hn);
+        const seconds = Number(process.env.PROFILE_BENCH_HTTP_SECONDS ?? 10);
+        const res = await load({
+          url: `${k.baseUrl ?? ''}/data/core/ups/access/entities`,
+          seconds, concurrency: Number(process.env.PROFILE_BENCH_HTTP_CONCURRENCY ?? 8),
+          headers: k.headers(),
+          body: (i) => JSON.stringify({ schema: { name: '_xdm.context.profile' }, identities: [{ entityId: `crm-${(i * 7919) % hn}`, entityIdNS: { code: 'CRMID' } }] }),
+        });
+        httpRun = { profiles: hn, route: 'POST /data/core/ups/access/entities (1 identity)', ...res };
+      } finally {
+        hctx.close();
+        await k.stop();
+      }
+    }
+
+    console.log(JSON.stringify({
+      name: 'profile merged read (in-process, timestampOrdered + pdg, 2-identity graph, 3 fragments / 2 datasets)',
+      figure: pct(lat, 99),
+      unit: 'ms p99',
+      hardware: hardware(),
+      profiles: N, fragmentsPerProfile: 3, datasets: 2, eventsPerProfile: EVENTS, reads: READS,
+      loadSeconds: Number(loadSeconds.toFixed(1)),
+      inProcess: { p50ms: pct(lat, 50), p99ms: pct(lat, 99), target: 'p99 <= 0.3 ms' },
+      baseline: { name: 'bare SQLite point read + JSON.parse of one pre-merged row', p50ms: pct(blat, 50), p99ms: pct(blat, 99) },
+      http: httpRun,
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The merged document the baseline stores (same shape as the merged entity). */
+function await_free_entity(i: number): Record<string, unknown> {
+  return {
+    person: { name: { firstName: `First${i}`, lastName: `Last${i}` }, birthDate: '1980-01-01', gender: 'female' },
+    personalEmail: { address: `u${i}@example.com` }, loyalty: { tier: 'platinum', points: i % 1000 },
+    homeAddress: { city: 'Paris', country: 'FR', postalCode: '75001' }, preferences: { language: 'fr', newsletter: true },
+    device: { type: 'mobile', os: 'iOS' }, identityMap: { CRMID: [{ id: `crm-${i}`, primary: true }], ECID: [{ id: ecid(i).id }] },
+  };
+}
+
+await main();
