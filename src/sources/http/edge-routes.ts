@@ -1,9 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FlowService } from '../../flow/flow-service.js';
-import type { ResourceStore } from '../../store/resource-store.js';
 import type { Clock } from '../../shared/clock.js';
-import type { CredentialService } from '../../auth/credentials.js';
-import type { SandboxService } from '../../sandbox/sandbox-service.js';
 import { randomUUID } from 'node:crypto';
 import { newXactionBase } from '../../ingest/collection/collection-service.js';
 import { parseInteract, resolveEcid } from '../edge/interact.js';
@@ -13,21 +10,16 @@ import { consentProfileRecord, parseSetConsent, type GeneralConsent } from '../e
 import { consentCookieName, parseCookieHeader } from '../edge/identity-cookie.js';
 import { invalidEdgeRequest, edgeError } from '../edge/edge-errors.js';
 import { emptyOutput } from '../shared/xdm-output.js';
-import type { SourceProvisioner, SourceDatasets } from './source-provisioner.js';
+import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
-import { sourceContext } from './source-context.js';
 import { installCors } from './cors.js';
 
 /** Flow Service connection spec of an Edge datastream (Kith's own id); `auth.params.datastreamId` is the configId. */
 export const EDGE_DATASTREAM_SPEC = '6d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
 
-export interface EdgeDeps {
+export interface EdgeDeps extends SourceBindingDeps {
   flow: FlowService;
-  resources: ResourceStore;
-  provisioner: SourceProvisioner;
   sink: SourceSink;
-  credentials: CredentialService;
-  sandboxes: SandboxService;
   clock: Clock;
 }
 
@@ -56,15 +48,8 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
     const found = await d.flow.resolveByParam('datastreamId', configId);
     if (!found) return { error: edgeError(400, 'EXEG-0001', 'Unknown datastream', `Datastream ${configId} does not exist or is disabled.`) } as const;
     const params = ((found.connection.auth as { params?: DatastreamParams } | undefined)?.params ?? {}) as DatastreamParams;
-    let targets: SourceDatasets | undefined =
-      params.profileDataSetId && params.eventDataSetId ? { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId } : (await d.resources.get<SourceDatasets>('source-binding', found.sandboxId, found.connection.id))?.doc;
-    if (!targets) {
-      const ctx = await sourceContext(d.credentials, d.sandboxes, found.orgId, found.sandboxId, 'edge-network', String(req.id));
-      const r = ctx ? await d.provisioner.ensure(ctx, 'Web SDK', params) : undefined;
-      if (!r?.ok) return { error: edgeError(503, 'EXEG-0500', 'Unavailable', 'The datastream datasets could not be prepared.') } as const;
-      targets = r.value;
-      await d.resources.put('source-binding', found.sandboxId, found.connection.id, targets);
-    }
+    const targets = await sourceTargets(d, { sandboxId: found.sandboxId, orgId: found.orgId, connectionId: found.connection.id }, params, 'Web SDK', String(req.id));
+    if (!targets) return { error: edgeError(503, 'EXEG-0500', 'Unavailable', 'The datastream datasets could not be prepared.') } as const;
     return { found, params, targets } as const;
   }
 

@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FlowService } from '../../flow/flow-service.js';
-import type { ResourceStore } from '../../store/resource-store.js';
 import type { Clock } from '../../shared/clock.js';
-import type { CredentialService } from '../../auth/credentials.js';
-import type { SandboxService } from '../../sandbox/sandbox-service.js';
 import { randomBytes } from 'node:crypto';
 import { newXactionBase } from '../../ingest/collection/collection-service.js';
 import { readSegmentBody } from '../segment/body.js';
@@ -13,23 +10,18 @@ import { mapSegmentMessage } from '../segment/map-message.js';
 import { SEGMENT_SUCCESS, unauthorizedSegment } from '../segment/responses.js';
 import { emptyOutput, type SourceOutput } from '../shared/xdm-output.js';
 import type { SourceStateStore } from './source-state-store.js';
-import type { SourceProvisioner, SourceDatasets } from './source-provisioner.js';
+import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
-import { sourceContext } from './source-context.js';
 import { installCors } from './cors.js';
 
 /** Flow Service connection spec of the Segment-compatible tracking source (Kith's own id). */
 export const SEGMENT_SOURCE_SPEC = '3f2a6c1e-9d4b-4e8a-b7c5-1a2d3e4f5a6b';
 const DEDUPE_TTL_MS = 7 * 24 * 3600_000;
 
-export interface SegmentDeps {
+export interface SegmentDeps extends SourceBindingDeps {
   flow: FlowService;
-  resources: ResourceStore;
   state: SourceStateStore;
-  provisioner: SourceProvisioner;
   sink: SourceSink;
-  credentials: CredentialService;
-  sandboxes: SandboxService;
   clock: Clock;
 }
 
@@ -73,15 +65,8 @@ export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): voi
           out.events.push(...o.events);
           out.identityLinks.push(...o.identityLinks);
         }
-        let targets: SourceDatasets | undefined =
-          params.profileDataSetId && params.eventDataSetId ? { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId } : (await d.resources.get<SourceDatasets>('source-binding', found.sandboxId, connectionId))?.doc;
-        if (!targets) {
-          const ctx = await sourceContext(d.credentials, d.sandboxes, found.orgId, found.sandboxId, 'segment-source', String(req.id));
-          const r = ctx ? await d.provisioner.ensure(ctx, 'Segment', params) : undefined;
-          if (!r?.ok) return reply.code(503).header('retry-after', '5').send({ success: false, code: 'unavailable', message: 'source datasets could not be prepared' });
-          targets = r.value;
-          await d.resources.put('source-binding', found.sandboxId, connectionId, targets);
-        }
+        const targets = await sourceTargets(d, { sandboxId: found.sandboxId, orgId: found.orgId, connectionId }, params, 'Segment', String(req.id));
+        if (!targets) return reply.code(503).header('retry-after', '5').send({ success: false, code: 'unavailable', message: 'source datasets could not be prepared' });
         const rejected = norm.value.rejected.map((r) => ({ reason: `segment message ${r.index}${r.messageId ? ` (${r.messageId})` : ''}: ${r.reason}`, raw: '' }));
         const w = await d.sink.write({ ...targets, sandboxId: found.sandboxId, orgId: found.orgId, sourceName: `segment:${found.connection.name as string}` }, out, {
           receivedAt: now,

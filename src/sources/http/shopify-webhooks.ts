@@ -1,9 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FlowService } from '../../flow/flow-service.js';
-import type { ResourceStore } from '../../store/resource-store.js';
 import type { Clock } from '../../shared/clock.js';
-import type { CredentialService } from '../../auth/credentials.js';
-import type { SandboxService } from '../../sandbox/sandbox-service.js';
 import { newXactionBase } from '../../ingest/collection/collection-service.js';
 import { verifyShopifyHmac } from '../shopify/hmac.js';
 import { extractShopifyHeaders, missingShopifyHeaders } from '../shopify/headers.js';
@@ -12,22 +9,17 @@ import { tryParseJsonLossless } from '../shopify/lossless-json.js';
 import { mapShopifyWebhook } from '../shopify/map-webhook.js';
 import { applyVerdict, judgeUpdate } from '../shopify/ordering-guard.js';
 import type { SourceStateStore } from './source-state-store.js';
-import type { SourceProvisioner, SourceDatasets } from './source-provisioner.js';
+import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
-import { sourceContext } from './source-context.js';
 
 /** Flow Service connection spec of the Shopify streaming source (Kith's own id). */
 export const SHOPIFY_STREAMING_SPEC = '8c6a9b2e-5f3d-4c1a-9e7b-2d4f6a8c0e1b';
 const DEDUPE_TTL_MS = 72 * 3600_000;
 
-export interface ShopifyDeps {
+export interface ShopifyDeps extends SourceBindingDeps {
   flow: FlowService;
-  resources: ResourceStore;
   state: SourceStateStore;
-  provisioner: SourceProvisioner;
   sink: SourceSink;
-  credentials: CredentialService;
-  sandboxes: SandboxService;
   clock: Clock;
   baseUrl: () => string;
 }
@@ -47,19 +39,6 @@ export interface ShopifyParams {
   topics?: string[];
 }
 
-/** The datasets a Shopify connection writes to: named in its params, else provisioned once and remembered. */
-export async function targets(d: ShopifyDeps, sandboxId: string, orgId: string, connectionId: string, params: ShopifyParams, requestId: string): Promise<SourceDatasets | undefined> {
-  if (params.profileDataSetId && params.eventDataSetId) return { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId };
-  const saved = await d.resources.get<SourceDatasets>('source-binding', sandboxId, connectionId);
-  if (saved) return saved.doc;
-  const ctx = await sourceContext(d.credentials, d.sandboxes, orgId, sandboxId, 'shopify-source', requestId);
-  if (!ctx) return undefined;
-  const r = await d.provisioner.ensure(ctx, 'Shopify', params);
-  if (!r.ok) return undefined;
-  await d.resources.put('source-binding', sandboxId, connectionId, r.value);
-  return r.value;
-}
-
 /**
  * Ingests one mapped Shopify resource (from a webhook or a reconciliation pull): the ordering guard decides whether
  * its attributes are newer than what was applied, then the output goes to the ingest log.
@@ -73,7 +52,7 @@ export async function ingestMapped(
 ): Promise<{ verdict: string; profiles: number; events: number } | { status: number; detail: string }> {
   const verdict = judgeUpdate(d.state.lastVersion(mapped.resourceKey), mapped.resourceUpdatedAt);
   const out = applyVerdict(mapped, verdict);
-  const t = await targets(d, c.sandboxId, c.orgId, c.connectionId, c.params, requestId);
+  const t = await sourceTargets(d, c, c.params, 'Shopify', requestId);
   if (!t) return { status: 503, detail: 'The source datasets could not be prepared' };
   const w = await d.sink.write({ ...t, sandboxId: c.sandboxId, orgId: c.orgId, sourceName: `shopify:${c.shop}` }, out, { receivedAt: now, xactionBase: newXactionBase(now), requestId });
   if ('error' in w) return { status: 409, detail: w.error };

@@ -65,3 +65,34 @@ export class SourceProvisioner {
     return ok({ profileDataSetId: profile, eventDataSetId: event });
   }
 }
+
+/** What every source endpoint needs to find or prepare its datasets. */
+export interface SourceBindingDeps {
+  resources: import('../../store/resource-store.js').ResourceStore;
+  provisioner: SourceProvisioner;
+  credentials: import('../../auth/credentials.js').CredentialService;
+  sandboxes: import('../../sandbox/sandbox-service.js').SandboxService;
+}
+
+/**
+ * The datasets a source connection writes to: those named in its params, else the ones provisioned for it the
+ * first time (remembered per connection).
+ */
+export async function sourceTargets(
+  d: SourceBindingDeps,
+  c: { sandboxId: string; orgId: string; connectionId: string },
+  params: Partial<SourceDatasets>,
+  label: string,
+  requestId: string,
+): Promise<SourceDatasets | undefined> {
+  if (params.profileDataSetId && params.eventDataSetId) return { profileDataSetId: params.profileDataSetId, eventDataSetId: params.eventDataSetId };
+  const saved = await d.resources.get<SourceDatasets>('source-binding', c.sandboxId, c.connectionId);
+  if (saved) return saved.doc;
+  const { sourceContext } = await import('./source-context.js');
+  const ctx = await sourceContext(d.credentials, d.sandboxes, c.orgId, c.sandboxId, `${label.toLowerCase().replace(/\s+/g, '-')}-source`, requestId);
+  if (!ctx) return undefined;
+  const r = await d.provisioner.ensure(ctx, label, params);
+  if (!r.ok) return undefined;
+  await d.resources.put('source-binding', c.sandboxId, c.connectionId, r.value);
+  return r.value;
+}
