@@ -25,6 +25,8 @@ export interface GraphChange {
   kind: 'merge' | 'split' | 'unlink' | 'evict';
   /** Identities whose graph membership changed (any one of them is enough to find the profiles involved). */
   identities: IdentityRef[];
+  /** The same as XIDs, when the identity service reports XIDs only (identities may then be empty). */
+  xids?: string[];
 }
 
 export type GraphChangeListener = (change: GraphChange) => void;
@@ -54,8 +56,13 @@ export const DEFAULT_NAMESPACE_PRIORITY: Record<string, number> = {
   aaid: 21,
 };
 
+/** Rank of a namespace (case-insensitive keys); unknown namespaces rank between person ids and devices (15). */
 export function priorityOf(prio: Record<string, number>, namespace: string): number {
-  return prio[namespace.toLowerCase()] ?? 15;
+  const direct = prio[namespace] ?? prio[namespace.toLowerCase()];
+  if (direct !== undefined) return direct;
+  const lower = namespace.toLowerCase();
+  for (const k in prio) if (k.toLowerCase() === lower) return prio[k]!;
+  return 15;
 }
 
 /** The highest-priority identity among `ids` (ties: lexical namespace, then id) — stable. */

@@ -40,7 +40,8 @@ export interface EventInput {
 export type ProfileChange =
   | { sandboxId: string; kind: 'record'; identity: IdentityRef; datasetId: string; changedLeaves: number }
   | { sandboxId: string; kind: 'event'; identity: IdentityRef; datasetId: string; eventId: string; eventCount: number }
-  | { sandboxId: string; kind: 'graph'; identity: IdentityRef }
+  /** The graph of `identity` (or of `xid`) changed: merged views that include it may differ now. */
+  | { sandboxId: string; kind: 'graph'; identity?: IdentityRef; xid?: string }
   | { sandboxId: string; kind: 'delete'; identity: IdentityRef };
 export type ProfileChangeListener = (c: ProfileChange) => void;
 
@@ -96,6 +97,7 @@ export class ProfileService {
     this.guardrails = { ...DEFAULT_GUARDRAILS, ...guardrails };
     this.unsubscribe = identities.onGraphChange((c) => {
       for (const identity of c.identities) this.emit({ sandboxId: c.sandboxId, kind: 'graph', identity });
+      for (const xid of c.xids ?? []) this.emit({ sandboxId: c.sandboxId, kind: 'graph', xid });
     });
   }
 
