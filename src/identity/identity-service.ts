@@ -118,7 +118,8 @@ export class IdentityService {
       n.identities.forEach((x) => touched.add(x.xid));
     }
     const changedLinks = g.dirtyEdges.size > 0;
-    this.store.append(sandboxId, observations, g.history.splice(0));
+    // links are logged as observations (and live in the snapshot); history rows keep cuts, evictions and refusals
+    this.store.append(sandboxId, observations, g.history.splice(0).filter((h) => h.op !== 'link'));
     const n = (this.sinceCheckpoint.get(sandboxId) ?? 0) + observations.length;
     this.sinceCheckpoint.set(sandboxId, n);
     if (n >= IdentityService.CHECKPOINT_EVERY) this.checkpoint(sandboxId);
@@ -188,8 +189,10 @@ export class IdentityService {
     return { sameGraph: true, path };
   }
 
-  history(sandboxId: string, xid: string, limit?: number): HistoryEntry[] {
-    return this.store.history(sandboxId, xid, limit);
+  /** Everything that happened to an identity: its current links (when and by which record) and every cut, eviction, refusal and unlink. */
+  history(sandboxId: string, xid: string, limit = 200): HistoryEntry[] {
+    const links: HistoryEntry[] = this.store.linksOf(sandboxId, xid).map((e) => ({ at: e.firstSeen, op: 'link', a: e.a, b: e.b, record: e.lastRecord, dataset: e.datasets.join(','), batch: e.batches.join(','), detail: `last seen ${new Date(e.lastSeen).toISOString()}` }));
+    return [...this.store.history(sandboxId, xid, limit), ...links].sort((p, q) => q.at - p.at).slice(0, limit);
   }
 
   /** Rebuilds a sandbox's graph from its observations under its rules (after unlink or a settings change). */

@@ -23,6 +23,7 @@ export class IdentityStore {
       putEdge: db.prepare('INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?,?)'),
       delEdge: db.prepare('DELETE FROM edges WHERE sandbox=? AND a=? AND b=?'),
       obs: db.prepare('INSERT INTO observations(sandbox,t,dataset,batch,record,identities) VALUES (?,?,?,?,?,?)'),
+      edgesOf: db.prepare<[string, string, string], { a: string; b: string; first_seen: number; last_seen: number; datasets: string; batches: string; last_record: string }>('SELECT * FROM edges WHERE sandbox=? AND (a=? OR b=?)'),
       hist: db.prepare('INSERT INTO history(sandbox,at,op,a,b,rule,record,dataset,batch,detail) VALUES (?,?,?,?,?,?,?,?,?,?)'),
       nodes: db.prepare<[string], { xid: string; ns: string; id: string; type: string; first_seen: number; last_seen: number }>('SELECT * FROM nodes WHERE sandbox=?'),
       edges: db.prepare<[string], { a: string; b: string; first_seen: number; last_seen: number; datasets: string; batches: string; last_record: string }>('SELECT * FROM edges WHERE sandbox=?'),
@@ -48,8 +49,14 @@ export class IdentityStore {
 
   /** Appends observations and history (the durable log); the node/edge snapshot is written by checkpoint(). */
   append(sandbox: string, observations: LinkObservation[], history: HistoryEntry[]): void {
+    // one row per (batch, dataset) per call, holding its observations in order: far fewer index updates
+    const groups = new Map<string, LinkObservation[]>();
+    for (const o of observations) {
+      const k = `${o.batch}\u0000${o.dataset}`;
+      (groups.get(k) ?? groups.set(k, []).get(k)!).push(o);
+    }
     this.db.transaction(() => {
-      for (const o of observations) this.s.obs.run(sandbox, o.t, o.dataset, o.batch, o.record, JSON.stringify(o.identities));
+      for (const g of groups.values()) this.s.obs.run(sandbox, g[0]!.t, g[0]!.dataset, g[0]!.batch, '*', JSON.stringify(g.map((o) => [o.t, o.record, o.identities])));
       for (const h of history) this.s.hist.run(sandbox, h.at, h.op, h.a, h.b ?? null, h.rule ?? null, h.record ?? null, h.dataset ?? null, h.batch ?? null, h.detail ?? null);
     })();
   }
@@ -65,7 +72,7 @@ export class IdentityStore {
   /** Observations not yet reflected in the snapshot (replayed on startup). */
   pendingObservations(sandbox: string): LinkObservation[] {
     const seq = this.s.checkpointSeq.get(sandbox)?.seq ?? 0;
-    return this.s.observationsAfter.all(sandbox, seq).map((o) => ({ t: o.t, dataset: o.dataset, batch: o.batch, record: o.record, identities: JSON.parse(o.identities) }));
+    return IdentityStore.expand(this.s.observationsAfter.all(sandbox, seq));
   }
 
   /** Writes observations and the engine's changes in one transaction. */
@@ -86,15 +93,35 @@ export class IdentityStore {
     })();
   }
 
+  private static expand(rows: Array<{ t: number; dataset: string; batch: string; record: string; identities: string }>): LinkObservation[] {
+    const out: LinkObservation[] = [];
+    for (const o of rows) {
+      if (o.record !== '*') {
+        out.push({ t: o.t, dataset: o.dataset, batch: o.batch, record: o.record, identities: JSON.parse(o.identities) });
+        continue;
+      }
+      for (const [t, record, identities] of JSON.parse(o.identities) as Array<[number, string, LinkObservation['identities']]>) out.push({ t, dataset: o.dataset, batch: o.batch, record, identities });
+    }
+    return out;
+  }
+
   observations(sandbox: string): LinkObservation[] {
-    return this.s.observations.all(sandbox).map((o) => ({ t: o.t, dataset: o.dataset, batch: o.batch, record: o.record, identities: JSON.parse(o.identities) }));
+    return IdentityStore.expand(this.s.observations.all(sandbox));
+  }
+
+  /** Current links of an identity (its 'link' history is derived from them). */
+  linksOf(sandbox: string, xid: string): Edge[] {
+    return this.s.edgesOf.all(sandbox, xid, xid).map((e) => ({ a: e.a, b: e.b, firstSeen: e.first_seen, lastSeen: e.last_seen, datasets: JSON.parse(e.datasets), batches: JSON.parse(e.batches), lastRecord: e.last_record }));
   }
 
   /** Marks observations removed (unlink by batch or dataset); returns how many. */
   removeObservations(sandbox: string, by: { batchId?: string; datasetId?: string }): number {
-    if (by.batchId) return this.db.prepare('UPDATE observations SET removed=1 WHERE sandbox=? AND batch=? AND removed=0').run(sandbox, by.batchId).changes;
-    if (by.datasetId) return this.db.prepare('UPDATE observations SET removed=1 WHERE sandbox=? AND dataset=? AND removed=0').run(sandbox, by.datasetId).changes;
-    return 0;
+    const col = by.batchId ? 'batch' : by.datasetId ? 'dataset' : undefined;
+    if (!col) return 0;
+    const value = by.batchId ?? by.datasetId!;
+    const rows = this.db.prepare<[string, string], { t: number; dataset: string; batch: string; record: string; identities: string }>(`SELECT * FROM observations WHERE sandbox=? AND ${col}=? AND removed=0`).all(sandbox, value);
+    this.db.prepare(`UPDATE observations SET removed=1 WHERE sandbox=? AND ${col}=? AND removed=0`).run(sandbox, value);
+    return IdentityStore.expand(rows).length;
   }
 
   /** Replaces the sandbox's graph (after a rebuild). */
