@@ -14,8 +14,15 @@ export class InMemoryIdentityResolver implements IdentityResolver {
   private readonly listeners = new Set<GraphChangeListener>();
   constructor(private readonly priority?: Record<string, number>) {}
 
+  private static readonly xids = new Map<string, string>();
   static xid(r: IdentityRef): string {
-    return createHash('sha256').update(key(r)).digest('base64url').slice(0, 30);
+    const k = key(r);
+    let x = InMemoryIdentityResolver.xids.get(k);
+    if (x === undefined) {
+      x = createHash('sha256').update(k).digest('base64url').slice(0, 30);
+      if (InMemoryIdentityResolver.xids.size < 1_000_000) InMemoryIdentityResolver.xids.set(k, x);
+    }
+    return x;
   }
   private adj(sandboxId: string): Map<string, Set<string>> {
     let m = this.edges.get(sandboxId);
