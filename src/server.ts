@@ -39,6 +39,8 @@ import { registerShopifyAppRoutes } from './sources/http/shopify-app.js';
 import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 import { registerEdgeRoutes } from './sources/http/edge-routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
+import { registerProfileRoutes } from './profile/routes.js';
+import type { ProfileContext } from './profile/wiring.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -80,6 +82,8 @@ export interface StartOptions {
   extraRoutes?: (app: FastifyInstance, kith: Pick<Kith, 'config' | 'app' | 'clock' | 'resources' | 'credentials' | 'sandboxes'>) => void | Promise<void>;
   /** Processor tuning (tests): inline runs it on the main thread (default when a clock is injected). */
   processor?: { streamingBatchMaxAgeMs?: number; idleMs?: number; inline?: boolean; disabled?: boolean };
+  /** Tests that mount the profile routes on their own context skip the server's. */
+  skipProfileRoutes?: boolean;
   /** Next steps after the lake (identity, profile) when running inline (tests). */
   downstream?: RecordSink;
   /** Back-pressure thresholds (entries behind the processor; entries waiting for group commit). */
@@ -218,6 +222,12 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
   registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock });
   registerIdentityRoutes(app, (method, ...args) => handle.call(method, ...args));
+  // the profile services live with the processor (one writer); the routes reach them through an RPC proxy
+  const rpc = (svc: string) => new Proxy({}, { get: (_t, fn) => (...args: unknown[]) => handle.call(`${svc}.${String(fn)}`, ...args) });
+  if (!opts.skipProfileRoutes)
+    registerProfileRoutes(app, {
+    profile: { profiles: rpc('profiles'), mergePolicies: rpc('mergePolicies'), computedAttributes: rpc('computedAttributes'), jobs: rpc('jobs'), store: rpc('profileStore'), close: () => undefined } as unknown as ProfileContext,
+  });
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },

@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       let hctx!: ProfileContext;
       const hids = new InMemoryIdentityResolver();
       // Registers its own profile routes on a test server; if the server already wires them, the HTTP run is skipped.
-      const k = await startTestKith({}, { extraRoutes: (app, kith) => {
+      const k = await startTestKith({}, { skipProfileRoutes: true, extraRoutes: (app, kith) => {
         if (app.hasRoute({ method: 'GET', url: '/data/core/ups/access/entities' })) throw new Error('server already registers the profile routes');
         hctx = createProfileContext({ dataDir: kith.config.dataDir, resources: kith.resources, clock: systemClock, identities: hids });
         registerProfileRoutes(app, { profile: hctx });

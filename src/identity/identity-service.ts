@@ -148,10 +148,14 @@ export class IdentityService {
   async members(sandboxId: string, xid: string): Promise<GraphMember[]> {
     const g = await this.engine(sandboxId);
     const nss = await this.namespaces.list(sandboxId);
-    return g.component(xid).map((x) => {
-      const n = g.nodes.get(x)!;
-      return { namespace: n.ns, nsid: nss.find((s) => s.code === n.ns)?.id, id: n.id, xid: x, lastSeen: n.lastSeen };
-    });
+    // deterministic order whatever identity the graph is looked up by: namespace priority, then XID
+    return g
+      .component(xid)
+      .map((x) => {
+        const n = g.nodes.get(x)!;
+        return { namespace: n.ns, nsid: nss.find((s) => s.code === n.ns)?.id, id: n.id, xid: x, lastSeen: n.lastSeen };
+      })
+      .sort((a, b) => rankOf(g.rules, a.namespace) - rankOf(g.rules, b.namespace) || (a.xid < b.xid ? -1 : 1));
   }
 
   async graph(sandboxId: string, xid: string): Promise<{ members: GraphMember[]; edges: Edge[] }> {

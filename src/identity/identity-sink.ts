@@ -42,11 +42,16 @@ export class IdentitySink implements RecordSink {
     this.descriptors.clear();
   }
 
+  /** The identities a record carries (identityMap and descriptor fields), before normalisation. */
+  async identitiesOf(r: AcceptedRecord) {
+    return extractIdentities(r.entity, await this.descriptorsOf(r.sandboxId, r.schemaId));
+  }
+
   async accept(records: AcceptedRecord[]): Promise<void> {
     const bySandbox = new Map<string, IngestItem[]>();
     for (const r of records) {
       if (!r.dataset.identityEnabled) continue;
-      const identities = extractIdentities(r.entity, await this.descriptorsOf(r.sandboxId, r.schemaId));
+      const identities = await this.identitiesOf(r);
       if (identities.length === 0) continue;
       (bySandbox.get(r.sandboxId) ?? bySandbox.set(r.sandboxId, []).get(r.sandboxId)!).push({
         identities,

@@ -18,7 +18,7 @@ describe('profile routes', () => {
   let sandboxId = '';
   let batchTag = 'batch-1';
   before(async () => {
-    k = await startTestKith({}, {
+    k = await startTestKith({}, { skipProfileRoutes: true,
       extraRoutes: (app, kith) => {
         ctx = createProfileContext({ dataDir: kith.config.dataDir, resources: kith.resources, clock: new ManualClock(Date.UTC(1970, 0, 5)), identities: ids });
         registerProfileRoutes(app, { profile: ctx });

@@ -53,5 +53,13 @@ describe('AEP Web SDK (@adobe/alloy in Chromium) against Kith', { skip: chromium
     assert.deepEqual(rows.map((r) => r.eventType).sort(), ['commerce.productViews', 'web.webpagedetails.pageViews']);
     assert.ok(rows.every((r) => r.identityMap.ECID[0].id === ecid), 'both events carry the same ECID');
     assert.equal(rows.find((r) => r.eventType === 'commerce.productViews').identityMap.Email, undefined);
+    // the profile looked up by email has the ECID linked and owns both events
+    const prof = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=jdoe@testprofile.com&entityIdNS=Email&fields=identities');
+    assert.equal(prof.status, 200, prof.body);
+    const entity = (Object.values(prof.json)[0] as { entity: { identities: Array<{ id: string; namespace: { code: string } }> } }).entity;
+    assert.ok(entity.identities.some((i) => i.namespace.code === 'ECID' && i.id === ecid), JSON.stringify(entity));
+    const evs = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=jdoe@testprofile.com&relatedEntityIdNS=Email');
+    assert.equal(evs.status, 200, evs.body);
+    assert.deepEqual(evs.json.children.map((c: { entity: { eventType: string } }) => c.entity.eventType).sort(), ['commerce.productViews', 'web.webpagedetails.pageViews']);
   });
 });

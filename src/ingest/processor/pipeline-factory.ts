@@ -13,6 +13,9 @@ import { IdentityStore } from '../../identity/identity-store.js';
 import { NamespaceService } from '../../identity/namespaces.js';
 import { IdentityService } from '../../identity/identity-service.js';
 import { IdentitySink } from '../../identity/identity-sink.js';
+import { createProfileContext, type ProfileContext } from '../../profile/wiring.js';
+import { IdentityServiceResolver } from '../../profile/identity-service-adapter.js';
+import { ProfileSink } from '../../profile/profile-sink.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
 
 export interface PipelineServices {
@@ -28,6 +31,7 @@ export interface Pipeline {
   lake: Lake;
   identity: IdentityService;
   identitySink: IdentitySink;
+  profile: ProfileContext;
   /** Calls a method of a pipeline-owned service by name (`identity.members`, `namespaces.create`, …). */
   call(method: string, args: unknown[]): Promise<unknown>;
   close(): Promise<void>;
@@ -58,7 +62,11 @@ export async function createPipeline(
   dbs.push(identityDb);
   const namespaces = new NamespaceService(s.resources, s.clock);
   const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
-  const identitySink = new IdentitySink(identity, s.schemas, hooks.sink);
+  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities: new IdentityServiceResolver(identity) });
+  let profileSink: ProfileSink | undefined;
+  // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
+  const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
+  profileSink = new ProfileSink(identity, identitySink, profile.profiles, hooks.sink);
   const batches = batchCatalog(s.catalog);
   const touched = hooks.onBatchTouched;
   const processor = new LakeProcessor(
@@ -93,12 +101,21 @@ export async function createPipeline(
     },
     opts,
   );
-  const services: Record<string, object> = { identity, namespaces };
+  const services: Record<string, object> = {
+    identity,
+    namespaces,
+    profiles: profile.profiles,
+    mergePolicies: profile.mergePolicies,
+    computedAttributes: profile.computedAttributes,
+    jobs: profile.jobs,
+    profileStore: profile.store,
+  };
   return {
     processor,
     lake,
     identity,
     identitySink,
+    profile,
     async call(method: string, args: unknown[]) {
       const [svc, fn] = method.split('.') as [string, string];
       const target = services[svc] as Record<string, unknown> | undefined;
@@ -109,6 +126,7 @@ export async function createPipeline(
     async close() {
       await processor.stop();
       identity.checkpoint();
+      profile.close();
       await log.close();
       await lake.close();
       for (const d of dbs) d.close();
