@@ -54,6 +54,17 @@ describe('Segment tracking API with the real @segment/analytics-node client', ()
     const aliasLink = profiles.find((r) => r.identityMap?.SegmentAnonymousId?.some((i: { id: string }) => i.id === 'anon-0'));
     assert.ok(aliasLink, 'alias links previousId and userId');
     assert.deepEqual((await p.call('GET', '/data/foundation/kith/failed-records')).json.records, []);
+    // the profile and its events through the entities API (by the Segment user id and by the email)
+    const prof = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=jane@example.com&entityIdNS=Email&fields=identities,person');
+    assert.equal(prof.status, 200, prof.body);
+    const entity = (Object.values(prof.json)[0] as { entity: { person: { name: { firstName: string } }; identities: Array<{ id: string; namespace: { code: string } }> } }).entity;
+    assert.equal(entity.person.name.firstName, 'Jane');
+    const ids = entity.identities.map((i) => `${i.namespace.code}:${i.id}`);
+    for (const x of ['SegmentUserId:u-42', 'SegmentAnonymousId:anon-1', 'Email:jane@example.com', 'SegmentAnonymousId:anon-0']) assert.ok(ids.includes(x), `${x} in ${ids.join(',')}`);
+    const evs = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=u-42&relatedEntityIdNS=SegmentUserId');
+    assert.equal(evs.status, 200, evs.body);
+    const types = evs.json.children.map((c: { entity: { eventType: string } }) => c.entity.eventType);
+    assert.ok(types.includes('commerce.purchases') && types.includes('web.webpagedetails.pageViews'), types.join());
   });
 
   it('deduplicates redelivered messageIds', async () => {

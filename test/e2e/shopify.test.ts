@@ -111,6 +111,28 @@ describe('Shopify streaming source (webhooks)', () => {
     assert.deepEqual(failed.json.records.map((r: { reason: string }) => r.reason), [], 'every mapped record validates');
   });
 
+  it('the customer is a profile with its identities, and the order is an event of its buyer', async () => {
+    const bob = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=706405506930370084&entityIdNS=ShopifyCustomerId&fields=identities,person,personalEmail');
+    assert.equal(bob.status, 200, bob.body);
+    const e = (Object.values(bob.json)[0] as { entity: { person: { name: { firstName: string } }; identities: Array<{ id: string; namespace: { code: string } }> } }).entity;
+    assert.equal(e.person.name.firstName, 'Bob');
+    assert.ok(e.identities.some((i) => i.namespace.code === 'Email' && i.id === 'bob@biller.com'), JSON.stringify(e.identities));
+    const buyer = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=jon@example.com&relatedEntityIdNS=Email');
+    assert.equal(buyer.status, 200, buyer.body);
+    const purchase = buyer.json.children.find((c: { entity: { eventType: string } }) => c.entity.eventType === 'commerce.purchases');
+    assert.ok(purchase, JSON.stringify(buyer.json.children.map((c: { entity: { eventType: string } }) => c.entity.eventType)));
+    assert.ok(JSON.stringify(purchase.entity).includes('820982911946154508'));
+    assert.ok(purchase.entity.productListItems.length > 0);
+  });
+
+  it('a checkout links the anonymous cart token to the customer, so cart activity joins the person', async () => {
+    const g = await p.call('POST', '/data/core/identity/v2/graph', { composite_xids: [{ ns: 'ShopifyCartToken', id: 'eeafa272cebfd4b22385bc4b645e762c' }], projection_type: 'set' });
+    assert.equal(g.status, 200, g.body);
+    const members = g.json.graphs[0].members.map((m: { ns: string; id: string }) => `${m.ns}:${m.id}`);
+    assert.ok(members.includes('Email:john@example.com'), members.join());
+    assert.ok(members.includes('ShopifyCheckoutToken:123123123'), members.join());
+  });
+
   describe('invalid input', () => {
     it('unknown connection is 404', async () => {
       const r = await k.app.inject({ method: 'POST', url: '/sources/shopify/nope/webhooks', headers: { 'content-type': 'application/json' }, payload: '{}' });
