@@ -42,7 +42,8 @@ export class IdentityService {
   private readonly listeners: GraphChangeListener[] = [];
   /** Observations since the last snapshot, per sandbox: a checkpoint is written past this many. */
   private readonly sinceCheckpoint = new Map<string, number>();
-  static CHECKPOINT_EVERY = 50_000;
+  /** Snapshot cadence: startup replays at most this many observations (≈ 4 s at the engine's rate). */
+  static CHECKPOINT_EVERY = 250_000;
 
   constructor(
     private readonly store: IdentityStore,
