@@ -16,9 +16,6 @@ export interface KithConfig {
   /** Body limit on other APIs (bytes), e.g. batch file uploads. */
   apiBodyLimit: number;
   logLevel: string;
-  /** Storage engine for the transactional side: sqlite (embedded default) or postgres. */
-  store: 'sqlite' | 'postgres';
-  postgresUrl?: string;
 }
 
 /** Flag name -> env var name, value parser. */
@@ -37,8 +34,6 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
   },
   'api-body-limit': { env: 'KITH_API_BODY_LIMIT', key: 'apiBodyLimit', kind: 'int', help: 'max body elsewhere (default 268435456)' },
   'log-level': { env: 'KITH_LOG_LEVEL', key: 'logLevel', kind: 'string', help: 'pino log level (default info)' },
-  store: { env: 'KITH_STORE', key: 'store', kind: 'string', help: 'sqlite (default) or postgres' },
-  'postgres-url': { env: 'KITH_POSTGRES_URL', key: 'postgresUrl', kind: 'string', help: 'connection string when store=postgres' },
 };
 
 export const DEFAULTS: KithConfig = {
@@ -49,7 +44,6 @@ export const DEFAULTS: KithConfig = {
   collectionBodyLimit: 1024 * 1024,
   apiBodyLimit: 256 * 1024 * 1024,
   logLevel: 'info',
-  store: 'sqlite',
 };
 
 export function configHelp(): string {
@@ -92,7 +86,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const e = set(o, raw);
     if (e) return { ok: false, error: e };
   }
-  if (cfg.store !== 'sqlite' && cfg.store !== 'postgres') return { ok: false, error: `unknown store "${cfg.store}"` };
   cfg.dataDir = resolve(cfg.dataDir);
   return { ok: true, config: cfg, rest };
 }
