@@ -183,9 +183,9 @@ export class LakeProcessor {
           datasetId: e.datasetId,
           batchId: e.importBatchId ?? (await this.streamingBatch(e.sandboxId, e.datasetId, (await this.deps.datasets.getDataset(e.sandboxId, e.datasetId))?.tableName ?? '')).batchId,
           offset: e.offset,
-          code: r.code,
+          code: r.code ?? 'ERROR',
           reason: r.reason,
-          violations: r.violations,
+          violations: r.details as FailedItem['violations'],
           payload: e.rawText !== undefined ? e.rawText : e.payload,
         });
     }

@@ -3,7 +3,10 @@ import type { DatasetDirectory, DatasetInfo, FlowDirectory } from '../../ports.j
 import { checkIdentityMap } from '../../validation/identity-values.js';
 import { MAX_EVENT_BYTES, MAX_RECORD_BYTES } from '../../collection/collection-service.js';
 import type { DecodedEntry } from './decode-entry.js';
-import { deadLetter, okStep, type StepResult } from './step-result.js';
+import { deadLetter as dead, ok as okStep, type StepResult } from '../../pipeline/step.js';
+
+/** deadLetter with the failure code first (reads better in the checks below). */
+const deadLetter = (code: string, reason: string, violations?: unknown) => dead(reason, code, violations);
 
 export interface ValidatedRecord {
   entry: DecodedEntry;
