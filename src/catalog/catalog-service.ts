@@ -13,10 +13,16 @@ import {
   TABLE_TAG,
   isEnabled,
   tableNameFor,
+  type BatchFilter,
+  type BatchInput,
+  type BatchPatch,
   type BatchStatus,
   type CatalogBatch,
   type Dataset,
 } from './catalog-types.js';
+
+/** Reserved Query Service table names (kind in the ResourceStore; id = table name). Kept after a dataset is deleted. */
+const TABLE_KIND = 'dataset-table';
 
 export type DatasetListener = (ds: Dataset, change: 'created' | 'updated' | 'deleted') => void | Promise<void>;
 
@@ -78,32 +84,66 @@ export class CatalogService {
     return undefined;
   }
 
-  private async uniqueTable(sandboxId: string, name: string, selfId?: string): Promise<string> {
+  /**
+   * Reserves a unique Query Service table name for a new dataset: derived from its name, then `_1`, `_2`...
+   * The reservation is atomic (concurrent creates cannot share a table) and outlives the dataset, because the
+   * lake keeps a deleted dataset's rows under its table name.
+   */
+  private async reserveTable(sandboxId: string, name: string, datasetId: string): Promise<string> {
     const base = tableNameFor(name);
-    const taken = new Set((await this.listDatasets(sandboxId)).filter((d) => d.id !== selfId).map((d) => d.tags[TABLE_TAG]?.[0]));
-    if (!taken.has(base)) return base;
-    for (let i = 1; ; i++) if (!taken.has(`${base}_${i}`)) return `${base}_${i}`;
+    const taken = new Set((await this.listDatasets(sandboxId)).map((d) => d.tags[TABLE_TAG]?.[0]));
+    for (let i = 0; ; i++) {
+      const t = i === 0 ? base : `${base}_${i}`;
+      if (taken.has(t)) continue;
+      const r = await this.store.put(TABLE_KIND, sandboxId, t, { datasetId, name }, { expectedVersion: 0 });
+      if (r.ok) return t;
+    }
+  }
+
+  /** The schema a create body names: `schemaRef.id`, or the legacy `schema` (`@/xdms/context/profile`, an `$id` or an altId). */
+  private async resolveSchemaRef(sandboxId: string, body: Record<string, unknown>) {
+    const { schemaRef, schema } = body;
+    let candidates: string[];
+    if (schemaRef !== undefined) {
+      if (!isObj(schemaRef) || typeof schemaRef.id !== 'string' || schemaRef.id === '') return err(badRequest('schemaRef.id is required'));
+      candidates = [schemaRef.id];
+    } else if (typeof schema === 'string' && schema !== '') {
+      const rest = schema.replace(/^@\/xdms\//, '');
+      candidates = rest === schema ? [schema] : [`https://ns.adobe.com/xdm/${rest}`, `https://ns.adobe.com/${rest}`];
+    } else return err(badRequest('schemaRef.id is required (schemaRef: { id, contentType })'));
+    for (const c of candidates) {
+      const found = await this.schemas.getSchema(sandboxId, c);
+      if (found) return ok(found);
+    }
+    return err(badRequest(`Schema ${candidates[0]} does not exist in this sandbox`));
   }
 
   async createDataset(ctx: SandboxContext, body: unknown): Promise<Result<Dataset, Problem>> {
     if (!isObj(body)) return err(badRequest('Body must be a JSON object'));
-    const { name, description, schemaRef, tags = {}, fileDescription } = body as Record<string, unknown>;
+    const { name, description, schemaRef, tags = {}, fileDescription, schema: legacySchema } = body as Record<string, unknown>;
     if (typeof name !== 'string' || name.trim() === '') return err(badRequest('name is required'));
-    if (!isObj(schemaRef) || typeof schemaRef.id !== 'string') return err(badRequest('schemaRef.id is required'));
+    if (description !== undefined && description !== null && typeof description !== 'string') return err(badRequest('description must be a string'));
     if (!isObj(tags)) return err(badRequest('tags must be an object of string arrays'));
-    const schema = await this.schemas.getSchema(ctx.sandbox.id, schemaRef.id);
-    if (!schema) return err(badRequest(`Schema ${schemaRef.id} does not exist in sandbox ${ctx.sandbox.name}`));
+    const resolved = await this.resolveSchemaRef(ctx.sandbox.id, body);
+    if (!resolved.ok) return err(resolved.error);
+    const schema = resolved.value;
     const t = { ...(tags as Record<string, string[]>) };
+    delete t[TABLE_TAG];
     const bad = await this.validateTags(ctx.sandbox.id, schema.id, t);
     if (bad) return err(bad);
-    t[TABLE_TAG] = [await this.uniqueTable(ctx.sandbox.id, name)];
+    const duplicate = () => err(conflict(`A dataset named "${name}" already exists in sandbox ${ctx.sandbox.name}`));
+    if (await this.store.getByUniqueKey('dataset', ctx.sandbox.id, name.toLowerCase())) return duplicate();
+    const id = catalogId();
+    t[TABLE_TAG] = [await this.reserveTable(ctx.sandbox.id, name, id)];
     const now = this.clock.now();
+    const ref = isObj(schemaRef) ? schemaRef : {};
     const ds: Dataset = {
-      id: catalogId(),
+      id,
       sandboxId: ctx.sandbox.id,
       name,
       description: typeof description === 'string' ? description : undefined,
-      schemaRef: { id: schema.id, contentType: typeof schemaRef.contentType === 'string' ? schemaRef.contentType : 'application/vnd.adobe.xed+json;version=1' },
+      schemaRef: { id: schema.id, contentType: typeof ref.contentType === 'string' ? ref.contentType : 'application/vnd.adobe.xed+json;version=1' },
+      ...(typeof legacySchema === 'string' && legacySchema !== '' ? { schema: legacySchema } : {}),
       tags: t,
       fileDescription: isObj(fileDescription) ? fileDescription : undefined,
       imsOrg: ctx.orgId,
@@ -115,40 +155,69 @@ export class CatalogService {
       updatedUser: ctx.actor,
     };
     const r = await this.store.put('dataset', ctx.sandbox.id, ds.id, ds, { uniqueKey: name.toLowerCase() });
-    if (!r.ok) return err(conflict(`A dataset named "${name}" already exists in sandbox ${ctx.sandbox.name}`));
+    if (!r.ok) {
+      await this.store.delete(TABLE_KIND, ctx.sandbox.id, t[TABLE_TAG][0]!);
+      return duplicate();
+    }
+    this.cache.set(`${ctx.sandbox.id}/${ds.id}`, ds);
     await this.emit(ds, 'created');
     return ok(ds);
   }
 
-  private async save(ctx: SandboxContext, next: Dataset): Promise<Result<Dataset, Problem>> {
-    const r = await this.store.put('dataset', ctx.sandbox.id, next.id, next, { uniqueKey: next.name.toLowerCase() });
-    if (!r.ok) return err(conflict(`A dataset named "${next.name}" already exists`));
-    this.cache.set(`${ctx.sandbox.id}/${next.id}`, next);
-    await this.emit(next, 'updated');
-    return ok(next);
+  /**
+   * Read-modify-write of a stored dataset with optimistic concurrency: `change` runs on the latest stored
+   * document and is retried when another writer (e.g. the processor thread recording a batch) got in between.
+   */
+  private async modify(
+    sandboxId: string,
+    id: string,
+    change: (cur: Dataset) => Promise<Result<Dataset | undefined, Problem>>,
+  ): Promise<Result<Dataset | undefined, Problem>> {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.store.get<Dataset>('dataset', sandboxId, id);
+      if (!stored) {
+        this.cache.delete(`${sandboxId}/${id}`);
+        return err(notFound(`Dataset ${id} not found`));
+      }
+      const r = await change(stored.doc);
+      if (!r.ok || r.value === undefined) return r;
+      const next = r.value;
+      const put = await this.store.put('dataset', sandboxId, id, next, { uniqueKey: next.name.toLowerCase(), expectedVersion: stored.version });
+      if (put.ok) {
+        this.cache.set(`${sandboxId}/${id}`, next);
+        return ok(next);
+      }
+      if (put.error === 'unique-conflict') return err(conflict(`A dataset named "${next.name}" already exists in this sandbox`));
+      if (attempt >= 10) return err(conflict(`Dataset ${id} is being changed concurrently; retry`));
+    }
   }
 
   /** JSON Patch on name, description and tags; the table tag is system-managed. */
   async patchDataset(ctx: SandboxContext, id: string, ops: unknown): Promise<Result<Dataset, Problem>> {
-    const cur = await this.getDataset(ctx.sandbox.id, id);
-    if (!cur) return err(notFound(`Dataset ${id} not found`));
-    const patched = applyJsonPatch({ name: cur.name, description: cur.description, tags: cur.tags }, Array.isArray(ops) ? ops : [ops]);
-    if (!patched.ok) return err(badRequest(patched.error));
-    const doc = patched.value as { name?: unknown; description?: unknown; tags?: unknown };
-    if (typeof doc.name !== 'string' || doc.name.trim() === '') return err(badRequest('name must be a non-empty string'));
-    if (!isObj(doc.tags)) return err(badRequest('tags must be an object'));
-    const tags = doc.tags as Record<string, string[]>;
-    if (JSON.stringify(tags[TABLE_TAG]) !== JSON.stringify(cur.tags[TABLE_TAG])) return err(badRequest(`${TABLE_TAG} is managed by the platform and cannot be changed`));
-    const bad = await this.validateTags(ctx.sandbox.id, cur.schemaRef.id, tags);
-    if (bad) return err(bad);
-    return this.save(ctx, {
-      ...cur,
-      name: doc.name,
-      description: typeof doc.description === 'string' ? doc.description : undefined,
-      tags,
-      updated: this.clock.now(),
-      updatedUser: ctx.actor,
+    const r = await this.modify(ctx.sandbox.id, id, async (cur) => {
+      const patched = applyJsonPatch({ name: cur.name, description: cur.description, tags: cur.tags }, Array.isArray(ops) ? ops : [ops]);
+      if (!patched.ok) return err(badRequest(patched.error));
+      const doc = patched.value as { name?: unknown; description?: unknown; tags?: unknown };
+      if (typeof doc.name !== 'string' || doc.name.trim() === '') return err(badRequest('name must be a non-empty string'));
+      if (doc.description !== undefined && doc.description !== null && typeof doc.description !== 'string') return err(badRequest('description must be a string'));
+      if (!isObj(doc.tags)) return err(badRequest('tags must be an object'));
+      const tags = doc.tags as Record<string, string[]>;
+      if (JSON.stringify(tags[TABLE_TAG]) !== JSON.stringify(cur.tags[TABLE_TAG])) return err(badRequest(`${TABLE_TAG} is managed by the platform and cannot be changed`));
+      const bad = await this.validateTags(ctx.sandbox.id, cur.schemaRef.id, tags);
+      if (bad) return err(bad);
+      return ok({
+        ...cur,
+        name: doc.name,
+        description: typeof doc.description === 'string' ? doc.description : undefined,
+        tags,
+        updated: this.clock.now(),
+        updatedUser: ctx.actor,
+      });
     });
+    if (!r.ok) return err(r.error);
+    const next = r.value!;
+    await this.emit(next, 'updated');
+    return ok(next);
   }
 
   /** PUT: replaces name, description and tags (schemaRef cannot change once created). */
@@ -156,8 +225,10 @@ export class CatalogService {
     const cur = await this.getDataset(ctx.sandbox.id, id);
     if (!cur) return err(notFound(`Dataset ${id} not found`));
     if (!isObj(body)) return err(badRequest('Body must be a JSON object'));
+    if (body.tags !== undefined && !isObj(body.tags)) return err(badRequest('tags must be an object of string arrays'));
+    if (body.name !== undefined && typeof body.name !== 'string') return err(badRequest('name must be a non-empty string'));
     const ref = body.schemaRef;
-    if (isObj(ref) && ref.id !== cur.schemaRef.id) return err(badRequest('schemaRef of a dataset cannot be changed'));
+    if (ref !== undefined && (!isObj(ref) || ref.id !== cur.schemaRef.id)) return err(badRequest('schemaRef of a dataset cannot be changed'));
     const ops = [
       { op: 'replace', path: '/name', value: body.name ?? cur.name },
       { op: 'replace', path: '/tags', value: { ...((body.tags as object) ?? {}), [TABLE_TAG]: cur.tags[TABLE_TAG] } },
@@ -179,7 +250,7 @@ export class CatalogService {
 
   async createBatch(
     sandboxId: string,
-    input: { datasetId: string; inputFormat?: Record<string, unknown>; source: 'streaming' | 'batch'; externalId?: string; tags?: Record<string, string[]> },
+    input: BatchInput,
     actor: string,
     orgId = '',
   ): Promise<CatalogBatch> {
@@ -214,29 +285,42 @@ export class CatalogService {
   async updateBatch(
     sandboxId: string,
     id: string,
-    patch: Partial<Pick<CatalogBatch, 'status' | 'recordCount' | 'failedRecordCount' | 'errors' | 'started' | 'completed'>>,
+    patch: BatchPatch,
   ): Promise<CatalogBatch | undefined> {
     const cur = await this.getBatch(sandboxId, id);
     if (!cur) return undefined;
     if (patch.status !== undefined && !BATCH_STATUSES.includes(patch.status as BatchStatus)) return undefined;
-    const next: CatalogBatch = { ...cur, ...patch, updated: this.clock.now() } as CatalogBatch;
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as BatchPatch;
+    const next: CatalogBatch = { ...cur, ...defined, updated: this.clock.now() };
     await this.store.put('batch', sandboxId, id, next);
     await this.touchDataset(sandboxId, next);
     return next;
   }
 
+  /** Records the batch on its dataset: lastBatchId/lastBatchStatus follow the newest batch (ids sort by time). */
   private async touchDataset(sandboxId: string, b: CatalogBatch): Promise<void> {
-    const ds = await this.getDataset(sandboxId, b.datasetId);
-    if (!ds || (ds.lastBatchId === b.id && ds.lastBatchStatus === b.status)) return;
-    const next = { ...ds, lastBatchId: b.id, lastBatchStatus: b.status };
-    await this.store.put('dataset', sandboxId, ds.id, next, { uniqueKey: ds.name.toLowerCase() });
-    this.cache.set(`${sandboxId}/${ds.id}`, next);
+    const newer = (cur: string | undefined) => cur === undefined || cur <= b.id;
+    await this.modify(sandboxId, b.datasetId, async (ds) => {
+      const next: Dataset = { ...ds };
+      if (newer(ds.lastBatchId)) Object.assign(next, { lastBatchId: b.id, lastBatchStatus: b.status });
+      if (b.status === 'success' && newer(ds.lastSuccessfulBatch)) next.lastSuccessfulBatch = b.id;
+      if ((b.status === 'failed' || b.status === 'failure') && newer(ds.lastFailedBatch)) next.lastFailedBatch = b.id;
+      const same =
+        next.lastBatchId === ds.lastBatchId &&
+        next.lastBatchStatus === ds.lastBatchStatus &&
+        next.lastSuccessfulBatch === ds.lastSuccessfulBatch &&
+        next.lastFailedBatch === ds.lastFailedBatch;
+      return ok(same ? undefined : next);
+    });
   }
 
-  async listBatches(sandboxId: string, f: { datasetId?: string; status?: string; limit?: number; start?: string } = {}): Promise<CatalogBatch[]> {
-    const all = (await this.store.list<CatalogBatch>('batch', sandboxId, { after: f.start })).map((r) => r.doc);
+  /** Batches in creation order (ids are time-sortable), filtered by dataset and status, then paged. */
+  async listBatches(sandboxId: string, f: BatchFilter = {}): Promise<CatalogBatch[]> {
+    const offset = typeof f.start === 'number' ? f.start : f.start !== undefined && /^\d+$/.test(f.start) ? Number(f.start) : 0;
+    const after = typeof f.start === 'string' && !/^\d+$/.test(f.start) ? f.start : undefined;
+    const all = (await this.store.list<CatalogBatch>('batch', sandboxId, { after })).map((r) => r.doc);
     return all
       .filter((b) => (f.datasetId ? b.datasetId === f.datasetId : true) && (f.status ? b.status === f.status : true))
-      .slice(0, f.limit ?? 100);
+      .slice(offset, offset + (f.limit ?? 100));
   }
 }

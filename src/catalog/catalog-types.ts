@@ -5,6 +5,8 @@ export interface Dataset {
   name: string;
   description?: string;
   schemaRef: { id: string; contentType: string };
+  /** Legacy schema reference as sent by older clients (e.g. `@/xdms/context/experienceevent`), echoed back. */
+  schema?: string;
   tags: Record<string, string[]>;
   fileDescription?: Record<string, unknown>;
   imsOrg: string;
@@ -16,6 +18,10 @@ export interface Dataset {
   updatedUser: string;
   lastBatchId?: string;
   lastBatchStatus?: string;
+  /** Id of the last batch that reached `success`. */
+  lastSuccessfulBatch?: string;
+  /** Id of the last batch that reached `failed`/`failure`. */
+  lastFailedBatch?: string;
 }
 
 export const BATCH_STATUSES = [
@@ -40,10 +46,42 @@ export interface CatalogBatch {
   completed?: number;
   recordCount?: number;
   failedRecordCount?: number;
-  errors: Array<{ code: string; description: string; rows?: string[] }>;
+  errors: BatchError[];
   inputFormat?: Record<string, unknown>;
+  /** Bytes ingested. */
+  size?: number;
+  /** Extra metrics; merged over the derived inputRecordCount/outputRecordCount in the view. */
+  metrics?: Record<string, unknown>;
   tags: Record<string, string[]>;
   version: string;
+}
+
+export interface BatchError {
+  code: string;
+  description: string;
+  rows?: string[];
+}
+
+/** What ingestion may change on a batch. */
+export type BatchPatch = Partial<
+  Pick<CatalogBatch, 'status' | 'recordCount' | 'failedRecordCount' | 'errors' | 'started' | 'completed' | 'size' | 'metrics'>
+>;
+
+export interface BatchInput {
+  datasetId: string;
+  inputFormat?: Record<string, unknown>;
+  source: 'streaming' | 'batch';
+  externalId?: string;
+  tags?: Record<string, string[]>;
+}
+
+export interface BatchFilter {
+  datasetId?: string;
+  status?: string;
+  /** Default 100. */
+  limit?: number;
+  /** A zero-based offset (number or digits), or, for older callers, a batch id to continue after. */
+  start?: string | number;
 }
 
 export const PROFILE_TAG = 'unifiedProfile';
@@ -74,9 +112,12 @@ export function datasetView(d: Dataset): Record<string, unknown> {
     updatedUser: d.updatedUser,
     viewId: d.id.slice(0, 23) + (d.id.endsWith('f') ? 'e' : 'f'),
     files: `@/dataSetFiles?dataSetId=${d.id}`,
+    ...(d.schema ? { schema: d.schema } : {}),
     schemaRef: d.schemaRef,
     fileDescription: d.fileDescription ?? { persisted: true, containerFormat: 'parquet', format: 'parquet' },
     ...(d.lastBatchId ? { lastBatchId: d.lastBatchId, lastBatchStatus: d.lastBatchStatus } : {}),
+    ...(d.lastSuccessfulBatch ? { lastSuccessfulBatch: d.lastSuccessfulBatch } : {}),
+    ...(d.lastFailedBatch ? { lastFailedBatch: d.lastFailedBatch } : {}),
   };
 }
 
@@ -95,11 +136,16 @@ export function batchView(b: CatalogBatch): Record<string, unknown> {
     ...(b.completed !== undefined ? { completed: b.completed } : {}),
     ...(b.recordCount !== undefined ? { recordCount: b.recordCount } : {}),
     ...(b.failedRecordCount !== undefined ? { failedRecordCount: b.failedRecordCount } : {}),
+    ...(b.size !== undefined ? { size: b.size } : {}),
     errors: b.errors,
     relatedObjects: [{ type: 'dataSet', id: b.datasetId }],
     inputFormat: b.inputFormat ?? { format: 'json' },
     tags: b.tags,
     version: b.version,
-    metrics: { inputRecordCount: (b.recordCount ?? 0) + (b.failedRecordCount ?? 0), outputRecordCount: b.recordCount ?? 0 },
+    metrics: {
+      inputRecordCount: (b.recordCount ?? 0) + (b.failedRecordCount ?? 0),
+      outputRecordCount: b.recordCount ?? 0,
+      ...(b.metrics ?? {}),
+    },
   };
 }

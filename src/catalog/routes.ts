@@ -4,6 +4,7 @@ import { batchView, datasetView } from './catalog-types.js';
 import { sandboxCtxOf } from '../http/request-context.js';
 import { sendProblem } from '../http/reply.js';
 import { notFound } from '../shared/problem.js';
+import { applyListQuery, parseListQuery } from './list-query.js';
 
 const BASE = '/data/foundation/catalog';
 const tags = ['Catalog'];
@@ -16,6 +17,10 @@ function pick(view: Record<string, unknown>, properties: string | undefined): Re
 
 const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
 
+/** Top-level fields usable as `field=value[,value]` filters on GET /dataSets and GET /batches. */
+const DATASET_FILTERS = ['name', 'description', 'imsOrg', 'version', 'createdClient', 'createdUser', 'updatedUser', 'lastBatchId', 'lastBatchStatus'] as const;
+const BATCH_FILTERS = ['imsOrg', 'createdClient', 'createdUser', 'updatedUser', 'externalId', 'version'] as const;
+
 /** Catalog Service: datasets and batches. Paths are case-insensitive (`/datasets` works) and `/batch/{id}` aliases `/batches/{id}`. */
 export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogService): void {
   app.post(`${BASE}/dataSets`, { schema: { tags, summary: 'Create a dataset' } }, async (req, reply) => {
@@ -24,20 +29,18 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
     return reply.code(201).send([`@/dataSets/${r.value.id}`]);
   });
 
-  app.get(`${BASE}/dataSets`, { schema: { tags, summary: 'List datasets (keyed by id; properties=, limit=, start=, name=)' } }, async (req) => {
-    const c = sandboxCtxOf(req);
-    const { properties, limit, start, name, orderBy } = q(req);
-    let list = await catalog.listDatasets(c.sandbox.id);
-    if (name) list = list.filter((d) => d.name === name);
-    if (orderBy) {
-      const desc = orderBy.startsWith('desc:') || orderBy.startsWith('-');
-      const field = orderBy.replace(/^(asc:|desc:|[-+])/, '') as 'name' | 'created' | 'updated';
-      list.sort((a, b) => (String(a[field]) < String(b[field]) ? -1 : 1) * (desc ? -1 : 1));
-    }
-    const from = Number(start ?? 0) || 0;
-    const n = Math.min(Math.max(Number(limit ?? 50) || 50, 1), 100);
-    return Object.fromEntries(list.slice(from, from + n).map((d) => [d.id, pick(datasetView(d), properties)]));
-  });
+  app.get(
+    `${BASE}/dataSets`,
+    { schema: { tags, summary: 'List datasets (keyed by id; properties=, limit= 1-100 (default 50), start= offset, orderBy=desc:created, name=, property=)' } },
+    async (req, reply) => {
+      const c = sandboxCtxOf(req);
+      const lq = parseListQuery(req.query as Record<string, unknown>, DATASET_FILTERS);
+      if (!lq.ok) return sendProblem(reply, lq.error);
+      const all = (await catalog.listDatasets(c.sandbox.id)).sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+      const page = applyListQuery(all, (d) => ({ id: d.id, ...datasetView(d) }), lq.value);
+      return Object.fromEntries(page.map((d) => [d.id, pick(datasetView(d), q(req).properties)]));
+    },
+  );
 
   app.get(`${BASE}/dataSets/:id`, { schema: { tags, summary: 'Get a dataset' } }, async (req, reply) => {
     const { id } = req.params as { id: string };
@@ -69,19 +72,29 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
     return [`@/dataSets/${r.value.id}`];
   });
 
-  app.get(`${BASE}/batches`, { schema: { tags, summary: 'List batches (keyed by id; dataSet=, status=, limit=, start=)' } }, async (req) => {
-    const c = sandboxCtxOf(req);
-    const { dataSet, status, limit, start } = q(req);
-    const list = await catalog.listBatches(c.sandbox.id, { datasetId: dataSet, status, limit: Math.min(Number(limit ?? 100) || 100, 1000), start });
-    return Object.fromEntries(list.map((b) => [b.id, batchView(b)]));
-  });
+  app.get(
+    `${BASE}/batches`,
+    { schema: { tags, summary: 'List batches (keyed by id; dataSet=, status=, limit= 1-100 (default 50), start= offset, orderBy=desc:created, property=)' } },
+    async (req, reply) => {
+      const c = sandboxCtxOf(req);
+      const { dataSet, status, properties } = q(req);
+      const lq = parseListQuery(req.query as Record<string, unknown>, BATCH_FILTERS);
+      if (!lq.ok) return sendProblem(reply, lq.error);
+      const statuses = status ? status.split(',') : [];
+      const all = (await catalog.listBatches(c.sandbox.id, { datasetId: dataSet, limit: Number.MAX_SAFE_INTEGER })).filter(
+        (b) => statuses.length === 0 || statuses.includes(b.status),
+      );
+      const page = applyListQuery(all, batchView, lq.value);
+      return Object.fromEntries(page.map((b) => [b.id, pick(batchView(b), properties)]));
+    },
+  );
 
   for (const path of [`${BASE}/batches/:id`, `${BASE}/batch/:id`]) {
     app.get(path, { schema: { tags, summary: 'Get a batch (status, recordCount, failedRecordCount, errors)' } }, async (req, reply) => {
       const { id } = req.params as { id: string };
       const b = await catalog.getBatch(sandboxCtxOf(req).sandbox.id, id);
       if (!b) return sendProblem(reply, notFound(`Batch ${id} not found`));
-      return { [b.id]: batchView(b) };
+      return { [b.id]: pick(batchView(b), q(req).properties) };
     });
   }
 }
