@@ -177,6 +177,15 @@ describe('CatalogService', () => {
     assert.equal(await catalog.getBatch(sbB.id, b.id), undefined, 'batches are sandboxed too');
   });
 
+  it('issues strictly increasing batch ids within one millisecond', async () => {
+    const ds = await create({ name: 'Same Millisecond', schemaRef: { id: PLAIN } });
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) ids.push((await catalog.createBatch(sbA.id, { datasetId: ds.id, source: 'batch' }, 'tester')).id);
+    assert.deepEqual([...ids].sort(), ids);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.deepEqual((await catalog.listBatches(sbA.id, { datasetId: ds.id })).map((b) => b.id), ids, 'listed in creation order');
+  });
+
   it('keeps lastBatchId on the newest batch when an older one changes', async () => {
     const ds = await create({ name: 'Two Batches', schemaRef: { id: PLAIN } });
     const older = await catalog.createBatch(sbA.id, { datasetId: ds.id, source: 'streaming' }, 'streaming-ingestion');

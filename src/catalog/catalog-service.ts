@@ -26,18 +26,43 @@ const TABLE_KIND = 'dataset-table';
 
 export type DatasetListener = (ds: Dataset, change: 'created' | 'updated' | 'deleted') => void | Promise<void>;
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** The next id in Crockford base32 order (monotonic-ULID increment of the random part). */
+function incrementId(id: string): string {
+  const chars = id.split('');
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const n = CROCKFORD.indexOf(chars[i]!);
+    if (n < 31) {
+      chars[i] = CROCKFORD[n + 1]!;
+      return chars.join('');
+    }
+    chars[i] = '0';
+  }
+  return ulid();
+}
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Catalog: datasets (with their profile/identity/table tags) and the batch object model. */
 export class CatalogService {
   private readonly listeners: DatasetListener[] = [];
   private readonly cache = new Map<string, Dataset>();
+  private lastBatchId = '';
 
   constructor(
     private readonly store: ResourceStore,
     private readonly schemas: SchemaLookup,
     private readonly clock: Clock,
   ) {}
+
+  /** ULID-like batch ids, strictly increasing within this instance (several batches can start in one millisecond). */
+  private nextBatchId(now: number): string {
+    let id = ulid(now);
+    if (id <= this.lastBatchId) id = incrementId(this.lastBatchId);
+    this.lastBatchId = id;
+    return id;
+  }
 
   onDatasetChange(l: DatasetListener): void {
     this.listeners.push(l);
@@ -257,7 +282,7 @@ export class CatalogService {
     const now = this.clock.now();
     const ds = await this.getDataset(sandboxId, input.datasetId);
     const b: CatalogBatch = {
-      id: ulid(now),
+      id: this.nextBatchId(now),
       sandboxId,
       imsOrg: orgId || ds?.imsOrg || '',
       datasetId: input.datasetId,

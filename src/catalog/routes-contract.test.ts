@@ -228,6 +228,9 @@ describe('Catalog API (fake Schema Registry)', () => {
       [`dataSet=${ds}&start=1`, [b2.id]],
       [`dataSet=${ds}&orderBy=desc:id`, [b2.id, b1.id]],
       [`dataSet=${ds}&createdClient=streaming-ingestion`, [b2.id]],
+      [`dataSet=${ds},${other}&status=success,loading`, [b1.id, b2.id, b3.id]],
+      [`dataSet=${ds}&dataSet=${other}&status=loading&status=success`, [b1.id, b2.id, b3.id]],
+      [`dataSet=${ds}&status=failed`, []],
     ];
     for (const [query, want] of cases) {
       const r = await call('GET', `${CAT}/batches?${query}`);
@@ -235,6 +238,7 @@ describe('Catalog API (fake Schema Registry)', () => {
       assert.deepEqual(Object.keys(r.json), want, query);
     }
     assert.deepEqual(Object.keys((await call('GET', `${CAT}/batches?dataSet=${ds}&properties=status`)).json[b1.id]), ['status']);
+    assert.deepEqual(Object.keys((await call('GET', `${CAT}/batches?dataSet=${ds}&properties=status&properties=id`)).json[b1.id]).sort(), ['id', 'status'], 'repeated properties=');
     let d = await getDs(ds);
     assert.equal(d.lastBatchId, b2.id, 'the newest batch');
     assert.equal(d.lastBatchStatus, 'loading');

@@ -9,13 +9,17 @@ import { applyListQuery, parseListQuery } from './list-query.js';
 const BASE = '/data/foundation/catalog';
 const tags = ['Catalog'];
 
-function pick(view: Record<string, unknown>, properties: string | undefined): Record<string, unknown> {
-  if (!properties) return view;
-  const want = properties.split(',').map((s) => s.trim()).filter(Boolean);
+function pick(view: Record<string, unknown>, properties: string[]): Record<string, unknown> {
+  if (properties.length === 0) return view;
+  const want = properties.flatMap((p) => p.split(',')).map((s) => s.trim()).filter(Boolean);
   return Object.fromEntries(want.filter((k) => k in view).map((k) => [k, view[k]]));
 }
 
-const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
+/** All values of a query parameter (repeated parameters arrive as arrays). */
+function qs(req: FastifyRequest, name: string): string[] {
+  const v = (req.query as Record<string, unknown>)[name];
+  return Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)];
+}
 
 /** Top-level fields usable as `field=value[,value]` filters on GET /dataSets and GET /batches. */
 const DATASET_FILTERS = ['name', 'description', 'imsOrg', 'version', 'createdClient', 'createdUser', 'updatedUser', 'lastBatchId', 'lastBatchStatus'] as const;
@@ -38,7 +42,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
       if (!lq.ok) return sendProblem(reply, lq.error);
       const all = (await catalog.listDatasets(c.sandbox.id)).sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
       const page = applyListQuery(all, (d) => ({ id: d.id, ...datasetView(d) }), lq.value);
-      return Object.fromEntries(page.map((d) => [d.id, pick(datasetView(d), q(req).properties)]));
+      return Object.fromEntries(page.map((d) => [d.id, pick(datasetView(d), qs(req, 'properties'))]));
     },
   );
 
@@ -46,7 +50,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
     const { id } = req.params as { id: string };
     const d = await catalog.getDataset(sandboxCtxOf(req).sandbox.id, id);
     if (!d) return sendProblem(reply, notFound(`Dataset ${id} not found`));
-    return { [d.id]: pick(datasetView(d), q(req).properties) };
+    return { [d.id]: pick(datasetView(d), qs(req, 'properties')) };
   });
 
   for (const path of [`${BASE}/dataSets/:id`, `${BASE}/v2/dataSets/:id`]) {
@@ -77,15 +81,15 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
     { schema: { tags, summary: 'List batches (keyed by id; dataSet=, status=, limit= 1-100 (default 50), start= offset, orderBy=desc:created, property=)' } },
     async (req, reply) => {
       const c = sandboxCtxOf(req);
-      const { dataSet, status, properties } = q(req);
+      const dataSets = qs(req, 'dataSet').flatMap((s) => s.split(','));
       const lq = parseListQuery(req.query as Record<string, unknown>, BATCH_FILTERS);
       if (!lq.ok) return sendProblem(reply, lq.error);
-      const statuses = status ? status.split(',') : [];
-      const all = (await catalog.listBatches(c.sandbox.id, { datasetId: dataSet, limit: Number.MAX_SAFE_INTEGER })).filter(
-        (b) => statuses.length === 0 || statuses.includes(b.status),
+      const statuses = qs(req, 'status').flatMap((s) => s.split(','));
+      const all = (await catalog.listBatches(c.sandbox.id, { datasetId: dataSets.length === 1 ? dataSets[0] : undefined, limit: Number.MAX_SAFE_INTEGER })).filter(
+        (b) => (dataSets.length === 0 || dataSets.includes(b.datasetId)) && (statuses.length === 0 || statuses.includes(b.status)),
       );
       const page = applyListQuery(all, batchView, lq.value);
-      return Object.fromEntries(page.map((b) => [b.id, pick(batchView(b), properties)]));
+      return Object.fromEntries(page.map((b) => [b.id, pick(batchView(b), qs(req, 'properties'))]));
     },
   );
 
@@ -94,7 +98,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
       const { id } = req.params as { id: string };
       const b = await catalog.getBatch(sandboxCtxOf(req).sandbox.id, id);
       if (!b) return sendProblem(reply, notFound(`Batch ${id} not found`));
-      return { [b.id]: pick(batchView(b), q(req).properties) };
+      return { [b.id]: pick(batchView(b), qs(req, 'properties')) };
     });
   }
 }
