@@ -159,6 +159,20 @@ export class IdentityService {
       .sort((a, b) => rankOf(g.rules, a.namespace) - rankOf(g.rules, b.namespace) || (a.xid < b.xid ? -1 : 1));
   }
 
+  /** Every graph of a sandbox (singletons included), members in the order of members(). For tests, simulation and small sandboxes. */
+  async graphs(sandboxId: string): Promise<GraphMember[][]> {
+    const g = await this.engine(sandboxId);
+    const seen = new Set<string>();
+    const out: GraphMember[][] = [];
+    for (const x of g.nodes.keys()) {
+      if (seen.has(x)) continue;
+      const m = await this.members(sandboxId, x);
+      for (const y of m) seen.add(y.xid);
+      out.push(m);
+    }
+    return out;
+  }
+
   async graph(sandboxId: string, xid: string): Promise<{ members: GraphMember[]; edges: Edge[] }> {
     const g = await this.engine(sandboxId);
     const members = await this.members(sandboxId, xid);
@@ -204,9 +218,13 @@ export class IdentityService {
   private async rebuild(sandboxId: string, why: HistoryEntry): Promise<void> {
     const g = await this.newEngine(sandboxId);
     for (const o of this.store.observations(sandboxId)) g.apply(o);
-    g.takeChanges();
+    // the recomputation's own decisions (cuts, evictions, refusals) are history too, marked as recomputed
+    const decided = g
+      .takeChanges()
+      .history.filter((h) => h.op !== 'link')
+      .map((h) => ({ ...h, detail: `recomputed (${why.rule}${why.batch ? ` batch ${why.batch}` : ''}${why.dataset ? ` dataset ${why.dataset}` : ''})${h.detail ? `: ${h.detail}` : ''}` }));
     const old = this.engines.get(sandboxId);
-    this.store.replaceGraph(sandboxId, [...g.nodes.values()], [...g.edges.values()], [why]);
+    this.store.replaceGraph(sandboxId, [...g.nodes.values()], [...g.edges.values()], [why, ...decided]);
     this.engines.set(sandboxId, g);
     for (const l of this.listeners) l(sandboxId, [...new Set([...(old?.nodes.keys() ?? []), ...g.nodes.keys()])]);
   }

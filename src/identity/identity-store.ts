@@ -49,14 +49,16 @@ export class IdentityStore {
 
   /** Appends observations and history (the durable log); the node/edge snapshot is written by checkpoint(). */
   append(sandbox: string, observations: LinkObservation[], history: HistoryEntry[]): void {
-    // one row per (batch, dataset) per call, holding its observations in order: far fewer index updates
-    const groups = new Map<string, LinkObservation[]>();
+    // one row per run of consecutive observations of one (batch, dataset), holding them in order: far fewer index
+    // updates, and replay sees exactly the order the graph saw (the rules are order-dependent)
+    const groups: LinkObservation[][] = [];
+    let cur: LinkObservation[] | undefined;
     for (const o of observations) {
-      const k = `${o.batch}\u0000${o.dataset}`;
-      (groups.get(k) ?? groups.set(k, []).get(k)!).push(o);
+      if (!cur || cur[0]!.batch !== o.batch || cur[0]!.dataset !== o.dataset) groups.push((cur = []));
+      cur.push(o);
     }
     this.db.transaction(() => {
-      for (const g of groups.values()) this.s.obs.run(sandbox, g[0]!.t, g[0]!.dataset, g[0]!.batch, '*', JSON.stringify(g.map((o) => [o.t, o.record, o.identities])));
+      for (const g of groups) this.s.obs.run(sandbox, g[0]!.t, g[0]!.dataset, g[0]!.batch, '*', JSON.stringify(g.map((o) => [o.t, o.record, o.identities])));
       for (const h of history) this.s.hist.run(sandbox, h.at, h.op, h.a, h.b ?? null, h.rule ?? null, h.record ?? null, h.dataset ?? null, h.batch ?? null, h.detail ?? null);
     })();
   }

@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../store/sqlite/open.js';
+import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import { ManualClock } from '../shared/clock.js';
+import { IdentityStore } from './identity-store.js';
+import { NamespaceService } from './namespaces.js';
+import { IdentityService, type IngestItem } from './identity-service.js';
+import type { IdentityCall } from './routes.js';
+
+/** Test support: a real IdentityService on real SQLite files (control.db + identity.db) in a directory. */
+export interface OpenedIdentity {
+  svc: IdentityService;
+  resources: ResourceStore;
+  clock: ManualClock;
+  dir: string;
+  /** Closes the files (the directory stays: reopen with openIdentity(dir)). */
+  close(): void;
+  /** Closes the files and deletes the directory. */
+  dispose(): void;
+}
+
+export function openIdentity(dir = mkdtempSync(join(tmpdir(), 'kith-identity-')), resources?: ResourceStore): OpenedIdentity {
+  const control = resources ? undefined : openSqlite(dir, 'control');
+  const idDb = openSqlite(dir, 'identity');
+  const res = resources ?? new SqliteResourceStore(control!);
+  const clock = new ManualClock();
+  const svc = new IdentityService(new IdentityStore(idDb), res, new NamespaceService(res, clock), clock);
+  const close = () => {
+    svc.checkpoint();
+    idDb.close();
+    control?.close();
+  };
+  return { svc, resources: res, clock, dir, close, dispose: () => (close(), rmSync(dir, { recursive: true, force: true })) };
+}
+
+/** A record's identities written as "Namespace:value" strings. */
+export function item(t: number, ids: string[], batchId = 'b1', datasetId = 'd1', recordRef = `r${t}`): IngestItem {
+  return {
+    eventTime: t,
+    datasetId,
+    batchId,
+    recordRef,
+    identities: ids.map((x) => {
+      const i = x.indexOf(':');
+      return { namespace: x.slice(0, i), id: x.slice(i + 1), primary: false };
+    }),
+  };
+}
+
+/** Every graph of a sandbox as sorted "Namespace:value" lists, sorted (singletons included). */
+export function allGraphs(svc: IdentityService, sandboxId: string): Promise<string[][]> {
+  return svc.graphs(sandboxId).then((gs) => gs.map((g) => g.map((m) => `${m.namespace}:${m.id}`).sort()).sort((a, b) => (a.join() < b.join() ? -1 : 1)));
+}
+
+/** The in-process stand-in for the processor RPC the server uses (same method names). */
+export function localCall(svc: IdentityService): IdentityCall {
+  const targets: Record<string, object> = { identity: svc, namespaces: svc.namespaces };
+  return (async (method: string, ...args: unknown[]) => {
+    const [s, fn] = method.split('.') as [string, string];
+    const target = targets[s] as Record<string, unknown>;
+    return (target[fn] as (...a: unknown[]) => unknown).apply(target, args);
+  }) as IdentityCall;
+}
