@@ -23,7 +23,8 @@ export interface Edge {
 
 /** One record's identities, as the graph ingests them. */
 export interface LinkObservation {
-  identities: Array<{ ns: string; id: string; type: string }>;
+  /** `xid` when the caller already has it (saves hashing again); otherwise derived from ns and id. */
+  identities: Array<{ ns: string; id: string; type: string; xid?: string }>;
   /** Event time (epoch ms): decides which link is the most recent. */
   t: number;
   dataset: string;
@@ -67,10 +68,17 @@ export class GraphEngine {
   /** Pairs a person unlinked by hand: never linked again. */
   readonly blockedPairs = new Set<string>();
 
-  constructor(public rules: LinkingRules) {}
+  /**
+   * `recordLinks: false` leaves 'link' entries out of the history (the service derives them from the edges and its
+   * observation log); cuts, evictions, refusals and unlinks are always recorded.
+   */
+  constructor(
+    public rules: LinkingRules,
+    private readonly opts: { recordLinks?: boolean } = {},
+  ) {}
 
-  private upsertNode(ns: string, id: string, type: string, t: number): IdentityNode {
-    const xid = xidOf(ns, id);
+  private upsertNode(ns: string, id: string, type: string, t: number, known?: string): IdentityNode {
+    const xid = known ?? xidOf(ns, id);
     let n = this.nodes.get(xid);
     if (!n) {
       n = { xid, ns, id, type, firstSeen: t, lastSeen: t };
@@ -84,7 +92,8 @@ export class GraphEngine {
     return n;
   }
 
-  private addEdge(a: string, b: string, o: LinkObservation): void {
+  /** Adds or refreshes a link; true when the link is new. */
+  private addEdge(a: string, b: string, o: LinkObservation): boolean {
     const k = edgeKey(a, b);
     const e = this.edges.get(k);
     if (e) {
@@ -95,13 +104,16 @@ export class GraphEngine {
       if (o.t < e.firstSeen) e.firstSeen = o.t;
       if (!e.datasets.includes(o.dataset)) e.datasets.push(o.dataset);
       if (!e.batches.includes(o.batch)) e.batches.push(o.batch);
+      this.dirtyEdges.add(k);
+      return false;
     } else {
       this.edges.set(k, { a: a < b ? a : b, b: a < b ? b : a, firstSeen: o.t, lastSeen: o.t, datasets: [o.dataset], batches: [o.batch], lastRecord: o.record });
       this.adj.get(a)!.add(k);
       this.adj.get(b)!.add(k);
-      this.history.push({ at: o.t, op: 'link', a, b, record: o.record, dataset: o.dataset, batch: o.batch });
+      if (this.opts.recordLinks !== false) this.history.push({ at: o.t, op: 'link', a, b, record: o.record, dataset: o.dataset, batch: o.batch });
     }
     this.dirtyEdges.add(k);
+    return true;
   }
 
   removeEdge(k: string, op: HistoryOp, why: { at: number; rule?: string; record?: string; detail?: string }): void {
@@ -144,9 +156,10 @@ export class GraphEngine {
   /** Adds a record's identities and links, then enforces the rules on the graph(s) it touched. */
   apply(o: LinkObservation): { xids: string[]; refused: number } {
     const xids: string[] = [];
-    for (const i of o.identities) xids.push(this.upsertNode(i.ns, i.id, i.type, o.t).xid);
-    const uniq = [...new Set(xids)];
+    for (const i of o.identities) xids.push(this.upsertNode(i.ns, i.id, i.type, o.t, i.xid).xid);
+    const uniq = xids.length === 2 ? (xids[0] === xids[1] ? [xids[0]!] : xids) : [...new Set(xids)];
     let refused = 0;
+    let added = false;
     if (uniq.length >= 2) {
       // link every identity to the record's first one (a star keeps links O(n) while connecting the same graph)
       const anchor = uniq[0]!;
@@ -165,9 +178,10 @@ export class GraphEngine {
             continue;
           }
         }
-        this.addEdge(anchor, other, o);
+        if (this.addEdge(anchor, other, o)) added = true;
       }
-      this.enforce(uniq[0]!, o);
+      // only a new link can break a rule: refreshing links the graph already has leaves it valid
+      if (added) this.enforce(uniq[0]!, o);
     }
     return { xids: uniq, refused };
   }

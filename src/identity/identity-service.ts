@@ -3,7 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import { ok, err, type Result } from '../shared/result.js';
 import { GraphEngine, type Edge, type HistoryEntry, type LinkObservation } from './graph-engine.js';
 import { DEFAULT_RULES, isBlocked, rankOf, validateRules, type LinkingRules } from './linking-rules.js';
-import type { NamespaceService } from './namespaces.js';
+import type { Namespace, NamespaceService } from './namespaces.js';
 import { normaliseIdentity } from './normalise.js';
 import type { ExtractedIdentity } from './extract.js';
 import type { IdentityStore } from './identity-store.js';
@@ -61,7 +61,7 @@ export class IdentityService {
   }
 
   private async newEngine(sandboxId: string): Promise<GraphEngine> {
-    const g = new GraphEngine(await this.rules(sandboxId));
+    const g = new GraphEngine(await this.rules(sandboxId), { recordLinks: false });
     for (const r of await this.resources.list('identity-unlinked', sandboxId)) g.blockedPairs.add(r.id);
     return g;
   }
@@ -82,9 +82,13 @@ export class IdentityService {
 
   /** Resolves namespaces, normalises values, drops blocked values, unknown namespaces and non-people ids. */
   async normalise(sandboxId: string, ids: ExtractedIdentity[], rules: LinkingRules): Promise<IngestOutcome> {
+    return this.normaliseWith(await this.namespaces.resolver(sandboxId), ids, rules);
+  }
+
+  private normaliseWith(resolve: (key: string) => Namespace | undefined, ids: ExtractedIdentity[], rules: LinkingRules): IngestOutcome {
     const out: IngestOutcome = { identities: [], skipped: [] };
     for (const i of ids) {
-      const ns = await this.namespaces.resolve(sandboxId, i.namespace);
+      const ns = resolve(i.namespace);
       if (!ns) {
         out.skipped.push({ namespace: i.namespace, id: i.id, reason: 'unknown namespace' });
         continue;
@@ -109,11 +113,12 @@ export class IdentityService {
     const observations: LinkObservation[] = [];
     const outcomes: IngestOutcome[] = [];
     const touched = new Set<string>();
+    const resolve = await this.namespaces.resolver(sandboxId);
     for (const it of items) {
-      const n = await this.normalise(sandboxId, it.identities, g.rules);
+      const n = this.normaliseWith(resolve, it.identities, g.rules);
       outcomes.push(n);
       if (n.identities.length === 0) continue;
-      const o: LinkObservation = { t: it.eventTime, dataset: it.datasetId, batch: it.batchId, record: it.recordRef, identities: n.identities.map((x) => ({ ns: x.namespace, id: x.id, type: x.type })) };
+      const o: LinkObservation = { t: it.eventTime, dataset: it.datasetId, batch: it.batchId, record: it.recordRef, identities: n.identities.map((x) => ({ ns: x.namespace, id: x.id, type: x.type, xid: x.xid })) };
       observations.push(o);
       g.apply(o);
       n.identities.forEach((x) => touched.add(x.xid));

@@ -40,18 +40,47 @@ export function validateRules(input: unknown, base: LinkingRules = DEFAULT_RULES
   return ok(r);
 }
 
+/** Lookup tables derived from a rules object once (rules objects are treated as immutable). */
+interface Compiled {
+  rank: Map<string, number>;
+  unique: Set<string>;
+  blockedAll: Set<string>;
+  blockedByNs: Map<string, Set<string>>;
+}
+const compiled = new WeakMap<LinkingRules, Compiled>();
+function compile(rules: LinkingRules): Compiled {
+  let c = compiled.get(rules);
+  if (!c) {
+    const blockedByNs = new Map<string, Set<string>>();
+    let blockedAll = new Set<string>();
+    for (const [k, list] of Object.entries(rules.blockedValues)) {
+      const set = new Set(list.map((b) => b.trim().toLowerCase()));
+      if (k === '*') blockedAll = set;
+      else blockedByNs.set(k.toLowerCase(), set);
+    }
+    c = {
+      rank: new Map(Object.entries(rules.priority).map(([k, v]) => [k.toLowerCase(), v])),
+      unique: new Set(rules.uniqueNamespaces.map((u) => u.toLowerCase())),
+      blockedAll,
+      blockedByNs,
+    };
+    compiled.set(rules, c);
+  }
+  return c;
+}
+
 export function rankOf(rules: LinkingRules, ns: string): number {
-  const hit = Object.entries(rules.priority).find(([k]) => k.toLowerCase() === ns.toLowerCase());
-  return hit ? hit[1] : 100;
+  return compile(rules).rank.get(ns.toLowerCase()) ?? 100;
 }
 
 export function isUnique(rules: LinkingRules, ns: string): boolean {
-  return rules.uniqueNamespaces.some((u) => u.toLowerCase() === ns.toLowerCase());
+  return compile(rules).unique.has(ns.toLowerCase());
 }
 
+/** Blocked values compare trimmed and case-insensitively; an empty value is always blocked. */
 export function isBlocked(rules: LinkingRules, ns: string, value: string): boolean {
   const v = value.trim().toLowerCase();
   if (v === '') return true;
-  for (const [k, list] of Object.entries(rules.blockedValues)) if ((k === '*' || k.toLowerCase() === ns.toLowerCase()) && list.some((b) => b.toLowerCase() === v)) return true;
-  return false;
+  const c = compile(rules);
+  return c.blockedAll.has(v) || (c.blockedByNs.get(ns.toLowerCase())?.has(v) ?? false);
 }

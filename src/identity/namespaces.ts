@@ -90,6 +90,14 @@ export class NamespaceService {
     return /^\d+$/.test(key) ? this.byId(sandboxId, Number(key)) : this.byCode(sandboxId, key);
   }
 
+  /** A synchronous resolver (code, any case, or numeric id) over the sandbox's namespaces as they are now: for hot loops. */
+  async resolver(sandboxId: string): Promise<(key: string) => Namespace | undefined> {
+    const all = await this.list(sandboxId);
+    const byCode = this.byCodeCache.get(sandboxId)!;
+    const byId = new Map(all.map((n) => [String(n.id), n]));
+    return (key) => byCode.get(key) ?? byCode.get(key.toLowerCase()) ?? (/^\d+$/.test(key) ? byId.get(key) : undefined);
+  }
+
   async create(sandboxId: string, body: unknown): Promise<Result<Namespace, Problem>> {
     const b = (body ?? {}) as { name?: unknown; code?: unknown; idType?: unknown; description?: unknown };
     if (typeof b.name !== 'string' || typeof b.code !== 'string' || typeof b.idType !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(b.code))

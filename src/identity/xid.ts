@@ -1,4 +1,10 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+/** One-shot hashing (`crypto.hash`, Node ≥ 20.12) is ~2.5× faster than createHash for short inputs; same digest. */
+const sha256b64url: (s: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (s) => (crypto as unknown as { hash(alg: string, data: string, enc: string): string }).hash('sha256', s, 'base64url')
+    : (s) => crypto.createHash('sha256').update(s).digest('base64url');
 
 /**
  * XID: an opaque, deterministic id for one (namespace, normalised value) pair: the first 30 characters of the
@@ -6,5 +12,5 @@ import { createHash } from 'node:crypto';
  * sandbox and across restarts; it reveals nothing about the value.
  */
 export function xidOf(namespace: string, id: string): string {
-  return createHash('sha256').update(`${namespace.toUpperCase()}\u0000${id}`).digest('base64url').slice(0, 30);
+  return sha256b64url(`${namespace.toUpperCase()}\u0000${id}`).slice(0, 30);
 }
