@@ -17,13 +17,21 @@ interface CompiledMapping {
 
 export type MapFn = (raw: unknown) => Result<Record<string, unknown>, string>;
 
-function parseDestination(d: string): Array<string | number> | undefined {
+const FORBIDDEN = new Set(['__proto__', 'prototype', 'constructor']);
+const MAX_INDEX = 10_000;
+
+/** `a.b[0].c` -> ['a', 'b', 0, 'c']; undefined when malformed or naming a prototype key. */
+export function parseDestination(d: string): Array<string | number> | undefined {
   const out: Array<string | number> = [];
   for (const part of d.split('.')) {
     const m = /^([^[\]]+)((?:\[\d+\])*)$/.exec(part);
-    if (!m) return undefined;
+    if (!m || FORBIDDEN.has(m[1]!)) return undefined;
     out.push(m[1]!);
-    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) {
+      const n = Number(idx[1]);
+      if (n > MAX_INDEX) return undefined;
+      out.push(n);
+    }
   }
   return out;
 }
@@ -48,22 +56,28 @@ export function compileMappingSet(mappings: unknown, now: () => number = Date.no
   const compiled: CompiledMapping[] = [];
   for (let i = 0; i < mappings.length; i++) {
     const m = mappings[i] as MappingInput;
-    const dest = m?.destination ?? m?.destinationXdmPath;
-    const source = m?.source ?? m?.sourceAttribute;
-    if (typeof dest !== 'string' || dest === '') return err(`mapping ${i}: destination is required`);
+    const name = (d: unknown) => `mappings[${i}]${typeof d === 'string' && d !== '' ? ` (destination "${d}")` : ''}`;
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return err(`mappings[${i}]: must be an object`);
+    const dest = m.destination ?? m.destinationXdmPath;
+    const source = m.source ?? m.sourceAttribute;
+    if (typeof dest !== 'string' || dest === '') return err(`${name(dest)}: destination is required`);
     const destination = parseDestination(dest);
-    if (!destination) return err(`mapping ${i}: invalid destination "${dest}"`);
+    if (!destination) return err(`${name(dest)}: invalid destination "${dest}"`);
     const type = String(m.sourceType ?? 'ATTRIBUTE').toUpperCase();
     let expr: Expr;
     if (type === 'STATIC' || type === 'CONSTANT') {
-      expr = { kind: 'lit', value: source as string | number | boolean | null };
+      if (source === undefined || source === null)
+        return err(`${name(dest)}: a STATIC mapping needs a source value`);
+      if (typeof source === 'object') return err(`${name(dest)}: a STATIC source must be a string, number or boolean`);
+      expr = { kind: 'lit', value: source as string | number | boolean };
     } else if (type === 'ATTRIBUTE' || type === 'EXPRESSION') {
-      if (typeof source !== 'string' || source === '') return err(`mapping ${i}: source is required`);
+      if (typeof source !== 'string' || source === '') return err(`${name(dest)}: source is required`);
       const p = parseExpression(source);
-      if (!p.ok) return err(`mapping ${i}: ${p.error}`);
-      if (type === 'ATTRIBUTE' && p.value.kind !== 'path') return err(`mapping ${i}: an ATTRIBUTE source must be a field path; use sourceType EXPRESSION for functions`);
+      if (!p.ok) return err(`${name(dest)}: ${p.error}`);
+      if (type === 'ATTRIBUTE' && p.value.kind !== 'path')
+        return err(`${name(dest)}: an ATTRIBUTE source must be a field path; use sourceType EXPRESSION for functions`);
       expr = p.value;
-    } else return err(`mapping ${i}: unknown sourceType "${type}" (ATTRIBUTE, STATIC, EXPRESSION)`);
+    } else return err(`${name(dest)}: unknown sourceType "${type}" (ATTRIBUTE, STATIC, EXPRESSION)`);
     compiled.push({ destination, expr });
   }
   return ok((raw: unknown) => {
@@ -72,7 +86,8 @@ export function compileMappingSet(mappings: unknown, now: () => number = Date.no
       const v = evaluate(m.expr, raw, now);
       if (!v.ok) return err(`mapping to ${m.destination.join('.')}: ${v.error}`);
       if (v.value === undefined || v.value === null) continue;
-      setPath(out, m.destination, v.value);
+      // Objects and arrays are copied so later mappings never write into the raw record.
+      setPath(out, m.destination, typeof v.value === 'object' ? structuredClone(v.value) : v.value);
     }
     return ok(out);
   });
