@@ -3,40 +3,37 @@ import type { Clock } from '../shared/clock.js';
 import type { SandboxContext } from '../http/request-context.js';
 import { inletId as newInletId, randomHex, uuid } from '../shared/ids.js';
 import { ok, err, type Result } from '../shared/result.js';
-import { badRequest, notFound, problem, type Problem } from '../shared/problem.js';
+import { badRequest, conflict, notFound, problem, type Problem } from '../shared/problem.js';
 import { applyJsonPatch } from '../shared/json-patch.js';
-import type { FlowDirectory, FlowInfo, InletDirectory, InletInfo } from '../ingest/ports.js';
+import type { FlowDirectory, InletDirectory, InletInfo } from '../ingest/ports.js';
 import { compileMappingSet, type MapFn } from './mapping/mapping-set.js';
+import { validateEntity } from './flow-validation.js';
+import { STREAMING_SPEC, isObj, paramsOf, type FlowEntity, type FlowKind, type InletIndex, type MappingSetDoc, type ResolvedFlow } from './flow-types.js';
 
-export const STREAMING_SPEC = 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb';
-export const DATA_LAKE_TARGET_SPEC = 'c604ff05-7f1a-43c0-8e18-33bf874cb11c';
-export const FLOW_SPEC_PLAIN = 'd8a6f005-7eaf-4153-983e-e8574508b877';
-export const FLOW_SPEC_MAPPING = 'c1a19761-d2c7-4702-b9fa-fe91f0613e81';
+export { STREAMING_SPEC, DATA_LAKE_TARGET_SPEC, FLOW_SPEC_PLAIN, FLOW_SPEC_MAPPING } from './flow-types.js';
+export type { FlowEntity, FlowKind, InletIndex, MappingSetDoc, ResolvedFlow } from './flow-types.js';
 
-export type FlowKind = 'connections' | 'sourceConnections' | 'targetConnections' | 'flows';
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const GLOBAL = 'global';
+const INDEXED_PARAMS = ['writeKey', 'datastreamId'] as const;
+type IndexedParam = (typeof INDEXED_PARAMS)[number];
 
-export interface FlowEntity extends Record<string, unknown> {
-  id: string;
-  etag: string;
-}
-
-interface InletIndex extends InletInfo {
-  connectionId?: string;
-  name: string;
-  legacy?: Record<string, unknown>;
-}
+const versionMismatch = (supplied: string, current: string): Problem => ({
+  status: 412,
+  body: { errorMessage: `Supplied version=[${supplied}] does not match the current version on entity=[${current}]` },
+});
 
 /**
  * Flow Service: base connections (the streaming spec mints an inlet), source/target connections, dataflows,
- * Data Prep mapping sets, and legacy `/data/core/edge/inlet` inlets. Inlets are indexed globally so the
- * collection endpoint can resolve one without headers.
+ * Data Prep mapping sets, and legacy `/data/core/edge/inlet` inlets. Entities live in the sandbox's scope;
+ * inlets (and source-specific connection params) are also indexed in scope `global` so the collection and
+ * webhook endpoints can resolve them without gateway headers.
  */
 export class FlowService implements InletDirectory, FlowDirectory {
   private readonly mapCache = new Map<string, MapFn>();
   /** Inlets resolved by the collection endpoint (hot path); kept in step by this service's own writes. */
-  private readonly inletCache = new Map<string, InletInfo>();
+  private readonly inletCache = new Map<string, InletIndex>();
+  /** Source specs that fill in connection params at creation (e.g. a Segment write key). */
+  private readonly specParams = new Map<string, (params: Record<string, unknown>) => Record<string, unknown>>();
 
   constructor(
     private readonly store: ResourceStore,
@@ -48,12 +45,17 @@ export class FlowService implements InletDirectory, FlowDirectory {
     return `${this.opts.baseUrl()}/collection/${id}`;
   }
 
-  async resolveInlet(inletId: string): Promise<InletInfo | undefined> {
+  /** The inlet behind `/collection/{inletId}` (Flow Service streaming connection or legacy inlet), any sandbox. */
+  async resolveInlet(inletId: string): Promise<InletIndex | undefined> {
     const hit = this.inletCache.get(inletId);
     if (hit) return hit;
     const doc = (await this.store.get<InletIndex>('inlet', GLOBAL, inletId))?.doc;
     if (doc) this.inletCache.set(inletId, doc);
     return doc;
+  }
+
+  registerSpec(specId: string, fill: (params: Record<string, unknown>) => Record<string, unknown>): void {
+    this.specParams.set(specId, fill);
   }
 
   private meta(ctx: SandboxContext, prev?: FlowEntity): Record<string, unknown> {
@@ -72,41 +74,55 @@ export class FlowService implements InletDirectory, FlowDirectory {
     };
   }
 
+  private validationDeps() {
+    return { store: this.store, specParams: this.specParams, inletUrl: (id: string) => this.inletUrl(id) };
+  }
+
   async create(ctx: SandboxContext, kind: FlowKind, body: unknown): Promise<Result<FlowEntity, Problem>> {
     if (!isObj(body)) return err(badRequest('Body must be a JSON object'));
-    if (typeof body.name !== 'string' || body.name.trim() === '') return err(badRequest('name is required'));
-    const v = await this.validate(ctx, kind, body);
+    const v = await validateEntity(this.validationDeps(), ctx, kind, body);
     if (!v.ok) return v;
-    const e = { ...body, ...v.value, id: uuid(), ...this.meta(ctx) } as FlowEntity;
-    if (kind === 'connections') e.state = 'enabled';
-    if (kind === 'flows') e.state = 'enabled';
+    const { id: _ignored, etag: _e, version: _v, ...rest } = body;
+    const e = { ...rest, ...v.value, id: uuid(), ...this.meta(ctx) } as FlowEntity;
+    if (kind === 'connections' || kind === 'flows') e.state = 'enabled';
     e.version = e.etag;
+    if (kind === 'connections') {
+      const reserved = await this.reserveParams(e);
+      if (!reserved.ok) return reserved;
+    }
     await this.store.put(kind, ctx.sandbox.id, e.id, e);
     if (kind === 'connections') {
       await this.indexInlet(ctx, e);
       await this.store.put('connection-index', GLOBAL, e.id, { sandboxId: ctx.sandbox.id, orgId: ctx.orgId });
-      for (const [name, value] of this.indexedParams(e)) await this.store.put('param-index', GLOBAL, `${name}:${value}`, { connectionId: e.id });
     }
     return ok(e);
   }
 
   /** Connection params that identify a connection from outside (a Segment write key, a datastream id). */
-  private indexedParams(e: FlowEntity): Array<[string, string]> {
-    const p = (e.auth as { params?: Record<string, unknown> } | undefined)?.params ?? {};
-    return (['writeKey', 'datastreamId'] as const).filter((k) => typeof p[k] === 'string').map((k) => [k, p[k] as string]);
+  private indexedParams(e: FlowEntity): Array<[IndexedParam, string]> {
+    const p = paramsOf(e) ?? {};
+    return INDEXED_PARAMS.filter((k) => typeof p[k] === 'string').map((k) => [k, p[k] as string]);
+  }
+
+  /** Claims the connection's global params atomically; a value owned by another connection is a 409. */
+  private async reserveParams(e: FlowEntity): Promise<Result<void, Problem>> {
+    const done: string[] = [];
+    for (const [name, value] of this.indexedParams(e)) {
+      const key = `${name}:${value}`;
+      const r = await this.store.put('param-index', GLOBAL, key, { connectionId: e.id }, { expectedVersion: 0 });
+      if (!r.ok) {
+        for (const k of done) await this.store.delete('param-index', GLOBAL, k);
+        return err(conflict(`auth.params.${name} is already used by another connection`));
+      }
+      done.push(key);
+    }
+    return ok(undefined);
   }
 
   /** The connection that owns a write key or datastream id. */
-  async resolveByParam(name: 'writeKey' | 'datastreamId', value: string): Promise<{ sandboxId: string; orgId: string; connection: FlowEntity } | undefined> {
+  async resolveByParam(name: IndexedParam, value: string): Promise<{ sandboxId: string; orgId: string; connection: FlowEntity } | undefined> {
     const idx = (await this.store.get<{ connectionId: string }>('param-index', GLOBAL, `${name}:${value}`))?.doc;
     return idx ? this.resolveConnection(idx.connectionId) : undefined;
-  }
-
-  /** Source specs that fill in connection params at creation (e.g. a Segment write key). */
-  private readonly specParams = new Map<string, (params: Record<string, unknown>) => Record<string, unknown>>();
-
-  registerSpec(specId: string, fill: (params: Record<string, unknown>) => Record<string, unknown>): void {
-    this.specParams.set(specId, fill);
   }
 
   /** The connection that owns a write key (Segment-style sources). */
@@ -122,79 +138,10 @@ export class FlowService implements InletDirectory, FlowDirectory {
     return connection ? { ...idx, connection } : undefined;
   }
 
-  private async validate(ctx: SandboxContext, kind: FlowKind, body: Record<string, unknown>): Promise<Result<Record<string, unknown>, Problem>> {
-    const spec = isObj(body.connectionSpec) ? body.connectionSpec : undefined;
-    if (kind === 'connections') {
-      if (!spec || typeof spec.id !== 'string') return err(badRequest('connectionSpec.id is required'));
-      const fill = this.specParams.get(spec.id);
-      if (fill) {
-        const auth = isObj(body.auth) ? body.auth : {};
-        return ok({ auth: { ...auth, params: fill(isObj(auth.params) ? auth.params : {}) } });
-      }
-      if (spec.id !== STREAMING_SPEC) return ok({});
-      const auth = isObj(body.auth) ? body.auth : {};
-      const params = isObj(auth.params) ? { ...auth.params } : {};
-      const dataType = params.dataType ?? 'xdm';
-      if (dataType !== 'xdm' && dataType !== 'raw') return err(badRequest('auth.params.dataType must be "xdm" or "raw"'));
-      if (params.authenticationRequired !== undefined && typeof params.authenticationRequired !== 'boolean')
-        return err(badRequest('auth.params.authenticationRequired must be a boolean'));
-      const id = typeof params.inletId === 'string' ? params.inletId : newInletId();
-      return ok({
-        auth: {
-          specName: auth.specName ?? 'Streaming Connection',
-          params: {
-            ...params,
-            sourceId: params.sourceId ?? body.name,
-            name: params.name ?? body.name,
-            dataType,
-            authenticationRequired: params.authenticationRequired ?? false,
-            inletId: id,
-            inletUrl: this.inletUrl(id),
-          },
-        },
-      });
-    }
-    if (kind === 'sourceConnections') {
-      if (typeof body.baseConnectionId === 'string' && !(await this.store.get('connections', ctx.sandbox.id, body.baseConnectionId)))
-        return err(badRequest(`Base connection ${body.baseConnectionId} does not exist`));
-      return ok({});
-    }
-    if (kind === 'targetConnections') {
-      if (spec?.id === DATA_LAKE_TARGET_SPEC) {
-        const params = isObj(body.params) ? body.params : {};
-        if (typeof params.dataSetId !== 'string') return err(badRequest('params.dataSetId is required for a data lake target connection'));
-      }
-      return ok({});
-    }
-    // flows
-    const fs = isObj(body.flowSpec) ? body.flowSpec : undefined;
-    if (!fs || typeof fs.id !== 'string') return err(badRequest('flowSpec.id is required'));
-    for (const [field, k] of [
-      ['sourceConnectionIds', 'sourceConnections'],
-      ['targetConnectionIds', 'targetConnections'],
-    ] as const) {
-      const ids = body[field];
-      if (!Array.isArray(ids) || ids.length === 0) return err(badRequest(`${field} must be a non-empty array`));
-      for (const id of ids) if (typeof id !== 'string' || !(await this.store.get(k, ctx.sandbox.id, id))) return err(badRequest(`${field}: ${String(id)} does not exist`));
-    }
-    const tr = body.transformations;
-    if (tr !== undefined) {
-      if (!Array.isArray(tr)) return err(badRequest('transformations must be an array'));
-      for (const t of tr) {
-        if (!isObj(t) || t.name !== 'Mapping') return err(badRequest('The transformation name must be exactly "Mapping"'));
-        const p = isObj(t.params) ? t.params : {};
-        if (typeof p.mappingId !== 'string' || !(await this.store.get('mappingSets', ctx.sandbox.id, p.mappingId)))
-          return err(badRequest(`Mapping set ${String(p.mappingId)} does not exist`));
-      }
-    }
-    if (fs.id === FLOW_SPEC_MAPPING && (!Array.isArray(tr) || tr.length === 0)) return err(badRequest(`flowSpec ${FLOW_SPEC_MAPPING} needs a Mapping transformation`));
-    return ok({});
-  }
-
   private async indexInlet(ctx: SandboxContext, e: FlowEntity): Promise<void> {
     const spec = (e.connectionSpec as { id?: string } | undefined)?.id;
     if (spec !== STREAMING_SPEC) return;
-    const p = (e.auth as { params: Record<string, unknown> }).params;
+    const p = paramsOf(e)!;
     const idx: InletIndex = {
       inletId: String(p.inletId),
       orgId: ctx.orgId,
@@ -216,7 +163,7 @@ export class FlowService implements InletDirectory, FlowDirectory {
   }
 
   private refreshUrl(e: FlowEntity): void {
-    const p = (e.auth as { params?: Record<string, unknown> } | undefined)?.params;
+    const p = paramsOf(e);
     if (p && typeof p.inletId === 'string') p.inletUrl = this.inletUrl(p.inletId);
   }
 
@@ -226,27 +173,38 @@ export class FlowService implements InletDirectory, FlowDirectory {
     return all;
   }
 
+  /**
+   * JSON Patch (RFC 6902) with optimistic concurrency: `ifMatch` must be the current etag (412 otherwise, also
+   * when another writer wins the race). The patched entity is validated like a new one.
+   */
   async patch(ctx: SandboxContext, kind: FlowKind, id: string, ops: unknown, ifMatch: string | undefined): Promise<Result<FlowEntity, Problem>> {
-    const cur = await this.get(ctx.sandbox.id, kind, id);
-    if (!cur) return err(notFound(`No ${kind} ${id}`));
+    const stored = await this.store.get<FlowEntity>(kind, ctx.sandbox.id, id);
+    if (!stored) return err(notFound(`No ${kind} ${id}`));
+    const cur = stored.doc;
     if (!ifMatch) return err(badRequest('The If-Match header with the current etag is required'));
-    if (ifMatch !== cur.etag)
-      return err({ status: 412, body: { errorMessage: `Supplied version=[${ifMatch}] does not match the current version on entity=[${cur.etag}]` } });
+    if (ifMatch !== cur.etag) return err(versionMismatch(ifMatch, cur.etag));
+    if (!Array.isArray(ops) && !isObj(ops)) return err(badRequest('The body must be a JSON Patch array'));
     const next = applyJsonPatch(cur, Array.isArray(ops) ? ops : [ops]);
     if (!next.ok) return err(badRequest(next.error));
+    if (!isObj(next.value)) return err(badRequest('The patched entity must be an object'));
     const doc = next.value as FlowEntity;
     for (const k of ['id', 'connectionSpec', 'createdAt', 'createdBy', 'sandboxId', 'imsOrgId'])
       if (JSON.stringify(doc[k]) !== JSON.stringify(cur[k])) return err(badRequest(`${k} cannot be changed`));
     if (kind === 'connections') {
-      const a = (doc.auth as { params?: Record<string, unknown> } | undefined)?.params;
-      const b = (cur.auth as { params?: Record<string, unknown> } | undefined)?.params;
-      if (a?.inletId !== b?.inletId) return err(badRequest('auth.params.inletId cannot be changed'));
+      const a = paramsOf(doc);
+      const b = paramsOf(cur);
+      for (const k of ['inletId', ...INDEXED_PARAMS]) if (a?.[k] !== b?.[k]) return err(badRequest(`auth.params.${k} cannot be changed`));
     }
-    const e = { ...doc, ...this.meta(ctx, cur) } as FlowEntity;
+    const v = await validateEntity(this.validationDeps(), ctx, kind, doc, cur);
+    if (!v.ok) return v;
+    const e = { ...doc, ...v.value, ...this.meta(ctx, cur) } as FlowEntity;
     e.version = e.etag;
-    await this.store.put(kind, ctx.sandbox.id, id, e);
+    const put = await this.store.put(kind, ctx.sandbox.id, id, e, { expectedVersion: stored.version });
+    if (!put.ok) {
+      const now = (await this.store.get<FlowEntity>(kind, ctx.sandbox.id, id))?.doc;
+      return err(now ? versionMismatch(ifMatch, now.etag) : notFound(`No ${kind} ${id}`));
+    }
     if (kind === 'connections') await this.indexInlet(ctx, e);
-    if (kind === 'flows') this.mapCache.clear();
     return ok(e);
   }
 
@@ -254,26 +212,28 @@ export class FlowService implements InletDirectory, FlowDirectory {
     const cur = await this.get(ctx.sandbox.id, kind, id);
     if (!cur) return false;
     await this.store.delete(kind, ctx.sandbox.id, id);
-    const inlet = (cur.auth as { params?: { inletId?: string } } | undefined)?.params?.inletId;
     if (kind === 'connections') {
       await this.store.delete('connection-index', GLOBAL, id);
       for (const [name, value] of this.indexedParams(cur)) await this.store.delete('param-index', GLOBAL, `${name}:${value}`);
+      const inlet = paramsOf(cur)?.inletId;
+      if (typeof inlet === 'string') {
+        await this.store.delete('inlet', GLOBAL, inlet);
+        this.inletCache.delete(inlet);
+      }
     }
-    if (kind === 'connections' && inlet) {
-      await this.store.delete('inlet', GLOBAL, inlet);
-      this.inletCache.delete(inlet);
-    }
-    this.mapCache.clear();
     return true;
   }
 
-  // ---- legacy inlets ----------------------------------------------------------------------------
+  // ---- legacy inlets (/data/core/edge/inlet) ----------------------------------------------------------
 
   async createLegacyInlet(ctx: SandboxContext, body: unknown): Promise<Result<Record<string, unknown>, Problem>> {
     if (!isObj(body)) return err(badRequest('Body must be a JSON object'));
     if (typeof body.name !== 'string' || body.name.trim() === '') return err(badRequest('name is required'));
     const dataType = body.dataType ?? 'xdm';
-    if (dataType !== 'xdm' && dataType !== 'raw') return err(badRequest('dataType must be "xdm" or "raw"'));
+    if (dataType !== 'xdm' && dataType !== 'raw') return err(badRequest(`dataType must be "xdm" or "raw", got ${JSON.stringify(dataType)}`));
+    if (body.authenticationRequired !== undefined && typeof body.authenticationRequired !== 'boolean') return err(badRequest('authenticationRequired must be a boolean'));
+    if (body.sourceId !== undefined && (typeof body.sourceId !== 'string' || body.sourceId === '')) return err(badRequest('sourceId must be a non-empty string'));
+    if (body.description !== undefined && typeof body.description !== 'string') return err(badRequest('description must be a string'));
     const id = newInletId();
     const now = new Date(this.clock.now()).toISOString();
     const view: Record<string, unknown> = {
@@ -309,58 +269,105 @@ export class FlowService implements InletDirectory, FlowDirectory {
     return (await this.store.list<Record<string, unknown>>('legacy-inlet', sandboxId)).map((r) => ({ ...r.doc, inletUrl: this.inletUrl(r.id) }));
   }
 
+  async getLegacyInlet(sandboxId: string, id: string): Promise<Record<string, unknown> | undefined> {
+    const doc = (await this.store.get<Record<string, unknown>>('legacy-inlet', sandboxId, id))?.doc;
+    return doc ? { ...doc, inletUrl: this.inletUrl(id) } : undefined;
+  }
+
   async deleteLegacyInlet(sandboxId: string, id: string): Promise<boolean> {
-    const ok1 = await this.store.delete('legacy-inlet', sandboxId, id);
-    if (ok1) await this.store.delete('inlet', GLOBAL, id);
+    const deleted = await this.store.delete('legacy-inlet', sandboxId, id);
+    if (deleted) await this.store.delete('inlet', GLOBAL, id);
     this.inletCache.delete(id);
-    return ok1;
+    return deleted;
   }
 
   // ---- mapping sets -----------------------------------------------------------------------------
 
-  async createMappingSet(ctx: SandboxContext, body: unknown): Promise<Result<Record<string, unknown>, Problem>> {
+  /** Compiles the mapping set first: an invalid one is a 400 naming the bad mapping (`mappings[i] (destination "...")`). */
+  async createMappingSet(ctx: SandboxContext, body: unknown): Promise<Result<MappingSetDoc, Problem>> {
     if (!isObj(body)) return err(badRequest('Body must be a JSON object'));
+    if (body.xdmSchema !== undefined && typeof body.xdmSchema !== 'string') return err(badRequest('xdmSchema must be a string'));
     const c = compileMappingSet(body.mappings, () => this.clock.now());
     if (!c.ok) return err(badRequest(`Invalid mapping set: ${c.error}`));
     const now = this.clock.now();
-    const ms = { ...body, id: randomHex(16), version: 0, createdDate: now, modifiedDate: now, createdBy: ctx.actor, modifiedBy: ctx.actor };
+    const { id: _i, version: _v, createdDate: _c, modifiedDate: _m, createdBy: _cb, modifiedBy: _mb, ...rest } = body;
+    const ms: MappingSetDoc = {
+      ...rest,
+      mappings: body.mappings as unknown[],
+      id: randomHex(16),
+      version: 0,
+      createdDate: now,
+      modifiedDate: now,
+      createdBy: ctx.actor,
+      modifiedBy: ctx.actor,
+    };
     await this.store.put('mappingSets', ctx.sandbox.id, ms.id, ms);
     return ok(ms);
   }
 
-  async getMappingSet(sandboxId: string, id: string): Promise<Record<string, unknown> | undefined> {
-    return (await this.store.get<Record<string, unknown>>('mappingSets', sandboxId, id))?.doc;
+  async getMappingSet(sandboxId: string, id: string): Promise<MappingSetDoc | undefined> {
+    return (await this.store.get<MappingSetDoc>('mappingSets', sandboxId, id))?.doc;
   }
 
-  async listMappingSets(sandboxId: string): Promise<Array<Record<string, unknown>>> {
-    return (await this.store.list<Record<string, unknown>>('mappingSets', sandboxId)).map((r) => r.doc);
+  async listMappingSets(sandboxId: string): Promise<MappingSetDoc[]> {
+    return (await this.store.list<MappingSetDoc>('mappingSets', sandboxId)).map((r) => r.doc);
   }
 
   // ---- FlowDirectory --------------------------------------------------------------------------------
 
-  async resolveFlow(sandboxId: string, flowId: string): Promise<FlowInfo | undefined> {
+  /**
+   * A dataflow with what ingestion needs: the target dataset and schema, the compiled mapping (`map`) and the
+   * entities behind them. Undefined when the flow, its target connection or the target's dataSetId is missing.
+   */
+  async resolveFlow(sandboxId: string, flowId: string): Promise<ResolvedFlow | undefined> {
     const flow = await this.get(sandboxId, 'flows', flowId);
     if (!flow) return undefined;
-    const tgt = await this.get(sandboxId, 'targetConnections', String((flow.targetConnectionIds as string[])[0]));
-    const datasetId = (tgt?.params as { dataSetId?: string } | undefined)?.dataSetId;
-    if (!datasetId) return undefined;
-    const schemaId = String(((tgt?.data as { schema?: { id?: string } } | undefined)?.schema?.id) ?? '');
-    const tr = (flow.transformations as Array<{ name: string; params: { mappingId: string } }> | undefined)?.find((t) => t.name === 'Mapping');
-    let map: MapFn | undefined;
-    if (tr) {
-      const key = `${sandboxId}/${tr.params.mappingId}`;
-      map = this.mapCache.get(key);
-      if (!map) {
-        const ms = await this.getMappingSet(sandboxId, tr.params.mappingId);
-        const c = ms ? compileMappingSet(ms.mappings, () => this.clock.now()) : undefined;
-        if (c?.ok) {
-          map = c.value;
-          this.mapCache.set(key, map);
+    const targetId = (flow.targetConnectionIds as unknown[] | undefined)?.[0];
+    const targetConnection = typeof targetId === 'string' ? await this.get(sandboxId, 'targetConnections', targetId) : undefined;
+    const datasetId = (targetConnection?.params as { dataSetId?: unknown } | undefined)?.dataSetId;
+    if (!targetConnection || typeof datasetId !== 'string') return undefined;
+    const schemaId = String((targetConnection.data as { schema?: { id?: string } } | undefined)?.schema?.id ?? '');
+    const sourceId = (flow.sourceConnectionIds as unknown[] | undefined)?.[0];
+    const sourceConnection = typeof sourceId === 'string' ? await this.get(sandboxId, 'sourceConnections', sourceId) : undefined;
+    let inletId: string | undefined;
+    if (typeof sourceConnection?.baseConnectionId === 'string') {
+      const base = await this.get(sandboxId, 'connections', sourceConnection.baseConnectionId);
+      const id = paramsOf(base)?.inletId;
+      if (typeof id === 'string') inletId = id;
+    }
+    const out: ResolvedFlow = { flowId, datasetId, schemaId, flow, sourceConnection, targetConnection, inletId };
+    const tr = (flow.transformations as Array<{ name?: string; params?: { mappingId?: string } }> | undefined)?.find((t) => t?.name === 'Mapping');
+    const mappingId = tr?.params?.mappingId;
+    if (typeof mappingId === 'string') {
+      const mappingSet = await this.getMappingSet(sandboxId, mappingId);
+      if (mappingSet) {
+        out.mapping = { id: mappingId, version: mappingSet.version, mappingSet };
+        const key = `${sandboxId}/${mappingId}`;
+        let map = this.mapCache.get(key);
+        if (!map) {
+          const c = compileMappingSet(mappingSet.mappings, () => this.clock.now());
+          if (c.ok) {
+            map = c.value;
+            this.mapCache.set(key, map);
+          }
         }
+        out.map = map;
       }
     }
-    return { flowId, datasetId, schemaId, map };
+    return out;
+  }
+
+  /** Dataflows whose source connection's base connection is this inlet's streaming connection (none for legacy inlets). */
+  async flowsForInlet(inletId: string): Promise<FlowEntity[]> {
+    const inlet = await this.resolveInlet(inletId);
+    if (!inlet?.connectionId) return [];
+    const sources = new Set(
+      (await this.list(inlet.sandboxId, 'sourceConnections')).filter((s) => s.baseConnectionId === inlet.connectionId).map((s) => s.id),
+    );
+    if (sources.size === 0) return [];
+    return (await this.list(inlet.sandboxId, 'flows')).filter((f) => Array.isArray(f.sourceConnectionIds) && f.sourceConnectionIds.some((id) => sources.has(id as string)));
   }
 }
 
+export type { InletInfo };
 export { problem };

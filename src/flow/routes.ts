@@ -21,6 +21,26 @@ function masked<T>(e: T): T {
   return x as T;
 }
 
+const pathValue = (e: Record<string, unknown>, path: string): unknown =>
+  path.split('.').reduce<unknown>((o, k) => (typeof o === 'object' && o !== null && Object.hasOwn(o, k) ? (o as Record<string, unknown>)[k] : undefined), e);
+
+/**
+ * AEP list filters: `property=auth.params.inletId==abc`, `property=name!=x`, or `property=state` (exists);
+ * repeat `property` to AND them.
+ */
+function propertyFilters(q: string | string[] | undefined): Array<(e: Record<string, unknown>) => boolean> {
+  return (Array.isArray(q) ? q : q === undefined ? [] : [q]).map((p) => {
+    const m = /^([^=!]+)(==|!=)(.*)$/.exec(p);
+    if (!m) return (e) => pathValue(e, p) !== undefined;
+    const [, path, op, value] = m as unknown as [string, string, string, string];
+    return (e) => {
+      const v = pathValue(e, path);
+      const eq = v !== undefined && String(v) === value;
+      return op === '==' ? eq : !eq;
+    };
+  });
+}
+
 /** Flow Service, mapping sets and the legacy inlet API. */
 export function registerFlowRoutes(app: FastifyInstance, flow: FlowService): void {
   for (const kind of KINDS) {
@@ -30,12 +50,8 @@ export function registerFlowRoutes(app: FastifyInstance, flow: FlowService): voi
       return reply.code(201).send({ id: r.value.id, etag: r.value.etag });
     });
     app.get(`${FS}/${kind}`, { schema: { tags, summary: `List ${kind}` } }, async (req) => {
-      const q = req.query as { property?: string };
       let items = await flow.list(sandboxCtxOf(req).sandbox.id, kind);
-      if (q.property) {
-        const [k, v] = q.property.split('==');
-        if (k && v !== undefined) items = items.filter((e) => String(k.split('.').reduce<unknown>((o, s) => (o as Record<string, unknown> | undefined)?.[s], e)) === v);
-      }
+      for (const f of propertyFilters((req.query as { property?: string | string[] }).property)) items = items.filter(f);
       return { items: items.map(masked) };
     });
     app.get(`${FS}/${kind}/:id`, { schema: { tags, summary: `Get ${kind}` } }, async (req, reply) => {
@@ -77,7 +93,7 @@ export function registerFlowRoutes(app: FastifyInstance, flow: FlowService): voi
   app.get(INLET, { schema: { tags: itags, summary: 'List data inlets (legacy): {"data": [...]}' } }, async (req) => ({ data: await flow.listLegacyInlets(sandboxCtxOf(req).sandbox.id) }));
   app.get(`${INLET}/:id`, { schema: { tags: itags, summary: 'Get a data inlet (legacy)' } }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
-    const i = (await flow.listLegacyInlets(sandboxCtxOf(req).sandbox.id)).find((x) => x.inletId === id);
+    const i = await flow.getLegacyInlet(sandboxCtxOf(req).sandbox.id, id);
     return i ?? sendProblem(reply, notFound(`Inlet ${id} not found`));
   });
   app.delete(`${INLET}/:id`, { schema: { tags: itags, summary: 'Delete a data inlet (legacy)' } }, async (req, reply) => {

@@ -165,7 +165,7 @@ describe('IdentityService: explain, history, unlink a link, settings, simulate',
     const r = await o.svc.setRules(SB, { uniqueNamespaces: ['CRMID'] });
     assert.ok(r.ok);
     assert.deepEqual(await allGraphs(o.svc, SB), [['CRMID:jane'], ['CRMID:john', E1, 'Email:jane@x.com']]);
-    const h = o.svc.history(SB, xidOf('CRMID', 'jane'));
+    const h = await o.svc.history(SB, xidOf('CRMID', 'jane'));
     const cut = h.find((x) => x.op === 'cut');
     assert.equal(cut?.rule, 'uniqueNamespace:crmid');
     assert.equal(cut?.batch, 'crm-batch');
@@ -179,7 +179,7 @@ describe('IdentityService: explain, history, unlink a link, settings, simulate',
     assert.equal((await o.svc.explain(SB, a, b)).sameGraph, false);
     await o.svc.ingest(SB, [item(10, ['Email:jane@x.com', E1], 'web-batch-2', 'web')]);
     assert.equal((await o.svc.explain(SB, a, b)).sameGraph, false);
-    const ops = o.svc.history(SB, a).map((x) => `${x.op}:${x.rule ?? ''}`);
+    const ops = (await o.svc.history(SB, a)).map((x) => `${x.op}:${x.rule ?? ''}`);
     assert.ok(ops.includes('unlink:manual') && ops.includes('refuse:unlinked'), ops.join());
   });
 

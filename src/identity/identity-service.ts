@@ -6,7 +6,7 @@ import { DEFAULT_RULES, isBlocked, rankOf, validateRules, type LinkingRules } fr
 import type { Namespace, NamespaceService } from './namespaces.js';
 import { normaliseIdentity } from './normalise.js';
 import type { ExtractedIdentity } from './extract.js';
-import type { IdentityStore } from './identity-store.js';
+import type { IdentityGraphStore } from './identity-store.js';
 import { xidOf } from './xid.js';
 
 export interface GraphMember {
@@ -39,6 +39,7 @@ export type GraphChangeListener = (sandboxId: string, xids: string[]) => void;
  */
 export class IdentityService {
   private readonly engines = new Map<string, GraphEngine>();
+  private readonly loading = new Map<string, Promise<GraphEngine>>();
   private readonly listeners: GraphChangeListener[] = [];
   /** Observations since the last snapshot, per sandbox: a checkpoint is written past this many. */
   private readonly sinceCheckpoint = new Map<string, number>();
@@ -46,7 +47,7 @@ export class IdentityService {
   static CHECKPOINT_EVERY = 250_000;
 
   constructor(
-    private readonly store: IdentityStore,
+    private readonly store: IdentityGraphStore,
     private readonly resources: ResourceStore,
     readonly namespaces: NamespaceService,
     private readonly clock: Clock,
@@ -66,18 +67,27 @@ export class IdentityService {
     return g;
   }
 
-  private async engine(sandboxId: string): Promise<GraphEngine> {
-    let g = this.engines.get(sandboxId);
-    if (!g) {
-      g = await this.newEngine(sandboxId);
-      const { nodes, edges } = this.store.load(sandboxId);
-      g.load(nodes, edges);
-      // the snapshot plus the observations after it (the engine is deterministic, so replay gives the live graph)
-      for (const o of this.store.pendingObservations(sandboxId)) g.apply(o);
-      g.history.length = 0;
-      this.engines.set(sandboxId, g);
+  private engine(sandboxId: string): Promise<GraphEngine> | GraphEngine {
+    const g = this.engines.get(sandboxId);
+    if (g) return g;
+    // one load per sandbox even when calls race (a read from the API while the processor ingests)
+    let p = this.loading.get(sandboxId);
+    if (!p) {
+      p = (async () => {
+        const g = await this.newEngine(sandboxId);
+        const { nodes, edges } = this.store.load(sandboxId);
+        g.load(nodes, edges);
+        // the snapshot plus the observations after it (the engine is deterministic, so replay gives the live graph);
+        // the replay's cuts and evictions were recorded when they first happened
+        for (const o of this.store.pendingObservations(sandboxId)) g.apply(o);
+        g.history.length = 0;
+        this.engines.set(sandboxId, g);
+        this.loading.delete(sandboxId);
+        return g;
+      })();
+      this.loading.set(sandboxId, p);
     }
-    return g;
+    return p;
   }
 
   /** Resolves namespaces, normalises values, drops blocked values, unknown namespaces and non-people ids. */
@@ -138,7 +148,7 @@ export class IdentityService {
     for (const [sb, g] of this.engines) {
       if (sandboxId && sb !== sandboxId) continue;
       const c = g.takeChanges();
-      this.store.checkpoint(sb, c);
+      this.store.checkpoint(sb, c, () => ({ nodes: g.nodes.values(), edges: g.edges.values(), size: g.nodes.size + g.edges.size }));
       this.sinceCheckpoint.set(sb, 0);
     }
   }
@@ -214,8 +224,9 @@ export class IdentityService {
   }
 
   /** Everything that happened to an identity: its current links (when and by which record) and every cut, eviction, refusal and unlink. */
-  history(sandboxId: string, xid: string, limit = 200): HistoryEntry[] {
-    const links: HistoryEntry[] = this.store.linksOf(sandboxId, xid).map((e) => ({ at: e.firstSeen, op: 'link', a: e.a, b: e.b, record: e.lastRecord, dataset: e.datasets.join(','), batch: e.batches.join(','), detail: `last seen ${new Date(e.lastSeen).toISOString()}` }));
+  async history(sandboxId: string, xid: string, limit = 200): Promise<HistoryEntry[]> {
+    const g = await this.engine(sandboxId);
+    const links: HistoryEntry[] = [...(g.adj.get(xid) ?? [])].map((k) => g.edges.get(k)!).map((e) => ({ at: e.firstSeen, op: 'link', a: e.a, b: e.b, record: e.lastRecord, dataset: e.datasets.join(','), batch: e.batches.join(','), detail: `last seen ${new Date(e.lastSeen).toISOString()}` }));
     return [...this.store.history(sandboxId, xid, limit), ...links].sort((p, q) => q.at - p.at).slice(0, limit);
   }
 

@@ -1,53 +1,101 @@
 import type { SqliteDb } from '../store/sqlite/open.js';
 import type { Edge, HistoryEntry, IdentityNode, LinkObservation } from './graph-engine.js';
 
+export type NodeChange = IdentityNode | { xid: string; deleted: true };
+export type EdgeChange = Edge | { key: string; deleted: true };
+
 /**
- * SQLite persistence of the identity graph (`identity.db`): the current identities and links, every observation
- * (so unlink-by-batch and settings changes can rebuild the graph exactly), and the append-only history.
+ * Persistence port of the identity graph. The graph itself lives in memory (GraphEngine); the store keeps
+ *  - the observation log: every record's identities in the order the graph saw them (the truth: unlink by batch or
+ *    dataset and settings changes rebuild the graph from it; startup replays what the snapshot does not hold),
+ *  - a snapshot of identities and links, written at checkpoints (so startup does not replay everything),
+ *  - the append-only history of cuts, evictions, refusals and unlinks, with their causes.
  */
-export class IdentityStore {
+export interface IdentityGraphStore {
+  /** The snapshot (identities and links as of the last checkpoint). */
+  load(sandbox: string): { nodes: IdentityNode[]; edges: Edge[] };
+  /** Appends observations and history entries, durably, in one transaction. */
+  append(sandbox: string, observations: LinkObservation[], history: HistoryEntry[]): void;
+  /** Writes what changed since the last checkpoint; `live` is the whole graph, for when the snapshot is compacted. */
+  checkpoint(sandbox: string, changes: { nodes: NodeChange[]; edges: EdgeChange[] }, live?: () => { nodes: Iterable<IdentityNode>; edges: Iterable<Edge>; size: number }): void;
+  /** Observations the snapshot does not reflect yet (replayed on startup), in order. */
+  pendingObservations(sandbox: string): LinkObservation[];
+  /** Every observation not removed, in order. */
+  observations(sandbox: string): LinkObservation[];
+  /** Marks the observations of a batch or dataset removed; returns how many. */
+  removeObservations(sandbox: string, by: { batchId?: string; datasetId?: string }): number;
+  /** Replaces the snapshot with a recomputed graph (after unlink by batch/dataset or a settings change). */
+  replaceGraph(sandbox: string, nodes: IdentityNode[], edges: Edge[], history: HistoryEntry[]): void;
+  /** History entries involving an identity, newest first. */
+  history(sandbox: string, xid: string, limit?: number): HistoryEntry[];
+}
+
+type NodeRow = [xid: string, ns: string, id: string, type: string, firstSeen: number, lastSeen: number];
+type EdgeRow = [a: string, b: string, firstSeen: number, lastSeen: number, datasets: string[], batches: string[], lastRecord: string];
+const CHUNK = 10_000;
+
+/**
+ * SQLite adapter (`identity.db`). The snapshot is a log of change chunks (JSON arrays of up to 10,000 node or edge
+ * rows, a one-element row being a deletion) read in order on load: a checkpoint appends a few large rows instead of
+ * updating hundreds of thousands of random B-tree keys (measured: 4–8× less checkpoint time at 1M identities).
+ * When the chunks hold more than twice the live graph, the checkpoint rewrites them as one compact dump.
+ */
+export class IdentityStore implements IdentityGraphStore {
   private readonly s;
+  /** Rows held by each sandbox's snapshot chunks (for compaction). */
+  private readonly chunkRows = new Map<string, number>();
 
   constructor(private readonly db: SqliteDb) {
-    db.exec(`CREATE TABLE IF NOT EXISTS nodes (sandbox TEXT, xid TEXT, ns TEXT, id TEXT, type TEXT, first_seen INTEGER, last_seen INTEGER, PRIMARY KEY (sandbox, xid)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS edges (sandbox TEXT, a TEXT, b TEXT, first_seen INTEGER, last_seen INTEGER, datasets TEXT, batches TEXT, last_record TEXT, PRIMARY KEY (sandbox, a, b)) WITHOUT ROWID;
+    db.exec(`CREATE TABLE IF NOT EXISTS snapshot (sandbox TEXT, seq INTEGER, kind TEXT, n INTEGER, data TEXT, PRIMARY KEY (sandbox, seq)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS observations (seq INTEGER PRIMARY KEY, sandbox TEXT, t INTEGER, dataset TEXT, batch TEXT, record TEXT, identities TEXT, removed INTEGER DEFAULT 0);
       CREATE INDEX IF NOT EXISTS obs_sandbox ON observations(sandbox, seq);
       CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, sandbox TEXT, at INTEGER, op TEXT, a TEXT, b TEXT, rule TEXT, record TEXT, dataset TEXT, batch TEXT, detail TEXT);
       CREATE INDEX IF NOT EXISTS history_a ON history(sandbox, a);
       CREATE INDEX IF NOT EXISTS history_b ON history(sandbox, b);
       CREATE TABLE IF NOT EXISTS checkpoints (sandbox TEXT PRIMARY KEY, seq INTEGER NOT NULL);`);
+    // an identity.db from before the chunked snapshot: drop the old row-per-identity snapshot and replay the log
+    if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='nodes'`).get())
+      db.transaction(() => db.exec('DROP TABLE nodes; DROP TABLE IF EXISTS edges; DELETE FROM checkpoints; DELETE FROM snapshot;'))();
     this.s = {
-      putNode: db.prepare('INSERT OR REPLACE INTO nodes VALUES (?,?,?,?,?,?,?)'),
-      delNode: db.prepare('DELETE FROM nodes WHERE sandbox=? AND xid=?'),
-      putEdge: db.prepare('INSERT OR REPLACE INTO edges VALUES (?,?,?,?,?,?,?,?)'),
-      delEdge: db.prepare('DELETE FROM edges WHERE sandbox=? AND a=? AND b=?'),
+      chunks: db.prepare<[string], { kind: string; data: string }>('SELECT kind, data FROM snapshot WHERE sandbox=? ORDER BY seq'),
+      chunkRows: db.prepare<[string], { n: number | null; seq: number | null }>('SELECT sum(n) AS n, max(seq) AS seq FROM snapshot WHERE sandbox=?'),
+      putChunk: db.prepare('INSERT INTO snapshot(sandbox, seq, kind, n, data) VALUES (?,?,?,?,?)'),
+      clearChunks: db.prepare('DELETE FROM snapshot WHERE sandbox=?'),
       obs: db.prepare('INSERT INTO observations(sandbox,t,dataset,batch,record,identities) VALUES (?,?,?,?,?,?)'),
-      edgesOf: db.prepare<[string, string, string], { a: string; b: string; first_seen: number; last_seen: number; datasets: string; batches: string; last_record: string }>('SELECT * FROM edges WHERE sandbox=? AND (a=? OR b=?)'),
       hist: db.prepare('INSERT INTO history(sandbox,at,op,a,b,rule,record,dataset,batch,detail) VALUES (?,?,?,?,?,?,?,?,?,?)'),
-      nodes: db.prepare<[string], { xid: string; ns: string; id: string; type: string; first_seen: number; last_seen: number }>('SELECT * FROM nodes WHERE sandbox=?'),
-      edges: db.prepare<[string], { a: string; b: string; first_seen: number; last_seen: number; datasets: string; batches: string; last_record: string }>('SELECT * FROM edges WHERE sandbox=?'),
-      observations: db.prepare<[string], { t: number; dataset: string; batch: string; record: string; identities: string }>('SELECT * FROM observations WHERE sandbox=? AND removed=0 ORDER BY seq'),
+      observations: db.prepare<[string], ObsRow>('SELECT * FROM observations WHERE sandbox=? AND removed=0 ORDER BY seq'),
       history: db.prepare<[string, string, string, number], { at: number; op: string; a: string; b: string | null; rule: string | null; record: string | null; dataset: string | null; batch: string | null; detail: string | null }>(
         'SELECT * FROM history WHERE sandbox=? AND (a=? OR b=?) ORDER BY seq DESC LIMIT ?',
       ),
       checkpointSeq: db.prepare<[string], { seq: number }>('SELECT seq FROM checkpoints WHERE sandbox=?'),
       setCheckpoint: db.prepare('INSERT INTO checkpoints(sandbox, seq) VALUES (?, ?) ON CONFLICT(sandbox) DO UPDATE SET seq=excluded.seq'),
       maxSeq: db.prepare<[string], { m: number | null }>('SELECT max(seq) AS m FROM observations WHERE sandbox=?'),
-      observationsAfter: db.prepare<[string, number], { t: number; dataset: string; batch: string; record: string; identities: string }>('SELECT * FROM observations WHERE sandbox=? AND removed=0 AND seq>? ORDER BY seq'),
-      clearNodes: db.prepare('DELETE FROM nodes WHERE sandbox=?'),
-      clearEdges: db.prepare('DELETE FROM edges WHERE sandbox=?'),
+      observationsAfter: db.prepare<[string, number], ObsRow>('SELECT * FROM observations WHERE sandbox=? AND removed=0 AND seq>? ORDER BY seq'),
     };
   }
 
   load(sandbox: string): { nodes: IdentityNode[]; edges: Edge[] } {
-    return {
-      nodes: this.s.nodes.all(sandbox).map((n) => ({ xid: n.xid, ns: n.ns, id: n.id, type: n.type, firstSeen: n.first_seen, lastSeen: n.last_seen })),
-      edges: this.s.edges.all(sandbox).map((e) => ({ a: e.a, b: e.b, firstSeen: e.first_seen, lastSeen: e.last_seen, datasets: JSON.parse(e.datasets), batches: JSON.parse(e.batches), lastRecord: e.last_record })),
-    };
+    const nodes = new Map<string, IdentityNode>();
+    const edges = new Map<string, Edge>();
+    let rows = 0;
+    for (const c of this.s.chunks.iterate(sandbox)) {
+      if (c.kind === 'n')
+        for (const r of JSON.parse(c.data) as Array<NodeRow | [string]>) {
+          rows++;
+          if (r.length === 1) nodes.delete(r[0]);
+          else nodes.set(r[0], { xid: r[0], ns: r[1], id: r[2], type: r[3], firstSeen: r[4], lastSeen: r[5] });
+        }
+      else
+        for (const r of JSON.parse(c.data) as Array<EdgeRow | [string]>) {
+          rows++;
+          if (r.length === 1) edges.delete(r[0]);
+          else edges.set(`${r[0]}|${r[1]}`, { a: r[0], b: r[1], firstSeen: r[2], lastSeen: r[3], datasets: r[4], batches: r[5], lastRecord: r[6] });
+        }
+    }
+    this.chunkRows.set(sandbox, rows);
+    return { nodes: [...nodes.values()], edges: [...edges.values()] };
   }
 
-  /** Appends observations and history (the durable log); the node/edge snapshot is written by checkpoint(). */
   append(sandbox: string, observations: LinkObservation[], history: HistoryEntry[]): void {
     // one row per run of consecutive observations of one (batch, dataset), holding them in order: far fewer index
     // updates, and replay sees exactly the order the graph saw (the rules are order-dependent)
@@ -59,79 +107,82 @@ export class IdentityStore {
     }
     this.db.transaction(() => {
       for (const g of groups) this.s.obs.run(sandbox, g[0]!.t, g[0]!.dataset, g[0]!.batch, '*', JSON.stringify(g.map((o) => [o.t, o.record, o.identities])));
-      for (const h of history) this.s.hist.run(sandbox, h.at, h.op, h.a, h.b ?? null, h.rule ?? null, h.record ?? null, h.dataset ?? null, h.batch ?? null, h.detail ?? null);
+      this.writeHistory(sandbox, history);
     })();
   }
 
-  /** Writes the changed identities and links and records up to which observation the snapshot is current. */
-  checkpoint(sandbox: string, changes: { nodes: Array<IdentityNode | { xid: string; deleted: true }>; edges: Array<Edge | { key: string; deleted: true }> }): void {
+  private writeHistory(sandbox: string, history: HistoryEntry[]): void {
+    for (const h of history) this.s.hist.run(sandbox, h.at, h.op, h.a, h.b ?? null, h.rule ?? null, h.record ?? null, h.dataset ?? null, h.batch ?? null, h.detail ?? null);
+  }
+
+  private writeChunks(sandbox: string, nodes: Iterable<NodeChange>, edges: Iterable<EdgeChange>): number {
+    let seq = this.s.chunkRows.get(sandbox)?.seq ?? 0;
+    let written = 0;
+    const flush = (kind: 'n' | 'e', rows: unknown[]) => {
+      if (rows.length === 0) return;
+      this.s.putChunk.run(sandbox, ++seq, kind, rows.length, JSON.stringify(rows));
+      written += rows.length;
+      rows.length = 0;
+    };
+    const nrows: unknown[] = [];
+    for (const n of nodes) {
+      nrows.push('deleted' in n ? [n.xid] : ([n.xid, n.ns, n.id, n.type, n.firstSeen, n.lastSeen] satisfies NodeRow));
+      if (nrows.length >= CHUNK) flush('n', nrows);
+    }
+    flush('n', nrows);
+    const erows: unknown[] = [];
+    for (const e of edges) {
+      erows.push('deleted' in e ? [e.key] : ([e.a, e.b, e.firstSeen, e.lastSeen, e.datasets, e.batches, e.lastRecord] satisfies EdgeRow));
+      if (erows.length >= CHUNK) flush('e', erows);
+    }
+    flush('e', erows);
+    return written;
+  }
+
+  private rowsOf(sandbox: string): number {
+    let n = this.chunkRows.get(sandbox);
+    if (n === undefined) {
+      n = this.s.chunkRows.get(sandbox)?.n ?? 0;
+      this.chunkRows.set(sandbox, n);
+    }
+    return n;
+  }
+
+  checkpoint(sandbox: string, changes: { nodes: NodeChange[]; edges: EdgeChange[] }, live?: () => { nodes: Iterable<IdentityNode>; edges: Iterable<Edge>; size: number }): void {
     this.db.transaction(() => {
-      this.save(sandbox, [], { ...changes, history: [] });
+      const rows = this.rowsOf(sandbox) + changes.nodes.length + changes.edges.length;
+      const whole = live?.();
+      if (whole && rows > 2 * whole.size + CHUNK) {
+        this.s.clearChunks.run(sandbox);
+        this.chunkRows.set(sandbox, this.writeChunks(sandbox, whole.nodes, whole.edges));
+      } else this.chunkRows.set(sandbox, this.rowsOf(sandbox) + this.writeChunks(sandbox, changes.nodes, changes.edges));
       this.s.setCheckpoint.run(sandbox, this.s.maxSeq.get(sandbox)?.m ?? 0);
     })();
   }
 
-  /** Observations not yet reflected in the snapshot (replayed on startup). */
   pendingObservations(sandbox: string): LinkObservation[] {
     const seq = this.s.checkpointSeq.get(sandbox)?.seq ?? 0;
-    return IdentityStore.expand(this.s.observationsAfter.all(sandbox, seq));
-  }
-
-  /** Writes observations and the engine's changes in one transaction. */
-  save(sandbox: string, observations: LinkObservation[], changes: { nodes: Array<IdentityNode | { xid: string; deleted: true }>; edges: Array<Edge | { key: string; deleted: true }>; history: HistoryEntry[] }): void {
-    this.db.transaction(() => {
-      for (const o of observations) this.s.obs.run(sandbox, o.t, o.dataset, o.batch, o.record, JSON.stringify(o.identities));
-      for (const n of changes.nodes) {
-        if ('deleted' in n) this.s.delNode.run(sandbox, n.xid);
-        else this.s.putNode.run(sandbox, n.xid, n.ns, n.id, n.type, n.firstSeen, n.lastSeen);
-      }
-      for (const e of changes.edges) {
-        if ('deleted' in e) {
-          const [a, b] = e.key.split('|');
-          this.s.delEdge.run(sandbox, a, b);
-        } else this.s.putEdge.run(sandbox, e.a, e.b, e.firstSeen, e.lastSeen, JSON.stringify(e.datasets), JSON.stringify(e.batches), e.lastRecord);
-      }
-      for (const h of changes.history) this.s.hist.run(sandbox, h.at, h.op, h.a, h.b ?? null, h.rule ?? null, h.record ?? null, h.dataset ?? null, h.batch ?? null, h.detail ?? null);
-    })();
-  }
-
-  private static expand(rows: Array<{ t: number; dataset: string; batch: string; record: string; identities: string }>): LinkObservation[] {
-    const out: LinkObservation[] = [];
-    for (const o of rows) {
-      if (o.record !== '*') {
-        out.push({ t: o.t, dataset: o.dataset, batch: o.batch, record: o.record, identities: JSON.parse(o.identities) });
-        continue;
-      }
-      for (const [t, record, identities] of JSON.parse(o.identities) as Array<[number, string, LinkObservation['identities']]>) out.push({ t, dataset: o.dataset, batch: o.batch, record, identities });
-    }
-    return out;
+    return expand(this.s.observationsAfter.all(sandbox, seq));
   }
 
   observations(sandbox: string): LinkObservation[] {
-    return IdentityStore.expand(this.s.observations.all(sandbox));
+    return expand(this.s.observations.all(sandbox));
   }
 
-  /** Current links of an identity (its 'link' history is derived from them). */
-  linksOf(sandbox: string, xid: string): Edge[] {
-    return this.s.edgesOf.all(sandbox, xid, xid).map((e) => ({ a: e.a, b: e.b, firstSeen: e.first_seen, lastSeen: e.last_seen, datasets: JSON.parse(e.datasets), batches: JSON.parse(e.batches), lastRecord: e.last_record }));
-  }
-
-  /** Marks observations removed (unlink by batch or dataset); returns how many. */
   removeObservations(sandbox: string, by: { batchId?: string; datasetId?: string }): number {
     const col = by.batchId ? 'batch' : by.datasetId ? 'dataset' : undefined;
     if (!col) return 0;
     const value = by.batchId ?? by.datasetId!;
-    const rows = this.db.prepare<[string, string], { t: number; dataset: string; batch: string; record: string; identities: string }>(`SELECT * FROM observations WHERE sandbox=? AND ${col}=? AND removed=0`).all(sandbox, value);
+    const rows = this.db.prepare<[string, string], ObsRow>(`SELECT * FROM observations WHERE sandbox=? AND ${col}=? AND removed=0`).all(sandbox, value);
     this.db.prepare(`UPDATE observations SET removed=1 WHERE sandbox=? AND ${col}=? AND removed=0`).run(sandbox, value);
-    return IdentityStore.expand(rows).length;
+    return expand(rows).length;
   }
 
-  /** Replaces the sandbox's graph (after a rebuild). */
   replaceGraph(sandbox: string, nodes: IdentityNode[], edges: Edge[], history: HistoryEntry[]): void {
     this.db.transaction(() => {
-      this.s.clearNodes.run(sandbox);
-      this.s.clearEdges.run(sandbox);
-      this.save(sandbox, [], { nodes, edges, history });
+      this.s.clearChunks.run(sandbox);
+      this.chunkRows.set(sandbox, this.writeChunks(sandbox, nodes, edges));
+      this.writeHistory(sandbox, history);
       this.s.setCheckpoint.run(sandbox, this.s.maxSeq.get(sandbox)?.m ?? 0);
     })();
   }
@@ -149,4 +200,25 @@ export class IdentityStore {
       ...(h.detail ? { detail: h.detail } : {}),
     }));
   }
+}
+
+interface ObsRow {
+  t: number;
+  dataset: string;
+  batch: string;
+  record: string;
+  identities: string;
+}
+
+/** Observation rows to observations: a row with record '*' holds a run of [t, record, identities] triples. */
+function expand(rows: ObsRow[]): LinkObservation[] {
+  const out: LinkObservation[] = [];
+  for (const o of rows) {
+    if (o.record !== '*') {
+      out.push({ t: o.t, dataset: o.dataset, batch: o.batch, record: o.record, identities: JSON.parse(o.identities) });
+      continue;
+    }
+    for (const [t, record, identities] of JSON.parse(o.identities) as Array<[number, string, LinkObservation['identities']]>) out.push({ t, dataset: o.dataset, batch: o.batch, record, identities });
+  }
+  return out;
 }
