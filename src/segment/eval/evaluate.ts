@@ -81,7 +81,7 @@ export function evaluateValue(expr: ValueExpr, view: ProfileView, ctx: EvalConte
     case 'path':
       if (expr.root === 'event') {
         if (!event) return null;
-        if (expr.path.length === 1 && expr.path[0] === 'timestamp') return dateTimeOf(event.ts);
+        if (Array.isArray(expr.path) && expr.path.length === 1 && expr.path[0] === 'timestamp') return dateTimeOf(event.ts);
         return readPath(event.event, expr.path);
       }
       return readPath(view?.entity, expr.path);
@@ -175,9 +175,9 @@ export function evaluateCondition(cond: Condition, view: ProfileView, ctx: EvalC
     case 'bool':
       return cond.value === true;
     case 'and':
-      return cond.items.every((c) => evaluateCondition(c, view, ctx, event));
+      return (cond.items ?? []).every((c) => evaluateCondition(c, view, ctx, event));
     case 'or':
-      return cond.items.some((c) => evaluateCondition(c, view, ctx, event));
+      return (cond.items ?? []).some((c) => evaluateCondition(c, view, ctx, event));
     case 'not':
       return !evaluateCondition(cond.item, view, ctx, event);
     case 'compare':
@@ -185,7 +185,7 @@ export function evaluateCondition(cond: Condition, view: ProfileView, ctx: EvalC
     case 'in':
       return inList(
         evaluateValue(cond.value, view, ctx, event),
-        cond.list.map((x) => evaluateValue(x, view, ctx, event)),
+        (cond.list ?? []).map((x) => evaluateValue(x, view, ctx, event)),
         cond.negate === true,
       );
     case 'isNull': {
@@ -207,7 +207,7 @@ export function evaluateCondition(cond: Condition, view: ProfileView, ctx: EvalC
     case 'chain':
       return evaluateChain(cond.steps, view, ctx);
     case 'inSegment':
-      return ctx.inSegment(cond.segmentId) === true;
+      return ctx?.inSegment?.(cond.segmentId) === true;
     default:
       return false;
   }

@@ -150,3 +150,8 @@ describe('invalid input', () => {
   });
   it('invalid now: undefined', () => assert.equal(nextChangeAt(within(7), view({}, [at('1', NOW)]), ctxAt(NaN)), undefined));
 });
+
+describe('nextChangeAt: CHAIN ignores windows of events that cannot match', () => {
+  it('a B event crossing step A window is irrelevant', () =>
+    assert.equal(nextChangeAt(chain(step(A, rel('<=', 2, 'day'))), view({}, [at('1', NOW - DAY, 'B')]), ctxAt(NOW)), undefined));
+});

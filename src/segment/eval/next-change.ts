@@ -199,7 +199,10 @@ function condNext(c: Condition, view: ProfileView, ctx: EvalContext, ev?: EventV
         const t = validMs(x.ts);
         if (t === null) continue;
         for (const s of c.steps ?? []) {
-          next = minN(next, condNext(s.what, view, ctx, x).next);
+          const what = condNext(s.what, view, ctx, x);
+          next = minN(next, what.next);
+          // An event that can never satisfy the step's `what` makes its window irrelevant.
+          if (!what.val && what.next === undefined) continue;
           if (s.when && s.when.kind !== 'afterStep') next = minN(next, windowNext({ ms: t, s: 0 }, s.when, view, ctx, x));
         }
       }
