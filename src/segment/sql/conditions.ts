@@ -7,7 +7,7 @@ import { UNIT_MS } from '../pql/ast.js';
 import type { QueryContext, Scope } from './context.js';
 import { CompileError, sqlNumber, sqlString } from './literals.js';
 import { likeToSql, regexToRe2 } from './patterns.js';
-import { asBool, asDt, asNum, asStr, compileValue, isNullSql, type V } from './values.js';
+import { asBool, asDt, asNum, asStr, compileValue, isNullSql, jsonTextOfString, type V } from './values.js';
 
 /** The chain and event-set hooks, injected by compile.ts (keeps the modules acyclic). */
 export interface Hooks {
@@ -89,11 +89,21 @@ export function compare(op: CompareOp, a: V, b: V): string {
   if (a.k === 'dt' || b.k === 'dt') return F(`${asDt(a)} ${op === '!=' ? '<>' : op} ${asDt(b)}`);
   const common = cats(a).filter((c) => cats(b).includes(c)) as Array<Exclude<Cat, 'd'>>;
   if (op === '=' || op === '!=') {
-    const eq = common.length === 0 ? 'false' : `(${common.map((c) => F(`${as[c](a)} = ${as[c](b)}`)).join(' OR ')})`;
+    const eq = common.length === 0 ? 'false' : `(${common.map((c) => F(equal(c, a, b))).join(' OR ')})`;
     return op === '=' ? eq : `(NOT ${isNullSql(a)} AND NOT ${isNullSql(b)} AND NOT ${eq})`;
   }
   const ordered = common.filter((c) => c !== 'b');
   return ordered.length === 0 ? 'false' : `(${ordered.map((c) => F(`${as[c](a)} ${op} ${as[c](b)}`)).join(' OR ')})`;
+}
+
+/** Type-strict equality in one category; a JSON value against a plain string literal compares JSON text. */
+function equal(c: Exclude<Cat, 'd'>, a: V, b: V): string {
+  if (c === 's') {
+    const [j, l] = a.k === 'json' && b.k === 'str' ? [a, b] : b.k === 'json' && a.k === 'str' ? [b, a] : [undefined, undefined];
+    const lit = l && /^'(?:[^']|'')*'$/.test(l.sql) ? jsonTextOfString(l.sql.slice(1, -1).replace(/''/g, "'")) : undefined;
+    if (j && lit !== undefined) return `CAST(${j.sql} AS VARCHAR) = ${sqlString(lit)}`;
+  }
+  return `${as[c](a)} = ${as[c](b)}`;
 }
 
 function stringTest(c: Extract<Condition, { kind: 'string' }>, scope: Scope, ctx: QueryContext): string {

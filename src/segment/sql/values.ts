@@ -16,7 +16,6 @@ export interface V {
   ms?: number;
 }
 
-export const NUMERIC_JSON = `('BIGINT', 'UBIGINT', 'DOUBLE', 'HUGEINT')`;
 /** The datetime range of the evaluator (that of JS `Date`): outside it a datetime is null. */
 const MAX_MS = '8.64e15';
 const NULL_NUM: V = { k: 'num', sql: 'CAST(NULL AS DOUBLE)' };
@@ -82,7 +81,22 @@ function dtConst(ms: number): V {
 
 /** An epoch-ms expression limited to the datetime range (else NULL), as DOUBLE. */
 function validDt(sql: string): string {
+  // A column reference or a constant is cheap to repeat; anything else is bound once.
+  if (/^[A-Za-z_][A-Za-z0-9_.]*$|^CAST\([-0-9.e+]+ AS DOUBLE\)$/.test(sql)) return `(CASE WHEN abs(${sql}) <= ${MAX_MS} THEN CAST(${sql} AS DOUBLE) END)`;
   return bind(`CAST(${sql} AS DOUBLE)`, (v) => `CASE WHEN abs(${v}) <= ${MAX_MS} THEN ${v} END`);
+}
+
+/*
+ * JSON values are read from their text, without parsing them again: DuckDB's json_extract writes every value back in
+ * normal form (no whitespace, strings with only `"`, `\` and control characters escaped, `\u0041` written as `A`),
+ * so the first character tells the JSON type: `"` string, `-`/digit number, `t`/`f` boolean, `n` null, `{`, `[`.
+ */
+const text = (json: string): string => `CAST(${json} AS VARCHAR)`;
+const isNumText = (t: string): string => `(ascii(${t}) BETWEEN 48 AND 57 OR ascii(${t}) = 45)`;
+
+/** A string literal that json_extract would write unescaped: `x = '"lit"'` on the JSON text is string equality. */
+export function jsonTextOfString(s: string): string | undefined {
+  return /["\\\u0000-\u001f]/.test(s) ? undefined : `"${s}"`;
 }
 
 /** DOUBLE or NULL: finite numbers only (the evaluator reads non-finite numbers as null). */
@@ -90,8 +104,10 @@ export function asNum(v: V): string {
   switch (v.k) {
     case 'num':
       return v.sql;
-    case 'json':
-      return `(CASE WHEN json_type(${v.sql}) IN ('BIGINT', 'UBIGINT') OR (json_type(${v.sql}) IN ('DOUBLE', 'HUGEINT') AND isfinite(TRY_CAST(${v.sql} AS DOUBLE))) THEN TRY_CAST(${v.sql} AS DOUBLE) END)`;
+    case 'json': {
+      const t = text(v.sql);
+      return `(CASE WHEN ${isNumText(t)} AND isfinite(TRY_CAST(${t} AS DOUBLE)) THEN TRY_CAST(${t} AS DOUBLE) END)`;
+    }
     default:
       return 'CAST(NULL AS DOUBLE)';
   }
@@ -102,7 +118,7 @@ export function asStr(v: V): string {
     case 'str':
       return v.sql;
     case 'json':
-      return `(CASE WHEN json_type(${v.sql}) = 'VARCHAR' THEN json_extract_string(${v.sql}, '$') END)`;
+      return `(CASE WHEN ascii(${text(v.sql)}) = 34 THEN json_extract_string(${v.sql}, '$') END)`;
     default:
       return 'CAST(NULL AS VARCHAR)';
   }
@@ -113,7 +129,7 @@ export function asBool(v: V): string {
     case 'bool':
       return v.sql;
     case 'json':
-      return `(CASE WHEN json_type(${v.sql}) = 'BOOLEAN' THEN TRY_CAST(${v.sql} AS BOOLEAN) END)`;
+      return `(CASE ${text(v.sql)} WHEN 'true' THEN true WHEN 'false' THEN false END)`;
     default:
       return 'CAST(NULL AS BOOLEAN)';
   }
@@ -129,7 +145,7 @@ export function asDt(v: V): string {
     case 'str':
       return isoToMs(v.sql);
     case 'json':
-      return `(CASE WHEN json_type(${v.sql}) IN ${NUMERIC_JSON} THEN ${validDt(`TRY_CAST(${v.sql} AS DOUBLE)`)} WHEN json_type(${v.sql}) = 'VARCHAR' THEN ${isoToMs(`json_extract_string(${v.sql}, '$')`)} END)`;
+      return `(CASE WHEN ${isNumText(text(v.sql))} THEN ${validDt(`TRY_CAST(${text(v.sql)} AS DOUBLE)`)} WHEN ascii(${text(v.sql)}) = 34 THEN ${isoToMs(`json_extract_string(${v.sql}, '$')`)} END)`;
     default:
       return 'CAST(NULL AS DOUBLE)';
   }
@@ -143,7 +159,7 @@ export function isNullSql(v: V): string {
     case 'dur':
       return 'true'; // a duration outside datetime arithmetic is null
     case 'json':
-      return `(${v.sql} IS NULL OR json_type(${v.sql}) = 'NULL' OR (json_type(${v.sql}) IN ('DOUBLE', 'HUGEINT') AND NOT isfinite(TRY_CAST(${v.sql} AS DOUBLE))))`;
+      return `(${v.sql} IS NULL OR ${text(v.sql)} = 'null' OR (${isNumText(text(v.sql))} AND NOT isfinite(TRY_CAST(${text(v.sql)} AS DOUBLE))))`;
     default:
       return `(${v.sql} IS NULL)`;
   }
