@@ -1,8 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { evaluate } from './evaluate.js';
+import { arbCond, arbNow, arbOffset } from './test-arbitraries.js';
 import type { Condition } from '../pql/ast.js';
 import { eventConditions, eventPaths, eventPrefilter, project, referencedSegments, streamingEligibility, usesEvents, usesNow } from './analyze.js';
-import { DAY, NOW, agg, and, ar, chain, cmp, dt, dur, ev, evt, exists, lit, not, now, occurs, or, p, rel, step, str, today, ts, typeIs } from './test-helpers.js';
+import { DAY, NOW, ctxAt, view, agg, and, ar, chain, cmp, dt, dur, ev, evt, exists, lit, not, now, occurs, or, p, rel, step, str, today, ts, typeIs } from './test-helpers.js';
 
 const seg = (id: string): Condition => ({ kind: 'inSegment', segmentId: id });
 
@@ -87,6 +90,23 @@ describe('eventPrefilter', () => {
     ['profile attribute in filter is unknown', exists(and(typeIs('buy'), cmp(ev('sku'), '=', p('fav')))), { eventType: 'buy' }, true],
   ];
   for (const [label, c, body, want] of rows) it(label, () => assert.equal(eventPrefilter(c)(e(body)), want));
+});
+
+describe('eventPrefilter property: dropping the events it rejects never changes the answer', () => {
+  it('holds for random definitions, events and instants', () => {
+    fc.assert(
+      fc.property(arbCond, arbNow, fc.array(fc.tuple(arbOffset, fc.constantFrom('A', 'B', 'C')), { maxLength: 6 }), (cond, t0, offs) => {
+        const evs = offs.map(([o, type], i) => evt(`e${i}`, t0 + o, { eventType: type }));
+        const keep = eventPrefilter(cond);
+        const paths = eventPaths(cond);
+        const kept = evs.filter(keep).map((e) => ({ ...e, event: project(e.event, paths) }));
+        for (const t of [t0, t0 + DAY, t0 - 7 * DAY]) {
+          assert.equal(evaluate(cond, view({ flag: true }, kept), ctxAt(t)), evaluate(cond, view({ flag: true }, evs), ctxAt(t)));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('project', () => {
