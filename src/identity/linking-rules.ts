@@ -79,8 +79,12 @@ export function isUnique(rules: LinkingRules, ns: string): boolean {
 
 /** Blocked values compare trimmed and case-insensitively; an empty value is always blocked. */
 export function isBlocked(rules: LinkingRules, ns: string, value: string): boolean {
-  const v = value.trim().toLowerCase();
-  if (v === '') return true;
+  return isBlockedFolded(rules, ns, value.trim().toLowerCase());
+}
+
+/** isBlocked for a value already trimmed and lower-cased. */
+export function isBlockedFolded(rules: LinkingRules, ns: string, folded: string): boolean {
+  if (folded === '') return true;
   const c = compile(rules);
-  return c.blockedAll.has(v) || (c.blockedByNs.get(ns.toLowerCase())?.has(v) ?? false);
+  return c.blockedAll.has(folded) || (c.blockedByNs.size > 0 && (c.blockedByNs.get(ns.toLowerCase())?.has(folded) ?? false));
 }

@@ -95,7 +95,8 @@ export class NamespaceService {
     const all = await this.list(sandboxId);
     const byCode = this.byCodeCache.get(sandboxId)!;
     const byId = new Map(all.map((n) => [String(n.id), n]));
-    return (key) => byCode.get(key) ?? byCode.get(key.toLowerCase()) ?? (/^\d+$/.test(key) ? byId.get(key) : undefined);
+    const exact = new Map(all.map((n) => [n.code, n]));
+    return (key) => exact.get(key) ?? byCode.get(key.toLowerCase()) ?? (/^\d+$/.test(key) ? byId.get(key) : undefined);
   }
 
   async create(sandboxId: string, body: unknown): Promise<Result<Namespace, Problem>> {
