@@ -1,24 +1,27 @@
 /**
- * Profile benchmark: N profiles (default 100,000), each a CRMID + ECID graph with 3 fragments from 2 datasets
- * (CRM record in dsCRM and dsWeb, ECID record in dsWeb) and 20 events. Measures the in-process merged read
- * (ProfileService.getProfile: graph lookup, default merge policy, fragments of both identities, timestampOrdered merge)
- * against a bare baseline (a plain SQLite point read + JSON.parse of one pre-merged row per profile), then, unless
- * PROFILE_BENCH_HTTP=0, the HTTP entities lookup (POST /data/core/ups/access/entities, one identity) on startTestKith.
+ * Profile benchmark. Prints one JSON object with three parts:
+ *  1. in-process merged read (figure): N profiles (PROFILE_BENCH_N, default 100,000), each a CRMID + ECID graph with
+ *     3 fragments from 2 datasets (CRM record in dsCRM and dsWeb, ECID record in dsWeb) and 20 events;
+ *     ProfileService.getProfile (graph lookup, default merge policy, fragments of both identities, timestampOrdered
+ *     merge) against a bare baseline (a plain SQLite point read + JSON.parse of one pre-merged row per profile);
+ *  2. `http` (bench/profile/http.ts; PROFILE_BENCH_HTTP=0 skips): the entities GET over HTTP on a real server whose
+ *     profile services run in the processor's worker thread, paced at 2,000 req/s, and closed-loop with wrk;
+ *  3. `ingestionToVisible` (bench/profile/latency.ts; PROFILE_BENCH_LATENCY=0 skips): a mixed 5,000 messages/s
+ *     /collection load; time from sending a message until the entities API shows it, vs the ack latency.
  *   PROFILE_BENCH_N=10000 node --import tsx bench/profile/run.ts
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hardware } from '../hardware.js';
-import { load } from '../lib/load.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { SqliteResourceStore } from '../../src/store/sqlite/sqlite-resource-store.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createProfileContext, type ProfileContext } from '../../src/profile/wiring.js';
 import { InMemoryIdentityResolver } from '../../src/profile/testing/in-memory-resolver.js';
-import { registerProfileRoutes } from '../../src/profile/routes.js';
 import type { SandboxRef } from '../../src/profile/merge-policy-service.js';
-import { startTestKith } from '../../src/testing/test-kith.js';
+import { httpBench } from './http.js';
+import { latencyBench } from './latency.js';
 
 const N = Number(process.env.PROFILE_BENCH_N ?? 100_000);
 const READS = Number(process.env.PROFILE_BENCH_READS ?? 50_000);
@@ -101,36 +104,12 @@ async function main(): Promise<void> {
     ctx.close();
     await resources.close();
 
+    // real server (startTestKith in a child process, processor in its worker thread): entities GET over HTTP, then
+    // ingestion-to-visible latency under a mixed /collection load
     let httpRun: Record<string, unknown> | undefined;
-    if (process.env.PROFILE_BENCH_HTTP !== '0') try {
-      const hn = Math.min(N, Number(process.env.PROFILE_BENCH_HTTP_N ?? 10_000));
-      let hctx!: ProfileContext;
-      const hids = new InMemoryIdentityResolver();
-      // Registers its own profile routes on a test server; if the server already wires them, the HTTP run is skipped.
-      const k = await startTestKith({}, { skipProfileRoutes: true, extraRoutes: (app, kith) => {
-        if (app.hasRoute({ method: 'GET', url: '/data/core/ups/access/entities' })) throw new Error('server already registers the profile routes');
-        hctx = createProfileContext({ dataDir: kith.config.dataDir, resources: kith.resources, clock: systemClock, identities: hids });
-        registerProfileRoutes(app, { profile: hctx });
-      } });
-      try {
-        const first = await k.app.inject({ method: 'GET', url: '/data/core/ups/config/mergePolicies', headers: k.headers() });
-        const sandboxId = first.json().children[0].sandbox.sandboxId as string;
-        populate(hctx, hids, sandboxId, hn);
-        const seconds = Number(process.env.PROFILE_BENCH_HTTP_SECONDS ?? 10);
-        const res = await load({
-          url: `${k.baseUrl ?? ''}/data/core/ups/access/entities`,
-          seconds, concurrency: Number(process.env.PROFILE_BENCH_HTTP_CONCURRENCY ?? 8),
-          headers: k.headers(),
-          body: (i) => JSON.stringify({ schema: { name: '_xdm.context.profile' }, identities: [{ entityId: `crm-${(i * 7919) % hn}`, entityIdNS: { code: 'CRMID' } }] }),
-        });
-        httpRun = { profiles: hn, route: 'POST /data/core/ups/access/entities (1 identity)', ...res };
-      } finally {
-        hctx.close();
-        await k.stop();
-      }
-    } catch (e) {
-      httpRun = { skipped: (e as Error).message };
-    }
+    if (process.env.PROFILE_BENCH_HTTP !== '0') httpRun = await httpBench();
+    let latency: Record<string, unknown> | undefined;
+    if (process.env.PROFILE_BENCH_LATENCY !== '0') latency = await latencyBench();
 
     console.log(JSON.stringify({
       name: 'profile merged read (in-process, timestampOrdered + pdg, 2-identity graph, 3 fragments / 2 datasets)',
@@ -142,6 +121,7 @@ async function main(): Promise<void> {
       inProcess: { p50ms: pct(lat, 50), p99ms: pct(lat, 99), target: 'p99 <= 0.3 ms' },
       baseline: { name: 'bare SQLite point read + JSON.parse of one pre-merged row', p50ms: pct(blat, 50), p99ms: pct(blat, 99) },
       http: httpRun,
+      ingestionToVisible: latency,
     }));
   } finally {
     rmSync(dir, { recursive: true, force: true });

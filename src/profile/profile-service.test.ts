@@ -131,6 +131,48 @@ describe('ProfileService', () => {
     assert.ok(!r.ok && r.error.status === 404);
   });
 
+  it('applyBatch: one transaction in order, a result per item, a refused item does not stop the others, changes after commit', async () => {
+    f.ids.link(SB.sandbox.id, CRM, ECID);
+    const seen: ProfileChange[] = [];
+    f.ctx.profiles.onProfileChange((c) => seen.push(c));
+    const sb = SB.sandbox.id;
+    const res = await f.ctx.profiles.applyBatch([
+      { sandboxId: sb, kind: 'record', input: { datasetId: 'dsA', batchId: 'b', primary: CRM, record: { tier: 'silver' }, eventTime: 1 } },
+      { sandboxId: sb, kind: 'event', input: { datasetId: 'dsE', batchId: 'b', primary: ECID, event: { _id: 'big', pad: 'x'.repeat(11 * 1024) } } },
+      { sandboxId: sb, kind: 'event', input: { datasetId: 'dsE', batchId: 'b', primary: ECID, event: { _id: 'ok', timestamp: new Date(5).toISOString() } } },
+      { sandboxId: sb, kind: 'record', input: { datasetId: 'dsA', batchId: 'b', primary: CRM, record: { tier: 'gold' }, eventTime: 2 } },
+    ]);
+    assert.deepEqual(res.map((r) => r.ok), [true, false, true, true]);
+    assert.equal(!res[1]!.ok && res[1]!.error.status, 413);
+    assert.deepEqual(seen.map((c) => c.kind), ['record', 'event', 'record']);
+    assert.equal((await get(CRM)).entity.tier, 'gold');
+    const page = await f.ctx.profiles.getEvents(SB, CRM, {});
+    assert.ok(page.ok);
+    assert.deepEqual(page.value.children.map((c) => c.entityId), ['ok']);
+  });
+
+  it('events with property filters page over the matching events only', async () => {
+    const f2 = profileFixture({ maxEventsPerProfile: 500 });
+    try {
+      for (let i = 0; i < 300; i++)
+        await f2.ctx.profiles.applyEvent(SB.sandbox.id, { datasetId: 'dsE', batchId: 'b', primary: ECID, event: { _id: `ev${String(i).padStart(3, '0')}`, timestamp: new Date(1000 + i).toISOString(), n: i } });
+      const filters = [{ path: ['n'], op: '>=' as const, value: '100' }, { path: ['n'], op: '<' as const, value: '295' }];
+      const got: string[] = [];
+      let start: string | undefined;
+      for (let guard = 0; guard < 100; guard++) {
+        const p = await f2.ctx.profiles.getEvents(SB, ECID, { limit: 7, start, property: filters, order: 'desc' });
+        assert.ok(p.ok);
+        got.push(...p.value.children.map((c) => c.entityId));
+        if (!p.value.next) break;
+        start = p.value.next;
+      }
+      const want = Array.from({ length: 195 }, (_, k) => `ev${String(294 - k).padStart(3, '0')}`);
+      assert.deepEqual(got, want);
+    } finally {
+      f2.close();
+    }
+  });
+
   describe('invalid input and guardrails', () => {
     it('rejects a record over 100 KB', () => {
       const r = rec('dsA', CRM, { big: 'x'.repeat(101 * 1024) }, 1);

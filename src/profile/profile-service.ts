@@ -5,9 +5,10 @@ import { applyLeaves, flatten, mergeFragments, pickFields, type Fragment } from 
 import {
   DEFAULT_NAMESPACE_PRIORITY, highestPriority, type GraphMember, type IdentityRef, type IdentityResolver,
 } from './identity-resolver.js';
-import { nsKey, type FragmentStore, type StoredEvent } from './fragment-store.js';
+import { nsKey, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
 import type { MergePolicy, MergePolicyService, SandboxRef } from './merge-policy-service.js';
 import { caValue, foldEvent, type ComputedAttributeService } from './computed-attributes.js';
+import { matchesFilters, type PropertyFilter } from './event-filter.js';
 
 export interface Guardrails {
   maxEventBytes: number;
@@ -45,6 +46,10 @@ export type ProfileChange =
   | { sandboxId: string; kind: 'delete'; identity: IdentityRef };
 export type ProfileChangeListener = (c: ProfileChange) => void;
 
+/** One item of applyBatch. */
+export type BatchItem = { sandboxId: string; kind: 'record'; input: RecordInput } | { sandboxId: string; kind: 'event'; input: EventInput };
+type ComputedAttributeDef = Awaited<ReturnType<ComputedAttributeService['list']>>[number];
+
 export type ProfileKey = IdentityRef | { xid: string };
 export interface GetProfileOptions { mergePolicyId?: string; fields?: string[]; withCA?: boolean }
 
@@ -65,7 +70,16 @@ export interface ResolvedProfile {
   members: GraphMember[];
 }
 
-export interface EventsQuery { startTime?: number; endTime?: number; limit?: number; order?: 'asc' | 'desc'; start?: string; fields?: string[] }
+export interface EventsQuery {
+  startTime?: number;
+  endTime?: number;
+  limit?: number;
+  order?: 'asc' | 'desc';
+  start?: string;
+  fields?: string[];
+  /** `property=` filters (all must hold), see event-filter.ts. */
+  property?: PropertyFilter[];
+}
 export interface EventPage {
   relatedEntityId: string;
   children: Array<{ relatedEntityId: string; entityId: string; timestamp: number; entity: Record<string, unknown>; lastModifiedAt: string }>;
@@ -114,49 +128,72 @@ export class ProfileService {
 
   /** Upserts a record into the fragment (dataset, primary identity), leaf by leaf by event time. */
   applyRecord(sandboxId: string, r: RecordInput): Result<{ changedLeaves: number }, Problem> {
-    const bytes = sizeOf(r.record);
-    if (bytes > this.guardrails.maxRecordBytes)
-      return err(problem(413, 'Payload Too Large', `Profile record is ${bytes} bytes; the limit is ${this.guardrails.maxRecordBytes} bytes`, { code: 'PROFILE-RECORD-TOO-LARGE' }));
-    const now = this.clock.now();
-    const ts = r.eventTime ?? now;
-    const changed = this.store.transaction(() => {
-      const cur: Fragment = this.store.getFragment(sandboxId, r.datasetId, r.primary) ?? {
-        datasetId: r.datasetId, namespace: r.primary.namespace, id: r.primary.id, leaves: {}, tags: [], updatedAt: now,
-      };
-      const n = applyLeaves(cur.leaves, flatten(r.record, ts));
-      const tag = r.xactionId ?? r.batchId;
-      if (tag && !cur.tags.includes(tag)) cur.tags.push(tag);
-      if (r.batchId && r.batchId !== tag && !cur.tags.includes(r.batchId)) cur.tags.push(r.batchId);
-      cur.updatedAt = now;
-      this.store.putFragment(sandboxId, cur);
-      return n;
-    });
-    this.emit({ sandboxId, kind: 'record', identity: r.primary, datasetId: r.datasetId, changedLeaves: changed });
-    return ok({ changedLeaves: changed });
+    const changes: ProfileChange[] = [];
+    const res = this.store.transaction(() => this.recordInTx(sandboxId, r, this.clock.now(), changes));
+    for (const c of changes) this.emit(c);
+    return res;
   }
 
   /** Appends an event (deduplicated by `_id`) to its primary identity; updates computed attributes. */
   async applyEvent(sandboxId: string, e: EventInput): Promise<Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem>> {
+    const defs = await this.cas.list(sandboxId);
+    const changes: ProfileChange[] = [];
+    const res = this.store.transaction(() => this.eventInTx(sandboxId, e, defs, this.clock.now(), changes));
+    for (const c of changes) this.emit(c);
+    return res;
+  }
+
+  /**
+   * Applies many records and events (the pipeline's chunk) in ONE store transaction, in the given order; change
+   * notifications follow the commit. Each item gets its own result (a refused item does not stop the others).
+   */
+  async applyBatch(items: readonly BatchItem[]): Promise<Array<Result<unknown, Problem>>> {
+    const defs = new Map<string, ComputedAttributeDef[]>();
+    for (const it of items) if (it.kind === 'event' && !defs.has(it.sandboxId)) defs.set(it.sandboxId, await this.cas.list(it.sandboxId));
+    const changes: ProfileChange[] = [];
+    const now = this.clock.now();
+    const out = this.store.transaction(() =>
+      items.map((it) => (it.kind === 'record' ? this.recordInTx(it.sandboxId, it.input, now, changes) : this.eventInTx(it.sandboxId, it.input, defs.get(it.sandboxId)!, now, changes))),
+    );
+    for (const c of changes) this.emit(c);
+    return out;
+  }
+
+  private recordInTx(sandboxId: string, r: RecordInput, now: number, changes: ProfileChange[]): Result<{ changedLeaves: number }, Problem> {
+    const bytes = sizeOf(r.record);
+    if (bytes > this.guardrails.maxRecordBytes)
+      return err(problem(413, 'Payload Too Large', `Profile record is ${bytes} bytes; the limit is ${this.guardrails.maxRecordBytes} bytes`, { code: 'PROFILE-RECORD-TOO-LARGE' }));
+    const ts = r.eventTime ?? now;
+    const cur: Fragment = this.store.getFragment(sandboxId, r.datasetId, r.primary) ?? {
+      datasetId: r.datasetId, namespace: r.primary.namespace, id: r.primary.id, leaves: {}, tags: [], updatedAt: now,
+    };
+    const n = applyLeaves(cur.leaves, flatten(r.record, ts));
+    const tag = r.xactionId ?? r.batchId;
+    if (tag && !cur.tags.includes(tag)) cur.tags.push(tag);
+    if (r.batchId && r.batchId !== tag && !cur.tags.includes(r.batchId)) cur.tags.push(r.batchId);
+    cur.updatedAt = now;
+    this.store.putFragment(sandboxId, cur);
+    changes.push({ sandboxId, kind: 'record', identity: r.primary, datasetId: r.datasetId, changedLeaves: n });
+    return ok({ changedLeaves: n });
+  }
+
+  private eventInTx(sandboxId: string, e: EventInput, defs: readonly ComputedAttributeDef[], now: number, changes: ProfileChange[]): Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem> {
     const bytes = sizeOf(e.event);
     if (bytes > this.guardrails.maxEventBytes)
       return err(problem(413, 'Payload Too Large', `ExperienceEvent is ${bytes} bytes; the limit is ${this.guardrails.maxEventBytes} bytes`, { code: 'PROFILE-EVENT-TOO-LARGE' }));
     const eventId = e.event._id;
     if (typeof eventId !== 'string' || eventId === '') return err(unprocessable('ExperienceEvent has no _id'));
-    const now = this.clock.now();
     const parsed = typeof e.event.timestamp === 'string' ? Date.parse(e.event.timestamp) : NaN;
     const ts = e.eventTime ?? (Number.isFinite(parsed) ? parsed : now);
-    const defs = await this.cas.list(sandboxId);
-    const res = this.store.transaction(() => {
-      const r = this.store.addEvent(sandboxId, { eventId, namespace: e.primary.namespace, id: e.primary.id, datasetId: e.datasetId, batchId: e.batchId, ts, event: e.event, ingestedAt: now }, this.guardrails.maxEventsPerProfile);
-      if (r.inserted)
-        for (const d of defs) {
-          const s = foldEvent(this.store.getCa(sandboxId, d.id, e.primary), d.expression, e.event, ts, now);
-          if (s) this.store.putCa(sandboxId, d.id, e.primary, s);
-        }
-      return r;
-    });
-    if (res.inserted) this.emit({ sandboxId, kind: 'event', identity: e.primary, datasetId: e.datasetId, eventId, eventCount: res.count });
-    return ok({ inserted: res.inserted, eventCount: res.count, evicted: res.evicted.length });
+    const r = this.store.addEvent(sandboxId, { eventId, namespace: e.primary.namespace, id: e.primary.id, datasetId: e.datasetId, batchId: e.batchId, ts, event: e.event, ingestedAt: now }, this.guardrails.maxEventsPerProfile);
+    if (r.inserted) {
+      for (const d of defs) {
+        const s = foldEvent(this.store.getCa(sandboxId, d.id, e.primary), d.expression, e.event, ts, now);
+        if (s) this.store.putCa(sandboxId, d.id, e.primary, s);
+      }
+      changes.push({ sandboxId, kind: 'event', identity: e.primary, datasetId: e.datasetId, eventId, eventCount: r.count });
+    }
+    return ok({ inserted: r.inserted, eventCount: r.count, evicted: r.evicted.length });
   }
 
   /** Resolves a key to the profile's identities under a merge policy; 404 when no data, 422 when the graph is too big. */
@@ -244,7 +281,9 @@ export class ProfileService {
       if (!e) return err(problem(400, 'Bad Request', `Unknown paging start ${q.start}`));
       from = { ts: e.ts, eventId: e.eventId };
     }
-    const rows = this.store.events(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 });
+    const rows = q.property && q.property.length > 0
+      ? this.filteredEvents(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 }, q.property)
+      : this.store.events(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 });
     if (rows.length === 0 && !from && this.store.fragmentsOf(sandboxId, r.value.members).length === 0 && this.store.countEvents(sandboxId, r.value.members) === 0)
       return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
     const page = rows.slice(0, limit);
@@ -256,6 +295,28 @@ export class ProfileService {
       lastModifiedAt: iso(e.ingestedAt),
     });
     return ok({ relatedEntityId: r.value.entityId, children: page.map(toChild), next: rows.length > limit ? rows[limit]!.eventId : '' });
+  }
+
+  /** Events matching `filters`, read from the store in chunks (the cursor continues after the last row read). */
+  private filteredEvents(sandboxId: string, members: readonly IdentityRef[], q: EventQuery, filters: readonly PropertyFilter[]): StoredEvent[] {
+    const out: StoredEvent[] = [];
+    const chunk = Math.max(100, q.limit * 4);
+    let from = q.from;
+    let skip: string | undefined; // the cursor is inclusive: the row it names was read already
+    for (;;) {
+      const rows = this.store.events(sandboxId, members, { ...q, from, limit: chunk + (skip ? 1 : 0) });
+      for (const e of rows) {
+        if (skip !== undefined && e.eventId === skip && e.ts === from?.ts) continue;
+        if (matchesFilters(e.event, filters)) {
+          out.push(e);
+          if (out.length >= q.limit) return out;
+        }
+      }
+      if (rows.length < chunk + (skip ? 1 : 0)) return out;
+      const last = rows[rows.length - 1]!;
+      from = { ts: last.ts, eventId: last.eventId };
+      skip = last.eventId;
+    }
   }
 
   /** Deletes the data of a profile: under pdg every identity of its graph. Returns removed row count. */

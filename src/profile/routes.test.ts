@@ -103,6 +103,29 @@ describe('profile routes', () => {
         assert.equal(r.statusCode, 200, r.body);
         assert.deepEqual(r.json().children.map((c: any) => c.entityId), want);
       });
+    const props: Array<[string, string, string[]]> = [
+      ['property: number >=', 'property=web.page>=3', ['e3', 'e4']],
+      ['property: path below the root', 'property=page<2', ['e0', 'e1']],
+      ['property: repeated, all must hold', 'property=web.page>0&property=web.page!=2', ['e1', 'e3', 'e4']],
+      ['property: string =', 'property=channel._type=web', ['e0', 'e1', 'e2', 'e3', 'e4']],
+      ['property: no match', 'property=channel._type=email', []],
+    ];
+    for (const [name, qs, want] of props)
+      it(name, async () => {
+        const r = await get(`/data/core/ups/access/entities?schema.name=${EV}&relatedSchema.name=${PR}&relatedEntityId=8914&relatedEntityIdNS=ECID&${qs.replace(/>/g, '%3E').replace(/</g, '%3C')}`);
+        assert.equal(r.statusCode, 200, r.body);
+        assert.deepEqual(r.json().children.map((c: any) => c.entityId), want);
+      });
+    it('property filters are kept in _links.next.href', async () => {
+      const seen: string[] = [];
+      let url = `/data/core/ups/access/entities?schema.name=${EV}&relatedSchema.name=${PR}&relatedEntityId=c-1&relatedEntityIdNS=CRMID&limit=1&property=web.page%3E%3D2`;
+      for (let i = 0; i < 5 && url; i++) {
+        const b = (await get(url)).json();
+        seen.push(...b.children.map((c: any) => c.entityId));
+        url = b._links.next.href ? `/data/core/ups/access${b._links.next.href}` : '';
+      }
+      assert.deepEqual(seen, ['e2', 'e3', 'e4']);
+    });
     it('fields on events', async () => {
       const r = await get(`/data/core/ups/access/entities?schema.name=${EV}&relatedSchema.name=${PR}&relatedEntityId=${xid(ECID)}&fields=web&limit=1`);
       assert.deepEqual(r.json().children[0].entity, { web: { page: 0 } });
@@ -183,6 +206,8 @@ describe('profile routes', () => {
       ['events without relatedSchema', () => get(`/data/core/ups/access/entities?schema.name=${EV}&relatedEntityId=c-1&relatedEntityIdNS=CRMID`), 400],
       ['events with a non-numeric startTime', () => get(`/data/core/ups/access/entities?schema.name=${EV}&relatedSchema.name=${PR}&relatedEntityId=c-1&relatedEntityIdNS=CRMID&startTime=yesterday`), 400],
       ['events with a bad orderby', () => get(`/data/core/ups/access/entities?schema.name=${EV}&relatedSchema.name=${PR}&relatedEntityId=c-1&relatedEntityIdNS=CRMID&orderby=name`), 400],
+      ['events with a property filter without operator', () => get(`/data/core/ups/access/entities?schema.name=${EV}&relatedSchema.name=${PR}&relatedEntityId=c-1&relatedEntityIdNS=CRMID&property=web.page`), 400],
+      ['events with four property filters', () => get(`/data/core/ups/access/entities?schema.name=${EV}&relatedSchema.name=${PR}&relatedEntityId=c-1&relatedEntityIdNS=CRMID&property=a=1&property=b=1&property=c=1&property=d=1`), 400],
       ['unknown merge policy', () => get(`/data/core/ups/access/entities?schema.name=${PR}&entityId=c-1&entityIdNS=CRMID&mergePolicyId=zzz`), 404],
       ['POST without identities', () => post('/data/core/ups/access/entities', { schema: { name: PR } }), 400],
       ['bad merge policy', () => post('/data/core/ups/config/mergePolicies', { name: 'x', attributeMerge: { type: 'dataSetPrecedence' } }), 400],

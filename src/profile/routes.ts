@@ -6,6 +6,7 @@ import type { ProfileContext } from './wiring.js';
 import type { SandboxRef } from './merge-policy-service.js';
 import type { ProfileKey } from './profile-service.js';
 import { PROFILE_SCHEMA } from './merge-policy-service.js';
+import { parsePropertyFilters } from './event-filter.js';
 
 export const EVENT_SCHEMA = '_xdm.context.experienceevent';
 type Q = Record<string, string | undefined>;
@@ -37,7 +38,10 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
 
   // ---- entities ----
   app.get('/data/core/ups/access/entities', { schema: { tags: TAGS, summary: 'Get a profile or its ExperienceEvents' } }, async (req, reply) => {
-    const q = req.query as Q;
+    const raw = req.query as Record<string, string | string[] | undefined>;
+    // a repeated parameter arrives as an array: `property` may repeat (up to three filters), others keep their last value
+    const q: Q = {};
+    for (const [k, v] of Object.entries(raw)) q[k] = Array.isArray(v) ? v[v.length - 1] : v;
     const sb = sbOf(req);
     const schema = q['schema.name'];
     const fields = csv(q.fields);
@@ -56,7 +60,10 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
       const order = orderOf(q.orderby ?? q.orderBy);
       for (const v of [startTime, endTime, limit, order]) if (v instanceof Error) return sendProblem(reply, badRequest(v.message));
       if (typeof limit === 'number' && limit < 1) return sendProblem(reply, badRequest('limit must be >= 1'));
-      const r = await profiles.getEvents(sb, keyOf(id, ns), { startTime: startTime as number | undefined, endTime: endTime as number | undefined, limit: limit as number | undefined, order: order as 'asc' | 'desc', start: q.start, fields }, q.mergePolicyId);
+      const props = raw.property === undefined ? [] : Array.isArray(raw.property) ? raw.property : [raw.property];
+      const property = parsePropertyFilters(props);
+      if (!property.ok) return sendProblem(reply, property.error);
+      const r = await profiles.getEvents(sb, keyOf(id, ns), { startTime: startTime as number | undefined, endTime: endTime as number | undefined, limit: limit as number | undefined, order: order as 'asc' | 'desc', start: q.start, fields, ...(property.value.length ? { property: property.value } : {}) }, q.mergePolicyId);
       if (!r.ok) return sendProblem(reply, r.error);
       const orderby = order === 'desc' ? '-timestamp' : 'timestamp';
       let href = '';
@@ -64,7 +71,8 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
         const p = new URLSearchParams();
         p.set('start', r.value.next);
         p.set('orderby', orderby);
-        for (const [k, v] of Object.entries(q)) if (v !== undefined && k !== 'start' && k !== 'orderby' && k !== 'orderBy') p.set(k, v);
+        for (const [k, v] of Object.entries(q)) if (v !== undefined && k !== 'start' && k !== 'orderby' && k !== 'orderBy' && k !== 'property') p.set(k, v);
+        for (const f of props) p.append('property', f);
         href = `/entities?${p.toString().replace(/%2C/g, ',')}`;
       }
       return reply.send({

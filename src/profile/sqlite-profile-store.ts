@@ -3,6 +3,8 @@ import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
 import { nsKey, type CaState, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
 
+/** Graphs up to this size read their fragments with one statement. */
+const MAX_MEMBERS_PER_QUERY = 16;
 type FragRow = { dataset: string; ns: string; nsCode: string; id: string; leaves: string; tags: string; updated_at: number };
 type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts: number; dataset: string; batch: string; body: string; ingested_at: number };
 
@@ -10,6 +12,10 @@ type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts:
 export class SqliteProfileStore implements FragmentStore {
   private readonly st;
   constructor(private readonly db: SqliteDb) {
+    // Streaming writes dirty pages all over the event indexes; checkpointing the WAL every 1,000 pages (SQLite's default)
+    // rewrote (and fsynced) most of them on every chunk. A 16 MB WAL lets a checkpoint write a page once for several
+    // chunks; bigger WALs save more but stall the chunk that checkpoints longer (see README "Performance").
+    db.pragma('wal_autocheckpoint = 4096');
     db.exec(`
       CREATE TABLE IF NOT EXISTS profile_fragment (
         sandbox TEXT NOT NULL, dataset TEXT NOT NULL, ns TEXT NOT NULL, nsCode TEXT NOT NULL, id TEXT NOT NULL,
@@ -74,11 +80,24 @@ export class SqliteProfileStore implements FragmentStore {
   }
   fragmentsOf(sandboxId: string, refs: readonly IdentityRef[]): Fragment[] {
     const out: Fragment[] = [];
-    for (const ref of refs) for (const r of this.st.fragsOf.all(sandboxId, nsKey(ref.namespace), ref.id) as FragRow[]) out.push(SqliteProfileStore.frag(r));
+    if (refs.length === 1 || refs.length > MAX_MEMBERS_PER_QUERY) {
+      for (const ref of refs) for (const r of this.st.fragsOf.all(sandboxId, nsKey(ref.namespace), ref.id) as FragRow[]) out.push(SqliteProfileStore.frag(r));
+      return out;
+    }
+    // every member's fragments in one statement (one prepared statement per member count), in member order
+    let stmt = this.fragsOfMany.get(refs.length);
+    if (!stmt) {
+      const or = refs.map((_, i) => `SELECT ${i} AS k, dataset, nsCode, id, leaves, tags, updated_at FROM profile_fragment WHERE sandbox=? AND ns=? AND id=?`).join(' UNION ALL ');
+      this.fragsOfMany.set(refs.length, (stmt = this.db.prepare(`${or} ORDER BY k, dataset`)));
+    }
+    const args: unknown[] = [];
+    for (const ref of refs) args.push(sandboxId, nsKey(ref.namespace), ref.id);
+    for (const r of stmt.all(...args) as FragRow[]) out.push(SqliteProfileStore.frag(r));
     return out;
   }
+  private readonly fragsOfMany = new Map<number, { all(...args: unknown[]): unknown[] }>();
   addEvent(sandboxId: string, e: StoredEvent, cap: number): { inserted: boolean; count: number; evicted: StoredEvent[] } {
-    return this.db.transaction(() => {
+    return this.atomically(() => {
       const ns = nsKey(e.namespace);
       const inserted =
         this.st.addEvent.run(sandboxId, ns, e.namespace, e.id, e.eventId, e.ts, e.datasetId, e.batchId, JSON.stringify(e.event), e.ingestedAt).changes === 1;
@@ -92,7 +111,11 @@ export class SqliteProfileStore implements FragmentStore {
         count = cap;
       }
       return { inserted, count, evicted };
-    })();
+    });
+  }
+  /** Runs `fn` in a transaction, or as part of the caller's (no savepoint per event inside a chunk's transaction). */
+  private atomically<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
   }
   countEvents(sandboxId: string, refs: readonly IdentityRef[]): number {
     let n = 0;

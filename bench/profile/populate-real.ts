@@ -1,0 +1,67 @@
+/**
+ * Fills a stopped Kith's data directory with N profiles through the real services the processor uses (IdentityService
+ * over identity.db, the profile context over profile.db with IdentityServiceResolver): per person a CRMID+ECID graph,
+ * 3 fragments in 2 datasets and 20 events. Going around /collection keeps the set-up of 100k profiles (2.3M
+ * messages) short; the read path measured afterwards is exactly the server's.
+ */
+import { openSqlite } from '../../src/store/sqlite/open.js';
+import { SqliteResourceStore } from '../../src/store/sqlite/sqlite-resource-store.js';
+import { systemClock } from '../../src/shared/clock.js';
+import { IdentityStore } from '../../src/identity/identity-store.js';
+import { NamespaceService } from '../../src/identity/namespaces.js';
+import { IdentityService, type IngestItem } from '../../src/identity/identity-service.js';
+import { createProfileContext, type ProfileContext } from '../../src/profile/wiring.js';
+import { IdentityServiceResolver } from '../../src/profile/identity-service-adapter.js';
+import { crm, ecid, profileRecords, webEvent, type ProfileSetup } from './kith-setup.js';
+
+export const EVENTS_PER_PROFILE = 20;
+
+export interface RealContext {
+  identity: IdentityService;
+  profile: ProfileContext;
+  close(): Promise<void>;
+}
+
+export function openReal(dataDir: string): RealContext {
+  const control = openSqlite(dataDir, 'control');
+  const resources = new SqliteResourceStore(control);
+  const identityDb = openSqlite(dataDir, 'identity');
+  const identity = new IdentityService(new IdentityStore(identityDb), resources, new NamespaceService(resources, systemClock), systemClock);
+  const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities: new IdentityServiceResolver(identity) });
+  return {
+    identity,
+    profile,
+    async close() {
+      identity.checkpoint();
+      profile.close();
+      identityDb.close();
+      await resources.close();
+    },
+  };
+}
+
+/** Adds people [from, to). Returns seconds taken. */
+export async function populateReal(ctx: RealContext, s: ProfileSetup, from: number, to: number, now = Date.now()): Promise<number> {
+  const t0 = performance.now();
+  const CHUNK = 1000;
+  const ds = { dsCRM: s.dsCRM, dsWeb: s.dsWeb };
+  for (let a = from; a < to; a += CHUNK) {
+    const b = Math.min(to, a + CHUNK);
+    const items: IngestItem[] = [];
+    for (let i = a; i < b; i++)
+      items.push({ identities: [{ namespace: 'CRMID', id: crm(i).id, primary: true }, { namespace: 'ECID', id: ecid(i).id, primary: false }], eventTime: now - 2000, datasetId: s.dsWeb, batchId: 'bench-b2', recordRef: `r${i}` });
+    await ctx.identity.ingest(s.sandboxId, items);
+    ctx.profile.store.transaction(() => {
+      for (let i = a; i < b; i++) {
+        for (const r of profileRecords(i, now))
+          ctx.profile.profiles.applyRecord(s.sandboxId, { datasetId: ds[r.ds], batchId: r.ds === 'dsCRM' ? 'bench-b1' : 'bench-b2', primary: r.primary, eventTime: r.eventTime, record: r.record });
+        const e = ecid(i);
+        for (let k = 0; k < EVENTS_PER_PROFILE; k++) {
+          const ts = now - (EVENTS_PER_PROFILE - k) * 60_000;
+          ctx.profile.store.addEvent(s.sandboxId, { eventId: `ev-${i}-${k}`, namespace: e.namespace, id: e.id, datasetId: s.dsEv, batchId: 'bench-b3', ts, ingestedAt: ts, event: webEvent(i, `ev-${i}-${k}`, ts, `page-${k}`) }, 5000);
+        }
+      }
+    });
+  }
+  return (performance.now() - t0) / 1000;
+}
