@@ -40,6 +40,8 @@ import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 import { registerEdgeRoutes } from './sources/http/edge-routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
 import { registerProfileRoutes } from './profile/routes.js';
+import { registerSegmentationRoutes } from './segment/routes.js';
+import { SystemDatasetProvisioner } from './segment/system-datasets.js';
 import type { ProfileContext } from './profile/wiring.js';
 
 export interface LocalCredentials {
@@ -228,6 +230,10 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     registerProfileRoutes(app, {
     profile: { profiles: rpc('profiles'), mergePolicies: rpc('mergePolicies'), computedAttributes: rpc('computedAttributes'), jobs: rpc('jobs'), store: rpc('profileStore'), close: () => undefined } as unknown as ProfileContext,
   });
+  if (!opts.skipProfileRoutes) {
+    const systemDatasets = new SystemDatasetProvisioner(schemas, catalog, resources);
+    registerSegmentationRoutes(app, { call: (method, ...args) => handle.call(method, ...args), provision: (ctx) => systemDatasets.ensure(ctx) });
+  }
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },

@@ -17,6 +17,9 @@ import { createProfileContext, type ProfileContext } from '../../profile/wiring.
 import { IdentityServiceResolver } from '../../profile/identity-service-adapter.js';
 import { ProfileSink } from '../../profile/profile-sink.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
+import { createSegmentContext, type SegmentContext } from '../../segment/wiring.js';
+import { DuckDbBatchEvaluator } from '../../segment/batch-sql.js';
+import { TABLE_TAG } from '../../catalog/catalog-types.js';
 
 export interface PipelineServices {
   resources: ResourceStore;
@@ -32,6 +35,7 @@ export interface Pipeline {
   identity: IdentityService;
   identitySink: IdentitySink;
   profile: ProfileContext;
+  segments: SegmentContext;
   /** Calls a method of a pipeline-owned service by name (`identity.members`, `namespaces.create`, …). */
   call(method: string, args: unknown[]): Promise<unknown>;
   close(): Promise<void>;
@@ -63,6 +67,21 @@ export async function createPipeline(
   const namespaces = new NamespaceService(s.resources, s.clock);
   const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
   const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities: new IdentityServiceResolver(identity) });
+  // segmentation listens to profile changes (streaming), owns timers and writes audience events to the lake
+  const segments = createSegmentContext({
+    dataDir,
+    resources: s.resources,
+    clock: s.clock,
+    profile,
+    lake,
+    batchSql: new DuckDbBatchEvaluator(),
+    exportTarget: {
+      tableOf: async (sandboxId, datasetId) => (await s.catalog.getDataset(sandboxId, datasetId))?.tags[TABLE_TAG]?.[0],
+      append: (sandboxId, table, batchId, records) =>
+        lake.appendRecords(sandboxId, table, records.map((r) => ({ id: r.id, timestamp: null, batchId, offset: 0, ingestedAt: s.clock.now(), record: r.record }))),
+    },
+  });
+  segments.runtime.onError = (e) => hooks.onError(e);
   let profileSink: ProfileSink | undefined;
   // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
   const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
@@ -109,6 +128,7 @@ export async function createPipeline(
     computedAttributes: profile.computedAttributes,
     jobs: profile.jobs,
     profileStore: profile.store,
+    segments: segments.api,
   };
   return {
     processor,
@@ -116,6 +136,7 @@ export async function createPipeline(
     identity,
     identitySink,
     profile,
+    segments,
     async call(method: string, args: unknown[]) {
       const [svc, fn] = method.split('.') as [string, string];
       const target = services[svc] as Record<string, unknown> | undefined;
@@ -126,6 +147,7 @@ export async function createPipeline(
     async close() {
       await processor.stop();
       identity.checkpoint();
+      await segments.close();
       profile.close();
       await log.close();
       await lake.close();

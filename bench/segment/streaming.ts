@@ -1,0 +1,149 @@
+/**
+ * bench/segment/streaming: streaming qualification latency on a real server (processor in its worker thread).
+ * 50 streaming definitions (event counts in windows, sums, attribute tests, a segment of segments), background
+ * load of ExperienceEvents through /collection/batch at BENCH_RATE events/s (default 5,000, batches of 50) over
+ * BENCH_PROFILES profiles, and BENCH_PROBES probe events (each makes one fresh profile qualify for the "probe"
+ * definition): latency = from the probe's acknowledgement (HTTP 200) to its membership being visible in the
+ * entities API (polled every 2 ms). Baseline: the same probe's ack-to-visible time of the event itself in the
+ * ExperienceEvent entities lookup (what the profile alone costs, without segmentation).
+ *   node --import tsx bench/segment/streaming.ts
+ */
+import http from 'node:http';
+import { hardware } from '../hardware.js';
+import { startTestKith } from '../../src/testing/test-kith.js';
+
+const RATE = Number(process.env.BENCH_RATE ?? 5000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PROFILES = Number(process.env.BENCH_PROFILES ?? 20_000);
+const PROBES = Number(process.env.BENCH_PROBES ?? 200);
+const BATCH = 50;
+const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
+
+const k = await startTestKith({}, {});
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const u = new URL(k.baseUrl);
+function req(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const r = http.request({ host: u.hostname, port: u.port, path, method, agent, headers: { ...k.headers(), ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        let json: any;
+        try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    r.on('error', reject);
+    if (data) r.write(data);
+    r.end();
+  });
+}
+const must = async (p: Promise<{ status: number; json: any }>, ok: number[] = [200, 201]) => {
+  const r = await p;
+  if (!ok.includes(r.status)) throw new Error(`${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+};
+
+// ---- setup through the public API ----
+const schema = (await must(req('POST', '/data/foundation/schemaregistry/tenant/schemas', { type: 'object', title: 'Bench events', allOf: [{ $ref: FG('experienceevent') }, { $ref: FG('identitymap') }, { $ref: FG('experienceevent-commerce') }, { $ref: FG('experienceevent-web') }], 'meta:immutableTags': ['union'] }))).$id as string;
+const ds = String((await must(req('POST', '/data/foundation/catalog/dataSets', { name: 'Bench events', schemaRef: { id: schema, contentType: 'application/vnd.adobe.xed-full+json;version=1' }, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } })))[0]).replace('@/dataSets/', '');
+const conn = await must(req('POST', '/data/foundation/flowservice/connections', { name: 'bench', connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb', version: '1.0' }, auth: { specName: 'Streaming Connection', params: { dataType: 'xdm' } } }));
+const inlet = (await must(req('GET', `/data/foundation/flowservice/connections/${conn.id}`))).items[0].auth.params.inletId as string;
+
+const TYPES = ['commerce.purchases', 'commerce.productViews', 'commerce.productListAdds', 'web.webpagedetails.pageViews', 'commerce.checkouts'];
+const defs: string[] = [];
+for (let i = 0; i < 49; i++) {
+  const t = TYPES[i % TYPES.length]!;
+  const pql = [
+    `xEvent[eventType = "${t}" and timestamp occurs <= ${1 + (i % 30)} days before now].count() >= ${1 + (i % 4)}`,
+    `xEvent[eventType = "${t}"].sum(commerce.order.priceTotal) > ${50 * (i % 7)}`,
+    `xEvent[eventType = "${t}" and commerce.order.priceTotal >= ${i}].count() >= 2`,
+    `xEvent[eventType = "${t}" and timestamp occurs <= ${1 + (i % 12)} hours before now].exists()`,
+  ][i % 4]!;
+  defs.push(pql);
+}
+const ids: string[] = [];
+for (const [i, pql] of defs.entries()) {
+  const d = await must(req('POST', '/data/core/ups/segment/definitions', { name: `bench ${i}`, schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: pql } }));
+  ids.push(d.id);
+}
+const probe = await must(req('POST', '/data/core/ups/segment/definitions', { name: 'probe', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'xEvent[eventType = "bench.probe"].exists()' } }));
+const streaming = (await must(req('GET', '/data/core/ups/segment/definitions?limit=100'))).segments.filter((s: any) => s.evaluationInfo.continuous.enabled).length;
+
+const envelope = (e: Record<string, unknown>) => ({ header: { schemaRef: { id: schema, contentType: 'application/vnd.adobe.xed-full+json;version=1' }, imsOrgId: k.local.orgId, datasetId: ds, source: { name: 'bench' } }, body: { xdmMeta: { schemaRef: { id: schema } }, xdmEntity: e } });
+let seq = 0;
+const ev = (p: number, type: string) => envelope({ _id: `e-${seq++}`, timestamp: new Date().toISOString(), eventType: type, identityMap: { Email: [{ id: `p${p}@bench.example`, primary: true }] }, commerce: { order: { priceTotal: (seq % 200) + 1 } } });
+
+// ---- background load at RATE events/s ----
+let sent = 0, acked = 0, failed = 0;
+let stop = false;
+const started = performance.now();
+const background = (async () => {
+  const inflight = new Set<Promise<void>>();
+  while (!stop) {
+    const due = Math.floor(((performance.now() - started) / 1000) * RATE);
+    while (sent < due && inflight.size < 64) {
+      const messages = Array.from({ length: BATCH }, () => ev(Math.floor(Math.random() * PROFILES), TYPES[Math.floor(Math.random() * TYPES.length)]!));
+      sent += BATCH;
+      const pr = req('POST', `/collection/batch/${inlet}`, { messages }).then((r) => { if (r.status === 200 || r.status === 207) acked += BATCH; else failed += BATCH; }, () => { failed += BATCH; });
+      const p2 = pr.finally(() => inflight.delete(p2));
+      inflight.add(p2);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(inflight);
+})();
+
+// ---- probes ----
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(1)); };
+const seg: number[] = [];
+const evVisible: number[] = [];
+const interval = (SECONDS * 1000) / PROBES;
+await new Promise((r) => setTimeout(r, 2000)); // warm up under load
+const probes: Promise<void>[] = [];
+for (let i = 0; i < PROBES; i++) {
+  const email = `probe${i}@bench.example`;
+  probes.push((async () => {
+    const e = envelope({ _id: `probe-${i}`, timestamp: new Date().toISOString(), eventType: 'bench.probe', identityMap: { Email: [{ id: email, primary: true }] } });
+    const r = await req('POST', `/collection/${inlet}`, e);
+    if (r.status !== 200) throw new Error(`probe ${r.status}`);
+    const t0 = performance.now();
+    let evSeen = false;
+    for (;;) {
+      if (!evSeen) {
+        const x = await req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=${encodeURIComponent(email)}&relatedEntityIdNS=Email`);
+        if (x.status === 200 && x.json.children?.length) { evSeen = true; evVisible.push(performance.now() - t0); }
+      }
+      const p = await req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(email)}&entityIdNS=Email`);
+      const m = p.status === 200 ? (Object.values(p.json)[0] as any)?.entity?.segmentMembership?.ups?.[probe.id] : undefined;
+      if (m?.status === 'realized') { seg.push(performance.now() - t0); return; }
+      if (performance.now() - t0 > 30_000) { seg.push(30_000); return; }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })());
+  await new Promise((r) => setTimeout(r, interval));
+}
+await Promise.all(probes);
+stop = true;
+await background;
+const elapsed = (performance.now() - started) / 1000;
+console.log(JSON.stringify({
+  name: 'segment-streaming-qualification',
+  figure: pct(seg, 99),
+  unit: 'ms (p99, event acked -> membership visible in the entities API)',
+  p50: pct(seg, 50),
+  p99: pct(seg, 99),
+  max: pct(seg, 100),
+  probes: seg.length,
+  definitions: ids.length + 1,
+  streamingDefinitions: streaming,
+  offeredRate: RATE,
+  achievedRate: Math.round(acked / elapsed),
+  failedMessages: failed,
+  hardware: hardware(),
+  baseline: { name: 'the same probe event visible in the ExperienceEvent entities lookup (profile path only)', p50: pct(evVisible, 50), p99: pct(evVisible, 99) },
+}, null, 1));
+await k.stop();
+process.exit(0);

@@ -1,0 +1,189 @@
+import type { SqliteDb } from '../store/sqlite/open.js';
+import type { IdentityRef } from '../profile/identity-resolver.js';
+import type { MembershipStatus } from './segment-types.js';
+
+export interface MembershipRow {
+  segmentId: string;
+  /** Profile id: the XID of the graph's highest-priority identity when the membership was written. */
+  pid: string;
+  /** The identity the membership fragment was written under (the profile's entity identity then). */
+  ref: IdentityRef;
+  status: MembershipStatus;
+  lastQualificationTime: number;
+  version: number;
+}
+
+/** A projected ExperienceEvent kept for one definition and one identity (the definition's incremental state). */
+export interface StateEvent {
+  id: string;
+  ts: number;
+  event: Record<string, unknown>;
+}
+
+export interface OutboxRow {
+  seq: number;
+  sandboxId: string;
+  ts: number;
+  record: string;
+}
+
+/**
+ * Segmentation's own storage (`segment.db`): memberships per (segment, profile), per-identity incremental state
+ * of streaming definitions (the events that can matter to each definition, projected to the fields it reads),
+ * timers (when a profile's membership may change by time alone), and the outbox of audience-membership events
+ * (flushed to the lake exactly once by sequence number).
+ */
+export class SegmentStore {
+  private readonly s;
+
+  constructor(private readonly db: SqliteDb) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS membership (sandbox TEXT NOT NULL, segment TEXT NOT NULL, pid TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL,
+        status TEXT NOT NULL, qualified_at INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (sandbox, segment, pid)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS membership_pid ON membership (sandbox, pid);
+      CREATE INDEX IF NOT EXISTS membership_ref ON membership (sandbox, ns, id);
+      CREATE TABLE IF NOT EXISTS state_event (sandbox TEXT NOT NULL, segment TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, event_id TEXT NOT NULL,
+        ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (sandbox, ns, id, segment, event_id)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS state_event_seg ON state_event (sandbox, segment);
+      CREATE TABLE IF NOT EXISTS timer (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
+      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, sandbox TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS known_ref (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
+    `);
+    this.s = {
+      getM: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
+      mOfRef: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND ns=? AND id=?'),
+      mOfPid: db.prepare<[string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND pid=?'),
+      putM: db.prepare('INSERT INTO membership VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sandbox, segment, pid) DO UPDATE SET ns=excluded.ns, id=excluded.id, status=excluded.status, qualified_at=excluded.qualified_at, version=excluded.version'),
+      delM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
+      delSegM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=?'),
+      membersOf: db.prepare<[string, string], MRow>(`SELECT * FROM membership WHERE sandbox=? AND segment=? AND status IN ('realized','existing') ORDER BY pid`),
+      allOf: db.prepare<[string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? ORDER BY pid'),
+      counts: db.prepare<[string], { segment: string; status: string; n: number }>('SELECT segment, status, count(*) AS n FROM membership WHERE sandbox=? GROUP BY segment, status'),
+      stateOf: db.prepare<[string, string, string], { segment: string; event_id: string; ts: number; body: string }>('SELECT segment, event_id, ts, body FROM state_event WHERE sandbox=? AND ns=? AND id=?'),
+      putState: db.prepare('INSERT OR REPLACE INTO state_event VALUES (?,?,?,?,?,?,?)'),
+      countState: db.prepare<[string, string, string, string], { n: number }>('SELECT count(*) AS n FROM state_event WHERE sandbox=? AND ns=? AND id=? AND segment=?'),
+      trimState: db.prepare('DELETE FROM state_event WHERE sandbox=? AND ns=? AND id=? AND segment=? AND event_id IN (SELECT event_id FROM state_event WHERE sandbox=? AND ns=? AND id=? AND segment=? ORDER BY ts, event_id LIMIT ?)'),
+      delStateRef: db.prepare('DELETE FROM state_event WHERE sandbox=? AND ns=? AND id=?'),
+      delStateSeg: db.prepare('DELETE FROM state_event WHERE sandbox=? AND segment=?'),
+      putTimer: db.prepare('INSERT INTO timer VALUES (?,?,?,?) ON CONFLICT (sandbox, ns, id) DO UPDATE SET due=excluded.due'),
+      delTimer: db.prepare('DELETE FROM timer WHERE sandbox=? AND ns=? AND id=?'),
+      due: db.prepare<[number, number], { sandbox: string; ns: string; id: string; due: number }>('SELECT * FROM timer WHERE due <= ? ORDER BY due LIMIT ?'),
+      nextDue: db.prepare<[], { due: number | null }>('SELECT min(due) AS due FROM timer'),
+      outbox: db.prepare('INSERT INTO outbox (sandbox, ts, record) VALUES (?,?,?)'),
+      readOutbox: db.prepare<[number, number], { seq: number; sandbox: string; ts: number; record: string }>('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
+      trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
+      known: db.prepare('INSERT OR IGNORE INTO known_ref VALUES (?,?,?)'),
+      knownRefs: db.prepare<[string], { ns: string; id: string }>('SELECT ns, id FROM known_ref WHERE sandbox=?'),
+      forgetRef: db.prepare('DELETE FROM known_ref WHERE sandbox=? AND ns=? AND id=?'),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  membership(sandboxId: string, segmentId: string, pid: string): MembershipRow | undefined {
+    const r = this.s.getM.get(sandboxId, segmentId, pid);
+    return r ? toM(r) : undefined;
+  }
+  membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {
+    return this.s.mOfPid.all(sandboxId, pid).map(toM);
+  }
+  /** Memberships written under an identity (the profile's entity identity at the time). */
+  membershipsOfRef(sandboxId: string, ref: IdentityRef): MembershipRow[] {
+    return this.s.mOfRef.all(sandboxId, ref.namespace, ref.id).map(toM);
+  }
+  putMembership(sandboxId: string, m: MembershipRow): void {
+    this.s.putM.run(sandboxId, m.segmentId, m.pid, m.ref.namespace, m.ref.id, m.status, m.lastQualificationTime, m.version);
+  }
+  deleteMembership(sandboxId: string, segmentId: string, pid: string): void {
+    this.s.delM.run(sandboxId, segmentId, pid);
+  }
+  /** Current members (realized or existing). */
+  members(sandboxId: string, segmentId: string): MembershipRow[] {
+    return this.s.membersOf.all(sandboxId, segmentId).map(toM);
+  }
+  /** Every membership row of a segment, exited included. */
+  memberships(sandboxId: string, segmentId: string): MembershipRow[] {
+    return this.s.allOf.all(sandboxId, segmentId).map(toM);
+  }
+  counts(sandboxId: string): Map<string, Record<string, number>> {
+    const out = new Map<string, Record<string, number>>();
+    for (const r of this.s.counts.all(sandboxId)) (out.get(r.segment) ?? out.set(r.segment, {}).get(r.segment)!)[r.status] = r.n;
+    return out;
+  }
+  dropSegment(sandboxId: string, segmentId: string): void {
+    this.transaction(() => {
+      this.s.delSegM.run(sandboxId, segmentId);
+      this.s.delStateSeg.run(sandboxId, segmentId);
+    });
+  }
+
+  /** Incremental state of every definition for one identity: segment id -> events. */
+  stateOf(sandboxId: string, ref: IdentityRef): Map<string, StateEvent[]> {
+    const out = new Map<string, StateEvent[]>();
+    for (const r of this.s.stateOf.all(sandboxId, ref.namespace.toLowerCase(), ref.id))
+      (out.get(r.segment) ?? out.set(r.segment, []).get(r.segment)!).push({ id: r.event_id, ts: r.ts, event: JSON.parse(r.body) });
+    return out;
+  }
+  /** Adds an event to a definition's state of an identity, keeping at most `cap` (the newest). */
+  addStateEvent(sandboxId: string, segmentId: string, ref: IdentityRef, e: StateEvent, cap: number): void {
+    const ns = ref.namespace.toLowerCase();
+    this.s.putState.run(sandboxId, segmentId, ns, ref.id, e.id, e.ts, JSON.stringify(e.event));
+    const n = this.s.countState.get(sandboxId, ns, ref.id, segmentId)!.n;
+    if (n > cap) this.s.trimState.run(sandboxId, ns, ref.id, segmentId, sandboxId, ns, ref.id, segmentId, n - cap);
+  }
+  clearState(sandboxId: string, ref: IdentityRef): void {
+    this.s.delStateRef.run(sandboxId, ref.namespace.toLowerCase(), ref.id);
+  }
+  clearSegmentState(sandboxId: string, segmentId: string): void {
+    this.s.delStateSeg.run(sandboxId, segmentId);
+  }
+
+  setTimer(sandboxId: string, ref: IdentityRef, due: number | undefined): void {
+    if (due === undefined) this.s.delTimer.run(sandboxId, ref.namespace, ref.id);
+    else this.s.putTimer.run(sandboxId, ref.namespace, ref.id, due);
+  }
+  dueTimers(now: number, max = 1000): Array<{ sandboxId: string; ref: IdentityRef; due: number }> {
+    return this.s.due.all(now, max).map((r) => ({ sandboxId: r.sandbox, ref: { namespace: r.ns, id: r.id }, due: r.due }));
+  }
+  nextDue(): number | undefined {
+    return this.s.nextDue.get()?.due ?? undefined;
+  }
+
+  addOutbox(sandboxId: string, ts: number, record: Record<string, unknown>): void {
+    this.s.outbox.run(sandboxId, ts, JSON.stringify(record));
+  }
+  readOutbox(afterSeq: number, max: number): OutboxRow[] {
+    return this.s.readOutbox.all(afterSeq, max).map((r) => ({ seq: r.seq, sandboxId: r.sandbox, ts: r.ts, record: r.record }));
+  }
+  trimOutbox(upToSeq: number): void {
+    this.s.trimOutbox.run(upToSeq);
+  }
+
+  /** Identities that ever had profile data (the population batch jobs and new definitions evaluate). */
+  rememberRef(sandboxId: string, ref: IdentityRef): void {
+    this.s.known.run(sandboxId, ref.namespace, ref.id);
+  }
+  knownRefs(sandboxId: string): IdentityRef[] {
+    return this.s.knownRefs.all(sandboxId).map((r) => ({ namespace: r.ns, id: r.id }));
+  }
+  forgetRef(sandboxId: string, ref: IdentityRef): void {
+    this.s.forgetRef.run(sandboxId, ref.namespace, ref.id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+type MRow = { segment: string; pid: string; ns: string; id: string; status: string; qualified_at: number; version: number };
+const toM = (r: MRow): MembershipRow => ({
+  segmentId: r.segment,
+  pid: r.pid,
+  ref: { namespace: r.ns, id: r.id },
+  status: r.status as MembershipStatus,
+  lastQualificationTime: r.qualified_at,
+  version: r.version,
+});

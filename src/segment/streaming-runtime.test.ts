@@ -1,0 +1,168 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { profileFixture, SB } from '../profile/testing/profile-fixture.js';
+import { openSqlite } from '../store/sqlite/open.js';
+import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import { createSegmentContext, type SegmentContext } from './wiring.js';
+import { DuckDbBatchEvaluator } from './batch-sql.js';
+import type { SegmentDefinition } from './segment-types.js';
+
+const DAY = 86_400_000;
+const JANE = { namespace: 'Email', id: 'jane@x.com' };
+const JOHN = { namespace: 'Email', id: 'john@x.com' };
+const ECID = { namespace: 'ECID', id: 'e-1' };
+const SBID = SB.sandbox.id;
+
+describe('streaming segmentation runtime', () => {
+  let f: ReturnType<typeof profileFixture>;
+  let seg: SegmentContext;
+  let n = 0;
+  beforeEach(() => {
+    f = profileFixture();
+    seg = createSegmentContext({ dataDir: ':memory:', resources: new SqliteResourceStore(openSqlite(':memory:', 'r')), clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
+  });
+  afterEach(async () => {
+    await seg.close();
+    f.close();
+  });
+
+  const define = async (name: string, pql: string, extra: Record<string, unknown> = {}): Promise<SegmentDefinition> => {
+    const r = await seg.definitions.create(SB, { name, schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: pql }, ...extra });
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
+    await seg.api.drain();
+    return r.value;
+  };
+  const event = async (who: { namespace: string; id: string }, eventType: string, agoDays: number, extra: Record<string, unknown> = {}) => {
+    const r = await f.ctx.profiles.applyEvent(SBID, { datasetId: 'events', batchId: 'b', primary: who, event: { _id: `ev-${n++}`, timestamp: new Date(f.clock.now() - agoDays * DAY).toISOString(), eventType, ...extra } });
+    assert.ok(r.ok);
+    await seg.api.drain();
+  };
+  const record = async (who: { namespace: string; id: string }, rec: Record<string, unknown>) => {
+    f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: who, record: rec, eventTime: f.clock.now() });
+    await seg.api.drain();
+  };
+  const status = async (who: { namespace: string; id: string }, segmentId: string): Promise<string | undefined> => {
+    const p = await f.ctx.profiles.getProfile(SB, who);
+    if (!p.ok) return undefined;
+    return (p.value.entity.segmentMembership as Record<string, Record<string, { status: string }>> | undefined)?.ups?.[segmentId]?.status;
+  };
+
+  it('enters on the qualifying event and exits when the window slides past (timers, injectable clock)', async () => {
+    const d = await define('3 purchases in 30 days', 'xEvent[eventType = "commerce.purchases" and timestamp occurs <= 30 days before now].count() >= 3');
+    await event(JANE, 'commerce.purchases', 20);
+    await event(JANE, 'commerce.purchases', 5);
+    await event(JANE, 'web.pageViews', 1);
+    assert.equal(await status(JANE, d.id), undefined);
+    await event(JANE, 'commerce.purchases', 1);
+    assert.equal(await status(JANE, d.id), 'realized');
+    f.clock.advance(9 * DAY); // the oldest purchase is now 29 days old: still in
+    await seg.tick();
+    assert.equal(await status(JANE, d.id), 'realized');
+    f.clock.advance(2 * DAY); // 31 days: out
+    const t = await seg.tick();
+    assert.ok(t.timers >= 1);
+    assert.equal(await status(JANE, d.id), 'exited');
+    const rows = seg.store.memberships(SBID, d.id);
+    assert.deepEqual(rows.map((r) => r.status), ['exited']);
+  });
+
+  it('evaluates segments of segments after the segments they read, in one pass', async () => {
+    const gold = await define('Gold', 'loyalty.tier = "gold"');
+    const goldBuyers = await define('Gold buyers', `inSegment("${gold.id}") and xEvent[eventType = "commerce.purchases"].count() >= 1`);
+    await event(JANE, 'commerce.purchases', 1);
+    assert.equal(await status(JANE, goldBuyers.id), undefined);
+    await record(JANE, { loyalty: { tier: 'gold' } });
+    assert.equal(await status(JANE, gold.id), 'realized');
+    assert.equal(await status(JANE, goldBuyers.id), 'realized', 'the dependent segment saw the new membership in the same evaluation');
+    await record(JANE, { loyalty: { tier: 'silver' } });
+    assert.equal(await status(JANE, gold.id), 'exited');
+    assert.equal(await status(JANE, goldBuyers.id), 'exited');
+  });
+
+  it('follows identity merges: events of one identity and attributes of another qualify the merged profile', async () => {
+    const d = await define('US buyers', 'homeAddress.countryCode = "US" and xEvent[eventType = "commerce.purchases"].count() >= 1');
+    await record(JANE, { homeAddress: { countryCode: 'US' } });
+    await event(ECID, 'commerce.purchases', 1);
+    assert.equal(await status(JANE, d.id), undefined);
+    f.ids.link(SBID, JANE, ECID);
+    await seg.api.drain();
+    assert.equal(await status(JANE, d.id), 'realized');
+    assert.equal(await status(ECID, d.id), 'realized', 'the same merged profile');
+  });
+
+  it('a new definition evaluates the profiles that already exist', async () => {
+    await record(JANE, { person: { name: { firstName: 'Jane' } } });
+    await record(JOHN, { person: { name: { firstName: 'John' } } });
+    const d = await define('J names', 'person.name.firstName.startsWith("Ja")');
+    assert.equal(await status(JANE, d.id), 'realized');
+    assert.equal(await status(JOHN, d.id), undefined);
+  });
+
+  it('batch jobs re-evaluate with the SQL back end and mark continuing members existing', async () => {
+    const d = await define('Big spenders', 'xEvent[eventType = "commerce.purchases"].sum(commerce.order.priceTotal) > 100', { evaluationInfo: { continuous: { enabled: false } } });
+    assert.equal(d.evaluationInfo.continuous.enabled, false);
+    await event(JANE, 'commerce.purchases', 2, { commerce: { order: { priceTotal: 150 } } });
+    await event(JOHN, 'commerce.purchases', 2, { commerce: { order: { priceTotal: 50 } } });
+    assert.equal(await status(JANE, d.id), undefined, 'a batch-only definition is not evaluated on the streaming path');
+    const run = async () => {
+      const job = await seg.jobs.create(SB, [{ segmentId: d.id }]);
+      assert.ok(job.ok);
+      await seg.jobs.idle();
+      const done = await seg.jobs.get(SB, job.value.id);
+      assert.ok(done.ok);
+      assert.equal(done.value.status, 'SUCCEEDED', JSON.stringify(done.value.errors));
+      assert.equal((done.value.metrics.kith as { engine: string }).engine, 'duckdb');
+      assert.deepEqual((done.value.metrics.segmentedProfileCounter as Record<string, number>)[d.id], 1);
+      assert.equal(done.value.metrics.totalProfiles, 2);
+    };
+    await run();
+    assert.equal(await status(JANE, d.id), 'realized');
+    await run();
+    assert.equal(await status(JANE, d.id), 'existing', 'a second run finds a continuing member');
+    assert.equal(await status(JOHN, d.id), undefined);
+  });
+
+  it('a deleted profile leaves its segments', async () => {
+    const d = await define('Anyone with a name', 'person.name.firstName.isNotNull()');
+    await record(JANE, { person: { name: { firstName: 'Jane' } } });
+    assert.equal(seg.store.members(SBID, d.id).length, 1);
+    await f.ctx.profiles.deleteProfile(SB, JANE);
+    await seg.api.drain();
+    assert.equal(seg.store.members(SBID, d.id).length, 0);
+  });
+
+  describe('invalid input', () => {
+    const cases: Array<[string, Record<string, unknown>, number, RegExp]> = [
+      ['no name', { schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } }, 400, /name/],
+      ['no expression', { name: 'x', schema: { name: '_xdm.context.profile' } }, 400, /expression/],
+      ['not PQL', { name: 'x', schema: { name: '_xdm.context.profile' }, expression: { type: 'SQL', value: 'a = 1' } }, 400, /PQL/],
+      ['bad PQL', { name: 'x', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = ' } }, 400, /Invalid PQL/],
+      ['unknown segment', { name: 'x', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'inSegment("nope")' } }, 400, /no segment definition/],
+      ['other schema', { name: 'x', schema: { name: '_xdm.context.experienceevent' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } }, 400, /not supported/],
+    ];
+    for (const [what, body, code, msg] of cases)
+      it(what, async () => {
+        const r = await seg.definitions.create(SB, body);
+        assert.ok(!r.ok);
+        assert.equal(r.error.status, code);
+        assert.match(JSON.stringify(r.error.body), msg);
+      });
+    it('a PQL error names its position', async () => {
+      const r = await seg.definitions.create(SB, { name: 'x', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = 1 and\n  b >' } });
+      assert.ok(!r.ok);
+      const body = r.error.body as { line: number; column: number };
+      assert.equal(body.line, 2);
+      assert.ok(body.column >= 4);
+    });
+    it('duplicate names, cycles and deleting a referenced segment are refused', async () => {
+      const a = await define('A', 'a = 1');
+      const b = await define('B', `inSegment("${a.id}")`);
+      const dup = await seg.definitions.create(SB, { name: 'A', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = 2' } });
+      assert.ok(!dup.ok && dup.error.status === 409);
+      const cyc = await seg.definitions.patch(SB, a.id, { expression: { type: 'PQL', format: 'pql/text', value: `inSegment("${b.id}")` } });
+      assert.ok(!cyc.ok && cyc.error.status === 400, JSON.stringify(cyc));
+      const del = await seg.definitions.delete(SB, a.id);
+      assert.ok(!del.ok && del.error.status === 409);
+    });
+  });
+});

@@ -1,0 +1,312 @@
+import type { Clock } from '../shared/clock.js';
+import type { IdentityRef, GraphMember } from '../profile/identity-resolver.js';
+import type { ProfileChange, ProfileService } from '../profile/profile-service.js';
+import type { FragmentStore } from '../profile/fragment-store.js';
+import type { ComputedAttributeService } from '../profile/computed-attributes.js';
+import { evaluate } from './eval/evaluate.js';
+import { nextChangeAt } from './eval/next-change.js';
+import { project } from './eval/analyze.js';
+import type { DefinitionService, SandboxRef } from './definition-service.js';
+import type { MembershipRow, SegmentStore, StateEvent } from './segment-store.js';
+import type { EvaluationMode, MembershipWriter } from './membership-writer.js';
+import type { CompiledDefinition } from './segment-types.js';
+
+export interface RuntimeDeps {
+  store: SegmentStore;
+  definitions: DefinitionService;
+  profiles: ProfileService;
+  profileStore: FragmentStore;
+  computedAttributes: ComputedAttributeService;
+  writer: MembershipWriter;
+  clock: Clock;
+}
+
+type Key = IdentityRef | { xid: string };
+interface Dirty {
+  sandboxId: string;
+  key: Key;
+}
+
+/** The outcome of evaluating one profile (for jobs and previews). */
+export interface ProfileEvaluation {
+  pid: string;
+  top: GraphMember;
+  members: GraphMember[];
+  results: Map<string, boolean>;
+}
+
+const keyString = (sandboxId: string, k: Key): string => ('xid' in k ? `${sandboxId}\u0000x\u0000${k.xid}` : `${sandboxId}\u0000${k.namespace.toLowerCase()}\u0000${k.id}`);
+
+/**
+ * Streaming segmentation. Listens to profile changes (records, events, graph changes, deletes) and keeps, per
+ * identity and streaming definition, the events that can matter to the definition (prefiltered, projected to the
+ * fields it reads: its incremental state for counts, sums, windows and sequences). A changed profile is
+ * re-evaluated against every streaming definition in dependency order (inSegment targets first, so a segment of
+ * segments sees this change's memberships), transitions are written by the MembershipWriter, and a timer is set
+ * at the earliest instant a time window could change the answer (so members exit when their events age out).
+ *
+ * Ordering guarantee: changes are applied in the order the profile service emitted them (one FIFO, one consumer);
+ * a profile's evaluation runs after every state update queued before it, so it never sees an older state than an
+ * earlier evaluation did.
+ */
+export class StreamingRuntime {
+  private readonly fifo: ProfileChange[] = [];
+  private readonly dirty = new Map<string, Dirty>();
+  private running: Promise<void> | undefined;
+  private background: Promise<void> = Promise.resolve();
+  private readonly knownRefs = new Set<string>();
+  private readonly sandboxRefs = new Map<string, SandboxRef>();
+  private stopped = false;
+  /** Errors are reported, never thrown into the pipeline. */
+  onError: (e: unknown) => void = () => undefined;
+
+  constructor(private readonly d: RuntimeDeps) {}
+
+  /** The profile service's change hook. Synchronous and cheap: queues the change. */
+  readonly onProfileChange = (c: ProfileChange): void => {
+    if (this.stopped) return;
+    this.fifo.push(c);
+    this.kick();
+  };
+
+  private kick(): void {
+    if (this.running || (this.fifo.length === 0 && this.dirty.size === 0)) return;
+    // eslint-disable-next-line prefer-const
+    let run: Promise<void> | undefined = undefined;
+    run = (async () => {
+      await null; // `running` is assigned before the loop can finish
+      try {
+        while (this.fifo.length > 0 || this.dirty.size > 0) await this.step();
+      } catch (e) {
+        this.onError(e);
+      } finally {
+        if (this.running === run) this.running = undefined;
+      }
+    })();
+    this.running = run;
+  }
+
+  /** Resolves when every queued change has been evaluated (tests, jobs). */
+  async drain(): Promise<void> {
+    for (;;) {
+      const bg = this.background;
+      await bg;
+      while (this.running) await this.running;
+      if (bg === this.background && !this.running) return;
+    }
+  }
+
+  /** Runs definition-level work (backfills) one at a time, in order; drain() waits for it. */
+  schedule(task: () => Promise<void>): void {
+    this.background = this.background.then(task).catch((e) => this.onError(e));
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  rememberSandbox(sb: SandboxRef): void {
+    this.sandboxRefs.set(sb.sandbox.id, sb);
+  }
+
+  private async sandboxRef(sandboxId: string, defs: CompiledDefinition[]): Promise<SandboxRef | undefined> {
+    const hit = this.sandboxRefs.get(sandboxId);
+    if (hit) return hit;
+    const d = defs[0]?.def;
+    if (!d) return undefined;
+    const sb: SandboxRef = { orgId: d.imsOrgId, sandbox: { id: sandboxId, name: d.sandbox.sandboxName, type: d.sandbox.type, isDefault: d.sandbox.default } };
+    this.sandboxRefs.set(sandboxId, sb);
+    return sb;
+  }
+
+  private async step(): Promise<void> {
+    const batch = this.fifo.splice(0, this.fifo.length);
+    for (const c of batch) await this.applyChange(c);
+    const todo = [...this.dirty.values()];
+    this.dirty.clear();
+    for (const t of todo) {
+      try {
+        await this.evaluateProfile(t.sandboxId, t.key, 'streaming');
+      } catch (e) {
+        this.onError(e);
+      }
+    }
+  }
+
+  private markDirty(sandboxId: string, key: Key): void {
+    this.dirty.set(keyString(sandboxId, key), { sandboxId, key });
+  }
+
+  private remember(sandboxId: string, ref: IdentityRef): void {
+    const k = keyString(sandboxId, ref);
+    if (this.knownRefs.has(k)) return;
+    this.knownRefs.add(k);
+    this.d.store.rememberRef(sandboxId, ref);
+  }
+
+  private async applyChange(c: ProfileChange): Promise<void> {
+    if (c.kind === 'record' || c.kind === 'event') this.remember(c.sandboxId, c.identity);
+    const defs = await this.d.definitions.compiled(c.sandboxId);
+    if (defs.length === 0) return;
+    switch (c.kind) {
+      case 'record': {
+        const sys = await this.d.writer.system(c.sandboxId);
+        if (c.datasetId === (sys?.membershipDatasetId ?? 'kith-segment-membership')) return; // our own writes
+        if (c.changedLeaves === 0) return;
+        this.markDirty(c.sandboxId, c.identity);
+        return;
+      }
+      case 'event': {
+        const e = this.d.profileStore.findEvent(c.sandboxId, [c.identity], c.eventId);
+        if (e) this.addToState(c.sandboxId, c.identity, { id: e.eventId, ts: e.ts, event: e.event }, defs);
+        this.markDirty(c.sandboxId, c.identity);
+        return;
+      }
+      case 'graph':
+        this.markDirty(c.sandboxId, c.identity ?? { xid: c.xid! });
+        return;
+      case 'delete':
+        this.rebuildState(c.sandboxId, c.identity, defs);
+        this.markDirty(c.sandboxId, c.identity);
+        return;
+    }
+  }
+
+  private addToState(sandboxId: string, ref: IdentityRef, e: StateEvent, defs: CompiledDefinition[]): void {
+    const cap = this.d.profiles.guardrails.maxEventsPerProfile;
+    this.d.store.transaction(() => {
+      for (const d of defs) {
+        if (!d.usesEvents || !d.prefilter(e)) continue;
+        this.d.store.addStateEvent(sandboxId, d.def.id, ref, { id: e.id, ts: e.ts, event: project(e.event, d.eventPaths) }, cap);
+      }
+    });
+  }
+
+  /** Rebuilds an identity's state from the events the profile store still holds (after deletes). */
+  rebuildState(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[]): void {
+    this.d.store.clearState(sandboxId, ref);
+    const events = this.d.profileStore.events(sandboxId, [ref], { order: 'asc', limit: this.d.profiles.guardrails.maxEventsPerProfile });
+    for (const e of events) this.addToState(sandboxId, ref, { id: e.eventId, ts: e.ts, event: e.event }, defs);
+  }
+
+  /** Builds one definition's state for every known identity (a new or changed definition). */
+  async backfill(sandboxId: string, segmentId: string): Promise<number> {
+    const defs = (await this.d.definitions.compiled(sandboxId)).filter((d) => d.def.id === segmentId);
+    this.d.store.clearSegmentState(sandboxId, segmentId);
+    const refs = this.d.store.knownRefs(sandboxId);
+    if (defs.length === 0) return refs.length;
+    for (const ref of refs) {
+      if (!defs[0]!.usesEvents) break;
+      for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'asc', limit: this.d.profiles.guardrails.maxEventsPerProfile }))
+        this.addToState(sandboxId, ref, { id: e.eventId, ts: e.ts, event: e.event }, defs);
+    }
+    return refs.length;
+  }
+
+  /** Queues every known profile of a sandbox for streaming evaluation. */
+  enqueueAll(sandboxId: string): void {
+    for (const ref of this.d.store.knownRefs(sandboxId)) this.markDirty(sandboxId, ref);
+    this.kick();
+  }
+
+  /** Re-evaluates profiles whose timers are due. Returns how many. */
+  async runDueTimers(): Promise<number> {
+    const now = this.d.clock.now();
+    let n = 0;
+    for (;;) {
+      const due = this.d.store.dueTimers(now, 1000);
+      if (due.length === 0) break;
+      for (const t of due) {
+        this.d.store.setTimer(t.sandboxId, t.ref, undefined);
+        this.markDirty(t.sandboxId, t.ref);
+        n++;
+      }
+    }
+    if (n > 0) this.kick();
+    await this.drain();
+    return n;
+  }
+
+  /**
+   * Evaluates one profile against the sandbox's definitions (streaming ones, or all in batch mode) and writes the
+   * transitions. `only` restricts evaluation (and writes) to some definitions; `write: false` just answers.
+   */
+  async evaluateProfile(sandboxId: string, key: Key, mode: EvaluationMode, opts: { only?: Set<string>; write?: boolean; jobId?: string; precomputed?: Map<string, boolean> } = {}): Promise<ProfileEvaluation | undefined> {
+    const defs = await this.d.definitions.compiled(sandboxId);
+    if (defs.length === 0) return undefined;
+    const sb = await this.sandboxRef(sandboxId, defs);
+    if (!sb) return undefined;
+    const write = opts.write ?? true;
+    const r = await this.d.profiles.resolve(sb as never, key);
+    if (!r.ok) {
+      // no profile data left (deleted) or a graph over the guardrail: members exit
+      if (r.error.status === 404 && write && !('xid' in key)) await this.exitAll(sandboxId, key, defs, mode, opts.jobId);
+      return undefined;
+    }
+    const { members, entityId: pid } = r.value;
+    const top = members.find((m) => m.xid === pid) ?? members[0]!;
+    const selected = defs.filter((d) => (opts.only ? opts.only.has(d.def.id) : mode === 'batch' || d.streaming));
+    if (selected.length === 0) return undefined;
+    // data is read for definitions evaluated here and for streaming ones (their timers need the view)
+    const needJs = selected.filter((d) => !opts.precomputed?.has(d.def.id) || d.streaming);
+    let entity: Record<string, unknown> = {};
+    if (needJs.some((d) => d.usesProfile)) {
+      const withCA = needJs.some((d) => d.readsComputedAttributes);
+      const caDefs = withCA ? await this.d.computedAttributes.list(sandboxId) : undefined;
+      const e = this.d.profiles.entityOf(sandboxId, r.value, { withCA }, caDefs);
+      if (e.ok) entity = e.value.entity;
+    }
+    const states = new Map<string, Map<string, StateEvent>>();
+    if (needJs.some((d) => d.usesEvents))
+      for (const m of members)
+        for (const [seg, list] of this.d.store.stateOf(sandboxId, m)) {
+          const byId = states.get(seg) ?? states.set(seg, new Map()).get(seg)!;
+          for (const e of list) byId.set(e.id, e);
+        }
+    const prev = this.previousMemberships(sandboxId, members, pid);
+    const current = new Map<string, boolean>();
+    const results = new Map<string, boolean>();
+    const now = this.d.clock.now();
+    const ctx = { now, inSegment: (id: string) => current.get(id) ?? isIn(prev.get(id)) };
+    let next: number | undefined;
+    for (const d of defs) {
+      if (!selected.includes(d)) continue;
+      const view = { entity, events: [...(states.get(d.def.id)?.values() ?? [])] };
+      const q = opts.precomputed?.get(d.def.id) ?? evaluate(d.root, view, ctx);
+      current.set(d.def.id, q);
+      results.set(d.def.id, q);
+      if (write) await this.d.writer.apply(sandboxId, d.def, pid, top, prev.get(d.def.id), q, mode, opts.jobId);
+      if (d.streaming) {
+        const t = nextChangeAt(d.root, view, ctx);
+        if (t !== undefined && t > now && (next === undefined || t < next)) next = t;
+      }
+    }
+    if (write) {
+      this.d.store.setTimer(sandboxId, top, next);
+      for (const m of members) if (m.xid !== top.xid) this.d.store.setTimer(sandboxId, m, undefined);
+    }
+    return { pid, top, members, results };
+  }
+
+  /** Current membership per segment across the graph's identities (rows may sit under an older profile id). */
+  private previousMemberships(sandboxId: string, members: GraphMember[], pid: string): Map<string, MembershipRow> {
+    const out = new Map<string, MembershipRow>();
+    for (const m of members)
+      for (const row of this.d.store.membershipsOfPid(sandboxId, m.xid)) {
+        const cur = out.get(row.segmentId);
+        if (!cur || (cur.pid !== pid && (row.pid === pid || row.lastQualificationTime > cur.lastQualificationTime))) out.set(row.segmentId, row);
+      }
+    return out;
+  }
+
+  private async exitAll(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[], mode: EvaluationMode, jobId?: string): Promise<void> {
+    const rows = this.d.store.membershipsOfRef(sandboxId, ref);
+    for (const row of rows) {
+      const d = defs.find((x) => x.def.id === row.segmentId);
+      if (d && isIn(row)) await this.d.writer.apply(sandboxId, d.def, row.pid, row.ref, row, false, mode, jobId);
+    }
+    this.d.store.setTimer(sandboxId, ref, undefined);
+  }
+}
+
+const isIn = (m: MembershipRow | undefined): boolean => m !== undefined && m.status !== 'exited';

@@ -1,0 +1,132 @@
+import type { Clock } from '../shared/clock.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import { openSqlite } from '../store/sqlite/open.js';
+import type { ProfileContext } from '../profile/wiring.js';
+import type { LakeRow } from '../ingest/processor/processor-ports.js';
+import { SegmentStore } from './segment-store.js';
+import { DefinitionService, type SandboxRef } from './definition-service.js';
+import { MembershipWriter } from './membership-writer.js';
+import { StreamingRuntime } from './streaming-runtime.js';
+import { SegmentJobService, type BatchEvaluator } from './job-service.js';
+import { PreviewService } from './preview-service.js';
+import { AudienceService, type ExportTarget } from './audience-service.js';
+import { SegmentationApi } from './segmentation-api.js';
+
+export const AUDIENCE_EVENTS_CONSUMER = 'segment-audience-events';
+export const FALLBACK_EVENTS_TABLE = 'kith_audience_membership_events';
+
+/** The lake as segmentation needs it: exactly-once appends by sequence number. */
+export interface AudienceEventLake {
+  progress(consumer: string): Promise<number>;
+  write(consumer: string, upTo: number, rows: LakeRow[]): Promise<void>;
+}
+
+export interface SegmentContext {
+  store: SegmentStore;
+  definitions: DefinitionService;
+  runtime: StreamingRuntime;
+  jobs: SegmentJobService;
+  previews: PreviewService;
+  audiences: AudienceService;
+  /** The RPC facade the HTTP routes call (`segments.*`). */
+  api: SegmentationApi;
+  /** Re-evaluates due timers and flushes audience events to the lake (also run by the internal ticker). */
+  tick(): Promise<{ timers: number; events: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds segmentation over `<dataDir>/segment.db`, downstream of the profile context (it subscribes to profile
+ * changes). Runs with the profile in the processor (one writer). `tickMs` (default 500) drives timers and the
+ * audience-event flush; 0 disables the ticker (tests call tick()).
+ */
+export function createSegmentContext(deps: {
+  dataDir: string;
+  resources: ResourceStore;
+  clock: Clock;
+  profile: ProfileContext;
+  lake?: AudienceEventLake;
+  exportTarget?: ExportTarget;
+  batchSql?: BatchEvaluator;
+  tickMs?: number;
+}): SegmentContext {
+  const store = new SegmentStore(openSqlite(deps.dataDir, 'segment'));
+  const definitions = new DefinitionService(deps.resources, deps.clock);
+  const writer = new MembershipWriter(store, deps.profile.profiles, deps.resources, deps.clock);
+  const rdeps = { profiles: deps.profile.profiles, profileStore: deps.profile.store, computedAttributes: deps.profile.computedAttributes };
+  const runtime = new StreamingRuntime({ store, definitions, writer, clock: deps.clock, ...rdeps });
+  const unsubscribe = deps.profile.profiles.onProfileChange(runtime.onProfileChange);
+  const jobs = new SegmentJobService(deps.resources, deps.clock, definitions, store, runtime, rdeps, deps.batchSql);
+  const previews = new PreviewService(deps.resources, deps.clock, store, rdeps);
+  const audiences = new AudienceService(deps.resources, deps.clock, definitions, store, rdeps, deps.dataDir === ':memory:' ? '/tmp/kith-exports' : deps.dataDir, deps.exportTarget);
+
+  // a new or changed definition: build its state from stored events, then evaluate every known profile
+  definitions.onChange((sandboxId, c) => {
+    const id = c.created ?? c.updated;
+    if (c.deleted) store.dropSegment(sandboxId, c.deleted);
+    if (!id) return;
+    runtime.schedule(async () => {
+      await runtime.backfill(sandboxId, id);
+      runtime.enqueueAll(sandboxId);
+    });
+  });
+
+  let flushing: Promise<number> | undefined;
+  const flush = async (): Promise<number> => {
+    if (!deps.lake) return 0;
+    if (flushing) return flushing;
+    flushing = (async () => {
+      let total = 0;
+      for (;;) {
+        const done = await deps.lake!.progress(AUDIENCE_EVENTS_CONSUMER);
+        const rows = store.readOutbox(done, 5000);
+        if (rows.length === 0) {
+          if (done > 0) store.trimOutbox(done);
+          return total;
+        }
+        const lakeRows: LakeRow[] = [];
+        for (const r of rows) {
+          const sys = await writer.system(r.sandboxId);
+          const rec = JSON.parse(r.record) as { _id: string };
+          lakeRows.push({ sandboxId: r.sandboxId, table: sys?.eventsTable ?? FALLBACK_EVENTS_TABLE, id: rec._id, timestamp: r.ts, batchId: 'segmentation', offset: r.seq, ingestedAt: r.ts, record: r.record });
+        }
+        await deps.lake!.write(AUDIENCE_EVENTS_CONSUMER, rows.at(-1)!.seq, lakeRows);
+        store.trimOutbox(rows.at(-1)!.seq);
+        total += rows.length;
+      }
+    })().finally(() => (flushing = undefined));
+    return flushing;
+  };
+
+  const tick = async () => {
+    await runtime.drain();
+    const timers = await runtime.runDueTimers();
+    const events = await flush();
+    return { timers, events };
+  };
+  let ticking = false;
+  const timer = (deps.tickMs ?? 500) > 0
+    ? setInterval(() => {
+        if (ticking) return;
+        ticking = true;
+        tick().catch((e) => runtime.onError(e)).finally(() => (ticking = false));
+      }, deps.tickMs ?? 500)
+    : undefined;
+  timer?.unref();
+
+  const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, writer, tick });
+  return {
+    store, definitions, runtime, jobs, previews, audiences, api, tick,
+    async close() {
+      if (timer) clearInterval(timer);
+      runtime.stop();
+      await runtime.drain();
+      await jobs.idle();
+      await flush().catch(() => 0);
+      unsubscribe();
+      store.close();
+    },
+  };
+}
+
+export type { SandboxRef };

@@ -1,0 +1,141 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
+import { Platform, eventually } from '../helpers/platform.js';
+
+const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
+const BASE = '/data/core/ups';
+const def = (name: string, value: string, extra: Record<string, unknown> = {}) => ({
+  name, schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value }, ...extra,
+});
+
+describe('Segmentation API (definitions, jobs, preview/estimate, audiences, export)', () => {
+  let k: TestKith;
+  let p: Platform;
+  let goldId = '';
+  before(async () => {
+    k = await startTestKith();
+    p = new Platform(k);
+    const schema = await p.createSchema('Members', 'https://ns.adobe.com/xdm/context/profile', [FG('identitymap'), FG('profile-person-details'), FG('profile-personal-details'), FG('profile-loyalty-details')], true);
+    await p.addIdentityDescriptor(schema, '/personalEmail/address', 'Email', true);
+    const ds = await p.createDataset('Members', schema, { profile: true, identity: true });
+    const inlet = (await p.createInlet('segmentation api')).inletId;
+    const people: Array<[string, string]> = [['ann@x.com', 'gold'], ['bob@x.com', 'silver'], ['cat@x.com', 'gold']];
+    for (const [email, tier] of people) {
+      const r = await p.collect(`/collection/${inlet}`, p.envelope(schema, ds, { personalEmail: { address: email }, loyalty: { tier }, person: { name: { firstName: email.slice(0, 3) } } }));
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+    }
+    await k.processor.drain();
+  });
+  after(() => k.stop());
+
+  it('creates, lists, gets, patches and deletes definitions with AEP shapes', async () => {
+    const c = await p.call('POST', `${BASE}/segment/definitions`, def('Gold members', 'loyalty.tier = "gold"', { description: 'tier gold' }));
+    assert.equal(c.status, 200, c.body);
+    goldId = c.json.id;
+    for (const f of ['id', 'imsOrgId', 'sandbox', 'creationTime', 'updateEpoch', 'updateTime', 'dataGovernancePolicy', 'ttlInDays', 'evaluationInfo'])
+      assert.ok(f in c.json, `response has ${f}`);
+    assert.equal(c.json.sandbox.sandboxName, 'prod');
+    assert.deepEqual(c.json.evaluationInfo.batch, { enabled: true });
+    assert.equal(c.json.evaluationInfo.continuous.enabled, true);
+    const list = await p.call('GET', `${BASE}/segment/definitions?limit=10`);
+    assert.equal(list.status, 200);
+    assert.equal(list.json.page.totalCount, 1);
+    assert.equal(list.json.segments[0].id, goldId);
+    const got = await p.call('GET', `${BASE}/segment/definitions/${goldId}`);
+    assert.equal(got.json.name, 'Gold members');
+    const bulk = await p.call('POST', `${BASE}/segment/definitions/bulk-get`, { ids: [{ id: goldId }, { id: 'nope' }] });
+    assert.equal(bulk.status, 207);
+    assert.equal(bulk.json.results[goldId].id, goldId);
+    assert.equal(bulk.json.results.nope.status, 404);
+    const tmp = await p.call('POST', `${BASE}/segment/definitions`, def('Temp', 'person.name.firstName.startsWith("a")'));
+    const patched = await p.call('PATCH', `${BASE}/segment/definitions/${tmp.json.id}`, { ...def('Temp', 'person.name.firstName.startsWith("b")') });
+    assert.equal(patched.status, 200, patched.body);
+    assert.equal(patched.json.version, 2);
+    assert.equal((await p.call('DELETE', `${BASE}/segment/definitions/${tmp.json.id}`)).status, 200);
+    assert.equal((await p.call('GET', `${BASE}/segment/definitions/${tmp.json.id}`)).status, 404);
+  });
+
+  it('streams memberships to existing profiles and reports audience sizes', async () => {
+    const aud = await eventually(async () => {
+      const r = await p.call('GET', `${BASE}/audiences/${goldId}`);
+      return r.json?.metrics?.data?.totalProfiles === 2 ? r : undefined;
+    }, 'gold audience of 2');
+    assert.equal(aud.json.name, 'Gold members');
+    const all = await p.call('GET', `${BASE}/audiences`);
+    assert.equal(all.status, 200);
+    assert.ok(all.json.children.some((a: { id: string }) => a.id === goldId));
+    const ann = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=ann@x.com&entityIdNS=Email');
+    const entity = (Object.values(ann.json)[0] as any).entity;
+    assert.equal(entity.segmentMembership.ups[goldId].status, 'realized');
+  });
+
+  it('runs segment jobs with metrics and marks continuing members existing', async () => {
+    const j = await p.call('POST', `${BASE}/segment/jobs`, [{ segmentId: goldId }]);
+    assert.equal(j.status, 200, j.body);
+    assert.equal(j.json.segments[0].segmentId, goldId);
+    const done = await eventually(async () => {
+      const r = await p.call('GET', `${BASE}/segment/jobs/${j.json.id}`);
+      return r.json.status === 'SUCCEEDED' || r.json.status === 'FAILED' ? r : undefined;
+    }, 'job done');
+    assert.equal(done.json.status, 'SUCCEEDED', done.body);
+    assert.equal(done.json.metrics.totalProfiles, 3);
+    assert.equal(done.json.metrics.segmentedProfileCounter[goldId], 2);
+    assert.equal(done.json.metrics.segmentedProfileByStatusCounter[goldId].existing, 2);
+    const list = await p.call('GET', `${BASE}/segment/jobs?status=SUCCEEDED`);
+    assert.ok(list.json.children.some((x: { id: string }) => x.id === j.json.id));
+  });
+
+  it('previews and estimates an expression', async () => {
+    const c = await p.call('POST', `${BASE}/preview`, { predicateExpression: 'loyalty.tier = "silver"', predicateType: 'pql/text', predicateModel: '_xdm.context.profile', graphType: 'pdg' });
+    assert.equal(c.status, 200, c.body);
+    const id = c.json.previewId;
+    const pv = await p.call('GET', `${BASE}/preview/${id}`);
+    assert.equal(pv.status, 200);
+    assert.equal(pv.json.results.length, 1);
+    const est = await p.call('GET', `${BASE}/estimate/${id}`);
+    assert.equal(est.json.estimatedSize, 1);
+    assert.equal(est.json.state, 'RESULT_READY');
+  });
+
+  it('exports members as JSON lines', async () => {
+    const e = await p.call('POST', `${BASE}/export/jobs`, { fields: 'personalEmail,loyalty', filter: { segments: [{ segmentId: goldId, segmentNs: 'ups' }] } });
+    assert.equal(e.status, 200, e.body);
+    assert.equal(e.json.status, 'SUCCEEDED');
+    assert.equal(e.json.metrics.totalExportedProfileCounter, 2);
+    const dl = await p.call('GET', `${BASE}/export/jobs/${e.json.id}/download`);
+    assert.equal(dl.status, 200);
+    const lines = dl.body.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => l.personalEmail.address).sort(), ['ann@x.com', 'cat@x.com']);
+    assert.ok(lines.every((l) => l.loyalty.tier === 'gold' && l.person === undefined));
+  });
+
+  describe('invalid input', () => {
+    const cases: Array<[string, string, string, unknown, number]> = [
+      ['PQL syntax error', 'POST', '/segment/definitions', def('bad', 'loyalty.tier = '), 400],
+      ['unsupported PQL', 'POST', '/segment/definitions', def('bad2', 'forall x from xEvent where x.a = 1'), 400],
+      ['missing schema', 'POST', '/segment/definitions', { name: 'x', expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } }, 400],
+      ['unknown definition', 'GET', '/segment/definitions/0000', undefined, 404],
+      ['job without segments', 'POST', '/segment/jobs', [], 400],
+      ['job for unknown segment', 'POST', '/segment/jobs', [{ segmentId: 'nope' }], 400],
+      ['unknown job', 'GET', '/segment/jobs/nope', undefined, 404],
+      ['preview without expression', 'POST', '/preview', { predicateType: 'pql/text' }, 400],
+      ['unknown preview', 'GET', '/preview/nope', undefined, 404],
+      ['unknown estimate', 'GET', '/estimate/nope', undefined, 404],
+      ['export without segments', 'POST', '/export/jobs', { filter: {} }, 400],
+      ['bad paging', 'GET', '/segment/definitions?limit=abc', undefined, 400],
+    ];
+    for (const [what, method, path, body, status] of cases)
+      it(what, async () => {
+        const r = await p.call(method, `${BASE}${path}`, body);
+        assert.equal(r.status, status, r.body);
+        assert.doesNotMatch(r.body, /\n\s+at |node_modules/, 'no stack trace');
+      });
+    it('a PQL error names the construct and its position', async () => {
+      const r = await p.call('POST', `${BASE}/segment/definitions`, def('bad3', 'forall x from xEvent where x.a = 1'));
+      assert.equal(r.json.construct, 'forall');
+      assert.equal(r.json.line, 1);
+      assert.equal(r.json.column, 1);
+    });
+  });
+});
