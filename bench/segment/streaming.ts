@@ -54,7 +54,8 @@ const inlet = (await must(req('GET', `/data/foundation/flowservice/connections/$
 
 const TYPES = ['commerce.purchases', 'commerce.productViews', 'commerce.productListAdds', 'web.webpagedetails.pageViews', 'commerce.checkouts'];
 const defs: string[] = [];
-for (let i = 0; i < 49; i++) {
+const NDEFS = Number(process.env.BENCH_DEFS ?? 49);
+for (let i = 0; i < NDEFS; i++) {
   const t = TYPES[i % TYPES.length]!;
   const pql = [
     `xEvent[eventType = "${t}" and timestamp occurs <= ${1 + (i % 30)} days before now].count() >= ${1 + (i % 4)}`,

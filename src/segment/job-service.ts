@@ -175,16 +175,19 @@ export class SegmentJobService {
         byStatus[d.def.id] = { realized: 0, existing: 0, exited: 0 };
         byNs[d.def.id] = {};
       }
-      for (const p of profiles) {
-        if (this.cancelled.has(id)) break;
-        const ev = await this.runtime.evaluateProfile(sandboxId, p.top, 'batch', { only, jobId: id, precomputed: precomputed?.get(p.pid) });
-        if (!ev) continue;
-        for (const [seg, q] of ev.results) {
-          if (!q) continue;
-          counter[seg]!++;
-          byNs[seg]![ev.top.namespace] = (byNs[seg]![ev.top.namespace] ?? 0) + 1;
-        }
-      }
+      // transitions are written in units of 500 profiles (one transaction each), taking turns with streaming
+      for (let i = 0; i < profiles.length && !this.cancelled.has(id); i += 500)
+        await this.runtime.exclusive(async () => {
+          for (const p of profiles.slice(i, i + 500)) {
+            const ev = await this.runtime.evaluateProfile(sandboxId, p.top, 'batch', { only, jobId: id, precomputed: precomputed?.get(p.pid) });
+            if (!ev) continue;
+            for (const [seg, q] of ev.results) {
+              if (!q) continue;
+              counter[seg]!++;
+              byNs[seg]![ev.top.namespace] = (byNs[seg]![ev.top.namespace] ?? 0) + 1;
+            }
+          }
+        });
       for (const d of selected)
         for (const m of this.store.memberships(sandboxId, d.def.id)) byStatus[d.def.id]![m.status] = (byStatus[d.def.id]![m.status] ?? 0) + 1;
       const t1 = this.clock.now();

@@ -2,7 +2,7 @@ import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
 import { uuid } from '../shared/ids.js';
 import type { IdentityRef } from '../profile/identity-resolver.js';
-import type { ProfileService } from '../profile/profile-service.js';
+import type { ProfileService, RecordInput } from '../profile/profile-service.js';
 import type { MembershipRow, SegmentStore } from './segment-store.js';
 import {
   FALLBACK_MEMBERSHIP_DATASET, MEMBERSHIP_NAMESPACE, SYSTEM_KIND,
@@ -23,14 +23,15 @@ export function nextStatus(prev: MembershipRow | undefined, qualifies: boolean, 
 }
 
 /**
- * Writes membership transitions: first the profile's `segmentMembership.ups.<segmentId>` (a fragment of the
+ * Writes membership transitions: the profile's `segmentMembership.ups.<segmentId>` (a fragment of the
  * membership system dataset under the profile's entity identity, event time = now, so the newest assertion wins
- * in the merged view), then the membership row and its audience-membership event in one segment.db transaction.
- * A crash between the two repeats the transition on the next evaluation: the fragment write is idempotent and the
- * event is only recorded with the row.
+ * in the merged view; buffered per unit of work, see flush()), and the membership row with its
+ * audience-membership event in segment.db (inside the runtime's unit-of-work transaction).
  */
 export class MembershipWriter {
   private readonly systemCache = new Map<string, SegmentSystemDatasets | null>();
+  /** Membership fragments of the current unit of work, one per profile identity, written by flush(). */
+  private readonly pending = new Map<string, { sandboxId: string; input: RecordInput }>();
 
   constructor(
     private readonly store: SegmentStore,
@@ -43,10 +44,22 @@ export class MembershipWriter {
     let s = this.systemCache.get(sandboxId);
     if (s === undefined) {
       s = (await this.resources.get<SegmentSystemDatasets>(SYSTEM_KIND, sandboxId, 'datasets'))?.doc ?? null;
-      if (s) this.systemCache.set(sandboxId, s);
+      this.systemCache.set(sandboxId, s); // provisioning through the API calls forgetSystem()
     }
     return s ?? undefined;
   }
+  /**
+   * Writes the buffered membership fragments in one profile-store transaction. Called by the runtime before it
+   * commits the unit of work's membership rows and events: a crash in between repeats the transitions on the
+   * next evaluation (the fragment write is idempotent; events are recorded only with their rows).
+   */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const items = [...this.pending.values()].map((f) => ({ kind: 'record' as const, sandboxId: f.sandboxId, input: f.input }));
+    this.pending.clear();
+    await this.profiles.applyBatch(items);
+  }
+
   forgetSystem(sandboxId: string): void {
     this.systemCache.delete(sandboxId);
   }
@@ -76,13 +89,14 @@ export class MembershipWriter {
     const now = this.clock.now();
     const sys = await this.system(sandboxId);
     const membership = { status, lastQualificationTime: iso(now), version: def.version };
-    this.profiles.applyRecord(sandboxId, {
-      datasetId: sys?.membershipDatasetId ?? FALLBACK_MEMBERSHIP_DATASET,
-      batchId: jobId ?? 'segmentation',
-      primary: top,
-      record: { segmentMembership: { [MEMBERSHIP_NAMESPACE]: { [def.id]: membership } } },
-      eventTime: now,
-    });
+    const datasetId = sys?.membershipDatasetId ?? FALLBACK_MEMBERSHIP_DATASET;
+    const key = `${sandboxId}\u0000${datasetId}\u0000${top.namespace.toLowerCase()}\u0000${top.id}`;
+    let frag = this.pending.get(key);
+    if (!frag) {
+      frag = { sandboxId, input: { datasetId, batchId: jobId ?? 'segmentation', primary: top, record: { segmentMembership: { [MEMBERSHIP_NAMESPACE]: {} } }, eventTime: now } };
+      this.pending.set(key, frag);
+    }
+    (frag.input.record.segmentMembership as Record<string, Record<string, unknown>>)[MEMBERSHIP_NAMESPACE]![def.id] = membership;
     this.store.transaction(() => {
       if (prev && prev.pid !== pid) this.store.deleteMembership(sandboxId, def.id, prev.pid);
       this.store.putMembership(sandboxId, { segmentId: def.id, pid, ref: top, status, lastQualificationTime: now, version: def.version });

@@ -39,8 +39,8 @@ export class SegmentStore {
   constructor(private readonly db: SqliteDb) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS membership (sandbox TEXT NOT NULL, segment TEXT NOT NULL, pid TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL,
-        status TEXT NOT NULL, qualified_at INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (sandbox, segment, pid)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS membership_pid ON membership (sandbox, pid);
+        status TEXT NOT NULL, qualified_at INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (sandbox, pid, segment)) WITHOUT ROWID;
+      DROP INDEX IF EXISTS membership_seg;
       CREATE INDEX IF NOT EXISTS membership_ref ON membership (sandbox, ns, id);
       CREATE TABLE IF NOT EXISTS state_event (sandbox TEXT NOT NULL, segment TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, event_id TEXT NOT NULL,
         ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (sandbox, ns, id, segment, event_id)) WITHOUT ROWID;
@@ -54,7 +54,7 @@ export class SegmentStore {
       getM: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
       mOfRef: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND ns=? AND id=?'),
       mOfPid: db.prepare<[string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND pid=?'),
-      putM: db.prepare('INSERT INTO membership VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sandbox, segment, pid) DO UPDATE SET ns=excluded.ns, id=excluded.id, status=excluded.status, qualified_at=excluded.qualified_at, version=excluded.version'),
+      putM: db.prepare('INSERT INTO membership VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sandbox, pid, segment) DO UPDATE SET ns=excluded.ns, id=excluded.id, status=excluded.status, qualified_at=excluded.qualified_at, version=excluded.version'),
       delM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
       delSegM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=?'),
       membersOf: db.prepare<[string, string], MRow>(`SELECT * FROM membership WHERE sandbox=? AND segment=? AND status IN ('realized','existing') ORDER BY pid`),
@@ -67,6 +67,7 @@ export class SegmentStore {
       delStateRef: db.prepare('DELETE FROM state_event WHERE sandbox=? AND ns=? AND id=?'),
       delStateSeg: db.prepare('DELETE FROM state_event WHERE sandbox=? AND segment=?'),
       putTimer: db.prepare('INSERT INTO timer VALUES (?,?,?,?) ON CONFLICT (sandbox, ns, id) DO UPDATE SET due=excluded.due'),
+      getTimer: db.prepare<[string, string, string], { due: number }>('SELECT due FROM timer WHERE sandbox=? AND ns=? AND id=?'),
       delTimer: db.prepare('DELETE FROM timer WHERE sandbox=? AND ns=? AND id=?'),
       due: db.prepare<[number, number], { sandbox: string; ns: string; id: string; due: number }>('SELECT * FROM timer WHERE due <= ? ORDER BY due LIMIT ?'),
       nextDue: db.prepare<[], { due: number | null }>('SELECT min(due) AS due FROM timer'),
@@ -81,6 +82,16 @@ export class SegmentStore {
 
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+  /** Opens a transaction spanning several calls (the runtime's unit of work; see StreamingRuntime.exclusive). */
+  begin(): void {
+    this.db.exec('BEGIN');
+  }
+  commit(): void {
+    if (this.db.inTransaction) this.db.exec('COMMIT');
+  }
+  rollback(): void {
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
   membership(sandboxId: string, segmentId: string, pid: string): MembershipRow | undefined {
@@ -127,10 +138,15 @@ export class SegmentStore {
       (out.get(r.segment) ?? out.set(r.segment, []).get(r.segment)!).push({ id: r.event_id, ts: r.ts, event: JSON.parse(r.body) });
     return out;
   }
-  /** Adds an event to a definition's state of an identity, keeping at most `cap` (the newest). */
+  /** Adds an event to a definition's state of an identity (at most `cap` are kept: see trimState). */
   addStateEvent(sandboxId: string, segmentId: string, ref: IdentityRef, e: StateEvent, cap: number): void {
     const ns = ref.namespace.toLowerCase();
     this.s.putState.run(sandboxId, segmentId, ns, ref.id, e.id, e.ts, JSON.stringify(e.event));
+    void cap; // trimmed when read (trimState), not counted on every insert
+  }
+  /** Keeps the newest `cap` events of a definition's state for an identity. */
+  trimState(sandboxId: string, segmentId: string, ref: IdentityRef, cap: number): void {
+    const ns = ref.namespace.toLowerCase();
     const n = this.s.countState.get(sandboxId, ns, ref.id, segmentId)!.n;
     if (n > cap) this.s.trimState.run(sandboxId, ns, ref.id, segmentId, sandboxId, ns, ref.id, segmentId, n - cap);
   }
@@ -144,6 +160,9 @@ export class SegmentStore {
   setTimer(sandboxId: string, ref: IdentityRef, due: number | undefined): void {
     if (due === undefined) this.s.delTimer.run(sandboxId, ref.namespace, ref.id);
     else this.s.putTimer.run(sandboxId, ref.namespace, ref.id, due);
+  }
+  timerOf(sandboxId: string, ref: IdentityRef): number | undefined {
+    return this.s.getTimer.get(sandboxId, ref.namespace, ref.id)?.due;
   }
   dueTimers(now: number, max = 1000): Array<{ sandboxId: string; ref: IdentityRef; due: number }> {
     return this.s.due.all(now, max).map((r) => ({ sandboxId: r.sandbox, ref: { namespace: r.ns, id: r.id }, due: r.due }));

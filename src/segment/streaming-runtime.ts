@@ -25,6 +25,8 @@ type Key = IdentityRef | { xid: string };
 interface Dirty {
   sandboxId: string;
   key: Key;
+  /** Definitions the changes can affect ('all' after graph changes, deletes, timers, definition changes). */
+  affected: Set<string> | 'all';
 }
 
 /** The outcome of evaluating one profile (for jobs and previews). */
@@ -39,8 +41,8 @@ const keyString = (sandboxId: string, k: Key): string => ('xid' in k ? `${sandbo
 
 /**
  * Streaming segmentation. Listens to profile changes (records, events, graph changes, deletes) and keeps, per
- * identity and streaming definition, the events that can matter to the definition (prefiltered, projected to the
- * fields it reads: its incremental state for counts, sums, windows and sequences). A changed profile is
+ * identity, the events that can matter to some definition (prefiltered, projected to the fields the definitions
+ * read: the incremental state for counts, sums, windows and sequences). A changed profile is
  * re-evaluated against every streaming definition in dependency order (inSegment targets first, so a segment of
  * segments sees this change's memberships), transitions are written by the MembershipWriter, and a timer is set
  * at the earliest instant a time window could change the answer (so members exit when their events age out).
@@ -54,6 +56,8 @@ export class StreamingRuntime {
   private readonly dirty = new Map<string, Dirty>();
   private running: Promise<void> | undefined;
   private background: Promise<void> = Promise.resolve();
+  private lock: Promise<void> = Promise.resolve();
+  private readonly needs = new WeakMap<CompiledDefinition[], { keep: (e: StateEvent) => boolean; paths: string[][] }>();
   private readonly knownRefs = new Set<string>();
   private readonly sandboxRefs = new Map<string, SandboxRef>();
   private stopped = false;
@@ -120,21 +124,53 @@ export class StreamingRuntime {
   }
 
   private async step(): Promise<void> {
-    const batch = this.fifo.splice(0, this.fifo.length);
-    for (const c of batch) await this.applyChange(c);
-    const todo = [...this.dirty.values()];
-    this.dirty.clear();
-    for (const t of todo) {
-      try {
-        await this.evaluateProfile(t.sandboxId, t.key, 'streaming');
-      } catch (e) {
-        this.onError(e);
+    await this.exclusive(async () => {
+      const batch = this.fifo.splice(0, this.fifo.length);
+      for (const c of batch) await this.applyChange(c);
+      const todo = [...this.dirty.values()];
+      this.dirty.clear();
+      for (const t of todo) {
+        try {
+          await this.evaluateProfile(t.sandboxId, t.key, 'streaming', { affected: t.affected === 'all' ? undefined : t.affected });
+        } catch (e) {
+          this.onError(e);
+        }
       }
+    });
+  }
+
+  /**
+   * One unit of work: its segment.db writes (state, memberships, events, timers) in one transaction, its
+   * membership fragments in one profile-store transaction written just before that commit. Units never
+   * interleave (streaming steps and job chunks take turns).
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.lock;
+    let release!: () => void;
+    this.lock = new Promise<void>((r) => (release = r));
+    await prev;
+    this.d.store.begin();
+    try {
+      const out = await fn();
+      await this.d.writer.flush();
+      this.d.store.commit();
+      return out;
+    } catch (e) {
+      this.d.store.rollback();
+      throw e;
+    } finally {
+      release();
     }
   }
 
-  private markDirty(sandboxId: string, key: Key): void {
-    this.dirty.set(keyString(sandboxId, key), { sandboxId, key });
+  private markDirty(sandboxId: string, key: Key, affected: Set<string> | 'all' = 'all'): void {
+    const k = keyString(sandboxId, key);
+    const cur = this.dirty.get(k);
+    if (!cur) this.dirty.set(k, { sandboxId, key, affected: affected === 'all' ? 'all' : new Set(affected) });
+    else if (cur.affected !== 'all') {
+      if (affected === 'all') cur.affected = 'all';
+      else for (const id of affected) cur.affected.add(id);
+    }
   }
 
   private remember(sandboxId: string, ref: IdentityRef): void {
@@ -153,13 +189,16 @@ export class StreamingRuntime {
         const sys = await this.d.writer.system(c.sandboxId);
         if (c.datasetId === (sys?.membershipDatasetId ?? 'kith-segment-membership')) return; // our own writes
         if (c.changedLeaves === 0) return;
-        this.markDirty(c.sandboxId, c.identity);
+        this.markDirty(c.sandboxId, c.identity, new Set(defs.filter((d) => d.usesProfile).map((d) => d.def.id)));
         return;
       }
       case 'event': {
         const e = this.d.profileStore.findEvent(c.sandboxId, [c.identity], c.eventId);
-        if (e) this.addToState(c.sandboxId, c.identity, { id: e.eventId, ts: e.ts, event: e.event }, defs);
-        this.markDirty(c.sandboxId, c.identity);
+        if (!e) return;
+        const view = { id: e.eventId, ts: e.ts, event: e.event };
+        this.addToState(c.sandboxId, c.identity, view, defs);
+        // only definitions this event can matter to (and those reading computed attributes, which events move)
+        this.markDirty(c.sandboxId, c.identity, new Set(defs.filter((d) => (d.usesEvents && d.prefilter(view)) || d.readsComputedAttributes).map((d) => d.def.id)));
         return;
       }
       case 'graph':
@@ -172,14 +211,33 @@ export class StreamingRuntime {
     }
   }
 
+  /** What the sandbox's definitions together need from events: any one's prefilter, the union of their paths. */
+  private eventNeeds(defs: CompiledDefinition[]): { keep: (e: StateEvent) => boolean; paths: string[][] } {
+    let n = this.needs.get(defs);
+    if (!n) {
+      const users = defs.filter((d) => d.usesEvents);
+      const seen = new Set<string>();
+      const paths: string[][] = [];
+      for (const d of users)
+        for (const p of d.eventPaths) {
+          const k = JSON.stringify(p);
+          if (!seen.has(k)) seen.add(k), paths.push(p);
+        }
+      n = { keep: (e) => users.some((d) => d.prefilter(e)), paths };
+      this.needs.set(defs, n);
+    }
+    return n;
+  }
+
+  /**
+   * The incremental state is kept per identity, shared by the sandbox's definitions: the events at least one
+   * definition's prefilter keeps, projected to the fields any of them reads (each definition's own filters then
+   * run over it; extra events and fields cannot change its answer).
+   */
   private addToState(sandboxId: string, ref: IdentityRef, e: StateEvent, defs: CompiledDefinition[]): void {
-    const cap = this.d.profiles.guardrails.maxEventsPerProfile;
-    this.d.store.transaction(() => {
-      for (const d of defs) {
-        if (!d.usesEvents || !d.prefilter(e)) continue;
-        this.d.store.addStateEvent(sandboxId, d.def.id, ref, { id: e.id, ts: e.ts, event: project(e.event, d.eventPaths) }, cap);
-      }
-    });
+    const n = this.eventNeeds(defs);
+    if (!n.keep(e)) return;
+    this.d.store.addStateEvent(sandboxId, SHARED, ref, { id: e.id, ts: e.ts, event: project(e.event, n.paths) }, this.d.profiles.guardrails.maxEventsPerProfile);
   }
 
   /** Rebuilds an identity's state from the events the profile store still holds (after deletes). */
@@ -189,18 +247,18 @@ export class StreamingRuntime {
     for (const e of events) this.addToState(sandboxId, ref, { id: e.eventId, ts: e.ts, event: e.event }, defs);
   }
 
-  /** Builds one definition's state for every known identity (a new or changed definition). */
-  async backfill(sandboxId: string, segmentId: string): Promise<number> {
-    const defs = (await this.d.definitions.compiled(sandboxId)).filter((d) => d.def.id === segmentId);
-    this.d.store.clearSegmentState(sandboxId, segmentId);
-    const refs = this.d.store.knownRefs(sandboxId);
-    if (defs.length === 0) return refs.length;
-    for (const ref of refs) {
-      if (!defs[0]!.usesEvents) break;
-      for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'asc', limit: this.d.profiles.guardrails.maxEventsPerProfile }))
-        this.addToState(sandboxId, ref, { id: e.eventId, ts: e.ts, event: e.event }, defs);
-    }
-    return refs.length;
+  /** Rebuilds the state of every known identity for the sandbox's current definitions (a definition changed). */
+  async backfill(sandboxId: string): Promise<number> {
+    return this.exclusive(async () => {
+      const defs = await this.d.definitions.compiled(sandboxId);
+      this.d.store.clearSegmentState(sandboxId, SHARED);
+      const refs = this.d.store.knownRefs(sandboxId);
+      if (!defs.some((d) => d.usesEvents)) return refs.length;
+      for (const ref of refs)
+        for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'asc', limit: this.d.profiles.guardrails.maxEventsPerProfile }))
+          this.addToState(sandboxId, ref, { id: e.eventId, ts: e.ts, event: e.event }, defs);
+      return refs.length;
+    });
   }
 
   /** Queues every known profile of a sandbox for streaming evaluation. */
@@ -212,16 +270,18 @@ export class StreamingRuntime {
   /** Re-evaluates profiles whose timers are due. Returns how many. */
   async runDueTimers(): Promise<number> {
     const now = this.d.clock.now();
-    let n = 0;
-    for (;;) {
-      const due = this.d.store.dueTimers(now, 1000);
-      if (due.length === 0) break;
-      for (const t of due) {
-        this.d.store.setTimer(t.sandboxId, t.ref, undefined);
-        this.markDirty(t.sandboxId, t.ref);
-        n++;
+    const n = await this.exclusive(async () => {
+      let count = 0;
+      for (;;) {
+        const due = this.d.store.dueTimers(now, 1000);
+        if (due.length === 0) return count;
+        for (const t of due) {
+          this.d.store.setTimer(t.sandboxId, t.ref, undefined);
+          this.markDirty(t.sandboxId, t.ref);
+          count++;
+        }
       }
-    }
+    });
     if (n > 0) this.kick();
     await this.drain();
     return n;
@@ -231,7 +291,7 @@ export class StreamingRuntime {
    * Evaluates one profile against the sandbox's definitions (streaming ones, or all in batch mode) and writes the
    * transitions. `only` restricts evaluation (and writes) to some definitions; `write: false` just answers.
    */
-  async evaluateProfile(sandboxId: string, key: Key, mode: EvaluationMode, opts: { only?: Set<string>; write?: boolean; jobId?: string; precomputed?: Map<string, boolean> } = {}): Promise<ProfileEvaluation | undefined> {
+  async evaluateProfile(sandboxId: string, key: Key, mode: EvaluationMode, opts: { only?: Set<string>; affected?: Set<string>; write?: boolean; jobId?: string; precomputed?: Map<string, boolean> } = {}): Promise<ProfileEvaluation | undefined> {
     const defs = await this.d.definitions.compiled(sandboxId);
     if (defs.length === 0) return undefined;
     const sb = await this.sandboxRef(sandboxId, defs);
@@ -245,7 +305,13 @@ export class StreamingRuntime {
     }
     const { members, entityId: pid } = r.value;
     const top = members.find((m) => m.xid === pid) ?? members[0]!;
-    const selected = defs.filter((d) => (opts.only ? opts.only.has(d.def.id) : mode === 'batch' || d.streaming));
+    // streaming: the definitions the changes affect, plus (transitively) the segments that read them
+    let affected = opts.affected;
+    if (affected) {
+      affected = new Set(affected);
+      for (const d of defs) if (d.def.dependencies.some((x) => affected!.has(x))) affected.add(d.def.id);
+    }
+    const selected = defs.filter((d) => (opts.only ? opts.only.has(d.def.id) : (mode === 'batch' || d.streaming) && (!affected || affected.has(d.def.id))));
     if (selected.length === 0) return undefined;
     // data is read for definitions evaluated here and for streaming ones (their timers need the view)
     const needJs = selected.filter((d) => !opts.precomputed?.has(d.def.id) || d.streaming);
@@ -256,13 +322,19 @@ export class StreamingRuntime {
       const e = this.d.profiles.entityOf(sandboxId, r.value, { withCA }, caDefs);
       if (e.ok) entity = e.value.entity;
     }
-    const states = new Map<string, Map<string, StateEvent>>();
+    const state = new Map<string, StateEvent>();
+    const cap = this.d.profiles.guardrails.maxEventsPerProfile;
     if (needJs.some((d) => d.usesEvents))
-      for (const m of members)
-        for (const [seg, list] of this.d.store.stateOf(sandboxId, m)) {
-          const byId = states.get(seg) ?? states.set(seg, new Map()).get(seg)!;
-          for (const e of list) byId.set(e.id, e);
+      for (const m of members) {
+        let list = this.d.store.stateOf(sandboxId, m).get(SHARED) ?? [];
+        if (list.length > cap) {
+          // the profile store ages out events beyond its cap; the state keeps the same newest ones
+          if (write) this.d.store.trimState(sandboxId, SHARED, m, cap);
+          list = [...list].sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : -1)).slice(0, cap);
         }
+        for (const e of list) state.set(e.id, e);
+      }
+    const events = [...state.values()];
     const prev = this.previousMemberships(sandboxId, members, pid);
     const current = new Map<string, boolean>();
     const results = new Map<string, boolean>();
@@ -271,7 +343,7 @@ export class StreamingRuntime {
     let next: number | undefined;
     for (const d of defs) {
       if (!selected.includes(d)) continue;
-      const view = { entity, events: [...(states.get(d.def.id)?.values() ?? [])] };
+      const view = { entity, events: d.usesEvents ? events : [] };
       const q = opts.precomputed?.get(d.def.id) ?? evaluate(d.root, view, ctx);
       current.set(d.def.id, q);
       results.set(d.def.id, q);
@@ -282,6 +354,11 @@ export class StreamingRuntime {
       }
     }
     if (write) {
+      // a partial evaluation keeps the earlier timer when it comes first (an early wake only re-evaluates)
+      if (affected) {
+        const cur = this.d.store.timerOf(sandboxId, top);
+        if (cur !== undefined && cur > now && (next === undefined || cur < next)) next = cur;
+      }
       this.d.store.setTimer(sandboxId, top, next);
       for (const m of members) if (m.xid !== top.xid) this.d.store.setTimer(sandboxId, m, undefined);
     }
@@ -309,4 +386,6 @@ export class StreamingRuntime {
   }
 }
 
+/** State rows are shared by a sandbox's definitions (segment column '*'). */
+const SHARED = '*';
 const isIn = (m: MembershipRow | undefined): boolean => m !== undefined && m.status !== 'exited';

@@ -66,7 +66,7 @@ export function createSegmentContext(deps: {
     if (c.deleted) store.dropSegment(sandboxId, c.deleted);
     if (!id) return;
     runtime.schedule(async () => {
-      await runtime.backfill(sandboxId, id);
+      await runtime.backfill(sandboxId);
       runtime.enqueueAll(sandboxId);
     });
   });
