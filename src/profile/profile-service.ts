@@ -40,7 +40,7 @@ export interface EventInput {
 
 export type ProfileChange =
   | { sandboxId: string; kind: 'record'; identity: IdentityRef; datasetId: string; changedLeaves: number }
-  | { sandboxId: string; kind: 'event'; identity: IdentityRef; datasetId: string; eventId: string; eventCount: number }
+  | { sandboxId: string; kind: 'event'; identity: IdentityRef; datasetId: string; eventId: string; eventCount: number; ts?: number; event?: Record<string, unknown> }
   /** The graph of `identity` (or of `xid`) changed: merged views that include it may differ now. */
   | { sandboxId: string; kind: 'graph'; identity?: IdentityRef; xid?: string }
   | { sandboxId: string; kind: 'delete'; identity: IdentityRef };
@@ -191,7 +191,7 @@ export class ProfileService {
         const s = foldEvent(this.store.getCa(sandboxId, d.id, e.primary), d.expression, e.event, ts, now);
         if (s) this.store.putCa(sandboxId, d.id, e.primary, s);
       }
-      changes.push({ sandboxId, kind: 'event', identity: e.primary, datasetId: e.datasetId, eventId, eventCount: r.count });
+      changes.push({ sandboxId, kind: 'event', identity: e.primary, datasetId: e.datasetId, eventId, eventCount: r.count, ts, event: e.event });
     }
     return ok({ inserted: r.inserted, eventCount: r.count, evicted: r.evicted.length });
   }

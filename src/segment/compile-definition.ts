@@ -1,7 +1,7 @@
 import { problem, type Problem } from '../shared/problem.js';
 import type { Condition, ValueExpr } from './pql/ast.js';
 import type { PqlError } from './pql/parser.js';
-import { eventPaths, eventPrefilter, referencedSegments, streamingEligibility, usesEvents } from './eval/analyze.js';
+import { eventPaths, eventPrefilter, referencedSegments, streamingEligibility, usesEvents, usesNow } from './eval/analyze.js';
 import type { CompiledDefinition, SegmentDefinition } from './segment-types.js';
 
 /** A PQL error as an AEP-style 400 naming the construct and its position. */
@@ -93,6 +93,7 @@ export function compileDefinition(def: SegmentDefinition, root: Condition): { co
     root,
     streaming: def.evaluationInfo?.continuous?.enabled ?? eligibility.eligible,
     usesEvents: usesEvents(root),
+    usesNow: usesNow(root),
     usesProfile: paths.length > 0,
     readsComputedAttributes: paths.some((p) => p[0] === 'computedAttributes'),
     prefilter: eventPrefilter(root),

@@ -40,6 +40,8 @@ export interface CompiledDefinition {
   root: Condition;
   streaming: boolean;
   usesEvents: boolean;
+  /** Reads now/today (its answer can change with time alone: timers). */
+  usesNow: boolean;
   usesProfile: boolean;
   readsComputedAttributes: boolean;
   prefilter: (e: { id: string; ts: number; event: Record<string, unknown> }) => boolean;

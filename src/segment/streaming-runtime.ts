@@ -61,6 +61,8 @@ export class StreamingRuntime {
   private readonly knownRefs = new Set<string>();
   private readonly sandboxRefs = new Map<string, SandboxRef>();
   private stopped = false;
+  /** How long a step waits to gather changes (fewer, larger transactions; adds at most this much latency). */
+  coalesceMs = 10;
   /** Errors are reported, never thrown into the pipeline. */
   onError: (e: unknown) => void = () => undefined;
 
@@ -78,7 +80,8 @@ export class StreamingRuntime {
     // eslint-disable-next-line prefer-const
     let run: Promise<void> | undefined = undefined;
     run = (async () => {
-      await null; // `running` is assigned before the loop can finish
+      // `running` is assigned before the loop can finish; a short pause gathers the next changes into this unit
+      await new Promise((r) => setTimeout(r, this.coalesceMs));
       try {
         while (this.fifo.length > 0 || this.dirty.size > 0) await this.step();
       } catch (e) {
@@ -193,12 +196,19 @@ export class StreamingRuntime {
         return;
       }
       case 'event': {
-        const e = this.d.profileStore.findEvent(c.sandboxId, [c.identity], c.eventId);
+        const e = c.event && c.ts !== undefined ? { eventId: c.eventId, ts: c.ts, event: c.event } : this.d.profileStore.findEvent(c.sandboxId, [c.identity], c.eventId);
         if (!e) return;
         const view = { id: e.eventId, ts: e.ts, event: e.event };
-        this.addToState(c.sandboxId, c.identity, view, defs);
         // only definitions this event can matter to (and those reading computed attributes, which events move)
-        this.markDirty(c.sandboxId, c.identity, new Set(defs.filter((d) => (d.usesEvents && d.prefilter(view)) || d.readsComputedAttributes).map((d) => d.def.id)));
+        const affected = new Set<string>();
+        let keep = false;
+        for (const d of defs) {
+          const matters = d.usesEvents && d.prefilter(view);
+          keep ||= matters;
+          if (matters || d.readsComputedAttributes) affected.add(d.def.id);
+        }
+        if (keep) this.d.store.addStateEvent(c.sandboxId, SHARED, c.identity, { id: view.id, ts: view.ts, event: project(view.event, this.eventNeeds(defs).paths) }, this.d.profiles.guardrails.maxEventsPerProfile);
+        this.markDirty(c.sandboxId, c.identity, affected);
         return;
       }
       case 'graph':
@@ -348,18 +358,16 @@ export class StreamingRuntime {
       current.set(d.def.id, q);
       results.set(d.def.id, q);
       if (write) await this.d.writer.apply(sandboxId, d.def, pid, top, prev.get(d.def.id), q, mode, opts.jobId);
-      if (d.streaming) {
+      if (d.streaming && d.usesNow) {
         const t = nextChangeAt(d.root, view, ctx);
         if (t !== undefined && t > now && (next === undefined || t < next)) next = t;
       }
     }
     if (write) {
       // a partial evaluation keeps the earlier timer when it comes first (an early wake only re-evaluates)
-      if (affected) {
-        const cur = this.d.store.timerOf(sandboxId, top);
-        if (cur !== undefined && cur > now && (next === undefined || cur < next)) next = cur;
-      }
-      this.d.store.setTimer(sandboxId, top, next);
+      const cur = this.d.store.timerOf(sandboxId, top);
+      if (affected && cur !== undefined && cur > now && (next === undefined || cur < next)) next = cur;
+      if (cur !== next) this.d.store.setTimer(sandboxId, top, next);
       for (const m of members) if (m.xid !== top.xid) this.d.store.setTimer(sandboxId, m, undefined);
     }
     return { pid, top, members, results };

@@ -72,6 +72,7 @@ export function createSegmentContext(deps: {
   });
 
   let flushing: Promise<number> | undefined;
+  let trimmed = 0;
   const flush = async (): Promise<number> => {
     if (!deps.lake) return 0;
     if (flushing) return flushing;
@@ -81,7 +82,11 @@ export function createSegmentContext(deps: {
         const done = await deps.lake!.progress(AUDIENCE_EVENTS_CONSUMER);
         const rows = store.readOutbox(done, 5000);
         if (rows.length === 0) {
-          if (done > 0) store.trimOutbox(done);
+          // deleting is as costly as inserting: trim the outbox now and then, not on every flush
+          if (done > 0 && done - trimmed >= 50_000) {
+            store.trimOutbox(done);
+            trimmed = done;
+          }
           return total;
         }
         const lakeRows: LakeRow[] = [];
@@ -91,7 +96,6 @@ export function createSegmentContext(deps: {
           lakeRows.push({ sandboxId: r.sandboxId, table: sys?.eventsTable ?? FALLBACK_EVENTS_TABLE, id: rec._id, timestamp: r.ts, batchId: 'segmentation', offset: r.seq, ingestedAt: r.ts, record: r.record });
         }
         await deps.lake!.write(AUDIENCE_EVENTS_CONSUMER, rows.at(-1)!.seq, lakeRows);
-        store.trimOutbox(rows.at(-1)!.seq);
         total += rows.length;
       }
     })().finally(() => (flushing = undefined));
