@@ -27,7 +27,10 @@ export function startKithProcess(dataDir: string, processor?: { streamingBatchMa
     let out = '';
     const onExit = (c: number | null) => reject(new Error(`server exited ${c}: ${out}`));
     child.on('exit', onExit);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (process.env.KITH_TRACE_SLOW_STEP_MS) process.stderr.write(d); // processor slow-step trace
+    });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /^KITH (.*)$/m.exec(out);

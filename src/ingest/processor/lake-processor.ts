@@ -17,7 +17,8 @@ export interface LakeProcessorOptions {
 }
 
 export const DEFAULT_PROCESSOR_OPTIONS: LakeProcessorOptions = {
-  chunkSize: 5000,
+  // smaller chunks bound how long a record waits behind the others of its chunk (ingestion-to-visible tail)
+  chunkSize: Number(process.env.KITH_PROCESSOR_CHUNK ?? 1000),
   streamingBatchMaxRecords: 50_000,
   streamingBatchMaxAgeMs: 15_000,
   idleMs: 50,
@@ -65,6 +66,9 @@ const STATE_SCOPE = 'processor';
  * - Downstream (identity, profile) has its own committed offset and must be idempotent: after a crash
  *   it may see records again, never miss one.
  */
+/** KITH_TRACE_SLOW_STEP_MS: log processor steps slower than this (phases), for latency work. */
+const TRACE = Number(process.env.KITH_TRACE_SLOW_STEP_MS ?? 0);
+
 export class LakeProcessor {
   private readonly opts: LakeProcessorOptions;
   private running = false;
@@ -161,6 +165,9 @@ export class LakeProcessor {
   }
 
   private async step(): Promise<number> {
+    const t0 = TRACE ? performance.now() : 0;
+    const mark: Array<[string, number]> = [];
+    const lap = (name: string) => TRACE && mark.push([name, performance.now()]);
     await this.load();
     const entries = await this.deps.log.read(this.cursor, this.opts.chunkSize);
     if (entries.length === 0) return 0;
@@ -252,6 +259,7 @@ export class LakeProcessor {
         });
     }
 
+    lap('validate+dedupe');
     if (failed.length) await this.deps.failed.add(failed);
     if (upTo > this.lakeProgress) {
       await this.deps.lake.write(LAKE, upTo, rows);
@@ -264,6 +272,7 @@ export class LakeProcessor {
         this.landed.add(k);
         await this.deps.onLanded(v.entry.sandboxId, v.dataset.schemaId);
       }
+    lap('lake');
     for (const [k, list] of byDataset) await this.deps.seen.remember(k, list.map((v) => v.entity._id as string));
     // replayed events (at or below the lake marker) are re-remembered too
     const replayed = new Map<string, string[]>();
@@ -274,7 +283,9 @@ export class LakeProcessor {
       }
     for (const [k, ids] of replayed) await this.deps.seen.remember(k, ids);
 
+    lap('seen');
     if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
+    lap('identity+profile');
     if (upTo > this.downstreamDone) {
       await this.deps.log.commit(DOWNSTREAM, upTo);
       this.downstreamDone = upTo;
@@ -284,6 +295,14 @@ export class LakeProcessor {
 
     for (const e of batchEnds) await this.finishImportBatch(e);
     await this.closeDueBatches(false);
+    if (TRACE) {
+      lap('commit+batches');
+      const total = performance.now() - t0;
+      if (total >= TRACE) {
+        let prev = t0;
+        process.stderr.write(`[kith processor] slow step ${total.toFixed(0)} ms, ${entries.length} entries: ${mark.map(([n, t]) => { const d = t - prev; prev = t; return `${n} ${d.toFixed(0)}`; }).join(', ')}\n`);
+      }
+    }
     return entries.length;
   }
 
