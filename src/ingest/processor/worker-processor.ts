@@ -18,7 +18,7 @@ export class WorkerProcessor implements ProcessorHandle {
   private constructor(private readonly worker: Worker) {}
 
   static start(dataDir: string, baseUrl: string, hooks: WorkerHooks, options: Record<string, number> = {}): Promise<WorkerProcessor> {
-    const worker = new Worker(new URL('./processor-worker-boot.mjs', import.meta.url), { workerData: { dataDir, baseUrl, options } });
+    const worker = new Worker(new URL('./processor-worker-boot.mjs', import.meta.url), { workerData: { dataDir, baseUrl, options }, resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) } });
     const wp = new WorkerProcessor(worker);
     return new Promise((resolve, reject) => {
       worker.on('message', (e: WorkerEvent) => {
