@@ -260,11 +260,21 @@ export class LakeProcessor {
     }
 
     lap('validate+dedupe');
-    if (failed.length) await this.deps.failed.add(failed);
-    if (upTo > this.lakeProgress) {
-      await this.deps.lake.write(LAKE, upTo, rows);
-      this.lakeProgress = upTo;
-    }
+    // The lake write (DuckDB works on its own threads) overlaps the identity and profile steps (this thread).
+    // Both finish before either progress marker moves; each is idempotent under replay on its own (the lake skips
+    // rows at or below its marker in the same transaction; downstream steps are idempotent), so a crash at any
+    // point replays correctly.
+    const lakeDone = (async () => {
+      if (failed.length) await this.deps.failed.add(failed);
+      if (upTo > this.lakeProgress) {
+        await this.deps.lake.write(LAKE, upTo, rows);
+        this.lakeProgress = upTo;
+      }
+    })();
+    const downstreamDone = accepted.length && this.deps.sink ? this.deps.sink.accept(accepted) : Promise.resolve();
+    const [lakeResult, downstreamResult] = await Promise.allSettled([lakeDone, downstreamDone]);
+    if (lakeResult.status === 'rejected') throw lakeResult.reason;
+    if (downstreamResult.status === 'rejected') throw downstreamResult.reason;
     if (this.deps.onLanded)
       for (const v of ok) {
         const k = `${v.entry.sandboxId}/${v.dataset.schemaId}`;
@@ -272,7 +282,7 @@ export class LakeProcessor {
         this.landed.add(k);
         await this.deps.onLanded(v.entry.sandboxId, v.dataset.schemaId);
       }
-    lap('lake');
+    lap('lake | identity+profile');
     for (const [k, list] of byDataset) await this.deps.seen.remember(k, list.map((v) => v.entity._id as string));
     // replayed events (at or below the lake marker) are re-remembered too
     const replayed = new Map<string, string[]>();
@@ -284,8 +294,6 @@ export class LakeProcessor {
     for (const [k, ids] of replayed) await this.deps.seen.remember(k, ids);
 
     lap('seen');
-    if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
-    lap('identity+profile');
     if (upTo > this.downstreamDone) {
       await this.deps.log.commit(DOWNSTREAM, upTo);
       this.downstreamDone = upTo;
