@@ -24,6 +24,8 @@ const RATE = Number(process.env.PROFILE_LATENCY_RATE ?? 5000);
 const SECONDS = Number(process.env.PROFILE_LATENCY_SECONDS ?? 30);
 const SINGLE_SHARE = Number(process.env.PROFILE_LATENCY_SINGLE_SHARE ?? 0.3);
 const SAMPLES_PER_SEC = Number(process.env.PROFILE_LATENCY_SAMPLES_PER_SEC ?? 20);
+/** Seconds of load before sampling starts (JIT, validator compilation, caches: steady state is what is measured). */
+const WARMUP = Number(process.env.PROFILE_LATENCY_WARMUP_SECONDS ?? 3);
 const BATCH = 50;
 const POLL_MS = 5;
 const GIVE_UP_MS = 10_000;
@@ -75,7 +77,7 @@ async function run(baseUrl: string, headers: Record<string, string>, s: ProfileS
 
   let samples = 0;
   const message = (n: number): Msg => {
-    const sampled = n % sampleEvery === 0;
+    const sampled = n >= WARMUP * RATE && n % sampleEvery === 0;
     const kind = sampled ? (samples++ % 2 === 0 ? 'record' : 'event') : n % 2 === 0 ? 'record' : 'event';
     const i = sampled ? nextSamplePerson++ % N : (n * 7919) % half;
     const now = Date.now();
@@ -132,7 +134,7 @@ async function run(baseUrl: string, headers: Record<string, string>, s: ProfileS
   }, 500);
   let batch: Msg[] = [];
   const start = performance.now();
-  const end = start + SECONDS * 1000;
+  const end = start + (WARMUP + SECONDS) * 1000;
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
@@ -164,7 +166,7 @@ async function run(baseUrl: string, headers: Record<string, string>, s: ProfileS
   const acks = [...ackSingle, ...ackBatch].sort((x, y) => x - y);
   const sum = (xs: number[]) => ({ n: xs.length, p50ms: pct(xs, 50), p90ms: pct(xs, 90), p99ms: pct(xs, 99), maxms: Number((xs[xs.length - 1] ?? NaN).toFixed(1)) });
   return {
-    load: { targetMsgsPerSec: RATE, seconds: SECONDS, sentMessages: sent, ackedMessages: acked, ackErrors, achievedMsgsPerSec: Math.round(acked / elapsed), singleShare: SINGLE_SHARE, batchSize: BATCH, mix: '50% profile record updates, 50% ExperienceEvents', pollEveryMs: POLL_MS, polls, processorBacklog: { max: maxBacklog, samples: backlog.length, last: backlog[backlog.length - 1] } },
+    load: { targetMsgsPerSec: RATE, seconds: SECONDS, warmupSeconds: WARMUP, sentMessages: sent, ackedMessages: acked, ackErrors, achievedMsgsPerSec: Math.round(acked / elapsed), singleShare: SINGLE_SHARE, batchSize: BATCH, mix: '50% profile record updates, 50% ExperienceEvents', pollEveryMs: POLL_MS, polls, processorBacklog: { max: maxBacklog, samples: backlog.length, last: backlog[backlog.length - 1] } },
     visible: { ...sum(all), record: sum(visRecord), event: sum(visEvent), timedOut },
     baseline: { name: 'ack latency of the same requests (durable in the ingest log)', all: sum(acks), single: sum(ackSingle), batch50: sum(ackBatch) },
   };

@@ -104,7 +104,8 @@ const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - 
 const seg: number[] = [];
 const evVisible: number[] = [];
 const interval = (SECONDS * 1000) / PROBES;
-await new Promise((r) => setTimeout(r, 2000)); // warm up under load
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3) * 1000;
+await new Promise((r) => setTimeout(r, WARMUP_MS)); // warm up under load (JIT, validators, caches)
 const probes: Promise<void>[] = [];
 for (let i = 0; i < PROBES; i++) {
   const email = `probe${i}@bench.example`;
