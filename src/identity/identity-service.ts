@@ -63,9 +63,16 @@ export class IdentityService {
     this.listeners.push(l);
   }
 
+  /** Linking rules of a sandbox (cached: this service is their only writer, see setRules). */
   async rules(sandboxId: string): Promise<LinkingRules> {
-    return (await this.resources.get<LinkingRules>('identity-settings', sandboxId, 'rules'))?.doc ?? DEFAULT_RULES;
+    let r = this.rulesCache.get(sandboxId);
+    if (!r) {
+      r = (await this.resources.get<LinkingRules>('identity-settings', sandboxId, 'rules'))?.doc ?? DEFAULT_RULES;
+      this.rulesCache.set(sandboxId, r);
+    }
+    return r;
   }
+  private readonly rulesCache = new Map<string, LinkingRules>();
 
   private async newEngine(sandboxId: string): Promise<GraphEngine> {
     const g = new GraphEngine(await this.rules(sandboxId), { recordLinks: false });
@@ -300,6 +307,7 @@ export class IdentityService {
     const v = validateRules(input, await this.rules(sandboxId));
     if (!v.ok) return v;
     await this.resources.put('identity-settings', sandboxId, 'rules', v.value);
+    this.rulesCache.set(sandboxId, v.value);
     await this.rebuild(sandboxId, { at: this.clock.now(), op: 'unlink', a: '*', rule: 'settings', detail: 'graphs recomputed under new linking rules' });
     return v;
   }

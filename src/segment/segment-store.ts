@@ -13,7 +13,7 @@ export interface MembershipRow {
   version: number;
 }
 
-/** A projected ExperienceEvent kept for one definition and one identity (the definition's incremental state). */
+/** A projected ExperienceEvent of the streaming runtime's incremental state (see StateCache). */
 export interface StateEvent {
   id: string;
   ts: number;
@@ -28,23 +28,21 @@ export interface OutboxRow {
 }
 
 /**
- * Segmentation's own storage (`segment.db`): memberships per (segment, profile), per-identity incremental state
- * of streaming definitions (the events that can matter to each definition, projected to the fields it reads),
- * timers (when a profile's membership may change by time alone), and the outbox of audience-membership events
+ * Segmentation's own storage (`segment.db`): memberships per (segment, profile), timers (when a profile's membership may change by time alone), and the outbox of audience-membership events
  * (flushed to the lake exactly once by sequence number).
  */
 export class SegmentStore {
   private readonly s;
 
   constructor(private readonly db: SqliteDb) {
+    // units of work touch many pages; the default 1,000-page auto-checkpoint would copy and fsync on most commits
+    db.pragma('wal_autocheckpoint = 8192');
     db.exec(`
       CREATE TABLE IF NOT EXISTS membership (sandbox TEXT NOT NULL, segment TEXT NOT NULL, pid TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL,
         status TEXT NOT NULL, qualified_at INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (sandbox, pid, segment)) WITHOUT ROWID;
       DROP INDEX IF EXISTS membership_seg;
       CREATE INDEX IF NOT EXISTS membership_ref ON membership (sandbox, ns, id);
-      CREATE TABLE IF NOT EXISTS state_event (sandbox TEXT NOT NULL, segment TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, event_id TEXT NOT NULL,
-        ts INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (sandbox, ns, id, segment, event_id)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS state_event_seg ON state_event (sandbox, segment);
+      DROP TABLE IF EXISTS state_event;
       CREATE TABLE IF NOT EXISTS timer (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
       CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, sandbox TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL);
@@ -60,12 +58,6 @@ export class SegmentStore {
       membersOf: db.prepare<[string, string], MRow>(`SELECT * FROM membership WHERE sandbox=? AND segment=? AND status IN ('realized','existing') ORDER BY pid`),
       allOf: db.prepare<[string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? ORDER BY pid'),
       counts: db.prepare<[string], { segment: string; status: string; n: number }>('SELECT segment, status, count(*) AS n FROM membership WHERE sandbox=? GROUP BY segment, status'),
-      stateOf: db.prepare<[string, string, string], { segment: string; event_id: string; ts: number; body: string }>('SELECT segment, event_id, ts, body FROM state_event WHERE sandbox=? AND ns=? AND id=?'),
-      putState: db.prepare('INSERT OR REPLACE INTO state_event VALUES (?,?,?,?,?,?,?)'),
-      countState: db.prepare<[string, string, string, string], { n: number }>('SELECT count(*) AS n FROM state_event WHERE sandbox=? AND ns=? AND id=? AND segment=?'),
-      trimState: db.prepare('DELETE FROM state_event WHERE sandbox=? AND ns=? AND id=? AND segment=? AND event_id IN (SELECT event_id FROM state_event WHERE sandbox=? AND ns=? AND id=? AND segment=? ORDER BY ts, event_id LIMIT ?)'),
-      delStateRef: db.prepare('DELETE FROM state_event WHERE sandbox=? AND ns=? AND id=?'),
-      delStateSeg: db.prepare('DELETE FROM state_event WHERE sandbox=? AND segment=?'),
       putTimer: db.prepare('INSERT INTO timer VALUES (?,?,?,?) ON CONFLICT (sandbox, ns, id) DO UPDATE SET due=excluded.due'),
       getTimer: db.prepare<[string, string, string], { due: number }>('SELECT due FROM timer WHERE sandbox=? AND ns=? AND id=?'),
       delTimer: db.prepare('DELETE FROM timer WHERE sandbox=? AND ns=? AND id=?'),
@@ -125,36 +117,7 @@ export class SegmentStore {
     return out;
   }
   dropSegment(sandboxId: string, segmentId: string): void {
-    this.transaction(() => {
-      this.s.delSegM.run(sandboxId, segmentId);
-      this.s.delStateSeg.run(sandboxId, segmentId);
-    });
-  }
-
-  /** Incremental state of every definition for one identity: segment id -> events. */
-  stateOf(sandboxId: string, ref: IdentityRef): Map<string, StateEvent[]> {
-    const out = new Map<string, StateEvent[]>();
-    for (const r of this.s.stateOf.all(sandboxId, ref.namespace.toLowerCase(), ref.id))
-      (out.get(r.segment) ?? out.set(r.segment, []).get(r.segment)!).push({ id: r.event_id, ts: r.ts, event: JSON.parse(r.body) });
-    return out;
-  }
-  /** Adds an event to a definition's state of an identity (at most `cap` are kept: see trimState). */
-  addStateEvent(sandboxId: string, segmentId: string, ref: IdentityRef, e: StateEvent, cap: number): void {
-    const ns = ref.namespace.toLowerCase();
-    this.s.putState.run(sandboxId, segmentId, ns, ref.id, e.id, e.ts, JSON.stringify(e.event));
-    void cap; // trimmed when read (trimState), not counted on every insert
-  }
-  /** Keeps the newest `cap` events of a definition's state for an identity. */
-  trimState(sandboxId: string, segmentId: string, ref: IdentityRef, cap: number): void {
-    const ns = ref.namespace.toLowerCase();
-    const n = this.s.countState.get(sandboxId, ns, ref.id, segmentId)!.n;
-    if (n > cap) this.s.trimState.run(sandboxId, ns, ref.id, segmentId, sandboxId, ns, ref.id, segmentId, n - cap);
-  }
-  clearState(sandboxId: string, ref: IdentityRef): void {
-    this.s.delStateRef.run(sandboxId, ref.namespace.toLowerCase(), ref.id);
-  }
-  clearSegmentState(sandboxId: string, segmentId: string): void {
-    this.s.delStateSeg.run(sandboxId, segmentId);
+    this.s.delSegM.run(sandboxId, segmentId);
   }
 
   setTimer(sandboxId: string, ref: IdentityRef, due: number | undefined): void {

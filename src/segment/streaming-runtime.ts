@@ -10,6 +10,7 @@ import type { DefinitionService, SandboxRef } from './definition-service.js';
 import type { MembershipRow, SegmentStore, StateEvent } from './segment-store.js';
 import type { EvaluationMode, MembershipWriter } from './membership-writer.js';
 import type { CompiledDefinition } from './segment-types.js';
+import { StateCache } from './state-cache.js';
 
 export interface RuntimeDeps {
   store: SegmentStore;
@@ -19,6 +20,8 @@ export interface RuntimeDeps {
   computedAttributes: ComputedAttributeService;
   writer: MembershipWriter;
   clock: Clock;
+  /** Identities whose state is kept in memory (LRU; default 200,000). */
+  stateCacheIdentities?: number;
 }
 
 type Key = IdentityRef | { xid: string };
@@ -57,6 +60,7 @@ export class StreamingRuntime {
   private running: Promise<void> | undefined;
   private background: Promise<void> = Promise.resolve();
   private lock: Promise<void> = Promise.resolve();
+  private readonly state: StateCache;
   private readonly needs = new WeakMap<CompiledDefinition[], { keep: (e: StateEvent) => boolean; paths: string[][] }>();
   private readonly knownRefs = new Set<string>();
   private readonly sandboxRefs = new Map<string, SandboxRef>();
@@ -66,7 +70,9 @@ export class StreamingRuntime {
   /** Errors are reported, never thrown into the pipeline. */
   onError: (e: unknown) => void = () => undefined;
 
-  constructor(private readonly d: RuntimeDeps) {}
+  constructor(private readonly d: RuntimeDeps) {
+    this.state = new StateCache(d.stateCacheIdentities ?? 200_000, d.profiles.guardrails.maxEventsPerProfile);
+  }
 
   /** The profile service's change hook. Synchronous and cheap: queues the change. */
   readonly onProfileChange = (c: ProfileChange): void => {
@@ -207,7 +213,7 @@ export class StreamingRuntime {
           keep ||= matters;
           if (matters || d.readsComputedAttributes) affected.add(d.def.id);
         }
-        if (keep) this.d.store.addStateEvent(c.sandboxId, SHARED, c.identity, { id: view.id, ts: view.ts, event: project(view.event, this.eventNeeds(defs).paths) }, this.d.profiles.guardrails.maxEventsPerProfile);
+        if (keep) this.state.add(c.sandboxId, c.identity, { id: view.id, ts: view.ts, event: project(view.event, this.eventNeeds(defs).paths) });
         this.markDirty(c.sandboxId, c.identity, affected);
         return;
       }
@@ -215,7 +221,7 @@ export class StreamingRuntime {
         this.markDirty(c.sandboxId, c.identity ?? { xid: c.xid! });
         return;
       case 'delete':
-        this.rebuildState(c.sandboxId, c.identity, defs);
+        this.rebuildState(c.sandboxId, c.identity);
         this.markDirty(c.sandboxId, c.identity);
         return;
     }
@@ -240,35 +246,32 @@ export class StreamingRuntime {
   }
 
   /**
-   * The incremental state is kept per identity, shared by the sandbox's definitions: the events at least one
+   * The incremental state of an identity, shared by the sandbox's definitions: the events at least one
    * definition's prefilter keeps, projected to the fields any of them reads (each definition's own filters then
-   * run over it; extra events and fields cannot change its answer).
+   * run over it; extra events and fields cannot change its answer). Built from the profile store on a cache miss.
    */
-  private addToState(sandboxId: string, ref: IdentityRef, e: StateEvent, defs: CompiledDefinition[]): void {
+  private stateOf(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[]): StateEvent[] {
+    const hit = this.state.get(sandboxId, ref);
+    if (hit) return hit;
     const n = this.eventNeeds(defs);
-    if (!n.keep(e)) return;
-    this.d.store.addStateEvent(sandboxId, SHARED, ref, { id: e.id, ts: e.ts, event: project(e.event, n.paths) }, this.d.profiles.guardrails.maxEventsPerProfile);
+    const list: StateEvent[] = [];
+    for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'desc', limit: this.d.profiles.guardrails.maxEventsPerProfile })) {
+      const v = { id: e.eventId, ts: e.ts, event: e.event };
+      if (n.keep(v)) list.push({ id: v.id, ts: v.ts, event: project(v.event, n.paths) });
+    }
+    this.state.set(sandboxId, ref, list);
+    return list;
   }
 
-  /** Rebuilds an identity's state from the events the profile store still holds (after deletes). */
-  rebuildState(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[]): void {
-    this.d.store.clearState(sandboxId, ref);
-    const events = this.d.profileStore.events(sandboxId, [ref], { order: 'asc', limit: this.d.profiles.guardrails.maxEventsPerProfile });
-    for (const e of events) this.addToState(sandboxId, ref, { id: e.eventId, ts: e.ts, event: e.event }, defs);
+  /** An identity's events changed beyond appends (deletes): its state is rebuilt when next needed. */
+  rebuildState(sandboxId: string, ref: IdentityRef): void {
+    this.state.forget(sandboxId, ref);
   }
 
-  /** Rebuilds the state of every known identity for the sandbox's current definitions (a definition changed). */
+  /** The definitions changed: every state is rebuilt (with the new filters and fields) when next needed. */
   async backfill(sandboxId: string): Promise<number> {
-    return this.exclusive(async () => {
-      const defs = await this.d.definitions.compiled(sandboxId);
-      this.d.store.clearSegmentState(sandboxId, SHARED);
-      const refs = this.d.store.knownRefs(sandboxId);
-      if (!defs.some((d) => d.usesEvents)) return refs.length;
-      for (const ref of refs)
-        for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'asc', limit: this.d.profiles.guardrails.maxEventsPerProfile }))
-          this.addToState(sandboxId, ref, { id: e.eventId, ts: e.ts, event: e.event }, defs);
-      return refs.length;
-    });
+    this.state.clear();
+    return this.d.store.knownRefs(sandboxId).length;
   }
 
   /** Queues every known profile of a sandbox for streaming evaluation. */
@@ -333,17 +336,8 @@ export class StreamingRuntime {
       if (e.ok) entity = e.value.entity;
     }
     const state = new Map<string, StateEvent>();
-    const cap = this.d.profiles.guardrails.maxEventsPerProfile;
     if (needJs.some((d) => d.usesEvents))
-      for (const m of members) {
-        let list = this.d.store.stateOf(sandboxId, m).get(SHARED) ?? [];
-        if (list.length > cap) {
-          // the profile store ages out events beyond its cap; the state keeps the same newest ones
-          if (write) this.d.store.trimState(sandboxId, SHARED, m, cap);
-          list = [...list].sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : -1)).slice(0, cap);
-        }
-        for (const e of list) state.set(e.id, e);
-      }
+      for (const m of members) for (const e of this.stateOf(sandboxId, m, defs)) state.set(e.id, e);
     const events = [...state.values()];
     const prev = this.previousMemberships(sandboxId, members, pid);
     const current = new Map<string, boolean>();
@@ -394,6 +388,4 @@ export class StreamingRuntime {
   }
 }
 
-/** State rows are shared by a sandbox's definitions (segment column '*'). */
-const SHARED = '*';
 const isIn = (m: MembershipRow | undefined): boolean => m !== undefined && m.status !== 'exited';

@@ -1,0 +1,66 @@
+import type { IdentityRef } from '../profile/identity-resolver.js';
+import type { StateEvent } from './segment-store.js';
+
+/**
+ * The streaming runtime's incremental state: per identity, the events some definition can need (prefiltered,
+ * projected), newest `cap` kept. It is a cache of a projection of the profile store's events, so it lives in
+ * memory (LRU, `maxIdentities`) and an identity missing from it is rebuilt from the profile store on its next
+ * evaluation — nothing to persist, nothing lost in a crash.
+ */
+export class StateCache {
+  private readonly map = new Map<string, StateEvent[]>();
+
+  constructor(
+    private readonly maxIdentities = 200_000,
+    private readonly cap = 5000,
+  ) {}
+
+  private static key(sandboxId: string, ref: IdentityRef): string {
+    return `${sandboxId}\u0000${ref.namespace.toLowerCase()}\u0000${ref.id}`;
+  }
+
+  get(sandboxId: string, ref: IdentityRef): StateEvent[] | undefined {
+    const k = StateCache.key(sandboxId, ref);
+    const v = this.map.get(k);
+    if (v) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+
+  set(sandboxId: string, ref: IdentityRef, events: StateEvent[]): void {
+    const k = StateCache.key(sandboxId, ref);
+    this.map.delete(k);
+    this.map.set(k, this.trim(events));
+    while (this.map.size > this.maxIdentities) this.map.delete(this.map.keys().next().value!);
+  }
+
+  /** Adds an event to a cached identity (an uncached one is rebuilt, with it, when next read). */
+  add(sandboxId: string, ref: IdentityRef, e: StateEvent): void {
+    const list = this.map.get(StateCache.key(sandboxId, ref));
+    if (!list) return;
+    const i = list.findIndex((x) => x.id === e.id);
+    if (i >= 0) list[i] = e;
+    else list.push(e);
+    if (list.length > this.cap * 1.1) this.set(sandboxId, ref, list);
+  }
+
+  forget(sandboxId: string, ref: IdentityRef): void {
+    this.map.delete(StateCache.key(sandboxId, ref));
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  /** The newest `cap` events (the profile store ages out the oldest beyond its cap the same way). */
+  private trim(events: StateEvent[]): StateEvent[] {
+    if (events.length <= this.cap) return events;
+    return [...events].sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : -1)).slice(0, this.cap);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}
