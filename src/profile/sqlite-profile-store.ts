@@ -11,6 +11,7 @@ type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts:
 /** SQLite adapter of ProfileStore (open the db with `openSqlite(dataDir, 'profile')`). */
 export class SqliteProfileStore implements FragmentStore {
   private readonly st;
+  private readonly eventStmts = new Map<string, { all(...args: unknown[]): unknown[] }>();
   constructor(private readonly db: SqliteDb) {
     // Streaming writes dirty pages all over the event indexes; checkpointing the WAL every 1,000 pages (SQLite's default)
     // rewrote (and fsynced) most of them on every chunk. A 16 MB WAL lets a checkpoint write a page once for several
@@ -135,7 +136,13 @@ export class SqliteProfileStore implements FragmentStore {
     }
     const dir = q.order === 'asc' ? 'ASC' : 'DESC';
     args.push(q.limit);
-    const rows = this.db.prepare(`SELECT * FROM profile_event WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, event_id ${dir} LIMIT ?`).all(...args) as EventRow[];
+    const sql = `SELECT * FROM profile_event WHERE ${where.join(' AND ')} ORDER BY ts ${dir}, event_id ${dir} LIMIT ?`;
+    let stmt = this.eventStmts.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql) as unknown as { all(...args: unknown[]): unknown[] };
+      if (this.eventStmts.size < 256) this.eventStmts.set(sql, stmt); // a few shapes: members count x filters x order
+    }
+    const rows = stmt.all(...args) as EventRow[];
     return rows.map(SqliteProfileStore.ev);
   }
   findEvent(sandboxId: string, refs: readonly IdentityRef[], eventId: string): StoredEvent | undefined {
