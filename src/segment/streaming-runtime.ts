@@ -213,7 +213,10 @@ export class StreamingRuntime {
           keep ||= matters;
           if (matters || d.readsComputedAttributes) affected.add(d.def.id);
         }
-        if (keep) this.state.add(c.sandboxId, c.identity, { id: view.id, ts: view.ts, event: project(view.event, this.eventNeeds(defs).paths) });
+        const projected = { id: view.id, ts: view.ts, event: project(view.event, this.eventNeeds(defs).paths) };
+        // the identity's first event: its state is known without reading the store
+        if (c.eventCount === 1 && !this.state.get(c.sandboxId, c.identity)) this.state.set(c.sandboxId, c.identity, keep ? [projected] : []);
+        else if (keep) this.state.add(c.sandboxId, c.identity, projected);
         this.markDirty(c.sandboxId, c.identity, affected);
         return;
       }
