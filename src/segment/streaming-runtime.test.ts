@@ -131,6 +131,16 @@ describe('streaming segmentation runtime', () => {
     assert.equal(seg.store.members(SBID, d.id).length, 0);
   });
 
+  it('back-pressure: caughtUp(limit) waits until at most limit changes are queued', async () => {
+    await define('Any purchase', 'xEvent[eventType = "commerce.purchases"].exists()');
+    const items = Array.from({ length: 30 }, (_, i) => ({ kind: 'event' as const, sandboxId: SBID, input: { datasetId: 'events', batchId: 'b', primary: { namespace: 'Email', id: `p${i}@x.com` }, event: { _id: `bp-${i}`, timestamp: new Date(f.clock.now()).toISOString(), eventType: 'commerce.purchases' } } }));
+    await f.ctx.profiles.applyBatch(items);
+    assert.equal(seg.runtime.backlog(), 30, 'changes are queued, not evaluated inline');
+    await seg.runtime.caughtUp(0);
+    assert.equal(seg.runtime.backlog(), 0);
+    assert.equal(seg.store.members(SBID, (await seg.definitions.compiled(SBID))[0]!.def.id).length, 30);
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, Record<string, unknown>, number, RegExp]> = [
       ['no name', { schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } }, 400, /name/],

@@ -109,6 +109,19 @@ export class StreamingRuntime {
     }
   }
 
+  /** Changes queued and profiles waiting for evaluation. */
+  backlog(): number {
+    return this.fifo.length + this.dirty.size;
+  }
+
+  /**
+   * Resolves once at most `limit` changes wait (back-pressure for the pipeline: the processor does not run ahead
+   * of segmentation without bound, and its queue cannot grow without bound).
+   */
+  async caughtUp(limit: number): Promise<void> {
+    while (this.backlog() > limit && this.running) await this.running;
+  }
+
   /** Runs definition-level work (backfills) one at a time, in order; drain() waits for it. */
   schedule(task: () => Promise<void>): void {
     this.background = this.background.then(task).catch((e) => this.onError(e));
