@@ -13,7 +13,7 @@ import type { CompiledDefinition } from './segment-types.js';
  * evaluated by the JS evaluator instead.
  */
 export class DuckDbBatchEvaluator implements BatchEvaluator {
-  async evaluate(defs: CompiledDefinition[], profiles: SnapshotProfile[], memberships: Array<{ pid: string; segmentId: string }>, now: number) {
+  async evaluate(defs: CompiledDefinition[], profiles: AsyncIterable<SnapshotProfile>, memberships: Array<{ pid: string; segmentId: string }>, now: number) {
     const t0 = performance.now();
     const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
     const conn = await instance.connect();

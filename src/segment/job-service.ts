@@ -14,7 +14,8 @@ export type JobStatus = 'NEW' | 'QUEUED' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED'
 
 /** Batch evaluation of definitions over a profile snapshot (the DuckDB SQL back end). */
 export interface BatchEvaluator {
-  evaluate(defs: CompiledDefinition[], profiles: SnapshotProfile[], memberships: Array<{ pid: string; segmentId: string }>, now: number): Promise<{ members: Map<string, Set<string>>; notCompiled: string[]; sqlSeconds: number; loadSeconds: number }>;
+  /** `profiles` is streamed (bulk-loaded as it is read), so a job never holds every merged profile in memory. */
+  evaluate(defs: CompiledDefinition[], profiles: AsyncIterable<SnapshotProfile>, memberships: Array<{ pid: string; segmentId: string }>, now: number): Promise<{ members: Map<string, Set<string>>; notCompiled: string[]; sqlSeconds: number; loadSeconds: number }>;
 }
 
 export interface SegmentJob {
@@ -147,17 +148,24 @@ export class SegmentJobService {
       this.runtime.rememberSandbox(sb);
       await this.runtime.drain();
       const withCA = selected.some((d) => d.readsComputedAttributes);
-      const profiles: SnapshotProfile[] = [];
-      for await (const p of profileSnapshot(this.deps, sb, this.store.knownRefs(sandboxId), { withEvents: selected.some((d) => d.usesEvents), withCA })) profiles.push(p);
+      // the snapshot streams into the evaluator; only each profile's id and entity identity stay in memory
+      const profiles: Array<Pick<SnapshotProfile, 'pid' | 'top'>> = [];
+      const snapshot = async function* (it: AsyncIterable<SnapshotProfile>) {
+        for await (const p of it) {
+          profiles.push({ pid: p.pid, top: p.top });
+          yield p;
+        }
+      };
+      const refs = this.store.knownRefs(sandboxId);
       const now = this.clock.now();
       let precomputed: Map<string, Map<string, boolean>> | undefined;
       let sqlInfo: Record<string, unknown> = { engine: 'js' };
-      if (this.sql && profiles.length > 0) {
+      if (this.sql && refs.length > 0) {
         const selectedIds = new Set(selected.map((d) => d.def.id));
         const memberships: Array<{ pid: string; segmentId: string }> = [];
         for (const d of await this.definitions.compiled(sandboxId))
           if (!selectedIds.has(d.def.id)) for (const m of this.store.members(sandboxId, d.def.id)) memberships.push({ pid: m.pid, segmentId: d.def.id });
-        const r = await this.sql.evaluate(selected, profiles, memberships, now);
+        const r = await this.sql.evaluate(selected, snapshot(profileSnapshot(this.deps, sb, refs, { withEvents: selected.some((d) => d.usesEvents), withCA })), memberships, now);
         precomputed = new Map();
         for (const p of profiles) {
           const m = new Map<string, boolean>();
@@ -165,7 +173,7 @@ export class SegmentJobService {
           precomputed.set(p.pid, m);
         }
         sqlInfo = { engine: 'duckdb', sqlSeconds: r.sqlSeconds, loadSeconds: r.loadSeconds, jsFallback: r.notCompiled };
-      }
+      } else for await (const _ of snapshot(profileSnapshot(this.deps, sb, refs, { withEvents: false, withCA: false })));
       const only = new Set(selected.map((d) => d.def.id));
       const counter: Record<string, number> = {};
       const byStatus: Record<string, Record<string, number>> = {};
