@@ -84,6 +84,16 @@ export class SegmentStore {
   }
   rollback(): void {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.pidCache.clear();
+    this.timerCache.clear();
+  }
+
+  /** Read caches of the evaluation hot path (this store is their only writer; cleared on rollback). */
+  private readonly pidCache = new Map<string, MembershipRow[]>();
+  private readonly timerCache = new Map<string, number | null>();
+  private static bounded<V>(m: Map<string, V>, k: string, v: V): void {
+    if (m.size >= 200_000) m.clear();
+    m.set(k, v);
   }
 
   membership(sandboxId: string, segmentId: string, pid: string): MembershipRow | undefined {
@@ -91,7 +101,10 @@ export class SegmentStore {
     return r ? toM(r) : undefined;
   }
   membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {
-    return this.s.mOfPid.all(sandboxId, pid).map(toM);
+    const k = `${sandboxId}\u0000${pid}`;
+    let rows = this.pidCache.get(k);
+    if (!rows) SegmentStore.bounded(this.pidCache, k, (rows = this.s.mOfPid.all(sandboxId, pid).map(toM)));
+    return rows;
   }
   /** Memberships written under an identity (the profile's entity identity at the time). */
   membershipsOfRef(sandboxId: string, ref: IdentityRef): MembershipRow[] {
@@ -99,9 +112,11 @@ export class SegmentStore {
   }
   putMembership(sandboxId: string, m: MembershipRow): void {
     this.s.putM.run(sandboxId, m.segmentId, m.pid, m.ref.namespace, m.ref.id, m.status, m.lastQualificationTime, m.version);
+    this.pidCache.delete(`${sandboxId}\u0000${m.pid}`);
   }
   deleteMembership(sandboxId: string, segmentId: string, pid: string): void {
     this.s.delM.run(sandboxId, segmentId, pid);
+    this.pidCache.delete(`${sandboxId}\u0000${pid}`);
   }
   /** Current members (realized or existing). */
   members(sandboxId: string, segmentId: string): MembershipRow[] {
@@ -118,14 +133,19 @@ export class SegmentStore {
   }
   dropSegment(sandboxId: string, segmentId: string): void {
     this.s.delSegM.run(sandboxId, segmentId);
+    this.pidCache.clear();
   }
 
   setTimer(sandboxId: string, ref: IdentityRef, due: number | undefined): void {
     if (due === undefined) this.s.delTimer.run(sandboxId, ref.namespace, ref.id);
     else this.s.putTimer.run(sandboxId, ref.namespace, ref.id, due);
+    SegmentStore.bounded(this.timerCache, `${sandboxId}\u0000${ref.namespace}\u0000${ref.id}`, due ?? null);
   }
   timerOf(sandboxId: string, ref: IdentityRef): number | undefined {
-    return this.s.getTimer.get(sandboxId, ref.namespace, ref.id)?.due;
+    const k = `${sandboxId}\u0000${ref.namespace}\u0000${ref.id}`;
+    let due = this.timerCache.get(k);
+    if (due === undefined) SegmentStore.bounded(this.timerCache, k, (due = this.s.getTimer.get(sandboxId, ref.namespace, ref.id)?.due ?? null));
+    return due ?? undefined;
   }
   dueTimers(now: number, max = 1000): Array<{ sandboxId: string; ref: IdentityRef; due: number }> {
     return this.s.due.all(now, max).map((r) => ({ sandboxId: r.sandbox, ref: { namespace: r.ns, id: r.id }, due: r.due }));
