@@ -177,16 +177,7 @@ export class IdentityStore implements IdentityGraphStore {
         nc.f.push(0);
         nc.l.push(0);
       } else {
-        let k = index.get(x.ns);
-        if (k === undefined || nc.ty[k] !== x.type) {
-          k = nc.ns.findIndex((ns, j) => ns === x.ns && nc.ty[j] === x.type);
-          if (k < 0) {
-            k = nc.ns.push(x.ns) - 1;
-            nc.ty.push(x.type);
-          }
-          index.set(x.ns, k);
-        }
-        nc.k.push(k);
+        nc.k.push(internNamespace(nc, index, x.ns, x.type));
         nc.x.push(x.xid);
         nc.i.push(x.id);
         nc.f.push(x.firstSeen);
@@ -319,6 +310,23 @@ interface Run {
 }
 
 /**
+ * The column index of a (namespace, id type) pair in a chunk's or run's `ns`/`ty` columns, added when new;
+ * `index` remembers the last index per namespace (the type almost never differs).
+ */
+function internNamespace(cols: { ns: string[]; ty: string[] }, index: Map<string, number>, ns: string, type: string): number {
+  let k = index.get(ns);
+  if (k === undefined || cols.ty[k] !== type) {
+    k = cols.ns.findIndex((n, j) => n === ns && cols.ty[j] === type);
+    if (k < 0) {
+      k = cols.ns.push(ns) - 1;
+      cols.ty.push(type);
+    }
+    index.set(ns, k);
+  }
+  return k;
+}
+
+/**
  * A run of observations as one JSON object of flat columns (Run): no array or object per observation or identity,
  * so encoding, decoding and the garbage they leave cost a fraction of an array of objects; namespaces and their id
  * types are written once per run.
@@ -331,16 +339,7 @@ function encodeRun(run: LinkObservation[]): string {
     out.r.push(o.record);
     out.c.push(o.identities.length);
     for (const id of o.identities) {
-      let k = index.get(id.ns);
-      if (k === undefined || out.ty[k] !== id.type) {
-        k = out.ns.findIndex((n, j) => n === id.ns && out.ty[j] === id.type);
-        if (k < 0) {
-          k = out.ns.push(id.ns) - 1;
-          out.ty.push(id.type);
-        }
-        index.set(id.ns, k);
-      }
-      out.k.push(k);
+      out.k.push(internNamespace(out, index, id.ns, id.type));
       out.i.push(id.id);
       out.x.push(id.xid ?? '');
     }

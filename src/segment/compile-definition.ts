@@ -1,7 +1,7 @@
 import { problem, type Problem } from '../shared/problem.js';
 import type { Condition, ValueExpr } from './pql/ast.js';
 import type { PqlError } from './pql/parser.js';
-import { eventConditions, eventPaths, eventPrefilter, referencedSegments, streamingEligibility, usesEvents, usesNow } from './eval/analyze.js';
+import { eventConditions, eventPaths, eventPrefilter, referencedSegments, streamingEligibility, usesEvents, usesNow, visit } from './eval/analyze.js';
 import type { CompiledDefinition, SegmentDefinition } from './segment-types.js';
 
 /** A PQL error as an AEP-style 400 naming the construct and its position. */
@@ -15,72 +15,12 @@ export function pqlProblem(e: PqlError): Problem {
   });
 }
 
-/** Profile paths a condition reads (outside event scopes too: a value read at profile root). */
+/** Profile paths a condition reads (anywhere, event scopes included). */
 export function profilePaths(root: Condition): string[][] {
   const out: string[][] = [];
-  const v = (x: ValueExpr | undefined): void => {
-    if (!x) return;
-    switch (x.kind) {
-      case 'path':
-        if (x.root === 'profile') out.push(x.path);
-        return;
-      case 'arith':
-        v(x.left);
-        v(x.right);
-        return;
-      case 'fn':
-        v(x.arg);
-        return;
-      case 'aggregate':
-        if (x.events.where) c(x.events.where);
-        v(x.value);
-        return;
-      default:
-        return;
-    }
-  };
-  const c = (x: Condition): void => {
-    switch (x.kind) {
-      case 'and':
-      case 'or':
-        x.items.forEach(c);
-        return;
-      case 'not':
-        c(x.item);
-        return;
-      case 'compare':
-        v(x.left);
-        v(x.right);
-        return;
-      case 'in':
-        v(x.value);
-        x.list.forEach(v);
-        return;
-      case 'isNull':
-        v(x.value);
-        return;
-      case 'string':
-        v(x.value);
-        v(x.arg);
-        return;
-      case 'occurs':
-        v(x.value);
-        if (x.window.kind === 'absolute') {
-          v(x.window.from);
-          v(x.window.to);
-        }
-        return;
-      case 'exists':
-        if (x.events.where) c(x.events.where);
-        return;
-      case 'chain':
-        for (const s of x.steps) c(s.what);
-        return;
-      default:
-        return;
-    }
-  };
-  c(root);
+  visit(root, (n) => {
+    if (n.type === 'value' && n.node.kind === 'path' && n.node.root === 'profile') out.push(n.node.path);
+  });
   return out;
 }
 

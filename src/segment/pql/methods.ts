@@ -11,7 +11,8 @@ import type { AggregateFn, StringTest, ValueExpr } from './ast.js';
 import type { Node, Parser } from './grammar.js';
 import type { Token } from './lexer.js';
 
-const STRING_TESTS: Record<string, { test: StringTest; negate: boolean }> = {
+/** PQL string-test method names and the AST test they mean (also the pql/json function names, plus `like`). */
+export const STRING_TESTS: Record<string, { test: StringTest; negate: boolean }> = {
   startsWith: { test: 'startsWith', negate: false },
   doesNotStartWith: { test: 'startsWith', negate: true },
   endsWith: { test: 'endsWith', negate: false },

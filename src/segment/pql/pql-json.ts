@@ -16,6 +16,7 @@
  */
 import { err, ok, type Result } from '../../shared/result.js';
 import type { ArithOp, CompareOp, Condition, StringTest, ValueExpr } from './ast.js';
+import { STRING_TESTS } from './methods.js';
 
 export type PqlJson =
   | { nodeType: 'fnApply'; fnName: string; params: PqlJson[] }
@@ -41,18 +42,7 @@ class Fail extends Error {
 const COMPARE = new Set<string>(['=', '!=', '<', '<=', '>', '>=']);
 const ARITH = new Set<string>(['+', '-', '*', '/', '%']);
 const FNS = new Set<string>(['lower', 'upper', 'trim', 'length']);
-const STRING_FNS: Record<string, { test: StringTest; negate: boolean }> = {
-  startsWith: { test: 'startsWith', negate: false },
-  doesNotStartWith: { test: 'startsWith', negate: true },
-  endsWith: { test: 'endsWith', negate: false },
-  doesNotEndWith: { test: 'endsWith', negate: true },
-  contains: { test: 'contains', negate: false },
-  doesNotContain: { test: 'contains', negate: true },
-  equals: { test: 'equals', negate: false },
-  notEqualTo: { test: 'equals', negate: true },
-  like: { test: 'like', negate: false },
-  matches: { test: 'matches', negate: false },
-};
+const STRING_FNS: Record<string, { test: StringTest; negate: boolean }> = { ...STRING_TESTS, like: { test: 'like', negate: false } };
 const NEGATED: Record<string, string> = { startsWith: 'doesNotStartWith', endsWith: 'doesNotEndWith', contains: 'doesNotContain', equals: 'notEqualTo' };
 
 const fn = (fnName: string, params: PqlJson[]): PqlJson => ({ nodeType: 'fnApply', fnName, params });
