@@ -20,6 +20,7 @@ import {
   type CatalogBatch,
   type Dataset,
 } from './catalog-types.js';
+import { isObj } from '../shared/objects.js';
 
 /** Reserved Query Service table names (kind in the ResourceStore; id = table name). Kept after a dataset is deleted. */
 const TABLE_KIND = 'dataset-table';
@@ -42,7 +43,6 @@ function incrementId(id: string): string {
   return ulid();
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Catalog: datasets (with their profile/identity/table tags) and the batch object model. */
 export class CatalogService {

@@ -1,4 +1,5 @@
 import type { FlowInfo, InletInfo } from '../ingest/ports.js';
+import { isObj } from '../shared/objects.js';
 
 export const STREAMING_SPEC = 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb';
 export const DATA_LAKE_TARGET_SPEC = 'c604ff05-7f1a-43c0-8e18-33bf874cb11c';
@@ -46,7 +47,7 @@ export interface ResolvedFlow extends FlowInfo {
   mapping?: { id: string; version: number; mappingSet: MappingSetDoc };
 }
 
-export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isObj };
 
 export const paramsOf = (e: Record<string, unknown> | undefined): Record<string, unknown> | undefined => {
   const auth = e?.auth;

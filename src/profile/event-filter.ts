@@ -1,5 +1,6 @@
 import { ok, err, type Result } from '../shared/result.js';
 import { badRequest, type Problem } from '../shared/problem.js';
+import { isObj } from '../shared/objects.js';
 
 /**
  * `property=` filters of the ExperienceEvent lookup (§5.3): `<path><op><value>` with op one of `=`, `!=`, `<`, `<=`,
@@ -35,7 +36,6 @@ export function parsePropertyFilters(raw: readonly string[]): Result<PropertyFil
   return ok(out);
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function at(v: unknown, path: readonly string[]): unknown {
   for (const s of path) v = isObj(v) ? v[s] : undefined;

@@ -39,6 +39,11 @@ export function fragmentStoreContract(name: string, create: () => FragmentStore)
       assert.equal(s.findEvent('sb1', refs, 'x3')?.ts, 30);
       assert.equal(s.countEvents('sb1', refs), 3);
     });
+    it('lists every identity with a fragment or an event, once, per sandbox', () => {
+      const refs = s.allRefs('sb1').map((r) => `${r.namespace.toLowerCase()}:${r.id}`).sort();
+      assert.deepEqual(refs, ['ecid:e1', 'email:a@x']);
+      assert.deepEqual(s.allRefs('sb-none'), []);
+    });
     it('stores computed-attribute state per identity', () => {
       s.putCa('sb1', 'ca1', { namespace: 'ECID', id: 'e1' }, { '1': { sum: 1, count: 1, max: 1, min: 1, latestTs: 1, latest: 1 } });
       assert.equal(s.getCa('sb1', 'ca1', { namespace: 'ecid', id: 'e1' })?.['1']?.sum, 1);

@@ -52,6 +52,8 @@ export interface FragmentStore {
   findEvent(sandboxId: string, refs: readonly IdentityRef[], eventId: string): StoredEvent | undefined;
   /** Identities that have events (computed-attribute backfill). */
   allEventRefs(sandboxId: string): IdentityRef[];
+  /** Every identity with profile data (a fragment or an event), once each: the population segment jobs walk. */
+  allRefs(sandboxId: string): IdentityRef[];
   getCa(sandboxId: string, caId: string, ref: IdentityRef): CaState | undefined;
   putCa(sandboxId: string, caId: string, ref: IdentityRef, s: CaState): void;
   deleteCa(sandboxId: string, caId?: string): void;

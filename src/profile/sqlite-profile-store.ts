@@ -47,6 +47,7 @@ export class SqliteProfileStore implements FragmentStore {
       delEvent: db.prepare('DELETE FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
       findEvent: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
       allRefs: db.prepare('SELECT DISTINCT ns_code, id FROM profile_event WHERE sandbox=?'),
+      allProfileRefs: db.prepare('SELECT nsCode AS ns_code, id FROM profile_fragment WHERE sandbox=? UNION SELECT ns_code, id FROM profile_event WHERE sandbox=?'),
       getCa: db.prepare('SELECT state FROM profile_ca WHERE sandbox=? AND ca=? AND ns=? AND id=?'),
       putCa: db.prepare('INSERT INTO profile_ca VALUES (?,?,?,?,?) ON CONFLICT (sandbox, ns, id, ca) DO UPDATE SET state=excluded.state'),
       delCaAll: db.prepare('DELETE FROM profile_ca WHERE sandbox=?'),
@@ -154,6 +155,15 @@ export class SqliteProfileStore implements FragmentStore {
   }
   allEventRefs(sandboxId: string): IdentityRef[] {
     return (this.st.allRefs.all(sandboxId) as Array<{ ns_code: string; id: string }>).map((r) => ({ namespace: r.ns_code, id: r.id }));
+  }
+  allRefs(sandboxId: string): IdentityRef[] {
+    // namespace codes may differ in case between rows of one identity: one entry per (lower-cased namespace, id)
+    const seen = new Map<string, IdentityRef>();
+    for (const r of this.st.allProfileRefs.all(sandboxId, sandboxId) as Array<{ ns_code: string; id: string }>) {
+      const k = `${nsKey(r.ns_code)}\u0000${r.id}`;
+      if (!seen.has(k)) seen.set(k, { namespace: r.ns_code, id: r.id });
+    }
+    return [...seen.values()];
   }
   getCa(sandboxId: string, caId: string, ref: IdentityRef): CaState | undefined {
     const r = this.st.getCa.get(sandboxId, caId, nsKey(ref.namespace), ref.id) as { state: string } | undefined;

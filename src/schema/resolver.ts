@@ -1,11 +1,11 @@
 import type { JsonSchema } from './global/field-types.js';
+import { isObj } from '../shared/objects.js';
 
 /** Any registry resource in stored ("xed") form. */
 export type XedResource = Record<string, unknown> & { $id: string; 'meta:altId': string; title?: string };
 
 export type Lookup = (idOrAltId: string) => XedResource | undefined;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Deep-merges field definitions: objects with properties merge key by key; otherwise the later wins. */
 export function mergeProperties(a: Record<string, JsonSchema>, b: Record<string, JsonSchema>): Record<string, JsonSchema> {

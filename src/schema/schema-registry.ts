@@ -11,10 +11,10 @@ import { globalOfType, globalResource } from './global/index.js';
 import { EXPERIENCE_EVENT, PROFILE, altIdOf, behaviorOfClass } from './global/classes.js';
 import { compileValidator, toValidationSchema } from './validator.js';
 import { breakingChanges, tenantRuleViolation } from './tenant-rules.js';
+import { isObj } from '../shared/objects.js';
 
 export type ResourceType = 'schemas' | 'mixins' | 'datatypes' | 'classes';
 export const RESOURCE_TYPES: ResourceType[] = ['schemas', 'mixins', 'datatypes', 'classes'];
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Registry-managed keys a client may not set. */
 const READ_ONLY = ['$id', 'meta:altId', 'meta:resourceType', 'version', 'meta:containerId', 'meta:class', 'meta:extends', 'imsOrg', 'meta:registryMetadata', 'meta:tenantNamespace', 'meta:sandboxId', 'meta:sandboxType', 'meta:abstract', 'meta:extensible'];

@@ -1,7 +1,7 @@
 import type { JsonSchema } from './global/field-types.js';
 import { fieldIndex } from './resolver.js';
+import { isObj } from '../shared/objects.js';
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Own field definitions of a resource: `properties` plus every `definitions/*`.properties. */
 export function ownFieldSets(res: Record<string, unknown>): Array<Record<string, JsonSchema>> {

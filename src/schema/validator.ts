@@ -2,9 +2,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { JsonSchema } from './global/field-types.js';
 import type { RecordValidator, ValidationOutcome, Violation } from './schema-lookup.js';
+import { isObj } from '../shared/objects.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
 addFormats(ajv);

@@ -11,6 +11,7 @@ import type { RuntimeDeps } from './streaming-runtime.js';
 import { profileSnapshot } from './profile-snapshot.js';
 import { pickPaths } from './pick-paths.js';
 import { EXPORT_KIND, type SegmentDefinition } from './segment-types.js';
+import { isObj } from '../shared/objects.js';
 
 /** Where exported profiles go when the destination is a dataset (the lake, by table). */
 export interface ExportTarget {
@@ -36,7 +37,6 @@ export interface ExportJob {
   updateTime: number;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Audiences (`/data/core/ups/audiences`: the definitions with their current sizes) and member export

@@ -6,6 +6,7 @@ import { badRequest, conflict, notFound, type Problem } from '../shared/problem.
 import { parsePql } from './pql/parser.js';
 import { compileDefinition, pqlProblem } from './compile-definition.js';
 import { DEFINITION_KIND, PROFILE_SCHEMA, type CompiledDefinition, type SegmentDefinition } from './segment-types.js';
+import { isObj } from '../shared/objects.js';
 
 export interface SandboxRef {
   orgId: string;
@@ -20,7 +21,6 @@ export interface ListQuery {
   name?: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const MAX_DEFINITIONS = 4000;
 
 /**

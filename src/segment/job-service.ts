@@ -156,7 +156,7 @@ export class SegmentJobService {
           yield p;
         }
       };
-      const refs = this.store.knownRefs(sandboxId);
+      const refs = this.deps.profileStore.allRefs(sandboxId);
       const now = this.clock.now();
       let precomputed: Map<string, Map<string, boolean>> | undefined;
       let sqlInfo: Record<string, unknown> = { engine: 'js' };

@@ -46,7 +46,7 @@ export class SegmentStore {
       CREATE TABLE IF NOT EXISTS timer (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
       CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, sandbox TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS known_ref (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
+      DROP TABLE IF EXISTS known_ref;
     `);
     this.s = {
       getM: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
@@ -66,9 +66,6 @@ export class SegmentStore {
       outbox: db.prepare('INSERT INTO outbox (sandbox, ts, record) VALUES (?,?,?)'),
       readOutbox: db.prepare<[number, number], { seq: number; sandbox: string; ts: number; record: string }>('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
       trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
-      known: db.prepare('INSERT OR IGNORE INTO known_ref VALUES (?,?,?)'),
-      knownRefs: db.prepare<[string], { ns: string; id: string }>('SELECT ns, id FROM known_ref WHERE sandbox=?'),
-      forgetRef: db.prepare('DELETE FROM known_ref WHERE sandbox=? AND ns=? AND id=?'),
     };
   }
 
@@ -162,17 +159,6 @@ export class SegmentStore {
   }
   trimOutbox(upToSeq: number): void {
     this.s.trimOutbox.run(upToSeq);
-  }
-
-  /** Identities that ever had profile data (the population batch jobs and new definitions evaluate). */
-  rememberRef(sandboxId: string, ref: IdentityRef): void {
-    this.s.known.run(sandboxId, ref.namespace, ref.id);
-  }
-  knownRefs(sandboxId: string): IdentityRef[] {
-    return this.s.knownRefs.all(sandboxId).map((r) => ({ namespace: r.ns, id: r.id }));
-  }
-  forgetRef(sandboxId: string, ref: IdentityRef): void {
-    this.s.forgetRef.run(sandboxId, ref.namespace, ref.id);
   }
 
   close(): void {

@@ -62,7 +62,6 @@ export class StreamingRuntime {
   private lock: Promise<void> = Promise.resolve();
   private readonly state: StateCache;
   private readonly needs = new WeakMap<CompiledDefinition[], { keep: (e: StateEvent) => boolean; paths: string[][] }>();
-  private readonly knownRefs = new Set<string>();
   private readonly sandboxRefs = new Map<string, SandboxRef>();
   private stopped = false;
   /** How long a step waits to gather changes (fewer, larger transactions; adds at most this much latency). */
@@ -195,15 +194,7 @@ export class StreamingRuntime {
     }
   }
 
-  private remember(sandboxId: string, ref: IdentityRef): void {
-    const k = keyString(sandboxId, ref);
-    if (this.knownRefs.has(k)) return;
-    this.knownRefs.add(k);
-    this.d.store.rememberRef(sandboxId, ref);
-  }
-
   private async applyChange(c: ProfileChange): Promise<void> {
-    if (c.kind === 'record' || c.kind === 'event') this.remember(c.sandboxId, c.identity);
     const defs = await this.d.definitions.compiled(c.sandboxId);
     if (defs.length === 0) return;
     switch (c.kind) {
@@ -287,12 +278,12 @@ export class StreamingRuntime {
   /** The definitions changed: every state is rebuilt (with the new filters and fields) when next needed. */
   async backfill(sandboxId: string): Promise<number> {
     this.state.clear();
-    return this.d.store.knownRefs(sandboxId).length;
+    return this.d.profileStore.allRefs(sandboxId).length;
   }
 
   /** Queues every known profile of a sandbox for streaming evaluation. */
   enqueueAll(sandboxId: string): void {
-    for (const ref of this.d.store.knownRefs(sandboxId)) this.markDirty(sandboxId, ref);
+    for (const ref of this.d.profileStore.allRefs(sandboxId)) this.markDirty(sandboxId, ref);
     this.kick();
   }
 

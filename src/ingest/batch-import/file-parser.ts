@@ -1,5 +1,6 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ok, err, type Result } from '../../shared/result.js';
+import { isObj } from '../../shared/objects.js';
 
 export type BatchFileFormat = 'json' | 'csv' | 'parquet';
 
@@ -11,7 +12,6 @@ export interface ParsedRow {
   raw?: string;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Splits concatenated JSON documents (`isMultiLineJson`): objects that span lines, one after another. */
 function splitConcatenatedJson(text: string): Array<{ row: number; text: string }> {

@@ -1,4 +1,5 @@
 import { ok, err, type Result } from '../../shared/result.js';
+import { isObj } from '../../shared/objects.js';
 
 /** One streaming message after envelope checks, before XDM validation. */
 export interface XdmMessage {
@@ -20,7 +21,6 @@ export const MessageErrors = {
   notObject: 'Message must be a JSON object with "header" and "body"',
 } as const;
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Parses the DCS XDM envelope (`header`/`body.xdmMeta`/`body.xdmEntity`), current and legacy

@@ -17,6 +17,7 @@
 import { err, ok, type Result } from '../../shared/result.js';
 import type { ArithOp, CompareOp, Condition, StringTest, ValueExpr } from './ast.js';
 import { STRING_TESTS } from './methods.js';
+import { isObj } from '../../shared/objects.js';
 
 export type PqlJson =
   | { nodeType: 'fnApply'; fnName: string; params: PqlJson[] }
@@ -123,7 +124,6 @@ export function fromPqlJson(json: unknown): Result<Condition, PqlJsonError> {
   }
 }
 
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 function params(n: Record<string, unknown>, at: string, count?: number[]): unknown[] {
   const p = n.params;
