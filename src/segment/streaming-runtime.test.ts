@@ -141,6 +141,24 @@ describe('streaming segmentation runtime', () => {
     assert.equal(seg.store.members(SBID, (await seg.definitions.compiled(SBID))[0]!.def.id).length, 30);
   });
 
+  it('estimates from a sample when there are more profiles than the sample size', async () => {
+    const small = createSegmentContext({ dataDir: ':memory:', resources: new SqliteResourceStore(openSqlite(':memory:', 'r2')), clock: f.clock, profile: f.ctx, tickMs: 0, previewSampleSize: 4 });
+    try {
+      for (let i = 0; i < 10; i++) await record({ namespace: 'Email', id: `p${i}@x.com` }, { loyalty: { tier: i % 2 === 0 ? 'gold' : 'silver' } });
+      const p = await small.previews.create(SB, { predicateExpression: 'loyalty.tier = "gold"', predicateType: 'pql/text' });
+      assert.ok(p.ok);
+      const e = await small.previews.estimate(SB, p.value.previewId as string);
+      assert.ok(e.ok);
+      assert.equal(e.value.sampled, true);
+      assert.equal(e.value.profilesReadSoFar, 4);
+      assert.equal(e.value.totalRows, 10);
+      assert.equal(e.value.estimatedSize, Math.round((e.value.profilesMatchedSoFar as number) * 2.5), 'scaled to the population');
+      assert.ok((e.value.standardError as number) > 0);
+    } finally {
+      await small.close();
+    }
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, Record<string, unknown>, number, RegExp]> = [
       ['no name', { schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } }, 400, /name/],

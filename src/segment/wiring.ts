@@ -49,6 +49,8 @@ export function createSegmentContext(deps: {
   exportTarget?: ExportTarget;
   batchSql?: BatchEvaluator;
   tickMs?: number;
+  /** Profiles a preview/estimate reads at most (default 100,000; beyond, the estimate is scaled). */
+  previewSampleSize?: number;
 }): SegmentContext {
   const store = new SegmentStore(openSqlite(deps.dataDir, 'segment'));
   const definitions = new DefinitionService(deps.resources, deps.clock);
@@ -57,7 +59,7 @@ export function createSegmentContext(deps: {
   const runtime = new StreamingRuntime({ store, definitions, writer, clock: deps.clock, ...rdeps });
   const unsubscribe = deps.profile.profiles.onProfileChange(runtime.onProfileChange);
   const jobs = new SegmentJobService(deps.resources, deps.clock, definitions, store, runtime, rdeps, deps.batchSql);
-  const previews = new PreviewService(deps.resources, deps.clock, store, rdeps);
+  const previews = new PreviewService(deps.resources, deps.clock, store, rdeps, deps.previewSampleSize);
   const audiences = new AudienceService(deps.resources, deps.clock, definitions, store, rdeps, deps.dataDir === ':memory:' ? '/tmp/kith-exports' : deps.dataDir, deps.exportTarget);
 
   // a new or changed definition: build its state from stored events, then evaluate every known profile

@@ -110,6 +110,21 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     assert.ok(lines.every((l) => l.loyalty.tier === 'gold' && l.person === undefined));
   });
 
+  it('exports members to a dataset as a new batch in the lake', async () => {
+    const schema = await p.createSchema('Gold export', 'https://ns.adobe.com/xdm/context/profile', [FG('identitymap'), FG('profile-personal-details'), FG('profile-loyalty-details')]);
+    const ds = await p.createDataset('Gold export', schema);
+    const e = await p.call('POST', `${BASE}/export/jobs`, { fields: 'personalEmail,loyalty', filter: { segments: [{ segmentId: goldId }] }, destination: { datasetId: ds } });
+    assert.equal(e.status, 200, e.body);
+    assert.equal(e.json.status, 'SUCCEEDED');
+    assert.equal(e.json.destination.datasetId, ds);
+    const table = (await p.getDataset(ds)).tags['adobe/pqs/table'][0];
+    const rows = await k.queryLake(`SELECT record->>'$.personalEmail.address' AS email, _kith_batch_id AS batch FROM ${table} ORDER BY 1`);
+    assert.deepEqual(rows.map((r) => r.email), ['ann@x.com', 'cat@x.com']);
+    assert.ok(rows.every((r) => r.batch === e.json.destination.batchId));
+    const bad = await p.call('POST', `${BASE}/export/jobs`, { filter: { segments: [{ segmentId: goldId }] }, destination: { datasetId: 'nope' } });
+    assert.equal(bad.status, 400);
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, string, string, unknown, number]> = [
       ['PQL syntax error', 'POST', '/segment/definitions', def('bad', 'loyalty.tier = '), 400],

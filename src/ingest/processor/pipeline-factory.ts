@@ -89,10 +89,10 @@ export async function createPipeline(
   // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
   const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
   // back-pressure: the processor moves on only while segmentation is less than 20,000 changes behind
-  const afterProfile = {
-    accept: async (records: Parameters<NonNullable<typeof hooks.sink>['accept']>[0]) => {
+  const afterProfile: RecordSink = {
+    accept: async (records) => {
       await segments.runtime.caughtUp(20_000);
-      if (hooks.sink) await hooks.sink.accept(records);
+      await hooks.sink?.accept(records);
     },
   };
   profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile);
