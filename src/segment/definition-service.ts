@@ -226,6 +226,11 @@ export class DefinitionService {
     return ordered;
   }
 
+  /** True when the sandbox is known to have no definitions (cheap, synchronous; false when not yet loaded). */
+  knownEmpty(sandboxId: string): boolean {
+    return this.compiledBySandbox.get(sandboxId)?.length === 0;
+  }
+
   invalidate(sandboxId?: string): void {
     if (sandboxId) this.compiledBySandbox.delete(sandboxId);
     else this.compiledBySandbox.clear();

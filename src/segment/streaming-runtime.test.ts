@@ -141,6 +141,14 @@ describe('streaming segmentation runtime', () => {
     assert.equal(seg.store.members(SBID, (await seg.definitions.compiled(SBID))[0]!.def.id).length, 30);
   });
 
+  it('a sandbox without definitions queues nothing (no work on the ingest path)', async () => {
+    assert.deepEqual(await seg.definitions.compiled(SBID), []);
+    await f.ctx.profiles.applyBatch([{ kind: 'event', sandboxId: SBID, input: { datasetId: 'events', batchId: 'b', primary: JANE, event: { _id: 'quiet', timestamp: new Date(f.clock.now()).toISOString(), eventType: 'x' } } }]);
+    assert.equal(seg.runtime.backlog(), 0);
+    const d = await define('Anything', 'xEvent[eventType = "x"].exists()');
+    assert.equal(await status(JANE, d.id), 'realized', 'a later definition still sees the earlier data');
+  });
+
   it('estimates from a sample when there are more profiles than the sample size', async () => {
     const small = createSegmentContext({ dataDir: ':memory:', resources: new SqliteResourceStore(openSqlite(':memory:', 'r2')), clock: f.clock, profile: f.ctx, tickMs: 0, previewSampleSize: 4 });
     try {

@@ -75,7 +75,8 @@ export class StreamingRuntime {
 
   /** The profile service's change hook. Synchronous and cheap: queues the change. */
   readonly onProfileChange = (c: ProfileChange): void => {
-    if (this.stopped) return;
+    // a sandbox without definitions costs nothing (a new definition evaluates every profile anyway)
+    if (this.stopped || this.d.definitions.knownEmpty(c.sandboxId)) return;
     this.fifo.push(c);
     this.kick();
   };
