@@ -40,6 +40,11 @@ export class ComputedAttributeService {
   private cache = new Map<string, ComputedAttribute[]>();
   constructor(private readonly resources: ResourceStore, private readonly clock: Clock) {}
 
+  /** Drops cached definitions (another thread's instance wrote them). */
+  forgetCaches(): void {
+    this.cache.clear();
+  }
+
   private validate(b: unknown): Result<Pick<ComputedAttribute, 'name' | 'displayName' | 'description' | 'expression'>, Problem> {
     if (typeof b !== 'object' || b === null || Array.isArray(b)) return err(badRequest('Body must be a JSON object'));
     const x = b as Record<string, unknown>;

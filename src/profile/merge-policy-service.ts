@@ -36,6 +36,11 @@ export class MergePolicyService {
   private readonly defaults = new Map<string, MergePolicy>();
   constructor(private readonly resources: ResourceStore, private readonly clock: Clock) {}
 
+  /** Drops cached policies (another thread's instance wrote them). */
+  forgetCaches(): void {
+    this.defaults.clear();
+  }
+
   private validate(b: unknown): Result<Required<Input>, Problem> {
     if (typeof b !== 'object' || b === null || Array.isArray(b)) return err(badRequest('Body must be a JSON object'));
     const x = b as Record<string, unknown>;

@@ -117,7 +117,7 @@ export class SqliteProfileStore implements FragmentStore {
   }
   /** Runs `fn` in a transaction, or as part of the caller's (no savepoint per event inside a chunk's transaction). */
   private atomically<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
   }
   countEvents(sandboxId: string, refs: readonly IdentityRef[]): number {
     let n = 0;
@@ -180,14 +180,14 @@ export class SqliteProfileStore implements FragmentStore {
     return this.db.transaction(() => {
       const ns = nsKey(ref.namespace);
       return this.st.delIdFrag.run(sandboxId, ns, ref.id).changes + this.st.delIdEv.run(sandboxId, ns, ref.id).changes + this.st.delIdCa.run(sandboxId, ns, ref.id).changes;
-    })();
+    }).immediate();
   }
   deleteByDataset(sandboxId: string, datasetId: string): { removed: number; identities: IdentityRef[] } {
     return this.db.transaction(() => {
       const ids = dedupe([...(this.st.dsFragIds.all(sandboxId, datasetId) as Row[]), ...(this.st.dsEvIds.all(sandboxId, datasetId) as Row[])]);
       const removed = this.st.delDsFrag.run(sandboxId, datasetId).changes + this.st.delDsEv.run(sandboxId, datasetId).changes;
       return { removed, identities: ids };
-    })();
+    }).immediate();
   }
   deleteByBatch(sandboxId: string, batchId: string): { removed: number; identities: IdentityRef[] } {
     return this.db.transaction(() => {
@@ -206,10 +206,10 @@ export class SqliteProfileStore implements FragmentStore {
         else this.putFragment(sandboxId, { ...f, tags });
       }
       return { removed, identities: dedupe(rows) };
-    })();
+    }).immediate();
   }
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
   }
   close(): void {
     this.db.close();

@@ -2,6 +2,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { BatchCatalog } from '../ports.js';
 import type { AcceptedRecord, FailedItem, FailedSink, LakeRow, LakeSink, LogSource, RecordSink, SeenIds } from './processor-ports.js';
+import { LakeLane } from './lake-lane.js';
 import { decodeEntry, type DecodedEntry } from './steps/decode-entry.js';
 import { validateRecord, type ValidateDeps, type ValidatedRecord } from './steps/validate-record.js';
 
@@ -50,6 +51,8 @@ interface OpenBatch {
 }
 
 const LAKE = 'lake';
+/** Rows the lake lane may trail the downstream steps by. */
+const MAX_LAKE_BACKLOG = 20_000;
 const DOWNSTREAM = 'downstream';
 const STATE_SCOPE = 'processor';
 
@@ -65,6 +68,9 @@ const STATE_SCOPE = 'processor';
  *   re-remembered on replay, so a redelivered event is dropped even across a crash.
  * - Downstream (identity, profile) has its own committed offset and must be idempotent: after a crash
  *   it may see records again, never miss one.
+ * - The lake write of a chunk runs in the lake lane (one chunk at a time, in offset order) while the downstream
+ *   steps go on with the next chunks, at most MAX_LAKE_BACKLOG rows ahead: a DuckDB checkpoint delays the lake, not
+ *   the profile. see LakeLane for its guarantees; after a lane failure the processor starts over from the stored markers.
  */
 /** KITH_TRACE_SLOW_STEP_MS: log processor steps slower than this (phases), for latency work. */
 const TRACE = Number(process.env.KITH_TRACE_SLOW_STEP_MS ?? 0);
@@ -79,18 +85,27 @@ export class LakeProcessor {
   private downstreamDone = 0;
   private readonly open = new Map<string, OpenBatch>();
   private loaded = false;
-  private readonly landed = new Set<string>();
+  /** Lake writes and batch finalisation, in log order, trailing the downstream steps. */
+  private readonly lane: LakeLane;
 
   constructor(
     private readonly deps: LakeProcessorDeps,
     opts: Partial<LakeProcessorOptions> = {},
   ) {
     this.opts = { ...DEFAULT_PROCESSOR_OPTIONS, ...opts };
+    this.lane = new LakeLane({ lake: deps.lake, failed: deps.failed, seen: deps.seen, log: deps.log, consumer: LAKE, onLanded: deps.onLanded, trace: TRACE });
   }
 
   private async load(): Promise<void> {
+    if (this.lane.error !== undefined) {
+      // a lake failure: let the lane settle, forget what was in flight, and read the markers again (as at a restart)
+      await this.lane.idle();
+      this.open.clear();
+      this.loaded = false;
+    }
     if (this.loaded) return;
     this.lakeProgress = await this.deps.lake.progress(LAKE);
+    this.lane.reset(this.lakeProgress);
     this.downstreamDone = await this.deps.log.committed(DOWNSTREAM);
     this.cursor = Math.min(this.lakeProgress, this.downstreamDone);
     for (const r of await this.deps.state.list<OpenBatch>('streaming-batch', STATE_SCOPE)) this.open.set(r.id, r.doc);
@@ -114,6 +129,7 @@ export class LakeProcessor {
             const close = this.lock.then(() => this.closeDueBatches(false));
             this.lock = close.catch(() => undefined);
             await close;
+            await this.settled();
           }
         } catch (e) {
           this.deps.onError?.(e);
@@ -136,11 +152,19 @@ export class LakeProcessor {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.lane.idle();
   }
 
-  /** Processes until the log is drained (tests, graceful shutdown). */
+  /** Waits for the lake lane; a failure in it is thrown here (and the next step starts over). */
+  private async settled(): Promise<void> {
+    await this.lane.idle();
+    if (this.lane.error !== undefined) throw this.lane.error;
+  }
+
+  /** Processes until the log is drained, lake included (tests, graceful shutdown). */
   async drain(): Promise<void> {
     while ((await this.runOnce()) > 0);
+    await this.settled();
   }
 
   /** Closes every open streaming batch now (tests, shutdown). */
@@ -148,13 +172,14 @@ export class LakeProcessor {
     const next = this.lock.then(() => this.closeDueBatches(true));
     this.lock = next.catch(() => undefined);
     await next;
+    await this.settled();
   }
 
   private lock: Promise<unknown> = Promise.resolve();
 
-  /** The highest log offset fully processed. */
+  /** The highest log offset fully processed (lake and downstream steps). */
   position(): number {
-    return this.cursor;
+    return this.loaded ? Math.min(this.cursor, this.lane.committed, this.downstreamDone) : this.cursor;
   }
 
   /** Processes one chunk; returns how many log entries it consumed. Calls never overlap. */
@@ -169,10 +194,13 @@ export class LakeProcessor {
     const mark: Array<[string, number]> = [];
     const lap = (name: string) => TRACE && mark.push([name, performance.now()]);
     await this.load();
+    // back-pressure: the lake lane may trail the downstream steps, not without bound
+    await this.lane.below(MAX_LAKE_BACKLOG);
+    if (this.lane.error !== undefined) throw this.lane.error;
     const entries = await this.deps.log.read(this.cursor, this.opts.chunkSize);
     if (entries.length === 0) return 0;
     const upTo = entries[entries.length - 1]!.offset;
-    const marker = this.lakeProgress; // rows at or below this offset are already in the lake
+    const marker = this.lakeProgress; // rows at or below this offset are already in the lake (replay after a restart)
     const ok: ValidatedRecord[] = [];
     const failed: FailedItem[] = [];
     const batchEnds: DecodedEntry[] = [];
@@ -197,7 +225,8 @@ export class LakeProcessor {
         });
     }
 
-    // `_id` dedupe for ExperienceEvents: within the chunk, and against everything seen before.
+    // `_id` dedupe for ExperienceEvents: within the chunk, against the chunks still in the lake lane, and against
+    // everything seen before.
     const fresh = ok.filter((v) => v.entry.offset > marker);
     const dup = new Set<number>();
     const byDataset = new Map<string, ValidatedRecord[]>();
@@ -214,15 +243,21 @@ export class LakeProcessor {
         const k = `${v.entry.sandboxId}/${v.dataset.id}`;
         (written.get(k) ?? written.set(k, new Set()).get(k)!).add(v.entity._id);
       }
+    const remembered = new Map<string, string[]>();
     for (const [k, list] of byDataset) {
       const before = await this.deps.seen.seen(k, list.map((v) => v.entity._id as string));
       const inChunk = new Set<string>(written.get(k) ?? []);
+      const ids: string[] = [];
       for (const v of list) {
         const id = v.entity._id as string;
-        if (before.has(id) || inChunk.has(id)) dup.add(v.entry.offset);
+        if (before.has(id) || inChunk.has(id) || this.lane.holds(k, id)) dup.add(v.entry.offset);
+        else ids.push(id);
         inChunk.add(id);
       }
+      remembered.set(k, ids);
     }
+    // replayed events (at or below the lake marker) are re-remembered too
+    for (const [k, ids] of written) remembered.set(k, [...(remembered.get(k) ?? []), ...ids]);
 
     const rows: LakeRow[] = [];
     const now = this.deps.clock.now();
@@ -258,57 +293,36 @@ export class LakeProcessor {
           entity: v.entity,
         });
     }
-
     lap('validate+dedupe');
-    // The lake write (DuckDB works on its own threads) overlaps the identity and profile steps (this thread).
-    // Both finish before either progress marker moves; each is idempotent under replay on its own (the lake skips
-    // rows at or below its marker in the same transaction; downstream steps are idempotent), so a crash at any
-    // point replays correctly.
-    const lakeDone = (async () => {
-      if (failed.length) await this.deps.failed.add(failed);
-      if (upTo > this.lakeProgress) {
-        await this.deps.lake.write(LAKE, upTo, rows);
-        this.lakeProgress = upTo;
-      }
-    })();
-    const downstreamDone = accepted.length && this.deps.sink ? this.deps.sink.accept(accepted) : Promise.resolve();
-    const [lakeResult, downstreamResult] = await Promise.allSettled([lakeDone, downstreamDone]);
-    if (lakeResult.status === 'rejected') throw lakeResult.reason;
-    if (downstreamResult.status === 'rejected') throw downstreamResult.reason;
-    if (this.deps.onLanded)
-      for (const v of ok) {
-        const k = `${v.entry.sandboxId}/${v.dataset.schemaId}`;
-        if (this.landed.has(k)) continue;
-        this.landed.add(k);
-        await this.deps.onLanded(v.entry.sandboxId, v.dataset.schemaId);
-      }
-    lap('lake | identity+profile');
-    for (const [k, list] of byDataset) await this.deps.seen.remember(k, list.map((v) => v.entity._id as string));
-    // replayed events (at or below the lake marker) are re-remembered too
-    const replayed = new Map<string, string[]>();
-    for (const v of ok)
-      if (v.entry.offset <= marker && v.isEvent && typeof v.entity._id === 'string') {
-        const k = `${v.entry.sandboxId}/${v.dataset.id}`;
-        (replayed.get(k) ?? replayed.set(k, []).get(k)!).push(v.entity._id);
-      }
-    for (const [k, ids] of replayed) await this.deps.seen.remember(k, ids);
 
-    lap('seen');
+    // The lake write goes to the lake lane and the downstream steps (identity, profile) run now: a slow DuckDB
+    // commit or checkpoint delays the lake, never the profile. Each side has its own progress marker and is
+    // idempotent under replay on its own (the lake skips rows at or below its marker in the same transaction;
+    // downstream steps are idempotent), so a crash at any point replays correctly.
+    this.lane.push({
+      upTo,
+      rows,
+      failed,
+      ids: remembered,
+      schemas: new Set(ok.map((v) => `${v.entry.sandboxId}\u0000${v.dataset.schemaId}`)),
+      after: batchEnds.length ? async () => { for (const e of batchEnds) await this.finishImportBatch(e); } : undefined,
+    });
+
+    if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
+    lap('identity+profile');
     if (upTo > this.downstreamDone) {
       await this.deps.log.commit(DOWNSTREAM, upTo);
       this.downstreamDone = upTo;
     }
-    await this.deps.log.commit(LAKE, upTo);
     this.cursor = upTo;
-
-    for (const e of batchEnds) await this.finishImportBatch(e);
-    await this.closeDueBatches(false);
+    this.closeDueBatches(false);
     if (TRACE) {
-      lap('commit+batches');
+      lap('commit');
       const total = performance.now() - t0;
-      if (total >= TRACE) {
+      const oldest = Date.now() - entries[0]!.receivedAt;
+      if (total >= TRACE || oldest >= 2 * TRACE) {
         let prev = t0;
-        process.stderr.write(`[kith processor] slow step ${total.toFixed(0)} ms, ${entries.length} entries: ${mark.map(([n, t]) => { const d = t - prev; prev = t; return `${n} ${d.toFixed(0)}`; }).join(', ')}\n`);
+        process.stderr.write(`[kith processor] slow step ${total.toFixed(0)} ms (oldest entry accepted ${oldest} ms ago), ${entries.length} entries: ${mark.map(([n, t]) => { const d = t - prev; prev = t; return `${n} ${d.toFixed(0)}`; }).join(', ')}\n`);
       }
     }
     return entries.length;
@@ -349,13 +363,16 @@ export class LakeProcessor {
     await this.finalize(e.sandboxId, b.id, ds?.tableName ?? '');
   }
 
-  private async closeDueBatches(force: boolean): Promise<void> {
+  /** Closes due streaming batches: new rows go to new batches now; each is finalised after its rows are in the lake. */
+  private closeDueBatches(force: boolean): void {
     const now = this.deps.clock.now();
     for (const [key, ob] of this.open) {
       if (!force && ob.rows < this.opts.streamingBatchMaxRecords && now - ob.openedAt < this.opts.streamingBatchMaxAgeMs) continue;
       this.open.delete(key);
-      await this.finalize(ob.sandboxId, ob.batchId, ob.table);
-      await this.deps.state.delete('streaming-batch', STATE_SCOPE, key);
+      this.lane.task(async () => {
+        await this.finalize(ob.sandboxId, ob.batchId, ob.table);
+        await this.deps.state.delete('streaming-batch', STATE_SCOPE, key);
+      });
     }
   }
 }

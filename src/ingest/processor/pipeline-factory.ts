@@ -19,6 +19,8 @@ import { ProfileSink } from '../../profile/profile-sink.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
 import { createSegmentContext, type SegmentContext } from '../../segment/wiring.js';
 import { DuckDbBatchEvaluator } from '../../segment/batch-sql.js';
+import { SegmentHost } from '../../segment/worker/segment-host.js';
+import type { ExportTarget } from '../../segment/audience-service.js';
 import { TABLE_TAG } from '../../catalog/catalog-types.js';
 
 export interface PipelineServices {
@@ -35,7 +37,8 @@ export interface Pipeline {
   identity: IdentityService;
   identitySink: IdentitySink;
   profile: ProfileContext;
-  segments: SegmentContext;
+  /** Segmentation on this thread (inline pipelines); undefined when it runs in its own worker. */
+  segments?: SegmentContext;
   /** Calls a method of a pipeline-owned service by name (`identity.members`, `namespaces.create`, …). */
   call(method: string, args: unknown[]): Promise<unknown>;
   close(): Promise<void>;
@@ -53,6 +56,8 @@ export async function createPipeline(
     sink?: RecordSink;
   },
   opts: Partial<LakeProcessorOptions> = {},
+  /** 'worker': segmentation runs in its own thread (the processor's thread is the busiest one). */
+  segmentation: 'inline' | 'worker' = 'inline',
 ): Promise<Pipeline> {
   const dbs: SqliteDb[] = [];
   // The processor only reads the log and moves its progress markers; appends (the acks) are made, fsynced, by the
@@ -69,29 +74,33 @@ export async function createPipeline(
   dbs.push(identityDb);
   const namespaces = new NamespaceService(s.resources, s.clock);
   const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
-  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities: new IdentityServiceResolver(identity) });
-  // segmentation listens to profile changes (streaming), owns timers and writes audience events to the lake
-  const segments = createSegmentContext({
-    dataDir,
-    resources: s.resources,
-    clock: s.clock,
-    profile,
-    lake,
-    batchSql: new DuckDbBatchEvaluator(),
-    exportTarget: {
-      tableOf: async (sandboxId, datasetId) => (await s.catalog.getDataset(sandboxId, datasetId))?.tags[TABLE_TAG]?.[0],
-      append: (sandboxId, table, batchId, records) =>
-        lake.appendRecords(sandboxId, table, records.map((r) => ({ id: r.id, timestamp: null, batchId, offset: 0, ingestedAt: s.clock.now(), record: r.record }))),
-    },
-  });
-  segments.runtime.onError = (e) => hooks.onError(e);
+  const identities = new IdentityServiceResolver(identity);
+  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities });
+  const exportTarget: ExportTarget = {
+    tableOf: async (sandboxId, datasetId) => (await s.catalog.getDataset(sandboxId, datasetId))?.tags[TABLE_TAG]?.[0],
+    append: (sandboxId, table, batchId, records) =>
+      lake.appendRecords(sandboxId, table, records.map((r) => ({ id: r.id, timestamp: null, batchId, offset: 0, ingestedAt: s.clock.now(), record: r.record }))),
+  };
+  // segmentation listens to profile changes (streaming), owns timers and writes audience events to the lake: here
+  // (inline pipelines, tests with a manual clock) or in its own worker, fed by this thread
+  let segments: SegmentContext | undefined;
+  let host: SegmentHost | undefined;
+  let unforward: (() => void) | undefined;
+  if (segmentation === 'worker') {
+    host = await SegmentHost.start({ dataDir, identities, lake, exportTarget, onError: (m) => hooks.onError(new Error(m)) });
+    unforward = profile.profiles.onProfileChange(host.onProfileChange);
+  } else {
+    segments = createSegmentContext({ dataDir, resources: s.resources, clock: s.clock, profile, lake, batchSql: new DuckDbBatchEvaluator(), exportTarget });
+    segments.runtime.onError = (e) => hooks.onError(e);
+  }
   let profileSink: ProfileSink | undefined;
   // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
   const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
   // back-pressure: the processor moves on only while segmentation is less than 20,000 changes behind
   const afterProfile: RecordSink = {
     accept: async (records) => {
-      await segments.runtime.caughtUp(20_000);
+      if (host) await host.caughtUp(20_000);
+      else await segments!.runtime.caughtUp(20_000);
       await hooks.sink?.accept(records);
     },
   };
@@ -138,8 +147,8 @@ export async function createPipeline(
     computedAttributes: profile.computedAttributes,
     jobs: profile.jobs,
     profileStore: profile.store,
-    segments: segments.api,
   };
+  if (segments) services.segments = segments.api;
   return {
     processor,
     lake,
@@ -149,15 +158,21 @@ export async function createPipeline(
     segments,
     async call(method: string, args: unknown[]) {
       const [svc, fn] = method.split('.') as [string, string];
+      if (svc === 'segments' && host) return host.call(method, args);
       const target = services[svc] as Record<string, unknown> | undefined;
       const f = target?.[fn];
       if (typeof f !== 'function') throw new Error(`unknown pipeline method ${method}`);
-      return (f as (...a: unknown[]) => unknown).apply(target, args);
+      const out = await (f as (...a: unknown[]) => unknown).apply(target, args);
+      // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
+      if (host && (svc === 'mergePolicies' || svc === 'computedAttributes')) host.profileConfigChanged();
+      return out;
     },
     async close() {
       await processor.stop();
+      unforward?.();
+      await host?.close();
       identity.checkpoint();
-      await segments.close();
+      await segments?.close();
       profile.close();
       await log.close();
       await lake.close();

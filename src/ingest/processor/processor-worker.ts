@@ -33,6 +33,7 @@ const pipeline = await createPipeline(
     onBatchTouched: (sandboxId, datasetId) => post({ type: 'touched', sandboxId, datasetId }),
   },
   options,
+  process.env.KITH_SEGMENTATION_THREAD === '0' ? 'inline' : 'worker',
 );
 
 let last = -2;

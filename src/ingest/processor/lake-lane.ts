@@ -1,0 +1,170 @@
+import type { FailedItem, FailedSink, LakeRow, LakeSink, LogSource, SeenIds } from './processor-ports.js';
+
+/** What one processed chunk leaves for the lake. */
+export interface LakeChunk {
+  /** The chunk's last log offset (the lake marker moves here with its rows). */
+  upTo: number;
+  rows: LakeRow[];
+  failed: FailedItem[];
+  /** Event `_id`s to remember as seen, per dataset key (held in memory until they are). */
+  ids: Map<string, string[]>;
+  /** `sandboxId\u0000schemaId` of the chunk's records (onLanded). */
+  schemas: Set<string>;
+  /** Runs after the chunk's rows are in the lake (import batches ending in it). */
+  after?: () => Promise<void>;
+}
+
+export interface LakeLaneDeps {
+  lake: LakeSink;
+  failed: FailedSink;
+  seen: SeenIds;
+  log: LogSource;
+  /** The ingest-log consumer name of the lake marker. */
+  consumer: string;
+  onLanded?: (sandboxId: string, schemaId: string) => Promise<void>;
+  /** Slow-work trace threshold in ms (0: off). */
+  trace?: number;
+}
+
+type Item = { kind: 'chunk'; chunk: LakeChunk } | { kind: 'task'; run: () => Promise<void> };
+
+/**
+ * The lake side of the processor: chunks' rows land in DuckDB one group at a time, in log order, while the
+ * downstream steps (identity, profile, segmentation) go on. Chunks queued behind a running write are written
+ * together in one transaction (group commit: a DuckDB commit or checkpoint costs the same for 50 rows or 5,000).
+ *
+ * Guarantees: rows and the lake marker move together (LakeSink.write); failed records are idempotent per offset;
+ * `_id`s are remembered after their rows are written and, until then, answered from memory (`holds`). After a
+ * failure nothing further runs (a later chunk must not move the marker past a missing one): `error` is set and the
+ * processor starts over from the stored markers.
+ */
+export class LakeLane {
+  private readonly queue: Item[] = [];
+  private running: Promise<void> | undefined;
+  private rowsQueued = 0;
+  private readonly held = new Map<string, Map<string, number>>();
+  private readonly landed = new Set<string>();
+  error: unknown = undefined;
+  /** The lake marker as committed by the lane. */
+  committed = 0;
+
+  constructor(private readonly d: LakeLaneDeps) {}
+
+  /** Rows waiting (back-pressure for the processor). */
+  backlog(): number {
+    return this.rowsQueued;
+  }
+
+  /** Whether this dataset `_id` is in a chunk not yet remembered as seen. */
+  holds(datasetKey: string, id: string): boolean {
+    return this.held.get(datasetKey)?.has(id) ?? false;
+  }
+
+  push(chunk: LakeChunk): void {
+    for (const [k, ids] of chunk.ids) this.hold(k, ids, +1);
+    this.rowsQueued += chunk.rows.length + chunk.failed.length + 1;
+    this.queue.push({ kind: 'chunk', chunk });
+    this.kick();
+  }
+
+  /** Runs work after everything queued before it (batch finalisation: it counts rows in the lake). */
+  task(run: () => Promise<void>): void {
+    this.queue.push({ kind: 'task', run });
+    this.kick();
+  }
+
+  /** Resolves when the queue is empty (it never rejects: see `error`). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Resolves once at most `rows` wait. */
+  async below(rows: number): Promise<void> {
+    while (this.rowsQueued > rows && this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, 5))]);
+  }
+
+  /** Forgets queued state after a failure (the processor re-reads its markers). */
+  reset(committed: number): void {
+    this.queue.length = 0;
+    this.held.clear();
+    this.rowsQueued = 0;
+    this.error = undefined;
+    this.committed = committed;
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    const run = (async () => {
+      try {
+        while (this.queue.length > 0 && this.error === undefined) await this.next();
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    this.running = run;
+  }
+
+  private async next(): Promise<void> {
+    const head = this.queue[0]!;
+    if (head.kind === 'task') {
+      this.queue.shift();
+      try {
+        await head.run();
+      } catch (e) {
+        this.error ??= e;
+      }
+      return;
+    }
+    // every chunk queued now, up to the next task, goes in one write
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.kind === 'chunk') n++;
+    const group = this.queue.splice(0, n).map((i) => (i as { chunk: LakeChunk }).chunk);
+    const t0 = this.d.trace ? performance.now() : 0;
+    try {
+      await this.write(group);
+    } catch (e) {
+      this.error ??= e;
+    } finally {
+      for (const c of group) this.rowsQueued -= c.rows.length + c.failed.length + 1;
+    }
+    if (this.d.trace && performance.now() - t0 >= this.d.trace)
+      process.stderr.write(`[kith processor] slow lake write ${(performance.now() - t0).toFixed(0)} ms, ${group.length} chunks, ${group.reduce((a, c) => a + c.rows.length, 0)} rows\n`);
+  }
+
+  private async write(group: LakeChunk[]): Promise<void> {
+    const upTo = group[group.length - 1]!.upTo;
+    const failed = group.flatMap((c) => c.failed);
+    if (failed.length) await this.d.failed.add(failed);
+    await this.d.lake.write(this.d.consumer, upTo, group.length === 1 ? group[0]!.rows : group.flatMap((c) => c.rows));
+    if (this.d.onLanded)
+      for (const c of group)
+        for (const k of c.schemas) {
+          if (this.landed.has(k)) continue;
+          this.landed.add(k);
+          const [sandboxId, schemaId] = k.split('\u0000') as [string, string];
+          await this.d.onLanded(sandboxId, schemaId);
+        }
+    const ids = new Map<string, string[]>();
+    for (const c of group) for (const [k, list] of c.ids) ids.set(k, [...(ids.get(k) ?? []), ...list]);
+    for (const [k, list] of ids) if (list.length) await this.d.seen.remember(k, list);
+    await this.d.log.commit(this.d.consumer, upTo);
+    this.committed = upTo;
+    for (const c of group) for (const [k, list] of c.ids) this.hold(k, list, -1);
+    for (const c of group) await c.after?.();
+  }
+
+  private hold(k: string, ids: string[], by: 1 | -1): void {
+    if (ids.length === 0) return;
+    let m = this.held.get(k);
+    if (!m) {
+      if (by < 0) return;
+      this.held.set(k, (m = new Map()));
+    }
+    for (const id of ids) {
+      const n = (m.get(id) ?? 0) + by;
+      if (n <= 0) m.delete(id);
+      else m.set(id, n);
+    }
+    if (m.size === 0) this.held.delete(k);
+  }
+}

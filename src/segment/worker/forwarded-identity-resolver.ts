@@ -1,0 +1,83 @@
+import type { GraphChangeListener, GraphMember, IdentityGraphView, IdentityRef, IdentityResolver } from '../../profile/identity-resolver.js';
+import type { ForwardedView } from './protocol.js';
+
+type Ask = (method: 'graphOf' | 'xidOf' | 'resolveXid' | 'namespacePriority', ...args: unknown[]) => Promise<unknown>;
+interface Entry {
+  xid: string;
+  members?: GraphMember[];
+}
+
+const refKey = (sandboxId: string, r: IdentityRef): string => `${sandboxId}\u0000${r.namespace.toLowerCase()}\u0000${r.id}`;
+const xidKey = (sandboxId: string, xid: string): string => `${sandboxId}\u0000${xid}`;
+
+/**
+ * The identity graph as the segmentation worker sees it: the views the processor forwarded with each change (the
+ * graph owner re-sends a view for every identity whose graph changed, in order with the changes), and, for an
+ * identity not seen lately, a question to the processor thread. Bounded (least recently learned views go first).
+ */
+export class ForwardedIdentityResolver implements IdentityResolver {
+  private readonly byRef = new Map<string, Entry>();
+  private readonly byXid = new Map<string, IdentityRef>();
+  private readonly priority = new Map<string, { at: number; value: Record<string, number> }>();
+
+  constructor(
+    private readonly ask: Ask,
+    private readonly capacity = 300_000,
+    /** How long a sandbox's namespace priority is reused before it is asked again. */
+    private readonly priorityTtlMs = 1000,
+  ) {}
+
+  /** Records a forwarded view (for the identity and, in a stitched graph, for every member). */
+  learn(v: ForwardedView): void {
+    if (!v.members || v.members.length < 2) return this.put(v.sandboxId, v.ref, { xid: v.xid });
+    for (const m of v.members) this.put(v.sandboxId, m, { xid: m.xid, members: v.members });
+  }
+
+  private put(sandboxId: string, ref: IdentityRef, e: Entry): void {
+    const k = refKey(sandboxId, ref);
+    this.byRef.delete(k);
+    this.byRef.set(k, e);
+    const xk = xidKey(sandboxId, e.xid);
+    this.byXid.delete(xk);
+    this.byXid.set(xk, { namespace: ref.namespace, id: ref.id });
+    while (this.byRef.size > this.capacity) this.byRef.delete(this.byRef.keys().next().value!);
+    while (this.byXid.size > this.capacity) this.byXid.delete(this.byXid.keys().next().value!);
+  }
+
+  async graphOf(sandboxId: string, ref: IdentityRef): Promise<IdentityGraphView | undefined> {
+    let e = this.byRef.get(refKey(sandboxId, ref));
+    if (!e) {
+      const g = (await this.ask('graphOf', sandboxId, ref)) as IdentityGraphView | undefined;
+      const xid = g?.members.find((m) => m.namespace.toLowerCase() === ref.namespace.toLowerCase() && m.id === ref.id)?.xid ?? ((await this.ask('xidOf', sandboxId, ref)) as string);
+      this.learn({ sandboxId, ref, xid, members: g?.members });
+      e = { xid, members: g?.members };
+    }
+    if (!e.members || e.members.length < 2) return undefined;
+    return { graphId: e.members.map((m) => m.xid).sort()[0]!, members: e.members };
+  }
+
+  async xidOf(sandboxId: string, ref: IdentityRef): Promise<string> {
+    const e = this.byRef.get(refKey(sandboxId, ref));
+    if (e) return e.xid;
+    return (await this.ask('xidOf', sandboxId, ref)) as string;
+  }
+
+  async resolveXid(sandboxId: string, xid: string): Promise<IdentityRef | undefined> {
+    const hit = this.byXid.get(xidKey(sandboxId, xid));
+    if (hit) return hit;
+    return (await this.ask('resolveXid', sandboxId, xid)) as IdentityRef | undefined;
+  }
+
+  async namespacePriority(sandboxId: string): Promise<Record<string, number>> {
+    const hit = this.priority.get(sandboxId);
+    if (hit && Date.now() - hit.at < this.priorityTtlMs) return hit.value;
+    const value = (await this.ask('namespacePriority', sandboxId)) as Record<string, number>;
+    this.priority.set(sandboxId, { at: Date.now(), value });
+    return value;
+  }
+
+  /** Graph changes arrive as forwarded ProfileChanges, not through this port. */
+  onGraphChange(_l: GraphChangeListener): () => void {
+    return () => undefined;
+  }
+}

@@ -1,0 +1,111 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSqlite } from '../../store/sqlite/open.js';
+import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
+import { systemClock } from '../../shared/clock.js';
+import { createProfileContext } from '../../profile/wiring.js';
+import type { LakeRow } from '../../ingest/processor/processor-ports.js';
+import { createSegmentContext } from '../wiring.js';
+import { DuckDbBatchEvaluator } from '../batch-sql.js';
+import { ForwardedIdentityResolver } from './forwarded-identity-resolver.js';
+import type { FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
+
+/**
+ * Segmentation in its own thread (started by the processor thread, which owns the identity graph and the lake).
+ * It owns segment.db, reads profile.db through its own connection, writes membership fragments there (SQLite
+ * serialises the two writers), and gets profile changes, with the graph view of each changed identity, from the
+ * processor in the order the profile service emitted them.
+ */
+const { dataDir } = workerData as { dataDir: string };
+const port = parentPort!;
+const post = (m: FromSegmentWorker) => port.postMessage(m);
+
+let nextId = 1;
+const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+const ask = (method: HostMethod, ...args: unknown[]): Promise<unknown> =>
+  new Promise((resolve, reject) => {
+    const id = nextId++;
+    pending.set(id, { resolve, reject });
+    post({ type: 'call', id, method, args });
+  });
+
+const controlDb = openSqlite(dataDir, 'control');
+const resources = new SqliteResourceStore(controlDb);
+const identities = new ForwardedIdentityResolver((m, ...a) => ask(m, ...a));
+const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities });
+const segments = createSegmentContext({
+  dataDir,
+  resources,
+  clock: systemClock,
+  profile,
+  lake: {
+    progress: async (consumer) => (await ask('lake.progress', consumer)) as number,
+    write: async (consumer, upTo, rows: LakeRow[]) => void (await ask('lake.write', consumer, upTo, rows)),
+  },
+  batchSql: new DuckDbBatchEvaluator(),
+  exportTarget: {
+    tableOf: async (sandboxId, datasetId) => (await ask('export.tableOf', sandboxId, datasetId)) as string | undefined,
+    append: async (sandboxId, table, batchId, records) => void (await ask('export.append', sandboxId, table, batchId, records)),
+  },
+});
+const report = (e: unknown) => post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+segments.runtime.onError = report;
+
+// progress for the processor's back-pressure: on every batch, and while a backlog drains
+let received = 0;
+let lastBacklog = -1;
+const progress = () => {
+  const backlog = segments.runtime.backlog();
+  if (backlog === lastBacklog && backlog === 0) return;
+  lastBacklog = backlog;
+  post({ type: 'progress', received, backlog });
+};
+const timer = setInterval(progress, 10);
+
+const services: Record<string, object> = { segments: segments.api };
+port.on('message', async (m: ToSegmentWorker) => {
+  switch (m.type) {
+    case 'changes':
+      for (const it of m.items) {
+        if (it.view) identities.learn(it.view);
+        segments.runtime.onProfileChange(it.change);
+      }
+      received += m.items.length;
+      lastBacklog = -1;
+      progress();
+      return;
+    case 'profile-config':
+      profile.mergePolicies.forgetCaches();
+      profile.computedAttributes.forgetCaches();
+      return;
+    case 'reply': {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.ok) p?.resolve(m.value);
+      else p?.reject(new Error(m.error));
+      return;
+    }
+    case 'call': {
+      try {
+        if (m.method === 'stop') {
+          clearInterval(timer);
+          await segments.close();
+          profile.close();
+          controlDb.close();
+          post({ type: 'reply', id: m.id, ok: true });
+          port.close();
+          return;
+        }
+        const [svc, fn] = m.method.split('.') as [string, string];
+        const target = services[svc] as Record<string, unknown> | undefined;
+        const f = target?.[fn];
+        if (typeof f !== 'function') throw new Error(`unknown segmentation method ${m.method}`);
+        const value = await (f as (...a: unknown[]) => unknown).apply(target, m.args);
+        post({ type: 'reply', id: m.id, ok: true, value });
+      } catch (e) {
+        post({ type: 'reply', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+});
+
+post({ type: 'ready' });
