@@ -146,14 +146,10 @@ export class StreamingRuntime {
   }
 
   private async step(): Promise<void> {
-    const t0 = performance.now();
-    let n = 0, m = 0, t1 = 0;
     await this.exclusive(async () => {
       const batch = this.fifo.splice(0, this.fifo.length);
-      n = batch.length;
       for (const c of batch) await this.applyChange(c);
       const todo = [...this.dirty.values()];
-      m = todo.length;
       this.dirty.clear();
       for (const t of todo) {
         try {
@@ -162,9 +158,7 @@ export class StreamingRuntime {
           this.onError(e);
         }
       }
-      t1 = performance.now();
     });
-    if (process.env.XP_SEG) process.stderr.write(`[seg] step ${(performance.now() - t0).toFixed(0)} ms (eval ${(t1 - t0).toFixed(0)}), ${n} changes, ${m} profiles\n`);
   }
 
   /**
