@@ -3,6 +3,8 @@ import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
 import { nsKey, type CaState, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
 
+/** A 1 ms pause (Atomics.wait) between attempts to take the write lock. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** Graphs up to this size read their fragments with one statement. */
 const MAX_MEMBERS_PER_QUERY = 16;
 type FragRow = { dataset: string; ns: string; nsCode: string; id: string; leaves: string; tags: string; updated_at: number };
@@ -11,6 +13,7 @@ type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts:
 /** SQLite adapter of ProfileStore (open the db with `openSqlite(dataDir, 'profile')`). */
 export class SqliteProfileStore implements FragmentStore {
   private readonly st;
+  private readonly txStmts;
   private readonly eventStmts = new Map<string, { all(...args: unknown[]): unknown[] }>();
   constructor(private readonly db: SqliteDb) {
     // Streaming writes dirty pages all over the event indexes; checkpointing the WAL every 1,000 pages (SQLite's default)
@@ -34,6 +37,7 @@ export class SqliteProfileStore implements FragmentStore {
         sandbox TEXT NOT NULL, ca TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (sandbox, ns, id, ca)) WITHOUT ROWID;
     `);
+    this.txStmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
     this.st = {
       getFrag: db.prepare('SELECT * FROM profile_fragment WHERE sandbox=? AND ns=? AND id=? AND dataset=?'),
       putFrag: db.prepare(
@@ -208,8 +212,41 @@ export class SqliteProfileStore implements FragmentStore {
       return { removed, identities: dedupe(rows) };
     }).immediate();
   }
+  /**
+   * Runs `fn` in one IMMEDIATE transaction. Two threads write this file (the processor, segmentation): the write
+   * lock is taken up front (a deferred transaction could fail to upgrade) and, while the other holds it, retried
+   * every millisecond for up to 5 s (SQLite's own busy handler sleeps 10-100 ms at a time once it has waited a
+   * little, which showed as latency). Only BEGIN is retried, never `fn`.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    this.lockWrite();
+    try {
+      const out = fn();
+      this.txStmts.commit.run();
+      return out;
+    } catch (e) {
+      if (this.db.inTransaction) this.txStmts.rollback.run();
+      throw e;
+    }
+  }
+
+  private lockWrite(): void {
+    const deadline = Date.now() + 5000;
+    this.db.pragma('busy_timeout = 0');
+    try {
+      for (;;) {
+        try {
+          this.txStmts.begin.run();
+          return;
+        } catch (e) {
+          if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+          Atomics.wait(PAUSE, 0, 0, 1);
+        }
+      }
+    } finally {
+      this.db.pragma('busy_timeout = 5000');
+    }
   }
   close(): void {
     this.db.close();

@@ -6,6 +6,7 @@ const member = (namespace: string, id: string) => ({ namespace, id, xid: `x-${na
 
 describe('ForwardedIdentityResolver', () => {
   const asked: string[] = [];
+  const methods = (): string[] => asked.map((a) => a.split(' ')[0]!);
   const ask = async (method: string, ...args: unknown[]) => {
     asked.push(`${method} ${JSON.stringify(args)}`);
     if (method === 'graphOf') return undefined;
@@ -27,10 +28,10 @@ describe('ForwardedIdentityResolver', () => {
     assert.deepEqual(g?.members, members);
     assert.equal(g?.graphId, 'x-ECID-c1');
     assert.deepEqual(await r.resolveXid('s', 'x-Email-a@x.com'), { namespace: 'Email', id: 'a@x.com' });
-    assert.deepEqual(asked, []);
+    assert.equal(asked.length, 0);
     // another sandbox is another graph
     assert.equal(await r.graphOf('t', { namespace: 'ECID', id: 'c1' }), undefined);
-    assert.deepEqual(asked.map((a) => a.split(' ')[0]), ['graphOf', 'xidOf']);
+    assert.deepEqual(methods(), ['graphOf', 'xidOf']);
   });
 
   it('asks the graph owner on a miss, then remembers; priorities are reused for a while', async () => {
@@ -39,7 +40,7 @@ describe('ForwardedIdentityResolver', () => {
     assert.equal(await r.xidOf('s', { namespace: 'Phone', id: '1' }), 'x-asked');
     await r.graphOf('s', { namespace: 'Phone', id: '1' });
     await r.graphOf('s', { namespace: 'Phone', id: '1' });
-    assert.deepEqual(asked.map((a) => a.split(' ')[0]), ['xidOf', 'graphOf', 'xidOf']);
+    assert.deepEqual(methods(), ['xidOf', 'graphOf', 'xidOf']);
     assert.deepEqual(await r.namespacePriority('s'), { email: 1 });
     assert.deepEqual(await r.namespacePriority('s'), { email: 1 });
     assert.equal(asked.filter((a) => a.startsWith('namespacePriority')).length, 1);
