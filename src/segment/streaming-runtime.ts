@@ -66,6 +66,8 @@ export class StreamingRuntime {
   private stopped = false;
   /** How long a step waits to gather changes (fewer, larger transactions; adds at most this much latency). */
   coalesceMs = 10;
+  /** Profiles evaluated per unit of work (one transaction); the others wait for the next one. */
+  maxProfilesPerStep = 200;
   /** Errors are reported, never thrown into the pipeline. */
   onError: (e: unknown) => void = () => undefined;
 
@@ -89,7 +91,11 @@ export class StreamingRuntime {
       // `running` is assigned before the loop can finish; a short pause gathers the next changes into this unit
       await new Promise((r) => setTimeout(r, this.coalesceMs));
       try {
-        while (this.fifo.length > 0 || this.dirty.size > 0) await this.step();
+        while (this.fifo.length > 0 || this.dirty.size > 0) {
+          await this.step();
+          // let queued messages (new changes, API calls) in between units of work
+          if (this.dirty.size > 0) await new Promise((r) => setImmediate(r));
+        }
       } catch (e) {
         this.onError(e);
       } finally {
@@ -149,8 +155,14 @@ export class StreamingRuntime {
     await this.exclusive(async () => {
       const batch = this.fifo.splice(0, this.fifo.length);
       for (const c of batch) await this.applyChange(c);
-      const todo = [...this.dirty.values()];
-      this.dirty.clear();
+      // the oldest dirty profiles, at most maxProfilesPerStep: a step stays short, so its memberships land (and the
+      // changes arriving meanwhile are taken in) soon; the rest wait for the next step, which sees newer state
+      const todo: Dirty[] = [];
+      for (const [k, t] of this.dirty) {
+        if (todo.length >= this.maxProfilesPerStep) break;
+        todo.push(t);
+        this.dirty.delete(k);
+      }
       for (const t of todo) {
         try {
           await this.evaluateProfile(t.sandboxId, t.key, 'streaming', { affected: t.affected === 'all' ? undefined : t.affected });

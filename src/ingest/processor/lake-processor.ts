@@ -135,6 +135,9 @@ export class LakeProcessor {
           this.deps.onError?.(e);
           await new Promise((r) => setTimeout(r, 500));
         }
+        // between chunks, let queued messages in (entity reads, notifications): awaiting the steps alone never
+        // leaves the microtask queue while the log has a backlog
+        if (n > 0) await new Promise((r) => setImmediate(r));
         if (n === 0 && this.running)
           await new Promise<void>((r) => {
             const t = setTimeout(r, this.opts.idleMs);
