@@ -47,6 +47,18 @@ describe('streaming segmentation runtime', () => {
     return (p.value.entity.segmentMembership as Record<string, Record<string, { status: string }>> | undefined)?.ups?.[segmentId]?.status;
   };
 
+  it('evaluates a backlog larger than one unit of work in several units, oldest first, none left behind', async () => {
+    seg.runtime.maxProfilesPerStep = 2;
+    const d = await define('Buyers', 'xEvent[eventType = "commerce.purchases"].count() >= 1');
+    const people = Array.from({ length: 7 }, (_, i) => ({ namespace: 'Email', id: `p${i}@x.com` }));
+    // queued together (no drain in between): 7 dirty profiles, 2 per unit
+    for (const [i, who] of people.entries())
+      assert.ok((await f.ctx.profiles.applyEvent(SBID, { datasetId: 'events', batchId: 'b', primary: who, event: { _id: `bk-${i}`, timestamp: new Date(f.clock.now()).toISOString(), eventType: 'commerce.purchases' } })).ok);
+    await seg.api.drain();
+    for (const who of people) assert.equal(await status(who, d.id), 'realized', who.id);
+    assert.equal(seg.runtime.backlog(), 0);
+  });
+
   it('enters on the qualifying event and exits when the window slides past (timers, injectable clock)', async () => {
     const d = await define('3 purchases in 30 days', 'xEvent[eventType = "commerce.purchases" and timestamp occurs <= 30 days before now].count() >= 3');
     await event(JANE, 'commerce.purchases', 20);
