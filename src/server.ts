@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { baseUrlOf, type KithConfig } from './config/config.js';
-import { openSqlite, type SqliteDb } from './store/sqlite/open.js';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, openSqlite, type SqliteDb } from './store/sqlite/open.js';
 import { SqliteResourceStore } from './store/sqlite/sqlite-resource-store.js';
 import type { ResourceStore } from './store/resource-store.js';
 import { CredentialService } from './auth/credentials.js';
@@ -183,6 +183,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         processorOptions,
       );
   const handle = processor;
+  // with the processor in its thread, a checkpointer thread serves the ingest log too: an ack never waits for one
+  if (!inline) logDb.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   schemas.onChange((sandboxId) => handle.invalidate({ kind: 'schemas', sandboxId }));
   catalog.onDatasetChange((ds) => handle.invalidate({ kind: 'dataset', sandboxId: ds.sandboxId, datasetId: ds.id }));
   const collection = new CollectionService({

@@ -1,4 +1,4 @@
-import type { SqliteDb } from '../store/sqlite/open.js';
+import { walAutocheckpoint, type SqliteDb } from '../store/sqlite/open.js';
 import type { Edge, HistoryEntry, IdentityNode, LinkObservation } from './graph-types.js';
 
 export type NodeChange = IdentityNode | { xid: string; deleted: true };
@@ -82,7 +82,7 @@ export class IdentityStore implements IdentityGraphStore {
       db.transaction(() => db.exec('DROP TABLE nodes; DROP TABLE IF EXISTS edges; DELETE FROM checkpoints; DELETE FROM snapshot;'))();
     // observation runs and snapshot chunks are large rows: checkpoint the WAL every ~40 MB instead of every 4 MB
     // (fewer copy-and-fsync rounds; durability of a commit is the same)
-    db.pragma('wal_autocheckpoint = 10000');
+    walAutocheckpoint(db, 10000);
     this.s = {
       chunks: db.prepare<[string], { kind: string; data: string }>('SELECT kind, data FROM snapshot WHERE sandbox=? ORDER BY seq'),
       chunkRows: db.prepare<[string], { n: number | null; seq: number | null }>('SELECT sum(n) AS n, max(seq) AS seq FROM snapshot WHERE sandbox=?'),

@@ -1,4 +1,4 @@
-import type { SqliteDb } from '../store/sqlite/open.js';
+import { walAutocheckpoint, type SqliteDb } from '../store/sqlite/open.js';
 import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
 import { nsKey, type CaState, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
@@ -19,7 +19,7 @@ export class SqliteProfileStore implements FragmentStore {
     // Streaming writes dirty pages all over the event indexes; checkpointing the WAL every 1,000 pages (SQLite's default)
     // rewrote (and fsynced) most of them on every chunk. A 16 MB WAL lets a checkpoint write a page once for several
     // chunks; bigger WALs save more but stall the chunk that checkpoints longer (see README "Performance").
-    db.pragma('wal_autocheckpoint = 4096');
+    walAutocheckpoint(db, 4096);
     db.exec(`
       CREATE TABLE IF NOT EXISTS profile_fragment (
         sandbox TEXT NOT NULL, dataset TEXT NOT NULL, ns TEXT NOT NULL, nsCode TEXT NOT NULL, id TEXT NOT NULL,

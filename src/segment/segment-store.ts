@@ -1,4 +1,4 @@
-import type { SqliteDb } from '../store/sqlite/open.js';
+import { walAutocheckpoint, type SqliteDb } from '../store/sqlite/open.js';
 import type { IdentityRef } from '../profile/identity-resolver.js';
 import type { MembershipStatus } from './segment-types.js';
 
@@ -36,7 +36,7 @@ export class SegmentStore {
 
   constructor(private readonly db: SqliteDb) {
     // units of work touch many pages; the default 1,000-page auto-checkpoint would copy and fsync on most commits
-    db.pragma('wal_autocheckpoint = 8192');
+    walAutocheckpoint(db, 8192);
     db.exec(`
       CREATE TABLE IF NOT EXISTS membership (sandbox TEXT NOT NULL, segment TEXT NOT NULL, pid TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL,
         status TEXT NOT NULL, qualified_at INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (sandbox, pid, segment)) WITHOUT ROWID;

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqlite } from '../../store/sqlite/open.js';
+import { checkpointInBackground, openSqlite } from '../../store/sqlite/open.js';
+import { BackgroundCheckpointer } from '../../store/sqlite/checkpointer.js';
 import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
 import { SchemaRegistry } from '../../schema/schema-registry.js';
 import { CatalogService } from '../../catalog/catalog-service.js';
@@ -16,6 +17,8 @@ const { dataDir, baseUrl, options } = workerData as { dataDir: string; baseUrl: 
 const port = parentPort!;
 const post = (e: WorkerEvent) => port.postMessage(e);
 
+// this thread's writers (and the segmentation worker's) leave WAL checkpoints to the checkpointer thread
+checkpointInBackground(true);
 const controlDb = openSqlite(dataDir, 'control');
 const resources = new SqliteResourceStore(controlDb);
 const schemas = new SchemaRegistry(resources, systemClock);
@@ -35,6 +38,9 @@ const pipeline = await createPipeline(
   options,
   process.env.KITH_SEGMENTATION_THREAD === '0' ? 'inline' : 'worker',
 );
+
+// every file the pipeline writes, and the API's ingest log (server.ts hands its checkpoints over too)
+const checkpointer = await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control']);
 
 let last = -2;
 const timer = setInterval(() => {
@@ -65,6 +71,7 @@ port.on('message', async (m: WorkerRequest) => {
       clearInterval(timer);
       await pipeline.close();
       controlDb.close();
+      await checkpointer.stop();
       post({ type: 'reply', id: m.id, ok: true });
       port.close();
       return;

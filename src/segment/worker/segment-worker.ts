@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSqlite } from '../../store/sqlite/open.js';
+import { checkpointInBackground, openSqlite } from '../../store/sqlite/open.js';
 import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
 import { systemClock } from '../../shared/clock.js';
 import { createProfileContext } from '../../profile/wiring.js';
@@ -28,6 +28,8 @@ const ask = (method: HostMethod, ...args: unknown[]): Promise<unknown> =>
     post({ type: 'call', id, method, args });
   });
 
+// started by the processor thread, whose checkpointer thread serves profile.db and segment.db
+checkpointInBackground(true);
 const controlDb = openSqlite(dataDir, 'control');
 const resources = new SqliteResourceStore(controlDb);
 const identities = new ForwardedIdentityResolver((m, ...a) => ask(m, ...a));

@@ -21,5 +21,26 @@ export function openSqlite(dataDir: string, name: string, opts: { synchronous?: 
   db.pragma('cache_size = -65536');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  walAutocheckpoint(db, 1000);
+  // a WAL that grew during a burst is truncated back to this size when it starts over
+  db.pragma('journal_size_limit = 67108864');
   return db;
+}
+
+/**
+ * WAL checkpoints in the background: when a BackgroundCheckpointer (checkpointer.ts) serves this thread's files,
+ * writers stop checkpointing on their commits (a checkpoint copies and fsyncs megabytes, a 30-70 ms stall of the
+ * committing thread) and keep only a far fallback in case the checkpointer is gone. Per thread (module state).
+ */
+let backgroundCheckpoints = false;
+/** WAL pages after which a writer checkpoints anyway while the background checkpointer serves its file. */
+export const FALLBACK_AUTOCHECKPOINT_PAGES = 50_000;
+
+export function checkpointInBackground(on: boolean): void {
+  backgroundCheckpoints = on;
+}
+
+/** Sets the connection's auto-checkpoint (WAL pages), or the fallback when checkpoints run in the background. */
+export function walAutocheckpoint(db: SqliteDb, pages: number): void {
+  db.pragma(`wal_autocheckpoint = ${backgroundCheckpoints ? FALLBACK_AUTOCHECKPOINT_PAGES : pages}`);
 }

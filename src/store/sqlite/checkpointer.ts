@@ -1,0 +1,49 @@
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+
+/**
+ * Runs SQLite WAL checkpoints of some database files on a thread of its own, so the threads that write them (the
+ * processor, segmentation, the API's ingest log) never stall in a checkpoint on commit. Their connections keep a
+ * far fallback auto-checkpoint (walAutocheckpoint in open.ts) in case this thread is gone. PASSIVE checkpoints
+ * never wait for or block writers; durability of a commit does not depend on checkpoints.
+ */
+export class BackgroundCheckpointer {
+  private exited = false;
+  private constructor(private readonly worker: Worker) {
+    worker.on('exit', () => (this.exited = true));
+  }
+
+  /** Starts checkpointing `<dataDir>/<name>.db` for each name, every `intervalMs`. */
+  static start(dataDir: string, names: string[], intervalMs = 100): Promise<BackgroundCheckpointer> {
+    const worker = new Worker(new URL('./checkpointer-worker.mjs', import.meta.url), { workerData: { files: names.map((n) => join(dataDir, `${n}.db`)), intervalMs } });
+    worker.unref();
+    return new Promise((resolve, reject) => {
+      worker.once('message', () => resolve(new BackgroundCheckpointer(worker)));
+      worker.once('error', reject);
+    });
+  }
+
+  /** Checkpoints done and pages copied so far. */
+  stats(): Promise<{ checkpoints: number; pages: number }> {
+    return this.ask('stats');
+  }
+
+  /** A last round, then the thread ends. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    await this.ask('stop').catch(() => undefined);
+  }
+
+  private ask<T>(type: 'stats' | 'stop'): Promise<T> {
+    return new Promise((resolve, reject) => {
+      if (this.exited) return reject(new Error('checkpointer is not running'));
+      const on = (m: T & { type: string }) => {
+        if (m.type !== type && !(type === 'stop' && m.type === 'stopped')) return;
+        this.worker.off('message', on);
+        resolve(m);
+      };
+      this.worker.on('message', on);
+      this.worker.postMessage({ type });
+    });
+  }
+}
