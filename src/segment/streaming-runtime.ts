@@ -4,7 +4,7 @@ import type { ProfileChange, ProfileService } from '../profile/profile-service.j
 import type { FragmentStore } from '../profile/fragment-store.js';
 import type { ComputedAttributeService } from '../profile/computed-attributes.js';
 import { evaluate } from './eval/evaluate.js';
-import { nextChangeAt } from './eval/next-change.js';
+import { evaluateWithNextChange } from './eval/next-change.js';
 import { project } from './eval/analyze.js';
 import type { DefinitionService, SandboxRef } from './definition-service.js';
 import type { MembershipRow, SegmentStore, StateEvent } from './segment-store.js';
@@ -368,14 +368,17 @@ export class StreamingRuntime {
     for (const d of defs) {
       if (!selected.includes(d)) continue;
       const view = { entity, events: d.usesEvents ? events : [] };
-      const q = opts.precomputed?.get(d.def.id) ?? evaluate(d.root, view, ctx);
+      let q = opts.precomputed?.get(d.def.id);
+      if (d.streaming && d.usesNow) {
+        // a time-dependent streaming definition: its answer and when it could change, in one pass
+        const r = evaluateWithNextChange(d.root, view, ctx);
+        q ??= r.value;
+        if (r.next !== undefined && r.next > now && (next === undefined || r.next < next)) next = r.next;
+      }
+      q ??= evaluate(d.root, view, ctx);
       current.set(d.def.id, q);
       results.set(d.def.id, q);
       if (write) await this.d.writer.apply(sandboxId, d.def, pid, top, prev.get(d.def.id), q, mode, opts.jobId);
-      if (d.streaming && d.usesNow) {
-        const t = nextChangeAt(d.root, view, ctx);
-        if (t !== undefined && t > now && (next === undefined || t < next)) next = t;
-      }
     }
     if (write) {
       // a partial evaluation keeps the earlier timer when it comes first (an early wake only re-evaluates)

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { UNIT_MS, type Condition, type TimeUnit } from '../pql/ast.js';
 import { A, MIDNIGHT, UNITS, arbCond, arbNow, arbOffset } from './test-arbitraries.js';
 import { evaluate, type EventView } from './evaluate.js';
-import { nextChangeAt } from './next-change.js';
+import { evaluateWithNextChange, nextChangeAt } from './next-change.js';
 import { DAY, NOW, agg, and, ar, chain, cmp, ctxAt, dt, dur, evt, exists, lit, not, now, occurs, or, p, rel, step, today, ts, typeIs, view } from './test-helpers.js';
 
 const HOUR = 3_600_000;
@@ -64,6 +64,8 @@ describe('nextChangeAt property: the answer is constant on (now, T)', () => {
           const before = evaluate(cond, v, ctxAt(t0));
           const T = nextChangeAt(cond, v, ctxAt(t0));
           if (T !== undefined) assert.ok(T > t0, 'T > now');
+          // the fused pass answers exactly what evaluate and nextChangeAt answer
+          assert.deepEqual(evaluateWithNextChange(cond, v, ctxAt(t0)), { value: before, next: T });
           const end = T ?? t0 + 30 * DAY;
           // Dense candidates: every data instant shifted by every duration up to 6 weeks, ±1 ms, plus midnights.
           const bases = [...evs.map((e) => e.ts), ...(birth === undefined ? [] : [t0 + birth]), Math.floor(t0 / DAY) * DAY];
@@ -91,6 +93,7 @@ describe('invalid input', () => {
         const evs = [{ id: 'a', ts: w as number, event: { eventType: 'A', w } }, null as unknown as EventView];
         const r = nextChangeAt(c, view({ w }, evs), ctxAt(NOW));
         assert.ok(r === undefined || r > NOW);
+        assert.equal(typeof evaluateWithNextChange(c, view({ w }, evs), ctxAt(NOW)).value, 'boolean');
       }
     }
   });

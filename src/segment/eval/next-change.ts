@@ -14,7 +14,7 @@
  */
 import type { Condition, TimeWindow, ValueExpr } from '../pql/ast.js';
 import { evaluateChain, evaluateCondition, evaluateValue, selectEvents, type EvalContext, type EventView, type ProfileView } from './evaluate.js';
-import { DAY_MS, DateTime, dayStart, durationMs, toDateTimeMs, validMs } from './values.js';
+import { DAY_MS, DateTime, compareValues, dayStart, durationMs, toDateTimeMs, validMs, type Value } from './values.js';
 
 type Next = number | undefined;
 
@@ -72,10 +72,8 @@ function cross(a: Moving | null, b: Moving | null, op: Op, now: number): Next {
   return candidates.find((c) => c !== undefined && c > now);
 }
 
-/** A comparison-like pair: crossing if either side is a datetime. */
-function pairNext(l: ValueExpr, op: Op, r: ValueExpr, view: ProfileView, ctx: EvalContext, ev?: EventView): Next {
-  const lv = evaluateValue(l, view, ctx, ev);
-  const rv = evaluateValue(r, view, ctx, ev);
+/** A comparison-like pair: crossing if either side is a datetime (`lv`/`rv`: the sides' values, when known). */
+function pairNext(l: ValueExpr, op: Op, r: ValueExpr, view: ProfileView, ctx: EvalContext, ev?: EventView, lv: Value = evaluateValue(l, view, ctx, ev), rv: Value = evaluateValue(r, view, ctx, ev)): Next {
   if (!(lv instanceof DateTime) && !(rv instanceof DateTime)) return undefined;
   return cross(moving(l, view, ctx, ev), moving(r, view, ctx, ev), op, ctx.now);
 }
@@ -166,11 +164,15 @@ function condNext(c: Condition, view: ProfileView, ctx: EvalContext, ev?: EventV
       const r = condNext(c.item, view, ctx, ev);
       return { val: !r.val, next: r.next };
     }
-    case 'compare':
+    case 'compare': {
+      // each side evaluated once (an aggregate side is a pass over the events)
+      const lv = evaluateValue(c.left, view, ctx, ev);
+      const rv = evaluateValue(c.right, view, ctx, ev);
       return {
-        val: evaluateCondition(c, view, ctx, ev),
-        next: minN(minN(valueNext(c.left, view, ctx, ev), valueNext(c.right, view, ctx, ev)), pairNext(c.left, c.op, c.right, view, ctx, ev)),
+        val: compareValues(c.op, lv, rv),
+        next: minN(minN(valueNext(c.left, view, ctx, ev), valueNext(c.right, view, ctx, ev)), pairNext(c.left, c.op, c.right, view, ctx, ev, lv, rv)),
       };
+    }
     case 'in': {
       let next = valueNext(c.value, view, ctx, ev);
       for (const i of c.list ?? []) next = minN(next, minN(valueNext(i, view, ctx, ev), pairNext(c.value, '=', i, view, ctx, ev)));
@@ -218,7 +220,15 @@ function condNext(c: Condition, view: ProfileView, ctx: EvalContext, ev?: EventV
  * ctx.now (possibly earlier than the real change, never later); undefined if the answer cannot change with time.
  */
 export function nextChangeAt(cond: Condition, view: ProfileView, ctx: EvalContext): number | undefined {
-  if (validMs(ctx.now) === null) return undefined;
-  const next = condNext(cond, view, ctx, undefined).next;
-  return next !== undefined && next > ctx.now ? next : undefined;
+  return evaluateWithNextChange(cond, view, ctx).next;
+}
+
+/**
+ * `evaluate` and `nextChangeAt` in one pass (the streaming runtime needs both for time-dependent definitions):
+ * `value` is exactly evaluate's answer (condNext combines its parts' answers the way evaluate does).
+ */
+export function evaluateWithNextChange(cond: Condition, view: ProfileView, ctx: EvalContext): { value: boolean; next: number | undefined } {
+  if (validMs(ctx.now) === null) return { value: evaluateCondition(cond, view, ctx), next: undefined };
+  const r = condNext(cond, view, ctx, undefined);
+  return { value: r.val, next: r.next !== undefined && r.next > ctx.now ? r.next : undefined };
 }
