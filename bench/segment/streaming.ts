@@ -116,12 +116,15 @@ for (let i = 0; i < PROBES; i++) {
     const t0 = performance.now();
     let evSeen = false;
     for (;;) {
-      if (!evSeen) {
-        const x = await req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=${encodeURIComponent(email)}&relatedEntityIdNS=Email`);
-        if (x.status === 200 && x.json.children?.length) { evSeen = true; evVisible.push(performance.now() - t0); }
-      }
-      const p = await req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(email)}&entityIdNS=Email`);
+      // the baseline (event visible) and the membership are polled side by side: neither waits for the other
+      const [x, p] = await Promise.all([
+        evSeen ? undefined : req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=${encodeURIComponent(email)}&relatedEntityIdNS=Email`),
+        req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(email)}&entityIdNS=Email`),
+      ]);
+      if (x && x.status === 200 && x.json.children?.length) { evSeen = true; evVisible.push(performance.now() - t0); }
       const m = p.status === 200 ? (Object.values(p.json)[0] as any)?.entity?.segmentMembership?.ups?.[probe.id] : undefined;
+      // a membership implies its event is committed: a baseline not seen yet counts as visible now (an upper bound)
+      if (m?.status === 'realized' && !evSeen) evVisible.push(performance.now() - t0);
       if (m?.status === 'realized') { seg.push(performance.now() - t0); return; }
       if (performance.now() - t0 > 30_000) { seg.push(30_000); return; }
       await new Promise((r) => setTimeout(r, POLL_MS));
