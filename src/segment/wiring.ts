@@ -51,6 +51,11 @@ export function createSegmentContext(deps: {
   tickMs?: number;
   /** Profiles a preview/estimate reads at most (default 100,000; beyond, the estimate is scaled). */
   previewSampleSize?: number;
+  /**
+   * Runs before a new or changed definition's backfill reads the profile store (the segmentation worker makes sure
+   * the processor forwards the sandbox's changes from then on: everything it skipped is in the store by then).
+   */
+  beforeBackfill?: (sandboxId: string) => Promise<void>;
 }): SegmentContext {
   const store = new SegmentStore(openSqlite(deps.dataDir, 'segment'));
   const definitions = new DefinitionService(deps.resources, deps.clock);
@@ -68,6 +73,7 @@ export function createSegmentContext(deps: {
     if (c.deleted) store.dropSegment(sandboxId, c.deleted);
     if (!id) return;
     runtime.schedule(async () => {
+      await deps.beforeBackfill?.(sandboxId);
       await runtime.backfill(sandboxId);
       runtime.enqueueAll(sandboxId);
     });

@@ -36,6 +36,20 @@ describe('segmentation worker: graph views forwarded by the processor', () => {
     return (Object.values(r.json)[0] as any)?.entity?.segmentMembership?.ups?.[segmentId]?.status as string | undefined;
   };
 
+  it('changes made while the sandbox had no definitions count once one is created (the processor stops and resumes forwarding)', async () => {
+    await send({ identityMap: { Email: [{ id: 'early@x.com', primary: true }] }, loyalty: { tier: 'silver' } });
+    await k.processor.drain();
+    await new Promise((r) => setTimeout(r, 200)); // the worker reports the sandbox empty; changes are no longer forwarded
+    await send({ identityMap: { Email: [{ id: 'early@x.com', primary: true }] }, loyalty: { tier: 'diamond' } });
+    await k.processor.drain();
+    const d = await p.call('POST', `${BASE}/segment/definitions`, { name: 'Diamond', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.tier = "diamond"' } });
+    assert.equal(d.status, 200, d.body);
+    await eventually(async () => (await membership('Email', 'early@x.com', d.json.id)) === 'realized', 'backfilled membership');
+    // and new changes stream again
+    await send({ identityMap: { Email: [{ id: 'late@x.com', primary: true }] }, loyalty: { tier: 'diamond' } });
+    await eventually(async () => (await membership('Email', 'late@x.com', d.json.id)) === 'realized', 'streamed membership');
+  });
+
   it('a profile qualifies once its identities are stitched (attributes from both sides), and both ids answer', async () => {
     const d = await p.call('POST', `${BASE}/segment/definitions`, { name: 'Gold Dan', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.tier = "gold" and person.name.firstName = "Dan"' } });
     assert.equal(d.status, 200, d.body);

@@ -32,8 +32,10 @@ export type FromSegmentWorker =
   /** Changes received so far and changes/profiles still waiting in the runtime (back-pressure). */
   | { type: 'progress'; received: number; backlog: number }
   | { type: 'error'; message: string }
+  /** Sandboxes known to have no definitions: the processor stops forwarding their changes (until `activate`). */
+  | { type: 'empty'; sandboxIds: string[] }
   | { type: 'call'; id: number; method: string; args: unknown[] }
   | { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
 
 /** What the worker may ask the processor thread (the identity graph and the lake live there). */
-export type HostMethod = 'graphOf' | 'xidOf' | 'resolveXid' | 'namespacePriority' | 'lake.progress' | 'lake.write' | 'export.tableOf' | 'export.append';
+export type HostMethod = 'activate' | 'graphOf' | 'xidOf' | 'resolveXid' | 'namespacePriority' | 'lake.progress' | 'lake.write' | 'export.tableOf' | 'export.append';

@@ -34,6 +34,8 @@ export class SegmentHost {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private exited = false;
+  /** Sandboxes the worker reported without definitions: their changes are not forwarded. */
+  private readonly empty = new Set<string>();
 
   private constructor(
     private readonly worker: Worker,
@@ -66,6 +68,7 @@ export class SegmentHost {
 
   /** The profile service's change hook: buffers (cheap, synchronous). */
   readonly onProfileChange = (c: ProfileChange): void => {
+    if (this.empty.has(c.sandboxId)) return;
     this.buffer.push(c);
     if (!this.scheduled) {
       this.scheduled = true;
@@ -157,6 +160,9 @@ export class SegmentHost {
       case 'error':
         this.d.onError(m.message);
         return;
+      case 'empty':
+        for (const sb of m.sandboxIds) this.empty.add(sb);
+        return;
       case 'reply': {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -175,6 +181,11 @@ export class SegmentHost {
   private async answer(method: HostMethod, a: unknown[]): Promise<unknown> {
     const s = (i: number) => a[i] as string;
     switch (method) {
+      case 'activate':
+        // a definition was created: forward this sandbox's changes again (the worker backfills after this reply,
+        // so every change skipped before is already in the profile store it reads)
+        this.empty.delete(s(0));
+        return true;
       case 'graphOf':
         return this.d.identities.graphOf(s(0), a[1] as IdentityRef);
       case 'xidOf':

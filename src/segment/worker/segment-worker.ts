@@ -32,6 +32,9 @@ const ask = (method: HostMethod, ...args: unknown[]): Promise<unknown> =>
 checkpointInBackground(true);
 const controlDb = openSqlite(dataDir, 'control');
 const resources = new SqliteResourceStore(controlDb);
+/** Sandboxes seen in changes since the last report, and those reported without definitions. */
+const seenSandboxes = new Set<string>();
+const reportedEmpty = new Set<string>();
 const identities = new ForwardedIdentityResolver((m, ...a) => ask(m, ...a));
 const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities });
 const segments = createSegmentContext({
@@ -44,6 +47,10 @@ const segments = createSegmentContext({
     write: async (consumer, upTo, rows: LakeRow[]) => void (await ask('lake.write', consumer, upTo, rows)),
   },
   batchSql: new DuckDbBatchEvaluator(),
+  beforeBackfill: async (sandboxId) => {
+    reportedEmpty.delete(sandboxId);
+    await ask('activate', sandboxId);
+  },
   exportTarget: {
     tableOf: async (sandboxId, datasetId) => (await ask('export.tableOf', sandboxId, datasetId)) as string | undefined,
     append: async (sandboxId, table, batchId, records) => void (await ask('export.append', sandboxId, table, batchId, records)),
@@ -52,10 +59,19 @@ const segments = createSegmentContext({
 const report = (e: unknown) => post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
 segments.runtime.onError = report;
 
-// progress for the processor's back-pressure: on every batch, and while a backlog drains
+// progress for the processor's back-pressure: on every batch, and while a backlog drains; sandboxes found to have
+// no definitions are reported so the processor stops forwarding their changes
 let received = 0;
 let lastBacklog = -1;
 const progress = () => {
+  const empty: string[] = [];
+  for (const sb of seenSandboxes)
+    if (!reportedEmpty.has(sb) && segments.definitions.knownEmpty(sb)) {
+      reportedEmpty.add(sb);
+      empty.push(sb);
+    }
+  seenSandboxes.clear();
+  if (empty.length) post({ type: 'empty', sandboxIds: empty });
   const backlog = segments.runtime.backlog();
   if (backlog === lastBacklog && backlog === 0) return;
   lastBacklog = backlog;
@@ -69,6 +85,7 @@ port.on('message', async (m: ToSegmentWorker) => {
     case 'changes':
       for (const it of m.items) {
         if (it.view) identities.learn(it.view);
+        seenSandboxes.add(it.change.sandboxId);
         segments.runtime.onProfileChange(it.change);
       }
       received += m.items.length;
