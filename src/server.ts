@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { baseUrlOf, type KithConfig } from './config/config.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, openSqlite, type SqliteDb } from './store/sqlite/open.js';
+import { backgroundCheckpointsEnabled } from './store/sqlite/checkpointer.js';
 import { SqliteResourceStore } from './store/sqlite/sqlite-resource-store.js';
 import type { ResourceStore } from './store/resource-store.js';
 import { CredentialService } from './auth/credentials.js';
@@ -184,7 +185,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       );
   const handle = processor;
   // with the processor in its thread, a checkpointer thread serves the ingest log too: an ack never waits for one
-  if (!inline) logDb.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  if (!inline && backgroundCheckpointsEnabled()) logDb.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   schemas.onChange((sandboxId) => handle.invalidate({ kind: 'schemas', sandboxId }));
   catalog.onDatasetChange((ds) => handle.invalidate({ kind: 'dataset', sandboxId: ds.sandboxId, datasetId: ds.id }));
   const collection = new CollectionService({

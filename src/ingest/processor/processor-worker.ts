@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkpointInBackground, openSqlite } from '../../store/sqlite/open.js';
-import { BackgroundCheckpointer } from '../../store/sqlite/checkpointer.js';
+import { BackgroundCheckpointer, backgroundCheckpointsEnabled } from '../../store/sqlite/checkpointer.js';
 import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
 import { SchemaRegistry } from '../../schema/schema-registry.js';
 import { CatalogService } from '../../catalog/catalog-service.js';
@@ -18,7 +18,8 @@ const port = parentPort!;
 const post = (e: WorkerEvent) => port.postMessage(e);
 
 // this thread's writers (and the segmentation worker's) leave WAL checkpoints to the checkpointer thread
-checkpointInBackground(true);
+const backgroundCheckpoints = backgroundCheckpointsEnabled();
+checkpointInBackground(backgroundCheckpoints);
 const controlDb = openSqlite(dataDir, 'control');
 const resources = new SqliteResourceStore(controlDb);
 const schemas = new SchemaRegistry(resources, systemClock);
@@ -40,7 +41,7 @@ const pipeline = await createPipeline(
 );
 
 // every file the pipeline writes, and the API's ingest log (server.ts hands its checkpoints over too)
-const checkpointer = await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control']);
+const checkpointer = backgroundCheckpoints ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control']) : undefined;
 
 let last = -2;
 const timer = setInterval(() => {
@@ -71,7 +72,7 @@ port.on('message', async (m: WorkerRequest) => {
       clearInterval(timer);
       await pipeline.close();
       controlDb.close();
-      await checkpointer.stop();
+      await checkpointer?.stop();
       post({ type: 'reply', id: m.id, ok: true });
       port.close();
       return;

@@ -6,6 +6,7 @@ import { createProfileContext } from '../../profile/wiring.js';
 import type { LakeRow } from '../../ingest/processor/processor-ports.js';
 import { createSegmentContext } from '../wiring.js';
 import { DuckDbBatchEvaluator } from '../batch-sql.js';
+import { backgroundCheckpointsEnabled } from '../../store/sqlite/checkpointer.js';
 import { ForwardedIdentityResolver } from './forwarded-identity-resolver.js';
 import type { FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
 
@@ -29,7 +30,7 @@ const ask = (method: HostMethod, ...args: unknown[]): Promise<unknown> =>
   });
 
 // started by the processor thread, whose checkpointer thread serves profile.db and segment.db
-checkpointInBackground(true);
+checkpointInBackground(backgroundCheckpointsEnabled());
 const controlDb = openSqlite(dataDir, 'control');
 const resources = new SqliteResourceStore(controlDb);
 /** Sandboxes seen in changes since the last report, and those reported without definitions. */

@@ -47,3 +47,8 @@ export class BackgroundCheckpointer {
     });
   }
 }
+
+/** KITH_BACKGROUND_CHECKPOINTS=0 keeps checkpoints on the writers' commits (for comparison benchmarks). */
+export function backgroundCheckpointsEnabled(): boolean {
+  return process.env.KITH_BACKGROUND_CHECKPOINTS !== '0';
+}
