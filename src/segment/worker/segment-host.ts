@@ -34,6 +34,7 @@ export class SegmentHost {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private exited = false;
+  private stopping = false;
   /** Sandboxes the worker reported without definitions: their changes are not forwarded. */
   private readonly empty = new Set<string>();
 
@@ -57,7 +58,8 @@ export class SegmentHost {
         d.onError(e.stack ?? e.message);
         reject(e);
       });
-      worker.on('exit', () => {
+      worker.on('exit', (code) => {
+        if (!host.stopping) d.onError(`segmentation worker exited (code ${code}); streaming segmentation is stopped until the server restarts`);
         host.exited = true;
         for (const p of host.pending.values()) p.reject(new Error('segmentation worker exited'));
         host.pending.clear();
@@ -127,6 +129,7 @@ export class SegmentHost {
   async close(): Promise<void> {
     if (this.exited) return;
     await this.flush();
+    this.stopping = true;
     await this.rpc('stop', []).catch(() => undefined);
     await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
   }
