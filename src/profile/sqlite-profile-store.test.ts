@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { openSqlite } from '../store/sqlite/open.js';
 import { fragmentStoreContract } from './fragment-store.contract.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
@@ -9,3 +12,38 @@ import { SqliteProfileStore } from './sqlite-profile-store.js';
 const dir = mkdtempSync(join(tmpdir(), 'kith-profile-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 fragmentStoreContract('sqlite', () => new SqliteProfileStore(openSqlite(dir, 'profile')));
+
+describe('SqliteProfileStore with a second writer (another thread holds the write lock)', () => {
+  it('a transaction waits for the lock and runs its body exactly once', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'kith-profile-lock-'));
+    try {
+      const store = new SqliteProfileStore(openSqlite(d, 'profile'));
+      const file = join(d, 'profile.db');
+      // the other writer: takes the lock, says so, keeps it ~80 ms, commits
+      const other = new Worker(
+        `const { parentPort, workerData } = require('node:worker_threads');
+         const db = new (require('better-sqlite3'))(workerData);
+         db.exec('BEGIN IMMEDIATE');
+         db.prepare("INSERT INTO profile_ca VALUES ('sb', 'ca', 'ns', 'other', '{}')").run();
+         parentPort.postMessage('locked');
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
+         db.exec('COMMIT');
+         db.close();`,
+        { eval: true, workerData: file },
+      );
+      await once(other, 'message');
+      let runs = 0;
+      store.transaction(() => {
+        runs++;
+        store.putCa('sb', 'ca', { namespace: 'ns', id: 'mine' }, { n: 1 } as never);
+      });
+      assert.equal(runs, 1);
+      assert.ok(store.getCa('sb', 'ca', { namespace: 'ns', id: 'other' }), 'the other writer committed first');
+      assert.ok(store.getCa('sb', 'ca', { namespace: 'ns', id: 'mine' }));
+      await once(other, 'exit');
+      store.close();
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
