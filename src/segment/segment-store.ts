@@ -69,12 +69,14 @@ export class SegmentStore {
     };
   }
 
+  // IMMEDIATE: the write lock is taken up front, waiting if the checkpointer thread briefly holds it (a deferred
+  // transaction that has read cannot wait for it: SQLite answers SQLITE_BUSY at once)
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
   }
   /** Opens a transaction spanning several calls (the runtime's unit of work; see StreamingRuntime.exclusive). */
   begin(): void {
-    this.db.exec('BEGIN');
+    this.db.exec('BEGIN IMMEDIATE');
   }
   commit(): void {
     if (this.db.inTransaction) this.db.exec('COMMIT');

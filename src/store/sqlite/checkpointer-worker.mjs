@@ -2,7 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { files, intervalMs } = workerData;
+const { files, restartable, intervalMs } = workerData;
+const mayRestart = new Set(restartable);
 const dbs = new Map();
 let stopped = false;
 let checkpoints = 0;
@@ -31,9 +32,11 @@ function round() {
     try {
       // PASSIVE copies what it can without waiting for (or blocking) writers and readers. The WAL file only starts
       // over when a writer finds no reader in it, which busy readers on other threads make rare: past
-      // RESTART_FRAMES, try once (no waiting) to restart it ourselves.
+      // RESTART_FRAMES, try once (no waiting) to restart it ourselves. RESTART holds the write lock for a moment,
+      // so only for files whose writers take it with BEGIN IMMEDIATE (a deferred transaction that has read gets
+      // SQLITE_BUSY at once instead of waiting).
       let [r] = db.pragma('wal_checkpoint(PASSIVE)');
-      if (r && r.log >= RESTART_FRAMES && r.checkpointed === r.log) {
+      if (mayRestart.has(file) && r && r.log >= RESTART_FRAMES && r.checkpointed === r.log) {
         const [x] = db.pragma('wal_checkpoint(RESTART)');
         if (x && x.busy === 0) restarts++;
         r = x ?? r;

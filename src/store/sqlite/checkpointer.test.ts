@@ -15,7 +15,7 @@ describe('BackgroundCheckpointer', () => {
       assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), FALLBACK_AUTOCHECKPOINT_PAGES);
       db.exec('CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)');
       const reader = openSqlite(dir, 'busy');
-      const ck = await BackgroundCheckpointer.start(dir, ['busy', 'not-created-yet'], 10);
+      const ck = await BackgroundCheckpointer.start(dir, ['busy', 'not-created-yet'], 10, ['busy']);
       const ins = db.prepare('INSERT INTO t (v) VALUES (?)');
       const count = reader.prepare('SELECT count(*) AS n FROM t');
       const pad = 'x'.repeat(3000);

@@ -13,9 +13,14 @@ export class BackgroundCheckpointer {
     worker.on('exit', () => (this.exited = true));
   }
 
-  /** Starts checkpointing `<dataDir>/<name>.db` for each name, every `intervalMs`. */
-  static start(dataDir: string, names: string[], intervalMs = 100): Promise<BackgroundCheckpointer> {
-    const worker = new Worker(new URL('./checkpointer-worker.mjs', import.meta.url), { workerData: { files: names.map((n) => join(dataDir, `${n}.db`)), intervalMs } });
+  /**
+   * Starts checkpointing `<dataDir>/<name>.db` for each name, every `intervalMs`. `restartable`: files whose every
+   * writer takes the lock with BEGIN IMMEDIATE (or writes in single statements); only their WAL is restarted by this
+   * thread when it grew (RESTART holds the write lock for a moment).
+   */
+  static start(dataDir: string, names: string[], intervalMs = 100, restartable: string[] = []): Promise<BackgroundCheckpointer> {
+    const file = (n: string) => join(dataDir, `${n}.db`);
+    const worker = new Worker(new URL('./checkpointer-worker.mjs', import.meta.url), { workerData: { files: names.map(file), restartable: restartable.map(file), intervalMs } });
     worker.unref();
     return new Promise((resolve, reject) => {
       worker.once('message', () => resolve(new BackgroundCheckpointer(worker)));
