@@ -177,7 +177,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         cfg.dataDir,
         baseUrlOf(cfg),
         {
-          onLanded: (sb, schemaId) => void schemas.markInUse(sb, schemaId),
+          onLanded: (sb, schemaId) => void schemas.markInUse(sb, schemaId).catch((e: unknown) => app.log.error({ err: e }, 'could not mark a schema in use')),
           onTouched: (sb, ds) => catalog.forget(sb, ds),
           onError: (message) => app.log.error({ processor: message }, 'lake processor error'),
         },

@@ -91,7 +91,10 @@ export class SqliteResourceStore implements ResourceStore {
       this.stmts.update.run(json, key, now, kind, scope, id, cur.version);
       return ok({ kind, scope, id, doc, version: cur.version + 1, createdAt: cur.created_at, updatedAt: now });
     });
-    return run();
+    // IMMEDIATE: three threads write this file (API, processor, segmentation). A deferred transaction that has read
+    // cannot take the write lock once another connection committed after its read: SQLite refuses at once
+    // ("database is locked") instead of waiting. Taking the lock up front waits (busy timeout) and then reads fresh.
+    return this.db.inTransaction ? run() : run.immediate();
   }
 
   async delete(kind: string, scope: string, id: string): Promise<boolean> {
