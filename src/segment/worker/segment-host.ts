@@ -38,34 +38,75 @@ export class SegmentHost {
   /** Sandboxes the worker reported without definitions: their changes are not forwarded. */
   private readonly empty = new Set<string>();
 
-  private constructor(
-    private readonly worker: Worker,
-    private readonly d: SegmentHostDeps,
-  ) {}
+  private worker!: Worker;
+  /** Set while a crashed worker is being replaced (calls wait for it). */
+  private restarting: Promise<unknown> | undefined;
+  private crashes = 0;
+  private startedAt = 0;
 
-  static start(d: SegmentHostDeps): Promise<SegmentHost> {
+  private constructor(private readonly d: SegmentHostDeps) {}
+
+  static async start(d: SegmentHostDeps): Promise<SegmentHost> {
+    const host = new SegmentHost(d);
+    await host.spawn();
+    return host;
+  }
+
+  /**
+   * Starts a worker. One that exits unexpectedly (an uncaught error, out of memory) is replaced after a pause that
+   * doubles with each crash in a row (0.5 s up to 30 s): the new one finds segment.db not closed and re-evaluates
+   * every profile of sandboxes with definitions (see createSegmentContext), so changes forwarded to the dead one
+   * are not lost.
+   */
+  private spawn(): Promise<void> {
     const worker = new Worker(new URL('./segment-worker-boot.mjs', import.meta.url), {
-      workerData: { dataDir: d.dataDir },
+      workerData: { dataDir: this.d.dataDir },
       resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) },
     });
-    const host = new SegmentHost(worker, d);
+    this.worker = worker;
+    this.exited = false;
+    this.startedAt = Date.now();
+    // a new worker has nothing queued and knows of no sandbox without definitions yet
+    this.sent = this.received = this.backlog = 0;
+    this.empty.clear();
     return new Promise((resolve, reject) => {
+      let ready = false;
       worker.on('message', (m: FromSegmentWorker) => {
-        if (m.type === 'ready') resolve(host);
-        else host.onMessage(m);
+        if (m.type === 'ready') {
+          ready = true;
+          resolve();
+        } else this.onMessage(m);
       });
       worker.on('error', (e) => {
-        d.onError(e.stack ?? e.message);
+        this.d.onError(e.stack ?? e.message);
         reject(e);
       });
       worker.on('exit', (code) => {
-        if (!host.stopping) d.onError(`segmentation worker exited (code ${code}); streaming segmentation is stopped until the server restarts`);
-        host.exited = true;
-        for (const p of host.pending.values()) p.reject(new Error('segmentation worker exited'));
-        host.pending.clear();
-        host.wake();
+        this.exited = true;
+        for (const p of this.pending.values()) p.reject(new Error('segmentation worker exited'));
+        this.pending.clear();
+        this.wake();
+        reject(new Error(`segmentation worker exited (code ${code}) before it was ready`));
+        if (this.stopping || !ready) return; // one that never started is the starter's error to report
+        if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
+        const pause = Math.min(30_000, 500 * 2 ** this.crashes++);
+        this.d.onError(`segmentation worker exited (code ${code}); restarting it in ${pause} ms (it re-evaluates every profile)`);
+        this.restarting = new Promise<void>((r) => setTimeout(r, pause))
+          .then(() => (this.stopping ? undefined : this.spawn()))
+          .catch((e) => this.d.onError(e instanceof Error ? e.message : String(e)))
+          .finally(() => (this.restarting = undefined));
       });
     });
+  }
+
+  /** Ends the worker abruptly, as a crash would (tests of the restart). */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  /** Resolves once a replacement worker (if one is being started) is ready. */
+  async settled(): Promise<void> {
+    while (this.restarting) await this.restarting;
   }
 
   /** The profile service's change hook: buffers (cheap, synchronous). */
@@ -117,6 +158,7 @@ export class SegmentHost {
 
   /** Calls a segmentation service method in the worker (`segments.drain`, `segments.createDefinition`, …). */
   async call(method: string, args: unknown[]): Promise<unknown> {
+    await this.settled(); // a call made while a crashed worker is replaced goes to the new one
     await this.flush(); // a call sees every change made before it
     return this.rpc(method, args);
   }
@@ -127,9 +169,10 @@ export class SegmentHost {
   }
 
   async close(): Promise<void> {
+    this.stopping = true;
+    await this.restarting;
     if (this.exited) return;
     await this.flush();
-    this.stopping = true;
     await this.rpc('stop', []).catch(() => undefined);
     await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
   }
