@@ -49,8 +49,7 @@ describe('BackgroundCheckpointer', () => {
         assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000);
         db.close();
         const ck = await BackgroundCheckpointer.start(dir, ['plain'], 10);
-        await ck.stop();
-        await new Promise((r) => setTimeout(r, 50));
+        await ck.stop(); // resolves once the thread has ended
         await assert.rejects(() => ck.stats(), /not running/);
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -33,10 +33,14 @@ export class BackgroundCheckpointer {
     return this.ask('stats');
   }
 
-  /** A last round, then the thread ends. */
+  /** A last round, then the thread ends (resolves once it has: `stats()` then rejects). */
   async stop(): Promise<void> {
     if (this.exited) return;
+    const gone = new Promise<void>((r) => this.worker.once('exit', () => r()));
+    this.worker.ref(); // the thread is unref'd while it runs; waiting for its end must keep the process alive
     await this.ask('stop').catch(() => undefined);
+    this.exited = true;
+    await gone;
   }
 
   private ask<T>(type: 'stats' | 'stop'): Promise<T> {
