@@ -72,6 +72,7 @@ export function eventTypesOf(root: Condition): Set<string> | undefined {
 export function compileDefinition(def: SegmentDefinition, root: Condition): { compiled: CompiledDefinition; dependencies: string[]; eligibility: { eligible: boolean; reason?: string } } {
   const eligibility = streamingEligibility(root);
   const paths = profilePaths(root);
+  const types = eventTypesOf(root);
   const compiled: CompiledDefinition = {
     def,
     root,
@@ -80,8 +81,9 @@ export function compileDefinition(def: SegmentDefinition, root: Condition): { co
     usesNow: usesNow(root),
     usesProfile: paths.length > 0,
     readsComputedAttributes: paths.some((p) => p[0] === 'computedAttributes'),
-    prefilter: prefilterByType(eventTypesOf(root), eventPrefilter(root)),
+    prefilter: prefilterByType(types, eventPrefilter(root)),
     eventPaths: eventPaths(root),
+    ...(types && usesEvents(root) ? { eventTypes: types } : {}),
   };
   return { compiled, dependencies: referencedSegments(root), eligibility };
 }

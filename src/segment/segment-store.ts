@@ -35,6 +35,7 @@ export class SegmentStore {
   private readonly s;
 
   constructor(private readonly db: SqliteDb) {
+    this.tx = db.transaction((fn: () => unknown) => fn());
     // units of work touch many pages; the default 1,000-page auto-checkpoint would copy and fsync on most commits
     walAutocheckpoint(db, 8192);
     db.exec(`
@@ -47,6 +48,8 @@ export class SegmentStore {
       CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
       CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, sandbox TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL);
       DROP TABLE IF EXISTS known_ref;
+      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS active_sandbox (sandbox TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
     this.s = {
       getM: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
@@ -66,14 +69,44 @@ export class SegmentStore {
       outbox: db.prepare('INSERT INTO outbox (sandbox, ts, record) VALUES (?,?,?)'),
       readOutbox: db.prepare<[number, number], { seq: number; sandbox: string; ts: number; record: string }>('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
       trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
+      getMeta: db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
+      setMeta: db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'),
+      addActive: db.prepare('INSERT OR IGNORE INTO active_sandbox (sandbox) VALUES (?)'),
+      allActive: db.prepare<[], { sandbox: string }>('SELECT sandbox FROM active_sandbox ORDER BY sandbox'),
     };
+  }
+
+  /**
+   * Marks the store open; true when it already was (the last process did not close it: it crashed or was killed,
+   * so profile changes it had been handed may never have been evaluated).
+   */
+  markOpen(): boolean {
+    const was = this.s.getMeta.get('open')?.v === '1';
+    this.s.setMeta.run('open', '1');
+    return was;
+  }
+  /** Marks a clean stop (every change handed over was evaluated and committed). */
+  markClosed(): void {
+    this.s.setMeta.run('open', '0');
+  }
+  private readonly active = new Set<string>();
+  /** Remembers a sandbox that has definitions (its profiles are re-evaluated after an unclean stop). */
+  rememberSandbox(sandboxId: string): void {
+    if (this.active.has(sandboxId)) return;
+    this.s.addActive.run(sandboxId);
+    this.active.add(sandboxId);
+  }
+  activeSandboxes(): string[] {
+    return this.s.allActive.all().map((r) => r.sandbox);
   }
 
   // IMMEDIATE: the write lock is taken up front, waiting if the checkpointer thread briefly holds it (a deferred
   // transaction that has read cannot wait for it: SQLite answers SQLITE_BUSY at once)
   transaction<T>(fn: () => T): T {
-    return this.db.inTransaction ? this.db.transaction(fn)() : this.db.transaction(fn).immediate();
+    return (this.db.inTransaction ? this.tx(fn) : this.tx.immediate(fn)) as T;
   }
+  /** One transaction function for every call (better-sqlite3 builds a wrapper per `transaction()`: costly per row). */
+  private readonly tx: ReturnType<SqliteDb['transaction']>;
   /** Opens a transaction spanning several calls (the runtime's unit of work; see StreamingRuntime.exclusive). */
   begin(): void {
     this.db.exec('BEGIN IMMEDIATE');

@@ -46,6 +46,11 @@ export interface CompiledDefinition {
   readsComputedAttributes: boolean;
   prefilter: (e: { id: string; ts: number; event: Record<string, unknown> }) => boolean;
   eventPaths: string[][];
+  /**
+   * The eventTypes every event filter of the definition requires (undefined: some filter accepts any type). Events of
+   * other types can never be selected, so the evaluator is given only these (see eval/event-types.ts).
+   */
+  eventTypes?: ReadonlySet<string>;
 }
 
 /** The system datasets segmentation writes to in a sandbox (provisioned with the first definition). */

@@ -6,6 +6,7 @@ import type { ComputedAttributeService } from '../profile/computed-attributes.js
 import { evaluate } from './eval/evaluate.js';
 import { evaluateWithNextChange } from './eval/next-change.js';
 import { project } from './eval/analyze.js';
+import { EventsByType } from './eval/event-types.js';
 import type { DefinitionService, SandboxRef } from './definition-service.js';
 import type { MembershipRow, SegmentStore, StateEvent } from './segment-store.js';
 import type { EvaluationMode, MembershipWriter } from './membership-writer.js';
@@ -210,6 +211,7 @@ export class StreamingRuntime {
   private async applyChange(c: ProfileChange): Promise<void> {
     const defs = await this.d.definitions.compiled(c.sandboxId);
     if (defs.length === 0) return;
+    this.d.store.rememberSandbox(c.sandboxId);
     switch (c.kind) {
       case 'record': {
         const sys = await this.d.writer.system(c.sandboxId);
@@ -288,14 +290,12 @@ export class StreamingRuntime {
     this.state.forget(sandboxId, ref);
   }
 
-  /** The definitions changed: every state is rebuilt (with the new filters and fields) when next needed. */
-  async backfill(sandboxId: string): Promise<number> {
+  /**
+   * Queues every known profile of a sandbox for streaming evaluation, with every state rebuilt when next needed (with
+   * the definitions' current filters and fields): after a definition changed, and after an unclean stop.
+   */
+  reevaluateAll(sandboxId: string): void {
     this.state.clear();
-    return this.d.profileStore.allRefs(sandboxId).length;
-  }
-
-  /** Queues every known profile of a sandbox for streaming evaluation. */
-  enqueueAll(sandboxId: string): void {
     for (const ref of this.d.profileStore.allRefs(sandboxId)) this.markDirty(sandboxId, ref);
     this.kick();
   }
@@ -358,7 +358,7 @@ export class StreamingRuntime {
     const state = new Map<string, StateEvent>();
     if (needJs.some((d) => d.usesEvents))
       for (const m of members) for (const e of this.stateOf(sandboxId, m, defs)) state.set(e.id, e);
-    const events = [...state.values()];
+    const events = new EventsByType([...state.values()]);
     const prev = this.previousMemberships(sandboxId, members, pid);
     const current = new Map<string, boolean>();
     const results = new Map<string, boolean>();
@@ -367,7 +367,7 @@ export class StreamingRuntime {
     let next: number | undefined;
     for (const d of defs) {
       if (!selected.includes(d)) continue;
-      const view = { entity, events: d.usesEvents ? events : [] };
+      const view = { entity, events: d.usesEvents ? events.of(d.eventTypes) : [] };
       let q = opts.precomputed?.get(d.def.id);
       if (d.streaming && d.usesNow) {
         // a time-dependent streaming definition: its answer and when it could change, in one pass

@@ -32,6 +32,8 @@ export interface SegmentContext {
   api: SegmentationApi;
   /** Re-evaluates due timers and flushes audience events to the lake (also run by the internal ticker). */
   tick(): Promise<{ timers: number; events: number }>;
+  /** True when the last process did not stop cleanly: every profile of sandboxes with definitions is re-evaluated. */
+  recovering: boolean;
   close(): Promise<void>;
 }
 
@@ -67,17 +69,30 @@ export function createSegmentContext(deps: {
   const previews = new PreviewService(deps.resources, deps.clock, store, rdeps, deps.previewSampleSize);
   const audiences = new AudienceService(deps.resources, deps.clock, definitions, store, rdeps, deps.dataDir === ':memory:' ? '/tmp/kith-exports' : deps.dataDir, deps.exportTarget);
 
+  /** Every profile of the sandbox evaluated again (after the worker makes sure the sandbox's changes reach it). */
+  const reevaluateAll = async (sandboxId: string): Promise<void> => {
+    await deps.beforeBackfill?.(sandboxId);
+    runtime.reevaluateAll(sandboxId);
+  };
+
   // a new or changed definition: build its state from stored events, then evaluate every known profile
   definitions.onChange((sandboxId, c) => {
     const id = c.created ?? c.updated;
     if (c.deleted) store.dropSegment(sandboxId, c.deleted);
     if (!id) return;
-    runtime.schedule(async () => {
-      await deps.beforeBackfill?.(sandboxId);
-      await runtime.backfill(sandboxId);
-      runtime.enqueueAll(sandboxId);
-    });
+    store.rememberSandbox(sandboxId);
+    runtime.schedule(() => reevaluateAll(sandboxId));
   });
+
+  // Recovery. Changes reach segmentation after the profile store committed them and are evaluated later (in this
+  // thread or the segmentation worker): a crash in between would leave memberships behind their profiles. The store
+  // is marked open while running; found open at start (the last process never closed it), every profile of every
+  // sandbox with definitions is evaluated again, in the background, as for a new definition.
+  const recovering = store.markOpen();
+  if (recovering)
+    runtime.schedule(async () => {
+      for (const sandboxId of store.activeSandboxes()) if ((await definitions.compiled(sandboxId)).length > 0) await reevaluateAll(sandboxId);
+    });
 
   let flushing: Promise<number> | undefined;
   let trimmed = 0;
@@ -128,7 +143,7 @@ export function createSegmentContext(deps: {
 
   const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, writer, tick });
   return {
-    store, definitions, runtime, jobs, previews, audiences, api, tick,
+    store, definitions, runtime, jobs, previews, audiences, api, tick, recovering,
     async close() {
       if (timer) clearInterval(timer);
       runtime.stop();
@@ -136,6 +151,7 @@ export function createSegmentContext(deps: {
       await jobs.idle();
       await flush().catch(() => 0);
       unsubscribe();
+      store.markClosed();
       store.close();
     },
   };

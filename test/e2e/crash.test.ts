@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestKith } from '../../src/testing/test-kith.js';
+import { Platform } from '../helpers/platform.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -29,24 +30,52 @@ function startChild(dataDir: string): Promise<{ child: ChildProcess; baseUrl: st
   });
 }
 
+/** The public API of a child server, with the bootstrap credential of its data directory. */
+function apiOf(baseUrl: string, dataDir: string) {
+  const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
+  const h = { authorization: `Bearer ${creds.accessToken}`, 'x-api-key': creds.apiKey, 'x-gw-ims-org-id': creds.orgId, 'x-sandbox-name': 'prod', 'content-type': 'application/json' };
+  return async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(baseUrl + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, json: (await r.json()) as any };
+  };
+}
+
+/**
+ * Posts batches to `/collection/batch/{inletId}` from `workers` concurrent clients, kills the child with SIGKILL
+ * after `ms`, and returns the keys of the messages the server acknowledged (207 with an xactionId).
+ */
+async function loadUntilKilled(child: ChildProcess, baseUrl: string, inletId: string, workers: number, ms: number, batch: (w: number) => { keys: string[]; messages: unknown[] }): Promise<Set<string>> {
+  const acked = new Set<string>();
+  let stop = false;
+  const run = async (w: number) => {
+    while (!stop) {
+      const { keys, messages } = batch(w);
+      try {
+        const r = await fetch(`${baseUrl}/collection/batch/${inletId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages }) });
+        if (r.status !== 207) continue;
+        const body = (await r.json()) as { responses: Array<{ xactionId?: string }> };
+        body.responses.forEach((x, i) => x.xactionId && acked.add(keys[i]!));
+      } catch {
+        return; // the server died mid-request: that batch was not acknowledged
+      }
+    }
+  };
+  const running = Array.from({ length: workers }, (_, w) => run(w));
+  await new Promise((r) => setTimeout(r, ms));
+  child.kill('SIGKILL');
+  stop = true;
+  await Promise.all(running);
+  return acked;
+}
+
 describe('crash safety (kill -9 during load)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'kith-crash-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('every acknowledged message is in the lake exactly once after restart', async () => {
     const { child, baseUrl } = await startChild(dataDir);
-    const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
-    const h = {
-      authorization: `Bearer ${creds.accessToken}`,
-      'x-api-key': creds.apiKey,
-      'x-gw-ims-org-id': creds.orgId,
-      'x-sandbox-name': 'prod',
-      'content-type': 'application/json',
-    };
-    const post = async (path: string, body: unknown) => {
-      const r = await fetch(baseUrl + path, { method: 'POST', headers: h, body: JSON.stringify(body) });
-      return { status: r.status, json: (await r.json()) as any };
-    };
+    const api = apiOf(baseUrl, dataDir);
+    const post = (path: string, body: unknown) => api('POST', path, body);
     const schema = await post('/data/foundation/schemaregistry/tenant/schemas', {
       type: 'object',
       title: 'Crash events',
@@ -61,37 +90,14 @@ describe('crash safety (kill -9 during load)', () => {
       connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb', version: '1.0' },
       auth: { specName: 'Streaming Connection', params: { dataType: 'xdm' } },
     });
-    const g = await fetch(`${baseUrl}/data/foundation/flowservice/connections/${conn.json.id}`, { headers: h });
-    const inletId = ((await g.json()) as any).items[0].auth.params.inletId;
+    const inletId = (await api('GET', `/data/foundation/flowservice/connections/${conn.json.id}`)).json.items[0].auth.params.inletId;
     const schemaRef = { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' };
 
-    const acked = new Set<string>();
-    let stop = false;
     let n = 0;
-    const worker = async (w: number) => {
-      while (!stop) {
-        const ids: string[] = [];
-        const messages = [];
-        for (let i = 0; i < 50; i++) {
-          const id = `w${w}-${n++}`;
-          ids.push(id);
-          messages.push({ header: { schemaRef, datasetId }, body: { xdmMeta: { schemaRef }, xdmEntity: { _id: id, timestamp: '2026-01-01T00:00:00Z', eventType: 'crash.test' } } });
-        }
-        try {
-          const r = await fetch(`${baseUrl}/collection/batch/${inletId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages }) });
-          if (r.status !== 207) continue;
-          const body = (await r.json()) as { responses: Array<{ xactionId?: string }> };
-          body.responses.forEach((x, i) => x.xactionId && acked.add(ids[i]!));
-        } catch {
-          return; // the server died mid-request: that batch was not acknowledged
-        }
-      }
-    };
-    const workers = [0, 1, 2, 3].map(worker);
-    await new Promise((r) => setTimeout(r, 1500));
-    child.kill('SIGKILL');
-    stop = true;
-    await Promise.all(workers);
+    const acked = await loadUntilKilled(child, baseUrl, inletId, 4, 1500, (w) => {
+      const keys = Array.from({ length: 50 }, () => `w${w}-${n++}`);
+      return { keys, messages: keys.map((id) => ({ header: { schemaRef, datasetId }, body: { xdmMeta: { schemaRef }, xdmEntity: { _id: id, timestamp: '2026-01-01T00:00:00Z', eventType: 'crash.test' } } })) };
+    });
     assert.ok(acked.size > 100, `some load was acknowledged (${acked.size})`);
 
     const k = await startTestKith({ dataDir });
@@ -106,6 +112,53 @@ describe('crash safety (kill -9 during load)', () => {
       assert.deepEqual(dups.slice(0, 5), [], 'no message is stored twice');
     } finally {
       await k.stop({ keepData: true });
+    }
+  });
+
+  it('segmentation: every profile with an acknowledged qualifying event is a member after restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kith-crash-seg-'));
+    try {
+      const { child, baseUrl } = await startChild(dir);
+      const call = apiOf(baseUrl, dir);
+      const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
+      const schema = await call('POST', '/data/foundation/schemaregistry/tenant/schemas', { type: 'object', title: 'Crash buys', allOf: [{ $ref: FG('experienceevent') }, { $ref: FG('identitymap') }], 'meta:immutableTags': ['union'] });
+      const schemaRef = { id: schema.json.$id, contentType: 'application/vnd.adobe.xed-full+json;version=1' };
+      const ds = await call('POST', '/data/foundation/catalog/dataSets', { name: 'Crash buys', schemaRef, tags: { unifiedProfile: ['enabled:true'], unifiedIdentity: ['enabled:true'] } });
+      const datasetId = String(ds.json[0]).replace('@/dataSets/', '');
+      const conn = await call('POST', '/data/foundation/flowservice/connections', { name: 'crash seg', connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb', version: '1.0' }, auth: { specName: 'Streaming Connection', params: { dataType: 'xdm' } } });
+      const inletId = (await call('GET', `/data/foundation/flowservice/connections/${conn.json.id}`)).json.items[0].auth.params.inletId;
+      const def = await call('POST', '/data/core/ups/segment/definitions', { name: 'Buyers', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'xEvent[eventType = "crash.buy"].count() >= 1' } });
+      assert.equal(def.status, 200, JSON.stringify(def.json));
+
+      // load: each message is the first (qualifying) event of a new profile; the server is killed mid-load
+      let n = 0;
+      const acked = await loadUntilKilled(child, baseUrl, inletId, 3, 1500, (w) => {
+        const keys = Array.from({ length: 25 }, () => `w${w}-${n++}@crash.example`);
+        return { keys, messages: keys.map((email) => ({ header: { schemaRef, datasetId }, body: { xdmMeta: { schemaRef }, xdmEntity: { _id: email, timestamp: new Date().toISOString(), eventType: 'crash.buy', identityMap: { Email: [{ id: email, primary: true }] } } } })) };
+      });
+      assert.ok(acked.size > 50, `some load was acknowledged (${acked.size})`);
+
+      const k = await startTestKith({ dataDir: dir });
+      try {
+        await k.processor.drain();
+        await k.processor.call('segments.drain');
+        const p = new Platform(k);
+        const audience = await p.call('GET', `/data/core/ups/audiences/${def.json.id}`);
+        const members = audience.json.metrics.data.realized + audience.json.metrics.data.existing;
+        assert.ok(members >= acked.size, `${members} members for ${acked.size} acknowledged qualifying profiles`);
+        // each acknowledged profile, as the entities API shows it
+        const missing: string[] = [];
+        for (const email of [...acked].slice(0, 200)) {
+          const r = await p.call('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(email)}&entityIdNS=Email`);
+          const st = r.status === 200 ? (Object.values(r.json)[0] as any)?.entity?.segmentMembership?.ups?.[def.json.id]?.status : undefined;
+          if (st !== 'realized') missing.push(`${email}: ${r.status} ${st}`);
+        }
+        assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acknowledged profiles are not members`);
+      } finally {
+        await k.stop({ keepData: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

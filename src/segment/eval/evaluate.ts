@@ -114,7 +114,14 @@ function aggregate(expr: Extract<ValueExpr, { kind: 'aggregate' }>, view: Profil
     const v = expr.value ? evaluateValue(expr.value, view, ctx, e) : null;
     if (typeof v === 'number' && Number.isFinite(v)) nums.push(v);
   }
-  switch (expr.fn) {
+  return aggregateOf(expr.fn, evs.length, nums);
+}
+
+/** An aggregate's value from the selected events' count and their finite numeric values. */
+export function aggregateOf(fn: Extract<ValueExpr, { kind: 'aggregate' }>['fn'], count: number, nums: number[]): Value {
+  switch (fn) {
+    case 'count':
+      return count;
     case 'sum':
       return nums.reduce((a, b) => a + b, 0);
     case 'min':

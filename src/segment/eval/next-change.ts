@@ -13,7 +13,7 @@
  * Not tracked: datetimes drifting out of the valid range (|ms| > 8.64e15, year ±275760).
  */
 import type { Condition, TimeWindow, ValueExpr } from '../pql/ast.js';
-import { evaluateChain, evaluateCondition, evaluateValue, selectEvents, type EvalContext, type EventView, type ProfileView } from './evaluate.js';
+import { aggregateOf, evaluateChain, evaluateCondition, evaluateValue, inWindow, selectEvents, type EvalContext, type EventView, type ProfileView } from './evaluate.js';
 import { DAY_MS, DateTime, compareValues, dayStart, durationMs, toDateTimeMs, validMs, type Value } from './values.js';
 
 type Next = number | undefined;
@@ -87,17 +87,39 @@ function valueNext(e: ValueExpr | undefined, view: ProfileView, ctx: EvalContext
       return minN(valueNext(e.left, view, ctx, ev), valueNext(e.right, view, ctx, ev));
     case 'fn':
       return valueNext(e.arg, view, ctx, ev);
-    case 'aggregate': {
-      let next: Next;
-      for (const x of events(view)) {
-        if (e.events?.where) next = minN(next, condNext(e.events.where, view, ctx, x).next);
-        if (e.value) next = minN(next, valueNext(e.value, view, ctx, x));
-      }
-      return next;
-    }
+    case 'aggregate':
+      return valueWithNext(e, view, ctx, ev).next;
     default:
       return undefined;
   }
+}
+
+/**
+ * `evaluateValue` and `valueNext` together. An aggregate takes one pass over the events: each event's filter is
+ * evaluated once, with when its answer can change (condNext's answer is evaluateCondition's), instead of one pass
+ * for the value and another for the instant.
+ */
+function valueWithNext(e: ValueExpr, view: ProfileView, ctx: EvalContext, ev?: EventView): { v: Value; next: Next } {
+  if (e?.kind !== 'aggregate') return { v: evaluateValue(e, view, ctx, ev), next: valueNext(e, view, ctx, ev) };
+  const where = e.events?.where;
+  let next: Next;
+  let count = 0;
+  const nums: number[] = [];
+  for (const x of events(view)) {
+    let selected = true;
+    if (where) {
+      const r = condNext(where, view, ctx, x);
+      next = minN(next, r.next);
+      selected = r.val;
+    }
+    if (e.value) next = minN(next, valueNext(e.value, view, ctx, x));
+    if (!selected) continue;
+    count++;
+    if (e.fn === 'count') continue;
+    const v = e.value ? evaluateValue(e.value, view, ctx, x) : null;
+    if (typeof v === 'number' && Number.isFinite(v)) nums.push(v);
+  }
+  return { v: aggregateOf(e.fn, count, nums), next };
 }
 
 const events = (view: ProfileView): EventView[] => selectEvents({ kind: 'events' }, view, { now: 0, inSegment: () => false });
@@ -165,12 +187,12 @@ function condNext(c: Condition, view: ProfileView, ctx: EvalContext, ev?: EventV
       return { val: !r.val, next: r.next };
     }
     case 'compare': {
-      // each side evaluated once (an aggregate side is a pass over the events)
-      const lv = evaluateValue(c.left, view, ctx, ev);
-      const rv = evaluateValue(c.right, view, ctx, ev);
+      // each side evaluated once, with when it can change (an aggregate side: one pass over the events for both)
+      const l = valueWithNext(c.left, view, ctx, ev);
+      const r = valueWithNext(c.right, view, ctx, ev);
       return {
-        val: compareValues(c.op, lv, rv),
-        next: minN(minN(valueNext(c.left, view, ctx, ev), valueNext(c.right, view, ctx, ev)), pairNext(c.left, c.op, c.right, view, ctx, ev, lv, rv)),
+        val: compareValues(c.op, l.v, r.v),
+        next: minN(minN(l.next, r.next), pairNext(c.left, c.op, c.right, view, ctx, ev, l.v, r.v)),
       };
     }
     case 'in': {
@@ -182,11 +204,14 @@ function condNext(c: Condition, view: ProfileView, ctx: EvalContext, ev?: EventV
       return { val: evaluateCondition(c, view, ctx, ev), next: valueNext(c.value, view, ctx, ev) };
     case 'string':
       return { val: evaluateCondition(c, view, ctx, ev), next: minN(valueNext(c.value, view, ctx, ev), valueNext(c.arg, view, ctx, ev)) };
-    case 'occurs':
+    case 'occurs': {
+      // the value once: evaluateCondition's answer is inWindow of the same instant
+      const t = moving(c.value, view, ctx, ev);
       return {
-        val: evaluateCondition(c, view, ctx, ev),
-        next: minN(valueNext(c.value, view, ctx, ev), windowNext(moving(c.value, view, ctx, ev), c.window, view, ctx, ev)),
+        val: inWindow(t ? t.ms : null, c.window, view, ctx, ev),
+        next: minN(valueNext(c.value, view, ctx, ev), windowNext(t, c.window, view, ctx, ev)),
       };
+    }
     case 'exists': {
       const all = events(view);
       const where = c.events?.where;
