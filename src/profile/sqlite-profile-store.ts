@@ -16,6 +16,7 @@ export class SqliteProfileStore implements FragmentStore {
   private readonly txStmts;
   private readonly eventStmts = new Map<string, { all(...args: unknown[]): unknown[] }>();
   constructor(private readonly db: SqliteDb) {
+    this.tx = db.transaction((fn: () => unknown) => fn());
     // Streaming writes dirty pages all over the event indexes; checkpointing the WAL every 1,000 pages (SQLite's default)
     // rewrote (and fsynced) most of them on every chunk. A 16 MB WAL lets a checkpoint write a page once for several
     // chunks; bigger WALs save more but stall the chunk that checkpoints longer (see README "Performance").
@@ -121,8 +122,10 @@ export class SqliteProfileStore implements FragmentStore {
   }
   /** Runs `fn` in a transaction, or as part of the caller's (no savepoint per event inside a chunk's transaction). */
   private atomically<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn).immediate();
+    return this.db.inTransaction ? fn() : (this.tx.immediate(fn) as T);
   }
+  /** One transaction function for every call (better-sqlite3 builds a wrapper per `transaction()`). */
+  private readonly tx: ReturnType<SqliteDb['transaction']>;
   countEvents(sandboxId: string, refs: readonly IdentityRef[]): number {
     let n = 0;
     for (const r of refs) n += (this.st.count.get(sandboxId, nsKey(r.namespace), r.id) as { n: number }).n;
@@ -219,7 +222,7 @@ export class SqliteProfileStore implements FragmentStore {
    * little, which showed as latency). Only BEGIN is retried, never `fn`.
    */
   transaction<T>(fn: () => T): T {
-    if (this.db.inTransaction) return this.db.transaction(fn).immediate();
+    if (this.db.inTransaction) return this.tx.immediate(fn) as T;
     this.lockWrite();
     try {
       const out = fn();

@@ -58,6 +58,9 @@ export function newXactionBase(now: number): string {
   return `${now}:${process.pid % 100000}:${seq}`;
 }
 
+/** Dataset and schema lookups shared by the messages of one request (never outlives it, so never stale). */
+export type LookupMemo = Map<string, Promise<unknown>>;
+
 export class CollectionService {
   constructor(private readonly deps: CollectionDeps) {}
 
@@ -107,23 +110,34 @@ export class CollectionService {
     return { ok: true, inlet };
   }
 
-  private async datasetFor(inlet: InletInfo, datasetId: string): Promise<Result<DatasetInfo, string>> {
-    const ds = await this.deps.datasets.getDataset(inlet.sandboxId, datasetId);
+  private lookup<T>(memo: LookupMemo | undefined, key: string, get: () => Promise<T>): Promise<T> {
+    if (!memo) return get();
+    let p = memo.get(key) as Promise<T> | undefined;
+    if (!p) memo.set(key, (p = get()));
+    return p;
+  }
+
+  private async datasetFor(inlet: InletInfo, datasetId: string, memo?: LookupMemo): Promise<Result<DatasetInfo, string>> {
+    const ds = await this.lookup(memo, `d\u0000${inlet.sandboxId}\u0000${datasetId}`, () => this.deps.datasets.getDataset(inlet.sandboxId, datasetId));
     if (!ds) return err(`Dataset ${datasetId} does not exist in the inlet's sandbox`);
     return ok(ds);
   }
 
   /** Checks that a message's schemaRef (or legacy xdmSchema name) names the dataset's schema. */
-  private async schemaMatches(inlet: InletInfo, ds: DatasetInfo, ref: string, legacyName?: string): Promise<boolean> {
+  private schemaOf(inlet: InletInfo, ds: DatasetInfo, memo?: LookupMemo) {
+    return this.lookup(memo, `s\u0000${inlet.sandboxId}\u0000${ds.schemaId}`, () => this.deps.schemas.getSchema(inlet.sandboxId, ds.schemaId));
+  }
+
+  private async schemaMatches(inlet: InletInfo, ds: DatasetInfo, ref: string, legacyName?: string, memo?: LookupMemo): Promise<boolean> {
     if (ref === ds.schemaId) return true;
-    const schema = await this.deps.schemas.getSchema(inlet.sandboxId, ds.schemaId);
+    const schema = await this.schemaOf(inlet, ds, memo);
     if (!schema) return false;
     if (legacyName !== undefined) return legacyName === schema.altId || legacyName === classAltId(schema.classId);
     return ref === schema.altId;
   }
 
-  private async sizeCheck(inlet: InletInfo, ds: DatasetInfo, bytes: number): Promise<string | undefined> {
-    const schema = await this.deps.schemas.getSchema(inlet.sandboxId, ds.schemaId);
+  private async sizeCheck(inlet: InletInfo, ds: DatasetInfo, bytes: number, memo?: LookupMemo): Promise<string | undefined> {
+    const schema = await this.schemaOf(inlet, ds, memo);
     const isEvent = schema?.behavior === 'time-series';
     const max = isEvent ? MAX_EVENT_BYTES : MAX_RECORD_BYTES;
     if (bytes > max)
@@ -132,16 +146,16 @@ export class CollectionService {
   }
 
   /** Envelope, dataset, schema and size checks for one XDM message; with syncValidation also the XDM validation. */
-  async checkXdm(inlet: InletInfo, raw: unknown, ctx: { xactionId: string; requestId: string; receivedAt: number; syncValidation: boolean }): Promise<MessageOutcome> {
+  async checkXdm(inlet: InletInfo, raw: unknown, ctx: { xactionId: string; requestId: string; receivedAt: number; syncValidation: boolean; lookups?: LookupMemo }): Promise<MessageOutcome> {
     const env = parseEnvelope(raw, inlet.orgId);
     if (!env.ok) return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} ${env.error}` };
     const m = env.value;
-    const ds = await this.datasetFor(inlet, m.datasetId);
+    const ds = await this.datasetFor(inlet, m.datasetId, ctx.lookups);
     if (!ds.ok) return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} ${ds.error}` };
-    if (!(await this.schemaMatches(inlet, ds.value, m.schemaRef, m.legacySchemaName)))
+    if (!(await this.schemaMatches(inlet, ds.value, m.schemaRef, m.legacySchemaName, ctx.lookups)))
       return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Message has unknown xdm format` };
     const entityJson = JSON.stringify(m.entity);
-    const tooBig = await this.sizeCheck(inlet, ds.value, Buffer.byteLength(entityJson));
+    const tooBig = await this.sizeCheck(inlet, ds.value, Buffer.byteLength(entityJson), ctx.lookups);
     if (tooBig) return { ok: false, statusCode: 413, message: `${this.prefix(inlet)} ${tooBig}` };
     if (ctx.syncValidation) {
       const v = await this.deps.schemas.validator(inlet.sandboxId, ds.value.schemaId);
@@ -157,16 +171,16 @@ export class CollectionService {
   }
 
   /** Raw JSON for a dataflow with a Data Prep mapping (`x-adobe-flow-id`). Mapping runs in the processor. */
-  async checkRaw(inlet: InletInfo, raw: unknown, flowId: string | undefined, ctx: { xactionId: string; requestId: string; receivedAt: number }): Promise<MessageOutcome> {
+  async checkRaw(inlet: InletInfo, raw: unknown, flowId: string | undefined, ctx: { xactionId: string; requestId: string; receivedAt: number; lookups?: LookupMemo }): Promise<MessageOutcome> {
     if (!flowId) return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Raw data requires the x-adobe-flow-id header or query parameter` };
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Raw message must be a JSON object` };
     const flow = await this.deps.flows.resolveFlow(inlet.sandboxId, flowId);
     if (!flow) return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Flow ${flowId} does not exist in the inlet's sandbox` };
-    const ds = await this.datasetFor(inlet, flow.datasetId);
+    const ds = await this.datasetFor(inlet, flow.datasetId, ctx.lookups);
     if (!ds.ok) return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} ${ds.error}` };
     const rawJson = JSON.stringify(raw);
-    const tooBig = await this.sizeCheck(inlet, ds.value, Buffer.byteLength(rawJson));
+    const tooBig = await this.sizeCheck(inlet, ds.value, Buffer.byteLength(rawJson), ctx.lookups);
     if (tooBig) return { ok: false, statusCode: 413, message: `${this.prefix(inlet)} ${tooBig}` };
     const payload = `{"d":${JSON.stringify(ds.value.id)},"s":${JSON.stringify(ds.value.schemaId)},"x":${JSON.stringify(ctx.xactionId)},"f":${JSON.stringify(flowId)},"src":${JSON.stringify(inlet.sourceId)},"r":${rawJson}}`;
     return this.accepted(inlet, ds.value, 'raw', ctx, payload);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BAD_CONTENT_TYPE } from '../../http/app.js';
-import { CollectionService, newXactionBase, type MessageOutcome } from './collection-service.js';
+import { CollectionService, newXactionBase, type LookupMemo, type MessageOutcome } from './collection-service.js';
 
 const INLET_PROBLEM = 'http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet';
 const tags = ['Streaming Ingestion'];
@@ -103,9 +103,10 @@ export function registerCollectionRoutes(app: FastifyInstance, svc: CollectionSe
       const batchId = newXactionBase(receivedAt);
       const flowId = header(req, 'x-adobe-flow-id') ?? q['x-adobe-flow-id'];
       const outcomes: MessageOutcome[] = [];
+      const lookups: LookupMemo = new Map(); // the batch's messages share their dataset and schema lookups
       for (let i = 0; i < body.messages.length; i++) {
         const m = body.messages[i];
-        const ctx = { xactionId: `${batchId}:${i}`, requestId: String(req.id), receivedAt, syncValidation: false };
+        const ctx = { xactionId: `${batchId}:${i}`, requestId: String(req.id), receivedAt, syncValidation: false, lookups };
         const isRaw = inlet.dataType === 'raw' || (flowId !== undefined && !(typeof m === 'object' && m !== null && 'header' in m));
         outcomes.push(isRaw ? await svc.checkRaw(inlet, m, flowId, ctx) : await svc.checkXdm(inlet, m, ctx));
       }

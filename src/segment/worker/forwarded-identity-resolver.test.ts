@@ -46,6 +46,25 @@ describe('ForwardedIdentityResolver', () => {
     assert.equal(asked.filter((a) => a.startsWith('namespacePriority')).length, 1);
   });
 
+  it('past the TTL answers the known priority at once and refreshes it in the background (one question at a time)', async () => {
+    const calls: Array<(v: unknown) => void> = [];
+    let value = { email: 1 };
+    const slow = (method: string) => (method === 'namespacePriority' ? new Promise((r) => calls.push(() => r(value))) : Promise.resolve(undefined));
+    const r = new ForwardedIdentityResolver(slow, 100, 0); // TTL 0: every answer is past it
+    const first = r.namespacePriority('s');
+    assert.equal(calls.length, 1);
+    calls.shift()!(undefined);
+    assert.deepEqual(await first, { email: 1 });
+    value = { email: 7 };
+    // stale answers while the refresh is out; only one refresh is asked
+    assert.deepEqual(await r.namespacePriority('s'), { email: 1 });
+    assert.deepEqual(await r.namespacePriority('s'), { email: 1 });
+    assert.equal(calls.length, 1);
+    calls.shift()!(undefined);
+    await new Promise((res) => setImmediate(res));
+    assert.deepEqual(await r.namespacePriority('s'), { email: 7 });
+  });
+
   describe('invalid input', () => {
     it('is bounded: the least recently learned views are forgotten (and asked for again)', async () => {
       asked.length = 0;
