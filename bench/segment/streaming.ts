@@ -1,16 +1,21 @@
 /**
- * bench/segment/streaming: streaming qualification latency on a real server (processor in its worker thread).
+ * bench/segment/streaming: streaming qualification latency on a real server (processor in its worker thread), run
+ * in its own process (bench/profile/server-child.ts); this process generates the load and polls, as clients would.
  * 50 streaming definitions (event counts in windows, sums, attribute tests, a segment of segments), background
  * load of ExperienceEvents through /collection/batch at BENCH_RATE events/s (default 5,000, batches of 50) over
  * BENCH_PROFILES profiles, and BENCH_PROBES probe events (each makes one fresh profile qualify for the "probe"
  * definition): latency = from the probe's acknowledgement (HTTP 200) to its membership being visible in the
- * entities API (polled every BENCH_POLL_MS, default 10 ms). Baseline: the same probe's ack-to-visible time of the event itself in the
+ * entities API (polled every BENCH_POLL_MS, default 10 ms, backing off to a tenth of the time waited). Baseline: the same probe's ack-to-visible time of the event itself in the
  * ExperienceEvent entities lookup (what the profile alone costs, without segmentation).
  *   node --import tsx bench/segment/streaming.ts
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { hardware } from '../hardware.js';
-import { startTestKith } from '../../src/testing/test-kith.js';
+import { startKithProcess } from '../profile/kith-setup.js';
+import { benchDefinitions, EVENT_TYPES, PROBE_PQL } from './definitions.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 5000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -20,13 +25,17 @@ const BATCH = 50;
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 10);
 const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 
-const k = await startTestKith({}, {});
+// the server runs in its own process (as a real deployment's clients are not in its event loop); this process is
+// the load generator and the probe client
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-segbench-'));
+const k = await startKithProcess(dataDir);
+const orgId = k.headers['x-gw-ims-org-id']!;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const u = new URL(k.baseUrl);
+const u = new URL(k.url);
 function req(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const r = http.request({ host: u.hostname, port: u.port, path, method, agent, headers: { ...k.headers(), ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } }, (res) => {
+    const r = http.request({ host: u.hostname, port: u.port, path, method, agent, headers: { ...k.headers, ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -53,29 +62,16 @@ const ds = String((await must(req('POST', '/data/foundation/catalog/dataSets', {
 const conn = await must(req('POST', '/data/foundation/flowservice/connections', { name: 'bench', connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb', version: '1.0' }, auth: { specName: 'Streaming Connection', params: { dataType: 'xdm' } } }));
 const inlet = (await must(req('GET', `/data/foundation/flowservice/connections/${conn.id}`))).items[0].auth.params.inletId as string;
 
-const TYPES = ['commerce.purchases', 'commerce.productViews', 'commerce.productListAdds', 'web.webpagedetails.pageViews', 'commerce.checkouts'];
-const defs: string[] = [];
-const NDEFS = Number(process.env.BENCH_DEFS ?? 49);
-for (let i = 0; i < NDEFS; i++) {
-  const t = TYPES[i % TYPES.length]!;
-  // a realistic mix: most events move a counter or a sum without changing any membership
-  const pql = [
-    `xEvent[eventType = "${t}" and timestamp occurs <= ${1 + (i % 30)} days before now].count() >= ${3 + (i % 4)}`,
-    `xEvent[eventType = "${t}"].sum(commerce.order.priceTotal) > ${300 + 50 * (i % 7)}`,
-    `xEvent[eventType = "${t}" and commerce.order.priceTotal >= ${100 + i}].count() >= 3`,
-    `xEvent[eventType = "${t}" and timestamp occurs <= ${1 + (i % 12)} hours before now].count() >= 4`,
-  ][i % 4]!;
-  defs.push(pql);
-}
+const defs = benchDefinitions(Number(process.env.BENCH_DEFS ?? 49));
 const ids: string[] = [];
 for (const [i, pql] of defs.entries()) {
   const d = await must(req('POST', '/data/core/ups/segment/definitions', { name: `bench ${i}`, schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: pql } }));
   ids.push(d.id);
 }
-const probe = await must(req('POST', '/data/core/ups/segment/definitions', { name: 'probe', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'xEvent[eventType = "bench.probe"].exists()' } }));
+const probe = await must(req('POST', '/data/core/ups/segment/definitions', { name: 'probe', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: PROBE_PQL } }));
 const streaming = (await must(req('GET', '/data/core/ups/segment/definitions?limit=100'))).segments.filter((s: any) => s.evaluationInfo.continuous.enabled).length;
 
-const envelope = (e: Record<string, unknown>) => ({ header: { schemaRef: { id: schema, contentType: 'application/vnd.adobe.xed-full+json;version=1' }, imsOrgId: k.local.orgId, datasetId: ds, source: { name: 'bench' } }, body: { xdmMeta: { schemaRef: { id: schema } }, xdmEntity: e } });
+const envelope = (e: Record<string, unknown>) => ({ header: { schemaRef: { id: schema, contentType: 'application/vnd.adobe.xed-full+json;version=1' }, imsOrgId: orgId, datasetId: ds, source: { name: 'bench' } }, body: { xdmMeta: { schemaRef: { id: schema } }, xdmEntity: e } });
 let seq = 0;
 const ev = (p: number, type: string) => envelope({ _id: `e-${seq++}`, timestamp: new Date().toISOString(), eventType: type, identityMap: { Email: [{ id: `p${p}@bench.example`, primary: true }] }, commerce: { order: { priceTotal: (seq % 200) + 1 } } });
 
@@ -88,7 +84,7 @@ const background = (async () => {
   while (!stop) {
     const due = Math.floor(((performance.now() - started) / 1000) * RATE);
     while (sent < due && inflight.size < 64) {
-      const messages = Array.from({ length: BATCH }, () => ev(Math.floor(Math.random() * PROFILES), TYPES[Math.floor(Math.random() * TYPES.length)]!));
+      const messages = Array.from({ length: BATCH }, () => ev(Math.floor(Math.random() * PROFILES), EVENT_TYPES[Math.floor(Math.random() * EVENT_TYPES.length)]!));
       sent += BATCH;
       const pr = req('POST', `/collection/batch/${inlet}`, { messages }).then((r) => { if (r.status === 200 || r.status === 207) acked += BATCH; else failed += BATCH; }, () => { failed += BATCH; });
       const p2 = pr.finally(() => inflight.delete(p2));
@@ -126,8 +122,11 @@ for (let i = 0; i < PROBES; i++) {
       // a membership implies its event is committed: a baseline not seen yet counts as visible now (an upper bound)
       if (m?.status === 'realized' && !evSeen) evVisible.push(performance.now() - t0);
       if (m?.status === 'realized') { seg.push(performance.now() - t0); return; }
-      if (performance.now() - t0 > 30_000) { seg.push(30_000); return; }
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      const waited = performance.now() - t0;
+      if (waited > 30_000) { seg.push(30_000); return; }
+      // every POLL_MS at first, then every tenth of the time waited: a slow probe is measured to within 10% (never
+      // under), and probes that wait long do not multiply the load (a thousand polls a second each would)
+      await new Promise((r) => setTimeout(r, Math.max(POLL_MS, waited / 10)));
     }
   })());
   await new Promise((r) => setTimeout(r, interval));
@@ -157,4 +156,5 @@ console.log(JSON.stringify({
   baseline: { name: 'the same probe event visible in the ExperienceEvent entities lookup (profile path only)', p50: pct(evVisible, 50), p99: pct(evVisible, 99) },
 }, null, 1));
 await k.stop();
+fs.rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);
