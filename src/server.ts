@@ -201,7 +201,11 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   let ready = false;
   app.get('/health', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
   app.get('/ready', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Readiness: stores open and processors running' } }, async (_req, reply) =>
-    ready ? { status: 'ready' } : reply.code(503).send({ status: 'starting' }),
+    !ready
+      ? reply.code(503).send({ status: 'starting' })
+      : processor?.running?.() === false
+        ? reply.code(503).send({ status: 'processor restarting' })
+        : { status: 'ready' },
   );
   registerAuthRoutes(app, credentials);
   registerSandboxRoutes(app, sandboxes);

@@ -46,6 +46,9 @@ export async function main(argv: string[]): Promise<number> {
     await kith.close();
     process.exit(0);
   };
+  // the process edge: a promise nobody awaited that failed is a bug to log, not a reason to drop every connection
+  // (acknowledged data is durable either way; the processor and segmentation threads are supervised)
+  process.on('unhandledRejection', (e) => kith.app.log.error({ err: e }, 'unhandled rejection'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   const l = kith.local;

@@ -15,5 +15,7 @@ export interface ProcessorHandle {
   /** Calls a pipeline-owned service (the identity graph has a single writer: the processor's thread). */
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
   start(): void;
+  /** False while the processor cannot work (a crashed worker being replaced); readiness reports it. */
+  running?(): boolean;
   stop(): Promise<void>;
 }

@@ -55,8 +55,38 @@ const timer = setInterval(() => {
   }
 }, 20);
 
+/**
+ * An error nobody caught (a stray callback; the processing loop catches its own): report it, close every store in
+ * order (the processing loop stops between chunks, segmentation drains what it was handed, DuckDB finishes its
+ * in-flight work: a thread torn down under it aborts the whole process) and exit; the main thread starts a new
+ * worker, which resumes from the committed offsets. At most 10 s, then the thread exits regardless.
+ */
+let failing = false;
+const fail = (e: unknown) => {
+  if (failing) return;
+  failing = true;
+  post({ type: 'error', message: `processor worker failed, restarting: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` });
+  clearInterval(timer);
+  setTimeout(() => process.exit(1), 10_000).unref();
+  void (async () => {
+    await pipeline.close().catch(() => undefined);
+    controlDb.close();
+    await checkpointer?.stop().catch(() => undefined);
+  })().finally(() => process.exit(1));
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
 port.on('message', async (m: WorkerRequest) => {
+  if (failing) return;
   if (m.type === 'notify') return pipeline.processor.notify();
+  if (m.type === 'fault') {
+    // fault injection (tests of the supervision): an error thrown where nothing catches it
+    setImmediate(() => {
+      throw new Error('injected fault');
+    });
+    return;
+  }
   if (m.type === 'invalidate') {
     if (m.change.kind === 'schemas') {
       schemas.forget(m.change.sandboxId);

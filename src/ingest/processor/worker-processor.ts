@@ -8,25 +8,69 @@ export interface WorkerHooks {
   onError(message: string): void;
 }
 
-/** Runs the lake processor in a worker thread and talks to it by messages. */
+/** Pause before replacing a crashed worker: 0.5 s, doubling with each crash in a row, at most 30 s. */
+export function restartPause(crashesInARow: number): number {
+  return Math.min(30_000, 500 * 2 ** crashesInARow);
+}
+
+/**
+ * Runs the lake processor in a worker thread and talks to it by messages.
+ *
+ * Supervision: a worker that exits unexpectedly (an uncaught error, out of memory, a native crash of its thread) is
+ * replaced after `restartPause`. Nothing acknowledged is lost: the new worker resumes from the consumers' committed
+ * log offsets (the lake write is idempotent per offset, profile and identity steps per `_id`), its segmentation
+ * worker finds segment.db not closed and re-evaluates (see createSegmentContext). Calls made while the worker is
+ * being replaced wait for the new one; calls in flight when it died are refused (the caller sees an error, never a
+ * hang).
+ */
 export class WorkerProcessor implements ProcessorHandle {
   private pos = -1;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private exited = false;
+  private stopping = false;
+  private worker!: Worker;
+  /** Set while a crashed worker is being replaced (calls wait for it). */
+  private restarting: Promise<unknown> | undefined;
+  private crashes = 0;
+  private startedAt = 0;
+  /** Ends the pause before a restart early (stop does not wait for it). */
+  private cutPause: (() => void) | undefined;
+  /** Workers started (1 + restarts). */
+  starts = 0;
 
-  private constructor(private readonly worker: Worker) {}
+  private constructor(
+    private readonly dataDir: string,
+    private readonly baseUrl: string,
+    private readonly hooks: WorkerHooks,
+    private readonly options: Record<string, number>,
+  ) {}
 
-  static start(dataDir: string, baseUrl: string, hooks: WorkerHooks, options: Record<string, number> = {}): Promise<WorkerProcessor> {
-    const worker = new Worker(new URL('./processor-worker-boot.mjs', import.meta.url), { workerData: { dataDir, baseUrl, options }, resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) } });
-    const wp = new WorkerProcessor(worker);
+  static async start(dataDir: string, baseUrl: string, hooks: WorkerHooks, options: Record<string, number> = {}): Promise<WorkerProcessor> {
+    const wp = new WorkerProcessor(dataDir, baseUrl, hooks, options);
+    await wp.spawn();
+    return wp;
+  }
+
+  private spawn(): Promise<void> {
+    const worker = new Worker(new URL('./processor-worker-boot.mjs', import.meta.url), {
+      workerData: { dataDir: this.dataDir, baseUrl: this.baseUrl, options: this.options },
+      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) },
+    });
+    this.worker = worker;
+    this.exited = false;
+    this.startedAt = Date.now();
+    this.starts++;
+    const hooks = this.hooks;
     return new Promise((resolve, reject) => {
+      let ready = false;
       worker.on('message', (e: WorkerEvent) => {
         switch (e.type) {
           case 'ready':
-            return resolve(wp);
+            ready = true;
+            return resolve();
           case 'position':
-            wp.pos = e.offset;
+            this.pos = e.offset;
             return;
           case 'landed':
             return hooks.onLanded(e.sandboxId, e.schemaId);
@@ -35,8 +79,8 @@ export class WorkerProcessor implements ProcessorHandle {
           case 'error':
             return hooks.onError(e.message);
           case 'reply': {
-            const p = wp.pending.get(e.id);
-            wp.pending.delete(e.id);
+            const p = this.pending.get(e.id);
+            this.pending.delete(e.id);
             if (e.ok) p?.resolve(e.value);
             else p?.reject(new Error(e.error));
           }
@@ -46,20 +90,58 @@ export class WorkerProcessor implements ProcessorHandle {
         hooks.onError(err.stack ?? err.message);
         reject(err);
       });
-      worker.on('exit', () => {
-        wp.exited = true;
-        for (const p of wp.pending.values()) p.reject(new Error('processor worker exited'));
-        wp.pending.clear();
+      worker.on('exit', (code) => {
+        this.exited = true;
+        for (const p of this.pending.values()) p.reject(new Error('processor worker exited'));
+        this.pending.clear();
+        reject(new Error(`processor worker exited (code ${code}) before it was ready`));
+        if (this.stopping || !ready) return; // one that never started is the starter's error to report
+        if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
+        const pause = restartPause(this.crashes++);
+        hooks.onError(`processor worker exited (code ${code}); restarting it in ${pause} ms (it resumes from the committed log offsets)`);
+        this.restarting = new Promise<void>((r) => {
+          const t = setTimeout(r, pause);
+          this.cutPause = () => {
+            clearTimeout(t);
+            r();
+          };
+        })
+          .then(() => (this.stopping ? undefined : this.spawn()))
+          .then(() => this.notify())
+          .catch((e) => hooks.onError(e instanceof Error ? e.message : String(e)))
+          .finally(() => {
+            this.restarting = undefined;
+            this.cutPause = undefined;
+          });
       });
     });
+  }
+
+  /** True while a worker is running (false while a crashed one is being replaced, and after stop). */
+  running(): boolean {
+    return !this.exited && !this.stopping;
+  }
+
+  /**
+   * Makes the worker throw an error nothing catches (tests of the restart). Not `Worker.terminate()`: tearing the
+   * thread down under DuckDB's in-flight work aborts the whole process (a native error of the addon).
+   */
+  injectFault(): void {
+    this.send({ type: 'fault' });
+  }
+
+  /** Resolves once a replacement worker (if one is being started) is ready. */
+  async settled(): Promise<void> {
+    while (this.restarting) await this.restarting;
   }
 
   private send(m: WorkerRequest): void {
     if (!this.exited) this.worker.postMessage(m);
   }
 
-  private rpc(op: 'drain' | 'flush' | 'query' | 'stop' | 'call', extra: { sandboxId?: string; sql?: string; method?: string; args?: unknown[] } = {}): Promise<unknown> {
-    if (this.exited) return Promise.reject(new Error('processor worker is not running'));
+  private async rpc(op: 'drain' | 'flush' | 'query' | 'stop' | 'call', extra: { sandboxId?: string; sql?: string; method?: string; args?: unknown[] } = {}): Promise<unknown> {
+    if (op !== 'stop') await this.settled();
+    if (this.exited) throw new Error('processor worker is not running');
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -83,6 +165,7 @@ export class WorkerProcessor implements ProcessorHandle {
     return (await this.rpc('query', { sandboxId, sql })) as Array<Record<string, unknown>>;
   }
   invalidate(change: Extract<WorkerRequest, { type: 'invalidate' }>['change']): void {
+    // a replacement worker starts with empty caches: nothing to tell it
     this.send({ type: 'invalidate', change });
   }
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
@@ -92,6 +175,9 @@ export class WorkerProcessor implements ProcessorHandle {
     /* the worker starts its loop itself */
   }
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.cutPause?.();
+    await this.settled().catch(() => undefined);
     if (this.exited) return;
     await this.rpc('stop').catch(() => undefined);
     await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));

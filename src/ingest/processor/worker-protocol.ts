@@ -1,6 +1,8 @@
 /** Messages between the server's main thread and the processor worker. */
 export type WorkerRequest =
   | { type: 'notify' }
+  /** Fault injection: the worker throws an error nothing catches (tests of the supervision). */
+  | { type: 'fault' }
   | { type: 'invalidate'; change: { kind: 'schemas'; sandboxId: string } | { kind: 'dataset'; sandboxId: string; datasetId: string } }
   | { type: 'rpc'; id: number; op: 'drain' | 'flush' | 'query' | 'stop' | 'call'; sandboxId?: string; sql?: string; method?: string; args?: unknown[] };
 

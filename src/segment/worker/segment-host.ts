@@ -43,6 +43,8 @@ export class SegmentHost {
   private restarting: Promise<unknown> | undefined;
   private crashes = 0;
   private startedAt = 0;
+  /** Ends the pause before a restart early (close does not wait for it). */
+  private cutPause: (() => void) | undefined;
 
   private constructor(private readonly d: SegmentHostDeps) {}
 
@@ -91,10 +93,19 @@ export class SegmentHost {
         if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
         const pause = Math.min(30_000, 500 * 2 ** this.crashes++);
         this.d.onError(`segmentation worker exited (code ${code}); restarting it in ${pause} ms (it re-evaluates every profile)`);
-        this.restarting = new Promise<void>((r) => setTimeout(r, pause))
+        this.restarting = new Promise<void>((r) => {
+          const t = setTimeout(r, pause);
+          this.cutPause = () => {
+            clearTimeout(t);
+            r();
+          };
+        })
           .then(() => (this.stopping ? undefined : this.spawn()))
           .catch((e) => this.d.onError(e instanceof Error ? e.message : String(e)))
-          .finally(() => (this.restarting = undefined));
+          .finally(() => {
+            this.restarting = undefined;
+            this.cutPause = undefined;
+          });
       });
     });
   }
@@ -170,6 +181,7 @@ export class SegmentHost {
 
   async close(): Promise<void> {
     this.stopping = true;
+    this.cutPause?.();
     await this.restarting;
     if (this.exited) return;
     await this.flush();
