@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
-import { WorkerProcessor, restartPause } from '../../src/ingest/processor/worker-processor.js';
+import { WorkerProcessor } from '../../src/ingest/processor/worker-processor.js';
 import { Platform, eventually } from '../helpers/platform.js';
 
 const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
@@ -67,11 +67,5 @@ describe('processor worker supervision (the thread that lands data dies)', () =>
       return r.status === 200 && r.json.children.length === Math.ceil(sent / 7) ? r.json.children : undefined;
     }, 'the events of r0 in the profile');
     assert.equal(new Set(events.map((c: { entityId: string }) => c.entityId)).size, events.length);
-  });
-
-  describe('invalid input', () => {
-    it('restart pauses double from 0.5 s and stop at 30 s', () => {
-      assert.deepEqual([0, 1, 2, 5, 6, 20].map(restartPause), [500, 1000, 2000, 16_000, 30_000, 30_000]);
-    });
   });
 });

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ProcessorHandle } from './processor-handle.js';
 import type { WorkerEvent, WorkerRequest } from './worker-protocol.js';
+import { RestartSchedule } from '../../shared/restart-schedule.js';
 
 export interface WorkerHooks {
   onLanded(sandboxId: string, schemaId: string): void;
@@ -8,20 +9,16 @@ export interface WorkerHooks {
   onError(message: string): void;
 }
 
-/** Pause before replacing a crashed worker: 0.5 s, doubling with each crash in a row, at most 30 s. */
-export function restartPause(crashesInARow: number): number {
-  return Math.min(30_000, 500 * 2 ** crashesInARow);
-}
 
 /**
  * Runs the lake processor in a worker thread and talks to it by messages.
  *
  * Supervision: a worker that exits unexpectedly (an uncaught error, out of memory, a native crash of its thread) is
- * replaced after `restartPause`. Nothing acknowledged is lost: the new worker resumes from the consumers' committed
- * log offsets (the lake write is idempotent per offset, profile and identity steps per `_id`), its segmentation
- * worker finds segment.db not closed and re-evaluates (see createSegmentContext). Calls made while the worker is
- * being replaced wait for the new one; calls in flight when it died are refused (the caller sees an error, never a
- * hang).
+ * replaced after a pause (RestartSchedule: 0.5 s, doubling to 30 s). Nothing acknowledged is lost: the new worker
+ * resumes from the consumers' committed log offsets (the lake write is idempotent per offset, profile and identity
+ * steps per `_id`), and its segmentation worker finds segment.db not closed and re-evaluates (see
+ * createSegmentContext). Calls made while the worker is being replaced wait for the new one; calls in flight when
+ * it died are refused (the caller sees an error, never a hang).
  */
 export class WorkerProcessor implements ProcessorHandle {
   private pos = -1;
@@ -30,12 +27,8 @@ export class WorkerProcessor implements ProcessorHandle {
   private exited = false;
   private stopping = false;
   private worker!: Worker;
-  /** Set while a crashed worker is being replaced (calls wait for it). */
-  private restarting: Promise<unknown> | undefined;
-  private crashes = 0;
-  private startedAt = 0;
-  /** Ends the pause before a restart early (stop does not wait for it). */
-  private cutPause: (() => void) | undefined;
+  /** Replaces a crashed worker (calls wait for it). */
+  private readonly restarts = new RestartSchedule();
   /** Workers started (1 + restarts). */
   starts = 0;
 
@@ -59,7 +52,7 @@ export class WorkerProcessor implements ProcessorHandle {
     });
     this.worker = worker;
     this.exited = false;
-    this.startedAt = Date.now();
+    this.restarts.started();
     this.starts++;
     const hooks = this.hooks;
     return new Promise((resolve, reject) => {
@@ -96,23 +89,11 @@ export class WorkerProcessor implements ProcessorHandle {
         this.pending.clear();
         reject(new Error(`processor worker exited (code ${code}) before it was ready`));
         if (this.stopping || !ready) return; // one that never started is the starter's error to report
-        if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
-        const pause = restartPause(this.crashes++);
+        const pause = this.restarts.crashed(
+          () => this.spawn().then(() => this.notify()),
+          (e) => hooks.onError(e instanceof Error ? e.message : String(e)),
+        );
         hooks.onError(`processor worker exited (code ${code}); restarting it in ${pause} ms (it resumes from the committed log offsets)`);
-        this.restarting = new Promise<void>((r) => {
-          const t = setTimeout(r, pause);
-          this.cutPause = () => {
-            clearTimeout(t);
-            r();
-          };
-        })
-          .then(() => (this.stopping ? undefined : this.spawn()))
-          .then(() => this.notify())
-          .catch((e) => hooks.onError(e instanceof Error ? e.message : String(e)))
-          .finally(() => {
-            this.restarting = undefined;
-            this.cutPause = undefined;
-          });
       });
     });
   }
@@ -131,8 +112,8 @@ export class WorkerProcessor implements ProcessorHandle {
   }
 
   /** Resolves once a replacement worker (if one is being started) is ready. */
-  async settled(): Promise<void> {
-    while (this.restarting) await this.restarting;
+  settled(): Promise<void> {
+    return this.restarts.settled();
   }
 
   private send(m: WorkerRequest): void {
@@ -176,7 +157,7 @@ export class WorkerProcessor implements ProcessorHandle {
   }
   async stop(): Promise<void> {
     this.stopping = true;
-    this.cutPause?.();
+    this.restarts.cancel();
     await this.settled().catch(() => undefined);
     if (this.exited) return;
     await this.rpc('stop').catch(() => undefined);

@@ -3,6 +3,7 @@ import type { ProfileChange } from '../../profile/profile-service.js';
 import type { IdentityRef, IdentityResolver } from '../../profile/identity-resolver.js';
 import type { AudienceEventLake } from '../wiring.js';
 import type { ExportTarget } from '../audience-service.js';
+import { RestartSchedule } from '../../shared/restart-schedule.js';
 import type { ForwardedChange, ForwardedView, FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
 
 export interface SegmentHostDeps {
@@ -39,12 +40,8 @@ export class SegmentHost {
   private readonly empty = new Set<string>();
 
   private worker!: Worker;
-  /** Set while a crashed worker is being replaced (calls wait for it). */
-  private restarting: Promise<unknown> | undefined;
-  private crashes = 0;
-  private startedAt = 0;
-  /** Ends the pause before a restart early (close does not wait for it). */
-  private cutPause: (() => void) | undefined;
+  /** Replaces a crashed worker (calls wait for it). */
+  private readonly restarts = new RestartSchedule();
 
   private constructor(private readonly d: SegmentHostDeps) {}
 
@@ -67,7 +64,7 @@ export class SegmentHost {
     });
     this.worker = worker;
     this.exited = false;
-    this.startedAt = Date.now();
+    this.restarts.started();
     // a new worker has nothing queued and knows of no sandbox without definitions yet
     this.sent = this.received = this.backlog = 0;
     this.empty.clear();
@@ -90,22 +87,8 @@ export class SegmentHost {
         this.wake();
         reject(new Error(`segmentation worker exited (code ${code}) before it was ready`));
         if (this.stopping || !ready) return; // one that never started is the starter's error to report
-        if (Date.now() - this.startedAt > 60_000) this.crashes = 0;
-        const pause = Math.min(30_000, 500 * 2 ** this.crashes++);
+        const pause = this.restarts.crashed(() => this.spawn(), (e) => this.d.onError(e instanceof Error ? e.message : String(e)));
         this.d.onError(`segmentation worker exited (code ${code}); restarting it in ${pause} ms (it re-evaluates every profile)`);
-        this.restarting = new Promise<void>((r) => {
-          const t = setTimeout(r, pause);
-          this.cutPause = () => {
-            clearTimeout(t);
-            r();
-          };
-        })
-          .then(() => (this.stopping ? undefined : this.spawn()))
-          .catch((e) => this.d.onError(e instanceof Error ? e.message : String(e)))
-          .finally(() => {
-            this.restarting = undefined;
-            this.cutPause = undefined;
-          });
       });
     });
   }
@@ -116,8 +99,8 @@ export class SegmentHost {
   }
 
   /** Resolves once a replacement worker (if one is being started) is ready. */
-  async settled(): Promise<void> {
-    while (this.restarting) await this.restarting;
+  settled(): Promise<void> {
+    return this.restarts.settled();
   }
 
   /** The profile service's change hook: buffers (cheap, synchronous). */
@@ -181,8 +164,8 @@ export class SegmentHost {
 
   async close(): Promise<void> {
     this.stopping = true;
-    this.cutPause?.();
-    await this.restarting;
+    this.restarts.cancel();
+    await this.restarts.settled();
     if (this.exited) return;
     await this.flush();
     await this.rpc('stop', []).catch(() => undefined);
