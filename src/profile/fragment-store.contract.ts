@@ -39,6 +39,25 @@ export function fragmentStoreContract(name: string, create: () => FragmentStore)
       assert.equal(s.findEvent('sb1', refs, 'x3')?.ts, 30);
       assert.equal(s.countEvents('sb1', refs), 3);
     });
+    it('counts events per identity through inserts, duplicates, evictions and deletions', () => {
+      const ref = { namespace: 'Phone', id: 'c1' };
+      const e = (id: string, ts: number, batchId = 'bc1') => ev(id, ts, { namespace: 'Phone', id: 'c1', batchId, datasetId: 'dsC' });
+      const steps: Array<[string, () => number | undefined, number]> = [
+        ['first event', () => s.addEvent('sbC', e('c-1', 1), 3).count, 1],
+        ['a duplicate is not counted', () => s.addEvent('sbC', e('c-1', 1), 3).count, 1],
+        ['second, in another batch', () => s.addEvent('sbC', e('c-2', 2, 'bc2'), 3).count, 2],
+        ['third', () => s.addEvent('sbC', e('c-3', 3), 3).count, 3],
+        ['beyond the cap: the oldest ages out', () => s.addEvent('sbC', e('c-4', 4), 3).count, 3],
+        ['countEvents agrees', () => s.countEvents('sbC', [ref]), 3],
+        ['deleting a batch', () => (s.deleteByBatch('sbC', 'bc2'), s.countEvents('sbC', [ref])), 2],
+        ['an insert after it counts from there', () => s.addEvent('sbC', e('c-5', 5), 3).count, 3],
+        ['deleting the identity', () => (s.deleteIdentity('sbC', ref), s.countEvents('sbC', [ref])), 0],
+        ['starts again from one', () => s.addEvent('sbC', e('c-6', 6), 3).count, 1],
+        ['deleting the dataset', () => (s.deleteByDataset('sbC', 'dsC'), s.countEvents('sbC', [ref])), 0],
+        ['an unknown identity has none', () => s.countEvents('sbC', [{ namespace: 'Phone', id: 'nobody' }]), 0],
+      ];
+      for (const [what, run, want] of steps) assert.equal(run(), want, what);
+    });
     it('lists every identity with a fragment or an event, once, per sandbox', () => {
       const refs = s.allRefs('sb1').map((r) => `${r.namespace.toLowerCase()}:${r.id}`).sort();
       assert.deepEqual(refs, ['ecid:e1', 'email:a@x']);

@@ -47,3 +47,24 @@ describe('SqliteProfileStore with a second writer (another thread holds the writ
     }
   });
 });
+
+describe('SqliteProfileStore over a file from before the event-count table', () => {
+  it('counts the stored events once when opened, then keeps counting', () => {
+    const d = mkdtempSync(join(tmpdir(), 'kith-profile-count-'));
+    try {
+      const ev = (i: number) => ({ eventId: `e${i}`, namespace: 'Email', id: 'a@x', datasetId: 'd', batchId: 'b', ts: i, event: { _id: `e${i}` }, ingestedAt: i });
+      const first = new SqliteProfileStore(openSqlite(d, 'profile'));
+      for (let i = 0; i < 4; i++) first.addEvent('sb', ev(i), 100);
+      first.close();
+      const raw = openSqlite(d, 'profile');
+      raw.exec('DROP TABLE profile_event_count');
+      raw.close();
+      const again = new SqliteProfileStore(openSqlite(d, 'profile'));
+      assert.equal(again.countEvents('sb', [{ namespace: 'email', id: 'a@x' }]), 4);
+      assert.equal(again.addEvent('sb', ev(4), 100).count, 5);
+      again.close();
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

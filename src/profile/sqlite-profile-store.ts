@@ -21,6 +21,7 @@ export class SqliteProfileStore implements FragmentStore {
     // rewrote (and fsynced) most of them on every chunk. A 16 MB WAL lets a checkpoint write a page once for several
     // chunks; bigger WALs save more but stall the chunk that checkpoints longer (see README "Performance").
     walAutocheckpoint(db, 4096);
+    const hadCounts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'profile_event_count'").get() !== undefined;
     db.exec(`
       CREATE TABLE IF NOT EXISTS profile_fragment (
         sandbox TEXT NOT NULL, dataset TEXT NOT NULL, ns TEXT NOT NULL, nsCode TEXT NOT NULL, id TEXT NOT NULL,
@@ -34,10 +35,15 @@ export class SqliteProfileStore implements FragmentStore {
       CREATE INDEX IF NOT EXISTS profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);
       CREATE INDEX IF NOT EXISTS profile_event_ds ON profile_event (sandbox, dataset);
       CREATE INDEX IF NOT EXISTS profile_event_batch ON profile_event (sandbox, batch);
+      CREATE TABLE IF NOT EXISTS profile_event_count (
+        sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS profile_ca (
         sandbox TEXT NOT NULL, ca TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (sandbox, ns, id, ca)) WITHOUT ROWID;
     `);
+    // a store from before the count table: count once (in one statement, so a second writer never sees it half done)
+    if (!hadCounts) db.exec('INSERT OR IGNORE INTO profile_event_count SELECT sandbox, ns, id, count(*) FROM profile_event GROUP BY sandbox, ns, id');
     this.txStmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
     this.st = {
       getFrag: db.prepare('SELECT * FROM profile_fragment WHERE sandbox=? AND ns=? AND id=? AND dataset=?'),
@@ -47,7 +53,18 @@ export class SqliteProfileStore implements FragmentStore {
       ),
       fragsOf: db.prepare('SELECT * FROM profile_fragment WHERE sandbox=? AND ns=? AND id=?'),
       addEvent: db.prepare('INSERT OR IGNORE INTO profile_event VALUES (?,?,?,?,?,?,?,?,?,?)'),
-      count: db.prepare('SELECT count(*) AS n FROM profile_event WHERE sandbox=? AND ns=? AND id=?'),
+      // events per identity, kept beside the events: counting them at every insert cost O(events) (9x per event at the cap)
+      count: db.prepare('SELECT n FROM profile_event_count WHERE sandbox=? AND ns=? AND id=?'),
+      bumpCount: db.prepare<[string, string, string], { n: number }>(
+        'INSERT INTO profile_event_count VALUES (?,?,?,1) ON CONFLICT (sandbox, ns, id) DO UPDATE SET n = n + 1 RETURNING n',
+      ),
+      setCount: db.prepare('UPDATE profile_event_count SET n=? WHERE sandbox=? AND ns=? AND id=?'),
+      recount: db.prepare(
+        `INSERT INTO profile_event_count SELECT @sb, @ns, @id, count(*) FROM profile_event WHERE sandbox=@sb AND ns=@ns AND id=@id
+         ON CONFLICT (sandbox, ns, id) DO UPDATE SET n = excluded.n`,
+      ),
+      delCount: db.prepare('DELETE FROM profile_event_count WHERE sandbox=? AND ns=? AND id=?'),
+      delZeroCount: db.prepare('DELETE FROM profile_event_count WHERE sandbox=? AND ns=? AND id=? AND n=0'),
       oldest: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? ORDER BY ts, event_id LIMIT ?'),
       delEvent: db.prepare('DELETE FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
       findEvent: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
@@ -108,7 +125,7 @@ export class SqliteProfileStore implements FragmentStore {
       const ns = nsKey(e.namespace);
       const inserted =
         this.st.addEvent.run(sandboxId, ns, e.namespace, e.id, e.eventId, e.ts, e.datasetId, e.batchId, JSON.stringify(e.event), e.ingestedAt).changes === 1;
-      let count = (this.st.count.get(sandboxId, ns, e.id) as { n: number }).n;
+      let count = inserted ? this.st.bumpCount.get(sandboxId, ns, e.id)!.n : ((this.st.count.get(sandboxId, ns, e.id) as { n: number } | undefined)?.n ?? 0);
       const evicted: StoredEvent[] = [];
       if (count > cap) {
         for (const r of this.st.oldest.all(sandboxId, ns, e.id, count - cap) as EventRow[]) {
@@ -116,6 +133,7 @@ export class SqliteProfileStore implements FragmentStore {
           evicted.push(SqliteProfileStore.ev(r));
         }
         count = cap;
+        this.st.setCount.run(count, sandboxId, ns, e.id);
       }
       return { inserted, count, evicted };
     });
@@ -128,7 +146,7 @@ export class SqliteProfileStore implements FragmentStore {
   private readonly tx: ReturnType<SqliteDb['transaction']>;
   countEvents(sandboxId: string, refs: readonly IdentityRef[]): number {
     let n = 0;
-    for (const r of refs) n += (this.st.count.get(sandboxId, nsKey(r.namespace), r.id) as { n: number }).n;
+    for (const r of refs) n += (this.st.count.get(sandboxId, nsKey(r.namespace), r.id) as { n: number } | undefined)?.n ?? 0;
     return n;
   }
   events(sandboxId: string, refs: readonly IdentityRef[], q: EventQuery): StoredEvent[] {
@@ -186,6 +204,7 @@ export class SqliteProfileStore implements FragmentStore {
   deleteIdentity(sandboxId: string, ref: IdentityRef): number {
     return this.db.transaction(() => {
       const ns = nsKey(ref.namespace);
+      this.st.delCount.run(sandboxId, ns, ref.id);
       return this.st.delIdFrag.run(sandboxId, ns, ref.id).changes + this.st.delIdEv.run(sandboxId, ns, ref.id).changes + this.st.delIdCa.run(sandboxId, ns, ref.id).changes;
     }).immediate();
   }
@@ -193,6 +212,7 @@ export class SqliteProfileStore implements FragmentStore {
     return this.db.transaction(() => {
       const ids = dedupe([...(this.st.dsFragIds.all(sandboxId, datasetId) as Row[]), ...(this.st.dsEvIds.all(sandboxId, datasetId) as Row[])]);
       const removed = this.st.delDsFrag.run(sandboxId, datasetId).changes + this.st.delDsEv.run(sandboxId, datasetId).changes;
+      this.recount(sandboxId, ids);
       return { removed, identities: ids };
     }).immediate();
   }
@@ -212,8 +232,18 @@ export class SqliteProfileStore implements FragmentStore {
         if (tags.length === 0) this.st.delFrag.run(sandboxId, r.ns, r.id, r.dataset);
         else this.putFragment(sandboxId, { ...f, tags });
       }
-      return { removed, identities: dedupe(rows) };
+      const identities = dedupe(rows);
+      this.recount(sandboxId, identities);
+      return { removed, identities };
     }).immediate();
+  }
+  /** Counts the events of identities again after a bulk delete (rare: deleting a dataset or a batch). */
+  private recount(sandboxId: string, refs: readonly IdentityRef[]): void {
+    for (const r of refs) {
+      const ns = nsKey(r.namespace);
+      this.st.recount.run({ sb: sandboxId, ns, id: r.id });
+      this.st.delZeroCount.run(sandboxId, ns, r.id);
+    }
   }
   /**
    * Runs `fn` in one IMMEDIATE transaction. Two threads write this file (the processor, segmentation): the write
