@@ -23,6 +23,8 @@ export type ToSegmentWorker =
   | { type: 'changes'; items: ForwardedChange[] }
   /** Merge policies or computed attributes were written by the processor's services: cached copies are stale. */
   | { type: 'profile-config' }
+  /** Fault injection: the worker throws an error nothing catches (tests of the supervision). */
+  | { type: 'fault' }
   | { type: 'call'; id: number; method: string; args: unknown[] }
   | { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
 

@@ -17,57 +17,66 @@ const lake = () => {
   const done = new Map<string, number>();
   return { progress: async (c: string) => done.get(c) ?? 0, write: async (c: string, upTo: number) => void done.set(c, upTo) };
 };
+const eventually = async (ok: () => boolean) => {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+};
 const exportTarget = { tableOf: async () => undefined, append: async () => undefined };
 
 /** The processor thread's side of the segmentation worker, with a real worker over a temp data directory. */
 describe('SegmentHost: a segmentation worker that dies is replaced, and nothing it was handed is lost', () => {
-  it('restarts the worker after a crash; the new one evaluates what the dead one never did', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kith-seghost-'));
-    const errors: string[] = [];
-    const identities = new InMemoryIdentityResolver();
-    const resources = new SqliteResourceStore(openSqlite(dir, 'control'));
-    const profile = createProfileContext({ dataDir: dir, resources, clock: systemClock, identities });
-    const host = await SegmentHost.start({
-      dataDir: dir,
-      identities,
-      lake: lake(),
-      exportTarget,
-      onError: (m) => errors.push(m),
-    });
-    const unforward = profile.profiles.onProfileChange(host.onProfileChange);
-    const buy = async (i: number) =>
-      assert.ok((await profile.profiles.applyEvent(SB.sandbox.id, { datasetId: 'events', batchId: 'b', primary: who(i), event: { _id: `e-${i}`, timestamp: new Date().toISOString(), eventType: 'commerce.purchases' } })).ok);
-    const status = async (i: number, segmentId: string) => {
-      const p = await profile.profiles.getProfile(SB, who(i));
-      return p.ok ? (p.value.entity.segmentMembership as any)?.ups?.[segmentId]?.status : undefined;
-    };
-    try {
-      const d = (await host.call('segments.createDefinition', [SB, { name: 'Buyers', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'xEvent[eventType = "commerce.purchases"].count() >= 1' } }])) as { ok: boolean; value: { id: string } };
-      assert.ok(d.ok);
-      await buy(1);
-      await host.call('segments.drain', []);
-      assert.equal(await status(1, d.value.id), 'realized');
+  const deaths: Array<[string, (host: SegmentHost) => Promise<void>]> = [
+    ['its thread is torn down', (host) => host.terminate()],
+    ['an error nothing caught', async (host) => host.injectFault()],
+  ];
+  for (const [how, kill] of deaths)
+    it(`restarts the worker after a crash (${how}); the new one evaluates what the dead one never did`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kith-seghost-'));
+      const errors: string[] = [];
+      const identities = new InMemoryIdentityResolver();
+      const resources = new SqliteResourceStore(openSqlite(dir, 'control'));
+      const profile = createProfileContext({ dataDir: dir, resources, clock: systemClock, identities });
+      const host = await SegmentHost.start({
+        dataDir: dir,
+        identities,
+        lake: lake(),
+        exportTarget,
+        onError: (m) => errors.push(m),
+      });
+      const unforward = profile.profiles.onProfileChange(host.onProfileChange);
+      const buy = async (i: number) =>
+        assert.ok((await profile.profiles.applyEvent(SB.sandbox.id, { datasetId: 'events', batchId: 'b', primary: who(i), event: { _id: `e-${i}`, timestamp: new Date().toISOString(), eventType: 'commerce.purchases' } })).ok);
+      const status = async (i: number, segmentId: string) => {
+        const p = await profile.profiles.getProfile(SB, who(i));
+        return p.ok ? (p.value.entity.segmentMembership as any)?.ups?.[segmentId]?.status : undefined;
+      };
+      try {
+        const d = (await host.call('segments.createDefinition', [SB, { name: 'Buyers', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'xEvent[eventType = "commerce.purchases"].count() >= 1' } }])) as { ok: boolean; value: { id: string } };
+        assert.ok(d.ok);
+        await buy(1);
+        await host.call('segments.drain', []);
+        assert.equal(await status(1, d.value.id), 'realized');
 
-      await host.terminate(); // as a crash would
-      await buy(2); // forwarded to nobody
-      await buy(3);
-      await host.settled();
-      assert.ok(errors.some((e) => /exited .*restarting/.test(e)), errors.join('\n'));
-      await host.call('segments.drain', []);
-      assert.equal(await status(2, d.value.id), 'realized');
-      assert.equal(await status(3, d.value.id), 'realized');
-      // and the new worker takes changes as usual
-      await buy(4);
-      await host.call('segments.drain', []);
-      assert.equal(await status(4, d.value.id), 'realized');
-    } finally {
-      unforward();
-      await host.close();
-      profile.close();
-      await resources.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        await kill(host);
+        await buy(2); // forwarded to a dying worker or to nobody
+        await buy(3);
+        await eventually(() => errors.some((e) => /exited .*restarting/.test(e)));
+        await host.settled();
+        assert.ok(errors.some((e) => /exited .*restarting/.test(e)), errors.join('\n'));
+        await host.call('segments.drain', []);
+        assert.equal(await status(2, d.value.id), 'realized');
+        assert.equal(await status(3, d.value.id), 'realized');
+        // and the new worker takes changes as usual
+        await buy(4);
+        await host.call('segments.drain', []);
+        assert.equal(await status(4, d.value.id), 'realized');
+      } finally {
+        unforward();
+        await host.close();
+        profile.close();
+        await resources.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 
   describe('invalid input', () => {
     it('calls to an unknown method are rejected without killing the worker', async () => {

@@ -93,6 +93,11 @@ export class SegmentHost {
     });
   }
 
+  /** Makes the worker throw an error nothing catches (tests of the restart). */
+  injectFault(): void {
+    this.send({ type: 'fault' });
+  }
+
   /** Ends the worker abruptly, as a crash would (tests of the restart). */
   async terminate(): Promise<void> {
     await this.worker.terminate();

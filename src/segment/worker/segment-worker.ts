@@ -80,9 +80,34 @@ const progress = () => {
 };
 const timer = setInterval(progress, 10);
 
+/**
+ * An error nothing caught: report it, stop taking work, let a running batch job's DuckDB query end (a thread torn
+ * down under DuckDB's in-flight work aborts the whole process), then exit without marking segment.db closed: the
+ * replacement re-evaluates every profile (see createSegmentContext), so what this worker was handed is not lost.
+ */
+let failing = false;
+const fail = (e: unknown) => {
+  if (failing) return;
+  failing = true;
+  report(new Error(`segmentation worker failed, restarting: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  clearInterval(timer);
+  segments.runtime.stop();
+  setTimeout(() => process.exit(1), 10_000).unref();
+  void segments.jobs.idle().catch(() => undefined).finally(() => process.exit(1));
+};
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+
 const services: Record<string, object> = { segments: segments.api };
 port.on('message', async (m: ToSegmentWorker) => {
+  if (failing) return;
   switch (m.type) {
+    case 'fault':
+      // fault injection (tests of the supervision): an error thrown where nothing catches it
+      setImmediate(() => {
+        throw new Error('injected fault');
+      });
+      return;
     case 'changes':
       for (const it of m.items) {
         if (it.view) identities.learn(it.view);
