@@ -12,6 +12,17 @@ import { SqliteProfileStore } from './sqlite-profile-store.js';
 const dir = mkdtempSync(join(tmpdir(), 'kith-profile-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 fragmentStoreContract('sqlite', () => new SqliteProfileStore(openSqlite(dir, 'profile')));
+// a file written before profile_event lost its primary key on (sandbox, ns, id, event_id): the same statements
+// give the same answers
+fragmentStoreContract('sqlite, events table of an older file', () => {
+  const db = openSqlite(join(dir, 'older'), 'profile');
+  db.exec(`CREATE TABLE profile_event (
+    sandbox TEXT NOT NULL, ns TEXT NOT NULL, ns_code TEXT NOT NULL, id TEXT NOT NULL, event_id TEXT NOT NULL,
+    ts INTEGER NOT NULL, dataset TEXT NOT NULL, batch TEXT NOT NULL, body TEXT NOT NULL, ingested_at INTEGER NOT NULL,
+    PRIMARY KEY (sandbox, ns, id, event_id));
+    CREATE INDEX profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);`);
+  return new SqliteProfileStore(db);
+});
 
 describe('SqliteProfileStore with a second writer (another thread holds the write lock)', () => {
   it('a transaction waits for the lock and runs its body exactly once', async () => {

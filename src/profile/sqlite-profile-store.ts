@@ -28,11 +28,15 @@ export class SqliteProfileStore implements FragmentStore {
         leaves TEXT NOT NULL, tags TEXT NOT NULL, updated_at INTEGER NOT NULL,
         PRIMARY KEY (sandbox, ns, id, dataset)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS profile_fragment_ds ON profile_fragment (sandbox, dataset);
+      -- One index keyed by identity, which also deduplicates: every index keyed by identity dirties a random page per
+      -- event (written to the WAL, then again by the checkpoint); a second one, (sandbox, ns, id, event_id), doubled
+      -- the cost of storing an event. A redelivered event has the same time (the processor dedupes ExperienceEvents
+      -- by _id per dataset before this step; a replayed chunk carries the same timestamps). Files from before keep
+      -- their primary key on (sandbox, ns, id, event_id): same statements, same answers.
       CREATE TABLE IF NOT EXISTS profile_event (
         sandbox TEXT NOT NULL, ns TEXT NOT NULL, ns_code TEXT NOT NULL, id TEXT NOT NULL, event_id TEXT NOT NULL,
-        ts INTEGER NOT NULL, dataset TEXT NOT NULL, batch TEXT NOT NULL, body TEXT NOT NULL, ingested_at INTEGER NOT NULL,
-        PRIMARY KEY (sandbox, ns, id, event_id));
-      CREATE INDEX IF NOT EXISTS profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);
+        ts INTEGER NOT NULL, dataset TEXT NOT NULL, batch TEXT NOT NULL, body TEXT NOT NULL, ingested_at INTEGER NOT NULL);
+      CREATE UNIQUE INDEX IF NOT EXISTS profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);
       CREATE INDEX IF NOT EXISTS profile_event_ds ON profile_event (sandbox, dataset);
       CREATE INDEX IF NOT EXISTS profile_event_batch ON profile_event (sandbox, batch);
       CREATE TABLE IF NOT EXISTS profile_event_count (
@@ -65,8 +69,8 @@ export class SqliteProfileStore implements FragmentStore {
       ),
       delCount: db.prepare('DELETE FROM profile_event_count WHERE sandbox=? AND ns=? AND id=?'),
       delZeroCount: db.prepare('DELETE FROM profile_event_count WHERE sandbox=? AND ns=? AND id=? AND n=0'),
-      oldest: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? ORDER BY ts, event_id LIMIT ?'),
-      delEvent: db.prepare('DELETE FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
+      oldest: db.prepare('SELECT rowid AS rid, * FROM profile_event WHERE sandbox=? AND ns=? AND id=? ORDER BY ts, event_id LIMIT ?'),
+      delEvent: db.prepare('DELETE FROM profile_event WHERE rowid=?'),
       findEvent: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
       allRefs: db.prepare('SELECT DISTINCT ns_code, id FROM profile_event WHERE sandbox=?'),
       allProfileRefs: db.prepare('SELECT nsCode AS ns_code, id FROM profile_fragment WHERE sandbox=? UNION SELECT ns_code, id FROM profile_event WHERE sandbox=?'),
@@ -128,8 +132,8 @@ export class SqliteProfileStore implements FragmentStore {
       let count = inserted ? this.st.bumpCount.get(sandboxId, ns, e.id)!.n : ((this.st.count.get(sandboxId, ns, e.id) as { n: number } | undefined)?.n ?? 0);
       const evicted: StoredEvent[] = [];
       if (count > cap) {
-        for (const r of this.st.oldest.all(sandboxId, ns, e.id, count - cap) as EventRow[]) {
-          this.st.delEvent.run(sandboxId, ns, e.id, r.event_id);
+        for (const r of this.st.oldest.all(sandboxId, ns, e.id, count - cap) as Array<EventRow & { rid: number }>) {
+          this.st.delEvent.run(r.rid);
           evicted.push(SqliteProfileStore.ev(r));
         }
         count = cap;

@@ -43,7 +43,7 @@ const pipeline = await createPipeline(
 // every file the pipeline writes, and the API's ingest log (server.ts hands its checkpoints over too)
 // profile.db and segment.db (IMMEDIATE transactions only) also get their WAL restarted when readers keep it growing
 const checkpointer = backgroundCheckpoints
-  ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control'], 100, ['profile', 'segment'])
+  ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control'], Number(process.env.KITH_CHECKPOINT_INTERVAL_MS ?? 100), ['profile', 'segment'])
   : undefined;
 
 let last = -2;
