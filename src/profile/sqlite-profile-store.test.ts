@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import { openSqlite } from '../store/sqlite/open.js';
+import { holdWriteLock } from '../store/sqlite/other-writer.js';
 import { fragmentStoreContract } from './fragment-store.contract.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
 
@@ -31,18 +30,7 @@ describe('SqliteProfileStore with a second writer (another thread holds the writ
       const store = new SqliteProfileStore(openSqlite(d, 'profile'));
       const file = join(d, 'profile.db');
       // the other writer: takes the lock, says so, keeps it ~80 ms, commits
-      const other = new Worker(
-        `const { parentPort, workerData } = require('node:worker_threads');
-         const db = new (require('better-sqlite3'))(workerData);
-         db.exec('BEGIN IMMEDIATE');
-         db.prepare("INSERT INTO profile_ca VALUES ('sb', 'ca', 'ns', 'other', '{}')").run();
-         parentPort.postMessage('locked');
-         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
-         db.exec('COMMIT');
-         db.close();`,
-        { eval: true, workerData: file },
-      );
-      await once(other, 'message');
+      const other = await holdWriteLock(file, "INSERT INTO profile_ca VALUES ('sb', 'ca', 'ns', 'other', '{}')");
       let runs = 0;
       store.transaction(() => {
         runs++;
@@ -51,7 +39,7 @@ describe('SqliteProfileStore with a second writer (another thread holds the writ
       assert.equal(runs, 1);
       assert.ok(store.getCa('sb', 'ca', { namespace: 'ns', id: 'other' }), 'the other writer committed first');
       assert.ok(store.getCa('sb', 'ca', { namespace: 'ns', id: 'mine' }));
-      await once(other, 'exit');
+      await other.done;
       store.close();
     } finally {
       rmSync(d, { recursive: true, force: true });

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import { resourceStoreContract } from '../resource-store.contract.js';
 import { openSqlite } from './open.js';
 import { SqliteResourceStore } from './sqlite-resource-store.js';
+import { holdWriteLock } from './other-writer.js';
 
 const dirs: string[] = [];
 resourceStoreContract(
@@ -30,23 +29,12 @@ describe('SqliteResourceStore with a second writer (the processor and segmentati
       await store.put('k', 'sb', 'seed', { n: 0 });
       // the other writer: takes the lock, says so, keeps it ~80 ms, commits (a read-then-write transaction that
       // started before the commit can no longer upgrade: SQLite refuses it at once)
-      const other = new Worker(
-        `const { parentPort, workerData } = require('node:worker_threads');
-         const db = new (require('better-sqlite3'))(workerData);
-         db.exec('BEGIN IMMEDIATE');
-         db.prepare("UPDATE resources SET version = version + 1 WHERE id = 'seed'").run();
-         parentPort.postMessage('locked');
-         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 80);
-         db.exec('COMMIT');
-         db.close();`,
-        { eval: true, workerData: join(d, 'control.db') },
-      );
-      await once(other, 'message');
+      const other = await holdWriteLock(join(d, 'control.db'), "UPDATE resources SET version = version + 1 WHERE id = 'seed'");
       const r = await store.put('k', 'sb', 'mine', { n: 1 });
       assert.ok(r.ok);
       assert.equal((await store.get('k', 'sb', 'seed'))?.version, 2, 'the other writer committed first');
       assert.deepEqual((await store.get('k', 'sb', 'mine'))?.doc, { n: 1 });
-      await once(other, 'exit');
+      await other.done;
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
