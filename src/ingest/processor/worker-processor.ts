@@ -9,7 +9,6 @@ export interface WorkerHooks {
   onError(message: string): void;
 }
 
-
 /**
  * Runs the lake processor in a worker thread and talks to it by messages.
  *
