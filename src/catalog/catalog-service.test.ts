@@ -209,6 +209,19 @@ describe('CatalogService', () => {
     assert.equal(stored.lastBatchStatus, 'success');
   });
 
+  it('two threads updating one batch at once keep both changes (the API completes it, the processor counts rows)', async () => {
+    const ds = await create({ name: 'Racing Batch', schemaRef: { id: PLAIN } });
+    const worker = new CatalogService(store, schemas, clock);
+    const b = await catalog.createBatch(sbA.id, { datasetId: ds.id, source: 'batch' }, 'tester');
+    await Promise.all([
+      catalog.updateBatch(sbA.id, b.id, { status: 'processing', started: 5 }),
+      worker.updateBatch(sbA.id, b.id, { recordCount: 7 }),
+      worker.updateBatch(sbA.id, b.id, { failedRecordCount: 1 }),
+    ]);
+    const got = await catalog.getBatch(sbA.id, b.id);
+    assert.deepEqual([got?.status, got?.started, got?.recordCount, got?.failedRecordCount], ['processing', 5, 7, 1]);
+  });
+
   it('lists batches by dataset and status, with offset paging', async () => {
     const ds = await create({ name: 'Paged Batches', schemaRef: { id: PLAIN } });
     const ids: string[] = [];

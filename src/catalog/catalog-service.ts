@@ -312,14 +312,21 @@ export class CatalogService {
     id: string,
     patch: BatchPatch,
   ): Promise<CatalogBatch | undefined> {
-    const cur = await this.getBatch(sandboxId, id);
-    if (!cur) return undefined;
     if (patch.status !== undefined && !BATCH_STATUSES.includes(patch.status as BatchStatus)) return undefined;
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as BatchPatch;
-    const next: CatalogBatch = { ...cur, ...defined, updated: this.clock.now() };
-    await this.store.put('batch', sandboxId, id, next);
-    await this.touchDataset(sandboxId, next);
-    return next;
+    // compare-and-set: the API thread (batch import) and the processor thread (streaming batches, counts) both update
+    // batches; a blind write would drop the other's fields
+    for (let attempt = 0; ; attempt++) {
+      const stored = await this.store.get<CatalogBatch>('batch', sandboxId, id);
+      if (!stored) return undefined;
+      const next: CatalogBatch = { ...stored.doc, ...defined, updated: this.clock.now() };
+      const put = await this.store.put('batch', sandboxId, id, next, { expectedVersion: stored.version });
+      if (put.ok) {
+        await this.touchDataset(sandboxId, next);
+        return next;
+      }
+      if (attempt >= 10) throw new Error(`batch ${id} is being changed concurrently`);
+    }
   }
 
   /** Records the batch on its dataset: lastBatchId/lastBatchStatus follow the newest batch (ids sort by time). */
