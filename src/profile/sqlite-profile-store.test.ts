@@ -47,20 +47,44 @@ describe('SqliteProfileStore with a second writer (another thread holds the writ
   });
 });
 
-describe('SqliteProfileStore over a file from before the event-count table', () => {
-  it('counts the stored events once when opened, then keeps counting', () => {
+describe('SqliteProfileStore event counts of identities holding many events', () => {
+  const ev = (i: number, batchId = 'b') => ({ eventId: `e${i}`, namespace: 'Email', id: 'a@x', datasetId: 'd', batchId, ts: i, event: { _id: `e${i}` }, ingestedAt: i });
+  const ref = { namespace: 'email', id: 'a@x' };
+
+  it('counts past the threshold, ages out at the cap, and counts again after deletes', () => {
+    const d = mkdtempSync(join(tmpdir(), 'kith-profile-heavy-'));
+    try {
+      const s = new SqliteProfileStore(openSqlite(d, 'profile'));
+      const steps: Array<[string, () => number, number]> = [
+        ['99 events', () => { let n = 0; for (let i = 0; i < 99; i++) n = s.addEvent('sb', ev(i), 300).count; return n; }, 99],
+        ['crossing the threshold', () => { let n = 0; for (let i = 99; i < 150; i++) n = s.addEvent('sb', ev(i, i < 120 ? 'b' : 'late'), 300).count; return n; }, 150],
+        ['a duplicate past it is not counted', () => s.addEvent('sb', ev(10), 300).count, 150],
+        ['countEvents agrees', () => s.countEvents('sb', [ref]), 150],
+        ['at the cap the oldest age out', () => { let n = 0; for (let i = 150; i < 320; i++) n = s.addEvent('sb', ev(i, 'late'), 300).count; return n; }, 300],
+        // the 300 kept are e20..e319: e20..e119 of batch b, the rest of batch late
+        ['deleting a batch down to the threshold', () => (s.deleteByBatch('sb', 'late'), s.countEvents('sb', [ref])), 100],
+        ['growing past it again counts from the events', () => { let n = 0; for (let i = 400; i < 405; i++) n = s.addEvent('sb', ev(i), 300).count; return n; }, 105],
+        ['deleting the identity', () => (s.deleteIdentity('sb', ref), s.countEvents('sb', [ref])), 0],
+      ];
+      for (const [what, run, want] of steps) assert.equal(run(), want, what);
+      s.close();
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  it('a file from before the count rows is counted once when opened', () => {
     const d = mkdtempSync(join(tmpdir(), 'kith-profile-count-'));
     try {
-      const ev = (i: number) => ({ eventId: `e${i}`, namespace: 'Email', id: 'a@x', datasetId: 'd', batchId: 'b', ts: i, event: { _id: `e${i}` }, ingestedAt: i });
       const first = new SqliteProfileStore(openSqlite(d, 'profile'));
-      for (let i = 0; i < 4; i++) first.addEvent('sb', ev(i), 100);
+      for (let i = 0; i < 130; i++) first.addEvent('sb', ev(i), 1000);
       first.close();
       const raw = openSqlite(d, 'profile');
-      raw.exec('DROP TABLE profile_event_count');
+      raw.exec('DROP TABLE profile_event_heavy');
       raw.close();
       const again = new SqliteProfileStore(openSqlite(d, 'profile'));
-      assert.equal(again.countEvents('sb', [{ namespace: 'email', id: 'a@x' }]), 4);
-      assert.equal(again.addEvent('sb', ev(4), 100).count, 5);
+      assert.equal(again.countEvents('sb', [ref]), 130);
+      assert.equal(again.addEvent('sb', ev(130), 1000).count, 131);
       again.close();
     } finally {
       rmSync(d, { recursive: true, force: true });

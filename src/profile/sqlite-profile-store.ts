@@ -8,6 +8,9 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 /** Graphs up to this size read their fragments with one statement. */
 const MAX_MEMBERS_PER_QUERY = 16;
 type FragRow = { dataset: string; ns: string; nsCode: string; id: string; leaves: string; tags: string; updated_at: number };
+/** Identities holding more events than this keep a count row (see countOf). */
+const HEAVY = 100;
+
 type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts: number; dataset: string; batch: string; body: string; ingested_at: number };
 
 /** SQLite adapter of ProfileStore (open the db with `openSqlite(dataDir, 'profile')`). */
@@ -21,7 +24,7 @@ export class SqliteProfileStore implements FragmentStore {
     // rewrote (and fsynced) most of them on every chunk. A 16 MB WAL lets a checkpoint write a page once for several
     // chunks; bigger WALs save more but stall the chunk that checkpoints longer (see README "Performance").
     walAutocheckpoint(db, 4096);
-    const hadCounts = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'profile_event_count'").get() !== undefined;
+    const hadHeavy = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'profile_event_heavy'").get() !== undefined;
     db.exec(`
       CREATE TABLE IF NOT EXISTS profile_fragment (
         sandbox TEXT NOT NULL, dataset TEXT NOT NULL, ns TEXT NOT NULL, nsCode TEXT NOT NULL, id TEXT NOT NULL,
@@ -39,15 +42,17 @@ export class SqliteProfileStore implements FragmentStore {
       CREATE UNIQUE INDEX IF NOT EXISTS profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);
       CREATE INDEX IF NOT EXISTS profile_event_ds ON profile_event (sandbox, dataset);
       CREATE INDEX IF NOT EXISTS profile_event_batch ON profile_event (sandbox, batch);
-      CREATE TABLE IF NOT EXISTS profile_event_count (
+      DROP TABLE IF EXISTS profile_event_count;
+      CREATE TABLE IF NOT EXISTS profile_event_heavy (
         sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS profile_ca (
         sandbox TEXT NOT NULL, ca TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL,
         PRIMARY KEY (sandbox, ns, id, ca)) WITHOUT ROWID;
     `);
-    // a store from before the count table: count once (in one statement, so a second writer never sees it half done)
-    if (!hadCounts) db.exec('INSERT OR IGNORE INTO profile_event_count SELECT sandbox, ns, id, count(*) FROM profile_event GROUP BY sandbox, ns, id');
+    // a store from before the table: count once (in one statement, so a second writer never sees it half done)
+    if (!hadHeavy)
+      db.exec(`INSERT OR IGNORE INTO profile_event_heavy SELECT sandbox, ns, id, count(*) FROM profile_event GROUP BY sandbox, ns, id HAVING count(*) > ${HEAVY}`);
     this.txStmts = { begin: db.prepare('BEGIN IMMEDIATE'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') };
     this.st = {
       getFrag: db.prepare('SELECT * FROM profile_fragment WHERE sandbox=? AND ns=? AND id=? AND dataset=?'),
@@ -57,18 +62,15 @@ export class SqliteProfileStore implements FragmentStore {
       ),
       fragsOf: db.prepare('SELECT * FROM profile_fragment WHERE sandbox=? AND ns=? AND id=?'),
       addEvent: db.prepare('INSERT OR IGNORE INTO profile_event VALUES (?,?,?,?,?,?,?,?,?,?)'),
-      // events per identity, kept beside the events: counting them at every insert cost O(events) (9x per event at the cap)
-      count: db.prepare('SELECT n FROM profile_event_count WHERE sandbox=? AND ns=? AND id=?'),
-      bumpCount: db.prepare<[string, string, string], { n: number }>(
-        'INSERT INTO profile_event_count VALUES (?,?,?,1) ON CONFLICT (sandbox, ns, id) DO UPDATE SET n = n + 1 RETURNING n',
-      ),
-      setCount: db.prepare('UPDATE profile_event_count SET n=? WHERE sandbox=? AND ns=? AND id=?'),
-      recount: db.prepare(
-        `INSERT INTO profile_event_count SELECT @sb, @ns, @id, count(*) FROM profile_event WHERE sandbox=@sb AND ns=@ns AND id=@id
-         ON CONFLICT (sandbox, ns, id) DO UPDATE SET n = excluded.n`,
-      ),
-      delCount: db.prepare('DELETE FROM profile_event_count WHERE sandbox=? AND ns=? AND id=?'),
-      delZeroCount: db.prepare('DELETE FROM profile_event_count WHERE sandbox=? AND ns=? AND id=? AND n=0'),
+      // Events per identity. Counting them at every insert cost O(events) (9x per event at the cap); a count row per
+      // identity, bumped at every insert, dirtied one more random page per event. So: a bounded count for the many
+      // identities holding few events, and a count row only for those holding more than HEAVY.
+      countUpTo: db.prepare<[string, string, string], { n: number }>(`SELECT count(*) AS n FROM (SELECT 1 FROM profile_event WHERE sandbox=? AND ns=? AND id=? LIMIT ${HEAVY + 1})`),
+      countAll: db.prepare<[string, string, string], { n: number }>('SELECT count(*) AS n FROM profile_event WHERE sandbox=? AND ns=? AND id=?'),
+      heavyGet: db.prepare<[string, string, string], { n: number }>('SELECT n FROM profile_event_heavy WHERE sandbox=? AND ns=? AND id=?'),
+      heavyBump: db.prepare<[string, string, string], { n: number }>('UPDATE profile_event_heavy SET n = n + 1 WHERE sandbox=? AND ns=? AND id=? RETURNING n'),
+      heavyPut: db.prepare('INSERT INTO profile_event_heavy VALUES (?,?,?,?) ON CONFLICT (sandbox, ns, id) DO UPDATE SET n = excluded.n'),
+      heavyDel: db.prepare('DELETE FROM profile_event_heavy WHERE sandbox=? AND ns=? AND id=?'),
       oldest: db.prepare('SELECT rowid AS rid, * FROM profile_event WHERE sandbox=? AND ns=? AND id=? ORDER BY ts, event_id LIMIT ?'),
       delEvent: db.prepare('DELETE FROM profile_event WHERE rowid=?'),
       findEvent: db.prepare('SELECT * FROM profile_event WHERE sandbox=? AND ns=? AND id=? AND event_id=?'),
@@ -129,7 +131,7 @@ export class SqliteProfileStore implements FragmentStore {
       const ns = nsKey(e.namespace);
       const inserted =
         this.st.addEvent.run(sandboxId, ns, e.namespace, e.id, e.eventId, e.ts, e.datasetId, e.batchId, JSON.stringify(e.event), e.ingestedAt).changes === 1;
-      let count = inserted ? this.st.bumpCount.get(sandboxId, ns, e.id)!.n : ((this.st.count.get(sandboxId, ns, e.id) as { n: number } | undefined)?.n ?? 0);
+      let count = this.countOf(sandboxId, ns, e.id, inserted);
       const evicted: StoredEvent[] = [];
       if (count > cap) {
         for (const r of this.st.oldest.all(sandboxId, ns, e.id, count - cap) as Array<EventRow & { rid: number }>) {
@@ -137,7 +139,7 @@ export class SqliteProfileStore implements FragmentStore {
           evicted.push(SqliteProfileStore.ev(r));
         }
         count = cap;
-        this.st.setCount.run(count, sandboxId, ns, e.id);
+        this.setCount(sandboxId, ns, e.id, count);
       }
       return { inserted, count, evicted };
     });
@@ -150,7 +152,7 @@ export class SqliteProfileStore implements FragmentStore {
   private readonly tx: ReturnType<SqliteDb['transaction']>;
   countEvents(sandboxId: string, refs: readonly IdentityRef[]): number {
     let n = 0;
-    for (const r of refs) n += (this.st.count.get(sandboxId, nsKey(r.namespace), r.id) as { n: number } | undefined)?.n ?? 0;
+    for (const r of refs) n += this.countOf(sandboxId, nsKey(r.namespace), r.id, false);
     return n;
   }
   events(sandboxId: string, refs: readonly IdentityRef[], q: EventQuery): StoredEvent[] {
@@ -208,7 +210,7 @@ export class SqliteProfileStore implements FragmentStore {
   deleteIdentity(sandboxId: string, ref: IdentityRef): number {
     return this.db.transaction(() => {
       const ns = nsKey(ref.namespace);
-      this.st.delCount.run(sandboxId, ns, ref.id);
+      this.st.heavyDel.run(sandboxId, ns, ref.id);
       return this.st.delIdFrag.run(sandboxId, ns, ref.id).changes + this.st.delIdEv.run(sandboxId, ns, ref.id).changes + this.st.delIdCa.run(sandboxId, ns, ref.id).changes;
     }).immediate();
   }
@@ -241,12 +243,28 @@ export class SqliteProfileStore implements FragmentStore {
       return { removed, identities };
     }).immediate();
   }
+  /**
+   * The identity's event count. Invariant: a profile_event_heavy row exists exactly for identities holding more than
+   * HEAVY events, with their count (`added`: an event was just inserted, the row, if any, is behind by one).
+   */
+  private countOf(sandboxId: string, ns: string, id: string, added: boolean): number {
+    const few = this.st.countUpTo.get(sandboxId, ns, id)!.n;
+    if (few <= HEAVY) return few;
+    const row = added ? this.st.heavyBump.get(sandboxId, ns, id) : this.st.heavyGet.get(sandboxId, ns, id);
+    if (row) return row.n;
+    const n = this.st.countAll.get(sandboxId, ns, id)!.n; // just became heavy (or a row went missing): count once
+    this.st.heavyPut.run(sandboxId, ns, id, n);
+    return n;
+  }
+  private setCount(sandboxId: string, ns: string, id: string, n: number): void {
+    if (n > HEAVY) this.st.heavyPut.run(sandboxId, ns, id, n);
+    else this.st.heavyDel.run(sandboxId, ns, id);
+  }
   /** Counts the events of identities again after a bulk delete (rare: deleting a dataset or a batch). */
   private recount(sandboxId: string, refs: readonly IdentityRef[]): void {
     for (const r of refs) {
       const ns = nsKey(r.namespace);
-      this.st.recount.run({ sb: sandboxId, ns, id: r.id });
-      this.st.delZeroCount.run(sandboxId, ns, r.id);
+      this.setCount(sandboxId, ns, r.id, this.st.countAll.get(sandboxId, ns, r.id)!.n);
     }
   }
   /**
