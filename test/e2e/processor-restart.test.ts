@@ -41,11 +41,8 @@ describe('processor worker supervision (the thread that lands data dies)', () =>
     await post(40);
     await eventually(async () => (await lookupR1()).status === 200, 'the first events in the profile');
     for (let i = 0; i < 4; i++) await post(40);
-    const exited = new Promise<void>((r) => {
-      const t = setInterval(() => wp.running() || (clearInterval(t), r()), 5);
-    });
-    wp.injectFault(); // an error nobody catches in that thread
-    await exited;
+    wp.injectFault(); // an error nothing catches in that thread
+    await eventually(async () => !wp.running(), 'the worker to exit');
     // acknowledged while no processor runs: kept in the log
     await post(40);
     const ready = await k.app.inject({ method: 'GET', url: '/ready' });
