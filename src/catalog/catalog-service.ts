@@ -1,4 +1,5 @@
 import type { ResourceStore } from '../store/resource-store.js';
+import { updateResource } from '../store/update-resource.js';
 import type { SchemaLookup } from '../schema/schema-lookup.js';
 import type { Clock } from '../shared/clock.js';
 import { catalogId, ulid } from '../shared/ids.js';
@@ -198,22 +199,22 @@ export class CatalogService {
     id: string,
     change: (cur: Dataset) => Promise<Result<Dataset | undefined, Problem>>,
   ): Promise<Result<Dataset | undefined, Problem>> {
-    for (let attempt = 0; ; attempt++) {
-      const stored = await this.store.get<Dataset>('dataset', sandboxId, id);
-      if (!stored) {
+    let name = '';
+    const r = await updateResource(this.store, 'dataset', sandboxId, id, change, { uniqueKey: (next) => (name = next.name).toLowerCase() });
+    if (r.ok) {
+      if (r.value) this.cache.set(`${sandboxId}/${id}`, r.value);
+      return r;
+    }
+    switch (r.error) {
+      case 'not-found':
         this.cache.delete(`${sandboxId}/${id}`);
         return err(notFound(`Dataset ${id} not found`));
-      }
-      const r = await change(stored.doc);
-      if (!r.ok || r.value === undefined) return r;
-      const next = r.value;
-      const put = await this.store.put('dataset', sandboxId, id, next, { uniqueKey: next.name.toLowerCase(), expectedVersion: stored.version });
-      if (put.ok) {
-        this.cache.set(`${sandboxId}/${id}`, next);
-        return ok(next);
-      }
-      if (put.error === 'unique-conflict') return err(conflict(`A dataset named "${next.name}" already exists in this sandbox`));
-      if (attempt >= 10) return err(conflict(`Dataset ${id} is being changed concurrently; retry`));
+      case 'unique-conflict':
+        return err(conflict(`A dataset named "${name}" already exists in this sandbox`));
+      case 'busy':
+        return err(conflict(`Dataset ${id} is being changed concurrently; retry`));
+      default:
+        return err(r.error);
     }
   }
 
@@ -316,17 +317,13 @@ export class CatalogService {
     const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as BatchPatch;
     // compare-and-set: the API thread (batch import) and the processor thread (streaming batches, counts) both update
     // batches; a blind write would drop the other's fields
-    for (let attempt = 0; ; attempt++) {
-      const stored = await this.store.get<CatalogBatch>('batch', sandboxId, id);
-      if (!stored) return undefined;
-      const next: CatalogBatch = { ...stored.doc, ...defined, updated: this.clock.now() };
-      const put = await this.store.put('batch', sandboxId, id, next, { expectedVersion: stored.version });
-      if (put.ok) {
-        await this.touchDataset(sandboxId, next);
-        return next;
-      }
-      if (attempt >= 10) throw new Error(`batch ${id} is being changed concurrently`);
+    const r = await updateResource<CatalogBatch, never>(this.store, 'batch', sandboxId, id, (cur) => ok({ ...cur, ...defined, updated: this.clock.now() }));
+    if (!r.ok) {
+      if (r.error === 'busy') throw new Error(`batch ${id} is being changed concurrently`);
+      return undefined;
     }
+    await this.touchDataset(sandboxId, r.value!);
+    return r.value;
   }
 
   /** Records the batch on its dataset: lastBatchId/lastBatchStatus follow the newest batch (ids sort by time). */
