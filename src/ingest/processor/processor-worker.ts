@@ -8,6 +8,7 @@ import { FlowService } from '../../flow/flow-service.js';
 import { systemClock } from '../../shared/clock.js';
 import { createPipeline } from './pipeline-factory.js';
 import type { WorkerRequest, WorkerEvent } from './worker-protocol.js';
+import { exitOnUncaught, throwUncaught } from '../../shared/thread-failure.js';
 
 /**
  * The lake processor in its own thread, so ingestion work never blocks the API's event loop. It opens its own
@@ -40,10 +41,16 @@ const pipeline = await createPipeline(
   process.env.KITH_SEGMENTATION_THREAD === '0' ? 'inline' : 'worker',
 );
 
+/** KITH_CHECKPOINT_INTERVAL_MS when a positive number, else 100 ms (a typo must not make the checkpointer spin). */
+function checkpointIntervalMs(): number {
+  const v = Number(process.env.KITH_CHECKPOINT_INTERVAL_MS);
+  return Number.isFinite(v) && v >= 1 ? v : 100;
+}
+
 // every file the pipeline writes, and the API's ingest log (server.ts hands its checkpoints over too)
 // profile.db and segment.db (IMMEDIATE transactions only) also get their WAL restarted when readers keep it growing
 const checkpointer = backgroundCheckpoints
-  ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control'], Number(process.env.KITH_CHECKPOINT_INTERVAL_MS ?? 100), ['profile', 'segment'])
+  ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control'], checkpointIntervalMs(), ['profile', 'segment'])
   : undefined;
 
 let last = -2;
@@ -55,38 +62,23 @@ const timer = setInterval(() => {
   }
 }, 20);
 
-/**
- * An error nobody caught (a stray callback; the processing loop catches its own): report it, close every store in
- * order (the processing loop stops between chunks, segmentation drains what it was handed, DuckDB finishes its
- * in-flight work: a thread torn down under it aborts the whole process) and exit; the main thread starts a new
- * worker, which resumes from the committed offsets. At most 10 s, then the thread exits regardless.
- */
-let failing = false;
-const fail = (e: unknown) => {
-  if (failing) return;
-  failing = true;
-  post({ type: 'error', message: `processor worker failed, restarting: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}` });
-  clearInterval(timer);
-  setTimeout(() => process.exit(1), 10_000).unref();
-  void (async () => {
+// an error nothing caught (a stray callback; the processing loop catches its own): every store is closed in order
+// (the loop stops between chunks, segmentation drains what it was handed), then the thread ends and the main thread
+// starts a new one, which resumes from the committed offsets
+const failing = exitOnUncaught(
+  (message) => post({ type: 'error', message: `processor ${message}` }),
+  async () => {
+    clearInterval(timer);
     await pipeline.close().catch(() => undefined);
     controlDb.close();
-    await checkpointer?.stop().catch(() => undefined);
-  })().finally(() => process.exit(1));
-};
-process.on('uncaughtException', fail);
-process.on('unhandledRejection', fail);
+    await checkpointer?.stop();
+  },
+);
 
 port.on('message', async (m: WorkerRequest) => {
-  if (failing) return;
+  if (failing()) return;
   if (m.type === 'notify') return pipeline.processor.notify();
-  if (m.type === 'fault') {
-    // fault injection (tests of the supervision): an error thrown where nothing catches it
-    setImmediate(() => {
-      throw new Error('injected fault');
-    });
-    return;
-  }
+  if (m.type === 'fault') return throwUncaught();
   if (m.type === 'invalidate') {
     if (m.change.kind === 'schemas') {
       schemas.forget(m.change.sandboxId);

@@ -9,6 +9,7 @@ import { DuckDbBatchEvaluator } from '../batch-sql.js';
 import { backgroundCheckpointsEnabled } from '../../store/sqlite/checkpointer.js';
 import { ForwardedIdentityResolver } from './forwarded-identity-resolver.js';
 import type { FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
+import { exitOnUncaught, throwUncaught } from '../../shared/thread-failure.js';
 
 /**
  * Segmentation in its own thread (started by the processor thread, which owns the identity graph and the lake).
@@ -80,34 +81,24 @@ const progress = () => {
 };
 const timer = setInterval(progress, 10);
 
-/**
- * An error nothing caught: report it, stop taking work, let a running batch job's DuckDB query end (a thread torn
- * down under DuckDB's in-flight work aborts the whole process), then exit without marking segment.db closed: the
- * replacement re-evaluates every profile (see createSegmentContext), so what this worker was handed is not lost.
- */
-let failing = false;
-const fail = (e: unknown) => {
-  if (failing) return;
-  failing = true;
-  report(new Error(`segmentation worker failed, restarting: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
-  clearInterval(timer);
-  segments.runtime.stop();
-  setTimeout(() => process.exit(1), 10_000).unref();
-  void segments.jobs.idle().catch(() => undefined).finally(() => process.exit(1));
-};
-process.on('uncaughtException', fail);
-process.on('unhandledRejection', fail);
+// an error nothing caught: no more work is taken, a running batch job's DuckDB query ends, and the thread ends
+// WITHOUT marking segment.db closed: the replacement re-evaluates every profile (see createSegmentContext), so what
+// this worker was handed is not lost
+const failing = exitOnUncaught(
+  (message) => report(new Error(`segmentation ${message}`)),
+  async () => {
+    clearInterval(timer);
+    segments.runtime.stop();
+    await segments.jobs.idle();
+  },
+);
 
 const services: Record<string, object> = { segments: segments.api };
 port.on('message', async (m: ToSegmentWorker) => {
-  if (failing) return;
+  if (failing()) return;
   switch (m.type) {
     case 'fault':
-      // fault injection (tests of the supervision): an error thrown where nothing catches it
-      setImmediate(() => {
-        throw new Error('injected fault');
-      });
-      return;
+      return throwUncaught();
     case 'changes':
       for (const it of m.items) {
         if (it.view) identities.learn(it.view);
