@@ -13,7 +13,7 @@ import { SqliteProfileStore } from '../../src/profile/sqlite-profile-store.js';
 import { DEFAULT_GUARDRAILS } from '../../src/profile/profile-service.js';
 
 const CAP = DEFAULT_GUARDRAILS.maxEventsPerProfile;
-const HEAVY = Number(process.env.BENCH_HEAVY_PROFILES ?? 20);
+const HEAVY_PROFILES = Number(process.env.BENCH_HEAVY_PROFILES ?? 20);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const CHUNK = 500; // events per transaction, as a processor chunk
 
@@ -33,19 +33,19 @@ const run = (profiles: (i: number) => string): number => {
     });
   return ((performance.now() - t0) * 1000) / EVENTS;
 };
-// fill HEAVY profiles to the cap
-for (let h = 0; h < HEAVY; h++)
+// fill HEAVY_PROFILES profiles to the cap
+for (let h = 0; h < HEAVY_PROFILES; h++)
   store.transaction(() => {
     for (let i = 0; i < CAP; i++) store.addEvent('sb', ev(`heavy${h}@bench.example`), CAP);
   });
 const light = run((i) => `light${i}@bench.example`);
-const heavy = run((i) => `heavy${i % HEAVY}@bench.example`);
+const heavy = run((i) => `heavy${i % HEAVY_PROFILES}@bench.example`);
 console.log(JSON.stringify({
   name: 'profile-event-write-at-cap',
   figure: Number(heavy.toFixed(1)),
   unit: `µs per event written to a profile holding ${CAP} events (the oldest ages out)`,
   events: EVENTS,
-  heavyProfiles: HEAVY,
+  heavyProfiles: HEAVY_PROFILES,
   hardware: hardware(),
   baseline: { name: 'the same events written to profiles holding none', perEventUs: Number(light.toFixed(1)) },
 }, null, 1));

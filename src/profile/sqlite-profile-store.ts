@@ -42,7 +42,6 @@ export class SqliteProfileStore implements FragmentStore {
       CREATE UNIQUE INDEX IF NOT EXISTS profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);
       CREATE INDEX IF NOT EXISTS profile_event_ds ON profile_event (sandbox, dataset);
       CREATE INDEX IF NOT EXISTS profile_event_batch ON profile_event (sandbox, batch);
-      DROP TABLE IF EXISTS profile_event_count;
       CREATE TABLE IF NOT EXISTS profile_event_heavy (
         sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;

@@ -41,11 +41,6 @@ export class RestartSchedule {
     return pause;
   }
 
-  /** True while a replacement is pending or starting. */
-  get restarting(): boolean {
-    return this.pending !== undefined;
-  }
-
   /** Resolves once no replacement is pending (it started, failed to, or was cancelled). */
   async settled(): Promise<void> {
     while (this.pending) await this.pending;
