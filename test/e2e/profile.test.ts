@@ -63,4 +63,21 @@ describe('Real-Time Customer Profile, end to end through /collection', () => {
     const missing = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=nobody@example.com&entityIdNS=email');
     assert.equal(missing.status, 404);
   });
+
+  it('a redelivered event is stored once, even with another timestamp (the profile store dedupes by identity, time and _id; the processor by _id first)', async () => {
+    const schema = await p.createSchema('Redelivered', 'https://ns.adobe.com/xdm/context/experienceevent', [FG('identitymap')], true);
+    const ds = await p.createDataset('Redelivered', schema, { profile: true, identity: true });
+    const inlet = (await p.createInlet('redelivery')).inletId;
+    const send = async (timestamp: string) => {
+      const r = await p.collect(`/collection/${inlet}`, p.envelope(schema, ds, { _id: 'dup-1', timestamp, eventType: 'web.webpagedetails.pageViews', identityMap: { Email: [{ id: 'dup@example.com', primary: true }] } }));
+      assert.equal(r.status, 200);
+      await k.processor.drain(); // the second copy arrives in another chunk, after the first is stored
+    };
+    await send('2026-03-01T10:00:00Z');
+    await send('2026-03-01T10:00:00Z');
+    await send('2026-03-01T10:05:00Z'); // same _id, the sender's clock moved
+    const events = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=dup@example.com&relatedEntityIdNS=Email');
+    assert.equal(events.status, 200, events.body);
+    assert.deepEqual(events.json.children.map((c: { entityId: string }) => c.entityId), ['dup-1']);
+  });
 });
