@@ -8,7 +8,8 @@
  *     profile services run in the processor's worker thread, paced at 2,000 req/s, and closed-loop with wrk;
  *  3. `ingestionToVisible` (bench/profile/latency.ts; PROFILE_BENCH_LATENCY=0 skips): a mixed 5,000 messages/s
  *     /collection load; time from sending a message until the entities API shows it, vs the ack latency.
- * Then bench/profile/heavy-profile.ts prints its own object (one more event for a profile at the events cap).
+ * Then bench/profile/event-write.ts (storing an event) and heavy-profile.ts (one more event for a profile at the
+ * events cap) print their own objects.
  *   PROFILE_BENCH_N=10000 node --import tsx bench/profile/run.ts
  */
 import { spawnSync } from 'node:child_process';
@@ -141,5 +142,7 @@ function await_free_entity(i: number): Record<string, unknown> {
 }
 
 await main();
-// a second JSON object: the write cost for a profile at the events cap (bench/profile/heavy-profile.ts)
-spawnSync(process.execPath, ['--import', 'tsx', new URL('heavy-profile.ts', import.meta.url).pathname], { stdio: 'inherit' });
+// more JSON objects: the cost of storing an event (event-write.ts) and of one more for a profile at the events cap
+// (heavy-profile.ts)
+for (const script of ['event-write.ts', 'heavy-profile.ts'])
+  spawnSync(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname], { stdio: 'inherit' });
