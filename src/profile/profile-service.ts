@@ -9,6 +9,7 @@ import { nsKey, type EventQuery, type FragmentStore, type StoredEvent } from './
 import type { MergePolicy, MergePolicyService, SandboxRef } from './merge-policy-service.js';
 import { caValue, foldEvent, type ComputedAttributeService } from './computed-attributes.js';
 import { matchesFilters, type PropertyFilter } from './event-filter.js';
+import type { MembershipSource } from './membership-source.js';
 
 export interface Guardrails {
   maxEventBytes: number;
@@ -113,6 +114,12 @@ export class ProfileService {
       for (const identity of c.identities) this.emit({ sandboxId: c.sandboxId, kind: 'graph', identity });
       for (const xid of c.xids ?? []) this.emit({ sandboxId: c.sandboxId, kind: 'graph', xid });
     });
+  }
+
+  private memberships: MembershipSource | undefined;
+  /** Where `segmentMembership.ups.*` of merged entities is read from (segmentation's store; none: not shown). */
+  useMemberships(src: MembershipSource | undefined): void {
+    this.memberships = src;
   }
 
   onProfileChange(l: ProfileChangeListener): () => void {
@@ -240,6 +247,17 @@ export class ProfileService {
     const tags = [...new Set(frags.flatMap((f) => f.tags))];
     let last = 0;
     for (const f of frags) last = Math.max(last, f.updatedAt);
+    // audience memberships live in segmentation's store, read with the graph's identities (newest per segment)
+    const ms = this.memberships?.membershipsOf(sandboxId, r.members, r.entityId);
+    if (ms && ms.size > 0) {
+      const sm = (entity.segmentMembership ?? {}) as Record<string, Record<string, unknown>>;
+      const ups: Record<string, unknown> = { ...(sm.ups ?? {}) };
+      entity.segmentMembership = { ...sm, ups };
+      for (const [segmentId, m] of ms) {
+        ups[segmentId] = { status: m.status, lastQualificationTime: m.lastQualificationTime, version: m.version };
+        last = Math.max(last, m.at);
+      }
+    }
     if (opts.withCA && caDefs) {
       const now = this.clock.now();
       const ca: Record<string, unknown> = {};

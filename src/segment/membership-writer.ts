@@ -2,10 +2,9 @@ import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
 import { uuid } from '../shared/ids.js';
 import type { IdentityRef } from '../profile/identity-resolver.js';
-import type { ProfileService, RecordInput } from '../profile/profile-service.js';
 import type { MembershipRow, SegmentStore } from './segment-store.js';
 import {
-  FALLBACK_MEMBERSHIP_DATASET, MEMBERSHIP_NAMESPACE, SYSTEM_KIND,
+  MEMBERSHIP_NAMESPACE, SYSTEM_KIND,
   type MembershipStatus, type SegmentDefinition, type SegmentSystemDatasets,
 } from './segment-types.js';
 
@@ -23,19 +22,16 @@ export function nextStatus(prev: MembershipRow | undefined, qualifies: boolean, 
 }
 
 /**
- * Writes membership transitions: the profile's `segmentMembership.ups.<segmentId>` (a fragment of the
- * membership system dataset under the profile's entity identity, event time = now, so the newest assertion wins
- * in the merged view; buffered per unit of work, see flush()), and the membership row with its
- * audience-membership event in segment.db (inside the runtime's unit-of-work transaction).
+ * Writes membership transitions: the membership row with its audience-membership event in segment.db (inside the
+ * runtime's unit-of-work transaction). The profile shows the row as `segmentMembership.ups.<segmentId>`: the
+ * entities API reads memberships from segment.db with the graph's identities (membership-view.ts), so a transition
+ * is one write, and the row, its event and what the profile shows commit together.
  */
 export class MembershipWriter {
   private readonly systemCache = new Map<string, SegmentSystemDatasets | null>();
-  /** Membership fragments of the current unit of work, one per profile identity, written by flush(). */
-  private readonly pending = new Map<string, { sandboxId: string; input: RecordInput }>();
 
   constructor(
     private readonly store: SegmentStore,
-    private readonly profiles: ProfileService,
     private readonly resources: ResourceStore,
     private readonly clock: Clock,
   ) {}
@@ -48,17 +44,6 @@ export class MembershipWriter {
     }
     return s ?? undefined;
   }
-  /**
-   * Writes the buffered membership fragments in one profile-store transaction. Called by the runtime before it
-   * commits the unit of work's membership rows and events: a crash in between repeats the transitions on the
-   * next evaluation (the fragment write is idempotent; events are recorded only with their rows).
-   */
-  async flush(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const items = [...this.pending.values()].map((f) => ({ kind: 'record' as const, sandboxId: f.sandboxId, input: f.input }));
-    this.pending.clear();
-    await this.profiles.applyBatch(items);
-  }
 
   forgetSystem(sandboxId: string): void {
     this.systemCache.delete(sandboxId);
@@ -68,7 +53,7 @@ export class MembershipWriter {
    * Applies one evaluation result. `prev` is the profile's current row for the segment (possibly under an older
    * profile id after a graph merge); the row is re-keyed to `pid` when it changes.
    */
-  async apply(
+  apply(
     sandboxId: string,
     def: Pick<SegmentDefinition, 'id' | 'name' | 'version'>,
     pid: string,
@@ -77,7 +62,7 @@ export class MembershipWriter {
     qualifies: boolean,
     mode: EvaluationMode,
     jobId?: string,
-  ): Promise<MembershipStatus | undefined> {
+  ): MembershipStatus | undefined {
     const status = nextStatus(prev, qualifies, mode);
     if (!status) {
       if (prev && prev.pid !== pid) this.store.transaction(() => {
@@ -87,16 +72,7 @@ export class MembershipWriter {
       return undefined;
     }
     const now = this.clock.now();
-    const sys = await this.system(sandboxId);
     const membership = { status, lastQualificationTime: iso(now), version: def.version };
-    const datasetId = sys?.membershipDatasetId ?? FALLBACK_MEMBERSHIP_DATASET;
-    const key = `${sandboxId}\u0000${datasetId}\u0000${top.namespace.toLowerCase()}\u0000${top.id}`;
-    let frag = this.pending.get(key);
-    if (!frag) {
-      frag = { sandboxId, input: { datasetId, batchId: jobId ?? 'segmentation', primary: top, record: { segmentMembership: { [MEMBERSHIP_NAMESPACE]: {} } }, eventTime: now } };
-      this.pending.set(key, frag);
-    }
-    (frag.input.record.segmentMembership as Record<string, Record<string, unknown>>)[MEMBERSHIP_NAMESPACE]![def.id] = membership;
     this.store.transaction(() => {
       if (prev && prev.pid !== pid) this.store.deleteMembership(sandboxId, def.id, prev.pid);
       this.store.putMembership(sandboxId, { segmentId: def.id, pid, ref: top, status, lastQualificationTime: now, version: def.version });

@@ -52,14 +52,14 @@ export class SegmentStore {
       CREATE TABLE IF NOT EXISTS active_sandbox (sandbox TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
     this.s = {
-      getM: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
-      mOfRef: db.prepare<[string, string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND ns=? AND id=?'),
-      mOfPid: db.prepare<[string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND pid=?'),
+      getM: db.prepare<[string, string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
+      mOfRef: db.prepare<[string, string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND ns=? AND id=?'),
+      mOfPid: db.prepare<[string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND pid=?'),
       putM: db.prepare('INSERT INTO membership VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sandbox, pid, segment) DO UPDATE SET ns=excluded.ns, id=excluded.id, status=excluded.status, qualified_at=excluded.qualified_at, version=excluded.version'),
       delM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
       delSegM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=?'),
-      membersOf: db.prepare<[string, string], MRow>(`SELECT * FROM membership WHERE sandbox=? AND segment=? AND status IN ('realized','existing') ORDER BY pid`),
-      allOf: db.prepare<[string, string], MRow>('SELECT * FROM membership WHERE sandbox=? AND segment=? ORDER BY pid'),
+      membersOf: db.prepare<[string, string], MembershipRowData>(`SELECT * FROM membership WHERE sandbox=? AND segment=? AND status IN ('realized','existing') ORDER BY pid`),
+      allOf: db.prepare<[string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND segment=? ORDER BY pid'),
       counts: db.prepare<[string], { segment: string; status: string; n: number }>('SELECT segment, status, count(*) AS n FROM membership WHERE sandbox=? GROUP BY segment, status'),
       putTimer: db.prepare('INSERT INTO timer VALUES (?,?,?,?) ON CONFLICT (sandbox, ns, id) DO UPDATE SET due=excluded.due'),
       getTimer: db.prepare<[string, string, string], { due: number }>('SELECT due FROM timer WHERE sandbox=? AND ns=? AND id=?'),
@@ -130,17 +130,17 @@ export class SegmentStore {
 
   membership(sandboxId: string, segmentId: string, pid: string): MembershipRow | undefined {
     const r = this.s.getM.get(sandboxId, segmentId, pid);
-    return r ? toM(r) : undefined;
+    return r ? rowToMembership(r) : undefined;
   }
   membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {
     const k = `${sandboxId}\u0000${pid}`;
     let rows = this.pidCache.get(k);
-    if (!rows) SegmentStore.bounded(this.pidCache, k, (rows = this.s.mOfPid.all(sandboxId, pid).map(toM)));
+    if (!rows) SegmentStore.bounded(this.pidCache, k, (rows = this.s.mOfPid.all(sandboxId, pid).map(rowToMembership)));
     return rows;
   }
   /** Memberships written under an identity (the profile's entity identity at the time). */
   membershipsOfRef(sandboxId: string, ref: IdentityRef): MembershipRow[] {
-    return this.s.mOfRef.all(sandboxId, ref.namespace, ref.id).map(toM);
+    return this.s.mOfRef.all(sandboxId, ref.namespace, ref.id).map(rowToMembership);
   }
   putMembership(sandboxId: string, m: MembershipRow): void {
     this.s.putM.run(sandboxId, m.segmentId, m.pid, m.ref.namespace, m.ref.id, m.status, m.lastQualificationTime, m.version);
@@ -152,11 +152,11 @@ export class SegmentStore {
   }
   /** Current members (realized or existing). */
   members(sandboxId: string, segmentId: string): MembershipRow[] {
-    return this.s.membersOf.all(sandboxId, segmentId).map(toM);
+    return this.s.membersOf.all(sandboxId, segmentId).map(rowToMembership);
   }
   /** Every membership row of a segment, exited included. */
   memberships(sandboxId: string, segmentId: string): MembershipRow[] {
-    return this.s.allOf.all(sandboxId, segmentId).map(toM);
+    return this.s.allOf.all(sandboxId, segmentId).map(rowToMembership);
   }
   counts(sandboxId: string): Map<string, Record<string, number>> {
     const out = new Map<string, Record<string, number>>();
@@ -201,8 +201,9 @@ export class SegmentStore {
   }
 }
 
-type MRow = { segment: string; pid: string; ns: string; id: string; status: string; qualified_at: number; version: number };
-const toM = (r: MRow): MembershipRow => ({
+/** A membership row as stored. */
+export type MembershipRowData = { segment: string; pid: string; ns: string; id: string; status: string; qualified_at: number; version: number };
+export const rowToMembership = (r: MembershipRowData): MembershipRow => ({
   segmentId: r.segment,
   pid: r.pid,
   ref: { namespace: r.ns, id: r.id },

@@ -12,6 +12,7 @@ import type { MembershipRow, SegmentStore, StateEvent } from './segment-store.js
 import type { EvaluationMode, MembershipWriter } from './membership-writer.js';
 import type { CompiledDefinition } from './segment-types.js';
 import { StateCache } from './state-cache.js';
+import { currentMemberships } from './membership-view.js';
 
 export interface RuntimeDeps {
   store: SegmentStore;
@@ -175,9 +176,9 @@ export class StreamingRuntime {
   }
 
   /**
-   * One unit of work: its segment.db writes (state, memberships, events, timers) in one transaction, its
-   * membership fragments in one profile-store transaction written just before that commit. Units never
-   * interleave (streaming steps and job chunks take turns).
+   * One unit of work: its segment.db writes (memberships, their audience events, timers) in one transaction, which
+   * is also when the profile shows the new memberships. Units never interleave (streaming steps and job chunks
+   * take turns).
    */
   async exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const prev = this.lock;
@@ -187,7 +188,6 @@ export class StreamingRuntime {
     this.d.store.begin();
     try {
       const out = await fn();
-      await this.d.writer.flush();
       this.d.store.commit();
       return out;
     } catch (e) {
@@ -378,7 +378,7 @@ export class StreamingRuntime {
       q ??= evaluate(d.root, view, ctx);
       current.set(d.def.id, q);
       results.set(d.def.id, q);
-      if (write) await this.d.writer.apply(sandboxId, d.def, pid, top, prev.get(d.def.id), q, mode, opts.jobId);
+      if (write) this.d.writer.apply(sandboxId, d.def, pid, top, prev.get(d.def.id), q, mode, opts.jobId);
     }
     if (write) {
       // a partial evaluation keeps the earlier timer when it comes first (an early wake only re-evaluates)
@@ -392,20 +392,15 @@ export class StreamingRuntime {
 
   /** Current membership per segment across the graph's identities (rows may sit under an older profile id). */
   private previousMemberships(sandboxId: string, members: GraphMember[], pid: string): Map<string, MembershipRow> {
-    const out = new Map<string, MembershipRow>();
-    for (const m of members)
-      for (const row of this.d.store.membershipsOfPid(sandboxId, m.xid)) {
-        const cur = out.get(row.segmentId);
-        if (!cur || (cur.pid !== pid && (row.pid === pid || row.lastQualificationTime > cur.lastQualificationTime))) out.set(row.segmentId, row);
-      }
-    return out;
+    if (members.length === 1) return currentMemberships(this.d.store.membershipsOfPid(sandboxId, members[0]!.xid), pid);
+    return currentMemberships(members.flatMap((m) => this.d.store.membershipsOfPid(sandboxId, m.xid)), pid);
   }
 
   private async exitAll(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[], mode: EvaluationMode, jobId?: string): Promise<void> {
     const rows = this.d.store.membershipsOfRef(sandboxId, ref);
     for (const row of rows) {
       const d = defs.find((x) => x.def.id === row.segmentId);
-      if (d && isIn(row)) await this.d.writer.apply(sandboxId, d.def, row.pid, row.ref, row, false, mode, jobId);
+      if (d && isIn(row)) this.d.writer.apply(sandboxId, d.def, row.pid, row.ref, row, false, mode, jobId);
     }
     this.d.store.setTimer(sandboxId, ref, undefined);
   }

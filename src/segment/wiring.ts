@@ -6,6 +6,7 @@ import type { LakeRow } from '../ingest/processor/processor-ports.js';
 import { SegmentStore } from './segment-store.js';
 import { DefinitionService, type SandboxRef } from './definition-service.js';
 import { MembershipWriter } from './membership-writer.js';
+import { StoreMembershipSource } from './membership-view.js';
 import { StreamingRuntime } from './streaming-runtime.js';
 import { SegmentJobService, type BatchEvaluator } from './job-service.js';
 import { PreviewService } from './preview-service.js';
@@ -61,7 +62,9 @@ export function createSegmentContext(deps: {
 }): SegmentContext {
   const store = new SegmentStore(openSqlite(deps.dataDir, 'segment'));
   const definitions = new DefinitionService(deps.resources, deps.clock);
-  const writer = new MembershipWriter(store, deps.profile.profiles, deps.resources, deps.clock);
+  const writer = new MembershipWriter(store, deps.resources, deps.clock);
+  // the profile shows memberships from this store (read on this thread; other threads use SegmentDbMembershipReader)
+  deps.profile.profiles.useMemberships(new StoreMembershipSource(store));
   const rdeps = { profiles: deps.profile.profiles, profileStore: deps.profile.store, computedAttributes: deps.profile.computedAttributes };
   const runtime = new StreamingRuntime({ store, definitions, writer, clock: deps.clock, ...rdeps });
   const unsubscribe = deps.profile.profiles.onProfileChange(runtime.onProfileChange);
@@ -151,6 +154,7 @@ export function createSegmentContext(deps: {
       await jobs.idle();
       await flush().catch(() => 0);
       unsubscribe();
+      deps.profile.profiles.useMemberships(undefined);
       store.markClosed();
       store.close();
     },

@@ -88,6 +88,8 @@ export async function createPipeline(
   let unforward: (() => void) | undefined;
   if (segmentation === 'worker') {
     host = await SegmentHost.start({ dataDir, identities, lake, exportTarget, onError: (m) => hooks.onError(new Error(m)) });
+    // the entities API (served on this thread) shows the memberships the worker commits to segment.db
+    profile.profiles.useMemberships(host.memberships);
     unforward = profile.profiles.onProfileChange(host.onProfileChange);
   } else {
     segments = createSegmentContext({ dataDir, resources: s.resources, clock: s.clock, profile, lake, batchSql: new DuckDbBatchEvaluator(), exportTarget });
@@ -170,6 +172,7 @@ export async function createPipeline(
     async close() {
       await processor.stop();
       unforward?.();
+      if (host) profile.profiles.useMemberships(undefined);
       await host?.close();
       identity.checkpoint();
       await segments?.close();

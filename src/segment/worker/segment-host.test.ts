@@ -43,6 +43,7 @@ describe('SegmentHost: a segmentation worker that dies is replaced, and nothing 
         onError: (m) => errors.push(m),
       });
       const unforward = profile.profiles.onProfileChange(host.onProfileChange);
+      profile.profiles.useMemberships(host.memberships);
       const buy = async (i: number) =>
         assert.ok((await profile.profiles.applyEvent(SB.sandbox.id, { datasetId: 'events', batchId: 'b', primary: who(i), event: { _id: `e-${i}`, timestamp: new Date().toISOString(), eventType: 'commerce.purchases' } })).ok);
       const status = async (i: number, segmentId: string) => {

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ProfileChange } from '../../profile/profile-service.js';
 import type { IdentityRef, IdentityResolver } from '../../profile/identity-resolver.js';
 import type { AudienceEventLake } from '../wiring.js';
+import { SegmentDbMembershipReader } from '../membership-view.js';
 import type { ExportTarget } from '../audience-service.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
 import type { ForwardedChange, ForwardedView, FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
@@ -48,8 +49,13 @@ export class SegmentHost {
   static async start(d: SegmentHostDeps): Promise<SegmentHost> {
     const host = new SegmentHost(d);
     await host.spawn();
+    // segment.db exists once the worker is ready
+    host.memberships = new SegmentDbMembershipReader(d.dataDir);
     return host;
   }
+
+  /** The memberships the worker committed, read on this thread (what the profile shows as `segmentMembership`). */
+  memberships!: SegmentDbMembershipReader;
 
   /**
    * Starts a worker. One that exits unexpectedly (an uncaught error, out of memory) is replaced after a pause that
@@ -171,10 +177,12 @@ export class SegmentHost {
     this.stopping = true;
     this.restarts.cancel();
     await this.restarts.settled();
-    if (this.exited) return;
-    await this.flush();
-    await this.rpc('stop', []).catch(() => undefined);
-    await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
+    if (!this.exited) {
+      await this.flush();
+      await this.rpc('stop', []).catch(() => undefined);
+      await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
+    }
+    this.memberships.close();
   }
 
   private rpc(method: string, args: unknown[]): Promise<unknown> {
