@@ -58,6 +58,26 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
     assert.equal(lane.backlog(), 0);
   });
 
+  it('gathers chunks for gatherMs after a write (one commit for many), and writes at once for whoever waits (idle)', async () => {
+    await fresh();
+    const writes: number[] = [];
+    const counting: LakeSink = { progress: (c) => lake.progress(c), countBatch: (...a) => lake.countBatch(...a), write: async (c, upTo, rows) => { writes.push(rows.length); await lake.write(c, upTo, rows); } };
+    const lane = new LakeLane({ lake: counting, failed, seen: failed, log, consumer: 'lake', gatherMs: 60_000 });
+    lane.push(chunk(1, 2));
+    // the first write goes at once; the chunks after it wait for the window (a minute here: nobody waits that long)
+    while (writes.length === 0) await new Promise((r) => setTimeout(r, 5));
+    lane.push(chunk(3, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    lane.push(chunk(6, 9));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(writes, [2]);
+    assert.equal(lane.holds('sb1/ds', 'e8'), true);
+    await lane.idle();
+    assert.deepEqual(writes, [2, 7]);
+    assert.equal(lane.committed, 9);
+    assert.equal(await lake.progress('lake'), 9);
+  });
+
   it('runs a task after the chunks queued before it (a batch is finalised once its rows are in)', async () => {
     await fresh();
     const lane = new LakeLane({ lake, failed, seen: failed, log, consumer: 'lake' });

@@ -24,6 +24,13 @@ export interface LakeLaneDeps {
   onLanded?: (sandboxId: string, schemaId: string) => Promise<void>;
   /** Slow-work trace threshold in ms (0: off). */
   trace?: number;
+  /**
+   * Least time between the starts of two lake writes (default 0). Chunks arriving meanwhile are written together:
+   * each DuckDB commit has a fixed cost (its WAL, and checkpoints every 16 MB of it) whatever its size, so under
+   * steady load fewer, larger commits save CPU that the rest of the pipeline needs; the lake trails by this much
+   * more. `idle()` (drains, stops) writes at once.
+   */
+  gatherMs?: number;
 }
 
 type Item = { kind: 'chunk'; chunk: LakeChunk } | { kind: 'task'; run: () => Promise<void> };
@@ -73,9 +80,31 @@ export class LakeLane {
     this.kick();
   }
 
-  /** Resolves when the queue is empty (it never rejects: see `error`). */
+  /** Resolves when the queue is empty (it never rejects: see `error`); queued chunks are written without gathering. */
   async idle(): Promise<void> {
-    while (this.running) await this.running;
+    this.urgent++;
+    try {
+      this.stopGathering?.();
+      while (this.running) await this.running;
+    } finally {
+      this.urgent--;
+    }
+  }
+
+  private lastWrite = -Infinity;
+  private urgent = 0;
+  private stopGathering: (() => void) | undefined;
+  /** Waits until `gatherMs` after the last write started, unless someone waits for the lane (undefined: no wait). */
+  private gather(): Promise<void> | undefined {
+    const wait = this.lastWrite + (this.d.gatherMs ?? 0) - performance.now();
+    if (wait <= 0 || this.urgent > 0) return undefined;
+    return new Promise<void>((r) => {
+      const t = setTimeout(r, wait);
+      this.stopGathering = () => {
+        clearTimeout(t);
+        r();
+      };
+    }).then(() => (this.stopGathering = undefined));
   }
 
   /** Resolves once at most `rows` wait. */
@@ -115,7 +144,10 @@ export class LakeLane {
       }
       return;
     }
+    const gathering = this.gather();
+    if (gathering) await gathering;
     // every chunk queued now, up to the next task, goes in one write
+    this.lastWrite = performance.now();
     let n = 0;
     while (n < this.queue.length && this.queue[n]!.kind === 'chunk') n++;
     const group = this.queue.splice(0, n).map((i) => (i as { chunk: LakeChunk }).chunk);
