@@ -144,11 +144,16 @@ export class SegmentStore {
   }
   putMembership(sandboxId: string, m: MembershipRow): void {
     this.s.putM.run(sandboxId, m.segmentId, m.pid, m.ref.namespace, m.ref.id, m.status, m.lastQualificationTime, m.version);
-    this.pidCache.delete(`${sandboxId}\u0000${m.pid}`);
+    // write-through: the cached rows of this profile id take the new row (they are replaced, never mutated)
+    const k = `${sandboxId}\u0000${m.pid}`;
+    const rows = this.pidCache.get(k);
+    if (rows) this.pidCache.set(k, [...rows.filter((r) => r.segmentId !== m.segmentId), { ...m, ref: { namespace: m.ref.namespace, id: m.ref.id } }]);
   }
   deleteMembership(sandboxId: string, segmentId: string, pid: string): void {
     this.s.delM.run(sandboxId, segmentId, pid);
-    this.pidCache.delete(`${sandboxId}\u0000${pid}`);
+    const k = `${sandboxId}\u0000${pid}`;
+    const rows = this.pidCache.get(k);
+    if (rows) this.pidCache.set(k, rows.filter((r) => r.segmentId !== segmentId));
   }
   /** Current members (realized or existing). */
   members(sandboxId: string, segmentId: string): MembershipRow[] {

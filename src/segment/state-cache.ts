@@ -8,7 +8,8 @@ import type { StateEvent } from './segment-store.js';
  * evaluation — nothing to persist, nothing lost in a crash.
  */
 export class StateCache {
-  private readonly map = new Map<string, StateEvent[]>();
+  /** Insertion order is the eviction order; `used` gives a recently read identity a second chance (CLOCK). */
+  private readonly map = new Map<string, { events: StateEvent[]; used: boolean }>();
 
   constructor(
     private readonly maxIdentities = 200_000,
@@ -20,30 +21,42 @@ export class StateCache {
   }
 
   get(sandboxId: string, ref: IdentityRef): StateEvent[] | undefined {
-    const k = StateCache.key(sandboxId, ref);
-    const v = this.map.get(k);
-    if (v) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
+    const v = this.map.get(StateCache.key(sandboxId, ref));
+    if (!v) return undefined;
+    // marking is cheaper than moving the entry to the end of the map at every read (two hash operations)
+    v.used = true;
+    return v.events;
   }
 
   set(sandboxId: string, ref: IdentityRef, events: StateEvent[]): void {
     const k = StateCache.key(sandboxId, ref);
     this.map.delete(k);
-    this.map.set(k, this.trim(events));
-    while (this.map.size > this.maxIdentities) this.map.delete(this.map.keys().next().value!);
+    this.map.set(k, { events: this.trim(events), used: false });
+    this.evict();
+  }
+
+  /** Least recently used first, approximately: the oldest entries go unless read since they last came round. */
+  private evict(): void {
+    let spins = 0;
+    while (this.map.size > this.maxIdentities) {
+      const [k, v] = this.map.entries().next().value!;
+      this.map.delete(k);
+      if (v.used && spins++ < this.map.size) {
+        v.used = false;
+        this.map.set(k, v);
+      }
+    }
   }
 
   /** Adds an event to a cached identity (an uncached one is rebuilt, with it, when next read). */
   add(sandboxId: string, ref: IdentityRef, e: StateEvent): void {
-    const list = this.map.get(StateCache.key(sandboxId, ref));
-    if (!list) return;
+    const v = this.map.get(StateCache.key(sandboxId, ref));
+    if (!v) return;
+    const list = v.events;
     const i = list.findIndex((x) => x.id === e.id);
     if (i >= 0) list[i] = e;
     else list.push(e);
-    if (list.length > this.cap * 1.1) this.set(sandboxId, ref, list);
+    if (list.length > this.cap * 1.1) v.events = this.trim(list);
   }
 
   forget(sandboxId: string, ref: IdentityRef): void {

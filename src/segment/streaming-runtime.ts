@@ -42,6 +42,14 @@ export interface ProfileEvaluation {
   results: Map<string, boolean>;
 }
 
+interface EventNeeds {
+  keep: (e: StateEvent) => boolean;
+  paths: string[][];
+  byType: Map<string, CompiledDefinition[]>;
+  untyped: CompiledDefinition[];
+  caReaders: string[];
+}
+
 const keyString = (sandboxId: string, k: Key): string => ('xid' in k ? `${sandboxId}\u0000x\u0000${k.xid}` : `${sandboxId}\u0000${k.namespace.toLowerCase()}\u0000${k.id}`);
 
 /**
@@ -63,7 +71,7 @@ export class StreamingRuntime {
   private background: Promise<void> = Promise.resolve();
   private lock: Promise<void> = Promise.resolve();
   private readonly state: StateCache;
-  private readonly needs = new WeakMap<CompiledDefinition[], { keep: (e: StateEvent) => boolean; paths: string[][] }>();
+  private readonly needs = new WeakMap<CompiledDefinition[], EventNeeds>();
   private readonly sandboxRefs = new Map<string, SandboxRef>();
   private stopped = false;
   /** How long a step waits to gather changes (fewer, larger transactions; adds at most this much latency). */
@@ -224,15 +232,21 @@ export class StreamingRuntime {
         const e = c.event && c.ts !== undefined ? { eventId: c.eventId, ts: c.ts, event: c.event } : this.d.profileStore.findEvent(c.sandboxId, [c.identity], c.eventId);
         if (!e) return;
         const view = { id: e.eventId, ts: e.ts, event: e.event };
-        // only definitions this event can matter to (and those reading computed attributes, which events move)
-        const affected = new Set<string>();
+        // only definitions this event can matter to (and those reading computed attributes, which events move):
+        // the prefilters of definitions that name this event's type, or no type
+        const needs = this.eventNeeds(defs);
+        const affected = new Set<string>(needs.caReaders);
         let keep = false;
-        for (const d of defs) {
-          const matters = d.usesEvents && d.prefilter(view);
-          keep ||= matters;
-          if (matters || d.readsComputedAttributes) affected.add(d.def.id);
-        }
-        const projected = { id: view.id, ts: view.ts, event: project(view.event, this.eventNeeds(defs).paths) };
+        const type = view.event.eventType;
+        const typed = typeof type === 'string' ? needs.byType.get(type) : undefined;
+        for (const list of [typed, needs.untyped])
+          if (list)
+            for (const d of list)
+              if (d.prefilter(view)) {
+                keep = true;
+                affected.add(d.def.id);
+              }
+        const projected = { id: view.id, ts: view.ts, event: project(view.event, needs.paths) };
         // the identity's first event: its state is known without reading the store
         if (c.eventCount === 1 && !this.state.get(c.sandboxId, c.identity)) this.state.set(c.sandboxId, c.identity, keep ? [projected] : []);
         else if (keep) this.state.add(c.sandboxId, c.identity, projected);
@@ -249,8 +263,19 @@ export class StreamingRuntime {
     }
   }
 
-  /** What the sandbox's definitions together need from events: any one's prefilter, the union of their paths. */
-  private eventNeeds(defs: CompiledDefinition[]): { keep: (e: StateEvent) => boolean; paths: string[][] } {
+  private readonly withDependencies = new WeakMap<CompiledDefinition[], boolean>();
+  /** Whether some definition reads another's membership (`inSegment`). */
+  private hasDependencies(defs: CompiledDefinition[]): boolean {
+    let v = this.withDependencies.get(defs);
+    if (v === undefined) this.withDependencies.set(defs, (v = defs.some((d) => d.def.dependencies.length > 0)));
+    return v;
+  }
+
+  /**
+   * What the sandbox's definitions together need from events: any one's prefilter, the union of their paths; and
+   * the event users by the eventType their filters require (`untyped`: some filter takes any type).
+   */
+  private eventNeeds(defs: CompiledDefinition[]): EventNeeds {
     let n = this.needs.get(defs);
     if (!n) {
       const users = defs.filter((d) => d.usesEvents);
@@ -261,7 +286,13 @@ export class StreamingRuntime {
           const k = JSON.stringify(p);
           if (!seen.has(k)) seen.add(k), paths.push(p);
         }
-      n = { keep: (e) => users.some((d) => d.prefilter(e)), paths };
+      const byType = new Map<string, CompiledDefinition[]>();
+      const untyped: CompiledDefinition[] = [];
+      for (const d of users)
+        if (!d.eventTypes) untyped.push(d);
+        else for (const t of d.eventTypes) (byType.get(t) ?? byType.set(t, []).get(t)!).push(d);
+      const caReaders = defs.filter((d) => d.readsComputedAttributes).map((d) => d.def.id);
+      n = { keep: (e) => users.some((d) => d.prefilter(e)), paths, byType, untyped, caReaders };
       this.needs.set(defs, n);
     }
     return n;
@@ -340,14 +371,15 @@ export class StreamingRuntime {
     const top = members.find((m) => m.xid === pid) ?? members[0]!;
     // streaming: the definitions the changes affect, plus (transitively) the segments that read them
     let affected = opts.affected;
-    if (affected) {
+    if (affected && this.hasDependencies(defs)) {
       affected = new Set(affected);
+      // defs are in dependency order: a segment reading an affected one is affected in the same pass
       for (const d of defs) if (d.def.dependencies.some((x) => affected!.has(x))) affected.add(d.def.id);
     }
-    const selected = defs.filter((d) => (opts.only ? opts.only.has(d.def.id) : (mode === 'batch' || d.streaming) && (!affected || affected.has(d.def.id))));
-    if (selected.length === 0) return undefined;
+    const selected = new Set(defs.filter((d) => (opts.only ? opts.only.has(d.def.id) : (mode === 'batch' || d.streaming) && (!affected || affected.has(d.def.id)))));
+    if (selected.size === 0) return undefined;
     // data is read for definitions evaluated here and for streaming ones (their timers need the view)
-    const needJs = selected.filter((d) => !opts.precomputed?.has(d.def.id) || d.streaming);
+    const needJs = [...selected].filter((d) => !opts.precomputed?.has(d.def.id) || d.streaming);
     let entity: Record<string, unknown> = {};
     if (needJs.some((d) => d.usesProfile)) {
       const withCA = needJs.some((d) => d.readsComputedAttributes);
@@ -366,7 +398,7 @@ export class StreamingRuntime {
     const ctx = { now, inSegment: (id: string) => current.get(id) ?? isIn(prev.get(id)) };
     let next: number | undefined;
     for (const d of defs) {
-      if (!selected.includes(d)) continue;
+      if (!selected.has(d)) continue;
       const view = { entity, events: d.usesEvents ? events.of(d.eventTypes) : [] };
       let q = opts.precomputed?.get(d.def.id);
       if (d.streaming && d.usesNow) {
@@ -381,9 +413,10 @@ export class StreamingRuntime {
       if (write) this.d.writer.apply(sandboxId, d.def, pid, top, prev.get(d.def.id), q, mode, opts.jobId);
     }
     if (write) {
-      // a partial evaluation keeps the earlier timer when it comes first (an early wake only re-evaluates)
+      // a pending timer that comes first is kept (an early wake only re-evaluates, and sets the next one then):
+      // a partial evaluation must keep it, and a full one saves a write, most events moving the next change later
       const cur = this.d.store.timerOf(sandboxId, top);
-      if (affected && cur !== undefined && cur > now && (next === undefined || cur < next)) next = cur;
+      if (cur !== undefined && cur > now && (next === undefined || cur < next)) next = cur;
       if (cur !== next) this.d.store.setTimer(sandboxId, top, next);
       for (const m of members) if (m.xid !== top.xid) this.d.store.setTimer(sandboxId, m, undefined);
     }

@@ -5,6 +5,8 @@ type Ask = (method: 'graphOf' | 'xidOf' | 'resolveXid' | 'namespacePriority', ..
 interface Entry {
   xid: string;
   members?: GraphMember[];
+  /** Learned again since it was last put at the end (CLOCK eviction). */
+  used?: boolean;
 }
 
 const refKey = (sandboxId: string, r: IdentityRef): string => `${sandboxId}\u0000${r.namespace.toLowerCase()}\u0000${r.id}`;
@@ -35,12 +37,27 @@ export class ForwardedIdentityResolver implements IdentityResolver {
 
   private put(sandboxId: string, ref: IdentityRef, e: Entry): void {
     const k = refKey(sandboxId, ref);
+    const cur = this.byRef.get(k);
+    // the same lone identity again (most changes): marked as used instead of moved to the end (four hash operations)
+    if (cur && !cur.members && !e.members && cur.xid === e.xid) {
+      cur.used = true;
+      return;
+    }
     this.byRef.delete(k);
     this.byRef.set(k, e);
     const xk = xidKey(sandboxId, e.xid);
     this.byXid.delete(xk);
     this.byXid.set(xk, { namespace: ref.namespace, id: ref.id });
-    while (this.byRef.size > this.capacity) this.byRef.delete(this.byRef.keys().next().value!);
+    // least recently learned first, approximately: an entry learned again since it came round gets a second chance
+    let spins = 0;
+    while (this.byRef.size > this.capacity) {
+      const [key, v] = this.byRef.entries().next().value!;
+      this.byRef.delete(key);
+      if (v.used && spins++ < this.byRef.size) {
+        v.used = false;
+        this.byRef.set(key, v);
+      }
+    }
     while (this.byXid.size > this.capacity) this.byXid.delete(this.byXid.keys().next().value!);
   }
 
