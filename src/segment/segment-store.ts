@@ -25,6 +25,8 @@ export interface OutboxRow {
   sandboxId: string;
   ts: number;
   record: string;
+  /** The event's `_id`. */
+  id: string;
 }
 
 /**
@@ -46,11 +48,13 @@ export class SegmentStore {
       DROP TABLE IF EXISTS state_event;
       CREATE TABLE IF NOT EXISTS timer (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, sandbox TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, sandbox TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL, id TEXT);
       DROP TABLE IF EXISTS known_ref;
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS active_sandbox (sandbox TEXT PRIMARY KEY) WITHOUT ROWID;
     `);
+    // files from before the event id had its own column (the flush read it by parsing each record)
+    if (!db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('outbox')").all().some((c) => c.name === 'id')) db.exec('ALTER TABLE outbox ADD COLUMN id TEXT');
     this.s = {
       getM: db.prepare<[string, string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
       mOfRef: db.prepare<[string, string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND ns=? AND id=?'),
@@ -66,8 +70,8 @@ export class SegmentStore {
       delTimer: db.prepare('DELETE FROM timer WHERE sandbox=? AND ns=? AND id=?'),
       due: db.prepare<[number, number], { sandbox: string; ns: string; id: string; due: number }>('SELECT * FROM timer WHERE due <= ? ORDER BY due LIMIT ?'),
       nextDue: db.prepare<[], { due: number | null }>('SELECT min(due) AS due FROM timer'),
-      outbox: db.prepare('INSERT INTO outbox (sandbox, ts, record) VALUES (?,?,?)'),
-      readOutbox: db.prepare<[number, number], { seq: number; sandbox: string; ts: number; record: string }>('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
+      outbox: db.prepare('INSERT INTO outbox (sandbox, ts, record, id) VALUES (?,?,?,?)'),
+      readOutbox: db.prepare<[number, number], { seq: number; sandbox: string; ts: number; record: string; id: string | null }>('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
       trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
       getMeta: db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       setMeta: db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'),
@@ -191,11 +195,11 @@ export class SegmentStore {
     return this.s.nextDue.get()?.due ?? undefined;
   }
 
-  addOutbox(sandboxId: string, ts: number, record: Record<string, unknown>): void {
-    this.s.outbox.run(sandboxId, ts, JSON.stringify(record));
+  addOutbox(sandboxId: string, ts: number, record: Record<string, unknown> & { _id: string }): void {
+    this.s.outbox.run(sandboxId, ts, JSON.stringify(record), record._id);
   }
   readOutbox(afterSeq: number, max: number): OutboxRow[] {
-    return this.s.readOutbox.all(afterSeq, max).map((r) => ({ seq: r.seq, sandboxId: r.sandbox, ts: r.ts, record: r.record }));
+    return this.s.readOutbox.all(afterSeq, max).map((r) => ({ seq: r.seq, sandboxId: r.sandbox, ts: r.ts, record: r.record, id: r.id ?? (JSON.parse(r.record) as { _id: string })._id }));
   }
   trimOutbox(upToSeq: number): void {
     this.s.trimOutbox.run(upToSeq);

@@ -395,7 +395,12 @@ export class StreamingRuntime {
     const current = new Map<string, boolean>();
     const results = new Map<string, boolean>();
     const now = this.d.clock.now();
-    const ctx = { now, inSegment: (id: string) => current.get(id) ?? isIn(prev.get(id)) };
+    const ctx = {
+      now,
+      inSegment(id: string): boolean {
+        return current.get(id) ?? isIn(prev.get(id));
+      },
+    };
     let next: number | undefined;
     for (const d of defs) {
       if (!selected.has(d)) continue;

@@ -116,10 +116,11 @@ export function createSegmentContext(deps: {
           return total;
         }
         const lakeRows: LakeRow[] = [];
+        const systems = new Map<string, Awaited<ReturnType<typeof writer.system>>>();
         for (const r of rows) {
-          const sys = await writer.system(r.sandboxId);
-          const rec = JSON.parse(r.record) as { _id: string };
-          lakeRows.push({ sandboxId: r.sandboxId, table: sys?.eventsTable ?? FALLBACK_EVENTS_TABLE, id: rec._id, timestamp: r.ts, batchId: 'segmentation', offset: r.seq, ingestedAt: r.ts, record: r.record });
+          if (!systems.has(r.sandboxId)) systems.set(r.sandboxId, await writer.system(r.sandboxId));
+          const sys = systems.get(r.sandboxId);
+          lakeRows.push({ sandboxId: r.sandboxId, table: sys?.eventsTable ?? FALLBACK_EVENTS_TABLE, id: r.id, timestamp: r.ts, batchId: 'segmentation', offset: r.seq, ingestedAt: r.ts, record: r.record });
         }
         await deps.lake!.write(AUDIENCE_EVENTS_CONSUMER, rows.at(-1)!.seq, lakeRows);
         total += rows.length;

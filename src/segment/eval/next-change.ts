@@ -122,7 +122,10 @@ function valueWithNext(e: ValueExpr, view: ProfileView, ctx: EvalContext, ev?: E
   return { v: aggregateOf(e.fn, count, nums), next };
 }
 
-const events = (view: ProfileView): EventView[] => selectEvents({ kind: 'events' }, view, { now: 0, inSegment: () => false });
+// module constants: a closure made per call costs a property definition each time (tsx keeps function names)
+const ALL_EVENTS = { kind: 'events' } as const;
+const NO_SEGMENTS: EvalContext = { now: 0, inSegment: () => false };
+const events = (view: ProfileView): EventView[] => selectEvents(ALL_EVENTS, view, NO_SEGMENTS);
 
 /** When `ts` (moving with slope s) can next enter or leave the window. */
 function windowNext(t: Moving | null, w: TimeWindow, view: ProfileView, ctx: EvalContext, ev?: EventView): Next {
