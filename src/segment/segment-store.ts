@@ -72,7 +72,10 @@ export class SegmentStore {
       nextDue: db.prepare<[], { due: number | null }>('SELECT min(due) AS due FROM timer'),
       outbox: db.prepare('INSERT INTO outbox (sandbox, ts, record, id) VALUES (?,?,?,?)'),
       readOutbox: db.prepare<[number, number], { seq: number; sandbox: string; ts: number; record: string; id: string | null }>('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
-      trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
+      // the newest row stays: sequence numbers come from the largest one (an empty table would start over at 1,
+      // below the lake's progress, and those events would never be flushed)
+      trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ? AND seq < (SELECT max(seq) FROM outbox)'),
+      firstOutbox: db.prepare<[], { seq: number }>('SELECT seq FROM outbox ORDER BY seq LIMIT 1'),
       getMeta: db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
       setMeta: db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'),
       addActive: db.prepare('INSERT OR IGNORE INTO active_sandbox (sandbox) VALUES (?)'),
@@ -200,6 +203,10 @@ export class SegmentStore {
   }
   readOutbox(afterSeq: number, max: number): OutboxRow[] {
     return this.s.readOutbox.all(afterSeq, max).map((r) => ({ seq: r.seq, sandboxId: r.sandbox, ts: r.ts, record: r.record, id: r.id ?? (JSON.parse(r.record) as { _id: string })._id }));
+  }
+  /** The oldest sequence number still in the outbox (1 when it is empty). */
+  firstOutboxSeq(): number {
+    return this.s.firstOutbox.get()?.seq ?? 1;
   }
   trimOutbox(upToSeq: number): void {
     this.s.trimOutbox.run(upToSeq);

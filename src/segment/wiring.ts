@@ -98,7 +98,7 @@ export function createSegmentContext(deps: {
     });
 
   let flushing: Promise<number> | undefined;
-  let trimmed = 0;
+  let trimmed: number | undefined;
   const flush = async (): Promise<number> => {
     if (!deps.lake) return 0;
     if (flushing) return flushing;
@@ -108,10 +108,13 @@ export function createSegmentContext(deps: {
         const done = await deps.lake!.progress(AUDIENCE_EVENTS_CONSUMER);
         const rows = store.readOutbox(done, 5000);
         if (rows.length === 0) {
-          // deleting is as costly as inserting: trim the outbox now and then, not on every flush
-          if (done > 0 && done - trimmed >= 50_000) {
-            store.trimOutbox(done);
-            trimmed = done;
+          // trim what the lake has, a slice at a time: one large delete held the thread for a while (a latency
+          // spike of every membership waiting behind it), and its pages all reached the WAL at once
+          trimmed ??= store.firstOutboxSeq() - 1;
+          if (done - trimmed >= 1000) {
+            const upTo = Math.min(done, trimmed + 5000);
+            store.trimOutbox(upTo);
+            trimmed = upTo;
           }
           return total;
         }

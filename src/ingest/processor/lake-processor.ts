@@ -58,6 +58,12 @@ const LAKE = 'lake';
 /** Rows the lake lane may trail the downstream steps by. */
 const MAX_LAKE_BACKLOG = 20_000;
 const DOWNSTREAM = 'downstream';
+/**
+ * How often the downstream marker is stored under steady load (and whenever the log is drained). It shares the
+ * ingest log's file with the API's appends: a commit per chunk waited for their write lock (held through each ack's
+ * fsync). A marker behind only replays entries, and the downstream steps are idempotent under replay.
+ */
+const DOWNSTREAM_STORE_MS = 250;
 const STATE_SCOPE = 'processor';
 
 /**
@@ -87,6 +93,9 @@ export class LakeProcessor {
   private cursor = -1;
   private lakeProgress = 0;
   private downstreamDone = 0;
+  /** The downstream marker as stored, and when. */
+  private downstreamStored = 0;
+  private downstreamStoredAt = 0;
   private readonly open = new Map<string, OpenBatch>();
   private loaded = false;
   /** Lake writes and batch finalisation, in log order, trailing the downstream steps. */
@@ -110,7 +119,7 @@ export class LakeProcessor {
     if (this.loaded) return;
     this.lakeProgress = await this.deps.lake.progress(LAKE);
     this.lane.reset(this.lakeProgress);
-    this.downstreamDone = await this.deps.log.committed(DOWNSTREAM);
+    this.downstreamDone = this.downstreamStored = await this.deps.log.committed(DOWNSTREAM);
     this.cursor = Math.min(this.lakeProgress, this.downstreamDone);
     for (const r of await this.deps.state.list<OpenBatch>('streaming-batch', STATE_SCOPE)) this.open.set(r.id, r.doc);
     this.loaded = true;
@@ -133,6 +142,7 @@ export class LakeProcessor {
             const close = this.lock.then(() => this.closeDueBatches(false));
             this.lock = close.catch(() => undefined);
             await close;
+            await this.storeDownstream();
             // the lane goes on by itself (it may be gathering chunks); a failure in it is picked up by the next step
             if (this.lane.error !== undefined) throw this.lane.error;
           }
@@ -160,6 +170,7 @@ export class LakeProcessor {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.storeDownstream().catch((e) => this.deps.onError?.(e));
     await this.lane.idle();
   }
 
@@ -172,7 +183,17 @@ export class LakeProcessor {
   /** Processes until the log is drained, lake included (tests, graceful shutdown). */
   async drain(): Promise<void> {
     while ((await this.runOnce()) > 0);
+    await this.storeDownstream();
     await this.settled();
+  }
+
+  /** Stores the downstream marker if it moved. */
+  private async storeDownstream(): Promise<void> {
+    this.downstreamStoredAt = performance.now();
+    if (!this.loaded || this.downstreamDone <= this.downstreamStored) return;
+    const upTo = this.downstreamDone;
+    await this.deps.log.commit(DOWNSTREAM, upTo);
+    this.downstreamStored = upTo;
   }
 
   /** Closes every open streaming batch now (tests, shutdown). */
@@ -319,8 +340,8 @@ export class LakeProcessor {
     if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
     lap('identity+profile');
     if (upTo > this.downstreamDone) {
-      await this.deps.log.commit(DOWNSTREAM, upTo);
       this.downstreamDone = upTo;
+      if (performance.now() - this.downstreamStoredAt >= DOWNSTREAM_STORE_MS) await this.storeDownstream();
     }
     this.cursor = upTo;
     this.closeDueBatches(false);
