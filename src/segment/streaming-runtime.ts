@@ -50,6 +50,9 @@ interface EventNeeds {
   caReaders: string[];
 }
 
+/** KITH_TRACE_SLOW_STEP_MS: log streaming steps slower than this (phases), for latency work. */
+const TRACE = Number(process.env.KITH_TRACE_SLOW_STEP_MS ?? 0);
+
 const keyString = (sandboxId: string, k: Key): string => ('xid' in k ? `${sandboxId}\u0000x\u0000${k.xid}` : `${sandboxId}\u0000${k.namespace.toLowerCase()}\u0000${k.id}`);
 
 /**
@@ -162,9 +165,14 @@ export class StreamingRuntime {
   }
 
   private async step(): Promise<void> {
+    const t0 = TRACE ? performance.now() : 0;
+    let applied = 0, evaluated = 0, tApplied = 0, tEvaluated = 0;
     await this.exclusive(async () => {
+      if (TRACE) tApplied = performance.now();
       const batch = this.fifo.splice(0, this.fifo.length);
+      applied = batch.length;
       for (const c of batch) await this.applyChange(c);
+      if (TRACE) tApplied = performance.now() - tApplied;
       // the oldest dirty profiles, at most maxProfilesPerStep: a step stays short, so its memberships land (and the
       // changes arriving meanwhile are taken in) soon; the rest wait for the next step, which sees newer state
       const todo: Dirty[] = [];
@@ -173,6 +181,8 @@ export class StreamingRuntime {
         todo.push(t);
         this.dirty.delete(k);
       }
+      evaluated = todo.length;
+      if (TRACE) tEvaluated = performance.now();
       for (const t of todo) {
         try {
           await this.evaluateProfile(t.sandboxId, t.key, 'streaming', { affected: t.affected === 'all' ? undefined : t.affected });
@@ -180,7 +190,11 @@ export class StreamingRuntime {
           this.onError(e);
         }
       }
+      if (TRACE) tEvaluated = performance.now() - tEvaluated;
     });
+    const total = TRACE ? performance.now() - t0 : 0;
+    if (TRACE && total >= TRACE)
+      process.stderr.write(`[kith segmentation] slow step ${total.toFixed(0)} ms: ${applied} changes applied in ${tApplied.toFixed(0)} ms, ${evaluated} profiles evaluated in ${tEvaluated.toFixed(0)} ms, commit ${(total - tApplied - tEvaluated).toFixed(0)} ms; ${this.fifo.length} changes and ${this.dirty.size} profiles waiting\n`);
   }
 
   /**
