@@ -6,7 +6,7 @@ export interface MembershipRow {
   segmentId: string;
   /** Profile id: the XID of the graph's highest-priority identity when the membership was written. */
   pid: string;
-  /** The identity the membership fragment was written under (the profile's entity identity then). */
+  /** The profile's entity identity when the membership was written (audience events are keyed by it). */
   ref: IdentityRef;
   status: MembershipStatus;
   lastQualificationTime: number;

@@ -13,7 +13,8 @@ export const EVENTS_DATASET_NAME = 'Audience Membership Events';
 
 /**
  * Provisions (once per sandbox) the system datasets segmentation writes to: "Audience Memberships" (profile class
- * with the Segment Membership field group: the fragments carrying `segmentMembership.ups.*`) and "Audience
+ * with the Segment Membership field group: the schema of `segmentMembership.ups.*`, which profiles show from
+ * segment.db) and "Audience
  * Membership Events" (ExperienceEvent class: one event per transition, queryable in the lake). Runs on the main
  * thread (schema registry and catalog); the processor reads the result from the resource store.
  */

@@ -13,8 +13,8 @@ import { exitOnUncaught, throwUncaught } from '../../shared/thread-failure.js';
 
 /**
  * Segmentation in its own thread (started by the processor thread, which owns the identity graph and the lake).
- * It owns segment.db, reads profile.db through its own connection, writes membership fragments there (SQLite
- * serialises the two writers), and gets profile changes, with the graph view of each changed identity, from the
+ * It owns segment.db (memberships, which profiles show from there), reads profile.db through its own connection, and
+ * gets profile changes, with the graph view of each changed identity, from the
  * processor in the order the profile service emitted them.
  */
 const { dataDir } = workerData as { dataDir: string };
