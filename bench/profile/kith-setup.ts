@@ -4,6 +4,7 @@
  * dataset), a streaming inlet, and build /collection envelopes. Everything goes through the public HTTP API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -32,6 +33,8 @@ export function startKithProcess(dataDir: string, processor?: { streamingBatchMa
       if (process.env.KITH_TRACE_SLOW_STEP_MS) process.stderr.write(d); // processor slow-step trace
     });
     child.stdout!.on('data', (d: Buffer) => {
+      // PROFILE_BENCH_SERVER_STDOUT=<file>: the server's stdout (e.g. --trace-gc output) is copied there
+      if (process.env.PROFILE_BENCH_SERVER_STDOUT) fs.appendFileSync(process.env.PROFILE_BENCH_SERVER_STDOUT, d);
       out += d.toString();
       const m = /^KITH (.*)$/m.exec(out);
       if (!m) return;

@@ -7,6 +7,7 @@
  * definition): latency = from the probe's acknowledgement (HTTP 200) to its membership being visible in the
  * entities API (polled every BENCH_POLL_MS, default 10 ms, backing off to a tenth of the time waited). Baseline: the same probe's ack-to-visible time of the event itself in the
  * ExperienceEvent entities lookup (what the profile alone costs, without segmentation).
+ * BENCH_PROBE_LOG=<file> appends one line per probe: seconds into the run, membership ms, event-visible ms.
  *   node --import tsx bench/segment/streaming.ts
  */
 import fs from 'node:fs';
@@ -111,17 +112,23 @@ for (let i = 0; i < PROBES; i++) {
     if (r.status !== 200) throw new Error(`probe ${r.status}`);
     const t0 = performance.now();
     let evSeen = false;
+    let evAt: number | undefined;
     for (;;) {
       // the baseline (event visible) and the membership are polled side by side: neither waits for the other
       const [x, p] = await Promise.all([
         evSeen ? undefined : req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=${encodeURIComponent(email)}&relatedEntityIdNS=Email`),
         req('GET', `/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=${encodeURIComponent(email)}&entityIdNS=Email`),
       ]);
-      if (x && x.status === 200 && x.json.children?.length) { evSeen = true; evVisible.push(performance.now() - t0); }
+      if (x && x.status === 200 && x.json.children?.length) { evSeen = true; evVisible.push((evAt = performance.now() - t0)); }
       const m = p.status === 200 ? (Object.values(p.json)[0] as any)?.entity?.segmentMembership?.ups?.[probe.id] : undefined;
       // a membership implies its event is committed: a baseline not seen yet counts as visible now (an upper bound)
-      if (m?.status === 'realized' && !evSeen) evVisible.push(performance.now() - t0);
-      if (m?.status === 'realized') { seg.push(performance.now() - t0); return; }
+      if (m?.status === 'realized' && !evSeen) evVisible.push((evAt = performance.now() - t0));
+      if (m?.status === 'realized') {
+        seg.push(performance.now() - t0);
+        // BENCH_PROBE_LOG=<file>: one line per probe (seconds into the run, membership ms, event-visible ms)
+        if (process.env.BENCH_PROBE_LOG) fs.appendFileSync(process.env.BENCH_PROBE_LOG, `${((t0 - started) / 1000).toFixed(2)} ${(performance.now() - t0).toFixed(0)} ${evAt?.toFixed(0)}\n`);
+        return;
+      }
       const waited = performance.now() - t0;
       if (waited > 30_000) { seg.push(30_000); return; }
       // every POLL_MS at first, then every tenth of the time waited: a slow probe is measured to within 10% (never

@@ -203,6 +203,11 @@ export class ProfileService {
     return ok({ inserted: r.inserted, eventCount: r.count, evicted: r.evicted.length });
   }
 
+  /** The XID of an identity (deterministic, known or not). */
+  async xidOf(sandboxId: string, ref: IdentityRef): Promise<string> {
+    return this.identities.xidOf(sandboxId, ref);
+  }
+
   /** Resolves a key to the profile's identities under a merge policy; 404 when no data, 422 when the graph is too big. */
   async resolve(sb: SandboxRef, key: ProfileKey, mergePolicyId?: string): Promise<Result<ResolvedProfile, Problem>> {
     const sandboxId = sb.sandbox.id;

@@ -44,7 +44,9 @@ export class SegmentStore {
       CREATE TABLE IF NOT EXISTS membership (sandbox TEXT NOT NULL, segment TEXT NOT NULL, pid TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL,
         status TEXT NOT NULL, qualified_at INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (sandbox, pid, segment)) WITHOUT ROWID;
       DROP INDEX IF EXISTS membership_seg;
-      CREATE INDEX IF NOT EXISTS membership_ref ON membership (sandbox, ns, id);
+      -- rows written under an identity are the rows of its XID (pid = the XID of the identity written under), so no
+      -- second index: each transition dirtied one more random page of it
+      DROP INDEX IF EXISTS membership_ref;
       DROP TABLE IF EXISTS state_event;
       CREATE TABLE IF NOT EXISTS timer (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
@@ -57,7 +59,6 @@ export class SegmentStore {
     if (!db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('outbox')").all().some((c) => c.name === 'id')) db.exec('ALTER TABLE outbox ADD COLUMN id TEXT');
     this.s = {
       getM: db.prepare<[string, string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
-      mOfRef: db.prepare<[string, string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND ns=? AND id=?'),
       mOfPid: db.prepare<[string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND pid=?'),
       putM: db.prepare('INSERT INTO membership VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sandbox, pid, segment) DO UPDATE SET ns=excluded.ns, id=excluded.id, status=excluded.status, qualified_at=excluded.qualified_at, version=excluded.version'),
       delM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
@@ -144,10 +145,6 @@ export class SegmentStore {
     let rows = this.pidCache.get(k);
     if (!rows) SegmentStore.bounded(this.pidCache, k, (rows = this.s.mOfPid.all(sandboxId, pid).map(rowToMembership)));
     return rows;
-  }
-  /** Memberships written under an identity (the profile's entity identity at the time). */
-  membershipsOfRef(sandboxId: string, ref: IdentityRef): MembershipRow[] {
-    return this.s.mOfRef.all(sandboxId, ref.namespace, ref.id).map(rowToMembership);
   }
   putMembership(sandboxId: string, m: MembershipRow): void {
     this.s.putM.run(sandboxId, m.segmentId, m.pid, m.ref.namespace, m.ref.id, m.status, m.lastQualificationTime, m.version);

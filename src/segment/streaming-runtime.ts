@@ -449,7 +449,8 @@ export class StreamingRuntime {
   }
 
   private async exitAll(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[], mode: EvaluationMode, jobId?: string): Promise<void> {
-    const rows = this.d.store.membershipsOfRef(sandboxId, ref);
+    // a membership is written under the profile's entity identity with that identity's XID as profile id
+    const rows = this.d.store.membershipsOfPid(sandboxId, await this.d.profiles.xidOf(sandboxId, ref));
     for (const row of rows) {
       const d = defs.find((x) => x.def.id === row.segmentId);
       if (d && isIn(row)) this.d.writer.apply(sandboxId, d.def, row.pid, row.ref, row, false, mode, jobId);
