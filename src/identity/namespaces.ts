@@ -93,11 +93,17 @@ export class NamespaceService {
   /** A synchronous resolver (code, any case, or numeric id) over the sandbox's namespaces as they are now: for hot loops. */
   async resolver(sandboxId: string): Promise<(key: string) => Namespace | undefined> {
     const all = await this.list(sandboxId);
+    // one resolver per version of the list (the identity service asks for it per record)
+    let r = this.resolvers.get(all);
+    if (r) return r;
     const byCode = this.byCodeCache.get(sandboxId)!;
     const byId = new Map(all.map((n) => [String(n.id), n]));
     const exact = new Map(all.map((n) => [n.code, n]));
-    return (key) => exact.get(key) ?? byCode.get(key.toLowerCase()) ?? (/^\d+$/.test(key) ? byId.get(key) : undefined);
+    r = (key) => exact.get(key) ?? byCode.get(key.toLowerCase()) ?? (/^\d+$/.test(key) ? byId.get(key) : undefined);
+    this.resolvers.set(all, r);
+    return r;
   }
+  private readonly resolvers = new WeakMap<Namespace[], (key: string) => Namespace | undefined>();
 
   async create(sandboxId: string, body: unknown): Promise<Result<Namespace, Problem>> {
     const b = (body ?? {}) as { name?: unknown; code?: unknown; idType?: unknown; description?: unknown };

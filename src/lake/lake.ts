@@ -1,3 +1,4 @@
+import { envNumber } from '../shared/env-number.js';
 import { DuckDBInstance, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -221,9 +222,5 @@ function plainRows(r: DuckDBResultReader): Array<Record<string, unknown>> {
 
 /** DuckDB threads of the lake (KITH_LAKE_THREADS, default 1). */
 export function lakeThreads(): string {
-  const v = process.env.KITH_LAKE_THREADS;
-  if (v === undefined || v === '') return '1';
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`KITH_LAKE_THREADS must be a positive integer, got ${v}`);
-  return String(n);
+  return String(envNumber('KITH_LAKE_THREADS', 1, { min: 1, integer: true }));
 }

@@ -13,6 +13,7 @@ import type { EvaluationMode, MembershipWriter } from './membership-writer.js';
 import type { CompiledDefinition } from './segment-types.js';
 import { StateCache } from './state-cache.js';
 import { currentMemberships } from './membership-view.js';
+import { envNumber } from '../shared/env-number.js';
 
 export interface RuntimeDeps {
   store: SegmentStore;
@@ -78,9 +79,13 @@ export class StreamingRuntime {
   private readonly sandboxRefs = new Map<string, SandboxRef>();
   private stopped = false;
   /** How long a step waits to gather changes (fewer, larger transactions; adds at most this much latency). */
-  coalesceMs = 10;
-  /** Profiles evaluated per unit of work (one transaction); the others wait for the next one. */
-  maxProfilesPerStep = 200;
+  coalesceMs = envNumber('KITH_SEGMENT_COALESCE_MS', 2);
+  /**
+   * Profiles evaluated per unit of work (one transaction); the others wait for the next one. A profile's membership
+   * is visible when its unit commits, so it waits for the rest of its unit: at 5,000 events/s on 2 vCPUs, 50 (and
+   * 2 ms of gathering) gave membership p50 21-24 ms and p99 83-150 ms, 200 (and 10 ms) p50 33-42, p99 108-167.
+   */
+  maxProfilesPerStep = envNumber('KITH_SEGMENT_STEP_PROFILES', 50, { min: 1, integer: true });
   /** Errors are reported, never thrown into the pipeline. */
   onError: (e: unknown) => void = () => undefined;
 

@@ -1,3 +1,4 @@
+import { envNumber } from '../../shared/env-number.js';
 import type { Clock } from '../../shared/clock.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { BatchCatalog } from '../ports.js';
@@ -26,7 +27,7 @@ export const DEFAULT_PROCESSOR_OPTIONS: LakeProcessorOptions = {
   streamingBatchMaxAgeMs: 15_000,
   idleMs: 50,
   // 250 ms: at 5,000 events/s, a fifth of the pipeline's CPU went to per-commit DuckDB work with one write per chunk
-  lakeGatherMs: Number(process.env.KITH_LAKE_GATHER_MS ?? 250),
+  lakeGatherMs: envNumber('KITH_LAKE_GATHER_MS', 250),
 };
 
 export interface LakeProcessorDeps extends ValidateDeps {
