@@ -1,5 +1,6 @@
 import type { IdentityRef } from '../profile/identity-resolver.js';
 import type { StateEvent } from './segment-store.js';
+import { evictSecondChance } from '../shared/second-chance.js';
 
 /**
  * The streaming runtime's incremental state: per identity, the events some definition can need (prefiltered,
@@ -32,20 +33,7 @@ export class StateCache {
     const k = StateCache.key(sandboxId, ref);
     this.map.delete(k);
     this.map.set(k, { events: this.trim(events), used: false });
-    this.evict();
-  }
-
-  /** Least recently used first, approximately: the oldest entries go unless read since they last came round. */
-  private evict(): void {
-    let spins = 0;
-    while (this.map.size > this.maxIdentities) {
-      const [k, v] = this.map.entries().next().value!;
-      this.map.delete(k);
-      if (v.used && spins++ < this.map.size) {
-        v.used = false;
-        this.map.set(k, v);
-      }
-    }
+    evictSecondChance(this.map, this.maxIdentities);
   }
 
   /** Adds an event to a cached identity (an uncached one is rebuilt, with it, when next read). */

@@ -1,5 +1,6 @@
 import type { GraphChangeListener, GraphMember, IdentityGraphView, IdentityRef, IdentityResolver } from '../../profile/identity-resolver.js';
 import type { ForwardedView } from './protocol.js';
+import { evictSecondChance } from '../../shared/second-chance.js';
 
 type Ask = (method: 'graphOf' | 'xidOf' | 'resolveXid' | 'namespacePriority', ...args: unknown[]) => Promise<unknown>;
 interface Entry {
@@ -49,15 +50,7 @@ export class ForwardedIdentityResolver implements IdentityResolver {
     this.byXid.delete(xk);
     this.byXid.set(xk, { namespace: ref.namespace, id: ref.id });
     // least recently learned first, approximately: an entry learned again since it came round gets a second chance
-    let spins = 0;
-    while (this.byRef.size > this.capacity) {
-      const [key, v] = this.byRef.entries().next().value!;
-      this.byRef.delete(key);
-      if (v.used && spins++ < this.byRef.size) {
-        v.used = false;
-        this.byRef.set(key, v);
-      }
-    }
+    evictSecondChance(this.byRef, this.capacity);
     while (this.byXid.size > this.capacity) this.byXid.delete(this.byXid.keys().next().value!);
   }
 
