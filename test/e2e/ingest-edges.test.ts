@@ -116,4 +116,19 @@ describe('ingestion edges', () => {
     await eventually(async () => seen.length === 3, 'downstream');
     assert.deepEqual(seen, ['Enabled:e0', 'Enabled:e2', 'Enabled:e4']);
   });
+
+  it('stores the downstream and lake markers once the log is drained (under load they are stored every 250 ms)', async () => {
+    const k = await startTestKith({}, { processor: { inline: false } });
+    stops.push(k);
+    const p = new Platform(k);
+    const ev = await p.createSchema('Marker events', 'https://ns.adobe.com/xdm/context/experienceevent', ['https://ns.adobe.com/xdm/context/identitymap'], true);
+    const ds = await p.createDataset('Marker', ev, { profile: true });
+    const inlet = await p.createInlet('marker');
+    for (let i = 0; i < 20; i++) await p.collect(`/collection/${inlet.inletId}`, p.envelope(ev, ds, { _id: `m${i}`, timestamp: '2026-01-01T00:00:00Z', identityMap: { Email: [{ id: `m${i}@x.com`, primary: true }] } }));
+    // nobody drains: the idle processor stores both markers by itself
+    await eventually(async () => {
+      const st = (await p.call('GET', '/data/foundation/kith/ingest/status')).json;
+      return st.downstreamOffset === st.logHead && st.lakeOffset === st.logHead && st.logHead >= 20;
+    }, 'markers at the log head');
+  });
 });
