@@ -252,8 +252,10 @@ export class ProfileService {
     const tags = [...new Set(frags.flatMap((f) => f.tags))];
     let last = 0;
     for (const f of frags) last = Math.max(last, f.updatedAt);
-    // audience memberships live in segmentation's store, read with the graph's identities (newest per segment)
-    const ms = this.memberships?.membershipsOf(sandboxId, r.members, r.entityId);
+    // audience memberships live in segmentation's store, read with the graph's identities (newest per segment);
+    // not read at all when the caller's fields leave them out
+    const wantsMemberships = !opts.fields?.length || opts.fields.some((f) => f === 'segmentMembership' || f.startsWith('segmentMembership.'));
+    const ms = wantsMemberships ? this.memberships?.membershipsOf(sandboxId, r.members, r.entityId) : undefined;
     if (ms && ms.size > 0) {
       const sm = (entity.segmentMembership ?? {}) as Record<string, Record<string, unknown>>;
       const ups: Record<string, unknown> = { ...(sm.ups ?? {}) };

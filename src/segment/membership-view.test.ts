@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../store/sqlite/open.js';
 import { SegmentStore, type MembershipRow } from './segment-store.js';
-import { currentMemberships, SegmentDbMembershipReader, StoreMembershipSource } from './membership-view.js';
+import { currentMemberships, SegmentDbMembershipRows, StoreMembershipSource } from './membership-view.js';
+import { profileFixture, SB } from '../profile/testing/profile-fixture.js';
 
 const row = (segmentId: string, pid: string, status: MembershipRow['status'], at: number): MembershipRow => ({
   segmentId, pid, ref: { namespace: 'Email', id: `${pid}@x.com` }, status, lastQualificationTime: at, version: 1,
@@ -31,7 +32,8 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
   it('the same thread (store) and another connection (reader) see the committed rows alike', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-mview-'));
     const store = new SegmentStore(openSqlite(dir, 'segment'));
-    const reader = new SegmentDbMembershipReader(dir);
+    const rows = new SegmentDbMembershipRows(dir);
+    const reader = new StoreMembershipSource(rows);
     try {
       const members = [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }, { namespace: 'ECID', id: '123', xid: 'pB' }];
       store.putMembership('sb', row('s1', 'pA', 'realized', Date.UTC(2026, 0, 2)));
@@ -50,7 +52,7 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
       store.commit();
       assert.equal(reader.membershipsOf('sb', members, 'pA').get('s4')?.status, 'realized');
     } finally {
-      reader.close();
+      rows.close();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     }
@@ -59,13 +61,46 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
   describe('invalid input', () => {
     it('a reader over a data directory where segmentation never ran shows no memberships', () => {
       const dir = mkdtempSync(join(tmpdir(), 'kith-mview-'));
-      const reader = new SegmentDbMembershipReader(dir);
+      const rows = new SegmentDbMembershipRows(dir);
       try {
-        assert.equal(reader.membershipsOf('sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }], 'pA').size, 0);
+        assert.equal(new StoreMembershipSource(rows).membershipsOf('sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }], 'pA').size, 0);
       } finally {
-        reader.close();
+        rows.close();
         rmSync(dir, { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('the merged profile shows segmentation\'s memberships (ProfileService with a MembershipSource)', () => {
+  it('as segmentMembership.ups, kept beside what fragments hold, and not read when fields leave them out', async () => {
+    const f = profileFixture();
+    const store = new SegmentStore(openSqlite(':memory:', 'segment'));
+    let reads = 0;
+    const source = new StoreMembershipSource({ membershipsOfPid: (sb, pid) => (reads++, store.membershipsOfPid(sb, pid)) });
+    f.ctx.profiles.useMemberships(source);
+    try {
+      const who = { namespace: 'Email', id: 'a@x.com' };
+      const r = f.ctx.profiles.applyRecord(SB.sandbox.id, { datasetId: 'crm', batchId: 'b', primary: who, record: { person: { name: { firstName: 'Ann' } } } });
+      assert.ok(r.ok);
+      const pid = await f.ids.xidOf(SB.sandbox.id, who);
+      store.putMembership(SB.sandbox.id, { ...row('s1', pid, 'realized', Date.UTC(2026, 0, 2)), ref: who });
+      const all = await f.ctx.profiles.getProfile(SB, who);
+      assert.ok(all.ok);
+      assert.deepEqual(all.value.entity.segmentMembership, { ups: { s1: { status: 'realized', lastQualificationTime: '2026-01-02T00:00:00.000Z', version: 1 } } });
+      assert.deepEqual(all.value.entity.person, { name: { firstName: 'Ann' } });
+      const picked = await f.ctx.profiles.getProfile(SB, who, { fields: ['segmentMembership.ups'] });
+      assert.ok(picked.ok);
+      assert.equal((picked.value.entity.segmentMembership as any).ups.s1.status, 'realized');
+      const before = reads;
+      const other = await f.ctx.profiles.getProfile(SB, who, { fields: ['person.name'] });
+      assert.ok(other.ok);
+      assert.equal(reads, before, 'fields without segmentMembership: segment.db is not read');
+      assert.equal(other.value.entity.segmentMembership, undefined);
+    } finally {
+      f.ctx.profiles.useMemberships(undefined);
+      store.close();
+      f.close();
+    }
   });
 });

@@ -29,22 +29,29 @@ export interface MembershipRows {
   membershipsOfPid(sandboxId: string, pid: string): MembershipRow[];
 }
 
-/** The profile's memberships read from segmentation's store on the same thread (inline pipelines, the worker). */
+/** A profile's current memberships: the rows of every identity of its graph, one per segment (see above). */
+export function membershipsAcross(store: MembershipRows, sandboxId: string, members: GraphMember[], pid: string): Map<string, MembershipRow> {
+  if (members.length === 1) return currentMemberships(store.membershipsOfPid(sandboxId, members[0]!.xid), pid);
+  return currentMemberships(members.flatMap((m) => store.membershipsOfPid(sandboxId, m.xid)), pid);
+}
+
+/**
+ * What the profile shows as `segmentMembership.ups`, from segmentation's rows: the SegmentStore itself on its own
+ * thread (inline pipelines, the worker), a SegmentDbMembershipRows read connection elsewhere.
+ */
 export class StoreMembershipSource implements MembershipSource {
   constructor(private readonly store: MembershipRows) {}
 
   membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ProfileMembership & { at: number }> {
-    const rows: MembershipRow[] = [];
-    for (const m of members) rows.push(...this.store.membershipsOfPid(sandboxId, m.xid));
-    return shown(currentMemberships(rows, entityId));
+    return shown(membershipsAcross(this.store, sandboxId, members, entityId));
   }
 }
 
 /**
- * The profile's memberships read from `segment.db` by another thread than its writer (the processor, which serves
- * the entities API): a read connection (WAL: readers see the last commit and never wait for the writer).
+ * Membership rows read from `segment.db` by another thread than its writer (the processor, which serves the
+ * entities API): a read connection (WAL: readers see the last commit and never wait for the writer).
  */
-export class SegmentDbMembershipReader implements MembershipSource {
+export class SegmentDbMembershipRows implements MembershipRows {
   private readonly db: SqliteDb;
   private stmt: Statement<[string, string], MembershipRowData> | undefined;
 
@@ -52,12 +59,8 @@ export class SegmentDbMembershipReader implements MembershipSource {
     this.db = openSqlite(dataDir, 'segment');
   }
 
-  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ProfileMembership & { at: number }> {
-    const stmt = this.statement();
-    if (!stmt) return new Map();
-    const rows: MembershipRow[] = [];
-    for (const m of members) for (const r of stmt.all(sandboxId, m.xid)) rows.push(rowToMembership(r));
-    return shown(currentMemberships(rows, entityId));
+  membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {
+    return this.statement()?.all(sandboxId, pid).map(rowToMembership) ?? [];
   }
 
   /** Prepared once the writer has created the table (it does before the first membership exists). */

@@ -66,5 +66,3 @@ export const DEFINITION_KIND = 'segment-definition';
 export const JOB_KIND = 'segment-job';
 export const EXPORT_KIND = 'segment-export';
 export const PREVIEW_KIND = 'segment-preview';
-/** Fragment dataset id used when a sandbox has no provisioned system datasets (library use, tests). */
-export const FALLBACK_MEMBERSHIP_DATASET = 'kith-segment-membership';

@@ -12,7 +12,7 @@ import type { MembershipRow, SegmentStore, StateEvent } from './segment-store.js
 import type { EvaluationMode, MembershipWriter } from './membership-writer.js';
 import type { CompiledDefinition } from './segment-types.js';
 import { StateCache } from './state-cache.js';
-import { currentMemberships } from './membership-view.js';
+import { membershipsAcross } from './membership-view.js';
 import { envNumber } from '../shared/env-number.js';
 
 export interface RuntimeDeps {
@@ -52,7 +52,7 @@ interface EventNeeds {
 }
 
 /** KITH_TRACE_SLOW_STEP_MS: log streaming steps slower than this (phases), for latency work. */
-const TRACE = Number(process.env.KITH_TRACE_SLOW_STEP_MS ?? 0);
+const TRACE = envNumber('KITH_TRACE_SLOW_STEP_MS', 0);
 
 const keyString = (sandboxId: string, k: Key): string => ('xid' in k ? `${sandboxId}\u0000x\u0000${k.xid}` : `${sandboxId}\u0000${k.namespace.toLowerCase()}\u0000${k.id}`);
 
@@ -241,8 +241,6 @@ export class StreamingRuntime {
     this.d.store.rememberSandbox(c.sandboxId);
     switch (c.kind) {
       case 'record': {
-        const sys = await this.d.writer.system(c.sandboxId);
-        if (c.datasetId === (sys?.membershipDatasetId ?? 'kith-segment-membership')) return; // our own writes
         if (c.changedLeaves === 0) return;
         this.markDirty(c.sandboxId, c.identity, new Set(defs.filter((d) => d.usesProfile).map((d) => d.def.id)));
         return;
@@ -410,7 +408,7 @@ export class StreamingRuntime {
     if (needJs.some((d) => d.usesEvents))
       for (const m of members) for (const e of this.stateOf(sandboxId, m, defs)) state.set(e.id, e);
     const events = new EventsByType([...state.values()]);
-    const prev = this.previousMemberships(sandboxId, members, pid);
+    const prev = membershipsAcross(this.d.store, sandboxId, members, pid);
     const current = new Map<string, boolean>();
     const results = new Map<string, boolean>();
     const now = this.d.clock.now();
@@ -445,12 +443,6 @@ export class StreamingRuntime {
       for (const m of members) if (m.xid !== top.xid) this.d.store.setTimer(sandboxId, m, undefined);
     }
     return { pid, top, members, results };
-  }
-
-  /** Current membership per segment across the graph's identities (rows may sit under an older profile id). */
-  private previousMemberships(sandboxId: string, members: GraphMember[], pid: string): Map<string, MembershipRow> {
-    if (members.length === 1) return currentMemberships(this.d.store.membershipsOfPid(sandboxId, members[0]!.xid), pid);
-    return currentMemberships(members.flatMap((m) => this.d.store.membershipsOfPid(sandboxId, m.xid)), pid);
   }
 
   private async exitAll(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[], mode: EvaluationMode, jobId?: string): Promise<void> {

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { ProfileChange } from '../../profile/profile-service.js';
 import type { IdentityRef, IdentityResolver } from '../../profile/identity-resolver.js';
 import type { AudienceEventLake } from '../wiring.js';
-import { SegmentDbMembershipReader } from '../membership-view.js';
+import { SegmentDbMembershipRows, StoreMembershipSource } from '../membership-view.js';
 import type { ExportTarget } from '../audience-service.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
 import type { ForwardedChange, ForwardedView, FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
@@ -50,12 +50,14 @@ export class SegmentHost {
     const host = new SegmentHost(d);
     await host.spawn();
     // segment.db exists once the worker is ready
-    host.memberships = new SegmentDbMembershipReader(d.dataDir);
+    host.rows = new SegmentDbMembershipRows(d.dataDir);
+    host.memberships = new StoreMembershipSource(host.rows);
     return host;
   }
 
+  private rows!: SegmentDbMembershipRows;
   /** The memberships the worker committed, read on this thread (what the profile shows as `segmentMembership`). */
-  memberships!: SegmentDbMembershipReader;
+  memberships!: StoreMembershipSource;
 
   /**
    * Starts a worker. One that exits unexpectedly (an uncaught error, out of memory) is replaced after a pause that
@@ -182,7 +184,7 @@ export class SegmentHost {
       await this.rpc('stop', []).catch(() => undefined);
       await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
     }
-    this.memberships.close();
+    this.rows.close();
   }
 
   private rpc(method: string, args: unknown[]): Promise<unknown> {
