@@ -63,7 +63,7 @@ export function createSegmentContext(deps: {
   const store = new SegmentStore(openSqlite(deps.dataDir, 'segment'));
   const definitions = new DefinitionService(deps.resources, deps.clock);
   const writer = new MembershipWriter(store, deps.resources, deps.clock);
-  // the profile shows memberships from this store (read on this thread; other threads use SegmentDbMembershipReader)
+  // the profile shows memberships from this store (read on this thread; other threads use SegmentDbMembershipRows)
   deps.profile.profiles.useMemberships(new StoreMembershipSource(store));
   const rdeps = { profiles: deps.profile.profiles, profileStore: deps.profile.store, computedAttributes: deps.profile.computedAttributes };
   const runtime = new StreamingRuntime({ store, definitions, writer, clock: deps.clock, ...rdeps });
