@@ -30,7 +30,7 @@ export function startKithProcess(dataDir: string, processor?: { streamingBatchMa
     child.on('exit', onExit);
     child.stderr!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (process.env.KITH_TRACE_SLOW_STEP_MS) process.stderr.write(d); // processor slow-step trace
+      if (process.env.KITH_TRACE_SLOW_STEP_MS) process.stderr.write(d.toString().replace(/^(?=.)/gm, `${(Date.now() / 1000).toFixed(2)} `)); // slow-step trace, wall-clock seconds first
     });
     child.stdout!.on('data', (d: Buffer) => {
       // PROFILE_BENCH_SERVER_STDOUT=<file>: the server's stdout (e.g. --trace-gc output) is copied there

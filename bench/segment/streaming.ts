@@ -7,7 +7,9 @@
  * definition): latency = from the probe's acknowledgement (HTTP 200) to its membership being visible in the
  * entities API (polled every BENCH_POLL_MS, default 10 ms, backing off to a tenth of the time waited). Baseline: the same probe's ack-to-visible time of the event itself in the
  * ExperienceEvent entities lookup (what the profile alone costs, without segmentation).
- * BENCH_PROBE_LOG=<file> appends one line per probe: seconds into the run, membership ms, event-visible ms.
+ * BENCH_PROBE_LOG=<file> appends one line per probe: seconds into the run, membership ms, event-visible ms, wall-clock
+ * seconds of the ack. `trend` gives p50/p99 per quarter of the probe window: a rising trend is a backlog that grows
+ * (the offered rate is not sustained), which one p99 over a short window can hide; BENCH_SECONDS lengthens the run.
  *   node --import tsx bench/segment/streaming.ts
  */
 import fs from 'node:fs';
@@ -99,6 +101,8 @@ const background = (async () => {
 // ---- probes ----
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return Number((s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN).toFixed(1)); };
 const seg: number[] = [];
+/** Membership latencies by quarter of the probe window: a backlog that grows over the run shows as a rising trend. */
+const byQuarter: number[][] = [[], [], [], []];
 const evVisible: number[] = [];
 const interval = (SECONDS * 1000) / PROBES;
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3) * 1000;
@@ -111,6 +115,7 @@ for (let i = 0; i < PROBES; i++) {
     const r = await req('POST', `/collection/${inlet}`, e);
     if (r.status !== 200) throw new Error(`probe ${r.status}`);
     const t0 = performance.now();
+    const quarter = byQuarter[Math.min(3, Math.floor((4 * i) / PROBES))]!;
     let evSeen = false;
     let evAt: number | undefined;
     for (;;) {
@@ -125,12 +130,14 @@ for (let i = 0; i < PROBES; i++) {
       if (m?.status === 'realized' && !evSeen) evVisible.push((evAt = performance.now() - t0));
       if (m?.status === 'realized') {
         seg.push(performance.now() - t0);
-        // BENCH_PROBE_LOG=<file>: one line per probe (seconds into the run, membership ms, event-visible ms)
-        if (process.env.BENCH_PROBE_LOG) fs.appendFileSync(process.env.BENCH_PROBE_LOG, `${((t0 - started) / 1000).toFixed(2)} ${(performance.now() - t0).toFixed(0)} ${evAt?.toFixed(0)}\n`);
+        quarter.push(performance.now() - t0);
+        // BENCH_PROBE_LOG=<file>: one line per probe (seconds into the run, membership ms, event-visible ms, wall-clock
+        // seconds of the ack: lines up with the server's KITH_TRACE_SLOW_STEP_MS trace, which bench prefixes the same way)
+        if (process.env.BENCH_PROBE_LOG) fs.appendFileSync(process.env.BENCH_PROBE_LOG, `${((t0 - started) / 1000).toFixed(2)} ${(performance.now() - t0).toFixed(0)} ${evAt?.toFixed(0)} ${((Date.now() - (performance.now() - t0)) / 1000).toFixed(2)}\n`);
         return;
       }
       const waited = performance.now() - t0;
-      if (waited > 30_000) { seg.push(30_000); return; }
+      if (waited > 30_000) { seg.push(30_000); quarter.push(30_000); return; }
       // every POLL_MS at first, then every tenth of the time waited: a slow probe is measured to within 10% (never
       // under), and probes that wait long do not multiply the load (a thousand polls a second each would)
       await new Promise((r) => setTimeout(r, Math.max(POLL_MS, waited / 10)));
@@ -151,6 +158,8 @@ console.log(JSON.stringify({
   p50: pct(seg, 50),
   p99: pct(seg, 99),
   max: pct(seg, 100),
+  trend: byQuarter.map((q) => ({ p50: pct(q, 50), p99: pct(q, 99) })),
+  seconds: SECONDS,
   probes: seg.length,
   definitions: ids.length + 1,
   streamingDefinitions: streaming,
