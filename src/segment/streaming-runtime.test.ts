@@ -4,6 +4,7 @@ import { profileFixture, SB } from '../profile/testing/profile-fixture.js';
 import { openSqlite } from '../store/sqlite/open.js';
 import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
 import { createSegmentContext, type SegmentContext } from './wiring.js';
+import { unitSize } from './streaming-runtime.js';
 import { DuckDbBatchEvaluator } from './batch-sql.js';
 import type { SegmentDefinition } from './segment-types.js';
 
@@ -57,6 +58,37 @@ describe('streaming segmentation runtime', () => {
     await seg.api.drain();
     for (const who of people) assert.equal(await status(who, d.id), 'realized', who.id);
     assert.equal(seg.runtime.backlog(), 0);
+  });
+
+  it('under a backlog, units grow to half of what waits (up to the busy size): fewer commits, same members', async () => {
+    const d = await define('Buyers', 'xEvent[eventType = "commerce.purchases"].count() >= 1');
+    seg.runtime.coalesceMs = 50; // every change below is queued before the first unit starts
+    const units = async (busy: number, tag: string): Promise<number> => {
+      seg.runtime.maxProfilesPerStep = 2;
+      seg.runtime.maxProfilesPerBusyStep = busy;
+      const store = seg.store as unknown as { begin(): void };
+      const begin = store.begin;
+      let count = 0;
+      store.begin = function (this: unknown) {
+        count++;
+        return begin.call(this);
+      };
+      try {
+        const people = Array.from({ length: 12 }, (_, i) => ({ namespace: 'Email', id: `${tag}${i}@x.com` }));
+        for (const [i, who] of people.entries())
+          assert.ok((await f.ctx.profiles.applyEvent(SBID, { datasetId: 'events', batchId: 'b', primary: who, event: { _id: `${tag}-${i}`, timestamp: new Date(f.clock.now()).toISOString(), eventType: 'commerce.purchases' } })).ok);
+        await seg.api.drain();
+        for (const who of people) assert.equal(await status(who, d.id), 'realized', who.id);
+        assert.equal(seg.runtime.backlog(), 0);
+        return count;
+      } finally {
+        store.begin = begin;
+      }
+    };
+    // 12 waiting, 2 per small unit: 5 (half, capped at 5), 4, 2, 1
+    assert.equal(await units(5, 'busy'), 4);
+    // a busy size at or below the small one keeps small units: 6 of 2
+    assert.equal(await units(2, 'small'), 6);
   });
 
   it('enters on the qualifying event and exits when the window slides past (timers, injectable clock)', async () => {
@@ -212,5 +244,21 @@ describe('streaming segmentation runtime', () => {
       const del = await seg.definitions.delete(SB, a.id);
       assert.ok(!del.ok && del.error.status === 409);
     });
+  });
+});
+
+describe('unitSize (profiles per unit of work)', () => {
+  const cases: Array<[string, number, number, number, number]> = [
+    // name, waiting, small, busy, expected
+    ['nothing waiting: the small size', 0, 50, 400, 50],
+    ['few waiting: the small size', 60, 50, 400, 50],
+    ['a backlog: half of it', 300, 50, 400, 150],
+    ['an odd backlog rounds up', 301, 50, 400, 151],
+    ['a large backlog: capped at the busy size', 5000, 50, 400, 400],
+  ];
+  for (const [name, waiting, small, busy, expected] of cases) it(name, () => assert.equal(unitSize(waiting, small, busy), expected));
+  describe('invalid input', () => {
+    it('a busy size below the small one never shrinks units', () => assert.equal(unitSize(5000, 50, 10), 50));
+    it('a negative count of waiting profiles is the small size', () => assert.equal(unitSize(-3, 50, 400), 50));
   });
 });

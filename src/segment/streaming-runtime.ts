@@ -86,6 +86,13 @@ export class StreamingRuntime {
    * 2 ms of gathering) gave membership p50 21-24 ms and p99 83-150 ms, 200 (and 10 ms) p50 33-42, p99 108-167.
    */
   maxProfilesPerStep = envNumber('KITH_SEGMENT_STEP_PROFILES', 50, { min: 1, integer: true });
+  /**
+   * Under a backlog a unit takes up to half of the waiting profiles, up to this many. Each commit costs page writes
+   * that do not depend on its size (B-tree interior pages, the outbox's last page): when changes arrive faster than
+   * small units commit, small units spend the machine on commits and the backlog grows. Larger units then drain it
+   * sooner, and the profiles at its end wait less; an idle runtime keeps small units.
+   */
+  maxProfilesPerBusyStep = envNumber('KITH_SEGMENT_BUSY_STEP_PROFILES', 400, { min: 1, integer: true });
   /** Errors are reported, never thrown into the pipeline. */
   onError: (e: unknown) => void = () => undefined;
 
@@ -181,8 +188,9 @@ export class StreamingRuntime {
       // the oldest dirty profiles, at most maxProfilesPerStep: a step stays short, so its memberships land (and the
       // changes arriving meanwhile are taken in) soon; the rest wait for the next step, which sees newer state
       const todo: Dirty[] = [];
+      const take = unitSize(this.dirty.size, this.maxProfilesPerStep, this.maxProfilesPerBusyStep);
       for (const [k, t] of this.dirty) {
-        if (todo.length >= this.maxProfilesPerStep) break;
+        if (todo.length >= take) break;
         todo.push(t);
         this.dirty.delete(k);
       }
@@ -457,3 +465,11 @@ export class StreamingRuntime {
 }
 
 const isIn = (m: MembershipRow | undefined): boolean => m !== undefined && m.status !== 'exited';
+
+/**
+ * Profiles a unit of work takes when `waiting` are dirty: `small` while few wait, half of those waiting under a
+ * backlog, never more than `busy` (never fewer than `small`, so a `busy` set below it changes nothing).
+ */
+export function unitSize(waiting: number, small: number, busy: number): number {
+  return Math.max(small, Math.min(busy, Math.ceil(waiting / 2)));
+}
