@@ -10,6 +10,8 @@
  * BENCH_PROBE_LOG=<file> appends one line per probe: seconds into the run, membership ms, event-visible ms, wall-clock
  * seconds of the ack. `trend` gives p50/p99 per quarter of the probe window: a rising trend is a backlog that grows
  * (the offered rate is not sustained), which one p99 over a short window can hide; BENCH_SECONDS lengthens the run.
+ * `serverCpuUsPerEvent` (the server's CPU, all threads, per acknowledged event) and `machineIdlePercent` cover the
+ * probe window: on a saturated machine they compare changes far more steadily than latency does.
  *   node --import tsx bench/segment/streaming.ts
  */
 import fs from 'node:fs';
@@ -107,6 +109,9 @@ const evVisible: number[] = [];
 const interval = (SECONDS * 1000) / PROBES;
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3) * 1000;
 await new Promise((r) => setTimeout(r, WARMUP_MS)); // warm up under load (JIT, validators, caches)
+// the server's CPU (all its threads) and the machine's idle time over the probe window: under saturation latency
+// varies a lot between runs, CPU per event much less (the figure to compare changes by)
+const cpu0 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked };
 const probes: Promise<void>[] = [];
 for (let i = 0; i < PROBES; i++) {
   const email = `probe${i}@bench.example`;
@@ -146,6 +151,7 @@ for (let i = 0; i < PROBES; i++) {
   await new Promise((r) => setTimeout(r, interval));
 }
 await Promise.all(probes);
+const cpu1 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked };
 stop = true;
 await background;
 const elapsed = (performance.now() - started) / 1000;
@@ -167,6 +173,8 @@ console.log(JSON.stringify({
   achievedRate: Math.round(acked / elapsed),
   failedMessages: failed,
   membershipsWritten: transitions,
+  serverCpuUsPerEvent: cpu0.server === undefined || cpu1.server === undefined ? null : Math.round(((cpu1.server - cpu0.server) * 1000) / Math.max(1, cpu1.acked - cpu0.acked)),
+  machineIdlePercent: cpu0.box && cpu1.box ? Math.round((100 * (cpu1.box.idle - cpu0.box.idle)) / Math.max(1, cpu1.box.total - cpu0.box.total)) : null,
   profiles: PROFILES,
   hardware: hardware(),
   baseline: { name: 'the same probe event visible in the ExperienceEvent entities lookup (profile path only)', p50: pct(evVisible, 50), p99: pct(evVisible, 99) },
@@ -174,3 +182,24 @@ console.log(JSON.stringify({
 await k.stop();
 fs.rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);
+
+/** CPU time (user + system, every thread) of a process in ms, from /proc (Linux; USER_HZ is 100); undefined elsewhere. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The machine's idle and total CPU ticks (first line of /proc/stat; idle includes iowait); undefined elsewhere. */
+function machineTicks(): { idle: number; total: number } | undefined {
+  try {
+    const v = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: v[3]! + v[4]!, total: v.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
