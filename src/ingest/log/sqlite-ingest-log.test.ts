@@ -7,6 +7,8 @@ import { ingestLogContract } from './ingest-log.contract.js';
 import { SqliteIngestLog } from './sqlite-ingest-log.js';
 import { openSqlite, type SqliteDb } from '../../store/sqlite/open.js';
 import type { IngestLog } from './ingest-log.js';
+import Database from 'better-sqlite3';
+import { holdWriteLock } from '../../store/sqlite/other-writer.js';
 
 const opened = new Map<IngestLog, { dir: string; db: SqliteDb }>();
 ingestLogContract(
@@ -49,5 +51,75 @@ describe('SqliteIngestLog on a file written before the optional entry fields exi
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SqliteIngestLog consumer markers while another connection holds the write lock', () => {
+  const setup = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kith-log-lock-'));
+    const file = join(dir, 'ingest-log.db');
+    const db = openSqlite(dir, 'ingest-log');
+    const log = new SqliteIngestLog(db);
+    const storedOnDisk = (consumer: string): number | undefined => {
+      const other = new Database(file, { readonly: true });
+      try {
+        return (other.prepare('SELECT offset FROM consumers WHERE name = ?').get(consumer) as { offset: number } | undefined)?.offset;
+      } finally {
+        other.close();
+      }
+    };
+    return { dir, file, db, log, storedOnDisk };
+  };
+
+  it('commit returns without waiting for the lock; the marker is answered at once and stored once the lock is free', async () => {
+    const { dir, file, db, log, storedOnDisk } = setup();
+    try {
+      await log.commit('downstream', 3);
+      const other = await holdWriteLock(file, "INSERT INTO log_meta(k, v) VALUES ('other', 1)", 300);
+      await log.commit('downstream', 7);
+      // the other thread still holds the lock: a blocking commit would only have returned after it let go
+      assert.ok(other.held(), 'commit waited for the write lock');
+      assert.equal(await log.committed('downstream'), 7);
+      assert.equal(storedOnDisk('downstream'), 3);
+      await other.done;
+      for (let i = 0; i < 200 && storedOnDisk('downstream') !== 7; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(storedOnDisk('downstream'), 7);
+      assert.equal(await log.committed('downstream'), 7);
+    } finally {
+      await log.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('close stores a marker still pending (waiting for the lock then)', async () => {
+    const { dir, file, db, log, storedOnDisk } = setup();
+    try {
+      const other = await holdWriteLock(file, "INSERT INTO log_meta(k, v) VALUES ('other', 1)", 150);
+      await log.commit('lake', 11);
+      assert.ok(other.held());
+      await log.close();
+      assert.equal(storedOnDisk('lake'), 11);
+      await other.done;
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe('invalid input', () => {
+    it('a consumer never committed answers 0, pending markers of others notwithstanding', async () => {
+      const { dir, file, db, log } = setup();
+      try {
+        const other = await holdWriteLock(file, "INSERT INTO log_meta(k, v) VALUES ('other', 1)", 100);
+        await log.commit('lake', 5);
+        assert.equal(await log.committed('never-seen'), 0);
+        await other.done;
+      } finally {
+        await log.close();
+        db.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

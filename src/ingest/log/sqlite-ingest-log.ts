@@ -1,6 +1,11 @@
 import { extrasOf, withExtras, type EntryExtras, type IngestLog, type LogEntry, type LogEntryInput } from './ingest-log.js';
 import type { SqliteDb } from '../../store/sqlite/open.js';
 
+/** The connection's busy timeout (openSqlite's), restored after a marker write that did not wait. */
+const BUSY_TIMEOUT_MS = 5000;
+/** How soon a marker the write lock kept out is tried again. */
+const MARK_RETRY_MS = 5;
+
 interface Pending {
   entries: LogEntryInput[];
   resolve: (offsets: number[]) => void;
@@ -41,6 +46,9 @@ export class SqliteIngestLog implements IngestLog {
       setMeta: db.prepare('INSERT INTO log_meta(k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v'),
       truncate: db.prepare('DELETE FROM log WHERE offset <= ?'),
     };
+    this.markTx = db.transaction(() => {
+      for (const [consumer, offset] of this.pendingMarks) this.stmts.commit.run(consumer, offset);
+    });
     // offsets never go back, even after truncation
     this.last = Math.max(this.stmts.maxOffset.get()?.m ?? 0, this.stmts.getMeta.get('head')?.v ?? 0);
   }
@@ -98,13 +106,44 @@ export class SqliteIngestLog implements IngestLog {
     );
   }
 
+  /**
+   * Stores a consumer's marker without waiting for the write lock. The API thread holds that lock through each group
+   * commit's fsync (a few ms, tens under load), and a consumer (the processor thread) blocked on it stops processing
+   * meanwhile. So a marker the lock keeps out stays pending here (`committed` answers it at once) and is stored by a
+   * retry a few ms later, or at `close`. A marker is a resume point: one lost in a crash only replays entries, which
+   * every consumer of the log must take idempotently anyway.
+   */
   async commit(consumer: string, offset: number): Promise<void> {
-    this.stmts.commit.run(consumer, offset);
+    this.pendingMarks.set(consumer, offset);
+    this.storeMarks(false);
   }
 
   async committed(consumer: string): Promise<number> {
-    return this.stmts.committed.get(consumer)?.offset ?? 0;
+    return this.pendingMarks.get(consumer) ?? this.stmts.committed.get(consumer)?.offset ?? 0;
   }
+
+  /** Consumer markers the write lock kept out so far (see commit). */
+  private readonly pendingMarks = new Map<string, number>();
+  private markRetry: NodeJS.Timeout | undefined;
+
+  /** Stores the pending markers in one transaction; `wait`: for the lock (close), else a retry is scheduled. */
+  private storeMarks(wait: boolean): void {
+    if (this.markRetry) clearTimeout(this.markRetry);
+    this.markRetry = undefined;
+    if (this.pendingMarks.size === 0) return;
+    if (!wait) this.db.pragma('busy_timeout = 0');
+    try {
+      this.markTx.immediate();
+      this.pendingMarks.clear();
+    } catch (e) {
+      if (wait || (e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
+      this.markRetry = setTimeout(() => this.storeMarks(false), MARK_RETRY_MS);
+      this.markRetry.unref();
+    } finally {
+      if (!wait) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+  private readonly markTx: ReturnType<SqliteDb['transaction']>;
 
   async head(): Promise<number> {
     return this.last;
@@ -121,6 +160,7 @@ export class SqliteIngestLog implements IngestLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
+    this.storeMarks(true);
     this.closed = true;
   }
 }
