@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 
 /** A closed-loop HTTP load generator: `concurrency` requests in flight, for `seconds`, keep-alive. */
 export async function load(opts: {
@@ -68,7 +69,27 @@ export async function load(opts: {
 
 /** Peak resident set (VmHWM) of a process, in MiB. */
 export async function peakRssMiB(pid: number): Promise<number> {
-  const { readFileSync } = await import('node:fs');
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : -1;
+}
+
+/** CPU time (user + system, every thread) of a process in ms, from /proc (Linux; USER_HZ is 100); undefined elsewhere. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The machine's idle and total CPU ticks (first line of /proc/stat; idle includes iowait); undefined elsewhere. */
+export function machineTicks(): { idle: number; total: number } | undefined {
+  try {
+    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: v[3]! + v[4]!, total: v.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
 }

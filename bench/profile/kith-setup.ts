@@ -28,9 +28,14 @@ export function startKithProcess(dataDir: string, processor?: { streamingBatchMa
     let out = '';
     const onExit = (c: number | null) => reject(new Error(`server exited ${c}: ${out}`));
     child.on('exit', onExit);
+    let partial = ''; // a trace line split across chunks is stamped once, when complete
     child.stderr!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (process.env.KITH_TRACE_SLOW_STEP_MS) process.stderr.write(d.toString().replace(/^(?=.)/gm, `${(Date.now() / 1000).toFixed(2)} `)); // slow-step trace, wall-clock seconds first
+      if (!process.env.KITH_TRACE_SLOW_STEP_MS) return;
+      // slow-step trace, each line with wall-clock seconds first (BENCH_PROBE_LOG lines carry the same clock)
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) process.stderr.write(`${(Date.now() / 1000).toFixed(2)} ${line}\n`);
     });
     child.stdout!.on('data', (d: Buffer) => {
       // PROFILE_BENCH_SERVER_STDOUT=<file>: the server's stdout (e.g. --trace-gc output) is copied there

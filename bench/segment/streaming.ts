@@ -19,6 +19,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { hardware } from '../hardware.js';
+import { machineTicks, processCpuMs } from '../lib/load.js';
 import { startKithProcess } from '../profile/kith-setup.js';
 import { benchDefinitions, EVENT_TYPES, PROBE_PQL } from './definitions.js';
 
@@ -183,23 +184,3 @@ await k.stop();
 fs.rmSync(dataDir, { recursive: true, force: true });
 process.exit(0);
 
-/** CPU time (user + system, every thread) of a process in ms, from /proc (Linux; USER_HZ is 100); undefined elsewhere. */
-function processCpuMs(pid: number | undefined): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The machine's idle and total CPU ticks (first line of /proc/stat; idle includes iowait); undefined elsewhere. */
-function machineTicks(): { idle: number; total: number } | undefined {
-  try {
-    const v = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { idle: v[3]! + v[4]!, total: v.reduce((a, b) => a + b, 0) };
-  } catch {
-    return undefined;
-  }
-}

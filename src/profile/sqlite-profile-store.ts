@@ -1,4 +1,4 @@
-import { walAutocheckpoint, type SqliteDb } from '../store/sqlite/open.js';
+import { BUSY_TIMEOUT_MS, isBusy, walAutocheckpoint, withoutBusyWait, type SqliteDb } from '../store/sqlite/open.js';
 import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
 import { nsKey, type CaState, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
@@ -286,21 +286,18 @@ export class SqliteProfileStore implements FragmentStore {
   }
 
   private lockWrite(): void {
-    const deadline = Date.now() + 5000;
-    this.db.pragma('busy_timeout = 0');
-    try {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    withoutBusyWait(this.db, () => {
       for (;;) {
         try {
           this.txStmts.begin.run();
           return;
         } catch (e) {
-          if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+          if (!isBusy(e) || Date.now() > deadline) throw e;
           Atomics.wait(PAUSE, 0, 0, 1);
         }
       }
-    } finally {
-      this.db.pragma('busy_timeout = 5000');
-    }
+    });
   }
   close(): void {
     this.db.close();

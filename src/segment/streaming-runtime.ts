@@ -185,8 +185,8 @@ export class StreamingRuntime {
       applied = batch.length;
       for (const c of batch) await this.applyChange(c);
       if (TRACE) tApplied = performance.now() - tApplied;
-      // the oldest dirty profiles, at most maxProfilesPerStep: a step stays short, so its memberships land (and the
-      // changes arriving meanwhile are taken in) soon; the rest wait for the next step, which sees newer state
+      // the oldest dirty profiles, at most unitSize(): a step stays short, so its memberships land (and the changes
+      // arriving meanwhile are taken in) soon; the rest wait for the next step, which sees newer state
       const todo: Dirty[] = [];
       const take = unitSize(this.dirty.size, this.maxProfilesPerStep, this.maxProfilesPerBusyStep);
       for (const [k, t] of this.dirty) {

@@ -108,6 +108,21 @@ describe('SqliteIngestLog consumer markers while another connection holds the wr
   });
 
   describe('invalid input', () => {
+    it('a retry that fails (the connection closed under it) is not an uncaught error: the marker stays pending', async () => {
+      const { dir, file, db, log } = setup();
+      try {
+        const other = await holdWriteLock(file, "INSERT INTO log_meta(k, v) VALUES ('other', 1)", 60);
+        await log.commit('lake', 9); // pending, a retry scheduled
+        db.close();
+        await other.done;
+        await new Promise((r) => setTimeout(r, 50)); // the retry has run (and failed) by now
+        // the next commit reports the failure to its caller
+        await assert.rejects(log.commit('lake', 10), /not open/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it('a consumer never committed answers 0, pending markers of others notwithstanding', async () => {
       const { dir, file, db, log } = setup();
       try {

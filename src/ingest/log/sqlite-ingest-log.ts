@@ -1,8 +1,6 @@
 import { extrasOf, withExtras, type EntryExtras, type IngestLog, type LogEntry, type LogEntryInput } from './ingest-log.js';
-import type { SqliteDb } from '../../store/sqlite/open.js';
+import { isBusy, withoutBusyWait, type SqliteDb } from '../../store/sqlite/open.js';
 
-/** The connection's busy timeout (openSqlite's), restored after a marker write that did not wait. */
-const BUSY_TIMEOUT_MS = 5000;
 /** How soon a marker the write lock kept out is tried again. */
 const MARK_RETRY_MS = 5;
 
@@ -126,21 +124,29 @@ export class SqliteIngestLog implements IngestLog {
   private readonly pendingMarks = new Map<string, number>();
   private markRetry: NodeJS.Timeout | undefined;
 
-  /** Stores the pending markers in one transaction; `wait`: for the lock (close), else a retry is scheduled. */
+  /**
+   * Stores the pending markers in one transaction. `wait` (close): for the lock, like any write. Otherwise a lock held
+   * elsewhere schedules a retry; the retry runs in a timer, where an error would be uncaught (it would end the thread):
+   * a failed retry leaves the markers pending for the next commit or close, which report it to their caller.
+   */
   private storeMarks(wait: boolean): void {
     if (this.markRetry) clearTimeout(this.markRetry);
     this.markRetry = undefined;
     if (this.pendingMarks.size === 0) return;
-    if (!wait) this.db.pragma('busy_timeout = 0');
     try {
-      this.markTx.immediate();
+      if (wait) this.markTx.immediate();
+      else withoutBusyWait(this.db, () => this.markTx.immediate());
       this.pendingMarks.clear();
     } catch (e) {
-      if (wait || (e as { code?: string }).code !== 'SQLITE_BUSY') throw e;
-      this.markRetry = setTimeout(() => this.storeMarks(false), MARK_RETRY_MS);
+      if (wait || !isBusy(e)) throw e;
+      this.markRetry = setTimeout(() => {
+        try {
+          this.storeMarks(false);
+        } catch {
+          // left pending: the next commit or close tries again and reports the error
+        }
+      }, MARK_RETRY_MS);
       this.markRetry.unref();
-    } finally {
-      if (!wait) this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
   private readonly markTx: ReturnType<SqliteDb['transaction']>;

@@ -4,6 +4,25 @@ import { join } from 'node:path';
 
 export type SqliteDb = Database.Database;
 
+/** How long a connection waits for another's write lock (SQLite's busy handler) before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Runs `fn` with the connection's busy timeout at 0: a statement that needs a lock another connection holds fails at
+ * once with SQLITE_BUSY instead of sleeping in SQLite's busy handler (which blocks the thread). Restored after.
+ */
+export function withoutBusyWait<T>(db: SqliteDb, fn: () => T): T {
+  db.pragma('busy_timeout = 0');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
+}
+
+/** True for SQLite's "another connection holds the lock" error. */
+export const isBusy = (e: unknown): boolean => (e as { code?: string } | undefined)?.code === 'SQLITE_BUSY';
+
 /**
  * Opens (creating if needed) `<dataDir>/<name>.db` with the settings every context uses:
  * WAL journal, synchronous=NORMAL by default (FULL for the ingest log, where an ack must survive power loss),
@@ -19,7 +38,7 @@ export function openSqlite(dataDir: string, name: string, opts: { synchronous?: 
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
   db.pragma('cache_size = -65536');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('foreign_keys = ON');
   walAutocheckpoint(db, 1000);
   // a WAL that grew during a burst is truncated back to this size when it starts over
