@@ -20,6 +20,8 @@ import { registerCatalogRoutes } from './catalog/routes.js';
 import { FlowService } from './flow/flow-service.js';
 import { registerFlowRoutes } from './flow/routes.js';
 import { SqliteIngestLog } from './ingest/log/sqlite-ingest-log.js';
+import { LogRetention } from './ingest/log/retention.js';
+import { PROCESSOR_CONSUMERS } from './ingest/processor/lake-processor.js';
 import { FailedRecordsStore } from './lake/failed-records-store.js';
 import type { ProcessorHandle } from './ingest/processor/processor-handle.js';
 import { InlineProcessor } from './ingest/processor/inline-processor.js';
@@ -67,6 +69,8 @@ export interface Kith {
   catalog: CatalogService;
   flow: FlowService;
   ingestLog: SqliteIngestLog;
+  /** Deletes consumed ingest-log entries older than the retention (every 10 s; `run()` for one pass now). */
+  retention: LogRetention;
   failedRecords: FailedRecordsStore;
   /** The lake processor (a worker thread by default; inline when a clock is injected). */
   processor: ProcessorHandle;
@@ -139,6 +143,9 @@ async function bootstrap(cfg: KithConfig, creds: CredentialService, sandboxes: S
   return local;
 }
 
+/** How often consumed, expired ingest-log entries are deleted (see LogRetention). */
+const RETENTION_INTERVAL_MS = 10_000;
+
 /** Opens the stores, wires the services and routes, and (by default) listens. */
 export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promise<Kith> {
   const clock = opts.clock ?? systemClock;
@@ -156,6 +163,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const logDb = openSqlite(cfg.dataDir, 'ingest-log', { synchronous: 'FULL' });
   dbs.push(logDb);
   const ingestLog = new SqliteIngestLog(logDb);
+  const retention = new LogRetention(ingestLog, { retentionMs: cfg.ingestLogRetentionMinutes * 60_000, consumers: PROCESSOR_CONSUMERS, clock });
   const failedDb = openSqlite(cfg.dataDir, 'failed-records');
   dbs.push(failedDb);
   const failedRecords = new FailedRecordsStore(failedDb);
@@ -248,7 +256,16 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       const head = await ingestLog.head();
       const lakeOffset = await ingestLog.committed('lake');
       const downstreamOffset = await ingestLog.committed('downstream');
-      return { logHead: head, lakeOffset, downstreamOffset, backlog: head - lakeOffset, saturated: appender.saturated() };
+      const oldest = await retention.oldestOffset();
+      return {
+        logHead: head,
+        lakeOffset,
+        downstreamOffset,
+        backlog: head - lakeOffset,
+        saturated: appender.saturated(),
+        // entries kept (consumed ones stay retentionMinutes after receipt, then go oldest first)
+        retention: { ...retention.status(), oldestOffset: oldest ?? head + 1, entries: oldest === undefined ? 0 : head - oldest + 1 },
+      };
     },
   );
   if (opts.extraRoutes) await opts.extraRoutes(app, { config: cfg, app, clock, resources, credentials, sandboxes });
@@ -272,6 +289,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     catalog,
     flow,
     ingestLog,
+    retention,
     failedRecords,
     processor,
     async queryLake(sql, sandboxName = 'prod') {
@@ -286,6 +304,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       closed = true;
       ready = false;
       await app.close();
+      await retention.stop();
       await handle.stop();
       await ingestLog.close();
       await resources.close();
@@ -294,6 +313,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   };
   if (process.env.KITH_PROCESSOR === 'off' || opts.processor?.disabled) await handle.stop();
   else handle.start();
+  retention.start(RETENTION_INTERVAL_MS, (e) => app.log.error({ err: e }, 'ingest log retention failed'));
   ready = true;
   return kith;
 }

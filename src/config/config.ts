@@ -16,6 +16,8 @@ export interface KithConfig {
   /** Body limit on other APIs (bytes), e.g. batch file uploads. */
   apiBodyLimit: number;
   logLevel: string;
+  /** Minutes an ingest-log entry is kept once every consumer has committed it (0: deleted as soon as consumed). */
+  ingestLogRetentionMinutes: number;
 }
 
 /** Flag name -> env var name, value parser. */
@@ -34,6 +36,12 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
   },
   'api-body-limit': { env: 'KITH_API_BODY_LIMIT', key: 'apiBodyLimit', kind: 'int', help: 'max body elsewhere (default 268435456)' },
   'log-level': { env: 'KITH_LOG_LEVEL', key: 'logLevel', kind: 'string', help: 'pino log level (default info)' },
+  'ingest-log-retention-minutes': {
+    env: 'KITH_INGEST_LOG_RETENTION_MINUTES',
+    key: 'ingestLogRetentionMinutes',
+    kind: 'int',
+    help: 'minutes a consumed ingest-log entry is kept (default 60; 0: deleted once consumed)',
+  },
 };
 
 export const DEFAULTS: KithConfig = {
@@ -44,6 +52,7 @@ export const DEFAULTS: KithConfig = {
   collectionBodyLimit: 1024 * 1024,
   apiBodyLimit: 256 * 1024 * 1024,
   logLevel: 'info',
+  ingestLogRetentionMinutes: 60,
 };
 
 export function configHelp(): string {

@@ -131,4 +131,41 @@ describe('ingestion edges', () => {
       return st.downstreamOffset === st.logHead && st.lakeOffset === st.logHead && st.logHead >= 20;
     }, 'markers at the log head');
   });
+
+  it('retention deletes consumed log entries, keeps the data in the lake and profile, and offsets go on after a restart', async () => {
+    const k = await startTestKith({ ingestLogRetentionMinutes: 0 }, { processor: { inline: false } });
+    const p = new Platform(k);
+    const ev = await p.createSchema('Retained events', 'https://ns.adobe.com/xdm/context/experienceevent', ['https://ns.adobe.com/xdm/context/identitymap'], true);
+    const ds = await p.createDataset('Retained', ev, { profile: true });
+    const inlet = await p.createInlet('retained');
+    for (let i = 0; i < 10; i++) await p.collect(`/collection/${inlet.inletId}`, p.envelope(ev, ds, { _id: `r${i}`, timestamp: '2026-01-01T00:00:00Z', identityMap: { Email: [{ id: 'keep@x.com', primary: true }] } }));
+    await eventually(async () => {
+      const st = (await p.call('GET', '/data/foundation/kith/ingest/status')).json;
+      return st.downstreamOffset === st.logHead && st.lakeOffset === st.logHead;
+    }, 'consumed');
+    const before = (await p.call('GET', '/data/foundation/kith/ingest/status')).json;
+    assert.equal(before.retention.retentionMinutes, 0);
+    const run = await k.retention.run();
+    assert.ok(run.deleted >= 10, `deleted ${run.deleted}`);
+    const st = (await p.call('GET', '/data/foundation/kith/ingest/status')).json;
+    assert.equal(st.retention.entries, 0);
+    assert.equal(st.retention.oldestOffset, st.logHead + 1);
+    assert.equal(st.retention.truncatedTo, st.logHead);
+    // the data itself is not in the log: the lake and the profile still have every event
+    const table = (await p.getDataset(ds)).tags['adobe/pqs/table'][0];
+    assert.equal((await k.queryLake(`SELECT count(*)::INTEGER AS n FROM ${table}`))[0]!.n, 10);
+    const evs = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.experienceevent&relatedSchema.name=_xdm.context.profile&relatedEntityId=keep@x.com&relatedEntityIdNS=Email');
+    assert.equal(evs.json.children.length, 10);
+    const head = st.logHead as number;
+    await k.stop({ keepData: true });
+    const k2 = await startTestKith({ dataDir: k.dataDir, ingestLogRetentionMinutes: 0 }, { processor: { inline: false } });
+    stops.push(k2);
+    const p2 = new Platform(k2);
+    assert.equal((await p2.collect(`/collection/${inlet.inletId}`, p2.envelope(ev, ds, { _id: 'r10', timestamp: '2026-01-01T00:00:00Z', identityMap: { Email: [{ id: 'keep@x.com', primary: true }] } }))).status, 200);
+    await eventually(async () => {
+      const s2 = (await p2.call('GET', '/data/foundation/kith/ingest/status')).json;
+      return s2.logHead === head + 1 && s2.lakeOffset === head + 1 && s2.downstreamOffset === head + 1;
+    }, 'a new entry gets the next offset and is consumed after the restart');
+    assert.equal((await k2.queryLake(`SELECT count(*)::INTEGER AS n FROM ${table}`))[0]!.n, 11);
+  });
 });

@@ -67,6 +67,8 @@ const DOWNSTREAM = 'downstream';
  */
 const DOWNSTREAM_STORE_MS = 250;
 const STATE_SCOPE = 'processor';
+/** The ingest-log consumers of the processor (an entry is consumed once both committed it; see LogRetention). */
+export const PROCESSOR_CONSUMERS: readonly string[] = [LAKE, DOWNSTREAM];
 
 /**
  * Consumes the ingest log and lands every message in the lake, exactly once, in log order.

@@ -1,0 +1,41 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { configHelp, DEFAULTS, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  const cases: Array<{ name: string; argv: string[]; env: Record<string, string>; expect: Record<string, unknown>; rest?: string[] }> = [
+    { name: 'defaults', argv: [], env: {}, expect: { port: 8080, host: '127.0.0.1', ingestLogRetentionMinutes: 60 } },
+    { name: 'env', argv: [], env: { KITH_PORT: '9000', KITH_INGEST_LOG_RETENTION_MINUTES: '5' }, expect: { port: 9000, ingestLogRetentionMinutes: 5 } },
+    { name: 'a flag overrides env', argv: ['--ingest-log-retention-minutes', '0'], env: { KITH_INGEST_LOG_RETENTION_MINUTES: '5' }, expect: { ingestLogRetentionMinutes: 0 } },
+    { name: '--flag=value', argv: ['--port=1234'], env: {}, expect: { port: 1234 } },
+    { name: 'an empty env value keeps the default', argv: [], env: { KITH_PORT: '' }, expect: { port: 8080 } },
+    { name: 'unknown arguments are returned', argv: ['start', '--nope', '--port', '1'], env: {}, expect: { port: 1 }, rest: ['start', '--nope'] },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      const r = loadConfig(c.argv, c.env);
+      assert.ok(r.ok, r.ok ? '' : r.error);
+      for (const [k, v] of Object.entries(c.expect)) assert.equal((r.config as unknown as Record<string, unknown>)[k], v, k);
+      if (c.rest) assert.deepEqual(r.rest, c.rest);
+    });
+
+  it('help lists every option with its variable', () => {
+    assert.match(configHelp(), /--ingest-log-retention-minutes\s+KITH_INGEST_LOG_RETENTION_MINUTES/);
+    assert.equal(DEFAULTS.ingestLogRetentionMinutes, 60);
+  });
+
+  describe('invalid input', () => {
+    const bad: Array<[string, string[], Record<string, string>, RegExp]> = [
+      ['a negative retention', ['--ingest-log-retention-minutes', '-1'], {}, /KITH_INGEST_LOG_RETENTION_MINUTES.*non-negative integer/],
+      ['a fractional retention in env', [], { KITH_INGEST_LOG_RETENTION_MINUTES: '1.5' }, /non-negative integer, got "1.5"/],
+      ['a port that is not a number', ['--port', 'http'], {}, /KITH_PORT/],
+      ['a flag without its value', ['--port'], {}, /--port needs a value/],
+    ];
+    for (const [name, argv, env, re] of bad)
+      it(name, () => {
+        const r = loadConfig(argv, env);
+        assert.equal(r.ok, false);
+        if (!r.ok) assert.match(r.error, re);
+      });
+  });
+});
