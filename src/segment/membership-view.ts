@@ -1,7 +1,7 @@
 import type { GraphMember } from '../profile/identity-resolver.js';
 import type { MembershipSource, ProfileMembership } from '../profile/membership-source.js';
 import type { Statement } from 'better-sqlite3';
-import { openSqlite, type SqliteDb } from '../store/sqlite/open.js';
+import { openSqlite, READER_CACHE_MIB, type SqliteDb } from '../store/sqlite/open.js';
 import { rowToMembership, type MembershipRow, type MembershipRowData } from './segment-store.js';
 
 /**
@@ -56,7 +56,7 @@ export class SegmentDbMembershipRows implements MembershipRows {
   private stmt: Statement<[string, string], MembershipRowData> | undefined;
 
   constructor(dataDir: string) {
-    this.db = openSqlite(dataDir, 'segment');
+    this.db = openSqlite(dataDir, 'segment', { cacheMiB: READER_CACHE_MIB });
   }
 
   membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {

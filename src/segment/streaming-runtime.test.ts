@@ -48,6 +48,21 @@ describe('streaming segmentation runtime', () => {
     return (p.value.entity.segmentMembership as Record<string, Record<string, { status: string }>> | undefined)?.ups?.[segmentId]?.status;
   };
 
+  it('an event id stored twice for one identity (two datasets, two times) counts once, from the cache and from the store', async () => {
+    const d = await define('Twice', 'xEvent[eventType = "commerce.purchases"].count() >= 2');
+    for (const [ds, ago] of [['events', 1], ['events-2', 2]] as const)
+      assert.ok((await f.ctx.profiles.applyEvent(SBID, { datasetId: ds, batchId: 'b', primary: JANE, event: { _id: 'same-id', timestamp: new Date(f.clock.now() - ago * DAY).toISOString(), eventType: 'commerce.purchases' } })).ok);
+    await seg.api.drain();
+    assert.equal(f.ctx.store.events(SBID, [JANE], { order: 'desc', limit: 10 }).length, 2, 'the store holds both');
+    assert.equal(await status(JANE, d.id), undefined);
+    // states rebuilt from the store (a restart, a definition change): still once
+    seg.runtime.reevaluateAll(SBID);
+    await seg.api.drain();
+    assert.equal(await status(JANE, d.id), undefined);
+    await event(JANE, 'commerce.purchases', 0);
+    assert.equal(await status(JANE, d.id), 'realized', 'a second distinct event qualifies');
+  });
+
   it('evaluates a backlog larger than one unit of work in several units, oldest first, none left behind', async () => {
     seg.runtime.maxProfilesPerStep = 2;
     const d = await define('Buyers', 'xEvent[eventType = "commerce.purchases"].count() >= 1');

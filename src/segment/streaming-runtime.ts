@@ -332,11 +332,14 @@ export class StreamingRuntime {
     const hit = this.state.get(sandboxId, ref);
     if (hit) return hit;
     const n = this.eventNeeds(defs);
-    const list: StateEvent[] = [];
+    // one entry per event id (the store may hold an id twice, under two datasets or times): the first one's place, the
+    // last one's value, as StateCache.add replaces; evaluateProfile relies on a state never holding an id twice
+    const byId = new Map<string, StateEvent>();
     for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'desc', limit: this.d.profiles.guardrails.maxEventsPerProfile })) {
       const v = { id: e.eventId, ts: e.ts, event: e.event };
-      if (n.keep(v)) list.push({ id: v.id, ts: v.ts, event: project(v.event, n.paths) });
+      if (n.keep(v)) byId.set(v.id, { id: v.id, ts: v.ts, event: project(v.event, n.paths) });
     }
+    const list = [...byId.values()];
     this.state.set(sandboxId, ref, list);
     return list;
   }
@@ -401,10 +404,11 @@ export class StreamingRuntime {
       // defs are in dependency order: a segment reading an affected one is affected in the same pass
       for (const d of defs) if (d.def.dependencies.some((x) => affected!.has(x))) affected.add(d.def.id);
     }
-    const selected = new Set(defs.filter((d) => (opts.only ? opts.only.has(d.def.id) : (mode === 'batch' || d.streaming) && (!affected || affected.has(d.def.id)))));
-    if (selected.size === 0) return undefined;
+    // in definition (dependency) order
+    const selected = defs.filter((d) => (opts.only ? opts.only.has(d.def.id) : (mode === 'batch' || d.streaming) && (!affected || affected.has(d.def.id))));
+    if (selected.length === 0) return undefined;
     // data is read for definitions evaluated here and for streaming ones (their timers need the view)
-    const needJs = [...selected].filter((d) => !opts.precomputed?.has(d.def.id) || d.streaming);
+    const needJs = opts.precomputed ? selected.filter((d) => !opts.precomputed!.has(d.def.id) || d.streaming) : selected;
     let entity: Record<string, unknown> = {};
     if (needJs.some((d) => d.usesProfile)) {
       const withCA = needJs.some((d) => d.readsComputedAttributes);
@@ -412,10 +416,16 @@ export class StreamingRuntime {
       const e = this.d.profiles.entityOf(sandboxId, r.value, { withCA }, caDefs);
       if (e.ok) entity = e.value.entity;
     }
-    const state = new Map<string, StateEvent>();
-    if (needJs.some((d) => d.usesEvents))
+    let events: EventsByType<StateEvent>;
+    if (!needJs.some((d) => d.usesEvents)) events = new EventsByType<StateEvent>([]);
+    // one identity (most profiles): its state as it is (a state never holds an event twice; nothing here mutates it)
+    else if (members.length === 1) events = new EventsByType(this.stateOf(sandboxId, members[0]!, defs));
+    else {
+      // several: an event stored under two identities of the graph counts once
+      const state = new Map<string, StateEvent>();
       for (const m of members) for (const e of this.stateOf(sandboxId, m, defs)) state.set(e.id, e);
-    const events = new EventsByType([...state.values()]);
+      events = new EventsByType([...state.values()]);
+    }
     const prev = membershipsAcross(this.d.store, sandboxId, members, pid);
     const current = new Map<string, boolean>();
     const results = new Map<string, boolean>();
@@ -427,8 +437,7 @@ export class StreamingRuntime {
       },
     };
     let next: number | undefined;
-    for (const d of defs) {
-      if (!selected.has(d)) continue;
+    for (const d of selected) {
       const view = { entity, events: d.usesEvents ? events.of(d.eventTypes) : [] };
       let q = opts.precomputed?.get(d.def.id);
       if (d.streaming && d.usesNow) {

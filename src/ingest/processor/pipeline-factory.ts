@@ -3,7 +3,7 @@ import type { ResourceStore } from '../../store/resource-store.js';
 import type { SchemaLookup } from '../../schema/schema-lookup.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { FlowService } from '../../flow/flow-service.js';
-import { openSqlite, type SqliteDb } from '../../store/sqlite/open.js';
+import { openSqlite, READER_CACHE_MIB, type SqliteDb } from '../../store/sqlite/open.js';
 import { SqliteIngestLog } from '../log/sqlite-ingest-log.js';
 import { Lake } from '../../lake/lake.js';
 import { FailedRecordsStore } from '../../lake/failed-records-store.js';
@@ -63,7 +63,8 @@ export async function createPipeline(
   // The processor only reads the log and moves its progress markers; appends (the acks) are made, fsynced, by the
   // API's connection. A marker lost to a power cut only replays entries, and every step is idempotent under replay,
   // so this connection does not fsync each commit.
-  const logDb = openSqlite(dataDir, 'ingest-log', { synchronous: 'NORMAL' });
+  // reads what the API thread appends (and stores markers): a reader's cache (see openSqlite)
+  const logDb = openSqlite(dataDir, 'ingest-log', { synchronous: 'NORMAL', cacheMiB: READER_CACHE_MIB });
   dbs.push(logDb);
   const log = new SqliteIngestLog(logDb);
   const failedDb = openSqlite(dataDir, 'failed-records');

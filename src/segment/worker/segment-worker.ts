@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkpointInBackground, openSqlite } from '../../store/sqlite/open.js';
+import { checkpointInBackground, openSqlite, READER_CACHE_MIB } from '../../store/sqlite/open.js';
 import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
 import { systemClock } from '../../shared/clock.js';
 import { createProfileContext } from '../../profile/wiring.js';
@@ -38,7 +38,8 @@ const resources = new SqliteResourceStore(controlDb);
 const seenSandboxes = new Set<string>();
 const reportedEmpty = new Set<string>();
 const identities = new ForwardedIdentityResolver((m, ...a) => ask(m, ...a));
-const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities });
+// profile.db is the processor's to write: this thread reads it (see READER_CACHE_MIB)
+const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities, cacheMiB: READER_CACHE_MIB });
 const segments = createSegmentContext({
   dataDir,
   resources,
