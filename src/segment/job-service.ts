@@ -31,6 +31,8 @@ export interface SegmentJob {
   metrics: Record<string, unknown>;
   requestId: string;
   schema: { name: string };
+  /** A scheduled job's `{ scheduleId, runId }`. */
+  properties?: Record<string, string>;
   errors?: Array<{ code: string; msg: string }>;
   _links: Record<string, { href: string; method: string }>;
   creationTime: number;
@@ -59,7 +61,7 @@ export class SegmentJobService {
     private readonly sql?: BatchEvaluator,
   ) {}
 
-  async create(sb: SandboxRef, body: unknown, source = 'api'): Promise<Result<SegmentJob, Problem>> {
+  async create(sb: SandboxRef, body: unknown, source = 'api', properties?: Record<string, string>): Promise<Result<SegmentJob, Problem>> {
     const items = Array.isArray(body) ? body : [];
     if (items.length === 0) return err(badRequest('Body must be a non-empty array of { "segmentId": "…" }'));
     const defs = await this.definitions.compiled(sb.sandbox.id);
@@ -87,6 +89,7 @@ export class SegmentJobService {
       metrics: {},
       requestId: uuid(),
       schema: { name: '_xdm.context.profile' },
+      ...(properties ? { properties } : {}),
       _links: { cancel: { href: `/segment/jobs/${id}`, method: 'DELETE' }, checkStatus: { href: `/segment/jobs/${id}`, method: 'GET' } },
       creationTime: now,
       updateTime: now,

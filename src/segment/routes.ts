@@ -100,6 +100,27 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
     res(reply, await call('cancelJob', sbOf(req), (req.params as { id: string }).id)),
   );
 
+  // ---- schedules (batch jobs by cron) ----
+  app.get(`${BASE}/config/schedules`, { schema: { tags: TAGS, summary: 'List schedules' } }, async (req, reply) => {
+    const p = page(req.query as Q);
+    if (isProblem(p)) return sendProblem(reply, p);
+    return reply.send(await call('listSchedules', sbOf(req), p));
+  });
+  app.post(`${BASE}/config/schedules`, { schema: { tags: TAGS, summary: 'Create a schedule (batch segmentation by a Quartz cron expression, UTC, at most daily)' } }, async (req, reply) =>
+    res(reply, await call('createSchedule', sbOf(req), req.body)),
+  );
+  app.get(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Get a schedule' } }, async (req, reply) =>
+    res(reply, await call('getSchedule', sbOf(req), (req.params as { id: string }).id)),
+  );
+  app.patch(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Change a schedule\'s state or cron (JSON Patch of /state, /schedule)' } }, async (req, reply) => {
+    const r = (await call('patchSchedule', sbOf(req), (req.params as { id: string }).id, req.body)) as Result<unknown, Problem>;
+    return r.ok ? reply.code(204).send() : sendProblem(reply, r.error);
+  });
+  app.delete(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Delete a schedule' } }, async (req, reply) => {
+    const r = (await call('deleteSchedule', sbOf(req), (req.params as { id: string }).id)) as Result<unknown, Problem>;
+    return r.ok ? reply.code(204).send() : sendProblem(reply, r.error);
+  });
+
   // ---- preview and estimate ----
   app.post(`${BASE}/preview`, { schema: { tags: TAGS, summary: 'Preview the profiles qualifying for a PQL expression' } }, async (req, reply) =>
     res(reply, await call('createPreview', sbOf(req), req.body)),

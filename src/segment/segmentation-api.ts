@@ -7,6 +7,7 @@ import type { PreviewService } from './preview-service.js';
 import type { AudienceService, ExportJob } from './audience-service.js';
 import type { MembershipWriter } from './membership-writer.js';
 import type { SegmentDefinition } from './segment-types.js';
+import type { ScheduleService } from './schedule/schedule-service.js';
 
 /**
  * What the HTTP routes call (through the processor's RPC: every argument and result is structured-clonable).
@@ -21,7 +22,8 @@ export class SegmentationApi {
       previews: PreviewService;
       audiences: AudienceService;
       writer: MembershipWriter;
-      tick: () => Promise<{ timers: number; events: number }>;
+      schedules: ScheduleService;
+      tick: () => Promise<{ timers: number; events: number; scheduled: number }>;
     },
   ) {}
 
@@ -62,6 +64,23 @@ export class SegmentationApi {
   }
   async cancelJob(sb: SandboxRef, id: string) {
     return this.d.jobs.cancel(sb, id);
+  }
+
+  async createSchedule(sb: SandboxRef, body: unknown) {
+    this.seen(sb);
+    return this.d.schedules.create(sb, body);
+  }
+  async getSchedule(sb: SandboxRef, id: string) {
+    return this.d.schedules.get(sb, id);
+  }
+  async listSchedules(sb: SandboxRef, q: { start?: number; limit?: number }) {
+    return this.d.schedules.list(sb, q);
+  }
+  async patchSchedule(sb: SandboxRef, id: string, body: unknown) {
+    return this.d.schedules.patch(sb, id, body);
+  }
+  async deleteSchedule(sb: SandboxRef, id: string) {
+    return this.d.schedules.delete(sb, id);
   }
 
   async createPreview(sb: SandboxRef, body: unknown) {

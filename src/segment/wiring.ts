@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { openSqlite } from '../store/sqlite/open.js';
+import { ScheduleService } from './schedule/schedule-service.js';
 import type { ProfileContext } from '../profile/wiring.js';
 import type { LakeRow } from '../ingest/processor/processor-ports.js';
 import { SegmentStore } from './segment-store.js';
@@ -29,10 +30,12 @@ export interface SegmentContext {
   jobs: SegmentJobService;
   previews: PreviewService;
   audiences: AudienceService;
+  /** `/config/schedules`: batch jobs by cron (run by tick). */
+  schedules: ScheduleService;
   /** The RPC facade the HTTP routes call (`segments.*`). */
   api: SegmentationApi;
-  /** Re-evaluates due timers and flushes audience events to the lake (also run by the internal ticker). */
-  tick(): Promise<{ timers: number; events: number }>;
+  /** Re-evaluates due timers, flushes audience events to the lake and starts due scheduled jobs (also run by the internal ticker). */
+  tick(): Promise<{ timers: number; events: number; scheduled: number }>;
   /** True when the last process did not stop cleanly: every profile of sandboxes with definitions is re-evaluated. */
   recovering: boolean;
   close(): Promise<void>;
@@ -132,11 +135,14 @@ export function createSegmentContext(deps: {
     return flushing;
   };
 
+  const schedules = new ScheduleService(deps.resources, deps.clock, definitions);
   const tick = async () => {
     await runtime.drain();
     const timers = await runtime.runDueTimers();
     const events = await flush();
-    return { timers, events };
+    // scheduled batch jobs (queued behind any running job; a tick does not wait for them)
+    const scheduled = (await schedules.runDue((sb, body, source, props) => jobs.create(sb, body, source, props), (e) => runtime.onError(e))).length;
+    return { timers, events, scheduled };
   };
   let ticking = false;
   const timer = (deps.tickMs ?? 500) > 0
@@ -148,9 +154,9 @@ export function createSegmentContext(deps: {
     : undefined;
   timer?.unref();
 
-  const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, writer, tick });
+  const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, writer, schedules, tick });
   return {
-    store, definitions, runtime, jobs, previews, audiences, api, tick, recovering,
+    store, definitions, runtime, jobs, previews, audiences, schedules, api, tick, recovering,
     async close() {
       if (timer) clearInterval(timer);
       runtime.stop();

@@ -97,4 +97,50 @@ describe('Segmentation, end to end through /collection (streaming qualification 
     const rows = await k.queryLake(`SELECT record->>'$._kith.audienceMembership.status' AS status FROM ${table} WHERE record->>'$._kith.audienceMembership.segmentId' = '${segId}' ORDER BY "timestamp"`);
     assert.deepEqual(rows.map((r) => r.status), ['realized', 'exited']);
   });
+
+  it('a schedule (/config/schedules) runs a batch job at its cron time; AEP shapes, 204s and problem bodies', async () => {
+    const def = await p.call('POST', '/data/core/ups/segment/definitions', {
+      name: 'Named Jane (batch)',
+      schema: { name: '_xdm.context.profile' },
+      expression: { type: 'PQL', format: 'pql/text', value: 'person.name.firstName = "Jane"' },
+      evaluationInfo: { batch: { enabled: true }, continuous: { enabled: false } },
+    });
+    assert.equal(def.status, 200, def.body);
+    const at = new Date(clock.now() + DAY);
+    const cron = `0 ${at.getUTCMinutes()} ${at.getUTCHours()} * * ?`; // this time tomorrow
+    const created = await p.call('POST', '/data/core/ups/config/schedules', { name: 'Nightly', type: 'batch_segmentation', properties: { segments: ['*'] }, schedule: cron, state: 'active' });
+    assert.equal(created.status, 200, created.body);
+    const s = created.json;
+    assert.deepEqual(Object.keys(s).sort(), ['createEpoch', 'id', 'imsOrgId', 'name', 'properties', 'sandbox', 'schedule', 'state', 'type', 'updateEpoch']);
+    assert.equal(s.sandbox.sandboxName, 'prod');
+    assert.deepEqual(s.properties, { segments: ['*'] });
+    assert.equal((await p.call('GET', `/data/core/ups/config/schedules/${s.id}`)).json.schedule, cron);
+    const list = await p.call('GET', '/data/core/ups/config/schedules?limit=10');
+    assert.equal(list.json._page.totalCount, 1);
+    assert.equal(list.json.children[0].id, s.id);
+
+    const jobs = async () => ((await p.call('GET', '/data/core/ups/segment/jobs?limit=100')).json.children as any[]).filter((j) => j.source === 'scheduler');
+    await k.processor.call('segments.tick');
+    assert.equal((await jobs()).length, 0, 'not before its time');
+    clock.advance(DAY + 1000);
+    await k.processor.call('segments.tick');
+    const job = await eventually(async () => {
+      const [j] = await jobs();
+      return j?.status === 'SUCCEEDED' ? j : undefined;
+    }, 'the scheduled job ran');
+    assert.equal(job.properties.scheduleId, s.id);
+    assert.ok(job.segments.some((x: any) => x.segmentId === def.json.id));
+    assert.equal((await membership('jane@example.com', def.json.id))?.status, 'realized');
+
+    const patched = await p.call('PATCH', `/data/core/ups/config/schedules/${s.id}`, [{ op: 'add', path: '/state', value: 'inactive' }], { 'content-type': 'application/json-patch+json' });
+    assert.equal(patched.status, 204, patched.body);
+    assert.equal((await p.call('GET', `/data/core/ups/config/schedules/${s.id}`)).json.state, 'inactive');
+    const bad = await p.call('POST', '/data/core/ups/config/schedules', { name: 'Hourly', type: 'batch_segmentation', properties: { segments: ['*'] }, schedule: '0 0 * * * ?' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.detail, /at most once a day/);
+    assert.equal((await p.call('DELETE', `/data/core/ups/config/schedules/${s.id}`)).status, 204);
+    const gone = await p.call('GET', `/data/core/ups/config/schedules/${s.id}`);
+    assert.equal(gone.status, 404);
+    assert.equal(gone.json.status, 404);
+  });
 });
