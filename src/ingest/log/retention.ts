@@ -52,8 +52,10 @@ export class LogRetention {
   }
 
   private async pass(): Promise<RetentionRun> {
-    const step = this.opts.stepEntries ?? 5000;
-    const maxSteps = this.opts.maxStepsPerRun ?? 20;
+    // a 2,000-entry DELETE holds the API thread about 3 ms (5,000: 8 ms, 20,000: 68 ms on 2 vCPUs); 50 of them per
+    // 10 s run keep up with 10,000 entries/s
+    const step = this.opts.stepEntries ?? 2000;
+    const maxSteps = this.opts.maxStepsPerRun ?? 50;
     const consumed = await this.consumedUpTo();
     let deleted = 0;
     if (consumed > 0) {
