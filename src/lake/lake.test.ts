@@ -105,6 +105,18 @@ describe('Lake (DuckDB)', () => {
     });
   });
 
+  it('a write larger than one data chunk (2,048 rows) lands whole, in order, nulls kept, in two tables at once', async () => {
+    const rows = [...range(1001, 6000, { table: 'big' }), ...range(6001, 6010, { table: 'big_two', id: null, timestamp: null })];
+    await lake.write('big', 6010, rows);
+    const [r] = await lake.query('sb-1', `SELECT count(*)::INTEGER AS n, count(_id)::INTEGER AS ids, min(_kith_offset)::INTEGER AS lo, max(_kith_offset)::INTEGER AS hi,
+      sum((record->>'$.commerce.order.priceTotal')::DOUBLE) AS total FROM big`);
+    assert.deepEqual(r, { n: 5000, ids: 5000, lo: 1001, hi: 6000, total: Array.from({ length: 5000 }, (_, i) => (1001 + i) * 1.5).reduce((a, b) => a + b, 0) });
+    const [x] = await lake.query('sb-1', 'SELECT count(*)::INTEGER AS n, count(_id)::INTEGER AS ids, count("timestamp")::INTEGER AS ts FROM big_two');
+    assert.deepEqual(x, { n: 10, ids: 0, ts: 0 });
+    const [t] = await lake.query('sb-1', `SELECT "timestamp", _kith_ingested_at FROM big WHERE _kith_offset = 4097`);
+    assert.deepEqual(t, { timestamp: new Date(T0 + 4097).toISOString(), _kith_ingested_at: new Date(T0).toISOString() });
+  });
+
   it('appendRecords appends without moving any progress', async () => {
     await lake.appendRecords('sb-1', 'imports', range(100, 104).map(({ sandboxId: _s, table: _t, ...r }) => r));
     assert.equal(await count('sb-1', 'imports'), 5);
