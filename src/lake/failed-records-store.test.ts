@@ -111,6 +111,14 @@ describe('FailedRecordsStore (SQLite)', () => {
       assert.equal((await store.list({ sandboxId: 'sb-1', limit: 10, includeReplayed: true })).length, 3);
     });
 
+    it('ids with quotes, backslashes, unicode, JSON look-alikes and 5,000 characters round-trip; duplicates in one call are one', async () => {
+      const odd = ['a"b', 'c\\d', 'ü-😀', '[1,2]', '{"x":1}', 'null', ' lead', 'x'.repeat(5000), '0', '\u0000nul'];
+      await store.remember('sb-1/odd', [...odd, ...odd]);
+      assert.deepEqual([...(await store.seen('sb-1/odd', [...odd, 'absent', 'A"B']))].sort(), [...odd].sort());
+      assert.deepEqual([...(await store.seen('sb-1/odd', []))], [], 'nothing asked, nothing seen');
+      await store.remember('sb-1/odd', []);
+    });
+
     it('checks 20,000 ids against 100,000 remembered quickly enough for the processor', async () => {
       await store.remember('sb-1/big', Array.from({ length: 100_000 }, (_, i) => `id-${i}`));
       const hits = await store.seen('sb-1/big', Array.from({ length: 20_000 }, (_, i) => `id-${i * 10}`));
