@@ -5,6 +5,7 @@ import { ok, err, type Result } from '../shared/result.js';
 import { badRequest, conflict, notFound, type Problem } from '../shared/problem.js';
 import { parsePql } from './pql/parser.js';
 import { compileDefinition, pqlProblem } from './compile-definition.js';
+import { pqlTextOf } from './pql/conversion.js';
 import { DEFINITION_KIND, PROFILE_SCHEMA, type CompiledDefinition, type SegmentDefinition } from './segment-types.js';
 import { isObj } from '../shared/objects.js';
 
@@ -58,9 +59,10 @@ export class DefinitionService {
     const expression = body.expression ?? self?.expression;
     if (!isObj(expression)) return err(badRequest('expression is required: { "type": "PQL", "format": "pql/text", "value": "…" }'));
     if (expression.type !== 'PQL') return err(badRequest('expression.type must be "PQL"'));
-    if (expression.format !== undefined && expression.format !== 'pql/text') return err(badRequest('expression.format must be "pql/text"'));
-    if (typeof expression.value !== 'string') return err(badRequest('expression.value must be a PQL string'));
-    const parsed = parsePql(expression.value);
+    // pql/json is read into the same AST and kept as its PQL text (one stored form; /segment/conversion gives the JSON)
+    const text = pqlTextOf(expression.format, expression.value);
+    if (!text.ok) return text;
+    const parsed = parsePql(text.value);
     if (!parsed.ok) return err(pqlProblem(parsed.error));
     const all = await this.all(sb.sandbox.id);
     if (!self && all.length >= MAX_DEFINITIONS) return err(badRequest(`A sandbox holds at most ${MAX_DEFINITIONS} segment definitions`));
@@ -92,7 +94,7 @@ export class DefinitionService {
     return ok({
       name,
       schema: { name: PROFILE_SCHEMA },
-      expression: { type: 'PQL', format: 'pql/text', value: expression.value },
+      expression: { type: 'PQL', format: 'pql/text', value: text.value },
       evaluationInfo: {
         batch: { enabled: true },
         continuous: { enabled: wantContinuous && c.eligibility.eligible, eligible: c.eligibility.eligible, ...(c.eligibility.reason ? { reason: c.eligibility.reason } : {}) },

@@ -6,6 +6,7 @@ import { badRequest, type Problem } from '../shared/problem.js';
 import type { Result } from '../shared/result.js';
 import type { SandboxRef } from './definition-service.js';
 import type { SegmentSystemDatasets } from './segment-types.js';
+import { convertExpression } from './pql/conversion.js';
 
 const BASE = '/data/core/ups';
 const TAGS = ['Segmentation'];
@@ -71,6 +72,20 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
   app.delete(`${BASE}/segment/definitions/:id`, { schema: { tags: TAGS, summary: 'Delete a segment definition' } }, async (req, reply) =>
     res(reply, await call('deleteDefinition', sbOf(req), (req.params as { id: string }).id)),
   );
+
+  app.post(`${BASE}/segment/conversion`, { schema: { tags: TAGS, summary: 'Convert a segment definition\'s expression between pql/text and pql/json' } }, async (req, reply) => {
+    const body = req.body as { expression?: unknown; description?: unknown; targetFormat?: unknown } | undefined;
+    if (typeof body !== 'object' || body === null) return sendProblem(reply, badRequest('Body must be a segment definition ({ "expression": { "type": "PQL", "format": "pql/text", "value": "…" } })'));
+    const r = convertExpression(body.expression, body.targetFormat);
+    if (!r.ok) return sendProblem(reply, r.error);
+    const c = sandboxCtxOf(req);
+    return reply.send({
+      imsOrgId: c.orgId,
+      sandbox: { sandboxId: c.sandbox.id, sandboxName: c.sandbox.name, type: c.sandbox.type, default: c.sandbox.isDefault },
+      ...(typeof body.description === 'string' ? { description: body.description } : {}),
+      expression: r.value,
+    });
+  });
 
   // ---- segment jobs ----
   app.get(`${BASE}/segment/jobs`, { schema: { tags: TAGS, summary: 'List segment jobs' } }, async (req, reply) => {

@@ -125,6 +125,40 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     assert.equal(bad.status, 400);
   });
 
+  it('converts expressions (/segment/conversion, AEP\'s example) and creates definitions from pql/json', async () => {
+    const conv = await p.call('POST', `${BASE}/segment/conversion`, { name: 'People who ordered in the last 30 days', profileInstanceId: 'ups', description: 'Last 30 days', expression: { type: 'PQL', format: 'pql/text', value: 'workAddress.country = "US"' }, schema: { name: '_xdm.context.profile' }, payloadSchema: 'string' });
+    assert.equal(conv.status, 200, conv.body);
+    assert.deepEqual(Object.keys(conv.json).sort(), ['description', 'expression', 'imsOrgId', 'sandbox']);
+    assert.equal(conv.json.sandbox.sandboxName, 'prod');
+    assert.equal(conv.json.expression.format, 'pql/json');
+    assert.equal(conv.json.expression.value, '{"nodeType":"fnApply","fnName":"=","params":[{"nodeType":"fieldLookup","fieldName":"country","object":{"nodeType":"fieldLookup","fieldName":"workAddress","object":{"nodeType":"parameterReference","position":1}}},{"nodeType":"literal","literalType":"String","value":"US"}]}');
+    const back = await p.call('POST', `${BASE}/segment/conversion`, { expression: conv.json.expression });
+    assert.equal(back.json.expression.value, 'workAddress.country = "US"');
+
+    const gold = await p.call('POST', `${BASE}/segment/conversion`, { expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.tier = "gold"' } });
+    const created = await p.call('POST', `${BASE}/segment/definitions`, { name: 'Gold (from pql/json)', schema: { name: '_xdm.context.profile' }, expression: gold.json.expression });
+    assert.equal(created.status, 200, created.body);
+    assert.deepEqual(created.json.expression, { type: 'PQL', format: 'pql/text', value: 'loyalty.tier = "gold"' }, 'kept as its PQL text');
+    const members = await eventually(async () => {
+      await k.processor.call('segments.drain');
+      const a = await p.call('GET', `${BASE}/audiences/${created.json.id}`);
+      return a.json.metrics?.data?.totalProfiles === 2 ? a : undefined;
+    }, 'the two gold members qualify');
+    assert.equal(members.status, 200);
+    assert.equal((await p.call('DELETE', `${BASE}/segment/definitions/${created.json.id}`)).status, 200);
+
+    const bad = await p.call('POST', `${BASE}/segment/conversion`, { expression: { type: 'PQL', format: 'pql/json', value: '{"nodeType":"fnApply","fnName":"=","params":[{"nodeType":"nope"}]}' } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json.code, 'PQL-JSON');
+    assert.match(bad.json.detail, /Invalid pql\/json/);
+    const noJson = await p.call('POST', `${BASE}/segment/conversion`, { expression: { type: 'PQL', format: 'pql/text', value: 'xEvent[eventType = "a"].count() > 2' } });
+    assert.equal(noJson.status, 400);
+    assert.equal(noJson.json.code, 'PQL-JSON-UNSUPPORTED');
+    const badDef = await p.call('POST', `${BASE}/segment/definitions`, { name: 'Broken json', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/json', value: '{' } });
+    assert.equal(badDef.status, 400);
+    assert.match(badDef.json.detail, /not JSON/);
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, string, string, unknown, number]> = [
       ['PQL syntax error', 'POST', '/segment/definitions', def('bad', 'loyalty.tier = '), 400],
