@@ -91,6 +91,7 @@ export class DefinitionService {
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1) return err(badRequest('ttlInDays must be a positive integer'));
     if (body.mergePolicyId !== undefined && typeof body.mergePolicyId !== 'string') return err(badRequest('mergePolicyId must be a string'));
     if (body.description !== undefined && typeof body.description !== 'string') return err(badRequest('description must be a string'));
+    if (body.labels !== undefined && !(Array.isArray(body.labels) && body.labels.every((l) => typeof l === 'string'))) return err(badRequest('labels must be an array of strings'));
     return ok({
       name,
       schema: { name: PROFILE_SCHEMA },
@@ -179,6 +180,7 @@ export class DefinitionService {
       ...cur.value,
       ...(typeof body.description === 'string' ? { description: body.description } : {}),
       ...(typeof body.mergePolicyId === 'string' ? { mergePolicyId: body.mergePolicyId } : {}),
+      ...(Array.isArray(body.labels) ? { labels: body.labels } : {}),
       ...fields,
       id,
       updateEpoch: Math.floor(now / 1000),

@@ -154,15 +154,35 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
   );
 
   // ---- audiences ----
-  app.get(`${BASE}/audiences`, { schema: { tags: TAGS, summary: 'List audiences with their sizes' } }, async (req, reply) => {
+  app.get(`${BASE}/audiences`, { schema: { tags: TAGS, summary: 'List audiences (Kith\'s with their sizes, and external ones)' } }, async (req, reply) => {
     const q = req.query as Q;
     const p = page(q);
     if (isProblem(p)) return sendProblem(reply, p);
-    return reply.send(await call('listAudiences', sbOf(req), { ...p, name: q.name }));
+    return reply.send(await call('listAudiences', sbOf(req), { ...p, name: q.name, description: q.description, property: q.property, sort: q.sort }));
+  });
+  app.post(`${BASE}/audiences`, { schema: { tags: TAGS, summary: 'Create an audience (SegmentDefinition: evaluated by Kith; ExternalSegment: made elsewhere)' } }, async (req, reply) => {
+    const b = req.body as { type?: unknown } | undefined;
+    if (b?.type !== 'ExternalSegment' && !(await provision(req, reply))) return reply;
+    return res(reply, await call('createAudience', sbOf(req), req.body));
+  });
+  app.post(`${BASE}/audiences/bulk-get`, { schema: { tags: TAGS, summary: 'Get several audiences' } }, async (req, reply) => {
+    const ids = (req.body as { ids?: Array<{ id?: unknown }> } | undefined)?.ids;
+    if (!Array.isArray(ids) || ids.some((x) => typeof x?.id !== 'string')) return sendProblem(reply, badRequest('Body must be { "ids": [ { "id": "…" } ] }'));
+    return reply.code(207).send({ results: await call('bulkGetAudiences', sbOf(req), ids.map((x) => x.id)) });
   });
   app.get(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Get an audience with its size' } }, async (req, reply) =>
     res(reply, await call('getAudience', sbOf(req), (req.params as { id: string }).id)),
   );
+  app.put(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Replace an audience' } }, async (req, reply) =>
+    res(reply, await call('putAudience', sbOf(req), (req.params as { id: string }).id, req.body)),
+  );
+  app.patch(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Change fields of an audience (JSON Patch add/replace of top-level fields)' } }, async (req, reply) =>
+    res(reply, await call('patchAudience', sbOf(req), (req.params as { id: string }).id, req.body)),
+  );
+  app.delete(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Delete an audience' } }, async (req, reply) => {
+    const r = (await call('deleteAudience', sbOf(req), (req.params as { id: string }).id)) as Result<unknown, Problem>;
+    return r.ok ? reply.code(204).send() : sendProblem(reply, r.error);
+  });
 
   // ---- member export ----
   app.get(`${BASE}/export/jobs`, { schema: { tags: TAGS, summary: 'List export jobs' } }, async (req, reply) => {

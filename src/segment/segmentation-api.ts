@@ -5,6 +5,7 @@ import type { StreamingRuntime } from './streaming-runtime.js';
 import type { SegmentJob, SegmentJobService } from './job-service.js';
 import type { PreviewService } from './preview-service.js';
 import type { AudienceService, ExportJob } from './audience-service.js';
+import type { AudienceCatalog } from './audience-catalog.js';
 import type { MembershipWriter } from './membership-writer.js';
 import type { SegmentDefinition } from './segment-types.js';
 import type { ScheduleService } from './schedule/schedule-service.js';
@@ -21,6 +22,7 @@ export class SegmentationApi {
       jobs: SegmentJobService;
       previews: PreviewService;
       audiences: AudienceService;
+      catalog: AudienceCatalog;
       writer: MembershipWriter;
       schedules: ScheduleService;
       tick: () => Promise<{ timers: number; events: number; scheduled: number }>;
@@ -97,11 +99,29 @@ export class SegmentationApi {
     return this.d.previews.delete(sb, id);
   }
 
-  async listAudiences(sb: SandboxRef, q: { start?: number; limit?: number; name?: string }) {
-    return this.d.audiences.list(sb, q);
+  async listAudiences(sb: SandboxRef, q: { start?: number; limit?: number; name?: string; description?: string; property?: string; sort?: string }) {
+    return this.d.catalog.list(sb, q);
   }
   async getAudience(sb: SandboxRef, id: string) {
-    return this.d.audiences.get(sb, id);
+    return this.d.catalog.get(sb, id);
+  }
+  async createAudience(sb: SandboxRef, body: unknown) {
+    this.seen(sb);
+    return this.d.catalog.create(sb, body);
+  }
+  async putAudience(sb: SandboxRef, id: string, body: unknown) {
+    this.seen(sb);
+    return this.d.catalog.put(sb, id, body);
+  }
+  async patchAudience(sb: SandboxRef, id: string, ops: unknown) {
+    this.seen(sb);
+    return this.d.catalog.patch(sb, id, ops);
+  }
+  async deleteAudience(sb: SandboxRef, id: string) {
+    return this.d.catalog.delete(sb, id);
+  }
+  async bulkGetAudiences(sb: SandboxRef, ids: string[]) {
+    return this.d.catalog.bulkGet(sb, ids);
   }
   async createExport(sb: SandboxRef, body: unknown): Promise<Result<ExportJob, Problem>> {
     return this.d.audiences.createExport(sb, body);

@@ -12,6 +12,7 @@ import { StreamingRuntime } from './streaming-runtime.js';
 import { SegmentJobService, type BatchEvaluator } from './job-service.js';
 import { PreviewService } from './preview-service.js';
 import { AudienceService, type ExportTarget } from './audience-service.js';
+import { AudienceCatalog } from './audience-catalog.js';
 import { SegmentationApi } from './segmentation-api.js';
 
 export const AUDIENCE_EVENTS_CONSUMER = 'segment-audience-events';
@@ -154,7 +155,8 @@ export function createSegmentContext(deps: {
     : undefined;
   timer?.unref();
 
-  const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, writer, schedules, tick });
+  const catalog = new AudienceCatalog(deps.resources, deps.clock, definitions, audiences);
+  const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, catalog, writer, schedules, tick });
   return {
     store, definitions, runtime, jobs, previews, audiences, schedules, api, tick, recovering,
     async close() {

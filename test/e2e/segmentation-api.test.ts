@@ -159,6 +159,45 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     assert.match(badDef.json.detail, /not JSON/);
   });
 
+  it('audiences API: creates Kith and external audiences, lists, patches (JSON Patch), replaces, bulk-gets and deletes them', async () => {
+    const own = await p.call('POST', `${BASE}/audiences`, { name: 'Gold audience', profileInstanceId: 'ups', description: 'tier gold', type: 'SegmentDefinition', expression: { type: 'PQL', format: 'pql/text', value: 'loyalty.tier = "gold"' }, schema: { name: '_xdm.context.profile' }, labels: ['core/C1'], ttlInDays: 60 });
+    assert.equal(own.status, 200, own.body);
+    assert.equal(own.json.type, 'SegmentDefinition');
+    assert.equal(own.json.audienceId, own.json.id);
+    const ext = await p.call('POST', `${BASE}/audiences`, { audienceId: 'test-external-audience-id', name: 'externalAudience', namespace: 'aam', description: 'Last 30 days', type: 'ExternalSegment', originName: 'CUSTOM_UPLOAD', lifecycleState: 'published', datasetId: '6254cf3c97f8e31b639fb14d', labels: ['core/C1'], linkedAudienceRef: { flowId: '4685ea90-d2b6-11ec-9d64-0242ac120002' } });
+    assert.equal(ext.status, 200, ext.body);
+    assert.equal(ext.json.audienceId, 'test-external-audience-id');
+
+    const sized = await eventually(async () => {
+      await k.processor.call('segments.drain');
+      const a = await p.call('GET', `${BASE}/audiences/${own.json.id}`);
+      return a.json.metrics?.data?.totalProfiles === 2 ? a : undefined;
+    }, 'the Kith audience has its two members');
+    assert.deepEqual(sized.json.labels, ['core/C1']);
+    const list = await p.call('GET', `${BASE}/audiences?property=type==ExternalSegment`);
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.json.children.map((a: any) => a.id), [ext.json.id]);
+    const patched = await p.call('PATCH', `${BASE}/audiences/${own.json.id}`, [{ op: 'add', path: '/expression', value: { type: 'PQL', format: 'pql/text', value: 'loyalty.tier = "silver"' } }], { 'content-type': 'application/json-patch+json' });
+    assert.equal(patched.status, 200, patched.body);
+    assert.equal(patched.json.expression.value, 'loyalty.tier = "silver"');
+    const put = await p.call('PUT', `${BASE}/audiences/${ext.json.id}`, { audienceId: 'test-external-audience-id', name: 'New external audience', namespace: 'aam', description: 'Last 30 days', type: 'ExternalSegment', lifecycleState: 'published', datasetId: '6254cf3c97f8e31b639fb14d', labels: ['core/C1'] });
+    assert.equal(put.status, 200, put.body);
+    assert.equal(put.json.name, 'New external audience');
+    const bulk = await p.call('POST', `${BASE}/audiences/bulk-get`, { ids: [{ id: own.json.id }, { id: ext.json.id }, { id: 'nope' }] });
+    assert.equal(bulk.status, 207);
+    assert.equal(bulk.json.results[ext.json.id].name, 'New external audience');
+    assert.equal(bulk.json.results.nope.status, 404);
+    const dup = await p.call('POST', `${BASE}/audiences`, { audienceId: 'test-external-audience-id', name: 'dup', namespace: 'aam', type: 'ExternalSegment' });
+    assert.equal(dup.status, 409);
+    assert.match(dup.json.detail, /already exists/);
+    const badType = await p.call('POST', `${BASE}/audiences`, { name: 'x', type: 'Magic' });
+    assert.equal(badType.status, 400);
+    for (const id of [own.json.id, ext.json.id]) {
+      assert.equal((await p.call('DELETE', `${BASE}/audiences/${id}`)).status, 204);
+      assert.equal((await p.call('GET', `${BASE}/audiences/${id}`)).status, 404);
+    }
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, string, string, unknown, number]> = [
       ['PQL syntax error', 'POST', '/segment/definitions', def('bad', 'loyalty.tier = '), 400],
