@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/clock.js';
+import { TRACE_SLOW_STEP_MS } from '../shared/trace.js';
 import type { IdentityRef, GraphMember } from '../profile/identity-resolver.js';
 import type { ProfileChange, ProfileService } from '../profile/profile-service.js';
 import type { FragmentStore } from '../profile/fragment-store.js';
@@ -51,8 +52,8 @@ interface EventNeeds {
   caReaders: string[];
 }
 
-/** KITH_TRACE_SLOW_STEP_MS: log streaming steps slower than this (phases), for latency work. */
-const TRACE = envNumber('KITH_TRACE_SLOW_STEP_MS', 0);
+/** Slow-step trace threshold (KITH_TRACE_SLOW_STEP_MS, see shared/trace.ts). */
+const TRACE = TRACE_SLOW_STEP_MS;
 
 const keyString = (sandboxId: string, k: Key): string => ('xid' in k ? `${sandboxId}\u0000x\u0000${k.xid}` : `${sandboxId}\u0000${k.namespace.toLowerCase()}\u0000${k.id}`);
 

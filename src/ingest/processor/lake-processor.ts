@@ -1,4 +1,5 @@
 import { envNumber } from '../../shared/env-number.js';
+import { TRACE_SLOW_STEP_MS } from '../../shared/trace.js';
 import type { Clock } from '../../shared/clock.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { BatchCatalog } from '../ports.js';
@@ -86,8 +87,8 @@ export const PROCESSOR_CONSUMERS: readonly string[] = [LAKE, DOWNSTREAM];
  *   steps go on with the next chunks, at most MAX_LAKE_BACKLOG rows ahead: a DuckDB checkpoint delays the lake, not
  *   the profile. see LakeLane for its guarantees; after a lane failure the processor starts over from the stored markers.
  */
-/** KITH_TRACE_SLOW_STEP_MS: log processor steps slower than this (phases), for latency work. */
-const TRACE = Number(process.env.KITH_TRACE_SLOW_STEP_MS ?? 0);
+/** Slow-step trace threshold (KITH_TRACE_SLOW_STEP_MS, see shared/trace.ts). */
+const TRACE = TRACE_SLOW_STEP_MS;
 
 export class LakeProcessor {
   private readonly opts: LakeProcessorOptions;
