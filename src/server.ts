@@ -95,6 +95,8 @@ export interface StartOptions {
   downstream?: RecordSink;
   /** Back-pressure thresholds (entries behind the processor; entries waiting for group commit). */
   backPressure?: { maxBacklog: number; maxQueued: number };
+  /** Least age of an ingest-log entry retention deletes, whatever the configured retention (default 60 s; tests: 0). */
+  retentionMinAgeMs?: number;
 }
 
 const BOOTSTRAP_TOKEN_TTL_MS = 365 * 24 * 60 * 60 * 1000;
@@ -163,7 +165,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const logDb = openSqlite(cfg.dataDir, 'ingest-log', { synchronous: 'FULL' });
   dbs.push(logDb);
   const ingestLog = new SqliteIngestLog(logDb);
-  const retention = new LogRetention(ingestLog, { retentionMs: cfg.ingestLogRetentionMinutes * 60_000, consumers: PROCESSOR_CONSUMERS, clock });
+  const retention = new LogRetention(ingestLog, { retentionMs: cfg.ingestLogRetentionMinutes * 60_000, minAgeMs: opts.retentionMinAgeMs ?? 60_000, consumers: PROCESSOR_CONSUMERS, clock });
   const failedDb = openSqlite(cfg.dataDir, 'failed-records');
   dbs.push(failedDb);
   const failedRecords = new FailedRecordsStore(failedDb);

@@ -133,7 +133,7 @@ describe('ingestion edges', () => {
   });
 
   it('retention deletes consumed log entries, keeps the data in the lake and profile, and offsets go on after a restart', async () => {
-    const k = await startTestKith({ ingestLogRetentionMinutes: 0 }, { processor: { inline: false } });
+    const k = await startTestKith({ ingestLogRetentionMinutes: 0 }, { processor: { inline: false }, retentionMinAgeMs: 0 });
     const p = new Platform(k);
     const ev = await p.createSchema('Retained events', 'https://ns.adobe.com/xdm/context/experienceevent', ['https://ns.adobe.com/xdm/context/identitymap'], true);
     const ds = await p.createDataset('Retained', ev, { profile: true });
@@ -158,7 +158,7 @@ describe('ingestion edges', () => {
     assert.equal(evs.json.children.length, 10);
     const head = st.logHead as number;
     await k.stop({ keepData: true });
-    const k2 = await startTestKith({ dataDir: k.dataDir, ingestLogRetentionMinutes: 0 }, { processor: { inline: false } });
+    const k2 = await startTestKith({ dataDir: k.dataDir, ingestLogRetentionMinutes: 0 }, { processor: { inline: false }, retentionMinAgeMs: 0 });
     stops.push(k2);
     const p2 = new Platform(k2);
     assert.equal((await p2.collect(`/collection/${inlet.inletId}`, p2.envelope(ev, ds, { _id: 'r10', timestamp: '2026-01-01T00:00:00Z', identityMap: { Email: [{ id: 'keep@x.com', primary: true }] } }))).status, 200);

@@ -96,6 +96,19 @@ for (const a of adapters) {
       }
     });
 
+    it('minAgeMs keeps entries younger than it even with retention 0', async () => {
+      const { log, dispose } = await a.open();
+      try {
+        await fill(log, 4, (i) => T0 + i * MIN);
+        await log.commit('lake', 4);
+        const r = new LogRetention(log, { retentionMs: 0, minAgeMs: 2 * MIN, consumers: ['lake'], clock: new ManualClock(T0 + 3 * MIN) });
+        assert.equal((await r.run()).deleted, 2, 'received at T0 and T0+1 min are 2+ minutes old');
+        assert.equal(await r.oldestOffset(), 3);
+      } finally {
+        await dispose();
+      }
+    });
+
     it('time moving on releases entries the retention kept', async () => {
       const { log, dispose } = await a.open();
       try {

@@ -4,6 +4,12 @@ import type { IngestLog } from './ingest-log.js';
 export interface RetentionOptions {
   /** How long an entry is kept after it was received, once every consumer has committed it (0: not kept). */
   retentionMs: number;
+  /**
+   * Least age (ms since receipt) of an entry deleted, whatever `retentionMs` (default 0). The server uses a minute: the
+   * stores the processor wrote commit without fsync (WAL, synchronous NORMAL) and are fsynced by their checkpoints
+   * every second, so an entry outlives an OS crash or power loss that would take its data's last writes with it.
+   */
+  minAgeMs?: number;
   /** The log's consumers: an entry goes only when all of them have committed it (one that never did holds all). */
   consumers: readonly string[];
   clock: Clock;
@@ -61,7 +67,8 @@ export class LogRetention {
     if (consumed > 0) {
       const oldest = await this.oldestOffset();
       if (oldest !== undefined && oldest <= consumed) {
-        const boundary = await this.lastReceivedBy(oldest, consumed, this.opts.clock.now() - this.opts.retentionMs);
+        const keepMs = Math.max(this.opts.retentionMs, this.opts.minAgeMs ?? 0);
+        const boundary = await this.lastReceivedBy(oldest, consumed, this.opts.clock.now() - keepMs);
         let first = oldest;
         for (let i = 0; i < maxSteps && first <= boundary; i++) {
           const upTo = Math.min(boundary, first + step - 1);
