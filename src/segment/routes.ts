@@ -184,6 +184,22 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
     return r.ok ? reply.code(204).send() : sendProblem(reply, r.error);
   });
 
+  // ---- segment search (x-ups-search-version: 1.0 is accepted, not required) ----
+  app.get(`${BASE}/search/namespaces`, { schema: { tags: TAGS, summary: 'Audience counts per namespace, optionally matching a search expression' } }, async (req, reply) => {
+    const q = req.query as Q;
+    return res(reply, await call('searchNamespaces', sbOf(req), { schemaName: q['schema.name'], s: q.s }));
+  });
+  app.get(`${BASE}/search/entities`, { schema: { tags: TAGS, summary: 'Search the audiences of a namespace (Lucene-style s=)' } }, async (req, reply) => {
+    const q = req.query as Q;
+    const limit = int(q.limit, 'limit'), pg = int(q.page, 'page');
+    for (const v of [limit, pg]) if (isProblem(v)) return sendProblem(reply, v);
+    return res(reply, await call('searchEntities', sbOf(req), { schemaName: q['schema.name'], namespace: q.namespace, s: q.s, entityId: q.entityId, limit, page: pg }));
+  });
+  app.get(`${BASE}/search/taxonomy`, { schema: { tags: TAGS, summary: 'The folder path of a search object' } }, async (req, reply) => {
+    const q = req.query as Q;
+    return res(reply, await call('searchTaxonomy', sbOf(req), { schemaName: q['schema.name'], namespace: q.namespace, entityId: q.entityId }));
+  });
+
   // ---- member export ----
   app.get(`${BASE}/export/jobs`, { schema: { tags: TAGS, summary: 'List export jobs' } }, async (req, reply) => {
     const q = req.query as Q;

@@ -6,6 +6,7 @@ import type { SegmentJob, SegmentJobService } from './job-service.js';
 import type { PreviewService } from './preview-service.js';
 import type { AudienceService, ExportJob } from './audience-service.js';
 import type { AudienceCatalog } from './audience-catalog.js';
+import type { SegmentSearch } from './search/segment-search.js';
 import type { MembershipWriter } from './membership-writer.js';
 import type { SegmentDefinition } from './segment-types.js';
 import type { ScheduleService } from './schedule/schedule-service.js';
@@ -23,6 +24,7 @@ export class SegmentationApi {
       previews: PreviewService;
       audiences: AudienceService;
       catalog: AudienceCatalog;
+      search: SegmentSearch;
       writer: MembershipWriter;
       schedules: ScheduleService;
       tick: () => Promise<{ timers: number; events: number; scheduled: number }>;
@@ -122,6 +124,15 @@ export class SegmentationApi {
   }
   async bulkGetAudiences(sb: SandboxRef, ids: string[]) {
     return this.d.catalog.bulkGet(sb, ids);
+  }
+  async searchNamespaces(sb: SandboxRef, q: { schemaName?: string; s?: string }) {
+    return this.d.search.namespaces(sb, q);
+  }
+  async searchEntities(sb: SandboxRef, q: { schemaName?: string; namespace?: string; s?: string; entityId?: string; limit?: number; page?: number }) {
+    return this.d.search.entities(sb, q);
+  }
+  async searchTaxonomy(sb: SandboxRef, q: { schemaName?: string; namespace?: string; entityId?: string }) {
+    return this.d.search.taxonomy(sb, q);
   }
   async createExport(sb: SandboxRef, body: unknown): Promise<Result<ExportJob, Problem>> {
     return this.d.audiences.createExport(sb, body);

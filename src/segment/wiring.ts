@@ -13,6 +13,7 @@ import { SegmentJobService, type BatchEvaluator } from './job-service.js';
 import { PreviewService } from './preview-service.js';
 import { AudienceService, type ExportTarget } from './audience-service.js';
 import { AudienceCatalog } from './audience-catalog.js';
+import { SegmentSearch } from './search/segment-search.js';
 import { SegmentationApi } from './segmentation-api.js';
 
 export const AUDIENCE_EVENTS_CONSUMER = 'segment-audience-events';
@@ -156,7 +157,8 @@ export function createSegmentContext(deps: {
   timer?.unref();
 
   const catalog = new AudienceCatalog(deps.resources, deps.clock, definitions, audiences);
-  const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, catalog, writer, schedules, tick });
+  const search = new SegmentSearch(catalog);
+  const api = new SegmentationApi({ definitions, runtime, jobs, previews, audiences, catalog, search, writer, schedules, tick });
   return {
     store, definitions, runtime, jobs, previews, audiences, schedules, api, tick, recovering,
     async close() {

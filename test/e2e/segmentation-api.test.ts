@@ -198,6 +198,34 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     }
   });
 
+  it('segment search: namespaces with counts, entities matching s=, taxonomy; errors as problems', async () => {
+    const ext = await p.call('POST', `${BASE}/audiences`, { audienceId: 'aam-heavy', name: 'AAM - Heavy equipment', description: 'AAM - Acme Equipment', namespace: 'AAMSegments', type: 'ExternalSegment' });
+    assert.equal(ext.status, 200, ext.body);
+    const h = { 'x-ups-search-version': '1.0' };
+    const ns = await p.call('GET', `${BASE}/search/namespaces?schema.name=_xdm.context.segmentdefinition`, undefined, h);
+    assert.equal(ns.status, 200, ns.body);
+    assert.deepEqual(ns.json.namespaces.find((n: any) => n.namespace === 'AAMSegments'), { namespace: 'AAMSegments', displayName: 'AAMSegments', count: 1 });
+    assert.ok(ns.json.namespaces.find((n: any) => n.namespace === 'AEPSegments').count >= 1, 'Kith\'s own audiences');
+    assert.deepEqual(ns.json.status, { message: 'Success' });
+    const found = await p.call('GET', `${BASE}/search/entities?schema.name=_xdm.context.segmentdefinition&namespace=AAMSegments&s=${encodeURIComponent('segmentName:heavy AND acme')}`, undefined, h);
+    assert.equal(found.status, 200, found.body);
+    assert.deepEqual(found.json.entities, [{ id: ext.json.id, base64EncodedSourceId: Buffer.from('aam-heavy').toString('base64'), sourceId: 'aam-heavy', isFolder: false, parentFolderId: 'root', name: 'AAM - Heavy equipment', description: 'AAM - Acme Equipment' }]);
+    assert.deepEqual(found.json.page, { totalCount: 1, totalPages: 1, pageOffset: 0, pageSize: 1 });
+    const none = await p.call('GET', `${BASE}/search/entities?schema.name=_xdm.context.segmentdefinition&namespace=AAMSegments&s=porsche`, undefined, h);
+    assert.equal(none.json.page.totalCount, 0);
+    const tax = await p.call('GET', `${BASE}/search/taxonomy?schema.name=_xdm.context.segmentdefinition&namespace=AAMSegments&entityId=${ext.json.id}`, undefined, h);
+    assert.equal(tax.status, 200, tax.body);
+    assert.deepEqual(tax.json.taxonomy.map((t: any) => t.name), ['AAMSegments', 'AAM - Heavy equipment']);
+    const badSchema = await p.call('GET', `${BASE}/search/namespaces?schema.name=_xdm.context.profile`, undefined, h);
+    assert.equal(badSchema.status, 400);
+    assert.match(badSchema.json.detail, /_xdm.context.segmentdefinition/);
+    const badS = await p.call('GET', `${BASE}/search/entities?schema.name=_xdm.context.segmentdefinition&namespace=AAMSegments&s=${encodeURIComponent('blue~1')}`, undefined, h);
+    assert.equal(badS.status, 400);
+    assert.match(badS.json.detail, /not supported/);
+    assert.equal((await p.call('GET', `${BASE}/search/taxonomy?schema.name=_xdm.context.segmentdefinition&namespace=AAMSegments&entityId=nope`, undefined, h)).status, 404);
+    assert.equal((await p.call('DELETE', `${BASE}/audiences/${ext.json.id}`)).status, 204);
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, string, string, unknown, number]> = [
       ['PQL syntax error', 'POST', '/segment/definitions', def('bad', 'loyalty.tier = '), 400],
