@@ -45,6 +45,15 @@ async function fill(log: IngestLog, n: number, at: (i: number) => number): Promi
 
 for (const a of adapters) {
   describe(`LogRetention (${a.name})`, () => {
+    /** Runs `fn` on a fresh log of this adapter, disposed after. */
+    const withLog = async (fn: (log: IngestLog) => Promise<void>) => {
+      const { log, dispose } = await a.open();
+      try {
+        await fn(log);
+      } finally {
+        await dispose();
+      }
+    };
     // entry k (1..10) received at T0 + (k - 1) minutes; the clock at T0 + 30 min
     const cases: Array<{ name: string; retentionMin: number; lake: number; downstream: number | undefined; oldestAfter: number }> = [
       { name: 'deletes what every consumer committed and is older than the retention', retentionMin: 25, lake: 10, downstream: 10, oldestAfter: 7 },
@@ -55,9 +64,8 @@ for (const a of adapters) {
       { name: 'the boundary is inclusive (received exactly retention ago goes)', retentionMin: 28, lake: 10, downstream: 10, oldestAfter: 4 },
     ];
     for (const c of cases)
-      it(c.name, async () => {
-        const { log, dispose } = await a.open();
-        try {
+      it(c.name, () =>
+        withLog(async (log) => {
           const clock = new ManualClock(T0 + 30 * MIN);
           await fill(log, 10, (i) => T0 + i * MIN);
           await log.commit('lake', c.lake);
@@ -69,14 +77,10 @@ for (const a of adapters) {
           assert.equal(await log.head(), 10, 'the head never moves back');
           // what is left reads back whole, in order
           assert.deepEqual((await log.read(0, 100)).map((e) => e.offset), Array.from({ length: 11 - c.oldestAfter }, (_, i) => c.oldestAfter + i));
-        } finally {
-          await dispose();
-        }
-      });
+        }));
 
-    it('a long expired backlog goes over several runs, maxStepsPerRun × stepEntries at a time, and offsets are never reused', async () => {
-      const { log, dispose } = await a.open();
-      try {
+    it('a long expired backlog goes over several runs, maxStepsPerRun × stepEntries at a time, and offsets are never reused', () =>
+      withLog(async (log) => {
         const clock = new ManualClock(T0 + 60 * MIN);
         await fill(log, 100, () => T0);
         await log.commit('lake', 100);
@@ -91,27 +95,19 @@ for (const a of adapters) {
         assert.deepEqual(await r.run(), { truncatedTo: 100, deleted: 0 }, 'an empty log: nothing to do');
         const [next] = await fill(log, 1, () => T0);
         assert.equal(next, 101);
-      } finally {
-        await dispose();
-      }
-    });
+      }));
 
-    it('minAgeMs keeps entries younger than it even with retention 0', async () => {
-      const { log, dispose } = await a.open();
-      try {
+    it('minAgeMs keeps entries younger than it even with retention 0', () =>
+      withLog(async (log) => {
         await fill(log, 4, (i) => T0 + i * MIN);
         await log.commit('lake', 4);
         const r = new LogRetention(log, { retentionMs: 0, minAgeMs: 2 * MIN, consumers: ['lake'], clock: new ManualClock(T0 + 3 * MIN) });
         assert.equal((await r.run()).deleted, 2, 'received at T0 and T0+1 min are 2+ minutes old');
         assert.equal(await r.oldestOffset(), 3);
-      } finally {
-        await dispose();
-      }
-    });
+      }));
 
-    it('time moving on releases entries the retention kept', async () => {
-      const { log, dispose } = await a.open();
-      try {
+    it('time moving on releases entries the retention kept', () =>
+      withLog(async (log) => {
         const clock = new ManualClock(T0);
         await fill(log, 5, (i) => T0 + i * MIN);
         await log.commit('lake', 5);
@@ -121,36 +117,25 @@ for (const a of adapters) {
         clock.set(T0 + 12 * MIN); // entries received at T0, T0+1, T0+2 min are 10+ minutes old
         assert.equal((await r.run()).deleted, 3);
         assert.equal(await r.oldestOffset(), 4);
-      } finally {
-        await dispose();
-      }
-    });
+      }));
 
     describe('invalid input', () => {
-      it('no consumers: nothing is ever consumed, nothing deleted', async () => {
-        const { log, dispose } = await a.open();
-        try {
+      it('no consumers: nothing is ever consumed, nothing deleted', () =>
+        withLog(async (log) => {
           await fill(log, 3, () => T0);
           const r = new LogRetention(log, { retentionMs: 0, consumers: [], clock: new ManualClock(T0 + MIN) });
           assert.deepEqual(await r.run(), { truncatedTo: 0, deleted: 0 });
           assert.equal(await r.oldestOffset(), 1);
-        } finally {
-          await dispose();
-        }
-      });
-      it('a consumer marker beyond the head deletes no more than exists', async () => {
-        const { log, dispose } = await a.open();
-        try {
+        }));
+      it('a consumer marker beyond the head deletes no more than exists', () =>
+        withLog(async (log) => {
           await fill(log, 3, () => T0);
           await log.commit('lake', 99);
           const r = new LogRetention(log, { retentionMs: 0, consumers: ['lake'], clock: new ManualClock(T0 + MIN) });
           assert.equal((await r.run()).deleted, 3);
           const [next] = await fill(log, 1, () => T0);
           assert.equal(next, 4);
-        } finally {
-          await dispose();
-        }
-      });
+        }));
       it('a negative or non-numeric retention is refused when built', () => {
         for (const retentionMs of [-1, Number.NaN])
           assert.throws(() => new LogRetention({} as IngestLog, { retentionMs, consumers: ['lake'], clock: new ManualClock() }), /retention/);
