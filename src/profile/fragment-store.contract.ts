@@ -31,6 +31,13 @@ export function fragmentStoreContract(name: string, create: () => FragmentStore)
       assert.deepEqual(r.evicted.map((e) => e.eventId), ['x2']);
       assert.deepEqual(s.events('sb1', [{ namespace: 'ECID', id: 'e1' }], { order: 'asc', limit: 10 }).map((e) => e.eventId), ['x1', 'x4', 'x3']);
     });
+    it('stores the encoded body a caller passes (encoded once upstream) and reads the same event back', () => {
+      const e = ev('j1', 7);
+      e.event = { ...e.event, nested: { unicode: 'ü-😀', n: 1.5 } };
+      assert.equal(s.addEvent('sbJ', e, 3, JSON.stringify(e.event)).inserted, true);
+      const [back] = s.events('sbJ', [{ namespace: e.namespace, id: e.id }], { order: 'asc', limit: 10 });
+      assert.deepEqual(back?.event, e.event);
+    });
     it('queries events by window, order, cursor and limit', () => {
       const refs = [{ namespace: 'ECID', id: 'e1' }];
       assert.deepEqual(s.events('sb1', refs, { order: 'desc', limit: 10 }).map((e) => e.eventId), ['x3', 'x4', 'x1']);

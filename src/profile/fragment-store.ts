@@ -46,7 +46,8 @@ export interface FragmentStore {
   /** Every fragment of these identities (all datasets). */
   fragmentsOf(sandboxId: string, refs: readonly IdentityRef[]): Fragment[];
   /** Inserts an event unless one with the same (sandbox, identity, eventId) exists; then ages out the oldest beyond `cap`. */
-  addEvent(sandboxId: string, e: StoredEvent, cap: number): { inserted: boolean; count: number; evicted: StoredEvent[] };
+  /** `json`: `e.event` already encoded (JSON.stringify), when the caller has it: the store encodes it otherwise. */
+  addEvent(sandboxId: string, e: StoredEvent, cap: number, json?: string): { inserted: boolean; count: number; evicted: StoredEvent[] };
   countEvents(sandboxId: string, refs: readonly IdentityRef[]): number;
   events(sandboxId: string, refs: readonly IdentityRef[], q: EventQuery): StoredEvent[];
   findEvent(sandboxId: string, refs: readonly IdentityRef[], eventId: string): StoredEvent | undefined;

@@ -185,14 +185,16 @@ export class ProfileService {
   }
 
   private eventInTx(sandboxId: string, e: EventInput, defs: readonly ComputedAttributeDef[], now: number, changes: ProfileChange[]): Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem> {
-    const bytes = sizeOf(e.event);
+    // encoded once: its size here, its stored body in addEvent
+    const json = JSON.stringify(e.event);
+    const bytes = Buffer.byteLength(json);
     if (bytes > this.guardrails.maxEventBytes)
       return err(problem(413, 'Payload Too Large', `ExperienceEvent is ${bytes} bytes; the limit is ${this.guardrails.maxEventBytes} bytes`, { code: 'PROFILE-EVENT-TOO-LARGE' }));
     const eventId = e.event._id;
     if (typeof eventId !== 'string' || eventId === '') return err(unprocessable('ExperienceEvent has no _id'));
     const parsed = typeof e.event.timestamp === 'string' ? Date.parse(e.event.timestamp) : NaN;
     const ts = e.eventTime ?? (Number.isFinite(parsed) ? parsed : now);
-    const r = this.store.addEvent(sandboxId, { eventId, namespace: e.primary.namespace, id: e.primary.id, datasetId: e.datasetId, batchId: e.batchId, ts, event: e.event, ingestedAt: now }, this.guardrails.maxEventsPerProfile);
+    const r = this.store.addEvent(sandboxId, { eventId, namespace: e.primary.namespace, id: e.primary.id, datasetId: e.datasetId, batchId: e.batchId, ts, event: e.event, ingestedAt: now }, this.guardrails.maxEventsPerProfile, json);
     if (r.inserted) {
       for (const d of defs) {
         const s = foldEvent(this.store.getCa(sandboxId, d.id, e.primary), d.expression, e.event, ts, now);

@@ -125,11 +125,11 @@ export class SqliteProfileStore implements FragmentStore {
     return out;
   }
   private readonly fragsOfMany = new Map<number, { all(...args: unknown[]): unknown[] }>();
-  addEvent(sandboxId: string, e: StoredEvent, cap: number): { inserted: boolean; count: number; evicted: StoredEvent[] } {
+  addEvent(sandboxId: string, e: StoredEvent, cap: number, json?: string): { inserted: boolean; count: number; evicted: StoredEvent[] } {
     return this.atomically(() => {
       const ns = nsKey(e.namespace);
       const inserted =
-        this.st.addEvent.run(sandboxId, ns, e.namespace, e.id, e.eventId, e.ts, e.datasetId, e.batchId, JSON.stringify(e.event), e.ingestedAt).changes === 1;
+        this.st.addEvent.run(sandboxId, ns, e.namespace, e.id, e.eventId, e.ts, e.datasetId, e.batchId, json ?? JSON.stringify(e.event), e.ingestedAt).changes === 1;
       let count = this.countOf(sandboxId, ns, e.id, inserted);
       const evicted: StoredEvent[] = [];
       if (count > cap) {
