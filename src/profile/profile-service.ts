@@ -35,6 +35,8 @@ export interface EventInput {
   batchId: string;
   primary: IdentityRef;
   event: Record<string, unknown>;
+  /** `event` as JSON text, when the caller has it (the processor's validation encoded it): not encoded again. */
+  json?: string;
   /** Defaults to Date.parse(event.timestamp), else ingestion time. */
   eventTime?: number;
 }
@@ -186,7 +188,7 @@ export class ProfileService {
 
   private eventInTx(sandboxId: string, e: EventInput, defs: readonly ComputedAttributeDef[], now: number, changes: ProfileChange[]): Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem> {
     // encoded once: its size here, its stored body in addEvent
-    const json = JSON.stringify(e.event);
+    const json = e.json ?? JSON.stringify(e.event);
     const bytes = Buffer.byteLength(json);
     if (bytes > this.guardrails.maxEventBytes)
       return err(problem(413, 'Payload Too Large', `ExperienceEvent is ${bytes} bytes; the limit is ${this.guardrails.maxEventBytes} bytes`, { code: 'PROFILE-EVENT-TOO-LARGE' }));

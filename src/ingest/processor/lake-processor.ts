@@ -325,6 +325,7 @@ export class LakeProcessor {
           xactionId: v.entry.xactionId,
           receivedAt: v.entry.receivedAt,
           entity: v.entity,
+          json: v.json,
         });
     }
     lap('validate+dedupe');

@@ -78,6 +78,8 @@ export interface AcceptedRecord {
   xactionId: string;
   receivedAt: number;
   entity: Record<string, unknown>;
+  /** `entity` as JSON text (encoded once by validation; steps that store it reuse it). */
+  json?: string;
 }
 
 /** Downstream of the lake: identity and profile steps. Must be idempotent (records may be re-delivered after a crash). */
