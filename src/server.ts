@@ -258,7 +258,6 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       const head = await ingestLog.head();
       const lakeOffset = await ingestLog.committed('lake');
       const downstreamOffset = await ingestLog.committed('downstream');
-      const oldest = await retention.oldestOffset();
       return {
         logHead: head,
         lakeOffset,
@@ -266,7 +265,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         backlog: head - lakeOffset,
         saturated: appender.saturated(),
         // entries kept (consumed ones stay retentionMinutes after receipt, then go oldest first)
-        retention: { ...retention.status(), oldestOffset: oldest ?? head + 1, entries: oldest === undefined ? 0 : head - oldest + 1 },
+        retention: await retention.status(head),
       };
     },
   );

@@ -78,9 +78,13 @@ export function withExtras<T extends LogEntryInput>(base: T, x: EntryExtras): T 
  * that offset. A consumer that never committed holds everything back (its offset is 0).
  */
 export async function truncateConsumed(log: IngestLog, consumers: readonly string[]): Promise<number> {
-  if (consumers.length === 0) return 0;
-  const offs = await Promise.all(consumers.map((c) => log.committed(c)));
-  const upTo = Math.min(...offs);
+  const upTo = await consumedUpTo(log, consumers);
   if (upTo > 0) await log.truncateBefore(upTo);
   return upTo;
+}
+
+/** The highest offset every one of `consumers` has committed (0 when one never committed, or there are none). */
+export async function consumedUpTo(log: IngestLog, consumers: readonly string[]): Promise<number> {
+  if (consumers.length === 0) return 0;
+  return Math.min(...(await Promise.all(consumers.map((c) => log.committed(c)))));
 }

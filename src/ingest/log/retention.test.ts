@@ -38,7 +38,7 @@ const adapters: Array<{ name: string; open(): Promise<{ log: IngestLog; dispose(
   },
 ];
 
-/** Appends `n` entries received at `at` (one minute apart from each other when `spread`). */
+/** Appends `n` entries, the i-th received at `at(i)`. */
 async function fill(log: IngestLog, n: number, at: (i: number) => number): Promise<number[]> {
   return log.append(Array.from({ length: n }, (_, i) => ({ sandboxId: 'sb', orgId: 'org', kind: 'xdm', receivedAt: at(i), payload: JSON.stringify({ i }) })));
 }
@@ -86,13 +86,15 @@ for (const a of adapters) {
         await log.commit('lake', 100);
         await log.commit('downstream', 100);
         const r = new LogRetention(log, { retentionMs: MIN, consumers: ['lake', 'downstream'], clock, stepEntries: 10, maxStepsPerRun: 3 });
-        assert.deepEqual(await r.run(), { truncatedTo: 30, deleted: 30 });
-        assert.deepEqual(await r.run(), { truncatedTo: 60, deleted: 30 });
+        assert.deepEqual(await r.run(), { deleted: 30 });
+        assert.deepEqual(await r.run(), { deleted: 30 });
         assert.equal(await r.oldestOffset(), 61);
+        assert.deepEqual(await r.status(await log.head()), { retentionMinutes: 1, oldestOffset: 61, entries: 40 });
         await r.run();
-        assert.deepEqual(await r.run(), { truncatedTo: 100, deleted: 10 });
+        assert.deepEqual(await r.run(), { deleted: 10 });
         assert.equal(await r.oldestOffset(), undefined);
-        assert.deepEqual(await r.run(), { truncatedTo: 100, deleted: 0 }, 'an empty log: nothing to do');
+        assert.deepEqual(await r.run(), { deleted: 0 }, 'an empty log: nothing to do');
+        assert.deepEqual(await r.status(await log.head()), { retentionMinutes: 1, oldestOffset: 101, entries: 0 });
         const [next] = await fill(log, 1, () => T0);
         assert.equal(next, 101);
       }));
@@ -124,7 +126,7 @@ for (const a of adapters) {
         withLog(async (log) => {
           await fill(log, 3, () => T0);
           const r = new LogRetention(log, { retentionMs: 0, consumers: [], clock: new ManualClock(T0 + MIN) });
-          assert.deepEqual(await r.run(), { truncatedTo: 0, deleted: 0 });
+          assert.deepEqual(await r.run(), { deleted: 0 });
           assert.equal(await r.oldestOffset(), 1);
         }));
       it('a consumer marker beyond the head deletes no more than exists', () =>

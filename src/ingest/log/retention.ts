@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import type { IngestLog } from './ingest-log.js';
+import { consumedUpTo, type IngestLog } from './ingest-log.js';
 
 export interface RetentionOptions {
   /** How long an entry is kept after it was received, once every consumer has committed it (0: not kept). */
@@ -20,9 +20,7 @@ export interface RetentionOptions {
 }
 
 export interface RetentionRun {
-  /** Offsets at or below this are gone (0: nothing was ever deleted). */
-  truncatedTo: number;
-  /** Entries this run deleted. */
+  /** Entries this run deleted (what is left starts at `oldestOffset()`). */
   deleted: number;
 }
 
@@ -39,7 +37,6 @@ export interface RetentionRun {
  * nothing to maintain per append.
  */
 export class LogRetention {
-  private truncatedTo = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RetentionRun> | undefined;
 
@@ -62,7 +59,7 @@ export class LogRetention {
     // 10 s run keep up with 10,000 entries/s
     const step = this.opts.stepEntries ?? 2000;
     const maxSteps = this.opts.maxStepsPerRun ?? 50;
-    const consumed = await this.consumedUpTo();
+    const consumed = await consumedUpTo(this.log, this.opts.consumers);
     let deleted = 0;
     if (consumed > 0) {
       const oldest = await this.oldestOffset();
@@ -74,22 +71,13 @@ export class LogRetention {
           const upTo = Math.min(boundary, first + step - 1);
           await this.log.truncateBefore(upTo);
           deleted += upTo - first + 1;
-          this.truncatedTo = Math.max(this.truncatedTo, upTo);
           first = upTo + 1;
           // between statements, the API's appends and the processor's reads go on
           if (first <= boundary) await new Promise((r) => setImmediate(r));
         }
       }
     }
-    return { truncatedTo: this.truncatedTo, deleted };
-  }
-
-  /** The smallest offset every consumer has committed (0 when one never committed). */
-  private async consumedUpTo(): Promise<number> {
-    if (this.opts.consumers.length === 0) return 0;
-    let min = Infinity;
-    for (const c of this.opts.consumers) min = Math.min(min, await this.log.committed(c));
-    return min;
+    return { deleted };
   }
 
   /** The oldest offset still in the log (undefined when empty). */
@@ -136,7 +124,9 @@ export class LogRetention {
     this.timer = undefined;
   }
 
-  status(): { retentionMinutes: number; truncatedTo: number } {
-    return { retentionMinutes: this.opts.retentionMs / 60_000, truncatedTo: this.truncatedTo };
+  /** The configured retention and what the log holds now (the head is the caller's: entries = head - oldest + 1). */
+  async status(head: number): Promise<{ retentionMinutes: number; oldestOffset: number; entries: number }> {
+    const oldest = await this.oldestOffset();
+    return { retentionMinutes: this.opts.retentionMs / 60_000, oldestOffset: oldest ?? head + 1, entries: oldest === undefined ? 0 : head - oldest + 1 };
   }
 }
