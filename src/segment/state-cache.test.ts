@@ -31,6 +31,16 @@ describe('StateCache', () => {
     c.add('sb', A, ev('2', 2));
     assert.deepEqual(c.get('sb', A)!.map((e) => [e.id, e.ts]), [['1', 5], ['2', 2]]);
   });
+  it('a state set with an event id twice holds it once: the first one\'s place, the last one\'s value', () => {
+    const c = new StateCache(10, 100);
+    const e = (id: string, ts: number) => ({ id, ts, event: { v: ts } });
+    const stored = c.set('sb', { namespace: 'Email', id: 'a' }, [e('x', 1), e('y', 2), e('x', 3)]);
+    assert.deepEqual(stored, [e('x', 3), e('y', 2)]);
+    assert.deepEqual(c.get('sb', { namespace: 'Email', id: 'a' }), stored);
+    const plain = [e('p', 1), e('q', 2)];
+    assert.equal(c.set('sb', { namespace: 'Email', id: 'b' }, plain), plain, 'without repeats the list is kept as given');
+  });
+
   it('keeps the newest cap events', () => {
     const c = new StateCache(10, 3);
     c.set('sb', A, [ev('a', 1), ev('b', 4), ev('c', 2), ev('d', 3)]);

@@ -29,11 +29,18 @@ export class StateCache {
     return v.events;
   }
 
-  set(sandboxId: string, ref: IdentityRef, events: StateEvent[]): void {
+  /**
+   * Sets an identity's state. A state never holds an event id twice (evaluation relies on it): ids given twice (the
+   * store may hold one under two datasets or times) keep the first one's place and the last one's value, as `add`.
+   * Returns the state as stored.
+   */
+  set(sandboxId: string, ref: IdentityRef, events: StateEvent[]): StateEvent[] {
     const k = StateCache.key(sandboxId, ref);
+    const stored = this.trim(StateCache.unique(events));
     this.map.delete(k);
-    this.map.set(k, { events: this.trim(events), used: false });
+    this.map.set(k, { events: stored, used: false });
     evictSecondChance(this.map, this.maxIdentities);
+    return stored;
   }
 
   /** Adds an event to a cached identity (an uncached one is rebuilt, with it, when next read). */
@@ -45,6 +52,13 @@ export class StateCache {
     if (i >= 0) list[i] = e;
     else list.push(e);
     if (list.length > this.cap * 1.1) v.events = this.trim(list);
+  }
+
+  private static unique(events: StateEvent[]): StateEvent[] {
+    if (events.length < 2) return events;
+    const byId = new Map<string, StateEvent>();
+    for (const e of events) byId.set(e.id, e);
+    return byId.size === events.length ? events : [...byId.values()];
   }
 
   forget(sandboxId: string, ref: IdentityRef): void {

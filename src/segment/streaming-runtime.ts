@@ -333,16 +333,12 @@ export class StreamingRuntime {
     const hit = this.state.get(sandboxId, ref);
     if (hit) return hit;
     const n = this.eventNeeds(defs);
-    // one entry per event id (the store may hold an id twice, under two datasets or times): the first one's place, the
-    // last one's value, as StateCache.add replaces; evaluateProfile relies on a state never holding an id twice
-    const byId = new Map<string, StateEvent>();
+    const list: StateEvent[] = [];
     for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'desc', limit: this.d.profiles.guardrails.maxEventsPerProfile })) {
       const v = { id: e.eventId, ts: e.ts, event: e.event };
-      if (n.keep(v)) byId.set(v.id, { id: v.id, ts: v.ts, event: project(v.event, n.paths) });
+      if (n.keep(v)) list.push({ id: v.id, ts: v.ts, event: project(v.event, n.paths) });
     }
-    const list = [...byId.values()];
-    this.state.set(sandboxId, ref, list);
-    return list;
+    return this.state.set(sandboxId, ref, list);
   }
 
   /** An identity's events changed beyond appends (deletes): its state is rebuilt when next needed. */
@@ -419,7 +415,7 @@ export class StreamingRuntime {
     }
     let events: EventsByType<StateEvent>;
     if (!needJs.some((d) => d.usesEvents)) events = new EventsByType<StateEvent>([]);
-    // one identity (most profiles): its state as it is (a state never holds an event twice; nothing here mutates it)
+    // one identity (most profiles): its state as it is (StateCache never holds an event id twice; nothing here mutates it)
     else if (members.length === 1) events = new EventsByType(this.stateOf(sandboxId, members[0]!, defs));
     else {
       // several: an event stored under two identities of the graph counts once
