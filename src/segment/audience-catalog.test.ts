@@ -6,6 +6,7 @@ import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
 import { createSegmentContext, type SegmentContext } from './wiring.js';
 import { DuckDbBatchEvaluator } from './batch-sql.js';
 import { AudienceCatalog } from './audience-catalog.js';
+import { DEFINITION_KIND } from './segment-types.js';
 
 const SBID = SB.sandbox.id;
 const detail = (e: { body: unknown }) => (e.body as { detail: string }).detail;
@@ -14,9 +15,10 @@ describe('audiences: create, replace, patch, delete, bulk-get (Kith and external
   let f: ReturnType<typeof profileFixture>;
   let seg: SegmentContext;
   let cat: AudienceCatalog;
+  let resources: SqliteResourceStore;
   beforeEach(() => {
     f = profileFixture();
-    const resources = new SqliteResourceStore(openSqlite(':memory:', 'r'));
+    resources = new SqliteResourceStore(openSqlite(':memory:', 'r'));
     seg = createSegmentContext({ dataDir: ':memory:', resources, clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
     cat = new AudienceCatalog(resources, f.clock, seg.definitions, seg.audiences);
   });
@@ -87,6 +89,16 @@ describe('audiences: create, replace, patch, delete, bulk-get (Kith and external
     assert.equal((await cat.get(SB, x.id)).ok, false);
   });
 
+  it('lists and searches every audience, past a thousand (unpaged underneath, paged once)', async () => {
+    const own = await seg.definitions.create(SB, { name: 'seed', schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: 'a = 1' } });
+    assert.ok(own.ok);
+    for (let i = 0; i < 1100; i++) await resources.put(DEFINITION_KIND, SBID, `d-${i}`, { ...own.value, id: `d-${i}`, name: `bulk ${i}` });
+    assert.ok((await cat.create(SB, { type: 'ExternalSegment', name: 'bulk external', namespace: 'aam' })).ok);
+    assert.equal(((await cat.list(SB, { limit: 10 }))._page as { totalCount: number }).totalCount, 1102);
+    assert.equal(((await cat.list(SB, { start: 1100, limit: 100 })).children as unknown[]).length, 2);
+    assert.equal(((await cat.list(SB, { name: 'bulk 1099' })).children as unknown[]).length, 1);
+  });
+
   describe('invalid input', () => {
     const bad: Array<[string, unknown, RegExp, number?]> = [
       ['not an object', [], /audience object/],
@@ -123,6 +135,7 @@ describe('audiences: create, replace, patch, delete, bulk-get (Kith and external
         [cat.patch(SB, k, [{ op: 'add', path: '/namespace', value: 'x' }]), /cannot be changed on a Kith audience/],
         [cat.put(SB, e, { type: 'SegmentDefinition', name: 'x' }), /type of an audience cannot change/],
         [cat.put(SB, k, { type: 'ExternalSegment', name: 'x' }), /type of an audience cannot change/],
+        [cat.put(SB, e, { type: 'ExternalSegment', namespace: 'aam' }), /name is required/],
       ];
       for (const [p, re] of cases) {
         const r = await p;

@@ -67,8 +67,7 @@ export class AudienceCatalog {
    * `property` is `field==value` (e.g. `audienceId==x`, `type==ExternalSegment`); `sort` is `field:asc|desc`.
    */
   async list(sb: SandboxRef, q: { start?: number; limit?: number; name?: string; description?: string; property?: string; sort?: string } = {}): Promise<Record<string, unknown>> {
-    const own = ((await this.audiences.list(sb, { limit: 1000 })).children as Array<Record<string, unknown>>) ?? [];
-    let all: Array<Record<string, unknown>> = [...own, ...(await this.externals(sb.sandbox.id)).map((a) => ({ ...a }))];
+    let all = await this.all(sb);
     const has = (field: string, want: string) => (a: Record<string, unknown>) => typeof a[field] === 'string' && (a[field] as string).toLowerCase().includes(want.toLowerCase());
     if (q.name) all = all.filter(has('name', q.name));
     if (q.description) all = all.filter(has('description', q.description));
@@ -91,6 +90,11 @@ export class AudienceCatalog {
     };
   }
 
+  /** Every audience of the sandbox, Kith's (with sizes) then external ones, unpaged. */
+  async all(sb: SandboxRef): Promise<Array<Record<string, unknown>>> {
+    return [...(await this.audiences.all(sb)), ...(await this.externals(sb.sandbox.id)).map((a) => ({ ...a }))];
+  }
+
   async get(sb: SandboxRef, id: string): Promise<Result<Record<string, unknown>, Problem>> {
     const r = await this.audiences.get(sb, id);
     if (r.ok || r.error.status !== 404) return r;
@@ -98,18 +102,18 @@ export class AudienceCatalog {
     return x ? ok({ ...x.doc }) : err(notFound(`Audience ${id} not found`));
   }
 
-  /** Every external audience of a sandbox (AudienceService lists them after the definitions). */
-  async externals(sandboxId: string): Promise<ExternalAudience[]> {
+  /** Every external audience of a sandbox. */
+  private async externals(sandboxId: string): Promise<ExternalAudience[]> {
     return (await this.resources.list<ExternalAudience>(EXTERNAL_AUDIENCE_KIND, sandboxId, { limit: 100_000 })).map((r) => r.doc);
   }
 
-  /** PUT: the whole audience (its id, type, organisation and creation stay). */
+  /** PUT: the whole audience (its id, type, organisation and creation stay; external fields it leaves out are gone). */
   async put(sb: SandboxRef, id: string, body: unknown): Promise<Result<Record<string, unknown>, Problem>> {
     if (!isObj(body)) return err(badRequest('Body must be an audience object'));
     const ext = await this.resources.get<ExternalAudience>(EXTERNAL_AUDIENCE_KIND, sb.sandbox.id, id);
     if (ext) {
       if (body.type !== undefined && body.type !== 'ExternalSegment') return err(badRequest('The type of an audience cannot change'));
-      return this.writeExternal(sb, body, ext.doc);
+      return this.writeExternal(sb, withFields(withoutRestated(ext.doc), body), false);
     }
     if (body.type !== undefined && body.type !== 'SegmentDefinition') return err(badRequest('The type of an audience cannot change'));
     const d = await this.definitions.patch(sb, id, withoutAudienceFields(body));
@@ -131,7 +135,7 @@ export class AudienceCatalog {
     if (ext) {
       const bad = Object.keys(changes).find((k) => !(EXTERNAL_FIELDS as readonly string[]).includes(k));
       if (bad) return err(badRequest(`/${bad} cannot be changed on an external audience`));
-      return this.writeExternal(sb, { ...ext.doc, ...changes }, ext.doc);
+      return this.writeExternal(sb, withFields(ext.doc, changes), false);
     }
     const bad = Object.keys(changes).find((k) => !DEFINITION_PATHS.has(k));
     if (bad) return err(badRequest(`/${bad} cannot be changed on a Kith audience`));
@@ -175,20 +179,16 @@ export class AudienceCatalog {
       updateTime: now,
       updateEpoch: Math.floor(now / 1000),
     };
-    return this.writeExternal(sb, { ...base, ...body, id }, undefined, base);
+    return this.writeExternal(sb, withFields(base, body), true);
   }
 
-  /** Validates and stores an external audience: `body` holds its new fields, `cur` the stored one (none: new). */
-  private async writeExternal(sb: SandboxRef, body: Record<string, unknown>, cur?: ExternalAudience, fresh?: ExternalAudience): Promise<Result<Record<string, unknown>, Problem>> {
-    const prev = (cur ?? fresh)!;
-    const next: ExternalAudience = { ...prev };
-    for (const k of EXTERNAL_FIELDS) if (body[k] !== undefined) (next as unknown as Record<string, unknown>)[k] = body[k];
-    if (cur) for (const k of EXTERNAL_FIELDS) if (body[k] === undefined && k !== 'audienceId' && k !== 'originName' && k !== 'lifecycleState') delete (next as unknown as Record<string, unknown>)[k];
+  /** Validates and stores an external audience (unique by namespace and audienceId in its sandbox). */
+  private async writeExternal(sb: SandboxRef, next: ExternalAudience, isNew: boolean): Promise<Result<Record<string, unknown>, Problem>> {
     const problem = validExternal(next);
     if (problem) return err(problem);
     const clash = (await this.externals(sb.sandbox.id)).find((a) => a.id !== next.id && a.namespace === next.namespace && a.audienceId === next.audienceId);
     if (clash) return err(conflict(`An external audience ${next.namespace}/${next.audienceId} already exists (${clash.id})`));
-    if (cur) {
+    if (!isNew) {
       const now = this.clock.now();
       next.updateTime = now;
       next.updateEpoch = Math.floor(now / 1000);
@@ -196,6 +196,19 @@ export class AudienceCatalog {
     await this.resources.put(EXTERNAL_AUDIENCE_KIND, sb.sandbox.id, next.id, next);
     return ok({ ...next });
   }
+}
+
+/** `a` with the settable fields `body` gives (the rest of `a`, id and organisation included, stays). */
+function withFields(a: ExternalAudience, body: Record<string, unknown>): ExternalAudience {
+  const next: Record<string, unknown> = { ...a };
+  for (const k of EXTERNAL_FIELDS) if (body[k] !== undefined) next[k] = body[k];
+  return next as unknown as ExternalAudience;
+}
+
+/** `a` without the fields a PUT restates (name and namespace must be given again; optional ones it leaves out go). */
+function withoutRestated(a: ExternalAudience): ExternalAudience {
+  const { description: _d, datasetId: _ds, labels: _l, linkedAudienceRef: _r, audienceMeta: _m, ...rest } = a;
+  return { ...rest, name: '', namespace: '' };
 }
 
 function validExternal(a: ExternalAudience): Problem | undefined {

@@ -39,7 +39,7 @@ export interface ExportJob {
 
 
 /**
- * Audiences (`/data/core/ups/audiences`: the definitions with their current sizes) and member export
+ * Audiences (the definitions with their current sizes; AudienceCatalog serves `/data/core/ups/audiences`) and member export
  * (`/export/jobs`): the merged profiles of an audience's members (status realized/existing by default) written to
  * a dataset (one new batch in the lake) or to a JSON-lines file to download.
  */
@@ -84,13 +84,10 @@ export class AudienceService {
     };
   }
 
-  async list(sb: SandboxRef, q: { start?: number; limit?: number; name?: string } = {}): Promise<Record<string, unknown>> {
-    const all = (await this.definitions.list(sb, { limit: 1000, name: q.name })).segments;
+  /** Every definition of the sandbox as an audience with its size (unpaged: AudienceCatalog filters and pages). */
+  async all(sb: SandboxRef): Promise<Array<Record<string, unknown>>> {
     const counts = this.store.counts(sb.sandbox.id);
-    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
-    const start = Math.max(0, q.start ?? 0);
-    const children = all.slice(start, start + limit).map((d) => this.audienceOf(d, counts.get(d.id)));
-    return { children, _page: { totalCount: all.length, pageSize: children.length, limit }, _links: start + limit < all.length ? { next: { href: `?start=${start + limit}&limit=${limit}` } } : {} };
+    return (await this.definitions.all(sb.sandbox.id)).map((d) => this.audienceOf(d, counts.get(d.id)));
   }
 
   async get(sb: SandboxRef, id: string): Promise<Result<Record<string, unknown>, Problem>> {

@@ -43,7 +43,8 @@ export class DefinitionService {
     this.listeners.push(l);
   }
 
-  private async all(sandboxId: string): Promise<SegmentDefinition[]> {
+  /** Every definition of a sandbox, unpaged (at most MAX_DEFINITIONS). */
+  async all(sandboxId: string): Promise<SegmentDefinition[]> {
     return (await this.resources.list<SegmentDefinition>(DEFINITION_KIND, sandboxId, { limit: MAX_DEFINITIONS + 1 })).map((r) => r.doc);
   }
 

@@ -40,6 +40,18 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
     await call('systemChanged', sandboxCtxOf(req).sandbox.id);
     return true;
   };
+  /** 204 on success (AEP's schedule PATCH/DELETE and audience DELETE), the problem otherwise. */
+  const noContent = (reply: FastifyReply, r: unknown) => {
+    const x = r as Result<unknown, Problem>;
+    return x.ok ? reply.code(204).send() : sendProblem(reply, x.error);
+  };
+  /** The ids of a bulk-get body (`{ "ids": [ { "id": "…" } ] }`); undefined once a 400 was sent. */
+  const bulkIds = (req: FastifyRequest, reply: FastifyReply): string[] | undefined => {
+    const ids = (req.body as { ids?: Array<{ id?: unknown }> } | undefined)?.ids;
+    if (Array.isArray(ids) && ids.every((x) => typeof x?.id === 'string')) return ids.map((x) => x.id as string);
+    sendProblem(reply, badRequest('Body must be { "ids": [ { "id": "…" } ] }'));
+    return undefined;
+  };
   const page = (q: Q) => {
     const start = int(q.start, 'start'), limit = int(q.limit, 'limit');
     for (const v of [start, limit]) if (isProblem(v)) return v;
@@ -59,9 +71,9 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
     return res(reply, await call('createDefinition', sbOf(req), req.body));
   });
   app.post(`${BASE}/segment/definitions/bulk-get`, { schema: { tags: TAGS, summary: 'Get several segment definitions' } }, async (req, reply) => {
-    const ids = (req.body as { ids?: Array<{ id?: unknown }> } | undefined)?.ids;
-    if (!Array.isArray(ids) || ids.some((x) => typeof x?.id !== 'string')) return sendProblem(reply, badRequest('Body must be { "ids": [ { "id": "…" } ] }'));
-    return reply.code(207).send({ results: await call('bulkGetDefinitions', sbOf(req), ids.map((x) => x.id)) });
+    const ids = bulkIds(req, reply);
+    if (!ids) return reply;
+    return reply.code(207).send({ results: await call('bulkGetDefinitions', sbOf(req), ids) });
   });
   app.get(`${BASE}/segment/definitions/:id`, { schema: { tags: TAGS, summary: 'Get a segment definition' } }, async (req, reply) =>
     res(reply, await call('getDefinition', sbOf(req), (req.params as { id: string }).id)),
@@ -99,10 +111,10 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
     res(reply, await call('createJob', sbOf(req), req.body)),
   );
   app.post(`${BASE}/segment/jobs/bulk-get`, { schema: { tags: TAGS, summary: 'Get several segment jobs' } }, async (req, reply) => {
-    const ids = (req.body as { ids?: Array<{ id?: unknown }> } | undefined)?.ids;
-    if (!Array.isArray(ids) || ids.some((x) => typeof x?.id !== 'string')) return sendProblem(reply, badRequest('Body must be { "ids": [ { "id": "…" } ] }'));
+    const ids = bulkIds(req, reply);
+    if (!ids) return reply;
     const results: Record<string, unknown> = {};
-    for (const { id } of ids as Array<{ id: string }>) {
+    for (const id of ids) {
       const r = (await call('getJob', sbOf(req), id)) as Result<unknown, Problem>;
       results[id] = r.ok ? r.value : { status: r.error.status, ...(r.error.body as object) };
     }
@@ -127,14 +139,12 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
   app.get(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Get a schedule' } }, async (req, reply) =>
     res(reply, await call('getSchedule', sbOf(req), (req.params as { id: string }).id)),
   );
-  app.patch(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Change a schedule\'s state or cron (JSON Patch of /state, /schedule)' } }, async (req, reply) => {
-    const r = (await call('patchSchedule', sbOf(req), (req.params as { id: string }).id, req.body)) as Result<unknown, Problem>;
-    return r.ok ? reply.code(204).send() : sendProblem(reply, r.error);
-  });
-  app.delete(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Delete a schedule' } }, async (req, reply) => {
-    const r = (await call('deleteSchedule', sbOf(req), (req.params as { id: string }).id)) as Result<unknown, Problem>;
-    return r.ok ? reply.code(204).send() : sendProblem(reply, r.error);
-  });
+  app.patch(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Change a schedule\'s state or cron (JSON Patch of /state, /schedule)' } }, async (req, reply) =>
+    noContent(reply, await call('patchSchedule', sbOf(req), (req.params as { id: string }).id, req.body)),
+  );
+  app.delete(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Delete a schedule' } }, async (req, reply) =>
+    noContent(reply, await call('deleteSchedule', sbOf(req), (req.params as { id: string }).id)),
+  );
 
   // ---- preview and estimate ----
   app.post(`${BASE}/preview`, { schema: { tags: TAGS, summary: 'Preview the profiles qualifying for a PQL expression' } }, async (req, reply) =>
@@ -166,9 +176,9 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
     return res(reply, await call('createAudience', sbOf(req), req.body));
   });
   app.post(`${BASE}/audiences/bulk-get`, { schema: { tags: TAGS, summary: 'Get several audiences' } }, async (req, reply) => {
-    const ids = (req.body as { ids?: Array<{ id?: unknown }> } | undefined)?.ids;
-    if (!Array.isArray(ids) || ids.some((x) => typeof x?.id !== 'string')) return sendProblem(reply, badRequest('Body must be { "ids": [ { "id": "…" } ] }'));
-    return reply.code(207).send({ results: await call('bulkGetAudiences', sbOf(req), ids.map((x) => x.id)) });
+    const ids = bulkIds(req, reply);
+    if (!ids) return reply;
+    return reply.code(207).send({ results: await call('bulkGetAudiences', sbOf(req), ids) });
   });
   app.get(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Get an audience with its size' } }, async (req, reply) =>
     res(reply, await call('getAudience', sbOf(req), (req.params as { id: string }).id)),
@@ -179,10 +189,9 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
   app.patch(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Change fields of an audience (JSON Patch add/replace of top-level fields)' } }, async (req, reply) =>
     res(reply, await call('patchAudience', sbOf(req), (req.params as { id: string }).id, req.body)),
   );
-  app.delete(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Delete an audience' } }, async (req, reply) => {
-    const r = (await call('deleteAudience', sbOf(req), (req.params as { id: string }).id)) as Result<unknown, Problem>;
-    return r.ok ? reply.code(204).send() : sendProblem(reply, r.error);
-  });
+  app.delete(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Delete an audience' } }, async (req, reply) =>
+    noContent(reply, await call('deleteAudience', sbOf(req), (req.params as { id: string }).id)),
+  );
 
   // ---- segment search (x-ups-search-version: 1.0 is accepted, not required) ----
   app.get(`${BASE}/search/namespaces`, { schema: { tags: TAGS, summary: 'Audience counts per namespace, optionally matching a search expression' } }, async (req, reply) => {

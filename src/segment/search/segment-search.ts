@@ -30,7 +30,7 @@ export class SegmentSearch {
       if (!p.ok) return err(badRequest(`s: ${p.error}`));
       q = p.value;
     }
-    const all = ((await this.catalog.list(sb, { limit: 1000 })).children as Audience[]) ?? [];
+    const all = (await this.catalog.all(sb)) as unknown as Audience[];
     return ok(q ? all.filter((a) => matchesSearch(q, { segmentId: a.id, segmentName: a.name, segmentDescription: a.description, folderId: ROOT, parentFolderId: ROOT, folderLocation: ROOT })) : all);
   }
 
