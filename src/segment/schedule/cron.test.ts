@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextFire, onceADay, parseCron } from './cron.js';
+import { lastFire, nextFire, onceADay, parseCron } from './cron.js';
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 const at = (s: string) => Date.parse(s);
@@ -31,6 +31,18 @@ describe('parseCron and nextFire (UTC)', () => {
       assert.ok(c.ok, c.ok ? '' : c.error);
       assert.equal(iso(nextFire(c.value, at(after))), next);
     });
+
+  it('lastFire: the last fire time in (after, upTo]', () => {
+    const c = parseCron('0 0 1 * * ?');
+    assert.ok(c.ok);
+    const table: Array<[string, string, string | undefined]> = [
+      ['2026-03-10T00:00:00Z', '2026-03-10T00:59:59Z', undefined],
+      ['2026-03-10T00:00:00Z', '2026-03-10T01:00:00Z', '2026-03-10T01:00:00.000Z'],
+      ['2026-03-10T01:00:00Z', '2026-03-15T12:00:00Z', '2026-03-15T01:00:00.000Z'], // five missed days: the last one
+      ['2026-03-10T01:00:00Z', '2026-03-10T01:00:00Z', undefined], // the one handled is not again
+    ];
+    for (const [after, upTo, want] of table) assert.equal(iso(lastFire(c.value, at(after), at(upTo))), want, `${after} .. ${upTo}`);
+  });
 
   it('once a day: one second, minute and hour', () => {
     const table: Array<[string, boolean]> = [

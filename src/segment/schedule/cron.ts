@@ -147,3 +147,10 @@ export function nextFire(c: Cron, after: number): number | undefined {
   }
   return undefined;
 }
+
+/** The last time in (after, upTo] the expression names, or undefined when none. */
+export function lastFire(c: Cron, after: number, upTo: number): number | undefined {
+  let last: number | undefined;
+  for (let t = nextFire(c, after); t !== undefined && t <= upTo; t = nextFire(c, t)) last = t;
+  return last;
+}

@@ -5,7 +5,7 @@ import { err, ok, type Result } from '../../shared/result.js';
 import { badRequest, notFound, type Problem } from '../../shared/problem.js';
 import type { DefinitionService, SandboxRef } from '../definition-service.js';
 import type { SegmentJob } from '../job-service.js';
-import { nextFire, onceADay, parseCron } from './cron.js';
+import { lastFire, onceADay, parseCron } from './cron.js';
 
 export const SCHEDULE_KIND = 'segment-schedule';
 /** Sandboxes that have (or had) schedules: what the scheduler looks through. */
@@ -153,13 +153,6 @@ export class ScheduleService {
     return ok(true);
   }
 
-  /** When an active schedule fires next (undefined: inactive, or never again). */
-  nextRun(s: Schedule & Partial<Stored>): number | undefined {
-    if (s.state !== 'active') return undefined;
-    const c = parseCron(s.schedule);
-    return c.ok ? nextFire(c.value, s._kithHandledUpTo ?? s.updateEpoch * 1000) : undefined;
-  }
-
   /**
    * Starts the jobs of active schedules whose next fire time is at or before now. Returns the jobs
    * started. A schedule whose job cannot start (its definitions were deleted) records the fire time anyway: the error
@@ -171,12 +164,11 @@ export class ScheduleService {
     const sandboxIds = (await this.resources.list<{ sandboxId: string }>(SANDBOX_INDEX_KIND, 'all', { limit: 100_000 })).map((r) => r.doc.sandboxId);
     for (const sandboxId of sandboxIds)
       for (const { doc } of await this.resources.list<Stored>(SCHEDULE_KIND, sandboxId, { limit: 100_000 })) {
-        const due = this.nextRun(doc);
-        if (due === undefined || due > now) continue;
-        // the last fire time at or before now: days missed while down run once
+        if (doc.state !== 'active') continue;
         const c = parseCron(doc.schedule);
-        let last = due;
-        for (let t = c.ok ? nextFire(c.value, due) : undefined; t !== undefined && t <= now; t = c.ok ? nextFire(c.value, t) : undefined) last = t;
+        // the last fire time since the one handled, at or before now: days missed while down run once
+        const last = c.ok ? lastFire(c.value, doc._kithHandledUpTo, now) : undefined;
+        if (last === undefined) continue;
         // recorded before the job starts: a crash in between skips this run rather than running it twice
         await this.resources.put(SCHEDULE_KIND, sandboxId, doc.id, { ...doc, _kithHandledUpTo: last });
         const j = await createJob(sbOfSchedule(doc), doc.properties.segments.map((segmentId) => ({ segmentId })), 'scheduler', { scheduleId: doc.id, runId: uuid() });
