@@ -45,8 +45,10 @@ export interface FragmentStore {
   putFragment(sandboxId: string, f: Fragment): void;
   /** Every fragment of these identities (all datasets). */
   fragmentsOf(sandboxId: string, refs: readonly IdentityRef[]): Fragment[];
-  /** Inserts an event unless one with the same (sandbox, identity, eventId) exists; then ages out the oldest beyond `cap`. */
-  /** `json`: `e.event` already encoded (JSON.stringify), when the caller has it: the store encodes it otherwise. */
+  /**
+   * Inserts an event unless one with the same (sandbox, identity, eventId) exists; then ages out the oldest beyond `cap`.
+   * `json`: `e.event` already encoded, when the caller has it (stored as given); the store encodes `e.event` otherwise.
+   */
   addEvent(sandboxId: string, e: StoredEvent, cap: number, json?: string): { inserted: boolean; count: number; evicted: StoredEvent[] };
   countEvents(sandboxId: string, refs: readonly IdentityRef[]): number;
   events(sandboxId: string, refs: readonly IdentityRef[], q: EventQuery): StoredEvent[];
