@@ -132,9 +132,9 @@ export class Lake implements LakeSink {
     try {
       for (const list of byTable.values()) {
         const a = await this.conn.createAppender(Lake.ident(list[0]!.table), Lake.schemaOf(list[0]!.sandboxId));
-        // column by column, a data chunk (up to DuckDB's vector size) at a time instead of value by value: the
-        // appender's own cost per row 8.5 -> 5.6 µs, Lake.write of 1,250-row writes 12.9-13.5 -> 11.8-12.7 µs per row
-        // (all threads, 250k rows, 2 vCPUs)
+        // column by column, a data chunk (up to DuckDB's vector size) at a time instead of value by value: a bare
+        // appender fed 1,250-row writes costs 6.2-7.0 µs of CPU per row that way against 11.4-12.7 (all threads;
+        // bench/ingest-log/write-paths.ts, which also times Lake.write itself)
         for (let i = 0; i < list.length; i += CHUNK_ROWS) {
           const rows = list.slice(i, i + CHUNK_ROWS);
           const chunk = DuckDBDataChunk.create(ROW_TYPES, rows.length);

@@ -55,7 +55,8 @@ export class LogRetention {
   }
 
   private async pass(): Promise<RetentionRun> {
-    // a 2,000-entry DELETE holds the API thread about 3 ms (5,000: 8 ms, 20,000: 68 ms on 2 vCPUs); 50 of them per
+    // a 2,000-entry DELETE holds the API thread about 3.6-3.8 ms (5,000: 7.4 ms, 20,000: 55-58 ms on 2 vCPUs;
+    // bench/ingest-log/write-paths.ts); 50 of them per
     // 10 s run keep up with 10,000 entries/s
     const step = this.opts.stepEntries ?? 2000;
     const maxSteps = this.opts.maxStepsPerRun ?? 50;
