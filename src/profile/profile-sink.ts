@@ -33,7 +33,7 @@ export class ProfileSink implements RecordSink {
       const primary = primaryOf(n.identities, r.isEvent, rl);
       if (!primary) continue;
       const ref = { namespace: primary.namespace, id: primary.id };
-      if (r.isEvent) items.push({ sandboxId: r.sandboxId, kind: 'event', input: { datasetId: r.dataset.id, batchId: r.batchId, primary: ref, event: r.entity, ...(r.json !== undefined ? { json: r.json } : {}) } });
+      if (r.isEvent) items.push({ sandboxId: r.sandboxId, kind: 'event', input: { datasetId: r.dataset.id, batchId: r.batchId, primary: ref, event: r.entity, json: r.json } });
       else items.push({ sandboxId: r.sandboxId, kind: 'record', input: { datasetId: r.dataset.id, batchId: r.batchId, xactionId: r.xactionId, primary: ref, record: r.entity, eventTime: recordEventTime(r.entity, r.receivedAt) } });
     }
     if (items.length) await this.profiles.applyBatch(items);
