@@ -32,7 +32,7 @@ function lex(s: string): Result<Tok[], string> {
     }
     if (s.startsWith('&&', i)) (out.push({ t: 'and', v: '&&', at: i }), (i += 2));
     else if (s.startsWith('||', i)) (out.push({ t: 'or', v: '||', at: i }), (i += 2));
-    else if (c === '!' ) out.push({ t: 'not', v: '!', at: i++ });
+    else if (c === '!') out.push({ t: 'not', v: '!', at: i++ });
     else if ('~^[]{}/'.includes(c)) return err(`"${c}" at position ${i}: fuzzy, proximity, boost, range and regular-expression searches are not supported`);
     else {
       // a word or a phrase, optionally after `field:`
