@@ -81,11 +81,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('runGrouped', () => {
   it('keeps order per key while a slow step holds key A; keys B and C proceed meanwhile', async () => {
     const events: string[] = [];
+    // A1 holds until B2 and C2 have ended (not a race against a timer: a loaded machine once made B2 end after a 60 ms
+    // sleep); a runner that did not run other keys meanwhile would hold it the 2 s fallback and fail below
+    let release!: () => void;
+    const othersDone = new Promise<void>((r) => (release = r));
     const slowForA: Step<Msg, Msg> = async (m) => {
       events.push(`start ${m.key}${m.n}`);
-      if (m.key === 'A' && m.n === 1) await sleep(60);
+      if (m.key === 'A' && m.n === 1) await Promise.race([othersDone, sleep(2000)]);
       else await sleep(1);
       events.push(`end ${m.key}${m.n}`);
+      if (events.includes('end B2') && events.includes('end C2')) release();
       return ok(m);
     };
     const items: Msg[] = [
