@@ -12,6 +12,8 @@
  * (the offered rate is not sustained), which one p99 over a short window can hide; BENCH_SECONDS lengthens the run.
  * `serverCpuUsPerEvent` (the server's CPU, all threads, per acknowledged event) and `machineIdlePercent` cover the
  * probe window: on a saturated machine they compare changes far more steadily than latency does.
+ * `segmentEntriesPerSecond`: memberships entered during the probe window (each one a membership row and an audience
+ * event). With the default population it grows over the run (see `entered` below); BENCH_PROFILES sets it.
  *   node --import tsx bench/segment/streaming.ts
  */
 import fs from 'node:fs';
@@ -123,7 +125,13 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3) * 1000;
 await new Promise((r) => setTimeout(r, WARMUP_MS)); // warm up under load (JIT, validators, caches)
 // the server's CPU (all its threads) and the machine's idle time over the probe window: under saturation latency
 // varies a lot between runs, CPU per event much less (the figure to compare changes by)
-const cpu0 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked };
+// memberships entered so far (rows of every status): their growth over the probe window is the rate at which the
+// background load makes profiles enter segments (each entry also writes an audience event), which the run's length and
+// the population size drive (20k profiles at 5,000 events/s: an event per profile every 4 s, so most cross several
+// thresholds within a minute: a "qualification storm" that grows over the run)
+const entered = async () => ((await must(req('GET', '/data/core/ups/audiences?limit=100'))).children as Array<{ metrics: { data: { realized: number; existing: number; exited: number } } }>).reduce((n, a) => n + a.metrics.data.realized + a.metrics.data.existing + a.metrics.data.exited, 0);
+const entered0 = await entered();
+const cpu0 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked, at: performance.now() };
 const probes: Promise<void>[] = [];
 for (let i = 0; i < PROBES; i++) {
   const email = `probe${i}@bench.example`;
@@ -163,7 +171,8 @@ for (let i = 0; i < PROBES; i++) {
   await new Promise((r) => setTimeout(r, interval));
 }
 await Promise.all(probes);
-const cpu1 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked };
+const cpu1 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked, at: performance.now() };
+const entered1 = await entered();
 stop = true;
 await background;
 const elapsed = (performance.now() - started) / 1000;
@@ -185,6 +194,7 @@ console.log(JSON.stringify({
   achievedRate: Math.round(acked / elapsed),
   failedMessages: failed,
   membershipsWritten: transitions,
+  segmentEntriesPerSecond: Math.round((entered1 - entered0) / ((cpu1.at - cpu0.at) / 1000)),
   serverCpuUsPerEvent: cpu0.server === undefined || cpu1.server === undefined ? null : Math.round(((cpu1.server - cpu0.server) * 1000) / Math.max(1, cpu1.acked - cpu0.acked)),
   machineIdlePercent: cpu0.box && cpu1.box ? Math.round((100 * (cpu1.box.idle - cpu0.box.idle)) / Math.max(1, cpu1.box.total - cpu0.box.total)) : null,
   profiles: PROFILES,

@@ -14,7 +14,11 @@ export type EdgeChange = Edge | { key: string; deleted: true };
 export interface IdentityGraphStore {
   /** The snapshot (identities and links as of the last checkpoint). */
   load(sandbox: string): { nodes: IdentityNode[]; edges: Edge[] };
-  /** Appends observations and history entries, durably, in one transaction. */
+  /**
+   * Appends observations and history entries, durably, in one transaction. Every write transaction of this store is
+   * IMMEDIATE (takes the write lock first, waiting for it): the checkpointer thread may hold it for a moment to restart
+   * the WAL, and a deferred transaction that has read would fail with SQLITE_BUSY instead of waiting.
+   */
   append(sandbox: string, observations: LinkObservation[], history: HistoryEntry[]): void;
   /** Writes what changed since the last checkpoint; `live` is the whole graph, for when the snapshot is compacted. */
   checkpoint(sandbox: string, changes: { nodes: NodeChange[]; edges: EdgeChange[] }, live?: () => { nodes: Iterable<IdentityNode>; edges: Iterable<Edge>; size: number }): void;
@@ -152,7 +156,7 @@ export class IdentityStore implements IdentityGraphStore {
     this.db.transaction(() => {
       for (const g of groups) this.s.obs.run(sandbox, g[0]!.t, g[0]!.dataset, g[0]!.batch, '*', encodeRun(g));
       this.writeHistory(sandbox, history);
-    })();
+    }).immediate();
   }
 
   private writeHistory(sandbox: string, history: HistoryEntry[]): void {
@@ -241,7 +245,7 @@ export class IdentityStore implements IdentityGraphStore {
         this.chunkRows.set(sandbox, this.writeChunks(sandbox, whole.nodes, whole.edges));
       } else this.chunkRows.set(sandbox, this.rowsOf(sandbox) + this.writeChunks(sandbox, changes.nodes, changes.edges));
       this.s.setCheckpoint.run(sandbox, this.s.maxSeq.get(sandbox)?.m ?? 0);
-    })();
+    }).immediate();
   }
 
   pendingObservations(sandbox: string): LinkObservation[] {
@@ -268,7 +272,7 @@ export class IdentityStore implements IdentityGraphStore {
       this.chunkRows.set(sandbox, this.writeChunks(sandbox, nodes, edges));
       this.writeHistory(sandbox, history);
       this.s.setCheckpoint.run(sandbox, this.s.maxSeq.get(sandbox)?.m ?? 0);
-    })();
+    }).immediate();
   }
 
   history(sandbox: string, xid: string, limit = 200): HistoryEntry[] {

@@ -54,9 +54,11 @@ function checkpointIntervalMs(): number {
 }
 
 // every file the pipeline writes, and the API's ingest log (server.ts hands its checkpoints over too)
-// profile.db and segment.db (IMMEDIATE transactions only) also get their WAL restarted when readers keep it growing
+// the files whose writers all take the write lock at the start of their transactions (see BackgroundCheckpointer) also
+// get their WAL restarted when a steady load keeps it growing: the ingest log (appends begin with an INSERT, markers
+// and retention wait or retry), identity.db, profile.db and segment.db (IMMEDIATE transactions)
 const checkpointer = backgroundCheckpoints
-  ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control'], checkpointIntervalMs(), ['profile', 'segment'])
+  ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control'], checkpointIntervalMs(), ['ingest-log', 'identity', 'profile', 'segment'])
   : undefined;
 
 let last = -2;

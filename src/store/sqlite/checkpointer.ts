@@ -15,12 +15,17 @@ export class BackgroundCheckpointer {
 
   /**
    * Starts checkpointing `<dataDir>/<name>.db` for each name, every `intervalMs`. `restartable`: files whose every
-   * writer takes the lock with BEGIN IMMEDIATE (or writes in single statements); only their WAL is restarted by this
-   * thread when it grew (RESTART holds the write lock for a moment).
+   * writer takes the lock at the start of its transaction (BEGIN IMMEDIATE, or a first statement that writes): their
+   * WAL is restarted by this thread past `restartFrames` pages (default 4,096) when nobody is in the way, and past
+   * `forceFrames` (default 16,384: 64 MB) even if writers have to wait for it, which keeps it bounded under a steady
+   * load (a forced RESTART holds the write lock while it copies; `restartWaitMs`, default 50, bounds its waits for
+   * the writer of the moment and for readers).
    */
-  static start(dataDir: string, names: string[], intervalMs = 100, restartable: string[] = []): Promise<BackgroundCheckpointer> {
+  static start(dataDir: string, names: string[], intervalMs = 100, restartable: string[] = [], opts: { restartFrames?: number; forceFrames?: number; restartWaitMs?: number } = {}): Promise<BackgroundCheckpointer> {
     const file = (n: string) => join(dataDir, `${n}.db`);
-    const worker = new Worker(new URL('./checkpointer-worker.mjs', import.meta.url), { workerData: { files: names.map(file), restartable: restartable.map(file), intervalMs } });
+    const worker = new Worker(new URL('./checkpointer-worker.mjs', import.meta.url), {
+      workerData: { files: names.map(file), restartable: restartable.map(file), intervalMs, restartFrames: opts.restartFrames, forceFrames: opts.forceFrames, restartWaitMs: opts.restartWaitMs },
+    });
     worker.unref();
     return new Promise((resolve, reject) => {
       worker.once('message', () => resolve(new BackgroundCheckpointer(worker)));
@@ -28,8 +33,8 @@ export class BackgroundCheckpointer {
     });
   }
 
-  /** Checkpoints done and pages copied so far. */
-  stats(): Promise<{ checkpoints: number; pages: number }> {
+  /** Checkpoints done, pages copied, WAL restarts and forced restart attempts so far. */
+  stats(): Promise<{ checkpoints: number; pages: number; restarts: number; forced: number }> {
     return this.ask('stats');
   }
 
