@@ -5,6 +5,8 @@ import Database from 'better-sqlite3';
 const { files, restartable, intervalMs, restartFrames, forceFrames, restartWaitMs } = workerData;
 const mayRestart = new Set(restartable);
 const dbs = new Map();
+/** Per file, the WAL frames copied as of the last round (to count pages copied once). */
+const copied = new Map();
 let stopped = false;
 let checkpoints = 0;
 let pages = 0;
@@ -82,9 +84,17 @@ function round() {
           }
         }
       }
-      if (r && r.checkpointed > 0) {
-        checkpoints++;
-        pages += r.checkpointed;
+      // `checkpointed` counts every frame of the WAL copied so far (since it last started over): count the new ones
+      if (r && r.checkpointed >= 0) {
+        const before = copied.get(file) ?? { log: 0, checkpointed: 0 };
+        // a WAL that started over since holds fewer frames than it did (or fewer copied ones)
+        const over = r.log < before.log || r.checkpointed < before.checkpointed;
+        const fresh = over ? r.checkpointed : r.checkpointed - before.checkpointed;
+        copied.set(file, { log: r.log, checkpointed: r.checkpointed });
+        if (fresh > 0) {
+          checkpoints++;
+          pages += fresh;
+        }
       }
     } catch {
       // busy (another checkpoint, a recovery): next round
