@@ -38,6 +38,8 @@ const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-segbench-'));
 const k = await startKithProcess(dataDir);
 const orgId = k.headers['x-gw-ims-org-id']!;
+// BENCH_INFO_FILE=<file>: the server's URL and request headers, for side measurements against the loaded server
+if (process.env.BENCH_INFO_FILE) fs.writeFileSync(process.env.BENCH_INFO_FILE, JSON.stringify({ url: k.url, headers: k.headers }));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 const u = new URL(k.url);
 /** `body`: an object (JSON-encoded here) or an already encoded JSON string (the load generator's batches). */
