@@ -74,16 +74,9 @@ export function withExtras<T extends LogEntryInput>(base: T, x: EntryExtras): T 
 }
 
 /**
- * Retention: deletes the entries every one of `consumers` has committed (the minimum of their offsets) and returns
- * that offset. A consumer that never committed holds everything back (its offset is 0).
+ * The highest offset every one of `consumers` has committed (0 when one never committed, or there are none): what
+ * retention (retention.ts) may delete, once old enough.
  */
-export async function truncateConsumed(log: IngestLog, consumers: readonly string[]): Promise<number> {
-  const upTo = await consumedUpTo(log, consumers);
-  if (upTo > 0) await log.truncateBefore(upTo);
-  return upTo;
-}
-
-/** The highest offset every one of `consumers` has committed (0 when one never committed, or there are none). */
 export async function consumedUpTo(log: IngestLog, consumers: readonly string[]): Promise<number> {
   if (consumers.length === 0) return 0;
   return Math.min(...(await Promise.all(consumers.map((c) => log.committed(c)))));
