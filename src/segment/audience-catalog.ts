@@ -6,6 +6,7 @@ import { badRequest, conflict, notFound, type Problem } from '../shared/problem.
 import { isObj } from '../shared/objects.js';
 import type { DefinitionService, SandboxRef } from './definition-service.js';
 import type { AudienceService } from './audience-service.js';
+import { pageOf, sortByQuery } from '../shared/paging.js';
 
 export const EXTERNAL_AUDIENCE_KIND = 'external-audience';
 
@@ -75,18 +76,12 @@ export class AudienceCatalog {
       const m = /^([A-Za-z]+)==(.*)$/.exec(q.property);
       if (m) all = all.filter((a) => String(a[m[1]!]) === m[2]);
     }
-    const [field, dir] = (q.sort ?? 'creationTime:desc').split(':') as [string, string | undefined];
-    const key = ['creationTime', 'updateTime', 'updateEpoch', 'name'].includes(field) ? field : 'creationTime';
-    const sign = dir === 'asc' ? 1 : -1;
-    all.sort((a, b) => (a[key] === b[key] ? String(a.id).localeCompare(String(b.id)) : (a[key] as number | string) < (b[key] as number | string) ? -sign : sign));
-    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
-    const start = Math.max(0, q.start ?? 0);
-    const children = all.slice(start, start + limit);
-    const more = start + limit < all.length;
+    sortByQuery(all, q.sort, ['creationTime', 'updateTime', 'updateEpoch', 'name'], (a) => String(a.id));
+    const { items: children, limit, next } = pageOf(all, q);
     return {
       children,
-      _page: { totalCount: all.length, pageSize: children.length, limit, ...(more ? { next: String(start + limit) } : {}) },
-      _links: more ? { next: { href: `@/audiences?start=${start + limit}&limit=${limit}&totalCount=${all.length}` } } : {},
+      _page: { totalCount: all.length, pageSize: children.length, limit, ...(next !== undefined ? { next: String(next) } : {}) },
+      _links: next !== undefined ? { next: { href: `@/audiences?start=${next}&limit=${limit}&totalCount=${all.length}` } } : {},
     };
   }
 

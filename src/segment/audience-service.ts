@@ -12,6 +12,7 @@ import { profileSnapshot } from './profile-snapshot.js';
 import { pickPaths } from './pick-paths.js';
 import { EXPORT_KIND, type SegmentDefinition } from './segment-types.js';
 import { isObj } from '../shared/objects.js';
+import { pageOf } from '../shared/paging.js';
 
 /** Where exported profiles go when the destination is a dataset (the lake, by table). */
 export interface ExportTarget {
@@ -186,10 +187,8 @@ export class AudienceService {
 
   async listExports(sb: SandboxRef, q: { limit?: number; offset?: number } = {}): Promise<Record<string, unknown>> {
     const all = (await this.resources.list<ExportJob>(EXPORT_KIND, sb.sandbox.id, { limit: 100_000 })).map((r) => r.doc).sort((a, b) => b.creationTime - a.creationTime);
-    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
-    const offset = Math.max(0, q.offset ?? 0);
-    const records = all.slice(offset, offset + limit);
-    return { records, page: { sortField: 'createdTime', sort: 'desc', pageOffset: String(offset), pageSize: records.length }, link: offset + limit < all.length ? { next: `?offset=${offset + limit}&limit=${limit}` } : {} };
+    const { items: records, start: offset, limit, next } = pageOf(all, { start: q.offset, limit: q.limit });
+    return { records, page: { sortField: 'createdTime', sort: 'desc', pageOffset: String(offset), pageSize: records.length }, link: next !== undefined ? { next: `?offset=${next}&limit=${limit}` } : {} };
   }
 
   async deleteExport(sb: SandboxRef, id: string): Promise<Result<ExportJob, Problem>> {

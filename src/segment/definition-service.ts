@@ -8,6 +8,7 @@ import { compileDefinition, pqlProblem } from './compile-definition.js';
 import { pqlTextOf } from './pql/conversion.js';
 import { DEFINITION_KIND, PROFILE_SCHEMA, type CompiledDefinition, type SegmentDefinition } from './segment-types.js';
 import { isObj } from '../shared/objects.js';
+import { pageOf, sortByQuery } from '../shared/paging.js';
 
 export interface SandboxRef {
   orgId: string;
@@ -153,17 +154,12 @@ export class DefinitionService {
     let all = await this.all(sb.sandbox.id);
     if (q.continuous !== undefined) all = all.filter((d) => d.evaluationInfo.continuous.enabled === q.continuous);
     if (q.name) all = all.filter((d) => d.name.toLowerCase().includes(q.name!.toLowerCase()));
-    const [field, dir] = (q.sort ?? 'creationTime:desc').split(':') as [string, string | undefined];
-    const key = ['creationTime', 'updateTime', 'name', 'updateEpoch'].includes(field) ? field : 'creationTime';
-    const sign = dir === 'asc' ? 1 : -1;
-    all.sort((a, b) => (a[key] === b[key] ? a.id.localeCompare(b.id) : (a[key] as number | string) < (b[key] as number | string) ? -sign : sign));
-    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
-    const start = Math.max(0, q.start ?? 0);
-    const segments = all.slice(start, start + limit);
+    const { field, dir } = sortByQuery(all, q.sort, ['creationTime', 'updateTime', 'name', 'updateEpoch'], (d) => d.id);
+    const { items: segments, limit, next } = pageOf(all, q);
     return {
       segments,
-      page: { totalCount: all.length, totalPages: Math.ceil(all.length / limit), sortField: key, sort: dir === 'asc' ? 'asc' : 'desc', pageSize: segments.length, limit },
-      link: start + limit < all.length ? { next: `?start=${start + limit}&limit=${limit}` } : {},
+      page: { totalCount: all.length, totalPages: Math.ceil(all.length / limit), sortField: field, sort: dir, pageSize: segments.length, limit },
+      link: next !== undefined ? { next: `?start=${next}&limit=${limit}` } : {},
     };
   }
 

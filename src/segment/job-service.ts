@@ -9,6 +9,7 @@ import type { StreamingRuntime } from './streaming-runtime.js';
 import { profileSnapshot, type SnapshotProfile } from './profile-snapshot.js';
 import type { RuntimeDeps } from './streaming-runtime.js';
 import { JOB_KIND, type CompiledDefinition } from './segment-types.js';
+import { pageOf } from '../shared/paging.js';
 
 export type JobStatus = 'NEW' | 'QUEUED' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLING' | 'CANCELLED';
 
@@ -111,10 +112,8 @@ export class SegmentJobService {
     if (q.status) all = all.filter((j) => j.status === q.status!.toUpperCase());
     if (q.segmentId) all = all.filter((j) => j.segments.some((s) => s.segmentId === q.segmentId));
     all.sort((a, b) => b.creationTime - a.creationTime || b.id.localeCompare(a.id));
-    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
-    const start = Math.max(0, q.start ?? 0);
-    const children = all.slice(start, start + limit);
-    return { _page: { totalCount: all.length, pageSize: children.length }, children, _links: start + limit < all.length ? { next: { href: `?start=${start + limit}&limit=${limit}` } } : {} };
+    const { items: children, limit, next } = pageOf(all, q);
+    return { _page: { totalCount: all.length, pageSize: children.length }, children, _links: next !== undefined ? { next: { href: `?start=${next}&limit=${limit}` } } : {} };
   }
 
   async cancel(sb: SandboxRef, id: string): Promise<Result<SegmentJob, Problem>> {

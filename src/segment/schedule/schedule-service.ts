@@ -6,6 +6,7 @@ import { badRequest, notFound, type Problem } from '../../shared/problem.js';
 import type { DefinitionService, SandboxRef } from '../definition-service.js';
 import type { SegmentJob } from '../job-service.js';
 import { lastFire, onceADay, parseCron } from './cron.js';
+import { pageOf } from '../../shared/paging.js';
 
 export const SCHEDULE_KIND = 'segment-schedule';
 /** Sandboxes that have (or had) schedules: what the scheduler looks through. */
@@ -113,10 +114,8 @@ export class ScheduleService {
   async list(sb: SandboxRef, q: { start?: number; limit?: number } = {}) {
     const all = (await this.resources.list<Stored>(SCHEDULE_KIND, sb.sandbox.id, { limit: 100_000 })).map((r) => strip(r.doc));
     all.sort((a, b) => b.createEpoch - a.createEpoch || a.id.localeCompare(b.id));
-    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
-    const start = Math.max(0, q.start ?? 0);
-    const children = all.slice(start, start + limit);
-    return { _page: { totalCount: all.length, pageSize: children.length }, children, _links: start + limit < all.length ? { next: { href: `/config/schedules?start=${start + limit}&limit=${limit}` } } : { next: {} } };
+    const { items: children, limit, next } = pageOf(all, q);
+    return { _page: { totalCount: all.length, pageSize: children.length }, children, _links: next !== undefined ? { next: { href: `/config/schedules?start=${next}&limit=${limit}` } } : { next: {} } };
   }
 
   /** JSON Patch of `/state` or `/schedule` (op add or replace), as AEP allows. */
