@@ -92,6 +92,21 @@ describe('SqliteIngestLog consumer markers while another connection holds the wr
     }
   });
 
+  it('an append waits for a write lock another thread holds (the checkpointer restarting the WAL) and is acknowledged once it is free', async () => {
+    const { dir, file, db, log } = setup();
+    try {
+      const other = await holdWriteLock(file, "INSERT INTO log_meta(k, v) VALUES ('other', 1)", 100);
+      const [offset] = await log.append([{ sandboxId: 'sb', orgId: 'org', kind: 'xdm', receivedAt: 1, payload: '{"a":1}' }]);
+      assert.equal(other.held(), false, 'acknowledged only after the other thread let go');
+      assert.equal((await log.read(offset! - 1, 1))[0]?.payload, '{"a":1}');
+      await other.done;
+    } finally {
+      await log.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('close stores a marker still pending (waiting for the lock then)', async () => {
     const { dir, file, db, log, storedOnDisk } = setup();
     try {
