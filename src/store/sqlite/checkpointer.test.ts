@@ -83,11 +83,11 @@ describe('BackgroundCheckpointer', () => {
       Atomics.store(stop, 0, 1);
       await new Promise((r) => reader.once('exit', r));
       const stats = await ck.stats();
-      // 10,000 pages written (~46 MB of WAL frames, all of them in the file when it never starts over): restarted
-      // past 400 pages (1.6 MB) when it can be, the file stays far below that (2-8 MB alone, up to ~15 MB while the
-      // whole test suite runs beside it)
+      // 10,000 rows written (~11,300 pages, 46 MB of WAL frames, all of them in the file when it never starts over):
+      // restarted past 400 pages (1.6 MB) when it can be, the file stays well below that (5.8-14.5 MB in 4 runs alone,
+      // 14.7 MB once while the whole test suite ran beside it)
       assert.ok(stats.restarts > 0, JSON.stringify(stats));
-      assert.ok(maxWal < 24 * 1024 * 1024, `WAL reached ${maxWal} bytes; ${JSON.stringify(stats)}`);
+      assert.ok(maxWal < 30 * 1024 * 1024, `WAL reached ${maxWal} bytes; ${JSON.stringify(stats)}`);
       // writers wait for a restart's moment, never for long (1 s: far above a restart, far below starvation)
       assert.ok(slowest < 1000, `a commit waited ${slowest.toFixed(0)} ms`);
       assert.equal((db.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n, 10_000);
