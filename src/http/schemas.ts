@@ -1,0 +1,63 @@
+/**
+ * The JSON Schema vocabulary every route shares. A route's `schema` declares its body, params, querystring and
+ * responses with these pieces: Fastify validates input against them before the handler runs, and @fastify/swagger
+ * turns them into `/openapi.json`. Responses are serialised with JSON.stringify (a response schema documents, it
+ * never drops a field); `npm test` checks every response against its declared schema (see response-check.ts).
+ */
+
+export type JsonSchema = Record<string, unknown>;
+
+/** An object whose listed properties are typed; other properties are allowed (AEP bodies carry more than we read). */
+export function obj(properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema {
+  return { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: true, ...extra };
+}
+
+/** An object that accepts nothing beyond its listed properties (for small bodies whose every field we define). */
+export function closedObj(properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema {
+  return { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false, ...extra };
+}
+
+export const str: JsonSchema = { type: 'string' };
+export const int: JsonSchema = { type: 'integer' };
+export const num: JsonSchema = { type: 'number' };
+export const bool: JsonSchema = { type: 'boolean' };
+/** Any JSON value (documented as such). */
+export const anyValue: JsonSchema = {};
+/** Any JSON object. */
+export const anyObject: JsonSchema = { type: 'object', additionalProperties: true };
+export const arrayOf = (items: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({ type: 'array', items, ...extra });
+export const nullable = (s: JsonSchema): JsonSchema => ({ ...s, nullable: true });
+export const strEnum = (values: readonly string[]): JsonSchema => ({ type: 'string', enum: [...values] });
+
+/** Path parameters: each a non-empty string (ids are opaque). */
+export function params(...names: string[]): JsonSchema {
+  return closedObj(Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1, maxLength: 2048 }])), names);
+}
+
+/** A query string: listed parameters typed, unknown ones allowed (clients send extra parameters AEP ignores). */
+export function query(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
+  return obj(properties, required);
+}
+
+/** A service error: AEP's problem body. */
+export const problemBody: JsonSchema = obj(
+  { type: str, status: int, title: str, detail: str, report: anyValue },
+  ['title'],
+  { description: 'An error (AEP problem body)' },
+);
+
+/** A gateway error (authentication, org, sandbox): `{error_code, message}`. */
+export const gatewayError: JsonSchema = obj({ error_code: str, message: str }, ['error_code'], { description: 'A gateway error' });
+
+/** The error responses every platform route may give, to merge into a route's `response`. */
+export const errorResponses: Record<string, JsonSchema> = {
+  '4xx': { description: 'Client error: a problem body, or a gateway error for authentication', anyOf: [problemBody, gatewayError] },
+};
+
+/** 204 No Content. */
+export const noContentResponse: JsonSchema = { type: 'null', description: 'No content' };
+
+/** Responses of a route: its 2xx schemas plus the shared error responses. */
+export function responses(ok: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  return { ...ok, ...errorResponses };
+}
