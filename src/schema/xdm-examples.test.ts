@@ -7,7 +7,7 @@ import { toRuntimeNotation } from './xdm-example-converter.js';
 import { FIELD_GROUPS } from './global/field-groups.js';
 import { EXPERIENCE_EVENT, PROFILE } from './global/classes.js';
 
-const DIR = new URL('../../../shared/fixtures/xdm-examples/', import.meta.url).pathname;
+const DIR = new URL('../../test/fixtures/xdm-examples/', import.meta.url).pathname;
 
 describe('adobe/xdm example instances validate against the built-in resources', () => {
   let k: TestKith;

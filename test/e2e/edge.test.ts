@@ -5,7 +5,7 @@ import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
 import { Platform } from '../helpers/platform.js';
 import { EDGE_DATASTREAM_SPEC } from '../../src/sources/http/edge-routes.js';
 
-const CAPTURED = JSON.parse(readFileSync(new URL('../../../shared/fixtures/captured/alloy-2.33.1-interact-requests.json', import.meta.url), 'utf8')) as {
+const CAPTURED = JSON.parse(readFileSync(new URL('../fixtures/captured/alloy-2.33.1-interact-requests.json', import.meta.url), 'utf8')) as {
   requests: Array<{ body: Record<string, any> }>;
 };
 

@@ -6,7 +6,7 @@ import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
 import { Platform, eventually } from '../helpers/platform.js';
 import { SHOPIFY_STREAMING_SPEC } from '../../src/sources/http/shopify-webhooks.js';
 
-const FIX = new URL('../../../shared/fixtures/shopify/', import.meta.url).pathname;
+const FIX = new URL('../fixtures/shopify/', import.meta.url).pathname;
 const SECRET = 'shpss_test_secret';
 const SHOP = 'kith-test.myshopify.com';
 const fixture = (name: string) => readFileSync(FIX + name);
