@@ -13,8 +13,8 @@ export interface Normalised {
 
 /**
  * Bounded memo of normalised values and their XIDs, per namespace. Events carry the same ECIDs, emails and CRM ids
- * again and again, and normalising (a phone number parse costs ~5 µs) and hashing an XID (SHA-256, ~0.8 µs) are the
- * per-identity costs of ingestion. Two generations: when the current one holds `capacity` values it becomes the old
+ * again and again, and normalising (a phone number parse) and hashing an XID (SHA-256) are the per-identity costs of
+ * ingestion (bench/identity). Two generations: when the current one holds `capacity` values it becomes the old
  * one and the previous old one is dropped; a hit in the old generation is copied forward, so values in use stay and
  * memory stays below 2 × capacity entries. Keyed by the Namespace object: the NamespaceService hands out the same
  * objects until a namespace changes, when new objects start empty and the old entries age out. What is cached is a

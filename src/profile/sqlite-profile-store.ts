@@ -20,9 +20,7 @@ export class SqliteProfileStore implements FragmentStore {
   private readonly eventStmts = new Map<string, { all(...args: unknown[]): unknown[] }>();
   constructor(private readonly db: SqliteDb) {
     this.tx = db.transaction((fn: () => unknown) => fn());
-    // Streaming writes dirty pages all over the event indexes; checkpointing the WAL every 1,000 pages (SQLite's default)
-    // rewrote (and fsynced) most of them on every chunk. A 16 MB WAL lets a checkpoint write a page once for several
-    // chunks; bigger WALs save more but stall the chunk that checkpoints longer (see README "Performance").
+    // a 16 MB WAL lets a checkpoint write a page dirtied by several chunks once (bench/profile/event-write.ts)
     walAutocheckpoint(db, 4096);
     const hadHeavy = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'profile_event_heavy'").get() !== undefined;
     db.exec(`

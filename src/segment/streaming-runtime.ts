@@ -81,11 +81,7 @@ export class StreamingRuntime {
   private stopped = false;
   /** How long a step waits to gather changes (fewer, larger transactions; adds at most this much latency). */
   coalesceMs = envNumber('KITH_SEGMENT_COALESCE_MS', 2);
-  /**
-   * Profiles evaluated per unit of work (one transaction); the others wait for the next one. A profile's membership
-   * is visible when its unit commits, so it waits for the rest of its unit: at 5,000 events/s on 2 vCPUs, 50 (and
-   * 2 ms of gathering) gave membership p50 21-24 ms and p99 83-150 ms, 200 (and 10 ms) p50 33-42, p99 108-167.
-   */
+  /** Profiles per unit of work (one transaction): a membership is visible when its unit commits (bench/segment/streaming.ts). */
   maxProfilesPerStep = envNumber('KITH_SEGMENT_STEP_PROFILES', 50, { min: 1, integer: true });
   /**
    * Under a backlog a unit takes up to half of the waiting profiles, up to this many. Each commit costs page writes

@@ -28,7 +28,7 @@ export interface RetentionRun {
  * Ingest-log retention: the log is the durable buffer between the HTTP acknowledgement and the lake, profile and
  * segmentation; once every consumer has committed an entry its data lives in those stores, so the entry is kept only
  * `retentionMs` more (for inspection and replays by an operator) and then deleted, oldest first. Without it the log
- * grows by every message ever received (about 400 bytes each: 7 GB an hour at 5,000 events/s).
+ * grows by every message ever received.
  *
  * Guarantee: an entry some consumer has not committed is never deleted, whatever its age (a stopped processor loses
  * nothing); offsets are never reused (the adapters' contract). The age boundary is found by binary search over
@@ -55,9 +55,8 @@ export class LogRetention {
   }
 
   private async pass(): Promise<RetentionRun> {
-    // a 2,000-entry DELETE holds the API thread about 3.6-3.8 ms (5,000: 7.4 ms, 20,000: 55-58 ms on 2 vCPUs;
-    // bench/ingest-log/write-paths.ts); 50 of them per
-    // 10 s run keep up with 10,000 entries/s
+    // small DELETEs keep each hold of the API thread short; 50 per 10 s run keep up with 10,000 entries/s
+    // (bench/ingest-log/write-paths.ts times the steps)
     const step = this.opts.stepEntries ?? 2000;
     const maxSteps = this.opts.maxStepsPerRun ?? 50;
     const consumed = await consumedUpTo(this.log, this.opts.consumers);

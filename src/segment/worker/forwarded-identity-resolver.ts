@@ -81,7 +81,7 @@ export class ForwardedIdentityResolver implements IdentityResolver {
   /**
    * The sandbox's namespace priority. Past its TTL the known value is still answered while a refresh is asked in the
    * background (the first answer after a refresh lands uses it): an evaluation never waits for the processor thread,
-   * which answers between chunks (waiting showed as stalls of 50–300 ms every second under load).
+   * which answers between chunks.
    */
   async namespacePriority(sandboxId: string): Promise<Record<string, number>> {
     const hit = this.priority.get(sandboxId);

@@ -30,8 +30,7 @@ export const isBusy = (e: unknown): boolean => (e as { code?: string } | undefin
  *
  * `cacheMiB`: a connection that reads a file another connection writes (READER_CACHE_MIB) gains nothing from a big
  * cache: SQLite empties a connection's cache at its first read after another connection committed, and emptying
- * walks the cache's whole hash table, sized by the most pages it ever held (2-3% of the processor thread at 5,000
- * events/s, reading the ingest log behind the API's group commits).
+ * walks the cache's whole hash table, sized by the most pages it ever held.
  */
 export function openSqlite(dataDir: string, name: string, opts: { synchronous?: 'NORMAL' | 'FULL'; cacheMiB?: number } = {}): SqliteDb {
   let file = ':memory:';
