@@ -36,7 +36,7 @@ export interface LakeLaneDeps {
 }
 
 /** The steps of a lake write, in order (see `write`). */
-export const LANE_STEPS = ['failed', 'lake', 'landed', 'seen', 'log'] as const;
+export const LANE_STEPS = ['failed', 'lake', 'landed', 'after', 'seen', 'log'] as const;
 export type LaneStep = (typeof LANE_STEPS)[number];
 
 type Item = { kind: 'chunk'; chunk: LakeChunk } | { kind: 'task'; run: () => Promise<void> };
@@ -186,6 +186,9 @@ export class LakeLane {
           await this.d.onLanded(sandboxId, schemaId);
         }
     if (this.d.fault) await this.d.fault('landed', upTo);
+    // before the seen mark: after a crash short of it, the log is read again from the mark, batch ends included
+    for (const c of group) await c.after?.();
+    if (this.d.fault) await this.d.fault('after', upTo);
     const ids = new Map<string, string[]>();
     for (const c of group) for (const [k, list] of c.ids) ids.set(k, [...(ids.get(k) ?? []), ...list]);
     // with the mark: after a crash the processor re-reads the log from the mark (LakeProcessor.load), so the ids of
@@ -196,7 +199,6 @@ export class LakeLane {
     if (this.d.fault) await this.d.fault('log', upTo);
     this.committed = upTo;
     for (const c of group) for (const [k, list] of c.ids) this.hold(k, list, -1);
-    for (const c of group) await c.after?.();
   }
 
   private hold(k: string, ids: string[], by: 1 | -1): void {

@@ -1,10 +1,11 @@
 /**
  * Child process of the lake dedupe crash test: appends events to the ingest log (printing `ack <id>` once each
  * append is durable, as the HTTP edge acknowledges), processes them, then appends a second round (new ids, retries
- * of acknowledged ones, an invalid event) and SIGKILLs itself after step <step> of that round's first lake write.
+ * of acknowledged ones, an invalid event, an import batch first: `batch <id>`) and SIGKILLs itself after step <step> of
+ * that round's first lake write.
  * Usage: node --import tsx crash-processor.ts <dataDir> <step>
  */
-import { eventEntry, openProcessorFixture, type ProcessorFixture } from './processor-fixture.js';
+import { batchEndEntry, DATASET, eventEntry, openProcessorFixture, SANDBOX, type ProcessorFixture } from './processor-fixture.js';
 
 const [dir, step] = process.argv.slice(2) as [string, string];
 let armed = false;
@@ -19,17 +20,26 @@ fx = await openProcessorFixture(dir, {
   },
 });
 
-async function append(ids: string[], retries: string[], bad: string): Promise<void> {
-  const entries = [...ids.map((id) => eventEntry(id)), ...retries.map((id) => eventEntry(id)), eventEntry(bad, true)];
+type Entry = ReturnType<typeof eventEntry> | ReturnType<typeof batchEndEntry>;
+async function append(acked: string[], entries: Entry[]): Promise<void> {
   for (let i = 0; i < entries.length; i += 50) await fx!.log.append(entries.slice(i, i + 50));
-  process.stdout.write(ids.map((id) => `ack ${id}\n`).join(''));
+  process.stdout.write(acked.map((id) => `ack ${id}\n`).join(''));
 }
 
-const ids = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `ev-${from + i}`);
-await append(ids(1, 250), [], 'bad-1');
+const ids = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix}-${from + i}`);
+await append(ids('ev', 1, 250), [...ids('ev', 1, 250).map((id) => eventEntry(id)), eventEntry('bad-1', true)]);
 await fx.processor.drain();
 armed = true;
-await append(ids(251, 500), ids(1, 60), 'bad-2');
+const batch = await fx.catalog.createBatch(SANDBOX, { datasetId: DATASET.id, source: 'batch' }, 'test');
+process.stdout.write(`batch ${batch.id}\n`);
+const imported = ids('imp', 1, 20);
+await append([...imported, ...ids('ev', 251, 500)], [
+  ...imported.map((id) => eventEntry(id, false, batch.id)),
+  batchEndEntry(batch.id, imported.length),
+  ...ids('ev', 251, 500).map((id) => eventEntry(id)),
+  ...ids('ev', 1, 60).map((id) => eventEntry(id)),
+  eventEntry('bad-2', true),
+]);
 await fx.processor.drain();
 process.stdout.write('not killed\n');
 process.exit(1);
