@@ -70,6 +70,33 @@ describe('LakeProcessor restart: the seen mark says where `_id`s must be remembe
       assert.equal(r.logLake, 20);
     });
 
+  it('remembering the ids fails once after the DuckDB commit (no crash): the processor starts over from the seen mark', async () => {
+    let failures = 1;
+    const fx = await openProcessorFixture(join(dir, String(n++)), {
+      seen: (store) => ({
+        seen: (k, list) => store.seen(k, list),
+        remember: (k, list) => store.remember(k, list),
+        rememberedThrough: (c) => store.rememberedThrough(c),
+        rememberThrough: async (c, upTo, map) => {
+          if (failures-- > 0) throw new Error('SQLITE_FULL');
+          await store.rememberThrough(c, upTo, map);
+        },
+      }),
+    });
+    try {
+      await fx.log.append(ids.map((id) => eventEntry(id)));
+      await assert.rejects(fx.processor.drain(), /SQLITE_FULL/);
+      assert.equal(await fx.lake.progress('lake'), 10, 'the rows are in the lake, their ids are not remembered');
+      await fx.log.append(ids.map((id) => eventEntry(id)));
+      await fx.processor.drain();
+      const rows = await fx.lake.query(SANDBOX, 'SELECT count(*)::INT AS n, count(DISTINCT _id)::INT AS d FROM events');
+      assert.deepEqual(rows, [{ n: 10, d: 10 }]);
+      assert.equal(await fx.failed.rememberedThrough('lake'), 20);
+    } finally {
+      await fx.close();
+    }
+  });
+
   describe('invalid input', () => {
     it('the dataset was deleted before the restart: its replayed entries are skipped (no failed records, no error); the resent ones fail', async () => {
       const r = await restart({ remembered: 5, mark: 5, logLake: 5, downstream: 10 }, true);

@@ -14,6 +14,7 @@ import { systemClock } from '../../../shared/clock.js';
 import type { BatchCatalog, BatchRecord, DatasetInfo } from '../../ports.js';
 import type { ResourceStore } from '../../../store/resource-store.js';
 import type { SchemaLookup } from '../../../schema/schema-lookup.js';
+import type { SeenIds } from '../processor-ports.js';
 import { LakeProcessor, type LakeProcessorDeps, type LakeProcessorOptions } from '../lake-processor.js';
 
 export const SANDBOX = 'sb1';
@@ -82,6 +83,8 @@ export interface FixtureOptions {
   laneFault?: LakeProcessorDeps['laneFault'];
   /** The dataset was deleted (its entries fail validation with DATASET_NOT_FOUND). */
   datasetDeleted?: boolean;
+  /** Wraps the seen-ids store (failure injection). */
+  seen?: (store: FailedRecordsStore) => SeenIds;
 }
 
 export async function openProcessorFixture(dir: string, o: FixtureOptions = {}): Promise<ProcessorFixture> {
@@ -102,7 +105,7 @@ export async function openProcessorFixture(dir: string, o: FixtureOptions = {}):
       log,
       lake,
       failed,
-      seen: failed,
+      seen: o.seen ? o.seen(failed) : failed,
       catalog,
       state: resources,
       clock: systemClock,
