@@ -23,6 +23,7 @@ interface Row {
  */
 export class FailedRecordsStore implements FailedSink, FailedRecordsReader, SeenIds {
   private readonly stmts;
+  private readonly marks;
 
   constructor(
     private readonly db: SqliteDb,
@@ -52,6 +53,7 @@ export class FailedRecordsStore implements FailedSink, FailedRecordsReader, Seen
          WHERE sandbox_id=? AND (?='' OR dataset_id=?) GROUP BY batch_id, dataset_id ORDER BY batch_id`,
       ),
     };
+    this.marks = this.openMarks();
   }
 
   async add(items: FailedItem[]): Promise<void> {
@@ -115,6 +117,27 @@ export class FailedRecordsStore implements FailedSink, FailedRecordsReader, Seen
 
   async remember(datasetKey: string, ids: string[]): Promise<void> {
     if (ids.length > 0) this.stmts.remember.run(datasetKey, JSON.stringify(ids));
+  }
+
+  /** `seen_marks`: per lake consumer, the log offset up to which every lake row's `_id` is in `seen_ids`. */
+  private openMarks() {
+    this.db.exec('CREATE TABLE IF NOT EXISTS seen_marks (consumer TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID');
+    return {
+      get: this.db.prepare<[string], { offset: number }>('SELECT offset FROM seen_marks WHERE consumer=?'),
+      // never backwards: a replayed range re-remembers ids below the mark
+      put: this.db.prepare<[string, number]>('INSERT INTO seen_marks VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET offset = max(offset, excluded.offset)'),
+    };
+  }
+
+  async rememberThrough(consumer: string, upTo: number, ids: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    this.db.transaction(() => {
+      for (const [k, list] of ids) if (list.length > 0) this.stmts.remember.run(k, JSON.stringify(list));
+      this.marks.put.run(consumer, upTo);
+    })();
+  }
+
+  async rememberedThrough(consumer: string): Promise<number | undefined> {
+    return this.marks.get.get(consumer)?.offset;
   }
 }
 

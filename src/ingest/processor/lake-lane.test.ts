@@ -50,6 +50,8 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
     assert.equal(await log.committed('lake'), 10);
     assert.equal(lane.holds('sb1/ds', 'e9'), false);
     assert.deepEqual([...(await failed.seen('sb1/ds', ['e1', 'e9', 'e11']))].sort(), ['e1', 'e9']);
+    // the seen mark moved with the ids (LakeProcessor restarts from it)
+    assert.equal(await failed.rememberedThrough('lake'), 10);
     const rows = await lake.query('sb1', 'SELECT count(*)::INT AS n, min(_kith_offset)::INT AS lo, max(_kith_offset)::INT AS hi FROM events');
     assert.deepEqual(rows, [{ n: 10, lo: 1, hi: 10 }]);
     // the first chunk went alone; the two queued behind it were written together (group commit)
@@ -130,6 +132,7 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
       lane.push({ upTo: 3, rows: [], failed: [{ sandboxId: 'sb1', datasetId: 'ds', batchId: 'b1', offset: 3, code: 'X', reason: 'bad', payload: '{}' }], ids: new Map(), schemas: new Set() });
       await lane.idle();
       assert.equal(await lake.progress('lake'), 3);
+      assert.equal(await failed.rememberedThrough('lake'), 3);
       assert.equal(await failed.countBatch('sb1', 'b1'), 1);
     });
   });

@@ -31,7 +31,13 @@ export interface LakeLaneDeps {
    * more. `idle()` (drains, stops) writes at once.
    */
   gatherMs?: number;
+  /** Tests only: runs after each step of a write (crash tests kill the process here). */
+  fault?: (step: LaneStep, upTo: number) => Promise<void> | void;
 }
+
+/** The steps of a lake write, in order (see `write`). */
+export const LANE_STEPS = ['failed', 'lake', 'landed', 'after', 'seen', 'log'] as const;
+export type LaneStep = (typeof LANE_STEPS)[number];
 
 type Item = { kind: 'chunk'; chunk: LakeChunk } | { kind: 'task'; run: () => Promise<void> };
 
@@ -41,7 +47,8 @@ type Item = { kind: 'chunk'; chunk: LakeChunk } | { kind: 'task'; run: () => Pro
  * together in one transaction (group commit: a DuckDB commit or checkpoint costs the same for 50 rows or 5,000).
  *
  * Guarantees: rows and the lake marker move together (LakeSink.write); failed records are idempotent per offset;
- * `_id`s are remembered after their rows are written and, until then, answered from memory (`holds`). After a
+ * `_id`s are remembered after their rows are written, with the seen mark in the same transaction (SeenIds
+ * .rememberThrough), and until then answered from memory (`holds`). After a
  * failure nothing further runs (a later chunk must not move the marker past a missing one): `error` is set and the
  * processor starts over from the stored markers.
  */
@@ -167,7 +174,9 @@ export class LakeLane {
     const upTo = group[group.length - 1]!.upTo;
     const failed = group.flatMap((c) => c.failed);
     if (failed.length) await this.d.failed.add(failed);
+    if (this.d.fault) await this.d.fault('failed', upTo);
     await this.d.lake.write(this.d.consumer, upTo, group.length === 1 ? group[0]!.rows : group.flatMap((c) => c.rows));
+    if (this.d.fault) await this.d.fault('lake', upTo);
     if (this.d.onLanded)
       for (const c of group)
         for (const k of c.schemas) {
@@ -176,13 +185,20 @@ export class LakeLane {
           const [sandboxId, schemaId] = k.split('\u0000') as [string, string];
           await this.d.onLanded(sandboxId, schemaId);
         }
+    if (this.d.fault) await this.d.fault('landed', upTo);
+    // before the seen mark: after a crash short of it, the log is read again from the mark, batch ends included
+    for (const c of group) await c.after?.();
+    if (this.d.fault) await this.d.fault('after', upTo);
     const ids = new Map<string, string[]>();
     for (const c of group) for (const [k, list] of c.ids) ids.set(k, [...(ids.get(k) ?? []), ...list]);
-    for (const [k, list] of ids) if (list.length) await this.d.seen.remember(k, list);
+    // with the mark: after a crash the processor re-reads the log from the mark (LakeProcessor.load), so the ids of
+    // rows already in the lake above it are remembered again, never lost
+    await this.d.seen.rememberThrough(this.d.consumer, upTo, ids);
+    if (this.d.fault) await this.d.fault('seen', upTo);
     await this.d.log.commit(this.d.consumer, upTo);
+    if (this.d.fault) await this.d.fault('log', upTo);
     this.committed = upTo;
     for (const c of group) for (const [k, list] of c.ids) this.hold(k, list, -1);
-    for (const c of group) await c.after?.();
   }
 
   private hold(k: string, ids: string[], by: 1 | -1): void {

@@ -4,7 +4,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { ResourceStore } from '../../store/resource-store.js';
 import type { BatchCatalog } from '../ports.js';
 import type { AcceptedRecord, FailedItem, FailedSink, LakeRow, LakeSink, LogSource, RecordSink, SeenIds } from './processor-ports.js';
-import { LakeLane } from './lake-lane.js';
+import { LakeLane, type LakeLaneDeps } from './lake-lane.js';
 import { decodeEntry, type DecodedEntry } from './steps/decode-entry.js';
 import { validateRecord, type ValidateDeps, type ValidatedRecord } from './steps/validate-record.js';
 
@@ -46,6 +46,8 @@ export interface LakeProcessorDeps extends ValidateDeps {
   /** Called once per schema the first time rows of it land (schema evolution becomes additive-only). */
   onLanded?: (sandboxId: string, schemaId: string) => Promise<void>;
   onError?: (e: unknown) => void;
+  /** Tests only: runs between the steps of each lake write (LakeLaneDeps.fault). */
+  laneFault?: LakeLaneDeps['fault'];
 }
 
 interface OpenBatch {
@@ -79,8 +81,10 @@ export const PROCESSOR_CONSUMERS: readonly string[] = [LAKE, DOWNSTREAM];
  *   accepted records in offset order, so per-identity order is the order of acceptance.
  * - Lake rows and the lake's progress marker are written in one transaction (LakeSink.write): a chunk
  *   replayed after a crash never lands twice. Rows at or below the marker are skipped on replay.
- * - Failed records are idempotent per offset; `_id` dedupe ids are remembered after the lake write and
- *   re-remembered on replay, so a redelivered event is dropped even across a crash.
+ * - Failed records are idempotent per offset; `_id` dedupe ids are remembered after the lake write, together with
+ *   a seen mark (the offset up to which every lake row's id is remembered); on start the log is re-read from the
+ *   lowest of the lake, downstream and seen marks and the ids of rows at or below the lake marker are remembered
+ *   again, so a redelivered event is dropped even after a crash between the lake commit and the remember.
  * - Downstream (identity, profile) has its own committed offset and must be idempotent: after a crash
  *   it may see records again, never miss one.
  * - The lake write of a chunk runs in the lake lane (one chunk at a time, in offset order) while the downstream
@@ -111,7 +115,7 @@ export class LakeProcessor {
     opts: Partial<LakeProcessorOptions> = {},
   ) {
     this.opts = { ...DEFAULT_PROCESSOR_OPTIONS, ...opts };
-    this.lane = new LakeLane({ lake: deps.lake, failed: deps.failed, seen: deps.seen, log: deps.log, consumer: LAKE, onLanded: deps.onLanded, trace: TRACE, gatherMs: this.opts.lakeGatherMs });
+    this.lane = new LakeLane({ lake: deps.lake, failed: deps.failed, seen: deps.seen, log: deps.log, consumer: LAKE, onLanded: deps.onLanded, trace: TRACE, gatherMs: this.opts.lakeGatherMs, fault: deps.laneFault });
   }
 
   private async load(): Promise<void> {
@@ -125,7 +129,11 @@ export class LakeProcessor {
     this.lakeProgress = await this.deps.lake.progress(LAKE);
     this.lane.reset(this.lakeProgress);
     this.downstreamDone = this.downstreamStored = await this.deps.log.committed(DOWNSTREAM);
-    this.cursor = Math.min(this.lakeProgress, this.downstreamDone);
+    // the seen mark may trail the lake marker (a crash between the DuckDB commit and rememberThrough): entries from it
+    // are read again so the ids of their rows, already in the lake, are remembered. A directory from before marks
+    // falls back to the log's lake marker, which the lane has always committed after remembering.
+    const seenMark = (await this.deps.seen.rememberedThrough(LAKE)) ?? (await this.deps.log.committed(LAKE));
+    this.cursor = Math.min(this.lakeProgress, this.downstreamDone, seenMark);
     for (const r of await this.deps.state.list<OpenBatch>('streaming-batch', STATE_SCOPE)) this.open.set(r.id, r.doc);
     this.loaded = true;
   }
@@ -270,7 +278,7 @@ export class LakeProcessor {
       (byDataset.get(k) ?? byDataset.set(k, []).get(k)!).push(v);
     }
     // ids of events already in the lake (a replayed part of this chunk) count as seen too: after a crash between the
-    // lake write and remember(), seen_ids may not have them yet
+    // lake write and rememberThrough, seen_ids may not have them yet (load() starts at the seen mark)
     const written = new Map<string, Set<string>>();
     for (const v of ok)
       if (v.entry.offset <= marker && v.isEvent && typeof v.entity._id === 'string') {

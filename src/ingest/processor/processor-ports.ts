@@ -64,6 +64,13 @@ export interface SeenIds {
   seen(datasetKey: string, ids: string[]): Promise<Set<string>>;
   /** Records ids as seen (idempotent). */
   remember(datasetKey: string, ids: string[]): Promise<void>;
+  /**
+   * Records a lake write's ids (per dataset key) as seen and moves the consumer's mark to `upTo`, in one transaction:
+   * the ids of every lake row at or below the mark are remembered. The mark never moves backwards.
+   */
+  rememberThrough(consumer: string, upTo: number, ids: ReadonlyMap<string, readonly string[]>): Promise<void>;
+  /** The consumer's mark (undefined when never recorded: a data directory from before marks). */
+  rememberedThrough(consumer: string): Promise<number | undefined>;
 }
 
 /** A record that passed validation, handed to the next pipeline steps (identity, profile). */
