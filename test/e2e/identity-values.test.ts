@@ -39,12 +39,22 @@ describe('identity value validation on every ingestion path', () => {
     assert.deepEqual(r.json.syncValidation, { status: 'pass' });
   });
 
+  it('a blocked value (anonymous) drops only that identity: syncValidation passes and the record lands', async () => {
+    const r = await p.collect(`/collection/${inlet}?syncValidation=true`, p.envelope(schema, ds, event('blocked-1', { identityMap: { Email: [{ id: 'anonymous' }], ECID: [{ id: GOOD_ECID }] } })));
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.deepEqual(r.json.syncValidation, { status: 'pass' });
+    await k.processor.drain();
+    assert.equal((await failedCodes())['blocked-1'], undefined);
+    const table = (await p.getDataset(ds)).tags['adobe/pqs/table'][0];
+    assert.equal((await k.queryLake(`SELECT _id FROM ${table} WHERE _id = 'blocked-1'`)).length, 1);
+  });
+
   describe('invalid input', () => {
     const syncCases: Array<[string, Record<string, unknown>, string, string]> = [
       ['an identityMap ECID of 123', { identityMap: { ECID: [{ id: '123' }] } }, '#/identityMap/ECID/0/id', 'UPLIB-101003-400'],
       ['an ECID whose first half overflows int64', { identityMap: { ECID: [{ id: OVER_HALF_ECID }] } }, '#/identityMap/ECID/0/id', 'UPLIB-101003-400'],
       ['a descriptor-field ECID of 123', { device: { typeID: '123' } }, '#/device/typeID', 'UPLIB-101003-400'],
-      ['a blocked Email value', { identityMap: { Email: [{ id: 'anonymous' }] } }, '#/identityMap/Email/0/id', 'IDENTITY_INVALID'],
+      ['an identity value over 1024 characters', { identityMap: { CRMID: [{ id: 'x'.repeat(1025) }] } }, '#/identityMap/CRMID/0/id', 'IDENTITY_INVALID'],
     ];
     for (const [what, extra, pointer, code] of syncCases)
       it(`syncValidation answers 400 naming ${what}`, async () => {

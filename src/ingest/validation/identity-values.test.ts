@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkIdentityValue, describeProblem, identityValueProblems, INVALID_ECID_CODE } from './identity-values.js';
+import { checkIdentityValue, describeProblem, identityValueProblems, INVALID_ECID_CODE, isDroppedIdentityValue, recordRejections } from './identity-values.js';
 
 const MAX_HALF = '9223372036854775807'; // 2^63 - 1, the largest Java long
 const OVER_HALF = '9223372036854775808';
@@ -21,7 +21,8 @@ describe('identity value rules', () => {
   for (const [ns, id] of ok) it(`accepts ${ns} ${id.slice(0, 24)}`, () => assert.equal(checkIdentityValue(ns, id), undefined));
 
   describe('invalid input', () => {
-    const bad: Array<[string, unknown, string, RegExp]> = [
+    // [namespace, value, code, message, effect]: ECID and length break the record, blocked values only drop the identity
+    const bad: Array<[string, unknown, string, RegExp, string?]> = [
       ['ECID', '123', INVALID_ECID_CODE, /^Invalid ECID$/],
       ['ECID', '1234567890123456789012345678901234567a', INVALID_ECID_CODE, /^Invalid ECID$/],
       ['ECID', '123456789012345678901234567890123456789', INVALID_ECID_CODE, /^Invalid ECID$/],
@@ -32,20 +33,22 @@ describe('identity value rules', () => {
       ['ECID', ecid('-123456789012345678', '1234567890123456789'), INVALID_ECID_CODE, /^Invalid ECID$/],
       ['ECID', ` ${ecid(MAX_HALF, MAX_HALF)}`, INVALID_ECID_CODE, /^Invalid ECID$/],
       ['ecid', '', INVALID_ECID_CODE, /^Invalid ECID$/],
-      ['Email', 'null', 'IDENTITY_INVALID', /blocked/],
-      ['Email', 'Anonymous', 'IDENTITY_INVALID', /blocked/],
-      ['Phone', 'INVALID', 'IDENTITY_INVALID', /blocked/],
-      ['Email', '   ', 'IDENTITY_INVALID', /blocked/],
-      ['CRMID', '', 'IDENTITY_INVALID', /blocked/],
+      ['Email', 'null', 'IDENTITY_INVALID', /blocked/, 'drop-identity'],
+      ['Email', 'Anonymous', 'IDENTITY_INVALID', /blocked/, 'drop-identity'],
+      ['Phone', 'INVALID', 'IDENTITY_INVALID', /blocked/, 'drop-identity'],
+      ['Email', '   ', 'IDENTITY_INVALID', /blocked/, 'drop-identity'],
+      ['CRMID', '', 'IDENTITY_INVALID', /blocked/, 'drop-identity'],
       ['CRMID', 'x'.repeat(1025), 'IDENTITY_INVALID', /1024/],
       ['Email', 42, 'IDENTITY_INVALID', /must be a string/],
       ['Email', null, 'IDENTITY_INVALID', /must be a string/],
     ];
-    for (const [ns, id, code, re] of bad)
-      it(`rejects ${ns} ${JSON.stringify(id)?.slice(0, 24)}`, () => {
+    for (const [ns, id, code, re, effect = 'reject-record'] of bad)
+      it(`${effect === 'drop-identity' ? 'drops' : 'rejects'} ${ns} ${JSON.stringify(id)?.slice(0, 24)}`, () => {
         const f = checkIdentityValue(ns, id);
         assert.equal(f?.code, code);
         assert.match(f?.message ?? '', re);
+        assert.equal(f?.effect, effect);
+        if (typeof id === 'string') assert.equal(isDroppedIdentityValue(ns, id), effect === 'drop-identity');
       });
 
     it('reports every bad identityMap item with its path', () => {
@@ -58,6 +61,10 @@ describe('identity value rules', () => {
         ],
       );
       assert.equal(describeProblem(p[0]!), 'Invalid ECID: identityMap.ECID[0].id "1" (namespace ECID, UPLIB-101003-400)');
+    });
+    it('rejects the record only for the rules that skip it (a blocked value only drops its identity)', () => {
+      const p = recordRejections({ identityMap: { ECID: [{ id: '1' }], Email: [{ id: 'null' }], CRMID: [{ id: 'x'.repeat(1025) }] } });
+      assert.deepEqual(p.map((x) => x.namespace), ['ECID', 'CRMID']);
     });
     it('checks identity-descriptor fields too (one value or an array of them)', () => {
       const descriptors = [

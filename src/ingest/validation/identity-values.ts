@@ -9,7 +9,10 @@ import type { IdentityDescriptorInfo } from '../../schema/schema-lookup.js';
  *   longs): `UPLIB-101003-400` "Invalid ECID". A half is a digit string, so it is never negative: a sign is not a
  *   digit (Java's parseLong would take "-…", but AEP documents "digits only" and no ECID service emits one).
  * - Every other namespace (Email and Phone included: AEP documents no format rule for them, only normalisation):
- *   at most 1024 characters, and not `null`, `anonymous`, `invalid` or blank (any case, surrounding space ignored).
+ *   at most 1024 characters, else the record is skipped; a `null`, `anonymous`, `invalid` or blank value (any case,
+ *   surrounding space ignored) is "blocked from ingestion": that identity is dropped, the record is kept.
+ * `effect` says which: `reject-record` fails the record (a 400 with syncValidation, else a failed record);
+ * `drop-identity` leaves the record and `extractIdentities` leaves the identity out of the graph and the profile.
  */
 export const MAX_IDENTITY_LENGTH = 1024;
 export const INVALID_ECID_CODE = 'UPLIB-101003-400';
@@ -17,23 +20,26 @@ export const INVALID_IDENTITY_CODE = 'IDENTITY_INVALID';
 const BLOCKED = new Set(['null', 'anonymous', 'invalid', '']);
 const INT64_MAX = 9223372036854775807n;
 
+export type IdentityRuleEffect = 'reject-record' | 'drop-identity';
+
 export interface IdentityRuleFailure {
   /** AEP's error code where it documents one (ECID), else IDENTITY_INVALID. */
   code: string;
   /** AEP's message where it documents one ("Invalid ECID"), else what is wrong. */
   message: string;
+  effect: IdentityRuleEffect;
 }
 
 type Rule = (value: string) => IdentityRuleFailure | undefined;
 
 const ecidRule: Rule = (v) => {
   const halvesOk = /^\d{38}$/.test(v) && BigInt(v.slice(0, 19)) <= INT64_MAX && BigInt(v.slice(19)) <= INT64_MAX;
-  return halvesOk ? undefined : { code: INVALID_ECID_CODE, message: 'Invalid ECID' };
+  return halvesOk ? undefined : { code: INVALID_ECID_CODE, message: 'Invalid ECID', effect: 'reject-record' };
 };
 
 const defaultRule: Rule = (v) => {
-  if (BLOCKED.has(v.trim().toLowerCase())) return { code: INVALID_IDENTITY_CODE, message: 'blocked identity value' };
-  if (v.length > MAX_IDENTITY_LENGTH) return { code: INVALID_IDENTITY_CODE, message: `identity value longer than ${MAX_IDENTITY_LENGTH} characters` };
+  if (v.length > MAX_IDENTITY_LENGTH) return { code: INVALID_IDENTITY_CODE, message: `identity value longer than ${MAX_IDENTITY_LENGTH} characters`, effect: 'reject-record' };
+  if (BLOCKED.has(v.trim().toLowerCase())) return { code: INVALID_IDENTITY_CODE, message: 'blocked identity value', effect: 'drop-identity' };
   return undefined;
 };
 
@@ -41,7 +47,7 @@ const defaultRule: Rule = (v) => {
 const RULES: ReadonlyMap<string, Rule> = new Map([['ECID', ecidRule]]);
 
 export function checkIdentityValue(namespace: string, id: unknown): IdentityRuleFailure | undefined {
-  if (typeof id !== 'string') return { code: INVALID_IDENTITY_CODE, message: `identity id must be a string, found ${id === null ? 'null' : typeof id}` };
+  if (typeof id !== 'string') return { code: INVALID_IDENTITY_CODE, message: `identity id must be a string, found ${id === null ? 'null' : typeof id}`, effect: 'reject-record' };
   return (RULES.get(namespace.toUpperCase()) ?? defaultRule)(id);
 }
 
@@ -67,11 +73,11 @@ export function identityValueProblems(record: unknown, descriptors: readonly Ide
   const map = (record as { identityMap?: unknown }).identityMap;
   if (map !== undefined) {
     if (typeof map !== 'object' || map === null || Array.isArray(map))
-      out.push({ namespace: '', path: 'identityMap', pointer: '#/identityMap', value: map, code: INVALID_IDENTITY_CODE, message: 'identityMap must be an object keyed by namespace' });
+      out.push({ namespace: '', path: 'identityMap', pointer: '#/identityMap', value: map, code: INVALID_IDENTITY_CODE, message: 'identityMap must be an object keyed by namespace', effect: 'reject-record' });
     else
       for (const [ns, items] of Object.entries(map as Record<string, unknown>)) {
         if (!Array.isArray(items)) {
-          out.push({ namespace: ns, path: `identityMap.${ns}`, pointer: `#/identityMap/${ns}`, value: items, code: INVALID_IDENTITY_CODE, message: `identityMap.${ns} must be an array` });
+          out.push({ namespace: ns, path: `identityMap.${ns}`, pointer: `#/identityMap/${ns}`, value: items, code: INVALID_IDENTITY_CODE, message: `identityMap.${ns} must be an array`, effect: 'reject-record' });
           continue;
         }
         items.forEach((item, i) => {
@@ -96,4 +102,14 @@ export function identityValueProblems(record: unknown, descriptors: readonly Ide
     });
   }
   return out;
+}
+
+/** The problems that fail the whole record (what ingestion rejects; dropped identities are left to extraction). */
+export function recordRejections(record: unknown, descriptors: readonly IdentityDescriptorInfo[] = []): IdentityValueProblem[] {
+  return identityValueProblems(record, descriptors).filter((p) => p.effect === 'reject-record');
+}
+
+/** True when AEP blocks this identity value from ingestion (the record itself is kept). */
+export function isDroppedIdentityValue(namespace: string, id: string): boolean {
+  return checkIdentityValue(namespace, id)?.effect === 'drop-identity';
 }
