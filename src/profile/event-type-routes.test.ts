@@ -43,6 +43,16 @@ describe('custom Profile event types (/data/core/ups/config/eventTypes)', () => 
     assert.equal((await call('GET', `${ET}/loyaltyLevelUpdate`)).statusCode, 404);
   });
 
+  it('documents the routes in /openapi.json with their body, params and responses', async () => {
+    const doc = (await k.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const create = doc.paths[ET].post;
+    assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['id']);
+    assert.ok(create.responses['200']);
+    assert.ok(doc.paths[ET].get.parameters.some((x: { name: string }) => x.name === 'limit'));
+    assert.ok(doc.paths[`${ET}/{id}`].delete.responses['204']);
+    assert.equal(doc.paths[`${ET}/{id}`].get.parameters[0].name, 'id');
+  });
+
   it('keeps event types per sandbox', async () => {
     assert.equal((await call('POST', ET, { id: 'sandboxed.only' }, json)).statusCode, 200);
     const other = await call('GET', ET, undefined, { 'x-sandbox-name': 'dev-et' });
