@@ -43,6 +43,8 @@ import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 import { registerEdgeRoutes } from './sources/http/edge-routes.js';
 import { registerIdentityRoutes } from './identity/routes.js';
 import { registerProfileRoutes } from './profile/routes.js';
+import { registerEventTypeRoutes } from './profile/event-type-routes.js';
+import { EventTypeService } from './profile/event-type-service.js';
 import { registerSegmentationRoutes } from './segment/routes.js';
 import { SystemDatasetProvisioner } from './segment/system-datasets.js';
 import type { ProfileContext } from './profile/wiring.js';
@@ -247,6 +249,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     registerProfileRoutes(app, {
     profile: { profiles: rpc('profiles'), mergePolicies: rpc('mergePolicies'), computedAttributes: rpc('computedAttributes'), jobs: rpc('jobs'), store: rpc('profileStore'), close: () => undefined } as unknown as ProfileContext,
   });
+  registerEventTypeRoutes(app, { eventTypes: new EventTypeService(resources, clock) });
   if (!opts.skipProfileRoutes) {
     const systemDatasets = new SystemDatasetProvisioner(schemas, catalog, resources);
     registerSegmentationRoutes(app, { call: (method, ...args) => handle.call(method, ...args), provision: (ctx) => systemDatasets.ensure(ctx) });

@@ -4,6 +4,7 @@ import { ok, err, type Result } from '../shared/result.js';
 import { badRequest, notFound, unprocessable, type Problem } from '../shared/problem.js';
 import { uuid } from '../shared/ids.js';
 import type { AttributeMerge } from './fragment-merge.js';
+import { canonicalSchemaName } from './schema-names.js';
 
 export const PROFILE_SCHEMA = '_xdm.context.profile';
 const KIND = 'profile-merge-policy';
@@ -55,7 +56,7 @@ export class MergePolicyService {
         return err(badRequest('attributeMerge.order must be a non-empty array of dataset ids for dataSetPrecedence'));
       attributeMerge = { type: 'dataSetPrecedence', order: am.order as string[] };
     } else return err(badRequest('attributeMerge.type must be "timestampOrdered" or "dataSetPrecedence"'));
-    const schema = (x.schema as { name?: unknown } | undefined)?.name ?? PROFILE_SCHEMA;
+    const schema = canonicalSchemaName((x.schema as { name?: unknown } | undefined)?.name ?? PROFILE_SCHEMA);
     if (schema !== PROFILE_SCHEMA) return err(badRequest(`schema.name must be "${PROFILE_SCHEMA}"`));
     return ok({
       name: x.name,

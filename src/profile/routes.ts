@@ -7,6 +7,7 @@ import type { SandboxRef } from './merge-policy-service.js';
 import type { ProfileKey } from './profile-service.js';
 import { PROFILE_SCHEMA } from './merge-policy-service.js';
 import { parsePropertyFilters } from './event-filter.js';
+import { canonicalSchemaName } from './schema-names.js';
 
 export const EVENT_SCHEMA = '_xdm.context.experienceevent';
 type Q = Record<string, string | undefined>;
@@ -43,7 +44,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     const q: Q = {};
     for (const [k, v] of Object.entries(raw)) q[k] = Array.isArray(v) ? v[v.length - 1] : v;
     const sb = sbOf(req);
-    const schema = q['schema.name'];
+    const schema = canonicalSchemaName(q['schema.name']);
     const fields = csv(q.fields);
     if (schema === PROFILE_SCHEMA) {
       if (!q.entityId) return sendProblem(reply, badRequest('entityId is required'));
@@ -52,7 +53,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
       return reply.send({ [r.value.entityId]: r.value });
     }
     if (schema === EVENT_SCHEMA) {
-      if (q['relatedSchema.name'] !== PROFILE_SCHEMA) return sendProblem(reply, badRequest(`relatedSchema.name must be ${PROFILE_SCHEMA}`));
+      if (canonicalSchemaName(q['relatedSchema.name']) !== PROFILE_SCHEMA) return sendProblem(reply, badRequest(`relatedSchema.name must be ${PROFILE_SCHEMA}`));
       const id = q.relatedEntityId ?? q.entityId;
       const ns = q.relatedEntityIdNS ?? q.entityIdNS;
       if (!id) return sendProblem(reply, badRequest('relatedEntityId is required'));
@@ -88,7 +89,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     const sb = sbOf(req);
     const b = req.body as Record<string, unknown> | undefined;
     if (!b || typeof b !== 'object' || Array.isArray(b)) return sendProblem(reply, badRequest('Body must be a JSON object'));
-    const schema = (b.schema as { name?: unknown } | undefined)?.name;
+    const schema = canonicalSchemaName((b.schema as { name?: unknown } | undefined)?.name);
     const ids = b.identities;
     if (!Array.isArray(ids) || ids.length === 0) return sendProblem(reply, badRequest('identities must be a non-empty array'));
     if (ids.length > 100) return sendProblem(reply, badRequest('At most 100 identities per request'));
@@ -109,7 +110,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
       return reply.code(partial ? 207 : 200).send(out);
     }
     if (schema === EVENT_SCHEMA) {
-      if ((b.relatedSchema as { name?: unknown } | undefined)?.name !== PROFILE_SCHEMA) return sendProblem(reply, badRequest(`relatedSchema.name must be ${PROFILE_SCHEMA}`));
+      if (canonicalSchemaName((b.relatedSchema as { name?: unknown } | undefined)?.name) !== PROFILE_SCHEMA) return sendProblem(reply, badRequest(`relatedSchema.name must be ${PROFILE_SCHEMA}`));
       const tf = (b.timeFilter ?? {}) as { startTime?: unknown; endTime?: unknown };
       for (const t of [tf.startTime, tf.endTime, b.limit]) if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t))) return sendProblem(reply, badRequest('timeFilter.startTime, timeFilter.endTime and limit must be integers'));
       const order = orderOf(typeof b.orderby === 'string' ? b.orderby : undefined);
@@ -142,7 +143,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
 
   app.delete('/data/core/ups/access/entities', { schema: { tags: TAGS, summary: 'Delete a profile by identity' } }, async (req, reply) => {
     const q = req.query as Q;
-    if (q['schema.name'] !== PROFILE_SCHEMA) return sendProblem(reply, badRequest(`schema.name must be ${PROFILE_SCHEMA}`));
+    if (canonicalSchemaName(q['schema.name']) !== PROFILE_SCHEMA) return sendProblem(reply, badRequest(`schema.name must be ${PROFILE_SCHEMA}`));
     if (!q.entityId) return sendProblem(reply, badRequest('entityId is required'));
     const r = await profiles.deleteProfile(sbOf(req), keyOf(q.entityId, q.entityIdNS));
     if (!r.ok) return sendProblem(reply, r.error);
@@ -157,7 +158,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     const start = q.start === undefined ? 0 : Number(q.start);
     if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(start) || start < 0) return sendProblem(reply, badRequest('limit and start must be non-negative integers'));
     let all = await mergePolicies.list(sbOf(req));
-    if (q['schema.name']) all = all.filter((p) => p.schema.name === q['schema.name']);
+    if (q['schema.name']) all = all.filter((p) => p.schema.name === canonicalSchemaName(q['schema.name']));
     if (q.default !== undefined) all = all.filter((p) => String(p.default) === q.default);
     if (q.isActiveOnEdge !== undefined) all = all.filter((p) => String(p.isActiveOnEdge) === q.isActiveOnEdge);
     if (q['identityGraph.type']) all = all.filter((p) => p.identityGraph.type === q['identityGraph.type']);

@@ -137,7 +137,7 @@ describe('streaming and batch ingestion, end to end', () => {
     const codes = f.json.records.map((r: { code: string; payload: { e?: { _id?: string } } }) => [r.payload?.e?._id, r.code]).sort();
     assert.deepEqual(codes, [
       ['bad-1', 'SCHEMA_VALIDATION'],
-      ['bad-2', 'IDENTITY_INVALID'],
+      ['bad-2', 'UPLIB-101003-400'],
     ]);
   });
 

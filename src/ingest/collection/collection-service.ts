@@ -2,6 +2,7 @@ import type { SchemaLookup, Violation } from '../../schema/schema-lookup.js';
 import type { DatasetDirectory, DatasetInfo, FlowDirectory, InletDirectory, InletInfo } from '../ports.js';
 import type { Clock } from '../../shared/clock.js';
 import { parseEnvelope } from './envelope.js';
+import { describeProblem, recordRejections } from '../validation/identity-values.js';
 import { ok, err, type Result } from '../../shared/result.js';
 
 /** What the collection endpoints append to the ingest log: one entry per accepted message. */
@@ -162,6 +163,14 @@ export class CollectionService {
       const out = v?.validate(m.entity);
       if (out && !out.valid)
         return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Message is invalid`, violations: out.violations.slice(0, MAX_SYNC_VIOLATIONS) };
+      const ids = recordRejections(m.entity, await this.deps.schemas.identityDescriptors(inlet.sandboxId, ds.value.schemaId));
+      if (ids.length > 0)
+        return {
+          ok: false,
+          statusCode: 400,
+          message: `${this.prefix(inlet)} ${describeProblem(ids[0]!)}`,
+          violations: ids.slice(0, MAX_SYNC_VIOLATIONS).map((p) => ({ schemaLocation: '#', pointerToViolation: p.pointer, causingExceptions: [], keyword: 'identity', message: describeProblem(p), code: p.code })),
+        };
     }
     const payload =
       `{"d":${JSON.stringify(ds.value.id)},"s":${JSON.stringify(ds.value.schemaId)},"x":${JSON.stringify(ctx.xactionId)}` +

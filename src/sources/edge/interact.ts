@@ -87,10 +87,10 @@ export function resolveEcid(
   const name = identityCookieName(opts.orgId);
   const fromState = req.stateEntries.find((e) => e.key === name);
   const s = fromState ? decodeIdentityCookie(fromState.value) : undefined;
-  if (s) return { ecid: s, source: 'state' };
+  if (s && isEcid(s)) return { ecid: s, source: 'state' }; // a cookie ECID AEP would reject (older Kith minted some) is replaced
   const cookie = parseCookieHeader(opts.cookieHeader)[name];
   const c = cookie ? decodeIdentityCookie(cookie) : undefined;
-  if (c) return { ecid: c, source: 'cookie' };
+  if (c && isEcid(c)) return { ecid: c, source: 'cookie' };
   const maps = [req.identityMap, ...req.events.map((e) => e.xdm.identityMap as IdentityMap | undefined)];
   for (const m of maps) {
     const id = isRecord(m) && Array.isArray(m.ECID) ? m.ECID.find((x) => isRecord(x) && isEcid(x.id))?.id : undefined;

@@ -1,6 +1,6 @@
 import type { SchemaLookup } from '../../../schema/schema-lookup.js';
 import type { DatasetDirectory, DatasetInfo, FlowDirectory } from '../../ports.js';
-import { checkIdentityMap } from '../../validation/identity-values.js';
+import { describeProblem, recordRejections } from '../../validation/identity-values.js';
 import { MAX_EVENT_BYTES, MAX_RECORD_BYTES } from '../../collection/collection-service.js';
 import type { DecodedEntry } from './decode-entry.js';
 import { deadLetter as dead, ok as okStep, type StepResult } from '../../pipeline/step.js';
@@ -59,8 +59,7 @@ export async function validateRecord(e: DecodedEntry, deps: ValidateDeps): Promi
     const first = v.violations[0];
     return deadLetter('SCHEMA_VALIDATION', `${v.violations.length} schema violation(s): ${first?.pointerToViolation ?? '#'} ${first?.message ?? ''}`.trim(), v.violations.slice(0, 20));
   }
-  const idProblems = checkIdentityMap(entity);
-  if (idProblems.length > 0)
-    return deadLetter('IDENTITY_INVALID', idProblems.map((p) => `identityMap.${p.namespace}[${p.index}]: ${p.message}`).join('; '));
+  const idProblems = recordRejections(entity, await deps.schemas.identityDescriptors(e.sandboxId, dataset.schemaId));
+  if (idProblems.length > 0) return deadLetter(idProblems[0]!.code, idProblems.map(describeProblem).join('; '));
   return okStep({ entry: e, dataset, isEvent, entity, json });
 }
