@@ -19,6 +19,7 @@ import { CatalogService } from './catalog/catalog-service.js';
 import { registerCatalogRoutes } from './catalog/routes.js';
 import { FlowService } from './flow/flow-service.js';
 import { registerFlowRoutes } from './flow/routes.js';
+import { referenceLookups } from './flow/flow-references.js';
 import { SqliteIngestLog } from './ingest/log/sqlite-ingest-log.js';
 import { LogRetention } from './ingest/log/retention.js';
 import { PROCESSOR_CONSUMERS } from './ingest/processor/lake-processor.js';
@@ -161,7 +162,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const schemas = new SchemaRegistry(resources, clock);
   const catalog = new CatalogService(resources, schemas, clock);
   let baseUrl = baseUrlOf(cfg);
-  const flow = new FlowService(resources, clock, { baseUrl: () => baseUrl });
+  const flow = new FlowService(resources, clock, { baseUrl: () => baseUrl, refs: referenceLookups(catalog, schemas) });
   const logDb = openSqlite(cfg.dataDir, 'ingest-log', { synchronous: 'FULL' });
   dbs.push(logDb);
   const ingestLog = new SqliteIngestLog(logDb);
