@@ -10,6 +10,8 @@ export interface ParamSpec {
   required?: boolean;
   /** Allowed values of a string param. */
   enum?: readonly string[];
+  /** A string param's form, with what it means for the message ("a *.myshopify.com domain"). */
+  pattern?: { re: RegExp; meaning: string };
 }
 
 /**
@@ -57,6 +59,7 @@ export function validateParams(where: string, specName: string, params: unknown,
     if (!fits(v, spec)) return err(badRequest(`${where}.${name} must be ${typeName[spec.type]}`));
     if (spec.enum && !spec.enum.includes(v as string))
       return err(badRequest(`${where}.${name} must be one of ${spec.enum.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v)}`));
+    if (spec.pattern && !spec.pattern.re.test(v as string)) return err(badRequest(`${where}.${name} must be ${spec.pattern.meaning}, got ${JSON.stringify(v)}`));
   }
   return ok(p);
 }

@@ -14,8 +14,9 @@ import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
 import { installCors } from './cors.js';
 
-/** Flow Service connection spec of an Edge datastream (Kith's own id); `auth.params.datastreamId` is the configId. */
-export const EDGE_DATASTREAM_SPEC = '6d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+import { EDGE_DATASTREAM_SPEC, EDGE_SPEC_DEF } from './source-specs.js';
+
+export { EDGE_DATASTREAM_SPEC };
 
 export interface EdgeDeps extends SourceBindingDeps {
   flow: FlowService;
@@ -40,7 +41,7 @@ const send = (reply: FastifyReply, p: { status: number; body: Record<string, unk
  * `identity:result` and stored through `state:store`, and read back from alloy's identity cookie.
  */
 export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
-  d.flow.registerSpec(EDGE_DATASTREAM_SPEC, (params) => ({ ...params, datastreamId: typeof params.datastreamId === 'string' && params.datastreamId ? params.datastreamId : randomUUID() }));
+  d.flow.registerSpec(EDGE_DATASTREAM_SPEC, EDGE_SPEC_DEF);
 
   async function datastream(req: FastifyRequest) {
     const { configId } = parseEdgeQuery(req.query as Record<string, string>);
