@@ -42,6 +42,7 @@ import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js
 import { registerShopifyAppRoutes } from './sources/http/shopify-app.js';
 import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 import { registerEdgeRoutes } from './sources/http/edge-routes.js';
+import { profileConsentLookup } from './sources/http/stored-consent.js';
 import { registerIdentityRoutes } from './identity/routes.js';
 import { registerProfileRoutes } from './profile/routes.js';
 import { registerSegmentationRoutes } from './segment/routes.js';
@@ -240,7 +241,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerShopifyWebhookRoutes(app, shopifyDeps);
   registerShopifyAppRoutes(app, shopifyDeps);
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
-  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock });
+  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup((method, ...args) => handle.call(method, ...args), sandboxes) });
   registerIdentityRoutes(app, (method, ...args) => handle.call(method, ...args));
   // the profile services live with the processor (one writer); the routes reach them through an RPC proxy
   const rpc = (svc: string) => new Proxy({}, { get: (_t, fn) => (...args: unknown[]) => handle.call(`${svc}.${String(fn)}`, ...args) });
