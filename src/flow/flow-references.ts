@@ -76,6 +76,7 @@ export function flowReferences(c: ReferenceContext, kind: FlowKind | 'mappingSet
     }
     case 'mappingSets':
       if (body.xdmSchema !== undefined) refs.push(schema('mappingSets.xdmSchema', body.xdmSchema));
+      if (isObj(body.outputSchema) && isObj(body.outputSchema.schemaRef)) refs.push(schema('mappingSets.outputSchema.schemaRef.id', body.outputSchema.schemaRef.id));
       break;
   }
   return refs;

@@ -45,7 +45,7 @@ describe('Flow Service references', () => {
     const altId = (await p.call('GET', `/data/foundation/schemaregistry/tenant/schemas/${encodeURIComponent(ids.schema!)}`)).json['meta:altId'];
     assert.equal((await p.call('POST', `${FS}/targetConnections`, target({ data: { schema: { id: altId } } }))).status, 201);
     assert.equal((await p.call('POST', `${FS}/targetConnections`, target({ data: undefined }, { dataSetId: ids.eventDs }))).status, 201, 'no schema named: any dataset');
-    const ms = await p.call('POST', '/data/foundation/mappingSets', { xdmSchema: ids.schema, mappings: [{ source: 'a', destination: 'person.name.firstName' }] });
+    const ms = await p.call('POST', '/data/foundation/mappingSets', { xdmSchema: ids.schema, outputSchema: { schemaRef: { id: ids.schema } }, mappings: [{ source: 'a', destination: 'person.name.firstName' }] });
     assert.equal(ms.status, 201, ms.body);
     const etag = (await p.call('GET', `${FS}/targetConnections/${ids.tgt}`)).json.items[0].etag;
     const moved = await p.call('PATCH', `${FS}/targetConnections/${ids.tgt}`, [{ op: 'remove', path: '/data' }, { op: 'replace', path: '/params/dataSetId', value: ids.eventDs }], { 'if-match': etag });
@@ -74,6 +74,7 @@ describe('Flow Service references', () => {
       ['flow: a source connection named as a target', () => p.call('POST', `${FS}/flows`, flow({ targetConnectionIds: [ids.src] })), /^flows\.targetConnectionIds\[0\]: no target connection/],
       ['flow: Mapping without a mappingId', () => p.call('POST', `${FS}/flows`, flow({ flowSpec: { id: 'c1a19761-d2c7-4702-b9fa-fe91f0613e81' }, transformations: [{ name: 'Mapping', params: {} }] })), /^flows\.transformations\[0\]\.params\.mappingId: must be a mapping set id/],
       ['mapping set: schema that exists nowhere', () => p.call('POST', '/data/foundation/mappingSets', { xdmSchema: 'https://ns.adobe.com/x/schemas/nope', mappings: [{ source: 'a', destination: 'b' }] }), /^mappingSets\.xdmSchema: no schema 'https:\/\/ns\.adobe\.com\/x\/schemas\/nope' in this sandbox$/],
+      ['mapping set: outputSchema that exists nowhere', () => p.call('POST', '/data/foundation/mappingSets', { outputSchema: { schemaRef: { id: 'https://ns.adobe.com/x/schemas/gone' } }, mappings: [{ source: 'a', destination: 'b' }] }), /^mappingSets\.outputSchema\.schemaRef\.id: no schema 'https:\/\/ns\.adobe\.com\/x\/schemas\/gone' in this sandbox$/],
       ['mapping set: schema of another sandbox', () => p.call('POST', '/data/foundation/mappingSets', { xdmSchema: ids.schema, mappings: [{ source: 'a', destination: 'b' }] }, dev), /^mappingSets\.xdmSchema: no schema '.+' in this sandbox$/],
     ];
     for (const [name, call, re] of cases)
