@@ -19,6 +19,7 @@ import { CatalogService } from './catalog/catalog-service.js';
 import { registerCatalogRoutes } from './catalog/routes.js';
 import { FlowService } from './flow/flow-service.js';
 import { registerFlowRoutes } from './flow/routes.js';
+import { referenceLookups } from './flow/flow-references.js';
 import { SqliteIngestLog } from './ingest/log/sqlite-ingest-log.js';
 import { LogRetention } from './ingest/log/retention.js';
 import { PROCESSOR_CONSUMERS } from './ingest/processor/lake-processor.js';
@@ -41,6 +42,7 @@ import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js
 import { registerShopifyAppRoutes } from './sources/http/shopify-app.js';
 import { registerSegmentRoutes } from './sources/http/segment-routes.js';
 import { registerEdgeRoutes } from './sources/http/edge-routes.js';
+import { profileConsentLookup } from './sources/http/stored-consent.js';
 import { registerIdentityRoutes } from './identity/routes.js';
 import { registerProfileRoutes } from './profile/routes.js';
 import { registerEventTypeRoutes } from './profile/event-type-routes.js';
@@ -163,7 +165,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const schemas = new SchemaRegistry(resources, clock);
   const catalog = new CatalogService(resources, schemas, clock);
   let baseUrl = baseUrlOf(cfg);
-  const flow = new FlowService(resources, clock, { baseUrl: () => baseUrl });
+  const flow = new FlowService(resources, clock, { baseUrl: () => baseUrl, refs: referenceLookups(catalog, schemas) });
   const logDb = openSqlite(cfg.dataDir, 'ingest-log', { synchronous: 'FULL' });
   dbs.push(logDb);
   const ingestLog = new SqliteIngestLog(logDb);
@@ -241,7 +243,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerShopifyWebhookRoutes(app, shopifyDeps);
   registerShopifyAppRoutes(app, shopifyDeps);
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
-  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock });
+  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup((method, ...args) => handle.call(method, ...args), sandboxes) });
   registerIdentityRoutes(app, (method, ...args) => handle.call(method, ...args));
   // the profile services live with the processor (one writer); the routes reach them through an RPC proxy
   const rpc = (svc: string) => new Proxy({}, { get: (_t, fn) => (...args: unknown[]) => handle.call(`${svc}.${String(fn)}`, ...args) });

@@ -7,8 +7,10 @@ import { badRequest, conflict, notFound, problem, type Problem } from '../shared
 import { applyJsonPatch } from '../shared/json-patch.js';
 import type { FlowDirectory, InletDirectory, InletInfo } from '../ingest/ports.js';
 import { compileMappingSet, type MapFn } from './mapping/mapping-set.js';
-import { validateEntity } from './flow-validation.js';
-import { STREAMING_SPEC, isObj, paramsOf, type FlowEntity, type FlowKind, type InletIndex, type MappingSetDoc, type ResolvedFlow } from './flow-types.js';
+import { checkEntityReferences, validateEntity } from './flow-validation.js';
+import { asSpecDef, type ConnectionSpecDef, type FillFn } from './connection-specs.js';
+import type { ReferenceLookups } from './flow-references.js';
+import { STREAMING_SPEC, STREAMING_SPEC_DEF, isObj, paramsOf, type FlowEntity, type FlowKind, type InletIndex, type MappingSetDoc, type ResolvedFlow } from './flow-types.js';
 
 export { STREAMING_SPEC, DATA_LAKE_TARGET_SPEC, FLOW_SPEC_PLAIN, FLOW_SPEC_MAPPING } from './flow-types.js';
 export type { FlowEntity, FlowKind, InletIndex, MappingSetDoc, ResolvedFlow } from './flow-types.js';
@@ -32,13 +34,13 @@ export class FlowService implements InletDirectory, FlowDirectory {
   private readonly mapCache = new Map<string, MapFn>();
   /** Inlets resolved by the collection endpoint (hot path); kept in step by this service's own writes. */
   private readonly inletCache = new Map<string, InletIndex>();
-  /** Source specs that fill in connection params at creation (e.g. a Segment write key). */
-  private readonly specParams = new Map<string, (params: Record<string, unknown>) => Record<string, unknown>>();
+  /** Connection specs: the params each declares (checked at create and update) and what it fills in (a Segment write key). */
+  private readonly specs = new Map<string, ConnectionSpecDef>([[STREAMING_SPEC, STREAMING_SPEC_DEF]]);
 
   constructor(
     private readonly store: ResourceStore,
     private readonly clock: Clock,
-    private readonly opts: { baseUrl: () => string },
+    private readonly opts: { baseUrl: () => string; refs: ReferenceLookups },
   ) {}
 
   inletUrl(id: string): string {
@@ -54,8 +56,9 @@ export class FlowService implements InletDirectory, FlowDirectory {
     return doc;
   }
 
-  registerSpec(specId: string, fill: (params: Record<string, unknown>) => Record<string, unknown>): void {
-    this.specParams.set(specId, fill);
+  /** Declares a source's connection spec: its params (validated at create and update) and what it fills in. */
+  registerSpec(specId: string, def: ConnectionSpecDef | FillFn): void {
+    this.specs.set(specId, asSpecDef(specId, def));
   }
 
   private meta(ctx: SandboxContext, prev?: FlowEntity): Record<string, unknown> {
@@ -75,7 +78,7 @@ export class FlowService implements InletDirectory, FlowDirectory {
   }
 
   private validationDeps() {
-    return { store: this.store, specParams: this.specParams, inletUrl: (id: string) => this.inletUrl(id) };
+    return { store: this.store, specs: this.specs, lookups: this.opts.refs, inletUrl: (id: string) => this.inletUrl(id) };
   }
 
   async create(ctx: SandboxContext, kind: FlowKind, body: unknown): Promise<Result<FlowEntity, Problem>> {
@@ -289,6 +292,8 @@ export class FlowService implements InletDirectory, FlowDirectory {
     if (body.xdmSchema !== undefined && typeof body.xdmSchema !== 'string') return err(badRequest('xdmSchema must be a string'));
     const c = compileMappingSet(body.mappings, () => this.clock.now());
     if (!c.ok) return err(badRequest(`Invalid mapping set: ${c.error}`));
+    const refs = await checkEntityReferences(this.validationDeps(), ctx, 'mappingSets', body);
+    if (!refs.ok) return refs;
     const now = this.clock.now();
     const { id: _i, version: _v, createdDate: _c, modifiedDate: _m, createdBy: _cb, modifiedBy: _mb, ...rest } = body;
     const ms: MappingSetDoc = {

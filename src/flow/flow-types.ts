@@ -1,10 +1,22 @@
 import type { FlowInfo, InletInfo } from '../ingest/ports.js';
 import { isObj } from '../shared/objects.js';
+import type { ConnectionSpecDef } from './connection-specs.js';
 
 export const STREAMING_SPEC = 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb';
 export const DATA_LAKE_TARGET_SPEC = 'c604ff05-7f1a-43c0-8e18-33bf874cb11c';
 export const FLOW_SPEC_PLAIN = 'd8a6f005-7eaf-4153-983e-e8574508b877';
 export const FLOW_SPEC_MAPPING = 'c1a19761-d2c7-4702-b9fa-fe91f0613e81';
+
+/** The HTTP API streaming connection's `auth.params` (AEP: dataType xdm|raw, optional sourceId, name, authenticationRequired). */
+export const STREAMING_SPEC_DEF: ConnectionSpecDef = {
+  name: 'Streaming Connection',
+  authParams: {
+    dataType: { type: 'string', enum: ['xdm', 'raw'] },
+    authenticationRequired: { type: 'boolean' },
+    sourceId: { type: 'string' },
+    name: { type: 'string' },
+  },
+};
 
 export type FlowKind = 'connections' | 'sourceConnections' | 'targetConnections' | 'flows';
 

@@ -4,12 +4,21 @@ import { inletId as newInletId } from '../shared/ids.js';
 import { ok, err, type Result } from '../shared/result.js';
 import { badRequest, type Problem } from '../shared/problem.js';
 import { DATA_LAKE_TARGET_SPEC, FLOW_SPEC_MAPPING, FLOW_SPEC_PLAIN, STREAMING_SPEC, isObj, paramsOf, type FlowEntity, type FlowKind } from './flow-types.js';
+import { validateParams, type ConnectionSpecDef } from './connection-specs.js';
+import { flowReferences, type ReferenceLookups } from './flow-references.js';
+import { checkReferences } from '../shared/references.js';
 
 export interface ValidationDeps {
   store: ResourceStore;
-  /** Source specs that fill in connection params (registered by src/sources). */
-  specParams: ReadonlyMap<string, (params: Record<string, unknown>) => Record<string, unknown>>;
+  /** Connection specs with their declared params (the streaming spec, and those src/sources registers). */
+  specs: ReadonlyMap<string, ConnectionSpecDef>;
+  lookups: ReferenceLookups;
   inletUrl(inletId: string): string;
+}
+
+/** Checks every id the entity names against the caller's sandbox (400 naming the field and the id). */
+export async function checkEntityReferences(deps: ValidationDeps, ctx: SandboxContext, kind: FlowKind | 'mappingSets', body: Record<string, unknown>): Promise<Result<void, Problem>> {
+  return checkReferences(flowReferences({ store: deps.store, lookups: deps.lookups, specs: deps.specs, sandboxId: ctx.sandbox.id }, kind, body));
 }
 
 /**
@@ -28,12 +37,28 @@ export async function validateEntity(
   if (body.description !== undefined && typeof body.description !== 'string') return err(badRequest('description must be a string'));
   const spec = isObj(body.connectionSpec) ? body.connectionSpec : undefined;
   if (body.connectionSpec !== undefined && (!spec || typeof spec.id !== 'string')) return err(badRequest('connectionSpec.id must be a string'));
+  const shape = await validateShape(deps, kind, body, spec, existing);
+  if (!shape.ok) return shape;
+  const refs = await checkEntityReferences(deps, ctx, kind, { ...body, ...shape.value });
+  return refs.ok ? shape : refs;
+}
+
+async function validateShape(
+  deps: ValidationDeps,
+  kind: FlowKind,
+  body: Record<string, unknown>,
+  spec: Record<string, unknown> | undefined,
+  existing: FlowEntity | undefined,
+): Promise<Result<Record<string, unknown>, Problem>> {
   if (kind === 'connections') return validateConnection(deps, body, spec, existing);
   if (kind === 'sourceConnections') {
     if (body.baseConnectionId !== undefined && typeof body.baseConnectionId !== 'string') return err(badRequest('baseConnectionId must be a string'));
     if (spec?.id === STREAMING_SPEC && body.baseConnectionId === undefined) return err(badRequest('baseConnectionId is required for a streaming source connection'));
-    if (typeof body.baseConnectionId === 'string' && !(await deps.store.get('connections', ctx.sandbox.id, body.baseConnectionId)))
-      return err(badRequest(`Base connection ${body.baseConnectionId} does not exist`));
+    const def = deps.specs.get(typeof spec?.id === 'string' ? spec.id : '');
+    if (def) {
+      const p = validateParams('params', def.name, body.params, def.sourceParams);
+      if (!p.ok) return p;
+    }
     return ok({});
   }
   if (kind === 'targetConnections') {
@@ -46,7 +71,7 @@ export async function validateEntity(
     }
     return ok({});
   }
-  return validateFlow(deps, ctx, body);
+  return validateFlow(body);
 }
 
 function validateConnection(
@@ -59,16 +84,14 @@ function validateConnection(
   if (body.auth !== undefined && !isObj(body.auth)) return err(badRequest('auth must be an object'));
   const auth = isObj(body.auth) ? body.auth : {};
   if (auth.params !== undefined && !isObj(auth.params)) return err(badRequest('auth.params must be an object'));
-  const fill = deps.specParams.get(spec.id);
-  if (fill) return ok({ auth: { ...auth, params: fill(isObj(auth.params) ? auth.params : {}) } });
+  const def = deps.specs.get(spec.id);
+  if (!def) return ok({});
+  const given = validateParams('auth.params', def.name, auth.params, def.authParams);
+  if (!given.ok) return given;
+  if (def.fill) return ok({ auth: { ...auth, params: def.fill(given.value) } });
   if (spec.id !== STREAMING_SPEC) return ok({});
-  const params = isObj(auth.params) ? { ...auth.params } : {};
+  const params = { ...given.value };
   const dataType = params.dataType ?? 'xdm';
-  if (dataType !== 'xdm' && dataType !== 'raw') return err(badRequest(`auth.params.dataType must be "xdm" or "raw", got ${JSON.stringify(dataType)}`));
-  if (params.authenticationRequired !== undefined && typeof params.authenticationRequired !== 'boolean')
-    return err(badRequest('auth.params.authenticationRequired must be a boolean'));
-  for (const k of ['sourceId', 'name'] as const)
-    if (params[k] !== undefined && (typeof params[k] !== 'string' || params[k] === '')) return err(badRequest(`auth.params.${k} must be a non-empty string`));
   const previous = paramsOf(existing)?.inletId;
   const id = typeof previous === 'string' ? previous : newInletId();
   return ok({
@@ -88,17 +111,12 @@ function validateConnection(
   });
 }
 
-async function validateFlow(deps: ValidationDeps, ctx: SandboxContext, body: Record<string, unknown>): Promise<Result<Record<string, unknown>, Problem>> {
+function validateFlow(body: Record<string, unknown>): Result<Record<string, unknown>, Problem> {
   const fs = isObj(body.flowSpec) ? body.flowSpec : undefined;
   if (!fs || typeof fs.id !== 'string') return err(badRequest('flowSpec.id is required'));
-  for (const [field, k] of [
-    ['sourceConnectionIds', 'sourceConnections'],
-    ['targetConnectionIds', 'targetConnections'],
-  ] as const) {
+  for (const field of ['sourceConnectionIds', 'targetConnectionIds'] as const) {
     const ids = body[field];
     if (!Array.isArray(ids) || ids.length === 0) return err(badRequest(`${field} must be a non-empty array`));
-    for (const id of ids)
-      if (typeof id !== 'string' || !(await deps.store.get(k, ctx.sandbox.id, id))) return err(badRequest(`${field}: ${String(id)} does not exist`));
   }
   const tr = body.transformations;
   if (tr !== undefined) {
@@ -106,8 +124,6 @@ async function validateFlow(deps: ValidationDeps, ctx: SandboxContext, body: Rec
     for (const t of tr) {
       if (!isObj(t) || t.name !== 'Mapping') return err(badRequest(`The transformation name must be exactly "Mapping", got ${JSON.stringify(isObj(t) ? t.name : t)}`));
       const p = isObj(t.params) ? t.params : {};
-      if (typeof p.mappingId !== 'string' || !(await deps.store.get('mappingSets', ctx.sandbox.id, p.mappingId)))
-        return err(badRequest(`Mapping set ${String(p.mappingId)} does not exist`));
       if (p.mappingVersion !== undefined && !(Number.isInteger(p.mappingVersion) || (typeof p.mappingVersion === 'string' && /^\d+$/.test(p.mappingVersion))))
         return err(badRequest('transformations[].params.mappingVersion must be an integer'));
     }

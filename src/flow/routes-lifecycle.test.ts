@@ -193,7 +193,7 @@ describe('Flow Service: dataflow lifecycle', () => {
     const etag = (await p.call('GET', `${FS}/flows/${ids.plainFlow}`)).json.items[0].etag;
     const bad = await p.call('PATCH', `${FS}/flows/${ids.plainFlow}`, [{ op: 'replace', path: '/targetConnectionIds', value: ['nope'] }], { 'if-match': etag });
     assert.equal(bad.status, 400);
-    assert.match(bad.json.detail, /targetConnectionIds: nope does not exist/);
+    assert.match(bad.json.detail, /flows\.targetConnectionIds\[0\]: no target connection 'nope' in this sandbox/);
     const good = await p.call('PATCH', `${FS}/flows/${ids.plainFlow}`, [{ op: 'replace', path: '/name', value: 'Renamed' }], { 'if-match': etag });
     assert.equal(good.status, 200, good.body);
     assert.equal((await p.call('GET', `${FS}/flows/${ids.plainFlow}`)).json.items[0].name, 'Renamed');
@@ -300,7 +300,7 @@ describe('Flow Service: dataflow lifecycle', () => {
       ['connection: unknown spec id type', () => p.call('POST', `${FS}/connections`, { name: 'x', connectionSpec: { id: 5 } }), 400, /connectionSpec\.id/],
       ['connection: body is an array', () => p.call('POST', `${FS}/connections`, []), 400, /JSON object/],
       ['connection: blank name', () => p.call('POST', `${FS}/connections`, { name: ' ', connectionSpec: SPEC }), 400, /name is required/],
-      ['connection: dataType json', () => p.call('POST', `${FS}/connections`, { name: 'x', connectionSpec: SPEC, auth: { params: { dataType: 'json' } } }), 400, /dataType must be "xdm" or "raw", got "json"/],
+      ['connection: dataType json', () => p.call('POST', `${FS}/connections`, { name: 'x', connectionSpec: SPEC, auth: { params: { dataType: 'json' } } }), 400, /auth\.params\.dataType must be one of "xdm", "raw", got "json"/],
       ['connection: authenticationRequired "yes"', () => p.call('POST', `${FS}/connections`, { name: 'x', connectionSpec: SPEC, auth: { params: { authenticationRequired: 'yes' } } }), 400, /authenticationRequired must be a boolean/],
       ['connection: auth.params not an object', () => p.call('POST', `${FS}/connections`, { name: 'x', connectionSpec: SPEC, auth: { params: 'x' } }), 400, /auth\.params must be an object/],
       ['connection: PATCH without If-Match', () => p.call('PATCH', `${FS}/connections/${ids.xdmConn}`, [{ op: 'replace', path: '/name', value: 'n' }]), 400, /If-Match/],
@@ -318,14 +318,14 @@ describe('Flow Service: dataflow lifecycle', () => {
       ['target: dataSetId missing', () => p.call('POST', `${FS}/targetConnections`, { name: 't', connectionSpec: TARGET_SPEC }), 400, /dataSetId is required/],
       ['target: schema id not a string', () => p.call('POST', `${FS}/targetConnections`, { name: 't', connectionSpec: TARGET_SPEC, params: { dataSetId: 'd' }, data: { schema: { id: 1 } } }), 400, /data\.schema\.id/],
       ['flow: lower-case "mapping" transformation', () => p.call('POST', `${FS}/flows`, flowBody({ flowSpec: { id: FLOW_SPEC_MAPPING }, transformations: [{ name: 'mapping', params: { mappingId: ids.ms } }] })), 400, /exactly "Mapping", got "mapping"/],
-      ['flow: unknown mapping set', () => p.call('POST', `${FS}/flows`, flowBody({ flowSpec: { id: FLOW_SPEC_MAPPING }, transformations: [{ name: 'Mapping', params: { mappingId: 'nope', mappingVersion: 0 } }] })), 400, /Mapping set nope does not exist/],
-      ['flow: connections of another sandbox', () => p.call('POST', `${FS}/flows`, flowBody({ flowSpec: { id: FLOW_SPEC_MAPPING }, transformations: [{ name: 'Mapping', params: { mappingId: ids.ms } }] }), dev), 400, /does not exist/],
+      ['flow: unknown mapping set', () => p.call('POST', `${FS}/flows`, flowBody({ flowSpec: { id: FLOW_SPEC_MAPPING }, transformations: [{ name: 'Mapping', params: { mappingId: 'nope', mappingVersion: 0 } }] })), 400, /^flows\.transformations\[0\]\.params\.mappingId: no mapping set 'nope' in this sandbox$/],
+      ['flow: connections of another sandbox', () => p.call('POST', `${FS}/flows`, flowBody({ flowSpec: { id: FLOW_SPEC_MAPPING }, transformations: [{ name: 'Mapping', params: { mappingId: ids.ms } }] }), dev), 400, /^flows\.sourceConnectionIds\[0\]: no source connection '[0-9a-f-]+' in this sandbox$/],
       ['flow: bad mappingVersion', () => p.call('POST', `${FS}/flows`, flowBody({ flowSpec: { id: FLOW_SPEC_MAPPING }, transformations: [{ name: 'Mapping', params: { mappingId: ids.ms, mappingVersion: 'x' } }] })), 400, /mappingVersion/],
       ['flow: transformations not an array', () => p.call('POST', `${FS}/flows`, flowBody({ transformations: {} })), 400, /transformations must be an array/],
       ['flow: mapping spec without transformations', () => p.call('POST', `${FS}/flows`, flowBody({ flowSpec: { id: FLOW_SPEC_MAPPING } })), 400, /needs a Mapping transformation/],
       ['flow: plain spec with a Mapping', () => p.call('POST', `${FS}/flows`, flowBody({ transformations: [{ name: 'Mapping', params: { mappingId: ids.ms } }] })), 400, /has no transformations/],
-      ['flow: unknown source connection', () => p.call('POST', `${FS}/flows`, flowBody({ sourceConnectionIds: ['nope'] })), 400, /sourceConnectionIds: nope does not exist/],
-      ['flow: unknown target connection', () => p.call('POST', `${FS}/flows`, flowBody({ targetConnectionIds: ['nope'] })), 400, /targetConnectionIds: nope does not exist/],
+      ['flow: unknown source connection', () => p.call('POST', `${FS}/flows`, flowBody({ sourceConnectionIds: ['nope'] })), 400, /^flows\.sourceConnectionIds\[0\]: no source connection 'nope' in this sandbox$/],
+      ['flow: unknown target connection', () => p.call('POST', `${FS}/flows`, flowBody({ targetConnectionIds: ['nope'] })), 400, /^flows\.targetConnectionIds\[0\]: no target connection 'nope' in this sandbox$/],
       ['flow: empty sourceConnectionIds', () => p.call('POST', `${FS}/flows`, flowBody({ sourceConnectionIds: [] })), 400, /non-empty array/],
       ['flow: bad JSON', () => p.call('POST', `${FS}/flows`, '{"name":', { 'content-type': 'application/json' }), 400, /./],
       ['mapping set: no mappings', () => p.call('POST', '/data/foundation/mappingSets', { xdmSchema: 'x' }), 400, /mappings must be a non-empty array/],

@@ -79,10 +79,10 @@ describe('Flow Service API', () => {
       ['bad JSON', () => p.call('POST', `${FS}/connections`, '{', { 'content-type': 'application/json' }), 400, /Malformed/],
       ['unknown connection', () => p.call('GET', `${FS}/connections/nope`), 404, /No connections/],
       ['PATCH without If-Match', () => p.call('PATCH', `${FS}/connections/nope`, []), 404, /No connections/],
-      ['source connection of a missing base', () => p.call('POST', `${FS}/sourceConnections`, { name: 's', baseConnectionId: 'nope' }), 400, /does not exist/],
+      ['source connection of a missing base', () => p.call('POST', `${FS}/sourceConnections`, { name: 's', baseConnectionId: 'nope' }), 400, /sourceConnections\.baseConnectionId: no base connection 'nope' in this sandbox/],
       ['target connection without dataSetId', () => p.call('POST', `${FS}/targetConnections`, { name: 't', connectionSpec: { id: 'c604ff05-7f1a-43c0-8e18-33bf874cb11c' }, params: {} }), 400, /dataSetId/],
       ['flow without flowSpec', () => p.call('POST', `${FS}/flows`, { name: 'f' }), 400, /flowSpec/],
-      ['flow with missing connections', () => p.call('POST', `${FS}/flows`, { name: 'f', flowSpec: { id: 'x' }, sourceConnectionIds: ['a'], targetConnectionIds: ['b'] }), 400, /does not exist/],
+      ['flow with missing connections', () => p.call('POST', `${FS}/flows`, { name: 'f', flowSpec: { id: 'x' }, sourceConnectionIds: ['a'], targetConnectionIds: ['b'] }), 400, /flows\.sourceConnectionIds\[0\]: no source connection 'a' in this sandbox/],
       ['mapping set that does not compile', () => p.call('POST', '/data/foundation/mappingSets', { mappings: [{ sourceType: 'EXPRESSION', source: 'boom(', destination: 'x' }] }), 400, /Invalid mapping set/],
       ['legacy inlet without name', () => p.call('POST', '/data/core/edge/inlet', { dataType: 'xdm' }), 400, /name is required/],
     ];
@@ -116,7 +116,7 @@ describe('Flow Service API', () => {
         targetConnectionIds: [tgt.json.id],
         transformations: [{ name: 'Mapping', params: { mappingId: 'nope' } }],
       });
-      assert.match(unknownMs.json.detail, /Mapping set nope does not exist/);
+      assert.match(unknownMs.json.detail, /flows\.transformations\[0\]\.params\.mappingId: no mapping set 'nope' in this sandbox/);
     });
   });
 });

@@ -5,6 +5,10 @@ import { badRequest, notFound, unprocessable, type Problem } from '../shared/pro
 import { uuid } from '../shared/ids.js';
 import type { AttributeMerge } from './fragment-merge.js';
 import { canonicalSchemaName } from './schema-names.js';
+import { checkReferences } from '../shared/references.js';
+
+/** True when a dataset of the sandbox has this id. */
+export type DatasetExists = (sandboxId: string, datasetId: string) => Promise<boolean>;
 
 export const PROFILE_SCHEMA = '_xdm.context.profile';
 const KIND = 'profile-merge-policy';
@@ -35,7 +39,18 @@ type Input = Partial<Pick<MergePolicy, 'name' | 'identityGraph' | 'attributeMerg
 export class MergePolicyService {
   /** Per-sandbox cache of the default policy (the merged-read hot path); cleared on every write. */
   private readonly defaults = new Map<string, MergePolicy>();
-  constructor(private readonly resources: ResourceStore, private readonly clock: Clock) {}
+  constructor(
+    private readonly resources: ResourceStore,
+    private readonly clock: Clock,
+    // the catalog keeps datasets in the same resource store, kind 'dataset', scoped by sandbox id
+    private readonly datasetExists: DatasetExists = async (sb, id) => (await resources.get('dataset', sb, id)) !== undefined,
+  ) {}
+
+  /** The datasets a dataSetPrecedence policy orders must be datasets of the policy's sandbox. */
+  private checkDatasets(sb: SandboxRef, i: Required<Input>): Promise<Result<void, Problem>> {
+    const order = i.attributeMerge.type === 'dataSetPrecedence' ? i.attributeMerge.order : [];
+    return checkReferences(order.map((id, n) => ({ field: `mergePolicies.attributeMerge.order[${n}]`, what: 'dataset', id, exists: (x: string) => this.datasetExists(sb.sandbox.id, x) })));
+  }
 
   /** Drops cached policies (another thread's instance wrote them). */
   forgetCaches(): void {
@@ -125,6 +140,8 @@ export class MergePolicyService {
   async create(sb: SandboxRef, body: unknown): Promise<Result<MergePolicy, Problem>> {
     const v = this.validate(body);
     if (!v.ok) return v;
+    const refs = await this.checkDatasets(sb, v.value);
+    if (!refs.ok) return refs;
     await this.ensureDefault(sb);
     const n = (await this.resources.list(KIND, sb.sandbox.id, { limit: 1000 })).length;
     if (n >= MAX_MERGE_POLICIES) return err(unprocessable(`At most ${MAX_MERGE_POLICIES} merge policies are allowed`));
@@ -147,6 +164,8 @@ export class MergePolicyService {
     if (!cur.ok) return cur;
     const v = this.validate(body);
     if (!v.ok) return v;
+    const refs = await this.checkDatasets(sb, v.value);
+    if (!refs.ok) return refs;
     const p = this.build(sb, id, v.value, cur.value.version + 1);
     const s = await this.enforceSingletons(sb, p);
     if (!s.ok) return s;

@@ -52,6 +52,7 @@ describe('ProfileService', () => {
     rec('dsA', CRM, { tier: 'A', a: 1 }, 1);
     rec('dsB', CRM, { tier: 'B', b: 1 }, 9);
     rec('dsC', CRM, { c: 1 }, 9);
+    for (const ds of ['dsA', 'dsB']) await f.resources.put('dataset', SB.sandbox.id, ds, { id: ds }); // the catalog's datasets, as the merge policy checks them
     const id = await policy({ identityGraph: { type: 'pdg' }, attributeMerge: { type: 'dataSetPrecedence', order: ['dsA', 'dsB'] } });
     const p = await get(CRM, { mergePolicyId: id });
     assert.deepEqual(p.entity, { tier: 'A', a: 1, b: 1 });

@@ -157,6 +157,7 @@ describe('profile routes', () => {
       const list0 = (await get('/data/core/ups/config/mergePolicies')).json();
       const oldDefault = list0.children.find((p: any) => p.default);
       assert.equal(oldDefault.identityGraph.type, 'pdg');
+      for (const ds of ['dsWeb', 'dsCRM']) await k.resources.put('dataset', sandboxId, ds, { id: ds }); // stand-ins for the catalog's datasets
       const c = await post('/data/core/ups/config/mergePolicies', { name: 'crm first', identityGraph: { type: 'pdg' }, attributeMerge: { type: 'dataSetPrecedence', order: ['dsWeb', 'dsCRM'] }, schema: { name: PR }, default: true });
       const id = c.json().id;
       assert.equal((await get(`/data/core/ups/config/mergePolicies/${oldDefault.id}`)).json().default, false);

@@ -5,6 +5,7 @@ import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js
 import { SchemaRegistry } from '../../schema/schema-registry.js';
 import { CatalogService } from '../../catalog/catalog-service.js';
 import { FlowService } from '../../flow/flow-service.js';
+import { referenceLookups } from '../../flow/flow-references.js';
 import { systemClock } from '../../shared/clock.js';
 import { createPipeline } from './pipeline-factory.js';
 import type { WorkerRequest, WorkerEvent } from './worker-protocol.js';
@@ -25,7 +26,7 @@ const controlDb = openSqlite(dataDir, 'control');
 const resources = new SqliteResourceStore(controlDb);
 const schemas = new SchemaRegistry(resources, systemClock);
 const catalog = new CatalogService(resources, schemas, systemClock);
-const flow = new FlowService(resources, systemClock, { baseUrl: () => baseUrl });
+const flow = new FlowService(resources, systemClock, { baseUrl: () => baseUrl, refs: referenceLookups(catalog, schemas) });
 const pipeline = await createPipeline(
   dataDir,
   { resources, schemas, catalog, flow, clock: systemClock },

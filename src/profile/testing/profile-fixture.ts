@@ -9,10 +9,10 @@ import { InMemoryIdentityResolver } from './in-memory-resolver.js';
 export const SB: SandboxRef = { orgId: 'ORG@AdobeOrg', sandbox: { id: 'sb-1', name: 'prod', type: 'production', isDefault: true } };
 
 /** A profile context over in-memory SQLite with a manual clock and the in-memory identity graph. */
-export function profileFixture(guardrails: Partial<Guardrails> = {}): { ctx: ProfileContext; ids: InMemoryIdentityResolver; clock: ManualClock; close(): void } {
+export function profileFixture(guardrails: Partial<Guardrails> = {}): { ctx: ProfileContext; ids: InMemoryIdentityResolver; clock: ManualClock; resources: SqliteResourceStore; close(): void } {
   const clock = new ManualClock(Date.UTC(2026, 0, 10));
   const resources = new SqliteResourceStore(openSqlite(':memory:', 'resources'));
   const ids = new InMemoryIdentityResolver();
   const ctx = createProfileContext({ dataDir: ':memory:', resources, clock, identities: ids, guardrails });
-  return { ctx, ids, clock, close: () => { ctx.close(); void resources.close(); } };
+  return { ctx, ids, clock, resources, close: () => { ctx.close(); void resources.close(); } };
 }

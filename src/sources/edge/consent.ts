@@ -35,7 +35,7 @@ export interface SetConsentRequest {
 const YES = new Set(['y', 'yes', 'in', 'vi', 'dy', 'lp']);
 const NO = new Set(['n', 'no', 'out', 'vn']);
 
-function generalFromCollect(val: unknown): GeneralConsent {
+export function generalFromCollect(val: unknown): GeneralConsent {
   const v = typeof val === 'string' ? val.toLowerCase() : '';
   if (YES.has(v)) return 'in';
   if (NO.has(v)) return 'out';

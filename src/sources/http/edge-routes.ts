@@ -7,20 +7,32 @@ import { parseInteract, resolveEcid } from '../edge/interact.js';
 import { mapInteractEvents } from '../edge/map-event.js';
 import { buildInteractResponse, parseEdgeQuery } from '../edge/response.js';
 import { consentProfileRecord, parseSetConsent, type GeneralConsent } from '../edge/consent.js';
-import { consentCookieName, parseCookieHeader } from '../edge/identity-cookie.js';
+import { cookieConsent, decideConsent, requestIdentities, type ConsentDecision } from '../edge/consent-decision.js';
+import type { InteractRequest } from '../edge/interact.js';
+import { sandboxCtxOf } from '../../http/request-context.js';
+import { sendProblem } from '../../http/reply.js';
+import { notFound } from '../../shared/problem.js';
+import { int, obj, params as pathParams, responses, str } from '../../http/schemas.js';
+import type { SourceStateStore } from './source-state-store.js';
+import { ConsentCounters, type StoredConsentLookup } from './stored-consent.js';
 import { invalidEdgeRequest, edgeError } from '../edge/edge-errors.js';
 import { emptyOutput } from '../shared/xdm-output.js';
 import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
 import { installCors } from './cors.js';
 
-/** Flow Service connection spec of an Edge datastream (Kith's own id); `auth.params.datastreamId` is the configId. */
-export const EDGE_DATASTREAM_SPEC = '6d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6';
+import { EDGE_DATASTREAM_SPEC, EDGE_SPEC_DEF } from './source-specs.js';
+
+export { EDGE_DATASTREAM_SPEC };
 
 export interface EdgeDeps extends SourceBindingDeps {
   flow: FlowService;
   sink: SourceSink;
   clock: Clock;
+  /** Where refusals are counted. */
+  state: SourceStateStore;
+  /** Consent stored on the profiles of a request's identities (set-consent or ingested `consents.collect.val`). */
+  storedConsent: StoredConsentLookup;
 }
 
 interface DatastreamParams {
@@ -40,7 +52,7 @@ const send = (reply: FastifyReply, p: { status: number; body: Record<string, unk
  * `identity:result` and stored through `state:store`, and read back from alloy's identity cookie.
  */
 export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
-  d.flow.registerSpec(EDGE_DATASTREAM_SPEC, (params) => ({ ...params, datastreamId: typeof params.datastreamId === 'string' && params.datastreamId ? params.datastreamId : randomUUID() }));
+  d.flow.registerSpec(EDGE_DATASTREAM_SPEC, EDGE_SPEC_DEF);
 
   async function datastream(req: FastifyRequest) {
     const { configId } = parseEdgeQuery(req.query as Record<string, string>);
@@ -53,14 +65,52 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
     return { found, params, targets } as const;
   }
 
-  /** Consent the visitor gave on this device (alloy's consent cookie), else the datastream default. */
-  function consentOf(req: FastifyRequest, orgId: string, entries: Array<{ key: string; value: string }>, def: GeneralConsent): GeneralConsent {
-    const name = consentCookieName(orgId);
-    const v = entries.find((e) => e.key === name)?.value ?? parseCookieHeader(req.headers.cookie)[name];
-    if (v?.includes('general=out')) return 'out';
-    if (v?.includes('general=in')) return 'in';
-    return def;
+  const counters = new ConsentCounters(d.state);
+
+  /**
+   * The device's consent cookie, else (or when it says in) the consent stored for the request's identities, else the
+   * datastream default. A stored consent that cannot be read leaves the decision to the cookie and the default.
+   */
+  async function consentOf(req: FastifyRequest, found: { orgId: string; sandboxId: string }, body: InteractRequest, ecid: string, def: GeneralConsent): Promise<ConsentDecision> {
+    const cookie = cookieConsent(found.orgId, body.stateEntries, req.headers.cookie);
+    if (cookie === 'out') return decideConsent(cookie, undefined, def);
+    let stored: GeneralConsent | undefined;
+    try {
+      stored = await d.storedConsent(found, requestIdentities(body, ecid));
+    } catch (e) {
+      req.log.warn({ err: e }, 'stored consent could not be read');
+    }
+    return decideConsent(cookie, stored, def);
   }
+
+  app.get(
+    '/data/foundation/kith/sources/edge/:connectionId/stats',
+    {
+      schema: {
+        tags: ['Edge Network'],
+        summary: 'Requests and events a datastream refused for consent, by what decided (cookie, stored consent, datastream default)',
+        params: pathParams('connectionId'),
+        response: responses({
+          200: obj(
+            {
+              connectionId: str,
+              datastreamId: str,
+              consent: obj({ refusedRequests: int, refusedEvents: int, refusedBy: obj({ cookie: int, stored: int, default: int }, ['cookie', 'stored', 'default']) }, ['refusedRequests', 'refusedEvents', 'refusedBy']),
+            },
+            ['connectionId', 'consent'],
+          ),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const { connectionId } = req.params as { connectionId: string };
+      const found = await d.flow.resolveConnection(connectionId);
+      if (!found || found.sandboxId !== sandboxCtxOf(req).sandbox.id || (found.connection.connectionSpec as { id?: string } | undefined)?.id !== EDGE_DATASTREAM_SPEC)
+        return sendProblem(reply, notFound(`No datastream connection ${connectionId} in this sandbox`));
+      const datastreamId = ((found.connection.auth as { params?: DatastreamParams } | undefined)?.params ?? {}).datastreamId;
+      return { connectionId, ...(datastreamId ? { datastreamId } : {}), consent: counters.of(connectionId) };
+    },
+  );
 
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -85,9 +135,10 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
         if (!parsed.ok) return send(reply, parsed.error);
         const requestId = parseEdgeQuery(req.query as Record<string, string>).requestId ?? randomUUID();
         const { ecid } = resolveEcid(parsed.value, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });
-        const consent = consentOf(req, ds.found.orgId, parsed.value.stateEntries, ds.params.defaultConsent ?? 'in');
+        const decision = await consentOf(req, ds.found, parsed.value, ecid, ds.params.defaultConsent ?? 'in');
         // honour consent: with collect denied (or still pending), events are not collected
-        const out = consent === 'in' ? mapInteractEvents(parsed.value, { ecid, requestId, receivedAt: now }) : emptyOutput();
+        const out = decision.consent === 'in' ? mapInteractEvents(parsed.value, { ecid, requestId, receivedAt: now }) : emptyOutput();
+        if (decision.consent !== 'in' && parsed.value.events.length > 0) counters.refused(ds.found.connection.id, decision.reason, parsed.value.events.length);
         const w = await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
           receivedAt: now,
           xactionBase: newXactionBase(now),

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FlowService } from '../../flow/flow-service.js';
 import type { Clock } from '../../shared/clock.js';
-import { randomBytes } from 'node:crypto';
 import { newXactionBase } from '../../ingest/collection/collection-service.js';
 import { readSegmentBody } from '../segment/body.js';
 import { parseWriteKey } from '../segment/write-key.js';
@@ -14,8 +13,9 @@ import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
 import { installCors } from './cors.js';
 
-/** Flow Service connection spec of the Segment-compatible tracking source (Kith's own id). */
-export const SEGMENT_SOURCE_SPEC = '3f2a6c1e-9d4b-4e8a-b7c5-1a2d3e4f5a6b';
+import { SEGMENT_SOURCE_SPEC, SEGMENT_SPEC_DEF } from './source-specs.js';
+
+export { SEGMENT_SOURCE_SPEC };
 const DEDUPE_TTL_MS = 7 * 24 * 3600_000;
 
 export interface SegmentDeps extends SourceBindingDeps {
@@ -40,7 +40,7 @@ const PATHS = ['batch', 'identify', 'track', 'page', 'screen', 'group', 'alias',
  * messages are deduplicated by `messageId`, mapped to XDM and appended to the ingest log before the 200.
  */
 export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): void {
-  d.flow.registerSpec(SEGMENT_SOURCE_SPEC, (params) => ({ ...params, writeKey: typeof params.writeKey === 'string' && params.writeKey ? params.writeKey : `kith_wk_${randomBytes(16).toString('hex')}` }));
+  d.flow.registerSpec(SEGMENT_SOURCE_SPEC, SEGMENT_SPEC_DEF);
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -12,8 +12,9 @@ import type { SourceStateStore } from './source-state-store.js';
 import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
 
-/** Flow Service connection spec of the Shopify streaming source (Kith's own id). */
-export const SHOPIFY_STREAMING_SPEC = '8c6a9b2e-5f3d-4c1a-9e7b-2d4f6a8c0e1b';
+import { SHOPIFY_SPEC_DEF, SHOPIFY_STREAMING_SPEC } from './source-specs.js';
+
+export { SHOPIFY_STREAMING_SPEC };
 const DEDUPE_TTL_MS = 72 * 3600_000;
 
 export interface ShopifyDeps extends SourceBindingDeps {
@@ -68,6 +69,7 @@ export async function ingestMapped(
  * (history) but not its profile attributes.
  */
 export function registerShopifyWebhookRoutes(app: FastifyInstance, d: ShopifyDeps): void {
+  d.flow.registerSpec(SHOPIFY_STREAMING_SPEC, SHOPIFY_SPEC_DEF);
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

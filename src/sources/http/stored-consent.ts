@@ -1,0 +1,48 @@
+import type { SandboxService } from '../../sandbox/sandbox-service.js';
+import type { IdentityRef } from '../shared/xdm-output.js';
+import { combineStored, storedCollect } from '../edge/consent-decision.js';
+import type { GeneralConsent } from '../edge/consent.js';
+import type { SourceStateStore } from './source-state-store.js';
+import type { ConsentReason } from '../edge/consent-decision.js';
+
+/** The collect decision stored on the profiles of these identities (undefined: none stored). Rejects when it cannot tell. */
+export type StoredConsentLookup = (c: { orgId: string; sandboxId: string }, identities: readonly IdentityRef[]) => Promise<GeneralConsent | undefined>;
+
+type Call = (method: string, ...args: unknown[]) => Promise<unknown>;
+
+/**
+ * Reads `consents` of the merged profile of each identity (identity graph and default merge policy included) from
+ * the profile service, which lives with the processor: one RPC per identity, in parallel, at most a few per request.
+ */
+export function profileConsentLookup(call: Call, sandboxes: Pick<SandboxService, 'getById'>): StoredConsentLookup {
+  return async ({ orgId, sandboxId }, identities) => {
+    const sb = await sandboxes.getById(orgId, sandboxId);
+    if (!sb) return undefined;
+    const ref = { orgId, sandbox: { id: sb.id, name: sb.name, type: sb.type, isDefault: sb.isDefault } };
+    const found = await Promise.all(
+      identities.map(async (id) => {
+        const r = (await call('profiles.getProfile', ref, id, { fields: ['consents'] })) as { ok: boolean; value?: { entity?: Record<string, unknown> } };
+        return r.ok ? storedCollect(r.value?.entity?.consents) : undefined;
+      }),
+    );
+    return combineStored(found);
+  };
+}
+
+/** Requests (by what decided) and events a datastream refused for consent, kept in the sources store. */
+export class ConsentCounters {
+  constructor(private readonly state: SourceStateStore) {}
+
+  private static key = (connectionId: string, what: string) => `edge-consent-refused:${connectionId}:${what}`;
+
+  refused(connectionId: string, reason: ConsentReason, events: number): void {
+    this.state.bump(ConsentCounters.key(connectionId, `requests:${reason}`));
+    this.state.bump(ConsentCounters.key(connectionId, 'events'), events);
+  }
+
+  of(connectionId: string): { refusedRequests: number; refusedEvents: number; refusedBy: Record<ConsentReason, number> } {
+    const by = (r: ConsentReason) => this.state.counter(ConsentCounters.key(connectionId, `requests:${r}`));
+    const refusedBy = { cookie: by('cookie'), stored: by('stored'), default: by('default') };
+    return { refusedRequests: refusedBy.cookie + refusedBy.stored + refusedBy.default, refusedEvents: this.state.counter(ConsentCounters.key(connectionId, 'events')), refusedBy };
+  }
+}
