@@ -43,6 +43,9 @@ export interface RpcCall {
 export type RpcReply = { type: 'rpc-reply'; id: number; ok: true; value: unknown } | { type: 'rpc-reply'; id: number; ok: false; error: RemoteErrorInfo };
 export type RpcMessage = RpcCall | RpcReply;
 
+/** Where a call was made: the stack from the caller of the remote method down. */
+type CallSite = { stack?: string };
+
 export function errorInfo(e: unknown): RemoteErrorInfo {
   if (!(e instanceof Error)) return { name: 'Error', message: String(e) };
   const code = (e as { code?: unknown }).code;
@@ -50,7 +53,7 @@ export function errorInfo(e: unknown): RemoteErrorInfo {
 }
 
 /** The error a caller sees: the remote name and message; the local stack (the call site), then the remote one. */
-export function remoteError(info: RemoteErrorInfo, site: { stack?: string }, peer: string): Error {
+export function remoteError(info: RemoteErrorInfo, site: CallSite, peer: string): Error {
   const e = new Error(info.message);
   e.name = info.name;
   if (info.code !== undefined) (e as Error & { code?: string }).code = info.code;
@@ -60,15 +63,21 @@ export function remoteError(info: RemoteErrorInfo, site: { stack?: string }, pee
   return e;
 }
 
-/** A remote whose calls go to `call(service, method, args)`. */
-function remoteOf<M>(call: (service: string, method: string, args: unknown[]) => Promise<unknown>): Remote<M> {
+type Dispatch = (service: string, method: string, args: unknown[], anchor: () => unknown) => Promise<unknown>;
+
+/** A remote whose calls go to `call(service, method, args, anchor)`. */
+function remoteOf<M>(call: Dispatch): Remote<M> {
   const services = new Map<string, object>();
+  const method = (service: string, name: string) => {
+    const fn = (...args: unknown[]): Promise<unknown> => call(service, name, args, fn);
+    return fn;
+  };
   const serviceProxy = (service: string): object =>
     new Proxy(
       {},
       {
         // `then` and symbols are not methods: a remote service must not look like a promise (await would hang)
-        get: (_t, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) => call(service, method, args)),
+        get: (_t, name) => (typeof name !== 'string' || name === 'then' ? undefined : method(service, name)),
       },
     );
   return new Proxy({} as Remote<M>, {
@@ -133,7 +142,7 @@ export class RpcServer<M> {
 interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: Error) => void;
-  site: { stack?: string };
+  site: CallSite;
 }
 
 /** The calling side: one pending-call map; replies come back through `receive`. */
@@ -151,12 +160,12 @@ export class RpcClient<M> {
       before?: (service: keyof M & string, method: string) => Promise<void>;
     },
   ) {
-    this.remote = remoteOf<M>((service, method, args) => this.call(service, method, args));
+    this.remote = remoteOf<M>((service, method, args, anchor) => this.call(service, method, args, anchor));
   }
 
-  private async call(service: string, method: string, args: unknown[]): Promise<unknown> {
-    const site: { stack?: string } = {};
-    Error.captureStackTrace(site);
+  private async call(service: string, method: string, args: unknown[], anchor: () => unknown): Promise<unknown> {
+    const site: CallSite = {};
+    Error.captureStackTrace(site, anchor); // formatted only if the call fails
     await this.opts.before?.(service as keyof M & string, method);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
