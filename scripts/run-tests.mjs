@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then run every *.test.ts under src/ and test/ with Node's test runner (through tsx).
-// `npm test -- src/identity` runs only the tests under the given paths; `--no-typecheck` skips tsc.
+// `npm test`: type-check, lint (`npm run lint`: type-aware promise rules, .oxlintrc.json), then run every *.test.ts
+// under src/ and test/ with Node's test runner (through tsx).
+// `npm test -- src/identity` runs only the tests under the given paths; `--no-typecheck` skips tsc and the lint,
+// `--no-lint` the lint only.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
 const skipTypecheck = args.includes('--no-typecheck');
+const skipLint = skipTypecheck || args.includes('--no-lint');
 const roots = args.filter((a) => !a.startsWith('--'));
 
 function walk(p, out) {
@@ -28,6 +31,14 @@ if (!skipTypecheck) {
   if (tc.status !== 0) {
     console.error('typecheck failed');
     process.exit(tc.status ?? 1);
+  }
+}
+if (!skipLint) {
+  // a promise nobody awaits (a cross-thread call answered before it is done) fails the build
+  const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+  if (lint.status !== 0) {
+    console.error('lint failed');
+    process.exit(lint.status ?? 1);
   }
 }
 if (files.length === 0) {

@@ -49,7 +49,6 @@ import { registerEventTypeRoutes } from './profile/event-type-routes.js';
 import { EventTypeService } from './profile/event-type-service.js';
 import { registerSegmentationRoutes } from './segment/routes.js';
 import { SystemDatasetProvisioner } from './segment/system-datasets.js';
-import type { ProfileContext } from './profile/wiring.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -243,18 +242,14 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerShopifyWebhookRoutes(app, shopifyDeps);
   registerShopifyAppRoutes(app, shopifyDeps);
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
-  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup((method, ...args) => handle.call(method, ...args), sandboxes) });
-  registerIdentityRoutes(app, (method, ...args) => handle.call(method, ...args));
-  // the profile services live with the processor (one writer); the routes reach them through an RPC proxy
-  const rpc = (svc: string) => new Proxy({}, { get: (_t, fn) => (...args: unknown[]) => handle.call(`${svc}.${String(fn)}`, ...args) });
-  if (!opts.skipProfileRoutes)
-    registerProfileRoutes(app, {
-    profile: { profiles: rpc('profiles'), mergePolicies: rpc('mergePolicies'), computedAttributes: rpc('computedAttributes'), jobs: rpc('jobs'), store: rpc('profileStore'), close: () => undefined } as unknown as ProfileContext,
-  });
+  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup(handle.remote.profiles, sandboxes) });
+  registerIdentityRoutes(app, handle.remote);
+  // the profile services live with the processor (one writer); the routes reach them through typed RPC
+  if (!opts.skipProfileRoutes) registerProfileRoutes(app, { profile: handle.remote });
   registerEventTypeRoutes(app, { eventTypes: new EventTypeService(resources, clock) });
   if (!opts.skipProfileRoutes) {
     const systemDatasets = new SystemDatasetProvisioner(schemas, catalog, resources);
-    registerSegmentationRoutes(app, { call: (method, ...args) => handle.call(method, ...args), provision: (ctx) => systemDatasets.ensure(ctx) });
+    registerSegmentationRoutes(app, { segments: handle.remote.segments, provision: (ctx) => systemDatasets.ensure(ctx) });
   }
   app.get(
     '/data/foundation/kith/ingest/status',

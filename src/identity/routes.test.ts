@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestKith, type TestKith } from '../testing/test-kith.js';
 import { registerIdentityRoutes } from './routes.js';
-import { openIdentity, localCall, item, type OpenedIdentity } from './testing.js';
+import { openIdentity, localRemote, item, type OpenedIdentity } from './testing.js';
 import { xidOf } from './xid.js';
 
 /** The identity routes, mounted under /t on a real server (the server's own reach the processor by RPC). */
@@ -25,7 +25,7 @@ describe('Identity Service API', () => {
       {
         extraRoutes: (app, kith) => {
           o = openIdentity(undefined, kith.resources);
-          void app.register(async (sub) => registerIdentityRoutes(sub, localCall(o.svc)), { prefix: '/t' });
+          void app.register(async (sub) => registerIdentityRoutes(sub, localRemote(o.svc)), { prefix: '/t' });
         },
       },
     );

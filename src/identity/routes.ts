@@ -3,13 +3,12 @@ import { sandboxCtxOf } from '../http/request-context.js';
 import { sendProblem } from '../http/reply.js';
 import type { Result } from '../shared/result.js';
 import type { Problem } from '../shared/problem.js';
-import type { Namespace } from './namespaces.js';
-import type { GraphMember } from './identity-service.js';
-import type { Edge, HistoryEntry } from './graph-engine.js';
-import type { LinkingRules } from './linking-rules.js';
+import type { Remote } from '../shared/rpc.js';
+import type { IdentityService } from './identity-service.js';
+import type { NamespaceService } from './namespaces.js';
 
-/** How routes reach the identity service (which lives with the processor: one writer). */
-export type IdentityCall = <T>(method: string, ...args: unknown[]) => Promise<T>;
+/** How routes reach the identity service (which lives with the processor: one writer): typed calls to its thread. */
+export type IdentityRemote = Remote<{ identity: IdentityService; namespaces: NamespaceService }>;
 
 const NS = '/data/core/idnamespace';
 const ID = '/data/core/identity';
@@ -17,22 +16,23 @@ const tags = ['Identity Service'];
 const invalid = (detail: string): Problem => ({ status: 400, body: { title: 'InvalidInput', status: 400, detail } });
 const send = <T>(reply: FastifyReply, r: Result<T, Problem>, status = 200) => (r.ok ? reply.code(status).send(r.value) : sendProblem(reply, r.error));
 
-export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall): void {
+export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRemote): void {
+  const { identity, namespaces } = remote;
   // ---- namespaces --------------------------------------------------------------------------------
-  app.get(`${NS}/identities`, { schema: { tags, summary: 'List identity namespaces (standard and custom)' } }, async (req) => call<Namespace[]>('namespaces.list', sandboxCtxOf(req).sandbox.id));
-  app.post(`${NS}/identities`, { schema: { tags, summary: 'Create a custom namespace' } }, async (req, reply) => send(reply, await call<Result<Namespace, Problem>>('namespaces.create', sandboxCtxOf(req).sandbox.id, req.body)));
+  app.get(`${NS}/identities`, { schema: { tags, summary: 'List identity namespaces (standard and custom)' } }, async (req) => namespaces.list(sandboxCtxOf(req).sandbox.id));
+  app.post(`${NS}/identities`, { schema: { tags, summary: 'Create a custom namespace' } }, async (req, reply) => send(reply, await namespaces.create(sandboxCtxOf(req).sandbox.id, req.body)));
   app.get(`${NS}/identities/:id`, { schema: { tags, summary: 'Get a namespace by numeric id' } }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
-    const ns = /^\d+$/.test(id) ? await call<Namespace | undefined>('namespaces.byId', sandboxCtxOf(req).sandbox.id, Number(id)) : undefined;
+    const ns = /^\d+$/.test(id) ? await namespaces.byId(sandboxCtxOf(req).sandbox.id, Number(id)) : undefined;
     return ns ?? sendProblem(reply, { status: 404, body: { type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation', status: 404, title: 'NAMESPACE_NOT_FOUND', report: { code: 'NAMESPACE_NOT_FOUND' } } });
   });
   app.put(`${NS}/identities/:id`, { schema: { tags, summary: 'Update name or description (code and idType are immutable)' } }, async (req, reply) =>
-    send(reply, await call<Result<Namespace, Problem>>('namespaces.update', sandboxCtxOf(req).sandbox.id, Number((req.params as { id: string }).id), req.body)),
+    send(reply, await namespaces.update(sandboxCtxOf(req).sandbox.id, Number((req.params as { id: string }).id), req.body)),
   );
 
   // ---- lookups -------------------------------------------------------------------------------------
   const xidOf = async (sandboxId: string, ns: string | undefined, nsid: string | undefined, id: string) =>
-    call<string | undefined>('identity.xid', sandboxId, ns ?? String(nsid), id);
+    identity.xid(sandboxId, ns ?? String(nsid), id);
 
   app.get(`${ID}/identity`, { schema: { tags, summary: 'XID of an identity (namespace= or nsid=, id=)' } }, async (req, reply) => {
     const q = req.query as { namespace?: string; nsid?: string; id?: string };
@@ -56,16 +56,16 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
     const graphs: unknown[] = [];
     const unprocessed: unknown[] = [];
     for (const i of inputs) {
-      if (!i.xid || !(await call<boolean>('identity.knows', sb, i.xid))) {
+      if (!i.xid || !(await identity.knows(sb, i.xid))) {
         unprocessed.push(i.key);
         continue;
       }
       const head = typeof i.key === 'string' ? { xid: i.key } : { composite_xid: { ns: i.key.ns ?? i.key.nsid, id: i.key.id } };
       if (projection === 'set') {
-        const members = await call<GraphMember[]>('identity.members', sb, i.xid);
+        const members = await identity.members(sb, i.xid);
         graphs.push({ ...head, members: members.map((m) => ({ ns: m.namespace, id: m.id })) });
       } else {
-        const g = await call<{ members: GraphMember[]; edges: Edge[] }>('identity.graph', sb, i.xid);
+        const g = await identity.graph(sb, i.xid);
         const byXid = new Map(g.members.map((m) => [m.xid, m]));
         const cx = (x: string) => ({ nsid: byXid.get(x)?.nsid, id: byXid.get(x)?.id });
         graphs.push({
@@ -84,7 +84,7 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
   });
 
   const cluster = async (sb: string, xid: string) => {
-    const members = await call<GraphMember[]>('identity.members', sb, xid);
+    const members = await identity.members(sb, xid);
     return members;
   };
   app.get(`${ID}/cluster/members`, { schema: { tags, summary: 'Cluster members (legacy): xid=, or nsid=|namespace= with id=' } }, async (req, reply) => {
@@ -92,7 +92,7 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
     const q = req.query as { xid?: string; nsid?: string; namespace?: string; id?: string };
     const xid = q.xid ?? (q.id && (q.nsid || q.namespace) ? await xidOf(sb, q.namespace, q.nsid, q.id) : undefined);
     if (!xid) return sendProblem(reply, invalid('Missing required query parameter - xid, or namespace/nsid and id'));
-    const members = (await call<boolean>('identity.knows', sb, xid)) ? await cluster(sb, xid) : [];
+    const members = (await identity.knows(sb, xid)) ? await cluster(sb, xid) : [];
     const clusters = members.length ? [q.xid ? { xid, members: members.map((m) => m.xid) } : { compositeXid: { nsid: members.find((m) => m.xid === xid)?.nsid, id: q.id }, members: members.map((m) => ({ nsid: m.nsid, id: m.id })) }] : [];
     return { version: '1.1.0', clusters, unprocessedRecords: members.length ? [] : [q.xid ?? { id: q.id }], algo_type: 'STITCH_ALL' };
   });
@@ -108,7 +108,7 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
     const clusters: unknown[] = [];
     const unprocessed: unknown[] = [];
     for (const i of items) {
-      if (!i.xid || !(await call<boolean>('identity.knows', sb, i.xid))) {
+      if (!i.xid || !(await identity.knows(sb, i.xid))) {
         unprocessed.push(i.key);
         continue;
       }
@@ -119,13 +119,13 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
   });
 
   // ---- our own: settings, simulate, explain, unlink, history -------------------------------------
-  app.get(`${ID}/settings`, { schema: { tags, summary: 'Linking rules of the sandbox' } }, async (req) => call<LinkingRules>('identity.rules', sandboxCtxOf(req).sandbox.id));
+  app.get(`${ID}/settings`, { schema: { tags, summary: 'Linking rules of the sandbox' } }, async (req) => identity.rules(sandboxCtxOf(req).sandbox.id));
   app.put(`${ID}/settings`, { schema: { tags, summary: 'Set linking rules (graphs are recomputed)' } }, async (req, reply) => {
-    const r = await call<Result<LinkingRules, string>>('identity.setRules', sandboxCtxOf(req).sandbox.id, req.body);
+    const r = await identity.setRules(sandboxCtxOf(req).sandbox.id, req.body);
     return r.ok ? r.value : sendProblem(reply, invalid(r.error));
   });
   app.post(`${ID}/simulate`, { schema: { tags, summary: 'Graph simulation: apply links to an empty graph under given rules' } }, async (req, reply) => {
-    const r = await call<Result<unknown, string>>('identity.simulate', sandboxCtxOf(req).sandbox.id, req.body ?? {});
+    const r = await identity.simulate(sandboxCtxOf(req).sandbox.id, req.body ?? {});
     return r.ok ? r.value : sendProblem(reply, invalid(r.error));
   });
   app.get(`${ID}/explain`, { schema: { tags, summary: 'Why are two identities in one graph? (a.ns, a.id, b.ns, b.id)' } }, async (req, reply) => {
@@ -135,9 +135,9 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
     const a = await xidOf(sb, q['a.ns'], undefined, q['a.id']);
     const b = await xidOf(sb, q['b.ns'], undefined, q['b.id']);
     if (!a || !b) return sendProblem(reply, invalid('unknown namespace'));
-    const r = await call<{ sameGraph: boolean; path: Array<Edge & { from: string; to: string }> }>('identity.explain', sb, a, b);
+    const r = await identity.explain(sb, a, b);
     const describe = async (x: string) => {
-      const n = await call<{ ns: string; id: string } | undefined>('identity.node', sb, x);
+      const n = await identity.node(sb, x);
       return n ? { namespace: n.ns, id: n.id, xid: x } : { xid: x };
     };
     return {
@@ -152,7 +152,7 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
     const b = (req.body ?? {}) as { a?: { namespace?: string; id?: string }; b?: { namespace?: string; id?: string }; batchId?: string; datasetId?: string };
     const a = b.a?.namespace && b.a.id ? await xidOf(sb, b.a.namespace, undefined, b.a.id) : undefined;
     const c = b.b?.namespace && b.b.id ? await xidOf(sb, b.b.namespace, undefined, b.b.id) : undefined;
-    const r = await call<Result<unknown, string>>('identity.unlink', sb, { a, b: c, batchId: b.batchId, datasetId: b.datasetId });
+    const r = await identity.unlink(sb, { a, b: c, batchId: b.batchId, datasetId: b.datasetId });
     return r.ok ? r.value : sendProblem(reply, invalid(r.error));
   });
   app.get(`${ID}/history`, { schema: { tags, summary: 'Every link, cut, eviction and refusal involving an identity' } }, async (req, reply) => {
@@ -161,6 +161,6 @@ export function registerIdentityRoutes(app: FastifyInstance, call: IdentityCall)
     if (!q.namespace || !q.id) return sendProblem(reply, invalid('namespace and id are required'));
     const xid = await xidOf(sb, q.namespace, undefined, q.id);
     if (!xid) return sendProblem(reply, invalid('unknown namespace'));
-    return { xid, history: await call<HistoryEntry[]>('identity.history', sb, xid, Number(q.limit ?? 200)) };
+    return { xid, history: await identity.history(sb, xid, Number(q.limit ?? 200)) };
   });
 }

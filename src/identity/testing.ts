@@ -8,7 +8,8 @@ import { ManualClock } from '../shared/clock.js';
 import { IdentityStore } from './identity-store.js';
 import { NamespaceService } from './namespaces.js';
 import { IdentityService, type IngestItem } from './identity-service.js';
-import type { IdentityCall } from './routes.js';
+import type { IdentityRemote } from './routes.js';
+import { RpcServer } from '../shared/rpc.js';
 
 /** Test support: a real IdentityService on real SQLite files (control.db + identity.db) in a directory. */
 export interface OpenedIdentity {
@@ -55,12 +56,7 @@ export function allGraphs(svc: IdentityService, sandboxId: string): Promise<stri
   return svc.graphs(sandboxId).then((gs) => gs.map((g) => g.map((m) => `${m.namespace}:${m.id}`).sort()).sort((a, b) => (a.join() < b.join() ? -1 : 1)));
 }
 
-/** The in-process stand-in for the processor RPC the server uses (same method names). */
-export function localCall(svc: IdentityService): IdentityCall {
-  const targets: Record<string, object> = { identity: svc, namespaces: svc.namespaces };
-  return (async (method: string, ...args: unknown[]) => {
-    const [s, fn] = method.split('.') as [string, string];
-    const target = targets[s] as Record<string, unknown>;
-    return (target[fn] as (...a: unknown[]) => unknown).apply(target, args);
-  }) as IdentityCall;
+/** The same-thread stand-in for the processor RPC the server uses (same typed interface). */
+export function localRemote(svc: IdentityService): IdentityRemote {
+  return new RpcServer<{ identity: IdentityService; namespaces: NamespaceService }>({ identity: svc, namespaces: svc.namespaces }).local();
 }

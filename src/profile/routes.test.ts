@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestKith, type TestKith } from '../testing/test-kith.js';
 import { registerProfileRoutes } from './routes.js';
 import { createProfileContext, type ProfileContext } from './wiring.js';
+import { localProfileRemote } from './profile-remote.js';
 import { InMemoryIdentityResolver } from './testing/in-memory-resolver.js';
 import { ManualClock } from '../shared/clock.js';
 
@@ -21,7 +22,7 @@ describe('profile routes', () => {
     k = await startTestKith({}, { skipProfileRoutes: true,
       extraRoutes: (app, kith) => {
         ctx = createProfileContext({ dataDir: kith.config.dataDir, resources: kith.resources, clock: new ManualClock(Date.UTC(1970, 0, 5)), identities: ids });
-        registerProfileRoutes(app, { profile: ctx });
+        registerProfileRoutes(app, { profile: localProfileRemote(ctx) });
       },
     });
     const sb = await k.app.inject({ method: 'GET', url: '/data/core/ups/config/mergePolicies', headers: k.headers() });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sandboxCtxOf } from '../http/request-context.js';
 import { sendProblem, sendResult } from '../http/reply.js';
 import { badRequest } from '../shared/problem.js';
-import type { ProfileContext } from './wiring.js';
+import type { ProfileRemote } from './profile-remote.js';
 import type { SandboxRef } from './merge-policy-service.js';
 import type { ProfileKey } from './profile-service.js';
 import { PROFILE_SCHEMA } from './merge-policy-service.js';
@@ -34,8 +34,8 @@ function orderOf(v: string | undefined): 'asc' | 'desc' | Error {
  * Real-Time Customer Profile routes: entities (§5.2–5.4), merge policies (§5.5), system jobs, computed attributes.
  * The profile entity id is the XID of the graph's highest-priority identity (namespace priority, §4.5).
  */
-export function registerProfileRoutes(app: FastifyInstance, deps: { profile: ProfileContext }): void {
-  const { profiles, mergePolicies, computedAttributes, jobs } = deps.profile;
+export function registerProfileRoutes(app: FastifyInstance, deps: { profile: ProfileRemote }): void {
+  const { profiles, mergePolicies, computedAttributes, jobs, profileStore } = deps.profile;
 
   // ---- entities ----
   app.get('/data/core/ups/access/entities', { schema: { tags: TAGS, summary: 'Get a profile or its ExperienceEvents' } }, async (req, reply) => {
@@ -242,7 +242,8 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     const id = (req.params as { id: string }).id;
     const r = await computedAttributes.delete(sandboxId, id);
     if (!r.ok) return sendProblem(reply, r.error);
-    deps.profile.store.deleteCa(sandboxId, id);
+    // 204 only once the stored values are gone too (a failure reaches the error handler: a 500 problem body)
+    await profileStore.deleteCa(sandboxId, id);
     return reply.code(204).send();
   });
 }

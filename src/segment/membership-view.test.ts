@@ -83,7 +83,7 @@ describe('the merged profile shows segmentation\'s memberships (ProfileService w
       const who = { namespace: 'Email', id: 'a@x.com' };
       const r = f.ctx.profiles.applyRecord(SB.sandbox.id, { datasetId: 'crm', batchId: 'b', primary: who, record: { person: { name: { firstName: 'Ann' } } } });
       assert.ok(r.ok);
-      const pid = await f.ids.xidOf(SB.sandbox.id, who);
+      const pid = f.ids.xidOf(SB.sandbox.id, who);
       store.putMembership(SB.sandbox.id, { ...row('s1', pid, 'realized', Date.UTC(2026, 0, 2)), ref: who });
       const all = await f.ctx.profiles.getProfile(SB, who);
       assert.ok(all.ok);

@@ -23,7 +23,7 @@ describe('segmentation recovery after an unclean stop', () => {
     const open = (): SegmentContext => createSegmentContext({ dataDir: dir, resources, clock: f.clock, profile: f.ctx, tickMs: 0 });
     const event = async (i: number, n: number) =>
       assert.ok((await f.ctx.profiles.applyEvent(SBID, { datasetId: 'events', batchId: 'b', primary: who(i), event: { _id: `e-${i}-${n}`, timestamp: new Date(f.clock.now()).toISOString(), eventType: 'commerce.purchases' } })).ok);
-    const status = async (seg: SegmentContext, i: number, id: string) => seg.store.membershipsOfPid(SBID, (await f.ids.xidOf(SBID, who(i))) as string).find((m) => m.segmentId === id)?.status;
+    const status = async (seg: SegmentContext, i: number, id: string) => seg.store.membershipsOfPid(SBID, f.ids.xidOf(SBID, who(i))).find((m) => m.segmentId === id)?.status;
     return { dir, f, resources, open, event, status, done: async () => { f.close(); await resources.close(); rmSync(dir, { recursive: true, force: true }); } };
   };
 

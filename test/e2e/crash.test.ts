@@ -141,7 +141,7 @@ describe('crash safety (kill -9 during load)', () => {
       const k = await startTestKith({ dataDir: dir });
       try {
         await k.processor.drain();
-        await k.processor.call('segments.drain');
+        await k.processor.remote.segments.drain();
         const p = new Platform(k);
         const audience = await p.call('GET', `/data/core/ups/audiences/${def.json.id}`);
         const members = audience.json.metrics.data.realized + audience.json.metrics.data.existing;

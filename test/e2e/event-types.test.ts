@@ -53,7 +53,7 @@ describe('a custom event type, registered then used end to end', () => {
     }
     const member = await eventually(async () => {
       await k.processor.drain();
-      await k.processor.call('segments.drain');
+      await k.processor.remote.segments.drain();
       const r = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=member@example.com&entityIdNS=Email&withCA=true');
       if (r.status !== 200) return undefined;
       const prof = Object.values(r.json)[0] as any;

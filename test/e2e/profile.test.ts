@@ -2,6 +2,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
 import { Platform } from '../helpers/platform.js';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 
 const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 
@@ -62,6 +64,21 @@ describe('Real-Time Customer Profile, end to end through /collection', () => {
 
     const missing = await p.call('GET', '/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityId=nobody@example.com&entityIdNS=email');
     assert.equal(missing.status, 404);
+  });
+
+  it('DELETE of a computed attribute answers 204 once the processor thread has deleted its stored values (read back at once)', async () => {
+    const ca = await p.call('POST', '/data/core/ca/attributes', { name: 'orderCount', displayName: 'Orders', expression: { function: 'COUNT', eventType: 'commerce.purchases', lookbackDays: 393 } });
+    assert.equal(ca.status, 200, ca.body);
+    // a connection of this test's own to profile.db (the processor's thread writes it)
+    const db = new Database(join(k.config.dataDir, 'profile.db'), { readonly: true });
+    try {
+      const stored = () => (db.prepare('SELECT count(*) AS n FROM profile_ca WHERE ca = ?').get(ca.json.id) as { n: number }).n;
+      assert.ok(stored() > 0, 'backfilled');
+      assert.equal((await p.call('DELETE', `/data/core/ca/attributes/${ca.json.id}`)).status, 204);
+      assert.equal(stored(), 0);
+    } finally {
+      db.close();
+    }
   });
 
   it('a redelivered event is stored once, even with another timestamp (the profile store dedupes by identity, time and _id; the processor by _id first)', async () => {

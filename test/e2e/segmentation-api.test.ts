@@ -140,7 +140,7 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     assert.equal(created.status, 200, created.body);
     assert.deepEqual(created.json.expression, { type: 'PQL', format: 'pql/text', value: 'loyalty.tier = "gold"' }, 'kept as its PQL text');
     const members = await eventually(async () => {
-      await k.processor.call('segments.drain');
+      await k.processor.remote.segments.drain();
       const a = await p.call('GET', `${BASE}/audiences/${created.json.id}`);
       return a.json.metrics?.data?.totalProfiles === 2 ? a : undefined;
     }, 'the two gold members qualify');
@@ -169,7 +169,7 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     assert.equal(ext.json.audienceId, 'test-external-audience-id');
 
     const sized = await eventually(async () => {
-      await k.processor.call('segments.drain');
+      await k.processor.remote.segments.drain();
       const a = await p.call('GET', `${BASE}/audiences/${own.json.id}`);
       return a.json.metrics?.data?.totalProfiles === 2 ? a : undefined;
     }, 'the Kith audience has its two members');

@@ -19,7 +19,7 @@ describe('Segmentation, end to end through /collection (streaming qualification 
   };
   const settle = async () => {
     await k.processor.drain();
-    await k.processor.call('segments.drain');
+    await k.processor.remote.segments.drain();
   };
   const membership = async (email: string, segmentId: string) => {
     const r = await p.call('GET', PROFILE(email));
@@ -82,14 +82,14 @@ describe('Segmentation, end to end through /collection (streaming qualification 
     // 21 days on, the oldest purchase (10 days before "now") leaves the 30-day window: two left, the member exits
     clock.advance(21 * DAY);
     const exited = await eventually(async () => {
-      await k.processor.call('segments.tick');
+      await k.processor.remote.segments.tick();
       const m = await membership('jane@example.com', segId);
       return m?.status === 'exited' ? m : undefined;
     }, 'exited membership after the window slid');
     assert.equal(exited.lastQualificationTime, new Date(clock.now()).toISOString());
 
     // every transition is an audience-membership event in the system dataset, countable with SQL
-    await k.processor.call('segments.tick');
+    await k.processor.remote.segments.tick();
     const datasets = await p.call('GET', '/data/foundation/catalog/dataSets?limit=100');
     const eventsDs = Object.values(datasets.json as Record<string, any>).find((d) => d.name === 'Audience Membership Events');
     assert.ok(eventsDs, 'the system dataset exists');
@@ -120,10 +120,10 @@ describe('Segmentation, end to end through /collection (streaming qualification 
     assert.equal(list.json.children[0].id, s.id);
 
     const jobs = async () => ((await p.call('GET', '/data/core/ups/segment/jobs?limit=100')).json.children as any[]).filter((j) => j.source === 'scheduler');
-    await k.processor.call('segments.tick');
+    await k.processor.remote.segments.tick();
     assert.equal((await jobs()).length, 0, 'not before its time');
     clock.advance(DAY + 1000);
-    await k.processor.call('segments.tick');
+    await k.processor.remote.segments.tick();
     const job = await eventually(async () => {
       const [j] = await jobs();
       return j?.status === 'SUCCEEDED' ? j : undefined;

@@ -1,9 +1,14 @@
 import type { Pipeline } from './pipeline-factory.js';
 import type { ProcessorHandle } from './processor-handle.js';
+import type { Remote } from '../../shared/rpc.js';
+import type { PipelineServiceMap } from './pipeline-services.js';
 
 /** The processor on the server's own event loop (tests with an injected clock; single-thread deployments). */
 export class InlineProcessor implements ProcessorHandle {
-  constructor(private readonly p: Pipeline) {}
+  readonly remote: Remote<PipelineServiceMap>;
+  constructor(private readonly p: Pipeline) {
+    this.remote = p.rpc.local();
+  }
   notify(): void {
     this.p.processor.notify();
   }
@@ -21,9 +26,6 @@ export class InlineProcessor implements ProcessorHandle {
   }
   invalidate(change: { kind: string }): void {
     if (change.kind === 'schemas') this.p.identitySink.forgetSchemas();
-  }
-  call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
-    return this.p.call(method, args) as Promise<T>;
   }
   start(): void {
     this.p.processor.start();

@@ -22,6 +22,8 @@ import { DuckDbBatchEvaluator } from '../../segment/batch-sql.js';
 import { SegmentHost } from '../../segment/worker/segment-host.js';
 import type { ExportTarget } from '../../segment/audience-service.js';
 import { TABLE_TAG } from '../../catalog/catalog-types.js';
+import { RpcServer } from '../../shared/rpc.js';
+import type { PipelineServiceMap } from './pipeline-services.js';
 
 export interface PipelineServices {
   resources: ResourceStore;
@@ -39,8 +41,8 @@ export interface Pipeline {
   profile: ProfileContext;
   /** Segmentation on this thread (inline pipelines); undefined when it runs in its own worker. */
   segments?: SegmentContext;
-  /** Calls a method of a pipeline-owned service by name (`identity.members`, `namespaces.create`, …). */
-  call(method: string, args: unknown[]): Promise<unknown>;
+  /** Serves the pipeline-owned services to other threads (and, through `local()`, to this one). */
+  rpc: RpcServer<PipelineServiceMap>;
   close(): Promise<void>;
 }
 
@@ -142,16 +144,23 @@ export async function createPipeline(
     },
     opts,
   );
-  const services: Record<string, object> = {
-    identity,
-    namespaces,
-    profiles: profile.profiles,
-    mergePolicies: profile.mergePolicies,
-    computedAttributes: profile.computedAttributes,
-    jobs: profile.jobs,
-    profileStore: profile.store,
-  };
-  if (segments) services.segments = segments.api;
+  const rpc = new RpcServer<PipelineServiceMap>(
+    {
+      identity,
+      namespaces,
+      profiles: profile.profiles,
+      mergePolicies: profile.mergePolicies,
+      computedAttributes: profile.computedAttributes,
+      jobs: profile.jobs,
+      profileStore: profile.store,
+      // in the segmentation worker when it has its own thread (the host flushes forwarded changes first)
+      segments: host ? host.remote.segments : segments!.api,
+    },
+    // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
+    (service) => {
+      if (host && (service === 'mergePolicies' || service === 'computedAttributes')) host.profileConfigChanged();
+    },
+  );
   return {
     processor,
     lake,
@@ -159,17 +168,7 @@ export async function createPipeline(
     identitySink,
     profile,
     segments,
-    async call(method: string, args: unknown[]) {
-      const [svc, fn] = method.split('.') as [string, string];
-      if (svc === 'segments' && host) return host.call(method, args);
-      const target = services[svc] as Record<string, unknown> | undefined;
-      const f = target?.[fn];
-      if (typeof f !== 'function') throw new Error(`unknown pipeline method ${method}`);
-      const out = await (f as (...a: unknown[]) => unknown).apply(target, args);
-      // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
-      if (host && (svc === 'mergePolicies' || svc === 'computedAttributes')) host.profileConfigChanged();
-      return out;
-    },
+    rpc,
     async close() {
       await processor.stop();
       unforward?.();

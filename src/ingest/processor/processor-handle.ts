@@ -1,3 +1,6 @@
+import type { Remote } from '../../shared/rpc.js';
+import type { PipelineServiceMap } from './pipeline-services.js';
+
 /** How the rest of the server drives the lake processor, whether it runs inline or in a worker thread. */
 export interface ProcessorHandle {
   /** New log entries were appended. */
@@ -12,8 +15,8 @@ export interface ProcessorHandle {
   queryLake(sandboxId: string, sql: string): Promise<Array<Record<string, unknown>>>;
   /** Another part of the server changed schemas or a dataset: drop cached copies. */
   invalidate(change: { kind: 'schemas'; sandboxId: string } | { kind: 'dataset'; sandboxId: string; datasetId: string }): void;
-  /** Calls a pipeline-owned service (the identity graph has a single writer: the processor's thread). */
-  call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
+  /** The pipeline-owned services (the identity graph has a single writer: the processor's thread), typed calls. */
+  readonly remote: Remote<PipelineServiceMap>;
   start(): void;
   /** False while the processor cannot work (a crashed worker being replaced); readiness reports it. */
   running?(): boolean;

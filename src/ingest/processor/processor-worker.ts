@@ -10,6 +10,7 @@ import { systemClock } from '../../shared/clock.js';
 import { createPipeline } from './pipeline-factory.js';
 import type { WorkerRequest, WorkerEvent } from './worker-protocol.js';
 import { exitOnUncaught, throwUncaught } from '../../shared/thread-failure.js';
+import type { ProcessorWorkerControl } from './pipeline-services.js';
 
 /**
  * The lake processor in its own thread, so ingestion work never blocks the API's event loop. It opens its own
@@ -84,7 +85,22 @@ const failing = exitOnUncaught(
   },
 );
 
-port.on('message', async (m: WorkerRequest) => {
+let stopped = false;
+const control: ProcessorWorkerControl = {
+  drain: () => pipeline.processor.drain(),
+  flushBatches: () => pipeline.processor.flushBatches(),
+  queryLake: (sandboxId, sql) => pipeline.lake.query(sandboxId, sql),
+  stop: async () => {
+    clearInterval(timer);
+    await pipeline.close();
+    controlDb.close();
+    await checkpointer?.stop();
+    stopped = true;
+  },
+};
+const rpc = pipeline.rpc.extend<{ worker: ProcessorWorkerControl }>({ worker: control });
+
+port.on('message', (m: WorkerRequest) => {
   if (failing()) return;
   if (m.type === 'notify') return pipeline.processor.notify();
   if (m.type === 'fault') return throwUncaught();
@@ -96,25 +112,8 @@ port.on('message', async (m: WorkerRequest) => {
     else catalog.forget(m.change.sandboxId, m.change.datasetId);
     return;
   }
-  try {
-    let value: unknown;
-    if (m.op === 'drain') await pipeline.processor.drain();
-    else if (m.op === 'flush') await pipeline.processor.flushBatches();
-    else if (m.op === 'query') value = await pipeline.lake.query(m.sandboxId!, m.sql!);
-    else if (m.op === 'call') value = await pipeline.call(m.method!, m.args ?? []);
-    else if (m.op === 'stop') {
-      clearInterval(timer);
-      await pipeline.close();
-      controlDb.close();
-      await checkpointer?.stop();
-      post({ type: 'reply', id: m.id, ok: true });
-      port.close();
-      return;
-    }
-    post({ type: 'reply', id: m.id, ok: true, value });
-  } catch (e) {
-    post({ type: 'reply', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
-  }
+  // answer() replies with an error instead of rejecting; after `worker.stop` the port closes once it replied
+  void rpc.answer(m, post).then(() => stopped && port.close());
 });
 
 pipeline.processor.start();

@@ -2,6 +2,8 @@ import { Worker } from 'node:worker_threads';
 import type { ProcessorHandle } from './processor-handle.js';
 import type { WorkerEvent, WorkerRequest } from './worker-protocol.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
+import { RpcClient, type Remote } from '../../shared/rpc.js';
+import type { PipelineServiceMap, ProcessorWorkerServiceMap } from './pipeline-services.js';
 
 export interface WorkerHooks {
   onLanded(sandboxId: string, schemaId: string): void;
@@ -21,8 +23,6 @@ export interface WorkerHooks {
  */
 export class WorkerProcessor implements ProcessorHandle {
   private pos = -1;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private exited = false;
   private stopping = false;
   private worker!: Worker;
@@ -30,6 +30,17 @@ export class WorkerProcessor implements ProcessorHandle {
   private readonly restarts = new RestartSchedule();
   /** Workers started (1 + restarts). */
   starts = 0;
+
+  /** Calls into the worker; each waits for a crashed worker's replacement (except `stop`). */
+  private readonly client = new RpcClient<ProcessorWorkerServiceMap>((m) => this.worker.postMessage(m), {
+    peer: 'processor worker',
+    before: async (service, method) => {
+      if (!(service === 'worker' && method === 'stop')) await this.settled();
+      if (this.exited) throw new Error('processor worker is not running');
+    },
+  });
+  private readonly worker$ = this.client.remote.worker;
+  readonly remote: Remote<PipelineServiceMap> = this.client.remote;
 
   private constructor(
     private readonly dataDir: string,
@@ -70,12 +81,8 @@ export class WorkerProcessor implements ProcessorHandle {
             return hooks.onTouched(e.sandboxId, e.datasetId);
           case 'error':
             return hooks.onError(e.message);
-          case 'reply': {
-            const p = this.pending.get(e.id);
-            this.pending.delete(e.id);
-            if (e.ok) p?.resolve(e.value);
-            else p?.reject(new Error(e.error));
-          }
+          case 'rpc-reply':
+            return this.client.receive(e);
         }
       });
       worker.on('error', (err) => {
@@ -84,8 +91,7 @@ export class WorkerProcessor implements ProcessorHandle {
       });
       worker.on('exit', (code) => {
         this.exited = true;
-        for (const p of this.pending.values()) p.reject(new Error('processor worker exited'));
-        this.pending.clear();
+        this.client.rejectAll('processor worker exited');
         reject(new Error(`processor worker exited (code ${code}) before it was ready`));
         if (this.stopping || !ready) return; // one that never started is the starter's error to report
         const pause = this.restarts.crashed(
@@ -119,37 +125,24 @@ export class WorkerProcessor implements ProcessorHandle {
     if (!this.exited) this.worker.postMessage(m);
   }
 
-  private async rpc(op: 'drain' | 'flush' | 'query' | 'stop' | 'call', extra: { sandboxId?: string; sql?: string; method?: string; args?: unknown[] } = {}): Promise<unknown> {
-    if (op !== 'stop') await this.settled();
-    if (this.exited) throw new Error('processor worker is not running');
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ type: 'rpc', id, op, ...extra });
-    });
-  }
-
   notify(): void {
     this.send({ type: 'notify' });
   }
   position(): number {
     return this.pos;
   }
-  async drain(): Promise<void> {
-    await this.rpc('drain');
+  drain(): Promise<void> {
+    return this.worker$.drain();
   }
-  async flushBatches(): Promise<void> {
-    await this.rpc('flush');
+  flushBatches(): Promise<void> {
+    return this.worker$.flushBatches();
   }
-  async queryLake(sandboxId: string, sql: string): Promise<Array<Record<string, unknown>>> {
-    return (await this.rpc('query', { sandboxId, sql })) as Array<Record<string, unknown>>;
+  queryLake(sandboxId: string, sql: string): Promise<Array<Record<string, unknown>>> {
+    return this.worker$.queryLake(sandboxId, sql);
   }
   invalidate(change: Extract<WorkerRequest, { type: 'invalidate' }>['change']): void {
     // a replacement worker starts with empty caches: nothing to tell it
     this.send({ type: 'invalidate', change });
-  }
-  call<T = unknown>(method: string, ...args: unknown[]): Promise<T> {
-    return this.rpc('call', { method, args }) as Promise<T>;
   }
   start(): void {
     /* the worker starts its loop itself */
@@ -159,7 +152,7 @@ export class WorkerProcessor implements ProcessorHandle {
     this.restarts.cancel();
     await this.settled().catch(() => undefined);
     if (this.exited) return;
-    await this.rpc('stop').catch(() => undefined);
+    await this.worker$.stop().catch(() => undefined);
     await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
   }
 }

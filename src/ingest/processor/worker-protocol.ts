@@ -1,10 +1,12 @@
-/** Messages between the server's main thread and the processor worker. */
+import type { RpcCall, RpcReply } from '../../shared/rpc.js';
+
+/** Messages between the server's main thread and the processor worker (calls: ProcessorWorkerServiceMap). */
 export type WorkerRequest =
   | { type: 'notify' }
   /** Fault injection: the worker throws an error nothing catches (tests of the supervision). */
   | { type: 'fault' }
   | { type: 'invalidate'; change: { kind: 'schemas'; sandboxId: string } | { kind: 'dataset'; sandboxId: string; datasetId: string } }
-  | { type: 'rpc'; id: number; op: 'drain' | 'flush' | 'query' | 'stop' | 'call'; sandboxId?: string; sql?: string; method?: string; args?: unknown[] };
+  | RpcCall;
 
 export type WorkerEvent =
   | { type: 'ready' }
@@ -12,4 +14,4 @@ export type WorkerEvent =
   | { type: 'landed'; sandboxId: string; schemaId: string }
   | { type: 'touched'; sandboxId: string; datasetId: string }
   | { type: 'error'; message: string }
-  | { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
+  | RpcReply;

@@ -1,6 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ForwardedIdentityResolver } from './forwarded-identity-resolver.js';
+import { ForwardedIdentityResolver as Resolver } from './forwarded-identity-resolver.js';
+import type { GraphOwner } from './protocol.js';
+import type { RemoteService } from '../../shared/rpc.js';
+
+/** The graph owner's remote, answered by one function of the method name (recording what is asked). */
+type Ask = (method: string, ...args: unknown[]) => Promise<unknown>;
+const ownerOf = (ask: Ask) =>
+  ({
+    graphOf: (...a: unknown[]) => ask('graphOf', ...a),
+    xidOf: (...a: unknown[]) => ask('xidOf', ...a),
+    resolveXid: (...a: unknown[]) => ask('resolveXid', ...a),
+    namespacePriority: (...a: unknown[]) => ask('namespacePriority', ...a),
+  }) as RemoteService<GraphOwner>;
+const ForwardedIdentityResolver = class extends Resolver {
+  constructor(ask: Ask, capacity?: number, ttl?: number) {
+    super(ownerOf(ask), capacity, ttl);
+  }
+};
 
 const member = (namespace: string, id: string) => ({ namespace, id, xid: `x-${namespace}-${id}` });
 

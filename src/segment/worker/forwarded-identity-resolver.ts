@@ -1,8 +1,8 @@
 import type { GraphChangeListener, GraphMember, IdentityGraphView, IdentityRef, IdentityResolver } from '../../profile/identity-resolver.js';
-import type { ForwardedView } from './protocol.js';
+import type { ForwardedView, GraphOwner } from './protocol.js';
+import type { RemoteService } from '../../shared/rpc.js';
 import { evictSecondChance } from '../../shared/second-chance.js';
 
-type Ask = (method: 'graphOf' | 'xidOf' | 'resolveXid' | 'namespacePriority', ...args: unknown[]) => Promise<unknown>;
 interface Entry {
   xid: string;
   members?: GraphMember[];
@@ -24,7 +24,8 @@ export class ForwardedIdentityResolver implements IdentityResolver {
   private readonly priority = new Map<string, { at: number; value: Record<string, number> }>();
 
   constructor(
-    private readonly ask: Ask,
+    /** The graph owner (the processor's thread). */
+    private readonly owner: RemoteService<GraphOwner>,
     private readonly capacity = 300_000,
     /** How long a sandbox's namespace priority is reused before it is asked again. */
     private readonly priorityTtlMs = 1000,
@@ -57,8 +58,8 @@ export class ForwardedIdentityResolver implements IdentityResolver {
   async graphOf(sandboxId: string, ref: IdentityRef): Promise<IdentityGraphView | undefined> {
     let e = this.byRef.get(refKey(sandboxId, ref));
     if (!e) {
-      const g = (await this.ask('graphOf', sandboxId, ref)) as IdentityGraphView | undefined;
-      const xid = g?.members.find((m) => m.namespace.toLowerCase() === ref.namespace.toLowerCase() && m.id === ref.id)?.xid ?? ((await this.ask('xidOf', sandboxId, ref)) as string);
+      const g = await this.owner.graphOf(sandboxId, ref);
+      const xid = g?.members.find((m) => m.namespace.toLowerCase() === ref.namespace.toLowerCase() && m.id === ref.id)?.xid ?? (await this.owner.xidOf(sandboxId, ref));
       this.learn({ sandboxId, ref, xid, members: g?.members });
       e = { xid, members: g?.members };
     }
@@ -69,13 +70,13 @@ export class ForwardedIdentityResolver implements IdentityResolver {
   async xidOf(sandboxId: string, ref: IdentityRef): Promise<string> {
     const e = this.byRef.get(refKey(sandboxId, ref));
     if (e) return e.xid;
-    return (await this.ask('xidOf', sandboxId, ref)) as string;
+    return this.owner.xidOf(sandboxId, ref);
   }
 
   async resolveXid(sandboxId: string, xid: string): Promise<IdentityRef | undefined> {
     const hit = this.byXid.get(xidKey(sandboxId, xid));
     if (hit) return hit;
-    return (await this.ask('resolveXid', sandboxId, xid)) as IdentityRef | undefined;
+    return this.owner.resolveXid(sandboxId, xid);
   }
 
   /**
@@ -90,7 +91,7 @@ export class ForwardedIdentityResolver implements IdentityResolver {
       this.refreshPriority(sandboxId, hit);
       return hit.value;
     }
-    const value = (await this.ask('namespacePriority', sandboxId)) as Record<string, number>;
+    const value = await this.owner.namespacePriority(sandboxId);
     this.priority.set(sandboxId, { at: Date.now(), value });
     return value;
   }
@@ -99,8 +100,9 @@ export class ForwardedIdentityResolver implements IdentityResolver {
   private refreshPriority(sandboxId: string, hit: { at: number; value: Record<string, number> }): void {
     if (this.refreshing.has(sandboxId)) return;
     this.refreshing.add(sandboxId);
-    this.ask('namespacePriority', sandboxId).then(
-      (value) => this.priority.set(sandboxId, { at: Date.now(), value: value as Record<string, number> }),
+    // the refresh's errors are handled here (the previous value stays until the next TTL)
+    void this.owner.namespacePriority(sandboxId).then(
+      (value) => this.priority.set(sandboxId, { at: Date.now(), value }),
       () => this.priority.set(sandboxId, { at: Date.now(), value: hit.value }), // asked again after the TTL
     ).finally(() => this.refreshing.delete(sandboxId));
   }

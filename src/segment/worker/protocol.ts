@@ -1,5 +1,9 @@
 import type { ProfileChange } from '../../profile/profile-service.js';
-import type { GraphMember, IdentityRef } from '../../profile/identity-resolver.js';
+import type { GraphMember, IdentityGraphView, IdentityRef } from '../../profile/identity-resolver.js';
+import type { RpcMessage } from '../../shared/rpc.js';
+import type { SegmentationApi } from '../segmentation-api.js';
+import type { AudienceEventLake } from '../wiring.js';
+import type { ExportTarget } from '../audience-service.js';
 
 /**
  * The graph of a changed identity as the processor saw it when it forwarded the change: its XID and, when it is
@@ -25,8 +29,7 @@ export type ToSegmentWorker =
   | { type: 'profile-config' }
   /** Fault injection: the worker throws an error nothing catches (tests of the supervision). */
   | { type: 'fault' }
-  | { type: 'call'; id: number; method: string; args: unknown[] }
-  | { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
+  | RpcMessage;
 
 /** Segmentation worker -> processor thread. */
 export type FromSegmentWorker =
@@ -36,8 +39,29 @@ export type FromSegmentWorker =
   | { type: 'error'; message: string }
   /** Sandboxes known to have no definitions: the processor stops forwarding their changes (until `activate`). */
   | { type: 'empty'; sandboxIds: string[] }
-  | { type: 'call'; id: number; method: string; args: unknown[] }
-  | { type: 'reply'; id: number; ok: boolean; value?: unknown; error?: string };
+  | RpcMessage;
+
+/** The identity graph's questions the worker asks its owner (the processor's thread). */
+export interface GraphOwner {
+  graphOf(sandboxId: string, ref: IdentityRef): IdentityGraphView | undefined;
+  xidOf(sandboxId: string, ref: IdentityRef): string;
+  resolveXid(sandboxId: string, xid: string): IdentityRef | undefined;
+  /** DEFAULT_NAMESPACE_PRIORITY when the owner has none. */
+  namespacePriority(sandboxId: string): Record<string, number>;
+}
 
 /** What the worker may ask the processor thread (the identity graph and the lake live there). */
-export type HostMethod = 'activate' | 'graphOf' | 'xidOf' | 'resolveXid' | 'namespacePriority' | 'lake.progress' | 'lake.write' | 'export.tableOf' | 'export.append';
+export interface SegmentHostServiceMap {
+  /** A definition was created in a sandbox: forward its changes again. */
+  host: { activate(sandboxId: string): boolean };
+  identities: GraphOwner;
+  lake: AudienceEventLake;
+  export: ExportTarget;
+}
+
+/** What the processor thread asks the segmentation worker. */
+export interface SegmentWorkerServiceMap {
+  segments: SegmentationApi;
+  /** Closes segment.db and the worker's other stores; the port closes after the reply. */
+  worker: { stop(): Promise<void> };
+}

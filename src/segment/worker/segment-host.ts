@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
 import type { ProfileChange } from '../../profile/profile-service.js';
-import type { IdentityRef, IdentityResolver } from '../../profile/identity-resolver.js';
+import { DEFAULT_NAMESPACE_PRIORITY, type IdentityRef, type IdentityResolver } from '../../profile/identity-resolver.js';
+import { RpcClient, RpcServer, type Remote } from '../../shared/rpc.js';
 import type { AudienceEventLake } from '../wiring.js';
 import { SegmentDbMembershipRows, StoreMembershipSource } from '../membership-view.js';
 import type { ExportTarget } from '../audience-service.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
-import type { ForwardedChange, ForwardedView, FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
+import type { ForwardedChange, ForwardedView, FromSegmentWorker, SegmentHostServiceMap, SegmentWorkerServiceMap, ToSegmentWorker } from './protocol.js';
 
 export interface SegmentHostDeps {
   dataDir: string;
@@ -19,7 +20,7 @@ export interface SegmentHostDeps {
 /**
  * The processor thread's side of the segmentation worker: it forwards profile changes, each with the graph view
  * of its identity resolved here (where the graph lives), answers the worker's questions (graph, lake), and relays
- * `segments.*` calls.
+ * `segments.*` calls (`remote.segments`).
  *
  * Ordering guarantee: changes are forwarded in the order the profile service emitted them, after the transaction
  * that made them committed (the listener only buffers; the buffer is sent from a later task or by `flush()`, which
@@ -33,8 +34,6 @@ export class SegmentHost {
   private received = 0;
   private backlog = 0;
   private waiters: Array<() => void> = [];
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private exited = false;
   private stopping = false;
   /** Sandboxes the worker reported without definitions: their changes are not forwarded. */
@@ -44,7 +43,42 @@ export class SegmentHost {
   /** Replaces a crashed worker (calls wait for it). */
   private readonly restarts = new RestartSchedule();
 
-  private constructor(private readonly d: SegmentHostDeps) {}
+  /** Calls into the worker: each waits for a restarting worker, then sees every change forwarded before it. */
+  private readonly client = new RpcClient<SegmentWorkerServiceMap>((m) => this.worker.postMessage(m), {
+    peer: 'segmentation worker',
+    before: async (service) => {
+      if (service !== 'worker') {
+        await this.settled(); // a call made while a crashed worker is replaced goes to the new one
+        await this.flush(); // a call sees every change made before it
+      }
+      if (this.exited) throw new Error('segmentation worker is not running');
+    },
+  });
+  /** The worker's services (`remote.segments.drain()`, `remote.segments.createDefinition(…)`, …). */
+  readonly remote: Remote<SegmentWorkerServiceMap> = this.client.remote;
+  /** The worker's questions (the graph and the lake live on this thread). */
+  private readonly server: RpcServer<SegmentHostServiceMap>;
+
+  private constructor(private readonly d: SegmentHostDeps) {
+    this.server = new RpcServer<SegmentHostServiceMap>({
+      host: {
+        // a definition was created: forward this sandbox's changes again (the worker backfills after this reply,
+        // so every change skipped before is already in the profile store it reads)
+        activate: (sandboxId) => {
+          this.empty.delete(sandboxId);
+          return true;
+        },
+      },
+      identities: {
+        graphOf: (sb, ref) => d.identities.graphOf(sb, ref),
+        xidOf: (sb, ref) => d.identities.xidOf(sb, ref),
+        resolveXid: (sb, xid) => d.identities.resolveXid(sb, xid),
+        namespacePriority: async (sb) => (await d.identities.namespacePriority?.(sb)) ?? DEFAULT_NAMESPACE_PRIORITY,
+      },
+      lake: d.lake,
+      export: d.exportTarget,
+    });
+  }
 
   static async start(d: SegmentHostDeps): Promise<SegmentHost> {
     const host = new SegmentHost(d);
@@ -90,8 +124,7 @@ export class SegmentHost {
       });
       worker.on('exit', (code) => {
         this.exited = true;
-        for (const p of this.pending.values()) p.reject(new Error('segmentation worker exited'));
-        this.pending.clear();
+        this.client.rejectAll('segmentation worker exited');
         this.wake();
         reject(new Error(`segmentation worker exited (code ${code}) before it was ready`));
         if (this.stopping || !ready) return; // one that never started is the starter's error to report
@@ -163,13 +196,6 @@ export class SegmentHost {
     while (!this.exited && this.sent - this.received + this.backlog > limit) await new Promise<void>((r) => this.waiters.push(r));
   }
 
-  /** Calls a segmentation service method in the worker (`segments.drain`, `segments.createDefinition`, …). */
-  async call(method: string, args: unknown[]): Promise<unknown> {
-    await this.settled(); // a call made while a crashed worker is replaced goes to the new one
-    await this.flush(); // a call sees every change made before it
-    return this.rpc(method, args);
-  }
-
   /** Merge policies or computed attributes changed here: the worker's cached copies are stale. */
   profileConfigChanged(): void {
     this.send({ type: 'profile-config' });
@@ -181,19 +207,10 @@ export class SegmentHost {
     await this.restarts.settled();
     if (!this.exited) {
       await this.flush();
-      await this.rpc('stop', []).catch(() => undefined);
+      await this.remote.worker.stop().catch(() => undefined);
       await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
     }
     this.rows.close();
-  }
-
-  private rpc(method: string, args: unknown[]): Promise<unknown> {
-    if (this.exited) return Promise.reject(new Error('segmentation worker is not running'));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.send({ type: 'call', id, method, args });
-    });
   }
 
   private send(m: ToSegmentWorker): void {
@@ -219,45 +236,12 @@ export class SegmentHost {
       case 'empty':
         for (const sb of m.sandboxIds) this.empty.add(sb);
         return;
-      case 'reply': {
-        const p = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        if (m.ok) p?.resolve(m.value);
-        else p?.reject(new Error(m.error));
+      case 'rpc-reply':
+        this.client.receive(m);
         return;
-      }
-      case 'call':
-        this.answer(m.method as HostMethod, m.args).then(
-          (value) => this.send({ type: 'reply', id: m.id, ok: true, value }),
-          (e) => this.send({ type: 'reply', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
-        );
-    }
-  }
-
-  private async answer(method: HostMethod, a: unknown[]): Promise<unknown> {
-    const s = (i: number) => a[i] as string;
-    switch (method) {
-      case 'activate':
-        // a definition was created: forward this sandbox's changes again (the worker backfills after this reply,
-        // so every change skipped before is already in the profile store it reads)
-        this.empty.delete(s(0));
-        return true;
-      case 'graphOf':
-        return this.d.identities.graphOf(s(0), a[1] as IdentityRef);
-      case 'xidOf':
-        return this.d.identities.xidOf(s(0), a[1] as IdentityRef);
-      case 'resolveXid':
-        return this.d.identities.resolveXid(s(0), s(1));
-      case 'namespacePriority':
-        return (await this.d.identities.namespacePriority?.(s(0))) ?? undefined;
-      case 'lake.progress':
-        return this.d.lake.progress(s(0));
-      case 'lake.write':
-        return this.d.lake.write(s(0), a[1] as number, a[2] as Parameters<AudienceEventLake['write']>[2]);
-      case 'export.tableOf':
-        return this.d.exportTarget.tableOf(s(0), s(1));
-      case 'export.append':
-        return this.d.exportTarget.append(s(0), s(1), s(2), a[3] as Parameters<ExportTarget['append']>[3]);
+      case 'rpc-call':
+        // answer() replies with an error instead of rejecting
+        void this.server.answer(m, (r) => this.send(r));
     }
   }
 }

@@ -3,12 +3,12 @@ import { checkpointInBackground, openSqlite, READER_CACHE_MIB } from '../../stor
 import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
 import { systemClock } from '../../shared/clock.js';
 import { createProfileContext } from '../../profile/wiring.js';
-import type { LakeRow } from '../../ingest/processor/processor-ports.js';
 import { createSegmentContext } from '../wiring.js';
 import { DuckDbBatchEvaluator } from '../batch-sql.js';
 import { backgroundCheckpointsEnabled } from '../../store/sqlite/checkpointer.js';
 import { ForwardedIdentityResolver } from './forwarded-identity-resolver.js';
-import type { FromSegmentWorker, HostMethod, ToSegmentWorker } from './protocol.js';
+import type { FromSegmentWorker, SegmentHostServiceMap, SegmentWorkerServiceMap, ToSegmentWorker } from './protocol.js';
+import { RpcClient, RpcServer } from '../../shared/rpc.js';
 import { exitOnUncaught, throwUncaught } from '../../shared/thread-failure.js';
 
 /**
@@ -21,14 +21,9 @@ const { dataDir } = workerData as { dataDir: string };
 const port = parentPort!;
 const post = (m: FromSegmentWorker) => port.postMessage(m);
 
-let nextId = 1;
-const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-const ask = (method: HostMethod, ...args: unknown[]): Promise<unknown> =>
-  new Promise((resolve, reject) => {
-    const id = nextId++;
-    pending.set(id, { resolve, reject });
-    post({ type: 'call', id, method, args });
-  });
+// the processor thread's services (the graph, the lake); its replies come back on the same port
+const hostRpc = new RpcClient<SegmentHostServiceMap>(post, { peer: 'processor' });
+const host = hostRpc.remote;
 
 // started by the processor thread, whose checkpointer thread serves profile.db and segment.db
 checkpointInBackground(backgroundCheckpointsEnabled());
@@ -37,7 +32,7 @@ const resources = new SqliteResourceStore(controlDb);
 /** Sandboxes seen in changes since the last report, and those reported without definitions. */
 const seenSandboxes = new Set<string>();
 const reportedEmpty = new Set<string>();
-const identities = new ForwardedIdentityResolver((m, ...a) => ask(m, ...a));
+const identities = new ForwardedIdentityResolver(host.identities);
 // profile.db is the processor's to write: this thread reads it (see READER_CACHE_MIB)
 const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities, cacheMiB: READER_CACHE_MIB });
 const segments = createSegmentContext({
@@ -45,19 +40,13 @@ const segments = createSegmentContext({
   resources,
   clock: systemClock,
   profile,
-  lake: {
-    progress: async (consumer) => (await ask('lake.progress', consumer)) as number,
-    write: async (consumer, upTo, rows: LakeRow[]) => void (await ask('lake.write', consumer, upTo, rows)),
-  },
+  lake: host.lake,
   batchSql: new DuckDbBatchEvaluator(),
   beforeBackfill: async (sandboxId) => {
     reportedEmpty.delete(sandboxId);
-    await ask('activate', sandboxId);
+    await host.host.activate(sandboxId);
   },
-  exportTarget: {
-    tableOf: async (sandboxId, datasetId) => (await ask('export.tableOf', sandboxId, datasetId)) as string | undefined,
-    append: async (sandboxId, table, batchId, records) => void (await ask('export.append', sandboxId, table, batchId, records)),
-  },
+  exportTarget: host.export,
 });
 const report = (e: unknown) => post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
 segments.runtime.onError = report;
@@ -94,8 +83,20 @@ const failing = exitOnUncaught(
   },
 );
 
-const services: Record<string, object> = { segments: segments.api };
-port.on('message', async (m: ToSegmentWorker) => {
+let stopped = false;
+const server = new RpcServer<SegmentWorkerServiceMap>({
+  segments: segments.api,
+  worker: {
+    stop: async () => {
+      clearInterval(timer);
+      await segments.close();
+      profile.close();
+      controlDb.close();
+      stopped = true;
+    },
+  },
+});
+port.on('message', (m: ToSegmentWorker) => {
   if (failing()) return;
   switch (m.type) {
     case 'fault':
@@ -114,34 +115,11 @@ port.on('message', async (m: ToSegmentWorker) => {
       profile.mergePolicies.forgetCaches();
       profile.computedAttributes.forgetCaches();
       return;
-    case 'reply': {
-      const p = pending.get(m.id);
-      pending.delete(m.id);
-      if (m.ok) p?.resolve(m.value);
-      else p?.reject(new Error(m.error));
-      return;
-    }
-    case 'call': {
-      try {
-        if (m.method === 'stop') {
-          clearInterval(timer);
-          await segments.close();
-          profile.close();
-          controlDb.close();
-          post({ type: 'reply', id: m.id, ok: true });
-          port.close();
-          return;
-        }
-        const [svc, fn] = m.method.split('.') as [string, string];
-        const target = services[svc] as Record<string, unknown> | undefined;
-        const f = target?.[fn];
-        if (typeof f !== 'function') throw new Error(`unknown segmentation method ${m.method}`);
-        const value = await (f as (...a: unknown[]) => unknown).apply(target, m.args);
-        post({ type: 'reply', id: m.id, ok: true, value });
-      } catch (e) {
-        post({ type: 'reply', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) });
-      }
-    }
+    case 'rpc-reply':
+      return hostRpc.receive(m);
+    case 'rpc-call':
+      // answer() replies with an error instead of rejecting; after `worker.stop` the port closes once it replied
+      void server.answer(m, post).then(() => stopped && port.close());
   }
 });
 

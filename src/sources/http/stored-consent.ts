@@ -4,25 +4,26 @@ import { combineStored, storedCollect } from '../edge/consent-decision.js';
 import type { GeneralConsent } from '../edge/consent.js';
 import type { SourceStateStore } from './source-state-store.js';
 import type { ConsentReason } from '../edge/consent-decision.js';
+import type { RemoteService } from '../../shared/rpc.js';
+import type { ProfileService } from '../../profile/profile-service.js';
 
 /** The collect decision stored on the profiles of these identities (undefined: none stored). Rejects when it cannot tell. */
 export type StoredConsentLookup = (c: { orgId: string; sandboxId: string }, identities: readonly IdentityRef[]) => Promise<GeneralConsent | undefined>;
 
-type Call = (method: string, ...args: unknown[]) => Promise<unknown>;
 
 /**
  * Reads `consents` of the merged profile of each identity (identity graph and default merge policy included) from
  * the profile service, which lives with the processor: one RPC per identity, in parallel, at most a few per request.
  */
-export function profileConsentLookup(call: Call, sandboxes: Pick<SandboxService, 'getById'>): StoredConsentLookup {
+export function profileConsentLookup(profiles: RemoteService<Pick<ProfileService, 'getProfile'>>, sandboxes: Pick<SandboxService, 'getById'>): StoredConsentLookup {
   return async ({ orgId, sandboxId }, identities) => {
     const sb = await sandboxes.getById(orgId, sandboxId);
     if (!sb) return undefined;
     const ref = { orgId, sandbox: { id: sb.id, name: sb.name, type: sb.type, isDefault: sb.isDefault } };
     const found = await Promise.all(
       identities.map(async (id) => {
-        const r = (await call('profiles.getProfile', ref, id, { fields: ['consents'] })) as { ok: boolean; value?: { entity?: Record<string, unknown> } };
-        return r.ok ? storedCollect(r.value?.entity?.consents) : undefined;
+        const r = await profiles.getProfile(ref, id, { fields: ['consents'] });
+        return r.ok ? storedCollect((r.value.entity as Record<string, unknown> | undefined)?.consents) : undefined;
       }),
     );
     return combineStored(found);

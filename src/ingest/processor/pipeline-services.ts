@@ -1,0 +1,32 @@
+import type { IdentityService } from '../../identity/identity-service.js';
+import type { NamespaceService } from '../../identity/namespaces.js';
+import type { ProfileService } from '../../profile/profile-service.js';
+import type { MergePolicyService } from '../../profile/merge-policy-service.js';
+import type { ComputedAttributeService } from '../../profile/computed-attributes.js';
+import type { ProfileJobService } from '../../profile/profile-jobs.js';
+import type { SqliteProfileStore } from '../../profile/sqlite-profile-store.js';
+import type { SegmentationApi } from '../../segment/segmentation-api.js';
+
+/** The services the processor's thread owns (one writer each); the API thread reaches them through `Remote<…>`. */
+export interface PipelineServiceMap {
+  identity: IdentityService;
+  namespaces: NamespaceService;
+  profiles: ProfileService;
+  mergePolicies: MergePolicyService;
+  computedAttributes: ComputedAttributeService;
+  jobs: ProfileJobService;
+  profileStore: SqliteProfileStore;
+  /** In the segmentation worker when it runs in its own thread (relayed by the processor's thread). */
+  segments: SegmentationApi;
+}
+
+/** What the main thread asks of the processor worker itself. */
+export interface ProcessorWorkerControl {
+  drain(): Promise<void>;
+  flushBatches(): Promise<void>;
+  queryLake(sandboxId: string, sql: string): Promise<Array<Record<string, unknown>>>;
+  /** Closes every store; the worker's port closes after the reply. */
+  stop(): Promise<void>;
+}
+
+export type ProcessorWorkerServiceMap = PipelineServiceMap & { worker: ProcessorWorkerControl };
