@@ -30,8 +30,11 @@ export interface IngestItem {
 export interface IngestOutcome {
   /** Normalised identities kept for this record. */
   identities: Array<{ namespace: string; id: string; xid: string; primary: boolean; type: string }>;
-  skipped: Array<{ namespace: string; id: string; reason: string }>;
+  skipped: Array<{ namespace: string; id: string; reason: string; code: SkipCode }>;
 }
+
+/** Why normalisation dropped an identity (the profile step reports it when nothing usable is left). */
+export type SkipCode = 'UNKNOWN_NAMESPACE' | 'BLOCKED_IDENTITY' | 'NON_PEOPLE_IDENTITY';
 
 export type GraphChangeListener = (sandboxId: string, xids: string[]) => void;
 
@@ -113,17 +116,17 @@ export class IdentityService {
     for (const i of ids) {
       const ns = resolve(i.namespace);
       if (!ns) {
-        out.skipped.push({ namespace: i.namespace, id: i.id, reason: 'unknown namespace' });
+        out.skipped.push({ namespace: i.namespace, id: i.id, reason: 'unknown namespace', code: 'UNKNOWN_NAMESPACE' });
         continue;
       }
       const v = this.normalised.get(ns, i.id);
       const id = v.id;
       if (isBlockedFolded(rules, ns.code, v.folded)) {
-        out.skipped.push({ namespace: ns.code, id: i.id, reason: 'blocked value' });
+        out.skipped.push({ namespace: ns.code, id: i.id, reason: 'blocked value', code: 'BLOCKED_IDENTITY' });
         continue;
       }
       if (ns.idType === 'NON_PEOPLE') {
-        out.skipped.push({ namespace: ns.code, id, reason: 'non-people identifier (never stitched)' });
+        out.skipped.push({ namespace: ns.code, id, reason: 'non-people identifier (never stitched)', code: 'NON_PEOPLE_IDENTITY' });
         continue;
       }
       if (!out.identities.some((x) => x.xid === v.xid)) out.identities.push({ namespace: ns.code, id, xid: v.xid, primary: i.primary, type: ns.idType });
