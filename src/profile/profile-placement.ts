@@ -41,5 +41,5 @@ export function placementOf(extracted: readonly ExtractedIdentity[], n: IngestOu
 function unusable(skipped: IngestOutcome['skipped'], prefix = 'No usable identity: '): Placement {
   const codes = new Set(skipped.map((s) => s.code));
   const code: NotIngestedReason = codes.size === 1 ? [...codes][0]! : 'NO_USABLE_IDENTITY';
-  return { ok: false, code, reason: `${prefix}${list(skipped)}` };
+  return { ok: false, code, reason: `${prefix}${list(skipped) || 'none left after normalisation'}` };
 }
