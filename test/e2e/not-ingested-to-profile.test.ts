@@ -101,6 +101,13 @@ describe('Nothing is dropped silently: records not ingested to profile, end to e
     assert.deepEqual(second.json.records.map((r: any) => r.recordId), ['page-2']);
   });
 
+  it('the routes are documented in /openapi.json', async () => {
+    const r = await k.app.inject({ method: 'GET', url: '/openapi.json' });
+    assert.equal(r.statusCode, 200);
+    const paths = Object.keys(JSON.parse(r.body).paths);
+    for (const want of [LIST, `${LIST}/{id}`, `${LIST}/replay`]) assert.ok(paths.includes(want), want);
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, string, string, unknown, number]> = [
       ['limit 0', 'GET', `${LIST}?limit=0`, undefined, 400],
