@@ -34,6 +34,10 @@ import { registerCollectionRoutes } from './ingest/collection/routes.js';
 import { BatchImportService } from './ingest/batch-import/batch-import-service.js';
 import { registerBatchImportRoutes } from './ingest/batch-import/routes.js';
 import { registerFailedRecordRoutes } from './ingest/failed/failed-records-routes.js';
+import { notIngestedStatus, notIngestedStatusSchema, registerNotIngestedRoutes } from './ingest/failed/not-ingested-routes.js';
+import { SqliteNotIngestedStore } from './lake/sqlite-not-ingested-store.js';
+import { ctxOf } from './http/request-context.js';
+import { anyValue, bool, int, obj, query, responses } from './http/schemas.js';
 import { batchCatalog, datasetDirectory, logAppender } from './ingest/wiring.js';
 import { SourceStateStore } from './sources/http/source-state-store.js';
 import { SourceProvisioner } from './sources/http/source-provisioner.js';
@@ -172,6 +176,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const failedDb = openSqlite(cfg.dataDir, 'failed-records');
   dbs.push(failedDb);
   const failedRecords = new FailedRecordsStore(failedDb);
+  const notIngested = new SqliteNotIngestedStore(failedDb, clock);
   const datasets = datasetDirectory(catalog);
   const batches = batchCatalog(catalog);
   let processor: ProcessorHandle | undefined;
@@ -233,6 +238,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     return rows.map((r) => (typeof r.record === 'string' ? JSON.parse(r.record) : r.record) as Record<string, unknown>);
   });
   registerFailedRecordRoutes(app, failedRecords, appender, () => clock.now());
+  registerNotIngestedRoutes(app, notIngested, (sandboxId, filter) => handle.remote.notIngestedReplay.replay(sandboxId, filter));
   const sourcesDb = openSqlite(cfg.dataDir, 'sources');
   dbs.push(sourcesDb);
   const sourceState = new SourceStateStore(sourcesDb);
@@ -253,8 +259,18 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   }
   app.get(
     '/data/foundation/kith/ingest/status',
-    { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },
-    async () => {
+    {
+      config: { auth: 'org' },
+      schema: {
+        tags: ['Operations'],
+        summary: "Ingestion lag: log head, lake and downstream progress, backlog; records not ingested to profile (the org's sandboxes)",
+        querystring: query({}),
+        response: responses({
+          200: obj({ logHead: int, lakeOffset: int, downstreamOffset: int, backlog: int, saturated: bool, retention: anyValue, profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }),
+        }),
+      },
+    },
+    async (req) => {
       const head = await ingestLog.head();
       const lakeOffset = await ingestLog.committed('lake');
       const downstreamOffset = await ingestLog.committed('downstream');
@@ -266,6 +282,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         saturated: appender.saturated(),
         // entries kept (consumed ones stay retentionMinutes after receipt, then go oldest first)
         retention: await retention.status(head),
+        profileIngestion: { notIngested: await notIngestedStatus(notIngested, await sandboxes.list(ctxOf(req).orgId)) },
       };
     },
   );

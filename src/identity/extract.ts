@@ -1,5 +1,4 @@
 import type { IdentityDescriptorInfo } from '../schema/schema-lookup.js';
-import { isDroppedIdentityValue } from '../ingest/validation/identity-values.js';
 
 export interface ExtractedIdentity {
   namespace: string;
@@ -8,10 +7,7 @@ export interface ExtractedIdentity {
   authenticatedState?: string;
 }
 
-/**
- * Identities of one record: every identityMap item, plus every field named by an identity descriptor, less the
- * values AEP blocks from ingestion (`null`, `anonymous`, `invalid`, blank: the record stays, the identity does not).
- */
+/** Identities of one record: every identityMap item, plus every field named by an identity descriptor. */
 export function extractIdentities(record: Record<string, unknown>, descriptors: IdentityDescriptorInfo[]): ExtractedIdentity[] {
   const out: ExtractedIdentity[] = [];
   const map = record.identityMap;
@@ -20,14 +16,14 @@ export function extractIdentities(record: Record<string, unknown>, descriptors: 
       if (Array.isArray(items))
         for (const it of items) {
           const i = it as { id?: unknown; primary?: unknown; authenticatedState?: unknown };
-          if ((typeof i?.id === 'string' || typeof i?.id === 'number') && !isDroppedIdentityValue(ns, String(i.id)))
+          if (typeof i?.id === 'string' || typeof i?.id === 'number')
             out.push({ namespace: ns, id: String(i.id), primary: i.primary === true, authenticatedState: typeof i.authenticatedState === 'string' ? i.authenticatedState : undefined });
         }
   for (const d of descriptors) {
     let v: unknown = record;
     for (const seg of d.path) v = typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[seg] : undefined;
     const values = Array.isArray(v) ? v : [v];
-    for (const x of values) if ((typeof x === 'string' || typeof x === 'number') && !isDroppedIdentityValue(d.namespace, String(x))) out.push({ namespace: d.namespace, id: String(x), primary: d.isPrimary });
+    for (const x of values) if (typeof x === 'string' || typeof x === 'number') out.push({ namespace: d.namespace, id: String(x), primary: d.isPrimary });
   }
   return out;
 }

@@ -35,6 +35,15 @@ describe('IdentityService: normalisation and what is never stitched', () => {
       assert.deepEqual(await allGraphs(o.svc, sb), c.expected);
     });
 
+  it("AEP's blocked values are dropped whatever the linking rules' blocked values say", async () => {
+    const sb = 'aep-blocked';
+    await withCrmid(o.svc, sb);
+    assert.ok((await o.svc.setRules(sb, { blockedValues: {} })).ok);
+    const [out] = await o.svc.ingest(sb, [item(1, ['Email:null', 'Email:INVALID', 'CRMID:z'])]);
+    assert.deepEqual(out!.skipped.map((s) => s.code), ['BLOCKED_IDENTITY', 'BLOCKED_IDENTITY']);
+    assert.deepEqual(await allGraphs(o.svc, sb), [['CRMID:z']]);
+  });
+
   it('reports what it skipped and why', async () => {
     const [out] = await o.svc.ingest(SB, [item(1, ['Email:null', 'Nope:x', 'ShopifyOrderId:9', 'CRMID:s'])]);
     assert.deepEqual(out!.skipped.map((s) => s.reason), ['blocked value', 'unknown namespace', 'non-people identifier (never stitched)']);

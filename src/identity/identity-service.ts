@@ -10,6 +10,7 @@ import { normaliseIdentity } from './normalise.js';
 import type { ExtractedIdentity } from './extract.js';
 import type { IdentityGraphStore } from './identity-store.js';
 import { xidOf } from './xid.js';
+import { isDroppedIdentityValue } from '../ingest/validation/identity-values.js';
 
 export interface GraphMember {
   namespace: string;
@@ -30,8 +31,11 @@ export interface IngestItem {
 export interface IngestOutcome {
   /** Normalised identities kept for this record. */
   identities: Array<{ namespace: string; id: string; xid: string; primary: boolean; type: string }>;
-  skipped: Array<{ namespace: string; id: string; reason: string }>;
+  skipped: Array<{ namespace: string; id: string; reason: string; code: SkipCode }>;
 }
+
+/** Why normalisation dropped an identity (the profile step reports it when nothing usable is left). */
+export type SkipCode = 'UNKNOWN_NAMESPACE' | 'BLOCKED_IDENTITY' | 'NON_PEOPLE_IDENTITY';
 
 export type GraphChangeListener = (sandboxId: string, xids: string[]) => void;
 
@@ -113,17 +117,18 @@ export class IdentityService {
     for (const i of ids) {
       const ns = resolve(i.namespace);
       if (!ns) {
-        out.skipped.push({ namespace: i.namespace, id: i.id, reason: 'unknown namespace' });
+        out.skipped.push({ namespace: i.namespace, id: i.id, reason: 'unknown namespace', code: 'UNKNOWN_NAMESPACE' });
         continue;
       }
       const v = this.normalised.get(ns, i.id);
       const id = v.id;
-      if (isBlockedFolded(rules, ns.code, v.folded)) {
-        out.skipped.push({ namespace: ns.code, id: i.id, reason: 'blocked value' });
+      // AEP's own blocked values (null, anonymous, invalid, blank) whatever the linking rules say; the record stays
+      if (isDroppedIdentityValue(ns.code, i.id) || isBlockedFolded(rules, ns.code, v.folded)) {
+        out.skipped.push({ namespace: ns.code, id: i.id, reason: 'blocked value', code: 'BLOCKED_IDENTITY' });
         continue;
       }
       if (ns.idType === 'NON_PEOPLE') {
-        out.skipped.push({ namespace: ns.code, id, reason: 'non-people identifier (never stitched)' });
+        out.skipped.push({ namespace: ns.code, id, reason: 'non-people identifier (never stitched)', code: 'NON_PEOPLE_IDENTITY' });
         continue;
       }
       if (!out.identities.some((x) => x.xid === v.xid)) out.identities.push({ namespace: ns.code, id, xid: v.xid, primary: i.primary, type: ns.idType });

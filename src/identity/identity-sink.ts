@@ -47,6 +47,11 @@ export class IdentitySink implements RecordSink {
     return extractIdentities(r.entity, await this.descriptorsOf(r.sandboxId, r.schemaId));
   }
 
+  /** Whether the record's schema declares a primary identity descriptor (then a record's primary must be that one, or identityMap's). */
+  async primaryDeclared(r: AcceptedRecord): Promise<boolean> {
+    return (await this.descriptorsOf(r.sandboxId, r.schemaId)).some((d) => d.isPrimary);
+  }
+
   async accept(records: AcceptedRecord[]): Promise<void> {
     const bySandbox = new Map<string, IngestItem[]>();
     for (const r of records) {

@@ -60,6 +60,8 @@ export interface BatchPatch {
   errors?: Array<{ code: string; description: string; rows?: string[] }>;
   started?: number;
   completed?: number;
+  /** Extra AEP batch metrics (e.g. profileIngestion), merged into the batch view's `metrics`. */
+  metrics?: Record<string, unknown>;
 }
 
 export interface BatchCatalog {

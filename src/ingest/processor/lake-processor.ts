@@ -5,6 +5,7 @@ import type { ResourceStore } from '../../store/resource-store.js';
 import type { BatchCatalog } from '../ports.js';
 import type { AcceptedRecord, FailedItem, FailedSink, LakeRow, LakeSink, LogSource, RecordSink, SeenIds } from './processor-ports.js';
 import { LakeLane, type LakeLaneDeps } from './lake-lane.js';
+import type { NotIngestedCounter } from '../../lake/not-ingested-store.js';
 import { decodeEntry, type DecodedEntry } from './steps/decode-entry.js';
 import { validateRecord, type ValidateDeps, type ValidatedRecord } from './steps/validate-record.js';
 
@@ -43,6 +44,8 @@ export interface LakeProcessorDeps extends ValidateDeps {
   clock: Clock;
   /** Next steps (identity, profile). */
   sink?: RecordSink;
+  /** Records of profile-enabled datasets the profile step could not place (batch metrics.profileIngestion). */
+  notIngested?: NotIngestedCounter;
   /** Called once per schema the first time rows of it land (schema evolution becomes additive-only). */
   onLanded?: (sandboxId: string, schemaId: string) => Promise<void>;
   onError?: (e: unknown) => void;
@@ -224,6 +227,13 @@ export class LakeProcessor {
     return this.loaded ? Math.min(this.cursor, this.lane.committed, this.downstreamDone) : this.cursor;
   }
 
+  /** Runs `fn` between two steps, never beside one (work that re-feeds the downstream steps, e.g. a replay). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn);
+    this.lock = next.catch(() => undefined);
+    return next;
+  }
+
   /** Processes one chunk; returns how many log entries it consumed. Calls never overlap. */
   runOnce(): Promise<number> {
     const next = this.lock.then(() => this.step());
@@ -342,16 +352,30 @@ export class LakeProcessor {
     // commit or checkpoint delays the lake, never the profile. Each side has its own progress marker and is
     // idempotent under replay on its own (the lake skips rows at or below its marker in the same transaction;
     // downstream steps are idempotent), so a crash at any point replays correctly.
+    let downstreamSettled: (ok: boolean) => void = () => undefined;
+    const downstream = batchEnds.length ? new Promise<boolean>((r) => (downstreamSettled = r)) : undefined;
     this.lane.push({
       upTo,
       rows,
       failed,
       ids: remembered,
       schemas: new Set(ok.map((v) => `${v.entry.sandboxId}\u0000${v.dataset.schemaId}`)),
-      after: batchEnds.length ? async () => { for (const e of batchEnds) await this.finishImportBatch(e); } : undefined,
+      // import batches ending here are finalised once their rows are in the lake AND through the downstream steps
+      // (their profile metrics count what the profile step could not place), inside the lane's write, before its
+      // seen mark and log marker: a crash before then replays the batch end, which finalises it (idempotent)
+      after: downstream && (async () => {
+        if (await downstream) for (const e of batchEnds) await this.finishImportBatch(e);
+      }),
     });
 
-    if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
+    try {
+      if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
+      downstreamSettled(true);
+    } catch (e) {
+      // the chunk is read again (the cursor stays): its batch ends are finalised then
+      downstreamSettled(false);
+      throw e;
+    }
     lap('identity+profile');
     if (upTo > this.downstreamDone) {
       this.downstreamDone = upTo;
@@ -390,13 +414,29 @@ export class LakeProcessor {
     const records = table ? await this.deps.lake.countBatch(sandboxId, table, batchId) : 0;
     const failedCount = await this.deps.failed.countBatch(sandboxId, batchId);
     const reasons = failedCount ? await this.deps.failed.firstReasons(sandboxId, batchId, 5) : [];
+    const profileIngestion = await this.profileMetrics(sandboxId, batchId, records);
     await this.deps.catalog.updateBatch(sandboxId, batchId, {
       status: records === 0 && failedCount > 0 ? 'failed' : 'success',
       recordCount: records,
       failedRecordCount: failedCount,
       errors: reasons.map((r) => ({ code: r.code, description: r.reason, rows: [String(r.offset)] })),
+      ...(profileIngestion ? { metrics: { profileIngestion } } : {}),
       completed: this.deps.clock.now(),
     });
+  }
+
+  /** Of a profile-enabled dataset's batch: records placed in the profile, and those not, by reason. */
+  private async profileMetrics(sandboxId: string, batchId: string, records: number) {
+    if (!this.deps.notIngested) return undefined;
+    const b = await this.deps.catalog.getBatch(sandboxId, batchId);
+    const ds = b && (await this.deps.datasets.getDataset(sandboxId, b.datasetId));
+    if (!ds?.profileEnabled) return undefined;
+    const n = await this.deps.notIngested.countBatch(sandboxId, batchId);
+    return {
+      recordsIngested: Math.max(0, records - n.total),
+      recordsNotIngested: n.total,
+      notIngestedReasons: n.reasons.map((r) => ({ code: r.code, description: r.reason, count: r.count })),
+    };
   }
 
   private async finishImportBatch(e: DecodedEntry): Promise<void> {

@@ -7,6 +7,7 @@ import { openSqlite, READER_CACHE_MIB, type SqliteDb } from '../../store/sqlite/
 import { SqliteIngestLog } from '../log/sqlite-ingest-log.js';
 import { Lake } from '../../lake/lake.js';
 import { FailedRecordsStore } from '../../lake/failed-records-store.js';
+import { SqliteNotIngestedStore } from '../../lake/sqlite-not-ingested-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
 import type { RecordSink } from './processor-ports.js';
 import { IdentityStore } from '../../identity/identity-store.js';
@@ -16,6 +17,7 @@ import { IdentitySink } from '../../identity/identity-sink.js';
 import { createProfileContext, type ProfileContext } from '../../profile/wiring.js';
 import { IdentityServiceResolver } from '../../profile/identity-service-adapter.js';
 import { ProfileSink } from '../../profile/profile-sink.js';
+import { NotIngestedReplay } from '../../profile/not-ingested-replay.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
 import { createSegmentContext, type SegmentContext } from '../../segment/wiring.js';
 import { DuckDbBatchEvaluator } from '../../segment/batch-sql.js';
@@ -72,6 +74,8 @@ export async function createPipeline(
   const failedDb = openSqlite(dataDir, 'failed-records');
   dbs.push(failedDb);
   const failed = new FailedRecordsStore(failedDb);
+  // beside failed records (the lake's diagnostics file): what the profile step could not place
+  const notIngested = new SqliteNotIngestedStore(failedDb, s.clock);
   const lake = await Lake.open(dataDir);
   const identityDb = openSqlite(dataDir, 'identity');
   dbs.push(identityDb);
@@ -109,7 +113,7 @@ export async function createPipeline(
       await hooks.sink?.accept(records);
     },
   };
-  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile);
+  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notIngested);
   const batches = batchCatalog(s.catalog);
   const touched = hooks.onBatchTouched;
   const processor = new LakeProcessor(
@@ -141,11 +145,13 @@ export async function createPipeline(
       onLanded: hooks.onLanded,
       onError: hooks.onError,
       sink: identitySink,
+      notIngested,
     },
     opts,
   );
   const rpc = new RpcServer<PipelineServiceMap>(
     {
+      notIngestedReplay: new NotIngestedReplay(notIngested, datasetDirectory(s.catalog), identitySink, (fn) => processor.exclusive(fn), s.clock),
       identity,
       namespaces,
       profiles: profile.profiles,

@@ -6,9 +6,12 @@ import type { ComputedAttributeService } from '../../profile/computed-attributes
 import type { ProfileJobService } from '../../profile/profile-jobs.js';
 import type { SqliteProfileStore } from '../../profile/sqlite-profile-store.js';
 import type { SegmentationApi } from '../../segment/segmentation-api.js';
+import type { NotIngestedReplay } from '../../profile/not-ingested-replay.js';
 
 /** The services the processor's thread owns (one writer each); the API thread reaches them through `Remote<…>`. */
 export interface PipelineServiceMap {
+  /** Re-runs the identity and profile steps for records that could not reach the profile. */
+  notIngestedReplay: NotIngestedReplay;
   identity: IdentityService;
   namespaces: NamespaceService;
   profiles: ProfileService;

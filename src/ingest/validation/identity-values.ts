@@ -12,7 +12,8 @@ import type { IdentityDescriptorInfo } from '../../schema/schema-lookup.js';
  *   at most 1024 characters, else the record is skipped; a `null`, `anonymous`, `invalid` or blank value (any case,
  *   surrounding space ignored) is "blocked from ingestion": that identity is dropped, the record is kept.
  * `effect` says which: `reject-record` fails the record (a 400 with syncValidation, else a failed record);
- * `drop-identity` leaves the record and `extractIdentities` leaves the identity out of the graph and the profile.
+ * `drop-identity` leaves the record; the identity service's normalisation leaves the identity out of the graph and the
+ * profile (skipped with code BLOCKED_IDENTITY, so a record left with none is reported as not ingested to profile).
  */
 export const MAX_IDENTITY_LENGTH = 1024;
 export const INVALID_ECID_CODE = 'UPLIB-101003-400';

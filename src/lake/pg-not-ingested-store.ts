@@ -1,0 +1,108 @@
+import pg from 'pg';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { boundRecord, type BatchNotIngested, type DatasetNotIngested, type NotIngestedItem, type NotIngestedQuery, type NotIngestedStore, type StoredNotIngested } from './not-ingested-store.js';
+import { datasetCounts, type CountRow } from './not-ingested-counts.js';
+import { toStoredNotIngested, type NotIngestedRow } from './sqlite-not-ingested-store.js';
+
+/** Not-ingested-to-profile records on PostgreSQL (same rules as the SQLite adapter; `table` is the table's name). */
+export class PgNotIngestedStore implements NotIngestedStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly table: string,
+    private readonly ownsPool: boolean,
+    private readonly clock: Clock,
+  ) {}
+
+  static async open(opts: { connectionString?: string; pool?: pg.Pool; table?: string; clock?: Clock }): Promise<PgNotIngestedStore> {
+    const t = opts.table ?? 'kith_not_ingested_to_profile';
+    if (!/^[a-z_][a-z0-9_]*$/.test(t)) throw new Error(`invalid table name ${t}`);
+    const pool = opts.pool ?? new pg.Pool({ connectionString: opts.connectionString, max: 4 });
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${t} (
+        id BIGSERIAL PRIMARY KEY, sandbox_id TEXT NOT NULL, org_id TEXT NOT NULL, dataset_id TEXT NOT NULL, batch_id TEXT NOT NULL,
+        "offset" BIGINT NOT NULL UNIQUE, record_id TEXT, xaction_id TEXT NOT NULL, is_event BOOLEAN NOT NULL, received_at BIGINT NOT NULL,
+        code TEXT NOT NULL, reason TEXT NOT NULL, record TEXT NOT NULL, truncated BOOLEAN NOT NULL, created_at BIGINT NOT NULL, replayed_at BIGINT);
+      CREATE INDEX IF NOT EXISTS ${t}_by_batch ON ${t}(sandbox_id, batch_id);
+      CREATE INDEX IF NOT EXISTS ${t}_by_dataset ON ${t}(sandbox_id, dataset_id);`);
+    return new PgNotIngestedStore(pool, t, !opts.pool, opts.clock ?? systemClock);
+  }
+
+  get tableName(): string {
+    return this.table;
+  }
+
+  async add(items: NotIngestedItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const now = this.clock.now();
+    const cols: unknown[][] = Array.from({ length: 14 }, () => []);
+    // a chunk may carry one offset twice (never from the processor; cheap to guard): the last one wins
+    const byOffset = new Map(items.map((i) => [i.offset, i]));
+    for (const i of byOffset.values()) {
+      const b = boundRecord(i.record);
+      [i.sandboxId, i.orgId, i.datasetId, i.batchId, i.offset, i.recordId, i.xactionId, i.isEvent, i.receivedAt, i.code, i.reason, b.record, b.truncated, now].forEach((v, j) => cols[j]!.push(v));
+    }
+    await this.pool.query(
+      `INSERT INTO ${this.table} (sandbox_id,org_id,dataset_id,batch_id,"offset",record_id,xaction_id,is_event,received_at,code,reason,record,truncated,created_at)
+       SELECT * FROM unnest($1::text[],$2::text[],$3::text[],$4::text[],$5::bigint[],$6::text[],$7::text[],$8::boolean[],$9::bigint[],$10::text[],$11::text[],$12::text[],$13::boolean[],$14::bigint[])
+       ON CONFLICT ("offset") DO UPDATE SET code = excluded.code, reason = excluded.reason, replayed_at = NULL`,
+      cols,
+    );
+  }
+
+  async countBatch(sandboxId: string, batchId: string): Promise<BatchNotIngested> {
+    const r = await this.pool.query<{ code: string; reason: string; n: string }>(
+      `SELECT code, min(reason) AS reason, count(*) AS n FROM ${this.table} WHERE sandbox_id = $1 AND batch_id = $2 GROUP BY code ORDER BY count(*) DESC, code`,
+      [sandboxId, batchId],
+    );
+    const reasons = r.rows.map((x) => ({ code: x.code, reason: x.reason, count: Number(x.n) }));
+    return { total: reasons.reduce((a, x) => a + x.count, 0), reasons };
+  }
+
+  async list(q: NotIngestedQuery): Promise<StoredNotIngested[]> {
+    const args: unknown[] = [q.sandboxId, Number(q.after ?? 0) || 0];
+    const where = ['sandbox_id = $1', 'id > $2'];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.datasetId !== undefined) add('dataset_id = ?', q.datasetId);
+    if (q.batchId !== undefined) add('batch_id = ?', q.batchId);
+    if (q.code !== undefined) add('code = ?', q.code);
+    if (q.since !== undefined) add('created_at >= ?', q.since);
+    if (!q.includeReplayed) where.push('replayed_at IS NULL');
+    args.push(q.limit);
+    const r = await this.pool.query<NotIngestedRow>(`SELECT * FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${args.length}`, args);
+    return r.rows.map(toStoredNotIngested);
+  }
+
+  async get(sandboxId: string, id: string): Promise<StoredNotIngested | undefined> {
+    if (!/^\d{1,15}$/.test(id)) return undefined;
+    const r = await this.pool.query<NotIngestedRow>(`SELECT * FROM ${this.table} WHERE sandbox_id = $1 AND id = $2`, [sandboxId, id]);
+    return r.rows[0] ? toStoredNotIngested(r.rows[0]) : undefined;
+  }
+
+  async countsByDataset(sandboxIds: readonly string[]): Promise<DatasetNotIngested[]> {
+    const r = await this.pool.query<CountRow>(
+      `SELECT sandbox_id, dataset_id, code, min(reason) AS reason, count(*) - count(replayed_at) AS live, count(replayed_at) AS replayed, max(created_at) AS last_at
+       FROM ${this.table} WHERE sandbox_id = ANY($1::text[]) GROUP BY sandbox_id, dataset_id, code`,
+      [sandboxIds],
+    );
+    return datasetCounts(r.rows);
+  }
+
+  async recent(sandboxIds: readonly string[], n: number): Promise<StoredNotIngested[]> {
+    const r = await this.pool.query<NotIngestedRow>(
+      `SELECT * FROM ${this.table} WHERE sandbox_id = ANY($1::text[]) AND replayed_at IS NULL ORDER BY id DESC LIMIT $2`,
+      [sandboxIds, n],
+    );
+    return r.rows.map(toStoredNotIngested);
+  }
+
+  async markReplayed(sandboxId: string, ids: readonly string[], at: number): Promise<void> {
+    const valid = ids.filter((id) => /^\d{1,15}$/.test(id));
+    if (valid.length) await this.pool.query(`UPDATE ${this.table} SET replayed_at = $1 WHERE sandbox_id = $2 AND id = ANY($3::bigint[])`, [at, sandboxId, valid]);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool.end();
+  }
+}
