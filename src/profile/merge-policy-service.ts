@@ -11,7 +11,9 @@ import { checkReferences } from '../shared/references.js';
 export type DatasetExists = (sandboxId: string, datasetId: string) => Promise<boolean>;
 
 export const PROFILE_SCHEMA = '_xdm.context.profile';
-const KIND = 'profile-merge-policy';
+/** The ResourceStore kind of merge policies (scope: sandbox id); other contexts check references with it. */
+export const MERGE_POLICY_KIND = 'profile-merge-policy';
+const KIND = MERGE_POLICY_KIND;
 export const MAX_MERGE_POLICIES = 5;
 
 export interface MergePolicy {

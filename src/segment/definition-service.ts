@@ -9,6 +9,8 @@ import { pqlTextOf } from './pql/conversion.js';
 import { DEFINITION_KIND, PROFILE_SCHEMA, type CompiledDefinition, type SegmentDefinition } from './segment-types.js';
 import { isObj } from '../shared/objects.js';
 import { pageOf, sortByQuery } from '../shared/paging.js';
+import { checkReferences } from '../shared/references.js';
+import { MERGE_POLICY_KIND } from '../profile/merge-policy-service.js';
 
 export interface SandboxRef {
   orgId: string;
@@ -91,7 +93,10 @@ export class DefinitionService {
     const wantContinuous = isObj(info?.continuous) && typeof info.continuous.enabled === 'boolean' ? info.continuous.enabled : (self?.evaluationInfo.continuous.enabled ?? true);
     const ttl = body.ttlInDays ?? self?.ttlInDays ?? 30;
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1) return err(badRequest('ttlInDays must be a positive integer'));
-    if (body.mergePolicyId !== undefined && typeof body.mergePolicyId !== 'string') return err(badRequest('mergePolicyId must be a string'));
+    if (body.mergePolicyId !== undefined) {
+      const refs = await checkReferences([{ field: 'mergePolicyId', what: 'merge policy', id: body.mergePolicyId, exists: async (id) => (await this.resources.get(MERGE_POLICY_KIND, sb.sandbox.id, id)) !== undefined }]);
+      if (!refs.ok) return refs;
+    }
     if (body.description !== undefined && typeof body.description !== 'string') return err(badRequest('description must be a string'));
     if (body.labels !== undefined && !(Array.isArray(body.labels) && body.labels.every((l) => typeof l === 'string'))) return err(badRequest('labels must be an array of strings'));
     return ok({

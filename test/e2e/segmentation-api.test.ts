@@ -226,6 +226,15 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     assert.equal((await p.call('DELETE', `${BASE}/audiences/${ext.json.id}`)).status, 204);
   });
 
+  it('a definition may name a merge policy of its own sandbox', async () => {
+    const mp = await p.call('POST', `${BASE}/config/mergePolicies`, { name: 'seg-mp', schema: { name: '_xdm.context.profile' }, identityGraph: { type: 'pdg' }, attributeMerge: { type: 'timestampOrdered' } });
+    assert.equal(mp.status, 200, mp.body);
+    const d = await p.call('POST', `${BASE}/segment/definitions`, def('with policy', 'loyalty.tier = "gold"', { mergePolicyId: mp.json.id }));
+    assert.equal(d.status, 200, d.body);
+    assert.equal(d.json.mergePolicyId, mp.json.id);
+    assert.equal((await p.call('DELETE', `${BASE}/segment/definitions/${d.json.id}`)).status, 200);
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, string, string, unknown, number]> = [
       ['PQL syntax error', 'POST', '/segment/definitions', def('bad', 'loyalty.tier = '), 400],
@@ -240,6 +249,8 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
       ['unknown estimate', 'GET', '/estimate/nope', undefined, 404],
       ['export without segments', 'POST', '/export/jobs', { filter: {} }, 400],
       ['bad paging', 'GET', '/segment/definitions?limit=abc', undefined, 400],
+      ['a merge policy that exists nowhere', 'POST', '/segment/definitions', def('mp', 'loyalty.tier = "gold"', { mergePolicyId: 'no-such-policy' }), 400],
+      ['a merge policy id of the wrong type', 'POST', '/segment/definitions', def('mp2', 'loyalty.tier = "gold"', { mergePolicyId: 42 }), 400],
     ];
     for (const [what, method, path, body, status] of cases)
       it(what, async () => {
