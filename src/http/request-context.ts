@@ -25,6 +25,8 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: AuthMode;
+    /** `per-message`: the route checks each streamed message's nesting itself (see json-depth.ts). */
+    jsonDepth?: 'per-message';
   }
 }
 

@@ -49,9 +49,18 @@ export const problemBody: JsonSchema = obj(
 /** A gateway error (authentication, org, sandbox): `{error_code, message}`. */
 export const gatewayError: JsonSchema = obj({ error_code: str, message: str }, ['error_code'], { description: 'A gateway error' });
 
+/** Shared schemas, registered on the app (`addSchema`) so `/openapi.json` lists them under `components.schemas`. */
+export const sharedSchemas: JsonSchema[] = [
+  { $id: 'Problem', ...problemBody },
+  { $id: 'GatewayError', ...gatewayError },
+];
+
+/** A reference to a shared schema by its `$id`. */
+export const ref = (id: 'Problem' | 'GatewayError'): JsonSchema => ({ $ref: `${id}#` });
+
 /** The error responses every platform route may give, to merge into a route's `response`. */
 export const errorResponses: Record<string, JsonSchema> = {
-  '4xx': { description: 'Client error: a problem body, or a gateway error for authentication', anyOf: [problemBody, gatewayError] },
+  '4xx': { description: 'Client error: a problem body, or a gateway error for authentication', anyOf: [ref('Problem'), ref('GatewayError')] },
 };
 
 /** 204 No Content. */
@@ -59,5 +68,9 @@ export const noContentResponse: JsonSchema = { type: 'null', description: 'No co
 
 /** Responses of a route: its 2xx schemas plus the shared error responses. */
 export function responses(ok: Record<string, JsonSchema>): Record<string, JsonSchema> {
-  return { ...ok, ...errorResponses };
+  const described = Object.fromEntries(Object.entries(ok).map(([code, s]) => [code, s.description === undefined ? { ...s, description: describeStatus(code) } : s]));
+  return { ...described, ...errorResponses };
 }
+
+const describeStatus = (code: string): string =>
+  ({ '200': 'OK', '201': 'Created', '202': 'Accepted', '204': 'No content', '207': 'Multi-status: one status per item' })[code] ?? 'Success';
