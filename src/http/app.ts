@@ -112,6 +112,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (m.status >= 500) req.log.error({ err: error }, 'unhandled error');
     else if (m.inputFault) req.log.warn({ err: error }, 'input-caused error mapped to 400');
     if (m.status >= 500) m.body.detail = `An unexpected error occurred (request ${req.id})`;
+    if (m.status < 500 && req.routeOptions.config?.errorFormat === 'oauth')
+      return reply.code(m.status).send({ error: 'invalid_request', error_description: String(m.body.detail ?? m.body.title) });
     return reply.code(m.status).send(m.body);
   });
 
