@@ -81,10 +81,12 @@ export const errorResponses: Record<string, JsonSchema> = {
 /** 204 No Content. */
 export const noContentResponse: JsonSchema = { type: 'null', description: 'No content' };
 
-/** Responses of a route: its 2xx schemas plus the shared error responses. */
-export function responses(ok: Record<string, JsonSchema>): Record<string, JsonSchema> {
+/** Responses of a route: its 2xx schemas plus the shared error responses (and any error bodies of its own). */
+export function responses(ok: Record<string, JsonSchema>, otherErrors: JsonSchema[] = []): Record<string, JsonSchema> {
   const described = Object.fromEntries(Object.entries(ok).map(([code, s]) => [code, s.description === undefined ? { ...s, description: describeStatus(code) } : s]));
-  return { ...described, ...errorResponses };
+  if (otherErrors.length === 0) return { ...described, ...errorResponses };
+  const e = errorResponses['4xx']!;
+  return { ...described, '4xx': { ...e, anyOf: [...(e.anyOf as JsonSchema[]), ...otherErrors] } };
 }
 
 const describeStatus = (code: string): string =>
