@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { CredentialService } from '../auth/credentials.js';
 import type { SandboxService } from '../sandbox/sandbox-service.js';
 import { installGateway } from './gateway.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../shared/json-depth.js';
 import { ResponseChecker, ResponseSchemaMismatch, responseChecksEnabled } from './response-check.js';
 import { mapError } from './error-mapper.js';
 import { RequestValidators } from './request-validation.js';
