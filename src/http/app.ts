@@ -10,6 +10,7 @@ import { ResponseChecker, ResponseSchemaMismatch, responseChecksEnabled } from '
 import { mapError } from './error-mapper.js';
 import { RequestValidators } from './request-validation.js';
 import { sharedSchemas } from './schemas.js';
+import { openApiSchema } from './operations-schemas.js';
 
 export interface AppOptions {
   logLevel: string;
@@ -143,7 +144,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
-  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: openApiSchema }, async () => app.swagger());
 
   installGateway(app, opts.credentials, opts.sandboxes);
   return app;
