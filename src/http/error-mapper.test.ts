@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { FastifyError } from 'fastify';
 import { describeValidation, mapError } from './error-mapper.js';
 
-const fe = (e: Error, extra: Record<string, unknown> = {}): FastifyError => Object.assign(e, extra) as FastifyError;
+const fe = (e: Error, extra: Record<string, unknown> = {}): FastifyError => Object.assign(e, extra) as unknown as FastifyError;
 
 describe('describeValidation', () => {
   const cases: Array<[string, string, Array<Record<string, unknown>>, string]> = [
