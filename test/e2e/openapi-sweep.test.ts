@@ -56,10 +56,10 @@ const sample = (s: Schema | undefined): unknown => {
 };
 
 /** Every malformed input for one operation: body types, nesting, huge numbers, non-JSON, bad path and query encodings. */
-function probesOf(path: string, method: string, op: Operation): Probe[] {
+function probesOf(path: string, method: string, op: Operation, idFor: (path: string, param: string) => string): Probe[] {
   const pathParams = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
   const queryParams = (op.parameters ?? []).filter((p) => p.in === 'query');
-  const fill = (bad?: { name: string; value: string }) => path.replace(/\{(\w+)\}/g, (_m, n: string) => (bad && bad.name === n ? bad.value : 'x1'));
+  const fill = (bad?: { name: string; value: string }) => path.replace(/\{(\w+)\}/g, (_m, n: string) => (bad && bad.name === n ? bad.value : idFor(path, n)));
   const url = fill();
   const out: Probe[] = [];
   const json = (label: string, body: unknown, u = url) => out.push({ label, url: u, payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -100,10 +100,56 @@ function probesOf(path: string, method: string, op: Operation): Probe[] {
   return out;
 }
 
+/** Real resources, so malformed input reaches past "not found" to the code that stores or stringifies it. */
+interface Fixtures {
+  schemaAltId: string;
+  datasetId: string;
+  batchId: string;
+  connectionId: string;
+  inletId: string;
+}
+
+async function createFixtures(k: TestKith): Promise<Fixtures> {
+  const call = async (method: 'POST' | 'GET', url: string, body?: unknown) => {
+    const r = await k.app.inject({ method, url, headers: { ...k.headers(), 'content-type': 'application/json' }, payload: body === undefined ? undefined : JSON.stringify(body) });
+    assert.ok(r.statusCode < 300, `${method} ${url}: ${r.body}`);
+    return r.json<Record<string, any>>();
+  };
+  const schema = await call('POST', '/data/foundation/schemaregistry/tenant/schemas', { type: 'object', title: 'Sweep', allOf: [{ $ref: 'https://ns.adobe.com/xdm/context/experienceevent' }] });
+  const ds = await call('POST', '/data/foundation/catalog/dataSets', { name: 'Sweep', schemaRef: { id: schema.$id, contentType: 'application/vnd.adobe.xed-full+json;version=1' } });
+  const datasetId = String((ds as unknown as string[])[0]).replace('@/dataSets/', '');
+  const batch = await call('POST', '/data/foundation/import/batches', { datasetId, inputFormat: { format: 'json' } });
+  const conn = await call('POST', '/data/foundation/flowservice/connections', {
+    name: 'Sweep',
+    connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb', version: '1.0' },
+    auth: { specName: 'Streaming Connection', params: { dataType: 'xdm' } },
+  });
+  const got = await call('GET', `/data/foundation/flowservice/connections/${conn.id}`);
+  return { schemaAltId: schema['meta:altId'], datasetId, batchId: batch.id, connectionId: conn.id, inletId: got.items[0].auth.params.inletId };
+}
+
+/** The id a path parameter takes in the sweep: a real one where the sweep made one. */
+const idResolver = (f: Fixtures) => (path: string, param: string): string => {
+  if (param === 'inletId') return f.inletId;
+  if (param === 'datasetId') return f.datasetId;
+  if (param === 'batchId') return f.batchId;
+  if (param === 'container') return 'tenant';
+  if (param === 'type') return 'schemas';
+  if (param === 'name') return 'prod';
+  if (param === 'fileName') return 'a.json';
+  if (param === 'id' && /dataSets/i.test(path)) return f.datasetId;
+  if (param === 'id' && /batch/i.test(path)) return f.batchId;
+  if (param === 'id' && /flowservice\/connections/.test(path)) return f.connectionId;
+  if (param === 'id' && /schemaregistry\/\{container\}/.test(path)) return f.schemaAltId;
+  return 'x1';
+};
+
 describe('OpenAPI sweep: malformed input to every operation never answers 5xx', () => {
   let k: TestKith;
+  let idFor: (path: string, param: string) => string;
   before(async () => {
     k = await startTestKith();
+    idFor = idResolver(await createFixtures(k));
   });
   after(() => k.stop());
 
@@ -111,15 +157,19 @@ describe('OpenAPI sweep: malformed input to every operation never answers 5xx', 
     const doc = (await k.app.inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, Operation>> }>();
     const failures: string[] = [];
     let sent = 0;
-    for (const [path, ops] of Object.entries(doc.paths)) {
-      if (isPending(path)) continue;
-      for (const method of METHODS) {
-        const op = ops[method];
-        if (!op) continue;
-        const probes = probesOf(path, method, op);
-        probes.push({ label: 'no auth headers', url: path.replace(/\{(\w+)\}/g, 'x1') });
+    // deletes last, so the real resources serve every other operation first
+    const operations = Object.entries(doc.paths)
+      .filter(([path]) => !isPending(path))
+      .flatMap(([path, ops]) => METHODS.flatMap((method) => (ops[method] ? [{ path, method, op: ops[method]! }] : [])))
+      .sort((a, b) => Number(a.method === 'delete') - Number(b.method === 'delete'));
+    for (const { path, method, op } of operations) {
+      {
+        const probes = probesOf(path, method, op, idFor);
+        const url = path.replace(/\{(\w+)\}/g, (_m, n: string) => idFor(path, n));
+        probes.push({ label: 'no auth headers', url }, { label: 'no sandbox header', url });
         for (const p of probes) {
-          const auth = p.label === 'no auth headers' ? {} : k.headers();
+          const all = k.headers();
+          const auth = p.label === 'no auth headers' ? {} : p.label === 'no sandbox header' ? { ...all, 'x-sandbox-name': '' } : all;
           const r = await k.app.inject({ method: method.toUpperCase() as 'GET', url: p.url, payload: p.payload, headers: { ...auth, ...p.headers } });
           sent++;
           if (r.statusCode >= 500 || /\n\s+at |\bat \S+\.[tj]s:\d+/.test(r.body))
