@@ -48,6 +48,6 @@ if (files.length === 0) {
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.KITH_TEST_CONCURRENCY ?? 2}`, ...files],
-  { stdio: 'inherit', env: { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'silent' } },
+  { stdio: 'inherit', env: { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'silent', KITH_CHECK_RESPONSES: process.env.KITH_CHECK_RESPONSES ?? '1' } },
 );
 process.exit(r.status ?? 1);

@@ -11,6 +11,7 @@ import { CredentialService } from './auth/credentials.js';
 import { SandboxService } from './sandbox/sandbox-service.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { buildApp } from './http/app.js';
+import { healthSchema, ingestStatusSchema, readySchema } from './http/operations-schemas.js';
 import { registerSandboxRoutes } from './sandbox/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
@@ -37,7 +38,7 @@ import { registerFailedRecordRoutes } from './ingest/failed/failed-records-route
 import { notIngestedStatus, notIngestedStatusSchema, registerNotIngestedRoutes } from './ingest/failed/not-ingested-routes.js';
 import { SqliteNotIngestedStore } from './lake/sqlite-not-ingested-store.js';
 import { ctxOf } from './http/request-context.js';
-import { anyValue, bool, int, obj, query, responses } from './http/schemas.js';
+import { obj } from './http/schemas.js';
 import { batchCatalog, datasetDirectory, logAppender } from './ingest/wiring.js';
 import { SourceStateStore } from './sources/http/source-state-store.js';
 import { SourceProvisioner } from './sources/http/source-provisioner.js';
@@ -217,8 +218,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   });
   const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads` });
   let ready = false;
-  app.get('/health', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Readiness: stores open and processors running' } }, async (_req, reply) =>
+  app.get('/health', { config: { auth: 'none' }, schema: healthSchema }, async () => ({ status: 'ok' }));
+  app.get('/ready', { config: { auth: 'none' }, schema: readySchema }, async (_req, reply) =>
     !ready
       ? reply.code(503).send({ status: 'starting' })
       : processor?.running?.() === false
@@ -259,17 +260,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   }
   app.get(
     '/data/foundation/kith/ingest/status',
-    {
-      config: { auth: 'org' },
-      schema: {
-        tags: ['Operations'],
-        summary: "Ingestion lag: log head, lake and downstream progress, backlog; records not ingested to profile (the org's sandboxes)",
-        querystring: query({}),
-        response: responses({
-          200: obj({ logHead: int, lakeOffset: int, downstreamOffset: int, backlog: int, saturated: bool, retention: anyValue, profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }),
-        }),
-      },
-    },
+    { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },
     async (req) => {
       const head = await ingestLog.head();
       const lakeOffset = await ingestLog.committed('lake');

@@ -63,6 +63,9 @@ describe('ingestion edges', () => {
       ['unknown format', () => p.call('POST', '/data/foundation/import/batches', { datasetId: ds, inputFormat: { format: 'xml' } }), 400],
       ['unknown dataset', () => p.call('POST', '/data/foundation/import/batches', { datasetId: 'nope' }), 400],
     ];
+    const open = (await p.call('POST', '/data/foundation/import/batches', { datasetId: ds })).json.id;
+    for (const name of ['a%00.json', '%0A', 'a%1F.csv'])
+      cases.push([`control character in a file name (${name})`, () => p.call('PUT', `/data/foundation/import/batches/${open}/datasets/${ds}/files/${name}`, Buffer.from('{}'), { 'content-type': 'application/octet-stream' }), 400]);
     for (const [name, call, status] of cases) assert.equal((await call()).status, status, name);
     const c2 = await p.call('POST', '/data/foundation/import/batches', { datasetId: ds });
     const wrongDs = await p.call('PUT', `/data/foundation/import/batches/${c2.json.id}/datasets/other/files/a.json`, Buffer.from('{}'), { 'content-type': 'application/octet-stream' });

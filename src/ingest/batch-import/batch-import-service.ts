@@ -64,7 +64,8 @@ export class BatchImportService {
 
   private static safeName(name: string): Result<string, Problem> {
     const n = basename(name);
-    if (n === '' || n === '.' || n === '..' || n !== name) return err(badRequest(`Invalid file name "${name}"`));
+    // a control character (NUL above all) is no file name: the file system would throw on it
+    if (n === '' || n === '.' || n === '..' || n !== name || /[\u0000-\u001f]/.test(n)) return err(badRequest(`Invalid file name ${JSON.stringify(name)}`));
     return ok(n);
   }
 
