@@ -11,6 +11,8 @@ import { applyVerdict, judgeUpdate } from '../shopify/ordering-guard.js';
 import type { SourceStateStore } from './source-state-store.js';
 import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
+import { shopifyRouteSchemas } from './route-schemas.js';
+import { RequestValidators } from '../../http/request-validation.js';
 
 /** Flow Service connection spec of the Shopify streaming source (Kith's own id). */
 export const SHOPIFY_STREAMING_SPEC = '8c6a9b2e-5f3d-4c1a-9e7b-2d4f6a8c0e1b';
@@ -71,9 +73,12 @@ export function registerShopifyWebhookRoutes(app: FastifyInstance, d: ShopifyDep
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // the HMAC covers the raw bytes: the body schema documents, the path is validated
+    const validators = new RequestValidators([]);
+    scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? () => true : validators.compile(schema as Record<string, unknown>, httpPart)));
     scope.post(
       '/sources/shopify/:connectionId/webhooks',
-      { config: { auth: 'none' }, bodyLimit: 5 * 1024 * 1024, schema: { tags: ['Sources: Shopify'], summary: 'Shopify webhook deliveries (HMAC-verified, deduplicated, asynchronous)' } },
+      { config: { auth: 'none' }, bodyLimit: 5 * 1024 * 1024, schema: shopifyRouteSchemas.webhooks },
       async (req, reply) => {
         const { connectionId } = req.params as { connectionId: string };
         const found = await d.flow.resolveConnection(connectionId);
