@@ -11,6 +11,7 @@ import { CredentialService } from './auth/credentials.js';
 import { SandboxService } from './sandbox/sandbox-service.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { buildApp } from './http/app.js';
+import { healthSchema, ingestStatusSchema, readySchema } from './http/operations-schemas.js';
 import { registerSandboxRoutes } from './sandbox/routes.js';
 import { registerAuthRoutes } from './auth/routes.js';
 import { SchemaRegistry } from './schema/schema-registry.js';
@@ -209,8 +210,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   });
   const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads` });
   let ready = false;
-  app.get('/health', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Readiness: stores open and processors running' } }, async (_req, reply) =>
+  app.get('/health', { config: { auth: 'none' }, schema: healthSchema }, async () => ({ status: 'ok' }));
+  app.get('/ready', { config: { auth: 'none' }, schema: readySchema }, async (_req, reply) =>
     !ready
       ? reply.code(503).send({ status: 'starting' })
       : processor?.running?.() === false
@@ -253,7 +254,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   }
   app.get(
     '/data/foundation/kith/ingest/status',
-    { config: { auth: 'org' }, schema: { tags: ['Operations'], summary: 'Ingestion lag: log head, lake and downstream progress, backlog' } },
+    { config: { auth: 'org' }, schema: ingestStatusSchema },
     async () => {
       const head = await ingestLog.head();
       const lakeOffset = await ingestLog.committed('lake');

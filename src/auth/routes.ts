@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CredentialService, Credential } from './credentials.js';
 import { ctxOf } from '../http/request-context.js';
+import { createCredentialSchema, listCredentialsSchema, revokeCredentialSchema, revokeTokenSchema, tokenSchema } from './route-schemas.js';
 
 const credentialView = (c: Credential) => ({
   id: c.id,
@@ -15,7 +16,7 @@ const credentialView = (c: Credential) => ({
 export function registerAuthRoutes(app: FastifyInstance, creds: CredentialService): void {
   app.post(
     '/ims/token/v3',
-    { config: { auth: 'none' }, schema: { tags: ['Auth'], summary: 'client_credentials grant: exchange a client id and secret for a bearer token' } },
+    { config: { auth: 'none', errorFormat: 'oauth' }, schema: tokenSchema },
     async (req, reply) => {
       const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, string>;
       const q = req.query as Record<string, string>;
@@ -33,21 +34,20 @@ export function registerAuthRoutes(app: FastifyInstance, creds: CredentialServic
   );
 
   const org = { auth: 'org' as const };
-  const tags = ['Credentials'];
-  app.get('/data/foundation/kith/credentials', { config: org, schema: { tags, summary: 'List API credentials of the org' } }, async (req) => ({
+  app.get('/data/foundation/kith/credentials', { config: org, schema: listCredentialsSchema }, async (req) => ({
     credentials: (await creds.listCredentials(ctxOf(req).orgId)).map(credentialView),
   }));
-  app.post('/data/foundation/kith/credentials', { config: org, schema: { tags, summary: 'Create an API credential (the key and secret are shown once)' } }, async (req, reply) => {
+  app.post('/data/foundation/kith/credentials', { config: org, schema: createCredentialSchema }, async (req, reply) => {
     const name = (req.body as { name?: unknown } | undefined)?.name;
     const issued = await creds.createCredential(ctxOf(req).orgId, typeof name === 'string' ? name : 'api');
     return reply.code(201).send({ ...credentialView(issued.credential), apiKey: issued.apiKey, clientSecret: issued.clientSecret });
   });
-  app.delete('/data/foundation/kith/credentials/:id', { config: org, schema: { tags, summary: 'Revoke an API credential' } }, async (req, reply) => {
+  app.delete('/data/foundation/kith/credentials/:id', { config: org, schema: revokeCredentialSchema }, async (req, reply) => {
     const ok = await creds.revokeCredential(ctxOf(req).orgId, (req.params as { id: string }).id);
     if (!ok) return reply.code(404).send({ status: 404, title: 'Not Found', detail: 'No such credential' });
     return reply.code(204).send();
   });
-  app.post('/data/foundation/kith/tokens/revoke', { config: org, schema: { tags, summary: 'Revoke a bearer token' } }, async (req, reply) => {
+  app.post('/data/foundation/kith/tokens/revoke', { config: org, schema: revokeTokenSchema }, async (req, reply) => {
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string') return reply.code(400).send({ status: 400, title: 'Bad Request', detail: 'token is required' });
     const ok = await creds.revokeToken(token);

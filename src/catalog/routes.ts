@@ -5,9 +5,9 @@ import { sandboxCtxOf } from '../http/request-context.js';
 import { sendProblem } from '../http/reply.js';
 import { notFound } from '../shared/problem.js';
 import { applyListQuery, parseListQuery } from './list-query.js';
+import * as S from './route-schemas.js';
 
 const BASE = '/data/foundation/catalog';
-const tags = ['Catalog'];
 
 function pick(view: Record<string, unknown>, properties: string[]): Record<string, unknown> {
   if (properties.length === 0) return view;
@@ -27,7 +27,7 @@ const BATCH_FILTERS = ['imsOrg', 'createdClient', 'createdUser', 'updatedUser', 
 
 /** Catalog Service: datasets and batches. Paths are case-insensitive (`/datasets` works) and `/batch/{id}` aliases `/batches/{id}`. */
 export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogService): void {
-  app.post(`${BASE}/dataSets`, { schema: { tags, summary: 'Create a dataset' } }, async (req, reply) => {
+  app.post(`${BASE}/dataSets`, { schema: S.createDatasetSchema }, async (req, reply) => {
     const r = await catalog.createDataset(sandboxCtxOf(req), req.body);
     if (!r.ok) return sendProblem(reply, r.error);
     return reply.code(201).send([`@/dataSets/${r.value.id}`]);
@@ -35,7 +35,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
 
   app.get(
     `${BASE}/dataSets`,
-    { schema: { tags, summary: 'List datasets (keyed by id; properties=, limit= 1-100 (default 50), start= offset, orderBy=desc:created, name=, property=)' } },
+    { schema: S.listDatasetsSchema },
     async (req, reply) => {
       const c = sandboxCtxOf(req);
       const lq = parseListQuery(req.query as Record<string, unknown>, DATASET_FILTERS);
@@ -46,7 +46,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
     },
   );
 
-  app.get(`${BASE}/dataSets/:id`, { schema: { tags, summary: 'Get a dataset' } }, async (req, reply) => {
+  app.get(`${BASE}/dataSets/:id`, { schema: S.getDatasetSchema }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const d = await catalog.getDataset(sandboxCtxOf(req).sandbox.id, id);
     if (!d) return sendProblem(reply, notFound(`Dataset ${id} not found`));
@@ -54,7 +54,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   });
 
   for (const path of [`${BASE}/dataSets/:id`, `${BASE}/v2/dataSets/:id`]) {
-    app.patch(path, { schema: { tags, summary: 'JSON-Patch a dataset (tags unifiedProfile / unifiedIdentity, name, description)' } }, async (req, reply) => {
+    app.patch(path, { schema: S.patchDatasetSchema }, async (req, reply) => {
       const { id } = req.params as { id: string };
       const r = await catalog.patchDataset(sandboxCtxOf(req), id, req.body);
       if (!r.ok) return sendProblem(reply, r.error);
@@ -62,14 +62,14 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
     });
   }
 
-  app.put(`${BASE}/dataSets/:id`, { schema: { tags, summary: 'Replace a dataset' } }, async (req, reply) => {
+  app.put(`${BASE}/dataSets/:id`, { schema: S.replaceDatasetSchema }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const r = await catalog.replaceDataset(sandboxCtxOf(req), id, req.body);
     if (!r.ok) return sendProblem(reply, r.error);
     return [`@/dataSets/${r.value.id}`];
   });
 
-  app.delete(`${BASE}/dataSets/:id`, { schema: { tags, summary: 'Delete a dataset' } }, async (req, reply) => {
+  app.delete(`${BASE}/dataSets/:id`, { schema: S.deleteDatasetSchema }, async (req, reply) => {
     const { id } = req.params as { id: string };
     const r = await catalog.deleteDataset(sandboxCtxOf(req), id);
     if (!r.ok) return sendProblem(reply, r.error);
@@ -78,7 +78,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
 
   app.get(
     `${BASE}/batches`,
-    { schema: { tags, summary: 'List batches (keyed by id; dataSet=, status=, limit= 1-100 (default 50), start= offset, orderBy=desc:created, property=)' } },
+    { schema: S.listBatchesSchema },
     async (req, reply) => {
       const c = sandboxCtxOf(req);
       const dataSets = qs(req, 'dataSet').flatMap((s) => s.split(','));
@@ -94,7 +94,7 @@ export function registerCatalogRoutes(app: FastifyInstance, catalog: CatalogServ
   );
 
   for (const path of [`${BASE}/batches/:id`, `${BASE}/batch/:id`]) {
-    app.get(path, { schema: { tags, summary: 'Get a batch (status, recordCount, failedRecordCount, errors)' } }, async (req, reply) => {
+    app.get(path, { schema: S.getBatchSchema }, async (req, reply) => {
       const { id } = req.params as { id: string };
       const b = await catalog.getBatch(sandboxCtxOf(req).sandbox.id, id);
       if (!b) return sendProblem(reply, notFound(`Batch ${id} not found`));

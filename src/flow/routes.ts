@@ -3,9 +3,9 @@ import type { FlowKind, FlowService } from './flow-service.js';
 import { sandboxCtxOf } from '../http/request-context.js';
 import { sendProblem } from '../http/reply.js';
 import { notFound } from '../shared/problem.js';
+import { createInletSchema, createMappingSetSchema, deleteInletSchema, flowSchemas, getInletSchema, getMappingSetSchema, listInletsSchema, listMappingSetsSchema } from './route-schemas.js';
 
 const FS = '/data/foundation/flowservice';
-const tags = ['Flow Service'];
 const KINDS: FlowKind[] = ['connections', 'sourceConnections', 'targetConnections', 'flows'];
 const SECRET = /secret|password|token|apikey/i;
 
@@ -44,59 +44,59 @@ function propertyFilters(q: string | string[] | undefined): Array<(e: Record<str
 /** Flow Service, mapping sets and the legacy inlet API. */
 export function registerFlowRoutes(app: FastifyInstance, flow: FlowService): void {
   for (const kind of KINDS) {
-    app.post(`${FS}/${kind}`, { schema: { tags, summary: `Create ${kind}` } }, async (req, reply) => {
+    const schemas = flowSchemas(kind);
+    app.post(`${FS}/${kind}`, { schema: schemas.create }, async (req, reply) => {
       const r = await flow.create(sandboxCtxOf(req), kind, req.body);
       if (!r.ok) return sendProblem(reply, r.error);
       return reply.code(201).send({ id: r.value.id, etag: r.value.etag });
     });
-    app.get(`${FS}/${kind}`, { schema: { tags, summary: `List ${kind}` } }, async (req) => {
+    app.get(`${FS}/${kind}`, { schema: schemas.list }, async (req) => {
       let items = await flow.list(sandboxCtxOf(req).sandbox.id, kind);
       for (const f of propertyFilters((req.query as { property?: string | string[] }).property)) items = items.filter(f);
       return { items: items.map(masked) };
     });
-    app.get(`${FS}/${kind}/:id`, { schema: { tags, summary: `Get ${kind}` } }, async (req, reply) => {
+    app.get(`${FS}/${kind}/:id`, { schema: schemas.get }, async (req, reply) => {
       const e = await flow.get(sandboxCtxOf(req).sandbox.id, kind, (req.params as { id: string }).id);
       return e ? { items: [masked(e)] } : sendProblem(reply, notFound(`No ${kind} ${(req.params as { id: string }).id}`));
     });
-    app.patch(`${FS}/${kind}/:id`, { schema: { tags, summary: `JSON-Patch ${kind} (If-Match etag required)` } }, async (req, reply) => {
+    app.patch(`${FS}/${kind}/:id`, { schema: schemas.patch }, async (req, reply) => {
       const ifMatch = req.headers['if-match'];
       const r = await flow.patch(sandboxCtxOf(req), kind, (req.params as { id: string }).id, req.body, typeof ifMatch === 'string' ? ifMatch : undefined);
       if (!r.ok) return sendProblem(reply, r.error);
       return { id: r.value.id, etag: r.value.etag };
     });
-    app.delete(`${FS}/${kind}/:id`, { schema: { tags, summary: `Delete ${kind}` } }, async (req, reply) => {
+    app.delete(`${FS}/${kind}/:id`, { schema: schemas.remove }, async (req, reply) => {
       const ok = await flow.remove(sandboxCtxOf(req), kind, (req.params as { id: string }).id);
       return ok ? reply.code(204).send() : sendProblem(reply, notFound('Not found'));
     });
   }
 
   for (const base of ['/data/foundation/mappingSets', '/data/foundation/conversion/mappingSets']) {
-    app.post(base, { schema: { tags: ['Data Prep'], summary: 'Create a mapping set' } }, async (req, reply) => {
+    app.post(base, { schema: createMappingSetSchema }, async (req, reply) => {
       const r = await flow.createMappingSet(sandboxCtxOf(req), req.body);
       if (!r.ok) return sendProblem(reply, r.error);
       const { id, version, createdDate, modifiedDate, createdBy, modifiedBy } = r.value;
       return reply.code(201).send({ id, version, createdDate, modifiedDate, createdBy, modifiedBy });
     });
-    app.get(base, { schema: { tags: ['Data Prep'], summary: 'List mapping sets' } }, async (req) => ({ data: await flow.listMappingSets(sandboxCtxOf(req).sandbox.id) }));
-    app.get(`${base}/:id`, { schema: { tags: ['Data Prep'], summary: 'Get a mapping set' } }, async (req, reply) => {
+    app.get(base, { schema: listMappingSetsSchema }, async (req) => ({ data: await flow.listMappingSets(sandboxCtxOf(req).sandbox.id) }));
+    app.get(`${base}/:id`, { schema: getMappingSetSchema }, async (req, reply) => {
       const m = await flow.getMappingSet(sandboxCtxOf(req).sandbox.id, (req.params as { id: string }).id);
       return m ?? sendProblem(reply, notFound('Mapping set not found'));
     });
   }
 
   const INLET = '/data/core/edge/inlet';
-  const itags = ['Legacy inlets'];
-  app.post(INLET, { schema: { tags: itags, summary: 'Create a data inlet (legacy)' } }, async (req, reply) => {
+  app.post(INLET, { schema: createInletSchema }, async (req, reply) => {
     const r = await flow.createLegacyInlet(sandboxCtxOf(req), req.body);
     return r.ok ? reply.code(201).send(r.value) : sendProblem(reply, r.error);
   });
-  app.get(INLET, { schema: { tags: itags, summary: 'List data inlets (legacy): {"data": [...]}' } }, async (req) => ({ data: await flow.listLegacyInlets(sandboxCtxOf(req).sandbox.id) }));
-  app.get(`${INLET}/:id`, { schema: { tags: itags, summary: 'Get a data inlet (legacy)' } }, async (req, reply) => {
+  app.get(INLET, { schema: listInletsSchema }, async (req) => ({ data: await flow.listLegacyInlets(sandboxCtxOf(req).sandbox.id) }));
+  app.get(`${INLET}/:id`, { schema: getInletSchema }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
     const i = await flow.getLegacyInlet(sandboxCtxOf(req).sandbox.id, id);
     return i ?? sendProblem(reply, notFound(`Inlet ${id} not found`));
   });
-  app.delete(`${INLET}/:id`, { schema: { tags: itags, summary: 'Delete a data inlet (legacy)' } }, async (req, reply) => {
+  app.delete(`${INLET}/:id`, { schema: deleteInletSchema }, async (req, reply) => {
     const ok = await flow.deleteLegacyInlet(sandboxCtxOf(req).sandbox.id, (req.params as { id: string }).id);
     return ok ? reply.code(204).send() : sendProblem(reply, notFound('Inlet not found'));
   });

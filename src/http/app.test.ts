@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestKith, type TestKith } from '../testing/test-kith.js';
 import { obj, str, int, responses, params, query } from './schemas.js';
-import { MAX_JSON_DEPTH } from './json-depth.js';
+import { MAX_JSON_DEPTH } from '../shared/json-depth.js';
 
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
 

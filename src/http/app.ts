@@ -5,11 +5,12 @@ import { randomUUID } from 'node:crypto';
 import type { CredentialService } from '../auth/credentials.js';
 import type { SandboxService } from '../sandbox/sandbox-service.js';
 import { installGateway } from './gateway.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../shared/json-depth.js';
 import { ResponseChecker, ResponseSchemaMismatch, responseChecksEnabled } from './response-check.js';
 import { mapError } from './error-mapper.js';
 import { RequestValidators } from './request-validation.js';
 import { sharedSchemas } from './schemas.js';
+import { openApiSchema } from './operations-schemas.js';
 
 export interface AppOptions {
   logLevel: string;
@@ -112,6 +113,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (m.status >= 500) req.log.error({ err: error }, 'unhandled error');
     else if (m.inputFault) req.log.warn({ err: error }, 'input-caused error mapped to 400');
     if (m.status >= 500) m.body.detail = `An unexpected error occurred (request ${req.id})`;
+    if (m.status < 500 && req.routeOptions.config?.errorFormat === 'oauth')
+      return reply.code(m.status).send({ error: 'invalid_request', error_description: String(m.body.detail ?? m.body.title) });
     return reply.code(m.status).send(m.body);
   });
 
@@ -141,7 +144,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
-  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: openApiSchema }, async () => app.swagger());
 
   installGateway(app, opts.credentials, opts.sandboxes);
   return app;

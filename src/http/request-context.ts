@@ -27,6 +27,8 @@ declare module 'fastify' {
     auth?: AuthMode;
     /** `per-message`: the route checks each streamed message's nesting itself (see json-depth.ts). */
     jsonDepth?: 'per-message';
+    /** `oauth`: input errors answer `{error: 'invalid_request', error_description}` (the IMS token endpoint). */
+    errorFormat?: 'oauth';
   }
 }
 

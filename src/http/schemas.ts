@@ -29,6 +29,21 @@ export const arrayOf = (items: JsonSchema, extra: JsonSchema = {}): JsonSchema =
 export const nullable = (s: JsonSchema): JsonSchema => ({ ...s, nullable: true });
 export const strEnum = (values: readonly string[]): JsonSchema => ({ type: 'string', enum: [...values] });
 
+/** The same schema with a description (what `/docs` shows next to the field). */
+export const desc = (s: JsonSchema, description: string): JsonSchema => ({ ...s, description });
+
+/** A body the route also accepts absent (Fastify validates a missing body as null). */
+export const optionalBody = (s: JsonSchema): JsonSchema => ({ ...s, nullable: true });
+
+/** A raw upload (bytes taken as sent, whatever the content type); declared for the documentation only. */
+export const binaryBody = (description: string): JsonSchema => ({ description, format: 'binary' });
+
+/** A JSON-Patch document (RFC 6902): an array of operations. */
+export const jsonPatch: JsonSchema = arrayOf(
+  obj({ op: { type: 'string', description: '`add`, `remove`, `replace`, `move`, `copy` or `test`' }, path: str, from: str, value: anyValue }, ['op', 'path']),
+  { description: 'JSON-Patch operations (RFC 6902)' },
+);
+
 /** Path parameters: each a non-empty string (ids are opaque). */
 export function params(...names: string[]): JsonSchema {
   return closedObj(Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1, maxLength: 2048 }])), names);
@@ -66,10 +81,12 @@ export const errorResponses: Record<string, JsonSchema> = {
 /** 204 No Content. */
 export const noContentResponse: JsonSchema = { type: 'null', description: 'No content' };
 
-/** Responses of a route: its 2xx schemas plus the shared error responses. */
-export function responses(ok: Record<string, JsonSchema>): Record<string, JsonSchema> {
+/** Responses of a route: its 2xx schemas plus the shared error responses (and any error bodies of its own). */
+export function responses(ok: Record<string, JsonSchema>, otherErrors: JsonSchema[] = []): Record<string, JsonSchema> {
   const described = Object.fromEntries(Object.entries(ok).map(([code, s]) => [code, s.description === undefined ? { ...s, description: describeStatus(code) } : s]));
-  return { ...described, ...errorResponses };
+  if (otherErrors.length === 0) return { ...described, ...errorResponses };
+  const e = errorResponses['4xx']!;
+  return { ...described, '4xx': { ...e, anyOf: [...(e.anyOf as JsonSchema[]), ...otherErrors] } };
 }
 
 const describeStatus = (code: string): string =>

@@ -5,9 +5,10 @@ import { mergeProperties } from './resolver.js';
 import { sandboxCtxOf } from '../http/request-context.js';
 import { sendProblem } from '../http/reply.js';
 import { notFound, problem } from '../shared/problem.js';
+import { decodeAgain } from '../shared/uri.js';
+import * as S from './route-schemas.js';
 
 const BASE = '/data/foundation/schemaregistry';
-const tags = ['Schema Registry'];
 const TYPE_ALIASES: Record<string, ResourceType> = { schemas: 'schemas', fieldgroups: 'mixins', mixins: 'mixins', datatypes: 'datatypes', classes: 'classes' };
 
 const notAcceptable = () =>
@@ -21,18 +22,18 @@ function typeOf(req: FastifyRequest, reply: FastifyReply): ResourceType | undefi
 
 /** Schema Registry API (`/data/foundation/schemaregistry`). */
 export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry): void {
-  app.get(`${BASE}/stats`, { schema: { tags, summary: 'Tenant id, counts and class usage' } }, async (req) => reg.stats(sandboxCtxOf(req)));
+  app.get(`${BASE}/stats`, { schema: S.statsSchema }, async (req) => reg.stats(sandboxCtxOf(req)));
 
-  app.get(`${BASE}/global/behaviors`, { schema: { tags, summary: 'List behaviors' } }, async (req) => {
+  app.get(`${BASE}/global/behaviors`, { schema: S.listBehaviorsSchema }, async (req) => {
     const list = await reg.list(sandboxCtxOf(req).sandbox.id, 'global', 'behaviors');
     return { results: list.map(summary), _page: { orderby: 'title', next: null, count: list.length }, _links: {} };
   });
-  app.get(`${BASE}/global/behaviors/:id`, { schema: { tags, summary: 'Get a behavior' } }, async (req, reply) => {
+  app.get(`${BASE}/global/behaviors/:id`, { schema: S.getBehaviorSchema }, async (req, reply) => {
     const r = await reg.get(sandboxCtxOf(req).sandbox.id, 'global', 'behaviors', (req.params as { id: string }).id);
     return r ? r : sendProblem(reply, notFound('Behavior not found'));
   });
 
-  app.get(`${BASE}/:container/:type`, { schema: { tags, summary: 'List resources (Accept xed-id for summaries, xed for full)' } }, async (req, reply) => {
+  app.get(`${BASE}/:container/:type`, { schema: S.listResourcesSchema }, async (req, reply) => {
     const c = sandboxCtxOf(req);
     const { container } = req.params as { container: string };
     if (container !== 'global' && container !== 'tenant') return sendProblem(reply, notFound(`Unknown container ${container}`));
@@ -66,7 +67,7 @@ export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry):
     };
   });
 
-  app.get(`${BASE}/:container/:type/:id`, { schema: { tags, summary: 'Get a resource in an Accept variant (xed, xed-full, xed-notext, xed-full-notext, xed-full-desc)' } }, async (req, reply) => {
+  app.get(`${BASE}/:container/:type/:id`, { schema: S.getResourceSchema }, async (req, reply) => {
     const c = sandboxCtxOf(req);
     const { container, id } = req.params as { container: string; id: string };
     if (container !== 'global' && container !== 'tenant') return sendProblem(reply, notFound(`Unknown container ${container}`));
@@ -81,7 +82,7 @@ export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry):
     return render(r, accept.variant as LookupVariant, () => full, () => descs);
   });
 
-  app.post(`${BASE}/:container/:type`, { schema: { tags, summary: 'Create a tenant resource' } }, async (req, reply) => {
+  app.post(`${BASE}/:container/:type`, { schema: S.createResourceSchema }, async (req, reply) => {
     const { container } = req.params as { container: string };
     if (container !== 'tenant') return sendProblem(reply, problem(405, 'Method Not Allowed', 'Resources can only be created in the tenant container'));
     const type = typeOf(req, reply);
@@ -91,7 +92,7 @@ export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry):
     return reply.code(201).send(r.value);
   });
 
-  app.put(`${BASE}/:container/:type/:id`, { schema: { tags, summary: 'Replace a tenant resource' } }, async (req, reply) => {
+  app.put(`${BASE}/:container/:type/:id`, { schema: S.replaceResourceSchema }, async (req, reply) => {
     const { container, id } = req.params as { container: string; id: string };
     if (container !== 'tenant') return sendProblem(reply, problem(405, 'Method Not Allowed', 'Global resources are read-only'));
     const type = typeOf(req, reply);
@@ -100,7 +101,7 @@ export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry):
     return r.ok ? r.value : sendProblem(reply, r.error);
   });
 
-  app.patch(`${BASE}/:container/:type/:id`, { schema: { tags, summary: 'JSON-Patch a tenant resource' } }, async (req, reply) => {
+  app.patch(`${BASE}/:container/:type/:id`, { schema: S.patchResourceSchema }, async (req, reply) => {
     const { container, id } = req.params as { container: string; id: string };
     if (container !== 'tenant') return sendProblem(reply, problem(405, 'Method Not Allowed', 'Global resources are read-only'));
     const type = typeOf(req, reply);
@@ -109,7 +110,7 @@ export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry):
     return r.ok ? r.value : sendProblem(reply, r.error);
   });
 
-  app.delete(`${BASE}/:container/:type/:id`, { schema: { tags, summary: 'Delete a tenant resource' } }, async (req, reply) => {
+  app.delete(`${BASE}/:container/:type/:id`, { schema: S.deleteResourceSchema }, async (req, reply) => {
     const { container, id } = req.params as { container: string; id: string };
     if (container !== 'tenant') return sendProblem(reply, problem(405, 'Method Not Allowed', 'Global resources are read-only'));
     const type = typeOf(req, reply);
@@ -119,7 +120,7 @@ export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry):
   });
 
   // descriptors
-  app.get(`${BASE}/tenant/descriptors`, { schema: { tags, summary: 'List descriptors (xdm-link: paths keyed by type; xdm: full objects; xdm-id: ids)' } }, async (req) => {
+  app.get(`${BASE}/tenant/descriptors`, { schema: S.listDescriptorsSchema }, async (req) => {
     const list = await reg.listDescriptors(sandboxCtxOf(req).sandbox.id);
     const accept = String(req.headers.accept ?? '');
     if (/xdm\+json|xdm-v2\+json/.test(accept)) return list;
@@ -127,31 +128,31 @@ export function registerSchemaRoutes(app: FastifyInstance, reg: SchemaRegistry):
     for (const d of list) (byType[d['@type']] ??= []).push(/xdm-id/.test(accept) ? d['@id'] : `/tenant/descriptors/${d['@id']}`);
     return byType;
   });
-  app.post(`${BASE}/tenant/descriptors`, { schema: { tags, summary: 'Create a descriptor (e.g. xdm:descriptorIdentity)' } }, async (req, reply) => {
+  app.post(`${BASE}/tenant/descriptors`, { schema: S.createDescriptorSchema }, async (req, reply) => {
     const r = await reg.putDescriptor(sandboxCtxOf(req), req.body);
     return r.ok ? reply.code(201).send(r.value) : sendProblem(reply, r.error);
   });
-  app.get(`${BASE}/tenant/descriptors/:id`, { schema: { tags, summary: 'Get a descriptor' } }, async (req, reply) => {
+  app.get(`${BASE}/tenant/descriptors/:id`, { schema: S.getDescriptorSchema }, async (req, reply) => {
     const d = await reg.getDescriptor(sandboxCtxOf(req).sandbox.id, (req.params as { id: string }).id);
     return d ?? sendProblem(reply, notFound('Descriptor not found'));
   });
-  app.put(`${BASE}/tenant/descriptors/:id`, { schema: { tags, summary: 'Replace a descriptor' } }, async (req, reply) => {
+  app.put(`${BASE}/tenant/descriptors/:id`, { schema: S.replaceDescriptorSchema }, async (req, reply) => {
     const r = await reg.putDescriptor(sandboxCtxOf(req), req.body, (req.params as { id: string }).id);
     return r.ok ? reply.code(201).send({ '@id': r.value['@id'] }) : sendProblem(reply, r.error);
   });
-  app.delete(`${BASE}/tenant/descriptors/:id`, { schema: { tags, summary: 'Delete a descriptor' } }, async (req, reply) => {
+  app.delete(`${BASE}/tenant/descriptors/:id`, { schema: S.deleteDescriptorSchema }, async (req, reply) => {
     const ok = await reg.deleteDescriptor(sandboxCtxOf(req), (req.params as { id: string }).id);
     return ok ? reply.code(204).send() : sendProblem(reply, notFound('Descriptor not found'));
   });
 
   // unions
-  app.get(`${BASE}/tenant/unions`, { schema: { tags, summary: 'List unions (one per class with profile-enabled schemas)' } }, async (req) => {
+  app.get(`${BASE}/tenant/unions`, { schema: S.listUnionsSchema }, async (req) => {
     const u = await reg.unions(sandboxCtxOf(req).sandbox.id);
     return { results: u.map((x) => summary(x.union)), _page: { orderby: 'title', next: null, count: u.length }, _links: {} };
   });
-  app.get(`${BASE}/tenant/unions/:id`, { schema: { tags, summary: 'Get a union (merged view of its schemas)' } }, async (req, reply) => {
+  app.get(`${BASE}/tenant/unions/:id`, { schema: S.getUnionSchema }, async (req, reply) => {
     const c = sandboxCtxOf(req);
-    const id = decodeURIComponent((req.params as { id: string }).id);
+    const id = decodeAgain((req.params as { id: string }).id);
     const u = (await reg.unions(c.sandbox.id)).find((x) => x.union.$id === id || x.union['meta:altId'] === id);
     if (!u) return sendProblem(reply, notFound(`Union ${id} not found`));
     const accept = parseAccept(req.headers.accept);

@@ -1,4 +1,5 @@
 import type { ResourceStore } from '../store/resource-store.js';
+import { decodeAgain } from '../shared/uri.js';
 import type { Clock } from '../shared/clock.js';
 import type { SandboxContext } from '../http/request-context.js';
 import { registryHex } from '../shared/ids.js';
@@ -73,7 +74,7 @@ export class SchemaRegistry implements SchemaLookup {
   private lookupFn(c: SandboxCache, override?: XedResource) {
     return (key: string): XedResource | undefined => {
       if (override && (override.$id === key || override['meta:altId'] === key)) return override;
-      return c.byKey.get(key) ?? globalResource(key) ?? c.byKey.get(decodeURIComponent(key));
+      return c.byKey.get(key) ?? globalResource(key) ?? c.byKey.get(decodeAgain(key));
     };
   }
 
@@ -94,13 +95,13 @@ export class SchemaRegistry implements SchemaLookup {
   }
 
   async get(sandboxId: string, container: 'global' | 'tenant', type: ResourceType | 'behaviors', key: string): Promise<XedResource | undefined> {
-    const r = container === 'global' ? globalResource(key) ?? globalResource(decodeURIComponent(key)) : await this.resolveTenant(sandboxId, key);
+    const r = container === 'global' ? globalResource(key) ?? globalResource(decodeAgain(key)) : await this.resolveTenant(sandboxId, key);
     return r && r['meta:resourceType'] === type ? r : undefined;
   }
 
   private async resolveTenant(sandboxId: string, key: string): Promise<XedResource | undefined> {
     const c = await this.cache(sandboxId);
-    return c.byKey.get(key) ?? c.byKey.get(decodeURIComponent(key));
+    return c.byKey.get(key) ?? c.byKey.get(decodeAgain(key));
   }
 
   // ---- SchemaLookup ------------------------------------------------------------------------------

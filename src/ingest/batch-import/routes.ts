@@ -3,9 +3,9 @@ import type { BatchImportService } from './batch-import-service.js';
 import { sandboxCtxOf } from '../../http/request-context.js';
 import { sendProblem } from '../../http/reply.js';
 import { badRequest } from '../../shared/problem.js';
+import * as S from './route-schemas.js';
 
 const BASE = '/data/foundation/import';
-const tags = ['Batch Ingestion'];
 
 type FileParams = { batchId: string; datasetId: string; fileName: string };
 
@@ -17,7 +17,7 @@ export function registerBatchImportRoutes(
   svc: BatchImportService,
   preview: (sandboxId: string, datasetId: string, batchId: string, limit: number) => Promise<Array<Record<string, unknown>> | undefined>,
 ): void {
-  app.get(`${BASE}/batches/:batchId/datasets/:datasetId/preview`, { schema: { tags, summary: 'Preview the rows a batch landed in its dataset' } }, async (req, reply) => {
+  app.get(`${BASE}/batches/:batchId/datasets/:datasetId/preview`, { schema: S.previewSchema }, async (req, reply) => {
     const c = sandboxCtxOf(req);
     const { batchId, datasetId } = req.params as { batchId: string; datasetId: string };
     const limit = Math.min(Math.max(Number((req.query as { limit?: string }).limit ?? 100) || 100, 1), 1000);
@@ -26,13 +26,13 @@ export function registerBatchImportRoutes(
     return { data: rows };
   });
 
-  app.post(`${BASE}/batches`, { schema: { tags, summary: 'Create a batch for a dataset' } }, async (req, reply) => {
+  app.post(`${BASE}/batches`, { schema: S.createBatchSchema }, async (req, reply) => {
     const r = await svc.create(sandboxCtxOf(req), req.body);
     if (!r.ok) return sendProblem(reply, r.error);
     return reply.code(201).send({ id: r.value.id, ...r.value.view });
   });
 
-  app.post(`${BASE}/batches/:batchId`, { schema: { tags, summary: 'COMPLETE or ABORT a batch (?action=)' } }, async (req, reply) => {
+  app.post(`${BASE}/batches/:batchId`, { schema: S.batchActionSchema }, async (req, reply) => {
     const ctx = sandboxCtxOf(req);
     const { batchId } = req.params as { batchId: string };
     const a = action(req);
@@ -47,13 +47,13 @@ export function registerBatchImportRoutes(
     files.removeAllContentTypeParsers();
     files.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     const path = `${BASE}/batches/:batchId/datasets/:datasetId/files/:fileName`;
-    files.put(path, { schema: { tags, summary: 'Upload a file (JSON, JSON lines, CSV or Parquet) to a batch' } }, async (req, reply) => {
+    files.put(path, { schema: S.putFileSchema }, async (req, reply) => {
       const p = req.params as FileParams;
       const r = await svc.putFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, (req.body as Buffer | undefined) ?? Buffer.alloc(0));
       if (!r.ok) return sendProblem(reply, r.error);
       return reply.code(200).send();
     });
-    files.post(path, { schema: { tags, summary: 'Large files: ?action=INITIALIZE or COMPLETE' } }, async (req, reply) => {
+    files.post(path, { schema: S.fileActionSchema }, async (req, reply) => {
       const p = req.params as FileParams;
       const a = action(req);
       if (a === 'INITIALIZE') {
@@ -64,7 +64,7 @@ export function registerBatchImportRoutes(
       if (a === 'COMPLETE') return reply.code(201).send();
       return sendProblem(reply, badRequest('action must be INITIALIZE or COMPLETE'));
     });
-    files.patch(path, { schema: { tags, summary: 'Large files: upload a chunk with Content-Range' } }, async (req, reply) => {
+    files.patch(path, { schema: S.patchFileSchema }, async (req, reply) => {
       const p = req.params as FileParams;
       const range = req.headers['content-range'];
       const r = await svc.patchFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, typeof range === 'string' ? range : undefined, (req.body as Buffer | undefined) ?? Buffer.alloc(0));

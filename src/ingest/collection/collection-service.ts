@@ -1,4 +1,5 @@
 import type { SchemaLookup, Violation } from '../../schema/schema-lookup.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 import type { DatasetDirectory, DatasetInfo, FlowDirectory, InletDirectory, InletInfo } from '../ports.js';
 import type { Clock } from '../../shared/clock.js';
 import { parseEnvelope } from './envelope.js';
@@ -145,8 +146,16 @@ export class CollectionService {
     return undefined;
   }
 
+  /** A message nested past the limit fails alone, before anything stringifies it (checked without recursion). */
+  private tooDeep(inlet: InletInfo, raw: unknown): MessageOutcome | undefined {
+    if (!exceedsDepth(raw, MAX_JSON_DEPTH)) return undefined;
+    return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Message nests deeper than ${MAX_JSON_DEPTH} levels` };
+  }
+
   /** Envelope, dataset, schema and size checks for one XDM message; with syncValidation also the XDM validation. */
   async checkXdm(inlet: InletInfo, raw: unknown, ctx: { xactionId: string; requestId: string; receivedAt: number; syncValidation: boolean; lookups?: LookupMemo }): Promise<MessageOutcome> {
+    const deep = this.tooDeep(inlet, raw);
+    if (deep) return deep;
     const env = parseEnvelope(raw, inlet.orgId);
     if (!env.ok) return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} ${env.error}` };
     const m = env.value;
@@ -173,6 +182,8 @@ export class CollectionService {
   /** Raw JSON for a dataflow with a Data Prep mapping (`x-adobe-flow-id`). Mapping runs in the processor. */
   async checkRaw(inlet: InletInfo, raw: unknown, flowId: string | undefined, ctx: { xactionId: string; requestId: string; receivedAt: number; lookups?: LookupMemo }): Promise<MessageOutcome> {
     if (!flowId) return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Raw data requires the x-adobe-flow-id header or query parameter` };
+    const deep = this.tooDeep(inlet, raw);
+    if (deep) return deep;
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       return { ok: false, statusCode: 400, message: `${this.prefix(inlet)} Raw message must be a JSON object` };
     const flow = await this.deps.flows.resolveFlow(inlet.sandboxId, flowId);

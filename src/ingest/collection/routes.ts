@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BAD_CONTENT_TYPE } from '../../http/app.js';
+import { collectBatchSchema, collectOneSchema } from './route-schemas.js';
 import { CollectionService, newXactionBase, type LookupMemo, type MessageOutcome } from './collection-service.js';
 
 const INLET_PROBLEM = 'http://ns.adobe.com/adobecloud/problem/data-collection-service/inlet';
-const tags = ['Streaming Ingestion'];
 
 const header = (req: FastifyRequest, name: string): string | undefined => {
   const v = req.headers[name];
@@ -28,11 +28,12 @@ function unavailable(reply: FastifyReply, req: FastifyRequest, e: unknown): Fast
 
 /** DCS collection endpoints: `/collection/{inletId}` (one message) and `/collection/batch/{inletId}` (207 per message). */
 export function registerCollectionRoutes(app: FastifyInstance, svc: CollectionService, opts: { bodyLimit: number }): void {
-  const common = { config: { auth: 'none' as const }, bodyLimit: opts.bodyLimit };
+  // each message's nesting is checked by the service, so one deep message in a batch fails alone
+  const common = { config: { auth: 'none' as const, jsonDepth: 'per-message' as const }, bodyLimit: opts.bodyLimit };
 
   app.post(
     '/collection/:inletId',
-    { ...common, schema: { tags, summary: 'Stream one XDM message (or raw JSON with x-adobe-flow-id)' } },
+    { ...common, schema: collectOneSchema },
     async (req, reply) => {
       const { inletId } = req.params as { inletId: string };
       const q = req.query as Record<string, string | undefined>;
@@ -87,7 +88,7 @@ export function registerCollectionRoutes(app: FastifyInstance, svc: CollectionSe
 
   app.post(
     '/collection/batch/:inletId',
-    { ...common, schema: { tags, summary: 'Stream many messages; always 207 with one status per message' } },
+    { ...common, schema: collectBatchSchema },
     async (req, reply) => {
       const { inletId } = req.params as { inletId: string };
       const q = req.query as Record<string, string | undefined>;

@@ -4,6 +4,7 @@ import { sendProblem } from '../../http/reply.js';
 import { badRequest, notFound } from '../../shared/problem.js';
 import type { FailedItem } from '../processor/processor-ports.js';
 import type { IngestMessage, LogAppender } from '../collection/collection-service.js';
+import { batchFailedSchema, listFailedSchema, replaySchema } from './route-schemas.js';
 
 export interface StoredFailedRecord extends FailedItem {
   id: string;
@@ -17,7 +18,6 @@ export interface FailedRecordsReader {
   markReplayed(sandboxId: string, ids: string[]): Promise<void>;
 }
 
-const tags = ['Failed Records'];
 
 function view(r: StoredFailedRecord) {
   let payload: unknown = r.payload;
@@ -45,7 +45,7 @@ function view(r: StoredFailedRecord) {
  * replay re-appends the original payloads to the ingest log, so they are validated again.
  */
 export function registerFailedRecordRoutes(app: FastifyInstance, store: FailedRecordsReader, log: LogAppender, now: () => number): void {
-  app.get('/data/foundation/kith/failed-records', { schema: { tags, summary: 'List failed records (filter by datasetId, batchId)' } }, async (req) => {
+  app.get('/data/foundation/kith/failed-records', { schema: listFailedSchema }, async (req) => {
     const c = sandboxCtxOf(req);
     const q = req.query as { datasetId?: string; batchId?: string; limit?: string; start?: string; includeReplayed?: string };
     const limit = Math.min(Math.max(Number(q.limit ?? 100) || 100, 1), 1000);
@@ -55,7 +55,7 @@ export function registerFailedRecordRoutes(app: FastifyInstance, store: FailedRe
   });
 
   // AEP error diagnostics: list the failed "files" of a batch, then download with ?path=
-  app.get('/data/foundation/export/batches/:batchId/failed', { schema: { tags, summary: 'Error diagnostics: failed records of a batch (?path= to download JSON lines)' } }, async (req, reply) => {
+  app.get('/data/foundation/export/batches/:batchId/failed', { schema: batchFailedSchema }, async (req, reply) => {
     const c = sandboxCtxOf(req);
     const { batchId } = req.params as { batchId: string };
     const { path } = req.query as { path?: string };
@@ -77,7 +77,7 @@ export function registerFailedRecordRoutes(app: FastifyInstance, store: FailedRe
     return reply.type('application/x-ndjson').send(lines.join('\n') + (lines.length ? '\n' : ''));
   });
 
-  app.post('/data/foundation/kith/failed-records/replay', { schema: { tags, summary: 'Replay failed records (by ids, batchId or datasetId) through ingestion again' } }, async (req, reply) => {
+  app.post('/data/foundation/kith/failed-records/replay', { schema: replaySchema }, async (req, reply) => {
     const c = sandboxCtxOf(req);
     const b = (req.body ?? {}) as { ids?: unknown; batchId?: unknown; datasetId?: unknown };
     if (b.ids === undefined && b.batchId === undefined && b.datasetId === undefined) return sendProblem(reply, badRequest('Give ids, batchId or datasetId'));

@@ -4,7 +4,7 @@ import { isRecord } from '../shared/xdm-helpers.js';
 import type { IdentityMap, XdmRecord } from '../shared/xdm-output.js';
 import { invalidEdgeRequest } from './edge-errors.js';
 import { tooDeep, type StateEntry } from './interact.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from '../../http/json-depth.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 
 type Json = Record<string, unknown>;
 

@@ -5,7 +5,7 @@ import type { IdentityMap } from '../shared/xdm-output.js';
 import { invalidEdgeRequest } from './edge-errors.js';
 import { decodeIdentityCookie, identityCookieName, parseCookieHeader } from './identity-cookie.js';
 import { isEcid, mintEcid } from './ecid.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from '../../http/json-depth.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 
 type Json = Record<string, unknown>;
 

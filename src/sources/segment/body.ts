@@ -1,7 +1,7 @@
 import { ok, err, type Result } from '../../shared/result.js';
 import type { Problem } from '../../shared/problem.js';
 import { MAX_BATCH_BYTES, badRequestSegment, invalidJson, tooLarge } from './responses.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from '../../http/json-depth.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 
 /**
  * Parses a Segment request body. Content-Type is not trusted: analytics.js sends JSON as `text/plain` (no CORS

@@ -1,7 +1,7 @@
 import { parse, isInteger, isSafeNumber } from 'lossless-json';
 import { ok, err, type Result } from '../../shared/result.js';
 import { badRequest, type Problem } from '../../shared/problem.js';
-import { exceedsDepth, MAX_JSON_DEPTH } from '../../http/json-depth.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 
 /**
  * Number parser for lossless-json: integers outside ±(2^53-1) stay exact as decimal strings
