@@ -37,7 +37,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return typeof h === 'string' && /^[\w.:-]{1,128}$/.test(h) ? h : randomUUID();
     },
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 2048 },
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     // a malformed percent-encoding in the path (`%E0%A4%A`) gets a problem body like every other 400
     frameworkErrors: (error, _req, reply) => {
       const m = mapError(error as FastifyError);
@@ -45,6 +44,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
   });
   for (const s of sharedSchemas) app.addSchema(s);
+  // JSON bodies are validated as sent (no coercion); path, query and headers are coerced (request-validation.ts)
   let validators: RequestValidators | undefined;
   app.setValidatorCompiler(({ schema, httpPart }) => {
     validators ??= new RequestValidators(Object.values(app.getSchemas()) as Array<Record<string, unknown>>);
@@ -74,7 +74,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // JSON variants (json-patch+json, vnd.adobe.*+json) parse as JSON; octet-stream and text stay raw.
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (req, body, done) => {
     const s = body as string;
     if (s.trim() === '') return done(null, undefined);
     let value: unknown;
@@ -84,7 +84,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return done(badJson(`Malformed JSON: ${(e as Error).message}`), undefined);
     }
     // routes that stream many messages check each message instead, so one deep message fails alone
-    if (_req.routeOptions.config?.jsonDepth !== 'per-message' && exceedsDepth(value, MAX_JSON_DEPTH))
+    if (req.routeOptions.config?.jsonDepth !== 'per-message' && exceedsDepth(value, MAX_JSON_DEPTH))
       return done(badJson(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     done(null, value);
   });

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError } from 'fastify';
 
 /** The content-type error body the AEP gateway sends. */
@@ -60,6 +61,6 @@ export function mapError(error: FastifyError): MappedError {
   if (error instanceof URIError) return bad('bad-url', `Malformed percent-encoding: ${error.message}`, true);
   if (error instanceof RangeError && /call stack/i.test(error.message)) return bad('too-deep', 'The input nests too deeply to process', true);
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-  if (status >= 400 && status < 500) return { status, body: { type: `${ERR}/${status}`, status, title: error.name === 'FastifyError' || error.name === 'Error' ? 'Bad Request' : error.name, detail: error.message } };
+  if (status >= 400 && status < 500) return { status, body: { type: `${ERR}/${status}`, status, title: STATUS_CODES[status] ?? 'Client Error', detail: error.message } };
   return { status: 500, body: { type: `${ERR}/internal`, status: 500, title: 'Internal Server Error', detail: 'An unexpected error occurred' } };
 }

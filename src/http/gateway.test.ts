@@ -96,6 +96,20 @@ describe('gateway', () => {
         assert.equal(r.json().error, error);
       });
     }
+    // JSON bodies of the wrong types used to reach the credential lookup and answer 500
+    const badJson: Array<[string, unknown, RegExp]> = [
+      ['client_id a number', { grant_type: 'client_credentials', client_id: 1, client_secret: 'b' }, /body\.client_id must be string/],
+      ['client_secret an object', { grant_type: 'client_credentials', client_id: 'a', client_secret: {} }, /body\.client_secret must be string/],
+      ['client_id an array', { grant_type: 'client_credentials', client_id: ['a'], client_secret: 'b' }, /body\.client_id must be string/],
+    ];
+    for (const [name, payload, detail] of badJson) {
+      it(`rejects a JSON body with ${name} (400 invalid_request, not 500)`, async () => {
+        const r = await k.app.inject({ method: 'POST', url: '/ims/token/v3', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+        assert.equal(r.statusCode, 400, r.body);
+        assert.equal(r.json().error, 'invalid_request');
+        assert.match(r.json().error_description, detail);
+      });
+    }
   });
 
   describe('credentials admin API', () => {
