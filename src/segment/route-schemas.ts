@@ -125,7 +125,8 @@ export const segmentRouteSchemas = {
   getExport: route('Get an export job', { params: params('id'), response: responses({ 200: exportJob }) }),
   downloadExport: route('Download exported profiles (JSON lines)', {
     params: params('id'),
-    response: responses({ 200: { description: 'application/x-ndjson: one profile per line', content: { 'application/x-ndjson': { schema: str } } } }),
+    // a stream (application/x-ndjson), not JSON: described, no JSON schema
+    response: responses({ 200: { description: 'JSON lines (application/x-ndjson): one exported profile per line' } }),
   }),
   deleteExport: route('Delete an export job', { params: params('id'), response: responses({ 200: exportJob }) }),
 };
