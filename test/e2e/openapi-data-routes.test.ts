@@ -5,16 +5,17 @@ import { EDGE_DATASTREAM_SPEC } from '../../src/sources/http/edge-routes.js';
 import { SEGMENT_SOURCE_SPEC } from '../../src/sources/http/segment-routes.js';
 
 /**
- * The identity, profile, segmentation and source routes in `/openapi.json`: each operation documents a 2xx response
- * schema and, when it takes a body, a request schema; and none answers 5xx to ill-typed, deep or broken input.
+ * The identity, profile, segmentation and source routes in `/openapi.json` answer no 5xx to ill-typed, deep or broken
+ * input, sent with a real datastream id and write key so the Edge and Segment handlers are reached (openapi-sweep's
+ * made-up ones stop at the lookup); openapi-coverage checks their documentation.
  */
 const PREFIXES = ['/data/core/idnamespace', '/data/core/identity', '/data/core/ups', '/data/core/ca', '/data/foundation/kith/sources', '/sources/', '/ee/', '/v1/'];
 const ours = (path: string) => PREFIXES.some((p) => path.toLowerCase().startsWith(p.toLowerCase()));
 
 type Schema = { type?: string; properties?: Record<string, Schema>; anyOf?: Schema[]; items?: Schema };
-type Operation = { tags?: string[]; summary?: string; requestBody?: { content?: Record<string, { schema?: Schema }> }; parameters?: Array<{ in: string; name: string }>; responses?: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }> };
+type Operation = { requestBody?: { content?: Record<string, { schema?: Schema }> }; parameters?: Array<{ in: string; name: string }> };
 
-describe('OpenAPI: identity, profile, segmentation and source routes', () => {
+describe('OpenAPI sweep with real source keys: identity, profile, segmentation and source routes', () => {
   let k: TestKith;
   let ops: Array<{ method: string; path: string; op: Operation }> = [];
   let configId = '';
@@ -38,19 +39,6 @@ describe('OpenAPI: identity, profile, segmentation and source routes', () => {
   it('lists the routes (identity, profile, segmentation, Edge, Segment, Shopify)', () => {
     for (const p of ['/data/core/identity/v2/graph', '/data/core/ups/access/entities', '/data/core/ups/segment/definitions', '/ee/v1/interact', '/v1/batch', '/sources/shopify/{connectionId}/webhooks'])
       assert.ok(ops.some((o) => o.path === p), p);
-  });
-
-  it('every operation has tags, a summary and a 2xx response schema; every body-taking one a request schema', () => {
-    const missing: string[] = [];
-    for (const { method, path, op } of ops) {
-      const name = `${method.toUpperCase()} ${path}`;
-      if (!op.tags?.length || !op.summary) missing.push(`${name}: tags/summary`);
-      const ok = Object.entries(op.responses ?? {}).filter(([code]) => /^2/.test(code) || code === '302');
-      if (ok.length === 0) missing.push(`${name}: no 2xx response`);
-      for (const [code, r] of ok) if (!['204', '302'].includes(code) && !r.content) missing.push(`${name}: ${code} has no schema`);
-      if (['post', 'put', 'patch'].includes(method) && !op.requestBody?.content) missing.push(`${name}: no request body schema`);
-    }
-    assert.deepEqual(missing, []);
   });
 
   it('no operation answers 5xx to ill-typed, deep or broken input', async () => {
