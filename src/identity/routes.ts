@@ -6,27 +6,27 @@ import type { Problem } from '../shared/problem.js';
 import type { Remote } from '../shared/rpc.js';
 import type { IdentityService } from './identity-service.js';
 import type { NamespaceService } from './namespaces.js';
+import { identityRouteSchemas as S } from './route-schemas.js';
 
 /** How routes reach the identity service (which lives with the processor: one writer): typed calls to its thread. */
 export type IdentityRemote = Remote<{ identity: IdentityService; namespaces: NamespaceService }>;
 
 const NS = '/data/core/idnamespace';
 const ID = '/data/core/identity';
-const tags = ['Identity Service'];
 const invalid = (detail: string): Problem => ({ status: 400, body: { title: 'InvalidInput', status: 400, detail } });
 const send = <T>(reply: FastifyReply, r: Result<T, Problem>, status = 200) => (r.ok ? reply.code(status).send(r.value) : sendProblem(reply, r.error));
 
 export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRemote): void {
   const { identity, namespaces } = remote;
   // ---- namespaces --------------------------------------------------------------------------------
-  app.get(`${NS}/identities`, { schema: { tags, summary: 'List identity namespaces (standard and custom)' } }, async (req) => namespaces.list(sandboxCtxOf(req).sandbox.id));
-  app.post(`${NS}/identities`, { schema: { tags, summary: 'Create a custom namespace' } }, async (req, reply) => send(reply, await namespaces.create(sandboxCtxOf(req).sandbox.id, req.body)));
-  app.get(`${NS}/identities/:id`, { schema: { tags, summary: 'Get a namespace by numeric id' } }, async (req, reply) => {
+  app.get(`${NS}/identities`, { schema: S.listNamespaces }, async (req) => namespaces.list(sandboxCtxOf(req).sandbox.id));
+  app.post(`${NS}/identities`, { schema: S.createNamespace }, async (req, reply) => send(reply, await namespaces.create(sandboxCtxOf(req).sandbox.id, req.body)));
+  app.get(`${NS}/identities/:id`, { schema: S.getNamespace }, async (req, reply) => {
     const id = (req.params as { id: string }).id;
     const ns = /^\d+$/.test(id) ? await namespaces.byId(sandboxCtxOf(req).sandbox.id, Number(id)) : undefined;
     return ns ?? sendProblem(reply, { status: 404, body: { type: 'http://ns.adobe.com/adobecloud/problem/namespacevalidation', status: 404, title: 'NAMESPACE_NOT_FOUND', report: { code: 'NAMESPACE_NOT_FOUND' } } });
   });
-  app.put(`${NS}/identities/:id`, { schema: { tags, summary: 'Update name or description (code and idType are immutable)' } }, async (req, reply) =>
+  app.put(`${NS}/identities/:id`, { schema: S.updateNamespace }, async (req, reply) =>
     send(reply, await namespaces.update(sandboxCtxOf(req).sandbox.id, Number((req.params as { id: string }).id), req.body)),
   );
 
@@ -34,7 +34,7 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
   const xidOf = async (sandboxId: string, ns: string | undefined, nsid: string | undefined, id: string) =>
     identity.xid(sandboxId, ns ?? String(nsid), id);
 
-  app.get(`${ID}/identity`, { schema: { tags, summary: 'XID of an identity (namespace= or nsid=, id=)' } }, async (req, reply) => {
+  app.get(`${ID}/identity`, { schema: S.xid }, async (req, reply) => {
     const q = req.query as { namespace?: string; nsid?: string; id?: string };
     if (!q.namespace && !q.nsid) return sendProblem(reply, invalid('Missing required query parameter - namespace'));
     if (!q.id) return sendProblem(reply, invalid('Missing required query parameter - id'));
@@ -43,7 +43,7 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
     return { xid };
   });
 
-  app.post(`${ID}/v2/graph`, { schema: { tags, summary: 'Identity graphs by composite ids or XIDs (projection_type set | graph)' } }, async (req, reply) => {
+  app.post(`${ID}/v2/graph`, { schema: S.graph }, async (req, reply) => {
     const sb = sandboxCtxOf(req).sandbox.id;
     const b = (req.body ?? {}) as { composite_xids?: Array<{ ns?: string; nsid?: number; id?: string }>; xids?: string[]; projection_type?: string; require_edge_meta_data?: boolean };
     const projection = b.projection_type ?? 'set';
@@ -87,7 +87,7 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
     const members = await identity.members(sb, xid);
     return members;
   };
-  app.get(`${ID}/cluster/members`, { schema: { tags, summary: 'Cluster members (legacy): xid=, or nsid=|namespace= with id=' } }, async (req, reply) => {
+  app.get(`${ID}/cluster/members`, { schema: S.clusterMembers }, async (req, reply) => {
     const sb = sandboxCtxOf(req).sandbox.id;
     const q = req.query as { xid?: string; nsid?: string; namespace?: string; id?: string };
     const xid = q.xid ?? (q.id && (q.nsid || q.namespace) ? await xidOf(sb, q.namespace, q.nsid, q.id) : undefined);
@@ -96,7 +96,7 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
     const clusters = members.length ? [q.xid ? { xid, members: members.map((m) => m.xid) } : { compositeXid: { nsid: members.find((m) => m.xid === xid)?.nsid, id: q.id }, members: members.map((m) => ({ nsid: m.nsid, id: m.id })) }] : [];
     return { version: '1.1.0', clusters, unprocessedRecords: members.length ? [] : [q.xid ?? { id: q.id }], algo_type: 'STITCH_ALL' };
   });
-  app.post(`${ID}/clusters/members`, { schema: { tags, summary: 'Cluster members for many identities (legacy)' } }, async (req, reply) => {
+  app.post(`${ID}/clusters/members`, { schema: S.clustersMembers }, async (req, reply) => {
     const sb = sandboxCtxOf(req).sandbox.id;
     const b = (req.body ?? {}) as { xids?: string[]; compositeXids?: Array<{ nsid: number; id: string }>; compositeXidsWithNamespace?: Array<{ namespace: string; id: string }> };
     const items: Array<{ key: unknown; xid?: string; composite: boolean }> = [
@@ -119,16 +119,16 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
   });
 
   // ---- our own: settings, simulate, explain, unlink, history -------------------------------------
-  app.get(`${ID}/settings`, { schema: { tags, summary: 'Linking rules of the sandbox' } }, async (req) => identity.rules(sandboxCtxOf(req).sandbox.id));
-  app.put(`${ID}/settings`, { schema: { tags, summary: 'Set linking rules (graphs are recomputed)' } }, async (req, reply) => {
+  app.get(`${ID}/settings`, { schema: S.getSettings }, async (req) => identity.rules(sandboxCtxOf(req).sandbox.id));
+  app.put(`${ID}/settings`, { schema: S.putSettings }, async (req, reply) => {
     const r = await identity.setRules(sandboxCtxOf(req).sandbox.id, req.body);
     return r.ok ? r.value : sendProblem(reply, invalid(r.error));
   });
-  app.post(`${ID}/simulate`, { schema: { tags, summary: 'Graph simulation: apply links to an empty graph under given rules' } }, async (req, reply) => {
+  app.post(`${ID}/simulate`, { schema: S.simulate }, async (req, reply) => {
     const r = await identity.simulate(sandboxCtxOf(req).sandbox.id, req.body ?? {});
     return r.ok ? r.value : sendProblem(reply, invalid(r.error));
   });
-  app.get(`${ID}/explain`, { schema: { tags, summary: 'Why are two identities in one graph? (a.ns, a.id, b.ns, b.id)' } }, async (req, reply) => {
+  app.get(`${ID}/explain`, { schema: S.explain }, async (req, reply) => {
     const sb = sandboxCtxOf(req).sandbox.id;
     const q = req.query as Record<string, string | undefined>;
     if (!q['a.ns'] || !q['a.id'] || !q['b.ns'] || !q['b.id']) return sendProblem(reply, invalid('a.ns, a.id, b.ns and b.id are required'));
@@ -147,7 +147,7 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
       ),
     };
   });
-  app.post(`${ID}/unlink`, { schema: { tags, summary: 'Remove a link, or every link of a batch or dataset, and recompute the graphs' } }, async (req, reply) => {
+  app.post(`${ID}/unlink`, { schema: S.unlink }, async (req, reply) => {
     const sb = sandboxCtxOf(req).sandbox.id;
     const b = (req.body ?? {}) as { a?: { namespace?: string; id?: string }; b?: { namespace?: string; id?: string }; batchId?: string; datasetId?: string };
     const a = b.a?.namespace && b.a.id ? await xidOf(sb, b.a.namespace, undefined, b.a.id) : undefined;
@@ -155,7 +155,7 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
     const r = await identity.unlink(sb, { a, b: c, batchId: b.batchId, datasetId: b.datasetId });
     return r.ok ? r.value : sendProblem(reply, invalid(r.error));
   });
-  app.get(`${ID}/history`, { schema: { tags, summary: 'Every link, cut, eviction and refusal involving an identity' } }, async (req, reply) => {
+  app.get(`${ID}/history`, { schema: S.history }, async (req, reply) => {
     const sb = sandboxCtxOf(req).sandbox.id;
     const q = req.query as { namespace?: string; id?: string; limit?: string };
     if (!q.namespace || !q.id) return sendProblem(reply, invalid('namespace and id are required'));

@@ -8,10 +8,10 @@ import type { ProfileKey } from './profile-service.js';
 import { PROFILE_SCHEMA } from './merge-policy-service.js';
 import { parsePropertyFilters } from './event-filter.js';
 import { canonicalSchemaName } from './schema-names.js';
+import { profileRouteSchemas as S } from './route-schemas.js';
 
 export const EVENT_SCHEMA = '_xdm.context.experienceevent';
 type Q = Record<string, string | undefined>;
-const TAGS = ['Real-Time Customer Profile'];
 
 const sbOf = (req: FastifyRequest): SandboxRef => {
   const c = sandboxCtxOf(req);
@@ -38,7 +38,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
   const { profiles, mergePolicies, computedAttributes, jobs, profileStore } = deps.profile;
 
   // ---- entities ----
-  app.get('/data/core/ups/access/entities', { schema: { tags: TAGS, summary: 'Get a profile or its ExperienceEvents' } }, async (req, reply) => {
+  app.get('/data/core/ups/access/entities', { schema: S.getEntities }, async (req, reply) => {
     const raw = req.query as Record<string, string | string[] | undefined>;
     // a repeated parameter arrives as an array: `property` may repeat (up to three filters), others keep their last value
     const q: Q = {};
@@ -85,7 +85,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     return sendProblem(reply, badRequest(`schema.name must be ${PROFILE_SCHEMA} or ${EVENT_SCHEMA}`));
   });
 
-  app.post('/data/core/ups/access/entities', { schema: { tags: TAGS, summary: 'Get many profiles or their ExperienceEvents' } }, async (req, reply) => {
+  app.post('/data/core/ups/access/entities', { schema: S.postEntities }, async (req, reply) => {
     const sb = sbOf(req);
     const b = req.body as Record<string, unknown> | undefined;
     if (!b || typeof b !== 'object' || Array.isArray(b)) return sendProblem(reply, badRequest('Body must be a JSON object'));
@@ -141,7 +141,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     return sendProblem(reply, badRequest(`schema.name must be ${PROFILE_SCHEMA} or ${EVENT_SCHEMA}`));
   });
 
-  app.delete('/data/core/ups/access/entities', { schema: { tags: TAGS, summary: 'Delete a profile by identity' } }, async (req, reply) => {
+  app.delete('/data/core/ups/access/entities', { schema: S.deleteEntity }, async (req, reply) => {
     const q = req.query as Q;
     if (canonicalSchemaName(q['schema.name']) !== PROFILE_SCHEMA) return sendProblem(reply, badRequest(`schema.name must be ${PROFILE_SCHEMA}`));
     if (!q.entityId) return sendProblem(reply, badRequest('entityId is required'));
@@ -152,7 +152,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
 
   // ---- merge policies ----
   const MP = '/data/core/ups/config/mergePolicies';
-  app.get(MP, { schema: { tags: TAGS, summary: 'List merge policies' } }, async (req, reply) => {
+  app.get(MP, { schema: S.listMergePolicies }, async (req, reply) => {
     const q = req.query as Q;
     const limit = q.limit === undefined ? 20 : Number(q.limit);
     const start = q.start === undefined ? 0 : Number(q.start);
@@ -178,9 +178,9 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
       _links: more ? { next: { href: `@/mergePolicies?start=${start + limit}&orderBy=${ob ?? ''}&limit=${limit}` } } : {},
     });
   });
-  app.post(MP, { schema: { tags: TAGS, summary: 'Create a merge policy' } }, async (req, reply) =>
+  app.post(MP, { schema: S.createMergePolicy }, async (req, reply) =>
     sendResult(reply, await mergePolicies.create(sbOf(req), req.body)));
-  app.post(`${MP}/bulk-get`, { schema: { tags: TAGS, summary: 'Get several merge policies' } }, async (req, reply) => {
+  app.post(`${MP}/bulk-get`, { schema: S.bulkGetMergePolicies }, async (req, reply) => {
     const ids = (req.body as { ids?: unknown } | undefined)?.ids;
     if (!Array.isArray(ids) || ids.some((x) => typeof (x as { id?: unknown })?.id !== 'string')) return sendProblem(reply, badRequest('ids must be an array of {id}'));
     const results: Record<string, unknown> = {};
@@ -190,13 +190,13 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     }
     return reply.code(207).send({ results });
   });
-  app.get(`${MP}/:id`, { schema: { tags: TAGS, summary: 'Get a merge policy' } }, async (req, reply) =>
+  app.get(`${MP}/:id`, { schema: S.getMergePolicy }, async (req, reply) =>
     sendResult(reply, await mergePolicies.get(sbOf(req), (req.params as { id: string }).id)));
-  app.put(`${MP}/:id`, { schema: { tags: TAGS, summary: 'Replace a merge policy' } }, async (req, reply) =>
+  app.put(`${MP}/:id`, { schema: S.putMergePolicy }, async (req, reply) =>
     sendResult(reply, await mergePolicies.replace(sbOf(req), (req.params as { id: string }).id, req.body)));
-  app.patch(`${MP}/:id`, { schema: { tags: TAGS, summary: 'Patch a merge policy' } }, async (req, reply) =>
+  app.patch(`${MP}/:id`, { schema: S.patchMergePolicy }, async (req, reply) =>
     sendResult(reply, await mergePolicies.patch(sbOf(req), (req.params as { id: string }).id, req.body)));
-  app.delete(`${MP}/:id`, { schema: { tags: TAGS, summary: 'Delete a merge policy' } }, async (req, reply) => {
+  app.delete(`${MP}/:id`, { schema: S.deleteMergePolicy }, async (req, reply) => {
     const r = await mergePolicies.delete(sbOf(req), (req.params as { id: string }).id);
     if (!r.ok) return sendProblem(reply, r.error);
     return reply.code(200).send();
@@ -204,17 +204,17 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
 
   // ---- system jobs ----
   const JOBS = '/data/core/ups/system/jobs';
-  app.post(JOBS, { schema: { tags: TAGS, summary: 'Delete profile data by dataset or batch' } }, async (req, reply) => {
+  app.post(JOBS, { schema: S.createJob }, async (req, reply) => {
     const c = sandboxCtxOf(req);
     return sendResult(reply, await jobs.create(c.sandbox.id, c.orgId, c.requestId, req.body));
   });
-  app.get(JOBS, { schema: { tags: TAGS, summary: 'List profile system jobs' } }, async (req, reply) => {
+  app.get(JOBS, { schema: S.listJobs }, async (req, reply) => {
     const all = await jobs.list(sandboxCtxOf(req).sandbox.id);
     return reply.send({ _page: { count: all.length, next: '' }, children: all });
   });
-  app.get(`${JOBS}/:id`, { schema: { tags: TAGS, summary: 'Get a profile system job' } }, async (req, reply) =>
+  app.get(`${JOBS}/:id`, { schema: S.getJob }, async (req, reply) =>
     sendResult(reply, await jobs.get(sandboxCtxOf(req).sandbox.id, (req.params as { id: string }).id)));
-  app.delete(`${JOBS}/:id`, { schema: { tags: TAGS, summary: 'Delete a profile system job' } }, async (req, reply) => {
+  app.delete(`${JOBS}/:id`, { schema: S.deleteJob }, async (req, reply) => {
     const r = await jobs.delete(sandboxCtxOf(req).sandbox.id, (req.params as { id: string }).id);
     if (!r.ok) return sendProblem(reply, r.error);
     return reply.code(204).send();
@@ -222,22 +222,21 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
 
   // ---- computed attributes ----
   const CA = '/data/core/ca/attributes';
-  const CA_TAGS = ['Computed attributes'];
-  app.get(CA, { schema: { tags: CA_TAGS, summary: 'List computed attributes' } }, async (req, reply) => {
+  app.get(CA, { schema: S.listCa }, async (req, reply) => {
     const all = await computedAttributes.list(sandboxCtxOf(req).sandbox.id);
     return reply.send({ _page: { totalCount: all.length, pageSize: all.length }, computedAttributes: all, _links: {} });
   });
-  app.post(CA, { schema: { tags: CA_TAGS, summary: 'Create a computed attribute' } }, async (req, reply) => {
+  app.post(CA, { schema: S.createCa }, async (req, reply) => {
     const sandboxId = sandboxCtxOf(req).sandbox.id;
     const r = await computedAttributes.create(sandboxId, req.body);
     if (r.ok) await profiles.backfillComputedAttribute(sandboxId, r.value.id);
     return sendResult(reply, r);
   });
-  app.get(`${CA}/:id`, { schema: { tags: CA_TAGS, summary: 'Get a computed attribute' } }, async (req, reply) =>
+  app.get(`${CA}/:id`, { schema: S.getCa }, async (req, reply) =>
     sendResult(reply, await computedAttributes.get(sandboxCtxOf(req).sandbox.id, (req.params as { id: string }).id)));
-  app.patch(`${CA}/:id`, { schema: { tags: CA_TAGS, summary: 'Update a computed attribute' } }, async (req, reply) =>
+  app.patch(`${CA}/:id`, { schema: S.patchCa }, async (req, reply) =>
     sendResult(reply, await computedAttributes.patch(sandboxCtxOf(req).sandbox.id, (req.params as { id: string }).id, req.body)));
-  app.delete(`${CA}/:id`, { schema: { tags: CA_TAGS, summary: 'Delete a computed attribute' } }, async (req, reply) => {
+  app.delete(`${CA}/:id`, { schema: S.deleteCa }, async (req, reply) => {
     const sandboxId = sandboxCtxOf(req).sandbox.id;
     const id = (req.params as { id: string }).id;
     const r = await computedAttributes.delete(sandboxId, id);

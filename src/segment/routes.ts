@@ -9,9 +9,9 @@ import type { SegmentSystemDatasets } from './segment-types.js';
 import { convertExpression } from './pql/conversion.js';
 import type { RemoteService } from '../shared/rpc.js';
 import type { SegmentationApi } from './segmentation-api.js';
+import { segmentRouteSchemas as S } from './route-schemas.js';
 
 const BASE = '/data/core/ups';
-const TAGS = ['Segmentation'];
 type Q = Record<string, string | undefined>;
 /** The segmentation services, on the processor's or the segmentation worker's thread: typed calls. */
 export type SegmentRemote = RemoteService<SegmentationApi>;
@@ -62,33 +62,33 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { segment
   };
 
   // ---- definitions ----
-  app.get(`${BASE}/segment/definitions`, { schema: { tags: TAGS, summary: 'List segment definitions' } }, async (req, reply) => {
+  app.get(`${BASE}/segment/definitions`, { schema: S.listDefinitions }, async (req, reply) => {
     const q = req.query as Q;
     const p = page(q);
     if (isProblem(p)) return sendProblem(reply, p);
     const cont = q['evaluationInfo.continuous.enabled'];
     return reply.send(await segments.listDefinitions(sbOf(req), { ...p, sort: q.sort, name: q.name, continuous: cont === undefined ? undefined : cont === 'true' }));
   });
-  app.post(`${BASE}/segment/definitions`, { schema: { tags: TAGS, summary: 'Create a segment definition (PQL)' } }, async (req, reply) => {
+  app.post(`${BASE}/segment/definitions`, { schema: S.createDefinition }, async (req, reply) => {
     if (!(await provision(req, reply))) return reply;
     return res(reply, await segments.createDefinition(sbOf(req), req.body));
   });
-  app.post(`${BASE}/segment/definitions/bulk-get`, { schema: { tags: TAGS, summary: 'Get several segment definitions' } }, async (req, reply) => {
+  app.post(`${BASE}/segment/definitions/bulk-get`, { schema: S.bulkGetDefinitions }, async (req, reply) => {
     const ids = bulkIds(req, reply);
     if (!ids) return reply;
     return reply.code(207).send({ results: await segments.bulkGetDefinitions(sbOf(req), ids) });
   });
-  app.get(`${BASE}/segment/definitions/:id`, { schema: { tags: TAGS, summary: 'Get a segment definition' } }, async (req, reply) =>
+  app.get(`${BASE}/segment/definitions/:id`, { schema: S.getDefinition }, async (req, reply) =>
     res(reply, await segments.getDefinition(sbOf(req), (req.params as { id: string }).id)),
   );
-  app.patch(`${BASE}/segment/definitions/:id`, { schema: { tags: TAGS, summary: 'Update a segment definition' } }, async (req, reply) =>
+  app.patch(`${BASE}/segment/definitions/:id`, { schema: S.patchDefinition }, async (req, reply) =>
     res(reply, await segments.patchDefinition(sbOf(req), (req.params as { id: string }).id, req.body)),
   );
-  app.delete(`${BASE}/segment/definitions/:id`, { schema: { tags: TAGS, summary: 'Delete a segment definition' } }, async (req, reply) =>
+  app.delete(`${BASE}/segment/definitions/:id`, { schema: S.deleteDefinition }, async (req, reply) =>
     res(reply, await segments.deleteDefinition(sbOf(req), (req.params as { id: string }).id)),
   );
 
-  app.post(`${BASE}/segment/conversion`, { schema: { tags: TAGS, summary: 'Convert a segment definition\'s expression between pql/text and pql/json' } }, async (req, reply) => {
+  app.post(`${BASE}/segment/conversion`, { schema: S.conversion }, async (req, reply) => {
     const body = req.body as { expression?: unknown; description?: unknown; targetFormat?: unknown } | undefined;
     if (typeof body !== 'object' || body === null) return sendProblem(reply, badRequest('Body must be a segment definition ({ "expression": { "type": "PQL", "format": "pql/text", "value": "…" } })'));
     const r = convertExpression(body.expression, body.targetFormat);
@@ -103,17 +103,17 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { segment
   });
 
   // ---- segment jobs ----
-  app.get(`${BASE}/segment/jobs`, { schema: { tags: TAGS, summary: 'List segment jobs' } }, async (req, reply) => {
+  app.get(`${BASE}/segment/jobs`, { schema: S.listJobs }, async (req, reply) => {
     const q = req.query as Q;
     const p = page(q);
     if (isProblem(p)) return sendProblem(reply, p);
     const seg = /segments~segmentId==(.+)/.exec(q.property ?? '')?.[1];
     return reply.send(await segments.listJobs(sbOf(req), { ...p, status: q.status, segmentId: seg }));
   });
-  app.post(`${BASE}/segment/jobs`, { schema: { tags: TAGS, summary: 'Evaluate segment definitions in batch' } }, async (req, reply) =>
+  app.post(`${BASE}/segment/jobs`, { schema: S.createJob }, async (req, reply) =>
     res(reply, await segments.createJob(sbOf(req), req.body)),
   );
-  app.post(`${BASE}/segment/jobs/bulk-get`, { schema: { tags: TAGS, summary: 'Get several segment jobs' } }, async (req, reply) => {
+  app.post(`${BASE}/segment/jobs/bulk-get`, { schema: S.bulkGetJobs }, async (req, reply) => {
     const ids = bulkIds(req, reply);
     if (!ids) return reply;
     const results: Record<string, unknown> = {};
@@ -123,118 +123,118 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { segment
     }
     return reply.code(207).send({ results });
   });
-  app.get(`${BASE}/segment/jobs/:id`, { schema: { tags: TAGS, summary: 'Get a segment job' } }, async (req, reply) =>
+  app.get(`${BASE}/segment/jobs/:id`, { schema: S.getJob }, async (req, reply) =>
     res(reply, await segments.getJob(sbOf(req), (req.params as { id: string }).id)),
   );
-  app.delete(`${BASE}/segment/jobs/:id`, { schema: { tags: TAGS, summary: 'Cancel a segment job' } }, async (req, reply) =>
+  app.delete(`${BASE}/segment/jobs/:id`, { schema: S.cancelJob }, async (req, reply) =>
     res(reply, await segments.cancelJob(sbOf(req), (req.params as { id: string }).id)),
   );
 
   // ---- schedules (batch jobs by cron) ----
-  app.get(`${BASE}/config/schedules`, { schema: { tags: TAGS, summary: 'List schedules' } }, async (req, reply) => {
+  app.get(`${BASE}/config/schedules`, { schema: S.listSchedules }, async (req, reply) => {
     const p = page(req.query as Q);
     if (isProblem(p)) return sendProblem(reply, p);
     return reply.send(await segments.listSchedules(sbOf(req), p));
   });
-  app.post(`${BASE}/config/schedules`, { schema: { tags: TAGS, summary: 'Create a schedule (batch segmentation by a Quartz cron expression, UTC, at most daily)' } }, async (req, reply) =>
+  app.post(`${BASE}/config/schedules`, { schema: S.createSchedule }, async (req, reply) =>
     res(reply, await segments.createSchedule(sbOf(req), req.body)),
   );
-  app.get(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Get a schedule' } }, async (req, reply) =>
+  app.get(`${BASE}/config/schedules/:id`, { schema: S.getSchedule }, async (req, reply) =>
     res(reply, await segments.getSchedule(sbOf(req), (req.params as { id: string }).id)),
   );
-  app.patch(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Change a schedule\'s state or cron (JSON Patch of /state, /schedule)' } }, async (req, reply) =>
+  app.patch(`${BASE}/config/schedules/:id`, { schema: S.patchSchedule }, async (req, reply) =>
     noContent(reply, await segments.patchSchedule(sbOf(req), (req.params as { id: string }).id, req.body)),
   );
-  app.delete(`${BASE}/config/schedules/:id`, { schema: { tags: TAGS, summary: 'Delete a schedule' } }, async (req, reply) =>
+  app.delete(`${BASE}/config/schedules/:id`, { schema: S.deleteSchedule }, async (req, reply) =>
     noContent(reply, await segments.deleteSchedule(sbOf(req), (req.params as { id: string }).id)),
   );
 
   // ---- preview and estimate ----
-  app.post(`${BASE}/preview`, { schema: { tags: TAGS, summary: 'Preview the profiles qualifying for a PQL expression' } }, async (req, reply) =>
+  app.post(`${BASE}/preview`, { schema: S.createPreview }, async (req, reply) =>
     res(reply, await segments.createPreview(sbOf(req), req.body)),
   );
-  app.get(`${BASE}/preview/:id`, { schema: { tags: TAGS, summary: 'Get preview results' } }, async (req, reply) => {
+  app.get(`${BASE}/preview/:id`, { schema: S.getPreview }, async (req, reply) => {
     const q = req.query as Q;
     const limit = int(q.limit, 'limit'), offset = int(q.offset, 'offset');
     if (isProblem(limit)) return sendProblem(reply, limit);
     if (isProblem(offset)) return sendProblem(reply, offset);
     return res(reply, await segments.getPreview(sbOf(req), (req.params as { id: string }).id, { limit, offset }));
   });
-  app.delete(`${BASE}/preview/:id`, { schema: { tags: TAGS, summary: 'Delete a preview' } }, async (req, reply) =>
+  app.delete(`${BASE}/preview/:id`, { schema: S.deletePreview }, async (req, reply) =>
     res(reply, await segments.deletePreview(sbOf(req), (req.params as { id: string }).id)),
   );
-  app.get(`${BASE}/estimate/:id`, { schema: { tags: TAGS, summary: 'Get the size estimate of a preview' } }, async (req, reply) =>
+  app.get(`${BASE}/estimate/:id`, { schema: S.getEstimate }, async (req, reply) =>
     res(reply, await segments.getEstimate(sbOf(req), (req.params as { id: string }).id)),
   );
 
   // ---- audiences ----
-  app.get(`${BASE}/audiences`, { schema: { tags: TAGS, summary: 'List audiences (Kith\'s with their sizes, and external ones)' } }, async (req, reply) => {
+  app.get(`${BASE}/audiences`, { schema: S.listAudiences }, async (req, reply) => {
     const q = req.query as Q;
     const p = page(q);
     if (isProblem(p)) return sendProblem(reply, p);
     return reply.send(await segments.listAudiences(sbOf(req), { ...p, name: q.name, description: q.description, property: q.property, sort: q.sort }));
   });
-  app.post(`${BASE}/audiences`, { schema: { tags: TAGS, summary: 'Create an audience (SegmentDefinition: evaluated by Kith; ExternalSegment: made elsewhere)' } }, async (req, reply) => {
+  app.post(`${BASE}/audiences`, { schema: S.createAudience }, async (req, reply) => {
     const b = req.body as { type?: unknown } | undefined;
     if (b?.type !== 'ExternalSegment' && !(await provision(req, reply))) return reply;
     return res(reply, await segments.createAudience(sbOf(req), req.body));
   });
-  app.post(`${BASE}/audiences/bulk-get`, { schema: { tags: TAGS, summary: 'Get several audiences' } }, async (req, reply) => {
+  app.post(`${BASE}/audiences/bulk-get`, { schema: S.bulkGetAudiences }, async (req, reply) => {
     const ids = bulkIds(req, reply);
     if (!ids) return reply;
     return reply.code(207).send({ results: await segments.bulkGetAudiences(sbOf(req), ids) });
   });
-  app.get(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Get an audience with its size' } }, async (req, reply) =>
+  app.get(`${BASE}/audiences/:id`, { schema: S.getAudience }, async (req, reply) =>
     res(reply, await segments.getAudience(sbOf(req), (req.params as { id: string }).id)),
   );
-  app.put(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Replace an audience' } }, async (req, reply) =>
+  app.put(`${BASE}/audiences/:id`, { schema: S.putAudience }, async (req, reply) =>
     res(reply, await segments.putAudience(sbOf(req), (req.params as { id: string }).id, req.body)),
   );
-  app.patch(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Change fields of an audience (JSON Patch add/replace of top-level fields)' } }, async (req, reply) =>
+  app.patch(`${BASE}/audiences/:id`, { schema: S.patchAudience }, async (req, reply) =>
     res(reply, await segments.patchAudience(sbOf(req), (req.params as { id: string }).id, req.body)),
   );
-  app.delete(`${BASE}/audiences/:id`, { schema: { tags: TAGS, summary: 'Delete an audience' } }, async (req, reply) =>
+  app.delete(`${BASE}/audiences/:id`, { schema: S.deleteAudience }, async (req, reply) =>
     noContent(reply, await segments.deleteAudience(sbOf(req), (req.params as { id: string }).id)),
   );
 
   // ---- segment search (x-ups-search-version: 1.0 is accepted, not required) ----
-  app.get(`${BASE}/search/namespaces`, { schema: { tags: TAGS, summary: 'Audience counts per namespace, optionally matching a search expression' } }, async (req, reply) => {
+  app.get(`${BASE}/search/namespaces`, { schema: S.searchNamespaces }, async (req, reply) => {
     const q = req.query as Q;
     return res(reply, await segments.searchNamespaces(sbOf(req), { schemaName: q['schema.name'], s: q.s }));
   });
-  app.get(`${BASE}/search/entities`, { schema: { tags: TAGS, summary: 'Search the audiences of a namespace (Lucene-style s=)' } }, async (req, reply) => {
+  app.get(`${BASE}/search/entities`, { schema: S.searchEntities }, async (req, reply) => {
     const q = req.query as Q;
     const limit = int(q.limit, 'limit'), pg = int(q.page, 'page');
     if (isProblem(limit)) return sendProblem(reply, limit);
     if (isProblem(pg)) return sendProblem(reply, pg);
     return res(reply, await segments.searchEntities(sbOf(req), { schemaName: q['schema.name'], namespace: q.namespace, s: q.s, entityId: q.entityId, limit, page: pg }));
   });
-  app.get(`${BASE}/search/taxonomy`, { schema: { tags: TAGS, summary: 'The folder path of a search object' } }, async (req, reply) => {
+  app.get(`${BASE}/search/taxonomy`, { schema: S.searchTaxonomy }, async (req, reply) => {
     const q = req.query as Q;
     return res(reply, await segments.searchTaxonomy(sbOf(req), { schemaName: q['schema.name'], namespace: q.namespace, entityId: q.entityId }));
   });
 
   // ---- member export ----
-  app.get(`${BASE}/export/jobs`, { schema: { tags: TAGS, summary: 'List export jobs' } }, async (req, reply) => {
+  app.get(`${BASE}/export/jobs`, { schema: S.listExports }, async (req, reply) => {
     const q = req.query as Q;
     const limit = int(q.limit, 'limit'), offset = int(q.offset, 'offset');
     if (isProblem(limit)) return sendProblem(reply, limit);
     if (isProblem(offset)) return sendProblem(reply, offset);
     return reply.send(await segments.listExports(sbOf(req), { limit, offset }));
   });
-  app.post(`${BASE}/export/jobs`, { schema: { tags: TAGS, summary: 'Export the members of audiences to a dataset or a JSON-lines file' } }, async (req, reply) =>
+  app.post(`${BASE}/export/jobs`, { schema: S.createExport }, async (req, reply) =>
     res(reply, await segments.createExport(sbOf(req), req.body)),
   );
-  app.get(`${BASE}/export/jobs/:id`, { schema: { tags: TAGS, summary: 'Get an export job' } }, async (req, reply) =>
+  app.get(`${BASE}/export/jobs/:id`, { schema: S.getExport }, async (req, reply) =>
     res(reply, await segments.getExport(sbOf(req), (req.params as { id: string }).id)),
   );
-  app.get(`${BASE}/export/jobs/:id/download`, { schema: { tags: TAGS, summary: 'Download exported profiles (JSON lines)' } }, async (req, reply) => {
+  app.get(`${BASE}/export/jobs/:id/download`, { schema: S.downloadExport }, async (req, reply) => {
     const r = (await segments.getExport(sbOf(req), (req.params as { id: string }).id)) as Result<{ file?: string; status: string }, Problem>;
     if (!r.ok) return sendProblem(reply, r.error);
     if (!r.value.file || !existsSync(r.value.file)) return sendProblem(reply, badRequest('This export job wrote to a dataset or has no file yet'));
     return reply.type('application/x-ndjson').send(createReadStream(r.value.file));
   });
-  app.delete(`${BASE}/export/jobs/:id`, { schema: { tags: TAGS, summary: 'Delete an export job' } }, async (req, reply) =>
+  app.delete(`${BASE}/export/jobs/:id`, { schema: S.deleteExport }, async (req, reply) =>
     res(reply, await segments.deleteExport(sbOf(req), (req.params as { id: string }).id)),
   );
 }

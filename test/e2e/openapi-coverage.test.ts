@@ -1,7 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
-import { isPending } from './openapi-pending.js';
 
 interface Operation {
   summary?: string;
@@ -26,7 +25,7 @@ describe('OpenAPI coverage: every operation documents what it takes and what it 
   after(() => k.stop());
 
   const operations = () =>
-    Object.entries(doc.paths).flatMap(([path, ops]) => (isPending(path) ? [] : METHODS.flatMap((m) => (ops[m] ? [{ key: `${m} ${path}`, method: m, op: ops[m]! }] : []))));
+    Object.entries(doc.paths).flatMap(([path, ops]) => METHODS.flatMap((m) => (ops[m] ? [{ key: `${m} ${path}`, method: m, op: ops[m]! }] : [])));
 
   it('components.schemas holds the shared error bodies', () => {
     assert.ok(doc.components?.schemas?.Problem, 'Problem');
@@ -35,7 +34,8 @@ describe('OpenAPI coverage: every operation documents what it takes and what it 
 
   it('every operation has a 2xx response with a schema (or an explicit empty one)', () => {
     const missing = operations().flatMap(({ key, op }) => {
-      const ok = Object.entries(op.responses ?? {}).filter(([code]) => /^2/.test(code));
+      // a redirect is the success of a browser flow (Shopify's OAuth install)
+      const ok = Object.entries(op.responses ?? {}).filter(([code]) => /^2/.test(code) || /^30[1237]$/.test(code));
       if (ok.length === 0) return [`${key}: no 2xx response`];
       // an empty answer (204, or "Done (no body)") declares itself with a description and no content
       const described = ok.every(([, r]) => r.content?.['application/json']?.schema !== undefined || (r.content === undefined && r.description && r.description !== 'Default Response'));
@@ -61,8 +61,8 @@ describe('OpenAPI coverage: every operation documents what it takes and what it 
     assert.deepEqual(missing, []);
   });
 
-  it('the whole-API tests skip only the listed pending prefixes', () => {
+  it('the document lists every route', () => {
     const all = Object.keys(doc.paths);
-    assert.ok(all.some((p) => !isPending(p)), 'something is checked');
+    assert.ok(all.length > 100, 'every route is checked');
   });
 });

@@ -3,7 +3,8 @@ import type { Problem } from '../../shared/problem.js';
 import { isRecord } from '../shared/xdm-helpers.js';
 import type { IdentityMap, XdmRecord } from '../shared/xdm-output.js';
 import { invalidEdgeRequest } from './edge-errors.js';
-import type { StateEntry } from './interact.js';
+import { tooDeep, type StateEntry } from './interact.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 
 type Json = Record<string, unknown>;
 
@@ -83,6 +84,7 @@ export function parseConsent(entries: unknown, receivedAt: number): Result<Parse
 /** Parses a whole set-consent body: `{consent:[…], identityMap?, meta:{state:{entries}}}`. */
 export function parseSetConsent(body: unknown, receivedAt: number): Result<SetConsentRequest, Problem> {
   if (!isRecord(body)) return err(invalidEdgeRequest('The request body must be a JSON object.'));
+  if (exceedsDepth(body, MAX_JSON_DEPTH)) return err(tooDeep());
   const consent = parseConsent(body.consent, receivedAt);
   if (!consent.ok) return consent;
   const state = isRecord(body.meta) && isRecord(body.meta.state) ? body.meta.state : {};

@@ -5,6 +5,7 @@ import type { IdentityMap } from '../shared/xdm-output.js';
 import { invalidEdgeRequest } from './edge-errors.js';
 import { decodeIdentityCookie, identityCookieName, parseCookieHeader } from './identity-cookie.js';
 import { isEcid, mintEcid } from './ecid.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 
 type Json = Record<string, unknown>;
 
@@ -36,12 +37,16 @@ export interface InteractRequest {
 
 export const MAX_EVENTS_PER_REQUEST = 1000;
 
+/** Bodies nesting deeper than the API's limit are refused whole (every consumer downstream recurses). */
+export const tooDeep = () => invalidEdgeRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+
 /**
  * Parses an `/ee/v1/interact|collect` body from alloy (`{events:[{xdm,data,query}], query, meta}`) or an
  * `/ee/v2/interact|collect` server-API body (`{event:{xdm,data}}` or `{events:[…]}`).
  */
 export function parseInteract(body: unknown): Result<InteractRequest, Problem> {
   if (!isRecord(body)) return err(invalidEdgeRequest('The request body must be a JSON object.'));
+  if (exceedsDepth(body, MAX_JSON_DEPTH)) return err(tooDeep());
   const rawEvents = Array.isArray(body.events) ? body.events : isRecord(body.event) ? [body.event] : body.events === undefined ? [] : undefined;
   if (!rawEvents) return err(invalidEdgeRequest('events must be an array.'));
   if (rawEvents.length > MAX_EVENTS_PER_REQUEST) return err(invalidEdgeRequest(`At most ${MAX_EVENTS_PER_REQUEST} events per request.`));
@@ -50,6 +55,8 @@ export function parseInteract(body: unknown): Result<InteractRequest, Problem> {
     const e = rawEvents[i];
     if (!isRecord(e)) return err(invalidEdgeRequest(`events[${i}] must be an object.`));
     if (e.xdm !== undefined && !isRecord(e.xdm)) return err(invalidEdgeRequest(`events[${i}].xdm must be an object.`));
+    const bad = isRecord(e.xdm) ? invalidXdmField(e.xdm) : undefined;
+    if (bad) return err(invalidEdgeRequest(`events[${i}].xdm.${bad}`));
     const ev: AlloyEvent = { xdm: isRecord(e.xdm) ? e.xdm : {} };
     if (isRecord(e.data)) ev.data = e.data;
     if (isRecord(e.query)) ev.query = e.query;
@@ -72,6 +79,27 @@ export function parseInteract(body: unknown): Result<InteractRequest, Problem> {
   if (isRecord(meta.configOverrides)) out.configOverrides = meta.configOverrides;
   if (isRecord(body.identityMap)) out.identityMap = body.identityMap as IdentityMap;
   return ok(out);
+}
+
+/**
+ * The XDM fields Kith reads from an event, checked as the ExperienceEvent class types them: `timestamp` an ISO 8601
+ * date-time, `_id` and `eventType` strings, `identityMap` namespaces of identity arrays. Returns what is wrong.
+ */
+export function invalidXdmField(xdm: Json): string | undefined {
+  const ts = xdm.timestamp;
+  if (ts !== undefined && (typeof ts !== 'string' || !Number.isFinite(Date.parse(ts)))) return 'timestamp must be an ISO 8601 date-time string.';
+  for (const k of ['_id', 'eventType'] as const) if (xdm[k] !== undefined && typeof xdm[k] !== 'string') return `${k} must be a string.`;
+  const map = xdm.identityMap;
+  if (map === undefined) return undefined;
+  if (!isRecord(map)) return 'identityMap must be an object.';
+  for (const [ns, items] of Object.entries(map)) {
+    if (!Array.isArray(items)) return `identityMap.${ns} must be an array.`;
+    for (let j = 0; j < items.length; j++) {
+      const it: unknown = items[j];
+      if (!isRecord(it) || (typeof it.id !== 'string' && typeof it.id !== 'number')) return `identityMap.${ns}[${j}].id must be a string.`;
+    }
+  }
+  return undefined;
 }
 
 export type EcidSource = 'state' | 'cookie' | 'identityMap' | 'minted';

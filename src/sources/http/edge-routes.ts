@@ -20,6 +20,9 @@ import { emptyOutput } from '../shared/xdm-output.js';
 import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
 import { installCors } from './cors.js';
+import { edgeRouteSchemas } from './route-schemas.js';
+import { describeValidation } from '../../http/error-mapper.js';
+import type { FastifyError } from 'fastify';
 
 import { EDGE_DATASTREAM_SPEC, EDGE_SPEC_DEF } from './source-specs.js';
 
@@ -114,24 +117,30 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
 
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    // alloy sends JSON as text/plain: any content type parses as JSON, so the route schemas validate the body
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+      try {
+        done(null, (body as string).trim() === '' ? undefined : JSON.parse(body as string));
+      } catch {
+        done(Object.assign(new Error('The request body must be a JSON object.'), { statusCode: 400 }), undefined);
+      }
+    });
+    // every refusal in the Edge Network's error shape (alloy reads its type, title and detail)
+    scope.setErrorHandler((error: FastifyError, req, reply) => {
+      if (error.validation) return send(reply, invalidEdgeRequest(describeValidation(error.validationContext, error.validation)));
+      if (typeof error.statusCode === 'number' && error.statusCode < 500) return send(reply, edgeError(error.statusCode, 'EXEG-0003', 'Invalid request', error.message));
+      req.log.error({ err: error }, 'edge request failed');
+      return send(reply, edgeError(500, 'EXEG-0500', 'Internal error', `An unexpected error occurred (request ${req.id})`));
+    });
     const interactPaths = ['/ee/v1/interact', '/ee/v1/collect', '/ee/:hint/v1/interact', '/ee/:hint/v1/collect', '/ee/v2/interact', '/ee/v2/collect'];
     const consentPaths = ['/ee/v1/privacy/set-consent', '/ee/:hint/v1/privacy/set-consent'];
     installCors(scope, [...interactPaths, ...consentPaths]);
-    const parseBody = (raw: unknown): unknown => {
-      try {
-        return typeof raw === 'string' && raw !== '' ? JSON.parse(raw) : undefined;
-      } catch {
-        return undefined;
-      }
-    };
-
     for (const path of interactPaths)
-      scope.post(path, { config: { auth: 'none' }, bodyLimit: 1024 * 1024, schema: { tags: ['Edge Network'], summary: 'Web SDK interact/collect' } }, async (req, reply) => {
+      scope.post(path, { config: { auth: 'none' }, bodyLimit: 1024 * 1024, schema: edgeRouteSchemas.interact(path) }, async (req, reply) => {
         const now = d.clock.now();
         const ds = await datastream(req);
         if ('error' in ds) return send(reply, ds.error!);
-        const parsed = parseInteract(parseBody(req.body));
+        const parsed = parseInteract(req.body);
         if (!parsed.ok) return send(reply, parsed.error);
         const requestId = parseEdgeQuery(req.query as Record<string, string>).requestId ?? randomUUID();
         const { ecid } = resolveEcid(parsed.value, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });
@@ -150,11 +159,11 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
       });
 
     for (const path of consentPaths)
-      scope.post(path, { config: { auth: 'none' }, schema: { tags: ['Edge Network'], summary: 'Web SDK set-consent: stores consent on the profile' } }, async (req, reply) => {
+      scope.post(path, { config: { auth: 'none' }, schema: edgeRouteSchemas.setConsent }, async (req, reply) => {
         const now = d.clock.now();
         const ds = await datastream(req);
         if ('error' in ds) return send(reply, ds.error!);
-        const parsed = parseSetConsent(parseBody(req.body), now);
+        const parsed = parseSetConsent(req.body, now);
         if (!parsed.ok) return send(reply, parsed.error);
         const requestId = parseEdgeQuery(req.query as Record<string, string>).requestId ?? randomUUID();
         const { ecid } = resolveEcid({ events: [], identityFetch: [], stateEntries: parsed.value.stateEntries, cookiesEnabled: true, identityMap: parsed.value.identityMap }, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { FlowService } from '../../flow/flow-service.js';
 import type { Clock } from '../../shared/clock.js';
 import { newXactionBase } from '../../ingest/collection/collection-service.js';
@@ -6,12 +6,13 @@ import { readSegmentBody } from '../segment/body.js';
 import { parseWriteKey } from '../segment/write-key.js';
 import { normaliseSegmentPayload, segmentDedupeKey } from '../segment/normalise.js';
 import { mapSegmentMessage } from '../segment/map-message.js';
-import { SEGMENT_SUCCESS, unauthorizedSegment } from '../segment/responses.js';
+import { MAX_BATCH_BYTES, SEGMENT_SUCCESS, badRequestSegment, segmentError, tooLarge, unauthorizedSegment } from '../segment/responses.js';
 import { emptyOutput, type SourceOutput } from '../shared/xdm-output.js';
 import type { SourceStateStore } from './source-state-store.js';
 import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
 import { installCors } from './cors.js';
+import { segmentRouteSchema } from './route-schemas.js';
 
 import { SEGMENT_SOURCE_SPEC, SEGMENT_SPEC_DEF } from './source-specs.js';
 
@@ -44,9 +45,18 @@ export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): voi
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // the body stays raw (size limits, BOM, any content type): its schema documents; normalise.ts drops ill-typed messages, as Segment does
+    scope.setValidatorCompiler(() => () => true);
+    // every refusal in Segment's shape ({success:false, code, message}): its clients read the status, people the message
+    scope.setErrorHandler((error: FastifyError, req, reply) => {
+      const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+      const p = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? tooLarge('Request body', MAX_BATCH_BYTES) : status < 500 ? { ...badRequestSegment(error.message), status } : segmentError(500, 'internal', `An unexpected error occurred (request ${req.id})`);
+      if (p.status >= 500) req.log.error({ err: error }, 'segment request failed');
+      return reply.code(p.status).send(p.body);
+    });
     installCors(scope, PATHS.map((p) => `/v1/${p}`));
     for (const path of PATHS)
-      scope.post(`/v1/${path}`, { config: { auth: 'none' }, bodyLimit: 1024 * 1024, schema: { tags: ['Sources: Segment'], summary: `Segment ${path}` } }, async (req, reply) => {
+      scope.post(`/v1/${path}`, { config: { auth: 'none' }, bodyLimit: 1024 * 1024, schema: segmentRouteSchema(path) }, async (req, reply) => {
         const now = d.clock.now();
         const body = readSegmentBody(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
         if (!body.ok) return reply.code(body.error.status).send(body.error.body);

@@ -7,12 +7,12 @@ import { SUPPORTED_TOPICS } from '../shopify/map-webhook.js';
 import { sandboxCtxOf } from '../../http/request-context.js';
 import { sendProblem } from '../../http/reply.js';
 import { badRequest, notFound } from '../../shared/problem.js';
+import { shopifyRouteSchemas } from './route-schemas.js';
 import { SHOPIFY_STREAMING_SPEC, ingestMapped, shopifyWebhookAddress, type ShopifyDeps, type ShopifyParams } from './shopify-webhooks.js';
 
 const STATE_TTL_MS = 10 * 60_000;
 const DEFAULT_SCOPES = ['read_orders', 'read_customers', 'read_checkouts'];
 const DEFAULT_API_VERSION = '2026-07';
-const tags = ['Sources: Shopify'];
 
 /**
  * The Shopify app side of the source: the OAuth install flow (authorize redirect, HMAC-checked callback, code
@@ -26,7 +26,7 @@ export function registerShopifyAppRoutes(app: FastifyInstance, d: ShopifyDeps): 
     return { ...found, params: ((found.connection.auth as { params?: ShopifyParams } | undefined)?.params ?? {}) as ShopifyParams };
   };
 
-  app.get('/sources/shopify/:connectionId/install', { config: { auth: 'none' }, schema: { tags, summary: 'Start the OAuth install: redirects the merchant to Shopify' } }, async (req, reply) => {
+  app.get('/sources/shopify/:connectionId/install', { config: { auth: 'none' }, schema: shopifyRouteSchemas.install }, async (req, reply) => {
     const { connectionId } = req.params as { connectionId: string };
     const c = await connection(connectionId);
     if (!c) return reply.code(404).send({ status: 404, title: 'Not Found', detail: 'No Shopify source connection with this id' });
@@ -39,7 +39,7 @@ export function registerShopifyAppRoutes(app: FastifyInstance, d: ShopifyDeps): 
     return reply.redirect(url.value, 302);
   });
 
-  app.get('/sources/shopify/:connectionId/oauth/callback', { config: { auth: 'none' }, schema: { tags, summary: 'OAuth callback: verifies the HMAC and state, exchanges the code, registers webhooks' } }, async (req, reply) => {
+  app.get('/sources/shopify/:connectionId/oauth/callback', { config: { auth: 'none' }, schema: shopifyRouteSchemas.callback }, async (req, reply) => {
     const { connectionId } = req.params as { connectionId: string };
     const q = req.query as Record<string, string>;
     const c = await connection(connectionId);
@@ -63,7 +63,7 @@ export function registerShopifyAppRoutes(app: FastifyInstance, d: ShopifyDeps): 
     return { installed: true, shop: q.shop, scope: token.value.scopes, webhooks: hooks.value.map((h) => ({ topic: h.topic, id: h.id, created: h.created })) };
   });
 
-  app.post('/data/foundation/kith/sources/shopify/:connectionId/reconcile', { schema: { tags, summary: 'Pull orders and customers updated since the last run through the same mapping (deliveries can be lost)' } }, async (req, reply) => {
+  app.post('/data/foundation/kith/sources/shopify/:connectionId/reconcile', { schema: shopifyRouteSchemas.reconcile }, async (req, reply) => {
     const ctx = sandboxCtxOf(req);
     const { connectionId } = req.params as { connectionId: string };
     const c = await connection(connectionId);

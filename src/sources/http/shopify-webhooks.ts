@@ -11,6 +11,8 @@ import { applyVerdict, judgeUpdate } from '../shopify/ordering-guard.js';
 import type { SourceStateStore } from './source-state-store.js';
 import { sourceTargets, type SourceBindingDeps } from './source-provisioner.js';
 import type { SourceSink } from './source-sink.js';
+import { shopifyRouteSchemas } from './route-schemas.js';
+import { RequestValidators } from '../../http/request-validation.js';
 
 import { SHOPIFY_SPEC_DEF, SHOPIFY_STREAMING_SPEC } from './source-specs.js';
 
@@ -73,9 +75,12 @@ export function registerShopifyWebhookRoutes(app: FastifyInstance, d: ShopifyDep
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // the HMAC covers the raw bytes: the body schema documents, the path is validated
+    const validators = new RequestValidators([]);
+    scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? () => true : validators.compile(schema as Record<string, unknown>, httpPart)));
     scope.post(
       '/sources/shopify/:connectionId/webhooks',
-      { config: { auth: 'none' }, bodyLimit: 5 * 1024 * 1024, schema: { tags: ['Sources: Shopify'], summary: 'Shopify webhook deliveries (HMAC-verified, deduplicated, asynchronous)' } },
+      { config: { auth: 'none' }, bodyLimit: 5 * 1024 * 1024, schema: shopifyRouteSchemas.webhooks },
       async (req, reply) => {
         const { connectionId } = req.params as { connectionId: string };
         const found = await d.flow.resolveConnection(connectionId);

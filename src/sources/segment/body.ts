@@ -1,6 +1,7 @@
 import { ok, err, type Result } from '../../shared/result.js';
 import type { Problem } from '../../shared/problem.js';
-import { MAX_BATCH_BYTES, invalidJson, tooLarge } from './responses.js';
+import { MAX_BATCH_BYTES, badRequestSegment, invalidJson, tooLarge } from './responses.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
 
 /**
  * Parses a Segment request body. Content-Type is not trusted: analytics.js sends JSON as `text/plain` (no CORS
@@ -17,5 +18,7 @@ export function readSegmentBody(raw: Buffer | string, _contentType?: string): Re
     return err(invalidJson((e as Error).message));
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return err(invalidJson('body must be a JSON object'));
+  // a batch message sits two levels down: the body may nest that much more than a message
+  if (exceedsDepth(parsed, MAX_JSON_DEPTH + 2)) return err(badRequestSegment(`The JSON body nests deeper than ${MAX_JSON_DEPTH} levels`));
   return ok(parsed as Record<string, unknown>);
 }

@@ -10,5 +10,7 @@ export function correctTimestamp(timestamp: unknown, sentAt: unknown, receivedAt
   if (ts === undefined) return new Date(receivedAt).toISOString();
   const sent = toEpochMs(sentAt);
   if (sent === undefined) return new Date(ts).toISOString();
-  return new Date(ts + (receivedAt - sent)).toISOString();
+  const corrected = ts + (receivedAt - sent);
+  // a shift that leaves Date's range (±8.64e15 ms) cannot be meant: keep the device timestamp
+  return new Date(Math.abs(corrected) <= 8.64e15 ? corrected : ts).toISOString();
 }

@@ -47,7 +47,8 @@ export function toIsoUtc(value: unknown): string | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   if (value === '') return undefined;
   const t = typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(t)) return undefined;
+  // a Date holds ±8.64e15 ms; beyond that toISOString throws
+  if (!Number.isFinite(t) || Math.abs(t) > 8.64e15) return undefined;
   return new Date(t).toISOString();
 }
 
