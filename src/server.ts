@@ -172,9 +172,11 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const datasets = datasetDirectory(catalog);
   const batches = batchCatalog(catalog);
   let processor: ProcessorHandle | undefined;
-  const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: 2_000_000, maxQueued: 200_000 });
+  const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: cfg.maxBacklog, maxQueued: 200_000 });
 
-  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes });
+  const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
+  const https = cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined;
+  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
   const hooks = {
     onLanded: (sandboxId: string, schemaId: string) => schemas.markInUse(sandboxId, schemaId),

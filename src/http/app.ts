@@ -5,12 +5,17 @@ import { randomUUID } from 'node:crypto';
 import type { CredentialService } from '../auth/credentials.js';
 import type { SandboxService } from '../sandbox/sandbox-service.js';
 import { installGateway } from './gateway.js';
+import { installBodyDeadlines } from './body-deadline.js';
 
 export interface AppOptions {
   logLevel: string;
   apiBodyLimit: number;
   credentials: CredentialService;
   sandboxes: SandboxService;
+  /** Slow-client limits (ms); see KithConfig. Node's defaults when unset. */
+  timeouts?: { headersMs: number; bodyMs: number; uploadMs: number; idleMs: number; keepAliveMs: number };
+  /** PEM certificate and key: listen with HTTPS. */
+  https?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** The content-type error body the AEP gateway sends. */
@@ -29,7 +34,12 @@ const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json\b|^application\/x-jackson-
  * the caller (see server.ts) before `ready()`.
  */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const t = opts.timeouts;
+  // Node checks header/request deadlines every connectionsCheckingInterval (default 30 s): check often enough to honour them
+  const server = t ? { headersTimeout: t.headersMs, requestTimeout: t.uploadMs, connectionsCheckingInterval: Math.min(1000, t.headersMs, t.bodyMs) } : {};
   const app = Fastify({
+    ...(t ? { connectionTimeout: t.idleMs, keepAliveTimeout: t.keepAliveMs, requestTimeout: t.uploadMs } : {}),
+    ...(opts.https ? { https: { ...server, cert: opts.https.cert, key: opts.https.key } } : { http: server }),
     logger: { level: opts.logLevel },
     bodyLimit: opts.apiBodyLimit,
     genReqId: (req) => {
@@ -131,6 +141,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
 
+  if (t) installBodyDeadlines(app, { bodyMs: t.bodyMs, uploadMs: t.uploadMs });
   installGateway(app, opts.credentials, opts.sandboxes);
   return app;
 }
