@@ -34,6 +34,7 @@ import { BatchImportService } from './ingest/batch-import/batch-import-service.j
 import { registerBatchImportRoutes } from './ingest/batch-import/routes.js';
 import { registerFailedRecordRoutes } from './ingest/failed/failed-records-routes.js';
 import { batchCatalog, datasetDirectory, logAppender } from './ingest/wiring.js';
+import { DiskGuard, installDiskGuard } from './ingest/disk-guard.js';
 import { SourceStateStore } from './sources/http/source-state-store.js';
 import { SourceProvisioner } from './sources/http/source-provisioner.js';
 import { SourceSink } from './sources/http/source-sink.js';
@@ -177,6 +178,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
   const https = cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined;
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
+  installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
   const hooks = {
     onLanded: (sandboxId: string, schemaId: string) => schemas.markInUse(sandboxId, schemaId),
