@@ -211,7 +211,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     clock,
     verifyToken: (t) => credentials.verifyToken(t),
   });
-  const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads` });
+  const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads`, maxFileBytes: cfg.apiBodyLimit });
   let ready = false;
   app.get('/health', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Liveness' } }, async () => ({ status: 'ok' }));
   app.get('/ready', { config: { auth: 'none' }, schema: { tags: ['Operations'], summary: 'Readiness: stores open and processors running' } }, async (_req, reply) =>
