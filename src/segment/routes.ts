@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sandboxCtxOf, type SandboxContext } from '../http/request-context.js';
 import { sendProblem, sendResult } from '../http/reply.js';
@@ -7,6 +7,7 @@ import type { Result } from '../shared/result.js';
 import type { SandboxRef } from './definition-service.js';
 import type { SegmentSystemDatasets } from './segment-types.js';
 import { convertExpression } from './pql/conversion.js';
+import { params, query, responses } from '../http/schemas.js';
 
 const BASE = '/data/core/ups';
 const TAGS = ['Segmentation'];
@@ -222,12 +223,24 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { call: S
   app.get(`${BASE}/export/jobs/:id`, { schema: { tags: TAGS, summary: 'Get an export job' } }, async (req, reply) =>
     res(reply, await call('getExport', sbOf(req), (req.params as { id: string }).id)),
   );
-  app.get(`${BASE}/export/jobs/:id/download`, { schema: { tags: TAGS, summary: 'Download exported profiles (JSON lines)' } }, async (req, reply) => {
-    const r = (await call('getExport', sbOf(req), (req.params as { id: string }).id)) as Result<{ file?: string; status: string }, Problem>;
-    if (!r.ok) return sendProblem(reply, r.error);
-    if (!r.value.file || !existsSync(r.value.file)) return sendProblem(reply, badRequest('This export job wrote to a dataset or has no file yet'));
-    return reply.type('application/x-ndjson').send(createReadStream(r.value.file));
-  });
+  app.get(
+    `${BASE}/export/jobs/:id/download`,
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Download exported profiles (JSON lines): the job\'s _links.download.href',
+        params: params('id'),
+        querystring: query({}),
+        produces: ['application/x-ndjson'],
+        response: responses({ 200: { type: 'string', description: 'One exported profile per line (JSON lines)' } }),
+      },
+    },
+    async (req, reply) => {
+      const r = (await call('exportFile', sbOf(req), (req.params as { id: string }).id)) as Result<string, Problem>;
+      if (!r.ok) return sendProblem(reply, r.error);
+      return reply.type('application/x-ndjson').send(createReadStream(r.value));
+    },
+  );
   app.delete(`${BASE}/export/jobs/:id`, { schema: { tags: TAGS, summary: 'Delete an export job' } }, async (req, reply) =>
     res(reply, await call('deleteExport', sbOf(req), (req.params as { id: string }).id)),
   );

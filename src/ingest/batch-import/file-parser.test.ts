@@ -123,6 +123,8 @@ describe('batch file parsing', () => {
       writeFileSync(p, 'not parquet');
       const rows = await parseWithDuckDb(p, 'parquet');
       assert.equal(rows[0]!.value.ok, false);
+      const message = rows[0]!.value.ok ? '' : rows[0]!.value.error;
+      assert.equal(message.includes(dir), false, `no server path in "${message}"`);
     });
   });
 });

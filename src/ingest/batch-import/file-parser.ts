@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { basename } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ok, err, type Result } from '../../shared/result.js';
 import { isObj } from '../../shared/objects.js';
@@ -146,7 +147,8 @@ export async function* readWithDuckDb(path: string, format: 'csv' | 'parquet'): 
         yield { row: ++row, value: ok((format === 'csv' ? unflatten(obj) : dropNulls(obj)) as Record<string, unknown>) };
       }
   } catch (e) {
-    yield { row: row + 1, value: err(`cannot read ${format} file: ${(e as Error).message}`) };
+    // DuckDB names the file it failed on: the client sees its own file name, never the server's staging path
+    yield { row: row + 1, value: err(`cannot read ${format} file: ${(e as Error).message.split(path).join(basename(path))}`) };
   } finally {
     conn.closeSync();
     inst.closeSync();
