@@ -146,12 +146,21 @@ async function bootstrap(cfg: KithConfig, creds: CredentialService, sandboxes: S
   return local;
 }
 
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`cannot read the TLS ${what} file ${path}: ${(e as Error).message}`);
+  }
+}
+
 /** How often consumed, expired ingest-log entries are deleted (see LogRetention). */
 const RETENTION_INTERVAL_MS = 10_000;
 
 /** Opens the stores, wires the services and routes, and (by default) listens. */
 export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promise<Kith> {
   const clock = opts.clock ?? systemClock;
+  const https = cfg.tlsCert && cfg.tlsKey ? { cert: readPem(cfg.tlsCert, 'certificate'), key: readPem(cfg.tlsKey, 'key') } : undefined;
   const dbs: SqliteDb[] = [];
   const controlDb = openSqlite(cfg.dataDir, 'control');
   dbs.push(controlDb);
@@ -176,7 +185,6 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: cfg.maxBacklog, maxQueued: 200_000 });
 
   const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
-  const https = cfg.tlsCert && cfg.tlsKey ? { cert: readFileSync(cfg.tlsCert), key: readFileSync(cfg.tlsKey) } : undefined;
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
   installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
