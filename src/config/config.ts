@@ -63,7 +63,7 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
   'body-timeout-ms': { env: 'KITH_BODY_TIMEOUT_MS', key: 'bodyTimeoutMs', kind: 'int', help: 'time to send a request body, ms, file uploads excepted (default 30000)' },
   'upload-timeout-ms': { env: 'KITH_UPLOAD_TIMEOUT_MS', key: 'uploadTimeoutMs', kind: 'int', help: 'time to send a batch file upload, ms; cap on any request (default 3600000)' },
   'idle-timeout-ms': { env: 'KITH_IDLE_TIMEOUT_MS', key: 'idleTimeoutMs', kind: 'int', help: 'close a connection idle this long, ms (default 120000; 0: never)' },
-  'keep-alive-timeout-ms': { env: 'KITH_KEEP_ALIVE_TIMEOUT_MS', key: 'keepAliveTimeoutMs', kind: 'int', help: 'close an idle keep-alive connection after, ms (default 5000)' },
+  'keep-alive-timeout-ms': { env: 'KITH_KEEP_ALIVE_TIMEOUT_MS', key: 'keepAliveTimeoutMs', kind: 'int', help: 'close an idle keep-alive connection after, ms (default 72000)' },
   'max-backlog': { env: 'KITH_MAX_BACKLOG', key: 'maxBacklog', kind: 'int', help: 'ingest-log entries behind the processor before /collection answers 429 (default 500000)' },
   'min-free-disk-mb': { env: 'KITH_MIN_FREE_DISK_MB', key: 'minFreeDiskMb', kind: 'int', help: 'free MiB on the data dir below which ingestion answers 503 (default 1024; 0: off)' },
   'tls-cert': { env: 'KITH_TLS_CERT', key: 'tlsCert', kind: 'string', help: 'PEM certificate file: listen with HTTPS (with --tls-key)' },
@@ -83,7 +83,7 @@ export const DEFAULTS: KithConfig = {
   bodyTimeoutMs: 30_000,
   uploadTimeoutMs: 3_600_000,
   idleTimeoutMs: 120_000,
-  keepAliveTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 72_000, // Fastify's default: longer than common load balancers' idle timeouts (60 s), so they close first
   // ~13 s of a 39k msg/s flood (~0.7 GB of log): reachable before the disk fills, far above a healthy processor's lag
   maxBacklog: 500_000,
   minFreeDiskMb: 1024,

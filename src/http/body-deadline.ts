@@ -37,17 +37,21 @@ export function installBodyDeadlines(app: FastifyInstance, d: BodyDeadlines): vo
     const ms = req.routeOptions.config?.upload ? d.uploadMs : d.bodyMs;
     const raw = req.raw;
     const res = reply.raw;
+    // injected requests (tests) have no real socket to close
+    const close = () => (typeof raw.socket?.destroy === 'function' ? raw.socket.destroy() : undefined);
     const timer = setTimeout(() => {
       req.log.info({ ms }, 'request body deadline passed: closing the connection');
       if (!res.headersSent && !res.writableEnded) {
         res.writeHead(408, { 'content-type': 'application/json', connection: 'close', 'content-length': Buffer.byteLength(REQUEST_TIMEOUT) });
-        res.end(REQUEST_TIMEOUT, () => raw.socket?.destroy());
-      } else raw.socket?.destroy();
+        res.end(REQUEST_TIMEOUT, close);
+      } else close();
     }, ms);
     timer.unref();
     const clear = () => clearTimeout(timer);
     raw.once('end', clear);
     raw.once('close', clear);
     raw.once('error', clear);
+    // answered without reading the body (an auth or content-type error): only a real socket still needs the deadline
+    if (typeof raw.socket?.destroy !== 'function') res.once('finish', clear);
   });
 }
