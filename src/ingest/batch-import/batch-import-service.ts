@@ -98,7 +98,12 @@ export class BatchImportService {
     } catch (e) {
       if (opts.start === undefined) rmSync(target, { force: true });
       if (e instanceof TooLarge) return err(tooLarge(limit));
-      return err(badRequest('The upload was interrupted before the whole body arrived'));
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT')
+        return err({ ...problem(503, 'Service Unavailable', 'The server is out of disk space; retry later'), headers: { 'retry-after': '30' } });
+      if (body.errored || body.destroyed || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET')
+        return err(badRequest('The upload was interrupted before the whole body arrived'));
+      return err(problem(500, 'Internal Server Error', 'The upload could not be stored'));
     }
     if (opts.start === undefined) renameSync(target, path);
     return ok(n);

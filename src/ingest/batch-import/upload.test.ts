@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestKith, type TestKith } from '../../testing/test-kith.js';
 import { Platform, eventually } from '../../../test/helpers/platform.js';
@@ -34,11 +34,11 @@ describe('batch file uploads stream to disk', () => {
   function upload(method: string, url: string, headers: Record<string, string> = {}) {
     const port = (k.app.server.address() as { port: number }).port;
     const req = request({ host: '127.0.0.1', port, method, path: url, headers: { ...k.headers(), 'content-type': 'application/octet-stream', ...headers } });
-    const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const done = new Promise<{ status: number; body: string; headers: Record<string, unknown> }>((resolve, reject) => {
       req.on('response', (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
       });
       req.on('error', reject);
     });
@@ -109,6 +109,18 @@ describe('batch file uploads stream to disk', () => {
         return u.done;
       }, 400],
     ];
+    it('a disk that fills during the upload: 503 with Retry-After', { ...guard, skip: !existsSync('/dev/full') && 'no /dev/full' }, async () => {
+      const batch = await newBatch();
+      await p.call('POST', `${fileUrl(batch)}?action=INITIALIZE`);
+      // every write to /dev/full fails with ENOSPC
+      rmSync(join(staged(batch), 'a.json'));
+      symlinkSync('/dev/full', join(staged(batch), 'a.json'));
+      const u = upload('PATCH', fileUrl(batch), { 'content-range': 'bytes 0-2/*' });
+      u.req.end('abc');
+      const r = await u.done;
+      assert.equal(r.status, 503, r.body);
+      assert.equal(r.headers['retry-after'], '30');
+    });
     for (const [name, send, status] of cases)
       it(name, guard, async () => {
         const batch = await newBatch();
