@@ -24,7 +24,7 @@ export interface KithConfig {
   bodyTimeoutMs: number;
   /** Time a client has to send a batch file upload (ms), and the hard cap on any request. */
   uploadTimeoutMs: number;
-  /** A connection with no byte in either direction for this long is closed (ms; 0: never). */
+  /** A request body that makes no progress for this long is dropped and its connection closed (ms; 0: never). */
   idleTimeoutMs: number;
   /** An idle keep-alive connection is closed after this long (ms). */
   keepAliveTimeoutMs: number;
@@ -62,7 +62,7 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
   'headers-timeout-ms': { env: 'KITH_HEADERS_TIMEOUT_MS', key: 'headersTimeoutMs', kind: 'int', help: 'time to send request headers, ms (default 10000)' },
   'body-timeout-ms': { env: 'KITH_BODY_TIMEOUT_MS', key: 'bodyTimeoutMs', kind: 'int', help: 'time to send a request body, ms, file uploads excepted (default 30000)' },
   'upload-timeout-ms': { env: 'KITH_UPLOAD_TIMEOUT_MS', key: 'uploadTimeoutMs', kind: 'int', help: 'time to send a batch file upload, ms; cap on any request (default 3600000)' },
-  'idle-timeout-ms': { env: 'KITH_IDLE_TIMEOUT_MS', key: 'idleTimeoutMs', kind: 'int', help: 'close a connection idle this long, ms (default 120000; 0: never)' },
+  'idle-timeout-ms': { env: 'KITH_IDLE_TIMEOUT_MS', key: 'idleTimeoutMs', kind: 'int', help: 'drop a request body that makes no progress this long, ms (default 60000; 0: never)' },
   'keep-alive-timeout-ms': { env: 'KITH_KEEP_ALIVE_TIMEOUT_MS', key: 'keepAliveTimeoutMs', kind: 'int', help: 'close an idle keep-alive connection after, ms (default 72000)' },
   'max-backlog': { env: 'KITH_MAX_BACKLOG', key: 'maxBacklog', kind: 'int', help: 'ingest-log entries behind the processor before /collection answers 429 (default 500000)' },
   'min-free-disk-mb': { env: 'KITH_MIN_FREE_DISK_MB', key: 'minFreeDiskMb', kind: 'int', help: 'free MiB on the data dir below which ingestion answers 503 (default 1024; 0: off)' },
@@ -82,7 +82,7 @@ export const DEFAULTS: KithConfig = {
   headersTimeoutMs: 10_000,
   bodyTimeoutMs: 30_000,
   uploadTimeoutMs: 3_600_000,
-  idleTimeoutMs: 120_000,
+  idleTimeoutMs: 60_000,
   keepAliveTimeoutMs: 72_000, // Fastify's default: longer than common load balancers' idle timeouts (60 s), so they close first
   // ~13 s of a 39k msg/s flood (~0.7 GB of log): reachable before the disk fills, far above a healthy processor's lag
   maxBacklog: 500_000,

@@ -38,7 +38,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // Node checks header/request deadlines every connectionsCheckingInterval (default 30 s): check often enough to honour them
   const server = t ? { headersTimeout: t.headersMs, requestTimeout: t.uploadMs, connectionsCheckingInterval: Math.min(1000, t.headersMs, t.bodyMs) } : {};
   const app = Fastify({
-    ...(t ? { connectionTimeout: t.idleMs, keepAliveTimeout: t.keepAliveMs, requestTimeout: t.uploadMs } : {}),
+    ...(t ? { keepAliveTimeout: t.keepAliveMs, requestTimeout: t.uploadMs } : {}),
     ...(opts.https ? { https: { ...server, cert: opts.https.cert, key: opts.https.key } } : { http: server }),
     logger: { level: opts.logLevel },
     bodyLimit: opts.apiBodyLimit,
@@ -141,7 +141,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
 
-  if (t) installBodyDeadlines(app, { bodyMs: t.bodyMs, uploadMs: t.uploadMs });
+  if (t) installBodyDeadlines(app, { bodyMs: t.bodyMs, uploadMs: t.uploadMs, idleMs: t.idleMs });
   installGateway(app, opts.credentials, opts.sandboxes);
   return app;
 }

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { startTestKith, type TestKith } from '../testing/test-kith.js';
 import { installBodyDeadlines } from './body-deadline.js';
+import { Platform } from '../../test/helpers/platform.js';
 
 /** A raw client: writes `text`, then nothing; `closed` resolves with everything the server sent once it closes. */
 function rawClient(port: number, text: string): { socket: Socket; received: () => string; closed: Promise<string> } {
@@ -55,11 +56,32 @@ describe('slow clients cannot hold connections', () => {
     });
 });
 
+describe('an upload that stops making progress is dropped', () => {
+  let k: TestKith;
+  before(async () => {
+    k = await startTestKith({ idleTimeoutMs: 300, uploadTimeoutMs: 60_000 });
+  });
+  after(async () => {
+    await k.stop();
+  });
+
+  it('a stalled upload body: the connection is closed', guard, async () => {
+    const p = new Platform(k);
+    const schema = await p.createSchema('Idle', 'https://ns.adobe.com/xdm/context/profile', ['https://ns.adobe.com/xdm/context/profile-person-details']);
+    const ds = await p.createDataset('Idle', schema);
+    const batch = (await p.call('POST', '/data/foundation/import/batches', { datasetId: ds })).json.id as string;
+    const auth = Object.entries(k.headers()).map(([h, v]) => `${h}: ${v}\r\n`).join('');
+    const c = rawClient(portOf(k.app), `PUT /data/foundation/import/batches/${batch}/datasets/${ds}/files/a.json HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\n${auth}\r\n{`);
+    await c.closed;
+    assert.equal(c.received(), '', 'dropped, not answered');
+  });
+});
+
 describe('upload routes get the upload deadline, others the body deadline', () => {
   let app: FastifyInstance;
   before(async () => {
     app = Fastify({ http: { connectionsCheckingInterval: 100 } });
-    installBodyDeadlines(app, { bodyMs: 200, uploadMs: 60_000 });
+    installBodyDeadlines(app, { bodyMs: 200, uploadMs: 60_000, idleMs: 0 });
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_r, b, d) => d(null, b));
     app.put('/short', async (req) => ({ n: (req.body as Buffer).length }));
     app.put('/long', { config: { upload: true } }, async (req) => ({ n: (req.body as Buffer).length }));

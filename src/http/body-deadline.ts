@@ -12,6 +12,8 @@ export interface BodyDeadlines {
   bodyMs: number;
   /** Upload routes (ms). */
   uploadMs: number;
+  /** A body that makes no progress for this long is dropped (ms; 0: off). */
+  idleMs: number;
 }
 
 const REQUEST_TIMEOUT = JSON.stringify({
@@ -27,7 +29,7 @@ const hasBody = (req: FastifyRequest) => {
 };
 
 /**
- * Per-route body deadlines. Node's own `requestTimeout` is one value for the whole server (set to the upload
+ * Per-route body deadlines, and an idle limit while a body is being received. Node's own `requestTimeout` is one value for the whole server (set to the upload
  * deadline, the longest); this hook gives every other route the short one, so a client trickling a body cannot
  * hold a connection and its buffered bytes. On expiry: 408 with `Connection: close`, then the socket is destroyed.
  */
@@ -39,6 +41,10 @@ export function installBodyDeadlines(app: FastifyInstance, d: BodyDeadlines): vo
     const res = reply.raw;
     // injected requests (tests) have no real socket to close
     const close = () => (typeof raw.socket?.destroy === 'function' ? raw.socket.destroy() : undefined);
+    // idle only while the body arrives: a long-running handler after it (a big COMPLETE) is not the client stalling
+    const sock = raw.socket as { setTimeout?: (ms: number) => unknown } | null;
+    const idle = d.idleMs > 0 && typeof sock?.setTimeout === 'function';
+    if (idle) sock!.setTimeout!(d.idleMs); // Node's server destroys a socket whose timeout nobody handles
     const timer = setTimeout(() => {
       req.log.info({ ms }, 'request body deadline passed: closing the connection');
       if (!res.headersSent && !res.writableEnded) {
@@ -47,7 +53,10 @@ export function installBodyDeadlines(app: FastifyInstance, d: BodyDeadlines): vo
       } else close();
     }, ms);
     timer.unref();
-    const clear = () => clearTimeout(timer);
+    const clear = () => {
+      clearTimeout(timer);
+      if (idle) sock!.setTimeout!(0);
+    };
     raw.once('end', clear);
     raw.once('close', clear);
     raw.once('error', clear);
