@@ -58,6 +58,15 @@ describe('batch file uploads stream to disk', () => {
     assert.equal(readFileSync(join(staged(batch), 'a.json'), 'utf8'), `${first}{"_id":"2"}\n`);
   });
 
+  it('any content type, or none, is taken as the raw file', guard, async () => {
+    const batch = await newBatch();
+    for (const [name, type] of [['none.json', undefined], ['csv.json', 'text/csv'], ['json.json', 'application/json']] as const) {
+      const r = await k.app.inject({ method: 'PUT', url: fileUrl(batch, name), headers: { ...k.headers(), ...(type ? { 'content-type': type } : {}) }, payload: '{"_id":"x"}\n' });
+      assert.equal(r.statusCode, 200, `${name}: ${r.body}`);
+      assert.equal(readFileSync(join(staged(batch), name), 'utf8'), '{"_id":"x"}\n');
+    }
+  });
+
   it('large files: INITIALIZE, then chunks with Content-Range written in place', guard, async () => {
     const batch = await newBatch();
     assert.equal((await p.call('POST', `${fileUrl(batch, 'big.json')}?action=INITIALIZE`)).status, 201);
