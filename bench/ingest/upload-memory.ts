@@ -3,6 +3,7 @@
  * to a batch at the same time (`PUT /data/foundation/import/batches/{id}/datasets/{ds}/files/{name}`). Baseline, same
  * run: a bare node:http server piping the same three uploads to disk. Target: Kith's peak < 500 MiB.
  *   node --import tsx bench/ingest/upload-memory.ts [fileMiB=250] [uploads=3]
+ * BENCH_COMPLETE=1 also COMPLETEs the batches (parsing the staged files into the ingest log) and reports the peak after.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -100,6 +101,15 @@ try {
   const statuses = await Promise.all(batches.map((b: { id: string }) => put(`${url}/data/foundation/import/batches/${b.id}/datasets/${ds}/files/upload.jsonl`, headers, file)));
   const seconds = (performance.now() - t0) / 1000;
   const peak = await peakRssMiB(kith.proc.pid!);
+  let complete: Record<string, number> | undefined;
+  if (process.env.BENCH_COMPLETE === '1') {
+    const t1 = performance.now();
+    for (const b of batches as Array<{ id: string }>) {
+      const r = await fetch(`${url}/data/foundation/import/batches/${b.id}?action=COMPLETE`, { method: 'POST', headers });
+      if (r.status !== 200) throw new Error(`COMPLETE ${b.id}: ${r.status} ${await r.text()}`);
+    }
+    complete = { peakAfterCompleteMiB: await peakRssMiB(kith.proc.pid!), seconds: Math.round((performance.now() - t1) / 100) / 10 };
+  }
   await stop(kith.proc);
   if (statuses.some((s) => s !== 200) || bareStatuses.some((s) => s !== 200)) throw new Error(`uploads failed: kith ${statuses}, baseline ${bareStatuses}`);
 
@@ -115,6 +125,7 @@ try {
         fileMiB: Math.round(fileBytes / 2 ** 20),
         seconds: Math.round(seconds * 10) / 10,
         peakBeforeUploadsMiB: kithRssBefore,
+        ...(complete ? { complete } : {}),
         baseline: { name: 'bare node:http server piping each upload to a file', figure: barePeak, peakBeforeUploadsMiB: bareRssBefore, seconds: Math.round(bareSeconds * 10) / 10 },
       },
       null,
