@@ -9,7 +9,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { SandboxContext } from '../../http/request-context.js';
 import { ok, err, type Result } from '../../shared/result.js';
 import { badRequest, notFound, problem, type Problem } from '../../shared/problem.js';
-import { readRows, type BatchFileFormat } from './file-parser.js';
+import { readRowChunks, type BatchFileFormat } from './file-parser.js';
 
 export interface BatchImportDeps {
   catalog: BatchCatalog;
@@ -180,7 +180,7 @@ export class BatchImportService {
     };
     for (let fi = 0; fi < files.length; fi++) {
       // rows are read from disk as they are appended: a file is never held in memory whole (JSON arrays excepted)
-      for await (const row of readRows(files[fi]!, fmt, { isMultiLineJson: multi })) {
+      for await (const rows of readRowChunks(files[fi]!, fmt, { isMultiLineJson: multi })) for (const row of rows) {
         const x = `${batchId}:${fi}:${row.row}`;
         const head = `{"d":${JSON.stringify(ds.id)},"s":${JSON.stringify(ds.schemaId)},"x":${JSON.stringify(x)},"b":${JSON.stringify(batchId)},"src":"batch"`;
         const payload = row.value.ok

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { basename } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ok, err, type Result } from '../../shared/result.js';
@@ -132,8 +131,8 @@ function dropNulls(v: unknown): unknown {
   return v;
 }
 
-/** CSV and Parquet are read by DuckDB (read_csv_auto / read_parquet), streamed a chunk (2048 rows) at a time. */
-export async function* readWithDuckDb(path: string, format: 'csv' | 'parquet'): AsyncGenerator<ParsedRow> {
+/** CSV and Parquet are read by DuckDB (read_csv_auto / read_parquet), a chunk (2048 rows) at a time. */
+export async function* readWithDuckDb(path: string, format: 'csv' | 'parquet'): AsyncGenerator<ParsedRow[]> {
   const inst = await DuckDBInstance.create(':memory:');
   const conn = await inst.connect();
   let row = 0;
@@ -142,13 +141,13 @@ export async function* readWithDuckDb(path: string, format: 'csv' | 'parquet'): 
     const src = format === 'csv' ? `read_csv_auto(${quoted}, header=true)` : `read_parquet(${quoted})`;
     const result = await conn.stream(`SELECT to_json(t)::VARCHAR AS j FROM ${src} t`);
     for await (const rows of result.yieldRows())
-      for (const r of rows) {
+      yield rows.map((r) => {
         const obj = JSON.parse(String(r[0])) as Record<string, unknown>;
-        yield { row: ++row, value: ok((format === 'csv' ? unflatten(obj) : dropNulls(obj)) as Record<string, unknown>) };
-      }
+        return { row: ++row, value: ok((format === 'csv' ? unflatten(obj) : dropNulls(obj)) as Record<string, unknown>) };
+      });
   } catch (e) {
     // DuckDB names the file it failed on: the client sees its own file name, never the server's staging path
-    yield { row: row + 1, value: err(`cannot read ${format} file: ${(e as Error).message.split(path).join(basename(path))}`) };
+    yield [{ row: row + 1, value: err(`cannot read ${format} file: ${(e as Error).message.split(path).join(basename(path))}`) }];
   } finally {
     conn.closeSync();
     inst.closeSync();
@@ -158,7 +157,7 @@ export async function* readWithDuckDb(path: string, format: 'csv' | 'parquet'): 
 /** All rows of a CSV or Parquet file (small files, tests). */
 export async function parseWithDuckDb(path: string, format: 'csv' | 'parquet'): Promise<ParsedRow[]> {
   const out: ParsedRow[] = [];
-  for await (const r of readWithDuckDb(path, format)) out.push(r);
+  for await (const rows of readWithDuckDb(path, format)) out.push(...rows);
   return out;
 }
 
@@ -179,12 +178,12 @@ async function firstSignificantChar(path: string): Promise<string> {
 }
 
 /**
- * JSON files read incrementally: JSON lines line by line, `isMultiLineJson` document by document. A JSON array is
- * one value and is still read whole (parseJsonFile).
+ * JSON files read incrementally, a read chunk (256 KiB) of rows at a time: JSON lines by line, `isMultiLineJson` by
+ * document. A JSON array is one value and is still read whole (parseJsonFile).
  */
-export async function* readJsonRows(path: string, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow> {
+export async function* readJsonRows(path: string, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow[]> {
   if ((await firstSignificantChar(path)) === '[') {
-    yield* parseJsonFile(await readFile(path), opts);
+    yield parseJsonFile(await readFile(path), opts);
     return;
   }
   const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
@@ -192,19 +191,35 @@ export async function* readJsonRows(path: string, opts: { isMultiLineJson?: bool
   const unBom = (t: string) => (first ? ((first = false), t.replace(/^\uFEFF/, '')) : t);
   if (opts.isMultiLineJson) {
     const splitter = new ConcatenatedJsonSplitter();
-    for await (const chunk of input) for (const d of splitter.push(unBom(chunk as string))) yield parseJsonRow(d.row, d.text);
-    for (const d of splitter.end()) yield parseJsonRow(d.row, d.text);
+    for await (const chunk of input) yield splitter.push(unBom(chunk as string)).map((d) => parseJsonRow(d.row, d.text));
+    yield splitter.end().map((d) => parseJsonRow(d.row, d.text));
     return;
   }
   let line = 0;
-  for await (const text of createInterface({ input, crlfDelay: Infinity })) {
-    line++;
-    const t = unBom(text);
-    if (t.trim() !== '') yield parseJsonRow(line, t);
+  let tail = '';
+  const rowsOf = (lines: string[]) => {
+    const rows: ParsedRow[] = [];
+    for (const l of lines) {
+      line++;
+      const t = l.endsWith('\r') ? l.slice(0, -1) : l;
+      if (t.trim() !== '') rows.push(parseJsonRow(line, t));
+    }
+    return rows;
+  };
+  for await (const chunk of input) {
+    const lines = (tail + unBom(chunk as string)).split('\n');
+    tail = lines.pop()!;
+    yield rowsOf(lines);
   }
+  if (tail !== '') yield rowsOf([tail]);
 }
 
-/** The rows of a staged batch file, read incrementally (see readJsonRows for what is still read whole). */
-export function readRows(path: string, format: BatchFileFormat, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow> {
+/** The rows of a staged batch file, a chunk at a time (see readJsonRows for what is still read whole). */
+export function readRowChunks(path: string, format: BatchFileFormat, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow[]> {
   return format === 'json' ? readJsonRows(path, opts) : readWithDuckDb(path, format);
+}
+
+/** Row by row (tests, small files). */
+export async function* readRows(path: string, format: BatchFileFormat, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow> {
+  for await (const rows of readRowChunks(path, format, opts)) yield* rows;
 }
