@@ -40,6 +40,7 @@ import { SqliteNotIngestedStore } from './lake/sqlite-not-ingested-store.js';
 import { ctxOf } from './http/request-context.js';
 import { obj } from './http/schemas.js';
 import { batchCatalog, datasetDirectory, logAppender } from './ingest/wiring.js';
+import { DiskGuard, installDiskGuard } from './ingest/disk-guard.js';
 import { SourceStateStore } from './sources/http/source-state-store.js';
 import { SourceProvisioner } from './sources/http/source-provisioner.js';
 import { SourceSink } from './sources/http/source-sink.js';
@@ -153,12 +154,21 @@ async function bootstrap(cfg: KithConfig, creds: CredentialService, sandboxes: S
   return local;
 }
 
+function readPem(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new Error(`cannot read the TLS ${what} file ${path}: ${(e as Error).message}`);
+  }
+}
+
 /** How often consumed, expired ingest-log entries are deleted (see LogRetention). */
 const RETENTION_INTERVAL_MS = 10_000;
 
 /** Opens the stores, wires the services and routes, and (by default) listens. */
 export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promise<Kith> {
   const clock = opts.clock ?? systemClock;
+  const https = cfg.tlsCert && cfg.tlsKey ? { cert: readPem(cfg.tlsCert, 'certificate'), key: readPem(cfg.tlsKey, 'key') } : undefined;
   const dbs: SqliteDb[] = [];
   const controlDb = openSqlite(cfg.dataDir, 'control');
   dbs.push(controlDb);
@@ -181,9 +191,11 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const datasets = datasetDirectory(catalog);
   const batches = batchCatalog(catalog);
   let processor: ProcessorHandle | undefined;
-  const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: 2_000_000, maxQueued: 200_000 });
+  const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: cfg.maxBacklog, maxQueued: 200_000 });
 
-  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes });
+  const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
+  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
+  installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
   const hooks = {
     onLanded: (sandboxId: string, schemaId: string) => schemas.markInUse(sandboxId, schemaId),
@@ -216,7 +228,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     clock,
     verifyToken: (t) => credentials.verifyToken(t),
   });
-  const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads` });
+  const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads`, maxFileBytes: cfg.apiBodyLimit });
   let ready = false;
   app.get('/health', { config: { auth: 'none' }, schema: healthSchema }, async () => ({ status: 'ok' }));
   app.get('/ready', { config: { auth: 'none' }, schema: readySchema }, async (_req, reply) =>

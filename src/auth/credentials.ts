@@ -138,7 +138,7 @@ export class CredentialService {
     return true;
   }
 
-  /** Returns the live token record, or undefined if unknown, expired or revoked. */
+  /** Returns the live token record, or undefined if unknown, expired, revoked, or its credential is revoked or gone. */
   async verifyToken(token: string): Promise<Token | undefined> {
     const id = sha256Hex(token);
     let t = this.tokenCache.get(id);
@@ -149,6 +149,8 @@ export class CredentialService {
       this.tokenCache.set(id, t);
     }
     if (t.revoked || t.expiresAt <= this.clock.now()) return undefined;
-    return t;
+    // read through, not cached: `kith admin credentials revoke` revokes from another process (one indexed SQLite read)
+    const cred = await this.store.get<Credential>('credential', orgScope(t.orgId), t.credentialId);
+    return cred && !cred.doc.revoked ? t : undefined;
   }
 }

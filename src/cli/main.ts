@@ -9,7 +9,7 @@ Usage:
   kith start [options]                     start the server (default command)
   kith admin credentials create [--name N] create an API credential (prints the key, secret and a token)
   kith admin credentials list              list API credentials of the default org
-  kith admin credentials revoke <id>       revoke a credential
+  kith admin credentials revoke <id>       revoke a credential and every token it issued
   kith admin token revoke <token>          revoke a bearer token
   kith ingest <file> --dataset <id>        send a JSON, JSON-lines, CSV or Parquet file through the batch API
   kith --help                              this text

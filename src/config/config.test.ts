@@ -9,6 +9,10 @@ describe('loadConfig', () => {
     { name: 'a flag overrides env', argv: ['--ingest-log-retention-minutes', '0'], env: { KITH_INGEST_LOG_RETENTION_MINUTES: '5' }, expect: { ingestLogRetentionMinutes: 0 } },
     { name: '--flag=value', argv: ['--port=1234'], env: {}, expect: { port: 1234 } },
     { name: 'an empty env value keeps the default', argv: [], env: { KITH_PORT: '' }, expect: { port: 8080 } },
+    { name: 'limits from env', argv: [], env: { KITH_MAX_BACKLOG: '10', KITH_MIN_FREE_DISK_MB: '0', KITH_BODY_TIMEOUT_MS: '5000' }, expect: { maxBacklog: 10, minFreeDiskMb: 0, bodyTimeoutMs: 5000 } },
+    { name: 'limits from flags', argv: ['--max-backlog', '7', '--headers-timeout-ms=2000', '--upload-timeout-ms', '60000', '--idle-timeout-ms', '0', '--keep-alive-timeout-ms', '100'], env: {}, expect: { maxBacklog: 7, headersTimeoutMs: 2000, uploadTimeoutMs: 60000, idleTimeoutMs: 0, keepAliveTimeoutMs: 100 } },
+    { name: 'limit defaults', argv: [], env: {}, expect: { maxBacklog: 500_000, minFreeDiskMb: 1024, headersTimeoutMs: 10_000, bodyTimeoutMs: 30_000, uploadTimeoutMs: 3_600_000 } },
+    { name: 'TLS files', argv: ['--tls-cert', '/c.pem'], env: { KITH_TLS_KEY: '/k.pem' }, expect: { tlsCert: '/c.pem', tlsKey: '/k.pem' } },
     { name: 'unknown arguments are returned', argv: ['start', '--nope', '--port', '1'], env: {}, expect: { port: 1 }, rest: ['start', '--nope'] },
   ];
   for (const c of cases)
@@ -21,6 +25,8 @@ describe('loadConfig', () => {
 
   it('help lists every option with its variable', () => {
     assert.match(configHelp(), /--ingest-log-retention-minutes\s+KITH_INGEST_LOG_RETENTION_MINUTES/);
+    for (const [flag, env] of [['max-backlog', 'KITH_MAX_BACKLOG'], ['min-free-disk-mb', 'KITH_MIN_FREE_DISK_MB'], ['tls-cert', 'KITH_TLS_CERT'], ['body-timeout-ms', 'KITH_BODY_TIMEOUT_MS']])
+      assert.match(configHelp(), new RegExp(`--${flag}\\s+${env}`));
     assert.equal(DEFAULTS.ingestLogRetentionMinutes, 60);
   });
 
@@ -30,6 +36,11 @@ describe('loadConfig', () => {
       ['a fractional retention in env', [], { KITH_INGEST_LOG_RETENTION_MINUTES: '1.5' }, /non-negative integer, got "1.5"/],
       ['a port that is not a number', ['--port', 'http'], {}, /KITH_PORT/],
       ['a flag without its value', ['--port'], {}, /--port needs a value/],
+      ['a TLS certificate without its key', ['--tls-cert', '/c.pem'], {}, /go together/],
+      ['a TLS key without its certificate', [], { KITH_TLS_KEY: '/k.pem' }, /go together/],
+      ['a zero body timeout', ['--body-timeout-ms', '0'], {}, /must be positive/],
+      ['a body timeout above the upload timeout', ['--body-timeout-ms', '9000', '--upload-timeout-ms', '8000'], {}, /caps every request/],
+      ['a negative backlog', [], { KITH_MAX_BACKLOG: '-1' }, /KITH_MAX_BACKLOG/],
     ];
     for (const [name, argv, env, re] of bad)
       it(name, () => {

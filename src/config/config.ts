@@ -18,6 +18,23 @@ export interface KithConfig {
   logLevel: string;
   /** Minutes an ingest-log entry is kept once every consumer has committed it (0: deleted as soon as consumed). */
   ingestLogRetentionMinutes: number;
+  /** Time a client has to send the request line and headers (ms); 408 after it. */
+  headersTimeoutMs: number;
+  /** Time a client has to send a whole request body on every route but file uploads (ms); 408 after it. */
+  bodyTimeoutMs: number;
+  /** Time a client has to send a batch file upload (ms), and the hard cap on any request. */
+  uploadTimeoutMs: number;
+  /** A request body that makes no progress for this long is dropped and its connection closed (ms; 0: never). */
+  idleTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long (ms). */
+  keepAliveTimeoutMs: number;
+  /** Streaming ingestion answers 429 once the processor is this many ingest-log entries behind. */
+  maxBacklog: number;
+  /** Ingesting routes answer 503 once the data directory's file system has less free space than this (MiB; 0: off). */
+  minFreeDiskMb: number;
+  /** PEM certificate and key files: with both, the server listens with HTTPS. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 /** Flag name -> env var name, value parser. */
@@ -42,6 +59,15 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
     kind: 'int',
     help: 'minutes a consumed ingest-log entry is kept (default 60; 0: deleted once consumed)',
   },
+  'headers-timeout-ms': { env: 'KITH_HEADERS_TIMEOUT_MS', key: 'headersTimeoutMs', kind: 'int', help: 'time to send request headers, ms (default 10000)' },
+  'body-timeout-ms': { env: 'KITH_BODY_TIMEOUT_MS', key: 'bodyTimeoutMs', kind: 'int', help: 'time to send a request body, ms, file uploads excepted (default 30000)' },
+  'upload-timeout-ms': { env: 'KITH_UPLOAD_TIMEOUT_MS', key: 'uploadTimeoutMs', kind: 'int', help: 'time to send a batch file upload, ms; cap on any request (default 3600000)' },
+  'idle-timeout-ms': { env: 'KITH_IDLE_TIMEOUT_MS', key: 'idleTimeoutMs', kind: 'int', help: 'drop a request body that makes no progress this long, ms (default 60000; 0: never)' },
+  'keep-alive-timeout-ms': { env: 'KITH_KEEP_ALIVE_TIMEOUT_MS', key: 'keepAliveTimeoutMs', kind: 'int', help: 'close an idle keep-alive connection after, ms (default 72000)' },
+  'max-backlog': { env: 'KITH_MAX_BACKLOG', key: 'maxBacklog', kind: 'int', help: 'ingest-log entries behind the processor before /collection answers 429 (default 500000)' },
+  'min-free-disk-mb': { env: 'KITH_MIN_FREE_DISK_MB', key: 'minFreeDiskMb', kind: 'int', help: 'free MiB on the data dir below which ingestion answers 503 (default 1024; 0: off)' },
+  'tls-cert': { env: 'KITH_TLS_CERT', key: 'tlsCert', kind: 'string', help: 'PEM certificate file: listen with HTTPS (with --tls-key)' },
+  'tls-key': { env: 'KITH_TLS_KEY', key: 'tlsKey', kind: 'string', help: 'PEM private key file for --tls-cert' },
 };
 
 export const DEFAULTS: KithConfig = {
@@ -53,6 +79,14 @@ export const DEFAULTS: KithConfig = {
   apiBodyLimit: 256 * 1024 * 1024,
   logLevel: 'info',
   ingestLogRetentionMinutes: 60,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 30_000,
+  uploadTimeoutMs: 3_600_000,
+  idleTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 72_000, // Fastify's default: longer than common load balancers' idle timeouts (60 s), so they close first
+  // ~13 s of a 39k msg/s flood (~0.7 GB of log): reachable before the disk fills, far above a healthy processor's lag
+  maxBacklog: 500_000,
+  minFreeDiskMb: 1024,
 };
 
 export function configHelp(): string {
@@ -96,11 +130,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (e) return { ok: false, error: e };
   }
   cfg.dataDir = resolve(cfg.dataDir);
+  if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) return { ok: false, error: 'KITH_TLS_CERT/--tls-cert and KITH_TLS_KEY/--tls-key go together' };
+  if (cfg.headersTimeoutMs === 0 || cfg.bodyTimeoutMs === 0 || cfg.uploadTimeoutMs === 0)
+    return { ok: false, error: 'the headers, body and upload timeouts must be positive' };
+  if (cfg.headersTimeoutMs > cfg.uploadTimeoutMs || cfg.bodyTimeoutMs > cfg.uploadTimeoutMs)
+    return { ok: false, error: 'KITH_UPLOAD_TIMEOUT_MS caps every request: it must be at least the headers and body timeouts' };
   return { ok: true, config: cfg, rest };
 }
 
 export function baseUrlOf(cfg: KithConfig, boundPort?: number): string {
   if (cfg.baseUrl) return cfg.baseUrl.replace(/\/$/, '');
   const host = cfg.host === '0.0.0.0' || cfg.host === '::' ? '127.0.0.1' : cfg.host;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${boundPort ?? cfg.port}`;
+  return `${cfg.tlsCert ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${boundPort ?? cfg.port}`;
 }

@@ -11,12 +11,17 @@ import { mapError } from './error-mapper.js';
 import { RequestValidators } from './request-validation.js';
 import { sharedSchemas } from './schemas.js';
 import { openApiSchema } from './operations-schemas.js';
+import { installBodyDeadlines } from './body-deadline.js';
 
 export interface AppOptions {
   logLevel: string;
   apiBodyLimit: number;
   credentials: CredentialService;
   sandboxes: SandboxService;
+  /** Slow-client limits (ms); see KithConfig. Node's defaults when unset. */
+  timeouts?: { headersMs: number; bodyMs: number; uploadMs: number; idleMs: number; keepAliveMs: number };
+  /** PEM certificate and key: listen with HTTPS. */
+  https?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export { BAD_CONTENT_TYPE } from './error-mapper.js';
@@ -29,7 +34,12 @@ const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json\b|^application\/x-jackson-
  * the caller (see server.ts) before `ready()`.
  */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const t = opts.timeouts;
+  // Node checks header/request deadlines every connectionsCheckingInterval (default 30 s): check often enough to honour them
+  const server = t ? { headersTimeout: t.headersMs, requestTimeout: t.uploadMs, connectionsCheckingInterval: Math.min(1000, t.headersMs, t.bodyMs) } : {};
   const app = Fastify({
+    ...(t ? { keepAliveTimeout: t.keepAliveMs, requestTimeout: t.uploadMs } : {}),
+    ...(opts.https ? { https: { ...server, cert: opts.https.cert, key: opts.https.key } } : { http: server }),
     logger: { level: opts.logLevel },
     bodyLimit: opts.apiBodyLimit,
     genReqId: (req) => {
@@ -146,6 +156,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false } });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: openApiSchema }, async () => app.swagger());
 
+  if (t) installBodyDeadlines(app, { bodyMs: t.bodyMs, uploadMs: t.uploadMs, idleMs: t.idleMs });
   installGateway(app, opts.credentials, opts.sandboxes);
   return app;
 }

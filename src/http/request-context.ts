@@ -28,7 +28,8 @@ declare module 'fastify' {
     /** `per-message`: the route checks each streamed message's nesting itself (see json-depth.ts). */
     jsonDepth?: 'per-message';
     /** `oauth`: input errors answer `{error: 'invalid_request', error_description}` (the IMS token endpoint). */
-    errorFormat?: 'oauth';
+    /** Errors answered in a client's own shape: OAuth's token errors, Segment's `{success:false,code,message}`. */
+    errorFormat?: 'oauth' | 'segment';
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, createWriteStream } from 'node:fs';
+import { mkdirSync, createWriteStream, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
@@ -31,13 +31,21 @@ export interface ExportJob {
   imsOrgId: string;
   sandbox: { sandboxId: string; sandboxName: string };
   metrics: { totalTime?: { startTimeInMs: number; endTimeInMs: number; totalTimeInMs: number }; profileExportTime?: Record<string, number>; totalExportedProfileCounter?: number };
-  /** JSON-lines file (format jsonl), served by GET /export/jobs/{id}/download. */
-  file?: string;
+  /** Where a JSON-lines export (format jsonl) is downloaded: a path relative to the server's base URL. */
+  _links?: { download: { href: string } };
   errors?: Array<{ code: string; msg: string }>;
   creationTime: number;
   updateTime: number;
 }
 
+/** The download URL of a file export, relative to the server's base URL. */
+export const exportDownloadHref = (id: string): string => `/data/core/ups/export/jobs/${encodeURIComponent(id)}/download`;
+
+/** A job as clients see it: records written before downloads were links carried the server's file path; never show it. */
+function jobView(j: ExportJob & { file?: unknown }): ExportJob {
+  const { file: _path, ...job } = j;
+  return job.destination.format === 'jsonl' && job.status === 'SUCCEEDED' ? { ...job, _links: { download: { href: exportDownloadHref(job.id) } } } : job;
+}
 
 /**
  * Audiences (the definitions with their current sizes; AudienceCatalog serves `/data/core/ups/audiences`) and member export
@@ -136,7 +144,7 @@ export class AudienceService {
     };
     await this.resources.put(EXPORT_KIND, sb.sandbox.id, job.id, job);
     const done = await this.runExport(sb, job);
-    return ok(done);
+    return ok(jobView(done));
   }
 
   private async runExport(sb: SandboxRef, job: ExportJob): Promise<ExportJob> {
@@ -161,7 +169,7 @@ export class AudienceService {
       } else {
         const dir = join(this.dataDir, 'exports', sb.sandbox.id);
         mkdirSync(dir, { recursive: true });
-        file = join(dir, `${job.id}.jsonl`);
+        file = this.exportPath(sb, job.id);
         await new Promise<void>((resolve, reject) => {
           const w = createWriteStream(file!);
           w.on('error', reject);
@@ -170,11 +178,11 @@ export class AudienceService {
         });
       }
       const end = this.clock.now();
-      const next: ExportJob = { ...job, status: 'SUCCEEDED', ...(file ? { file } : {}), metrics: { totalTime: { startTimeInMs: start, endTimeInMs: end, totalTimeInMs: Math.round(performance.now() - t0) }, totalExportedProfileCounter: n }, updateTime: end };
+      const next: ExportJob = { ...job, status: 'SUCCEEDED', ...(file ? { _links: { download: { href: exportDownloadHref(job.id) } } } : {}), metrics: { totalTime: { startTimeInMs: start, endTimeInMs: end, totalTimeInMs: Math.round(performance.now() - t0) }, totalExportedProfileCounter: n }, updateTime: end };
       await this.resources.put(EXPORT_KIND, sb.sandbox.id, job.id, next);
       return next;
     } catch (e) {
-      const next: ExportJob = { ...job, status: 'FAILED', errors: [{ code: 'EXPORT-FAILED', msg: e instanceof Error ? e.message : String(e) }], updateTime: this.clock.now() };
+      const next: ExportJob = { ...job, status: 'FAILED', errors: [{ code: 'EXPORT-FAILED', msg: (e instanceof Error ? e.message : String(e)).split(this.dataDir).join('<data>') }], updateTime: this.clock.now() };
       await this.resources.put(EXPORT_KIND, sb.sandbox.id, job.id, next);
       return next;
     }
@@ -182,11 +190,24 @@ export class AudienceService {
 
   async getExport(sb: SandboxRef, id: string): Promise<Result<ExportJob, Problem>> {
     const r = await this.resources.get<ExportJob>(EXPORT_KIND, sb.sandbox.id, id);
-    return r ? ok(r.doc) : err(notFound(`Export job ${id} not found`));
+    return r ? ok(jobView(r.doc)) : err(notFound(`Export job ${id} not found`));
+  }
+
+  private exportPath(sb: SandboxRef, id: string): string {
+    return join(this.dataDir, 'exports', sb.sandbox.id, `${id}.jsonl`);
+  }
+
+  /** The file behind a job's download link (for the download route only: a path never goes into a response). */
+  async exportFile(sb: SandboxRef, id: string): Promise<Result<string, Problem>> {
+    const j = await this.getExport(sb, id);
+    if (!j.ok) return j;
+    const path = this.exportPath(sb, j.value.id);
+    if (!j.value._links || !existsSync(path)) return err(badRequest('This export job wrote to a dataset or has no file yet'));
+    return ok(path);
   }
 
   async listExports(sb: SandboxRef, q: { limit?: number; offset?: number } = {}): Promise<Record<string, unknown>> {
-    const all = (await this.resources.list<ExportJob>(EXPORT_KIND, sb.sandbox.id, { limit: 100_000 })).map((r) => r.doc).sort((a, b) => b.creationTime - a.creationTime);
+    const all = (await this.resources.list<ExportJob>(EXPORT_KIND, sb.sandbox.id, { limit: 100_000 })).map((r) => jobView(r.doc)).sort((a, b) => b.creationTime - a.creationTime);
     const { items: records, start: offset, limit, next } = pageOf(all, { start: q.offset, limit: q.limit });
     return { records, page: { sortField: 'createdTime', sort: 'desc', pageOffset: String(offset), pageSize: records.length }, link: next !== undefined ? { next: `?offset=${next}&limit=${limit}` } : {} };
   }
@@ -195,6 +216,7 @@ export class AudienceService {
     const j = await this.getExport(sb, id);
     if (!j.ok) return j;
     await this.resources.delete(EXPORT_KIND, sb.sandbox.id, id);
+    rmSync(this.exportPath(sb, j.value.id), { force: true });
     return ok(j.value);
   }
 }

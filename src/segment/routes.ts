@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sandboxCtxOf, type SandboxContext } from '../http/request-context.js';
 import { sendProblem, sendResult } from '../http/reply.js';
@@ -229,10 +229,9 @@ export function registerSegmentationRoutes(app: FastifyInstance, deps: { segment
     res(reply, await segments.getExport(sbOf(req), (req.params as { id: string }).id)),
   );
   app.get(`${BASE}/export/jobs/:id/download`, { schema: S.downloadExport }, async (req, reply) => {
-    const r = (await segments.getExport(sbOf(req), (req.params as { id: string }).id)) as Result<{ file?: string; status: string }, Problem>;
+    const r = await segments.exportFile(sbOf(req), (req.params as { id: string }).id);
     if (!r.ok) return sendProblem(reply, r.error);
-    if (!r.value.file || !existsSync(r.value.file)) return sendProblem(reply, badRequest('This export job wrote to a dataset or has no file yet'));
-    return reply.type('application/x-ndjson').send(createReadStream(r.value.file));
+    return reply.type('application/x-ndjson').send(createReadStream(r.value));
   });
   app.delete(`${BASE}/export/jobs/:id`, { schema: S.deleteExport }, async (req, reply) =>
     res(reply, await segments.deleteExport(sbOf(req), (req.params as { id: string }).id)),

@@ -140,6 +140,9 @@ export class SegmentationApi {
   async getExport(sb: SandboxRef, id: string) {
     return this.d.audiences.getExport(sb, id);
   }
+  async exportFile(sb: SandboxRef, id: string) {
+    return this.d.audiences.exportFile(sb, id);
+  }
   async listExports(sb: SandboxRef, q: { limit?: number; offset?: number }) {
     return this.d.audiences.listExports(sb, q);
   }

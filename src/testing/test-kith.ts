@@ -15,7 +15,8 @@ export interface TestKith extends Kith {
 /** Starts a real Kith on a random loopback port with its own temp data directory. */
 export async function startTestKith(overrides: Partial<KithConfig> = {}, opts: StartOptions = {}): Promise<TestKith> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'kith-test-'));
-  const cfg: KithConfig = { ...DEFAULTS, port: 0, logLevel: 'silent', ...overrides, dataDir };
+  // the disk guard is off unless a test sets it: a nearly full /tmp must not turn every ingest test into a 503
+  const cfg: KithConfig = { ...DEFAULTS, port: 0, logLevel: 'silent', minFreeDiskMb: 0, ...overrides, dataDir };
   const kith = await startKith(cfg, { listen: true, ...opts });
   const t = kith as TestKith;
   t.dataDir = dataDir;

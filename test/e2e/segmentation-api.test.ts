@@ -103,7 +103,13 @@ describe('Segmentation API (definitions, jobs, preview/estimate, audiences, expo
     assert.equal(e.status, 200, e.body);
     assert.equal(e.json.status, 'SUCCEEDED');
     assert.equal(e.json.metrics.totalExportedProfileCounter, 2);
-    const dl = await p.call('GET', `${BASE}/export/jobs/${e.json.id}/download`);
+    // a download link, never the server's file path (in the job, its GET and the list)
+    assert.equal(e.json._links.download.href, `${BASE}/export/jobs/${e.json.id}/download`);
+    for (const r of [e, await p.call('GET', `${BASE}/export/jobs/${e.json.id}`), await p.call('GET', `${BASE}/export/jobs`)]) {
+      assert.equal(r.body.includes(k.dataDir), false, r.body);
+      assert.equal(r.body.includes('"file"'), false, r.body);
+    }
+    const dl = await p.call('GET', e.json._links.download.href);
     assert.equal(dl.status, 200);
     const lines = dl.body.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(lines.map((l) => l.personalEmail.address).sort(), ['ann@x.com', 'cat@x.com']);

@@ -1,12 +1,15 @@
-import { mkdirSync, writeFileSync, readdirSync, existsSync, rmSync, openSync, writeSync, closeSync, readFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readdirSync, existsSync, rmSync, renameSync, createWriteStream } from 'node:fs';
 import { join, basename } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { BatchCatalog, BatchRecord, DatasetDirectory } from '../ports.js';
 import type { IngestMessage, LogAppender } from '../collection/collection-service.js';
 import type { Clock } from '../../shared/clock.js';
 import type { SandboxContext } from '../../http/request-context.js';
 import { ok, err, type Result } from '../../shared/result.js';
 import { badRequest, notFound, problem, type Problem } from '../../shared/problem.js';
-import { parseJsonFile, parseWithDuckDb, type BatchFileFormat, type ParsedRow } from './file-parser.js';
+import { readRowChunks, type BatchFileFormat } from './file-parser.js';
 
 export interface BatchImportDeps {
   catalog: BatchCatalog;
@@ -15,7 +18,14 @@ export interface BatchImportDeps {
   clock: Clock;
   /** Where uploaded files are kept until the batch completes: `<dataDir>/uploads`. */
   uploadsDir: string;
+  /** Largest file (or chunk) an upload may send, in bytes: 413 beyond it. */
+  maxFileBytes: number;
 }
+
+/** Raised inside the upload pipeline when the body passes the limit. */
+class TooLarge extends Error {}
+
+const tooLarge = (limit: number) => problem(413, 'Payload Too Large', `The request body exceeds the limit of ${limit} bytes`);
 
 const FORMATS = new Set<BatchFileFormat>(['json', 'csv', 'parquet']);
 const APPEND_CHUNK = 2000;
@@ -69,22 +79,59 @@ export class BatchImportService {
     return ok(n);
   }
 
-  async putFile(ctx: SandboxContext, batchId: string, datasetId: string, fileName: string, content: Buffer): Promise<Result<void, Problem>> {
+  /**
+   * Streams `body` to `path` (from `start` when given), counting bytes: past `maxFileBytes` the write stops and the
+   * answer is 413. Whole files go to a temporary name first and replace the file only once complete.
+   */
+  private async receive(body: Readable, path: string, opts: { start?: number; expected?: number } = {}): Promise<Result<number, Problem>> {
+    const limit = this.deps.maxFileBytes;
+    if (opts.expected !== undefined && opts.expected > limit) return err(tooLarge(limit));
+    let n = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        n += chunk.length;
+        cb(n > limit ? new TooLarge() : null, chunk);
+      },
+    });
+    const target = opts.start === undefined ? `${path}.part-${randomBytes(6).toString('hex')}` : path;
+    try {
+      await pipeline(body, counter, createWriteStream(target, opts.start === undefined ? {} : { flags: 'r+', start: opts.start }));
+    } catch (e) {
+      if (opts.start === undefined) rmSync(target, { force: true });
+      if (e instanceof TooLarge) return err(tooLarge(limit));
+      const code = (e as { code?: string }).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT')
+        return err({ ...problem(503, 'Service Unavailable', 'The server is out of disk space; retry later'), headers: { 'retry-after': '30' } });
+      if (body.errored || body.destroyed || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET')
+        return err(badRequest('The upload was interrupted before the whole body arrived'));
+      return err(problem(500, 'Internal Server Error', 'The upload could not be stored'));
+    }
+    if (opts.start === undefined) renameSync(target, path);
+    return ok(n);
+  }
+
+  async putFile(ctx: SandboxContext, batchId: string, datasetId: string, fileName: string, body: Readable, length?: number): Promise<Result<void, Problem>> {
     const b = await this.loadingBatch(ctx, batchId, datasetId);
     if (!b.ok) return b;
     const n = BatchImportService.safeName(fileName);
     if (!n.ok) return n;
     mkdirSync(this.dir(batchId, datasetId), { recursive: true });
-    writeFileSync(join(this.dir(batchId, datasetId), n.value), content);
-    return ok(undefined);
+    const r = await this.receive(body, join(this.dir(batchId, datasetId), n.value), { expected: length });
+    return r.ok ? ok(undefined) : r;
   }
 
   /** Large files: INITIALIZE, then PATCH chunks with Content-Range, then COMPLETE (file). */
   async initFile(ctx: SandboxContext, batchId: string, datasetId: string, fileName: string): Promise<Result<void, Problem>> {
-    return this.putFile(ctx, batchId, datasetId, fileName, Buffer.alloc(0));
+    const b = await this.loadingBatch(ctx, batchId, datasetId);
+    if (!b.ok) return b;
+    const n = BatchImportService.safeName(fileName);
+    if (!n.ok) return n;
+    mkdirSync(this.dir(batchId, datasetId), { recursive: true });
+    writeFileSync(join(this.dir(batchId, datasetId), n.value), '');
+    return ok(undefined);
   }
 
-  async patchFile(ctx: SandboxContext, batchId: string, datasetId: string, fileName: string, range: string | undefined, chunk: Buffer): Promise<Result<void, Problem>> {
+  async patchFile(ctx: SandboxContext, batchId: string, datasetId: string, fileName: string, range: string | undefined, body: Readable, length?: number): Promise<Result<void, Problem>> {
     const b = await this.loadingBatch(ctx, batchId, datasetId);
     if (!b.ok) return b;
     const n = BatchImportService.safeName(fileName);
@@ -92,29 +139,25 @@ export class BatchImportService {
     const m = range ? /^bytes\s+(\d+)-(\d+)(?:\/(\d+|\*))?$/.exec(range.trim()) : null;
     if (!m) return err(badRequest('Content-Range header "bytes {start}-{end}" is required'));
     const start = Number(m[1]);
-    if (Number(m[2]) - start + 1 !== chunk.length) return err(badRequest('Content-Range does not match the body length'));
+    const size = Number(m[2]) - start + 1;
+    if (size < 1 || (length !== undefined && length !== size)) return err(badRequest('Content-Range does not match the body length'));
+    if (start + size > this.deps.maxFileBytes) return err(tooLarge(this.deps.maxFileBytes));
     const path = join(this.dir(batchId, datasetId), n.value);
     if (!existsSync(path)) return err(notFound(`File ${fileName} was not initialized`));
-    const fd = openSync(path, 'r+');
-    try {
-      writeSync(fd, chunk, 0, chunk.length, start);
-    } finally {
-      closeSync(fd);
-    }
+    const r = await this.receive(body, path, { start, expected: size });
+    if (!r.ok) return r;
+    if (r.value !== size) return err(badRequest('Content-Range does not match the body length'));
     return ok(undefined);
   }
 
-  private async parseFiles(batch: BatchRecord): Promise<ParsedRow[][]> {
+  /** The staged files of a batch, in upload-name order. */
+  private stagedFiles(batch: BatchRecord): string[] {
     const dir = this.dir(batch.id, batch.datasetId);
     if (!existsSync(dir)) return [];
-    const fmt = ((batch.view.inputFormat as { format?: string } | undefined)?.format ?? 'json') as BatchFileFormat;
-    const multi = (batch.view.inputFormat as { isMultiLineJson?: boolean } | undefined)?.isMultiLineJson === true;
-    const out: ParsedRow[][] = [];
-    for (const f of readdirSync(dir).sort()) {
-      const path = join(dir, f);
-      out.push(fmt === 'json' ? parseJsonFile(readFileSync(path), { isMultiLineJson: multi }) : await parseWithDuckDb(path, fmt));
-    }
-    return out;
+    return readdirSync(dir)
+      .filter((f) => !/\.part-[0-9a-f]+$/.test(f))
+      .sort()
+      .map((f) => join(dir, f));
   }
 
   /** COMPLETE: parse the staged files and append every row (and the end marker) to the ingest log. */
@@ -126,7 +169,9 @@ export class BatchImportService {
     if (!ds) return err(badRequest(`Dataset ${batch.datasetId} no longer exists`));
     const now = this.deps.clock.now();
     await this.deps.catalog.updateBatch(ctx.sandbox.id, batchId, { status: 'processing', started: now });
-    const files = await this.parseFiles(batch);
+    const fmt = ((batch.view.inputFormat as { format?: string } | undefined)?.format ?? 'json') as BatchFileFormat;
+    const multi = (batch.view.inputFormat as { isMultiLineJson?: boolean } | undefined)?.isMultiLineJson === true;
+    const files = this.stagedFiles(batch);
     let n = 0;
     let chunk: IngestMessage[] = [];
     const base = { sandboxId: ctx.sandbox.id, orgId: ctx.orgId, inletId: '', datasetId: ds.id, receivedAt: now, requestId: ctx.requestId };
@@ -135,7 +180,8 @@ export class BatchImportService {
       chunk = [];
     };
     for (let fi = 0; fi < files.length; fi++) {
-      for (const row of files[fi]!) {
+      // rows are read from disk as they are appended: a file is never held in memory whole (JSON arrays excepted)
+      for await (const rows of readRowChunks(files[fi]!, fmt, { isMultiLineJson: multi })) for (const row of rows) {
         const x = `${batchId}:${fi}:${row.row}`;
         const head = `{"d":${JSON.stringify(ds.id)},"s":${JSON.stringify(ds.schemaId)},"x":${JSON.stringify(x)},"b":${JSON.stringify(batchId)},"src":"batch"`;
         const payload = row.value.ok

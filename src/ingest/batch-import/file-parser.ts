@@ -1,3 +1,6 @@
+import { createReadStream } from 'node:fs';
+import { open, readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ok, err, type Result } from '../../shared/result.js';
 import { isObj } from '../../shared/objects.js';
@@ -13,35 +16,60 @@ export interface ParsedRow {
 }
 
 
-/** Splits concatenated JSON documents (`isMultiLineJson`): objects that span lines, one after another. */
-function splitConcatenatedJson(text: string): Array<{ row: number; text: string }> {
-  const out: Array<{ row: number; text: string }> = [];
-  let depth = 0;
-  let inStr = false;
-  let esc = false;
-  let start = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inStr) {
-      if (esc) esc = false;
-      else if (c === '\\') esc = true;
-      else if (c === '"') inStr = false;
-      continue;
-    }
-    if (c === '"') inStr = true;
-    else if (c === '{') {
-      if (depth === 0) start = i;
-      depth++;
-    } else if (c === '}') {
-      depth--;
-      if (depth === 0 && start >= 0) {
-        out.push({ row: out.length + 1, text: text.slice(start, i + 1) });
-        start = -1;
+/**
+ * Splits concatenated JSON documents (`isMultiLineJson`): objects that span lines, one after another. Incremental:
+ * text can arrive in chunks of any size; only the document being read is kept.
+ */
+export class ConcatenatedJsonSplitter {
+  private buf = '';
+  private pos = 0;
+  private depth = 0;
+  private inStr = false;
+  private esc = false;
+  private start = -1;
+  private row = 0;
+
+  push(text: string): Array<{ row: number; text: string }> {
+    this.buf += text;
+    const out: Array<{ row: number; text: string }> = [];
+    const b = this.buf;
+    for (let i = this.pos; i < b.length; i++) {
+      const c = b[i]!;
+      if (this.inStr) {
+        if (this.esc) this.esc = false;
+        else if (c === '\\') this.esc = true;
+        else if (c === '"') this.inStr = false;
+        continue;
+      }
+      if (c === '"') this.inStr = true;
+      else if (c === '{') {
+        if (this.depth === 0) this.start = i;
+        this.depth++;
+      } else if (c === '}') {
+        this.depth--;
+        if (this.depth === 0 && this.start >= 0) {
+          out.push({ row: ++this.row, text: b.slice(this.start, i + 1) });
+          this.start = -1;
+        }
       }
     }
+    // keep only the unfinished document (or nothing between documents)
+    const keep = this.start >= 0 ? this.start : b.length;
+    this.buf = b.slice(keep);
+    this.pos = this.buf.length;
+    if (this.start >= 0) this.start = 0;
+    return out;
   }
-  if (depth !== 0 && start >= 0) out.push({ row: out.length + 1, text: text.slice(start) });
-  return out;
+
+  /** The unterminated tail, if any, as a last (malformed) document. */
+  end(): Array<{ row: number; text: string }> {
+    return this.depth !== 0 && this.start >= 0 ? [{ row: ++this.row, text: this.buf }] : [];
+  }
+}
+
+function splitConcatenatedJson(text: string): Array<{ row: number; text: string }> {
+  const s = new ConcatenatedJsonSplitter();
+  return [...s.push(text), ...s.end()];
 }
 
 function parseJsonRow(row: number, text: string): ParsedRow {
@@ -103,22 +131,95 @@ function dropNulls(v: unknown): unknown {
   return v;
 }
 
-/** CSV and Parquet are read by DuckDB (read_csv_auto / read_parquet); each row comes back as JSON. */
-export async function parseWithDuckDb(path: string, format: 'csv' | 'parquet'): Promise<ParsedRow[]> {
+/** CSV and Parquet are read by DuckDB (read_csv_auto / read_parquet), a chunk (2048 rows) at a time. */
+export async function* readWithDuckDb(path: string, format: 'csv' | 'parquet'): AsyncGenerator<ParsedRow[]> {
   const inst = await DuckDBInstance.create(':memory:');
   const conn = await inst.connect();
+  let row = 0;
   try {
     const quoted = `'${path.replace(/'/g, "''")}'`;
     const src = format === 'csv' ? `read_csv_auto(${quoted}, header=true)` : `read_parquet(${quoted})`;
-    const reader = await conn.runAndReadAll(`SELECT to_json(t)::VARCHAR AS j FROM ${src} t`);
-    return reader.getRows().map((r, i) => {
-      const obj = JSON.parse(String(r[0])) as Record<string, unknown>;
-      return { row: i + 1, value: ok((format === 'csv' ? unflatten(obj) : dropNulls(obj)) as Record<string, unknown>) };
-    });
+    const result = await conn.stream(`SELECT to_json(t)::VARCHAR AS j FROM ${src} t`);
+    for await (const rows of result.yieldRows())
+      yield rows.map((r) => {
+        const obj = JSON.parse(String(r[0])) as Record<string, unknown>;
+        return { row: ++row, value: ok((format === 'csv' ? unflatten(obj) : dropNulls(obj)) as Record<string, unknown>) };
+      });
   } catch (e) {
-    return [{ row: 1, value: err(`cannot read ${format} file: ${(e as Error).message}`) }];
+    // DuckDB names the file it failed on: the client sees its own file name, never the server's staging path
+    yield [{ row: row + 1, value: err(`cannot read ${format} file: ${(e as Error).message.split(path).join(basename(path))}`) }];
   } finally {
     conn.closeSync();
     inst.closeSync();
   }
+}
+
+/** All rows of a CSV or Parquet file (small files, tests). */
+export async function parseWithDuckDb(path: string, format: 'csv' | 'parquet'): Promise<ParsedRow[]> {
+  const out: ParsedRow[] = [];
+  for await (const rows of readWithDuckDb(path, format)) out.push(...rows);
+  return out;
+}
+
+/** The first character of a file that is not whitespace or a BOM ('' when there is none). */
+async function firstSignificantChar(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return '';
+      const m = /[^\s\uFEFF]/.exec(buf.toString('latin1', 0, bytesRead).replace(/^\xEF\xBB\xBF/, ''));
+      if (m) return m[0];
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * JSON files read incrementally, a read chunk (256 KiB) of rows at a time: JSON lines by line, `isMultiLineJson` by
+ * document. A JSON array is one value and is still read whole (parseJsonFile).
+ */
+export async function* readJsonRows(path: string, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow[]> {
+  if ((await firstSignificantChar(path)) === '[') {
+    yield parseJsonFile(await readFile(path), opts);
+    return;
+  }
+  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+  let first = true;
+  const unBom = (t: string) => (first ? ((first = false), t.replace(/^\uFEFF/, '')) : t);
+  if (opts.isMultiLineJson) {
+    const splitter = new ConcatenatedJsonSplitter();
+    for await (const chunk of input) yield splitter.push(unBom(chunk as string)).map((d) => parseJsonRow(d.row, d.text));
+    yield splitter.end().map((d) => parseJsonRow(d.row, d.text));
+    return;
+  }
+  let line = 0;
+  let tail = '';
+  const rowsOf = (lines: string[]) => {
+    const rows: ParsedRow[] = [];
+    for (const l of lines) {
+      line++;
+      const t = l.endsWith('\r') ? l.slice(0, -1) : l;
+      if (t.trim() !== '') rows.push(parseJsonRow(line, t));
+    }
+    return rows;
+  };
+  for await (const chunk of input) {
+    const lines = (tail + unBom(chunk as string)).split('\n');
+    tail = lines.pop()!;
+    yield rowsOf(lines);
+  }
+  if (tail !== '') yield rowsOf([tail]);
+}
+
+/** The rows of a staged batch file, a chunk at a time (see readJsonRows for what is still read whole). */
+export function readRowChunks(path: string, format: BatchFileFormat, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow[]> {
+  return format === 'json' ? readJsonRows(path, opts) : readWithDuckDb(path, format);
+}
+
+/** Row by row (tests, small files). */
+export async function* readRows(path: string, format: BatchFileFormat, opts: { isMultiLineJson?: boolean } = {}): AsyncGenerator<ParsedRow> {
+  for await (const rows of readRowChunks(path, format, opts)) yield* rows;
 }

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import type { BatchImportService } from './batch-import-service.js';
 import { sandboxCtxOf } from '../../http/request-context.js';
 import { sendProblem } from '../../http/reply.js';
-import { badRequest } from '../../shared/problem.js';
+import { badRequest, type Problem } from '../../shared/problem.js';
 import * as S from './route-schemas.js';
 
 const BASE = '/data/foundation/import';
@@ -42,34 +43,68 @@ export function registerBatchImportRoutes(
     return reply.code(200).send();
   });
 
-  // File uploads: a child context that reads every body as raw bytes.
+  // File uploads: a child context that hands every body to the handler as a stream, whatever its content type;
+  // the service writes it to disk as it arrives (never a whole-body buffer) and enforces the size limit itself.
   void app.register(async (files) => {
     files.removeAllContentTypeParsers();
-    files.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    files.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
     const path = `${BASE}/batches/:batchId/datasets/:datasetId/files/:fileName`;
-    files.put(path, { schema: S.putFileSchema }, async (req, reply) => {
-      const p = req.params as FileParams;
-      const r = await svc.putFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, (req.body as Buffer | undefined) ?? Buffer.alloc(0));
-      if (!r.ok) return sendProblem(reply, r.error);
-      return reply.code(200).send();
-    });
-    files.post(path, { schema: S.fileActionSchema }, async (req, reply) => {
-      const p = req.params as FileParams;
-      const a = action(req);
-      if (a === 'INITIALIZE') {
-        const r = await svc.initFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName);
-        if (!r.ok) return sendProblem(reply, r.error);
-        return reply.code(201).send();
-      }
-      if (a === 'COMPLETE') return reply.code(201).send();
-      return sendProblem(reply, badRequest('action must be INITIALIZE or COMPLETE'));
-    });
-    files.patch(path, { schema: S.patchFileSchema }, async (req, reply) => {
-      const p = req.params as FileParams;
-      const range = req.headers['content-range'];
-      const r = await svc.patchFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, typeof range === 'string' ? range : undefined, (req.body as Buffer | undefined) ?? Buffer.alloc(0));
-      if (!r.ok) return sendProblem(reply, r.error);
-      return reply.code(200).send();
-    });
+    const upload = { auth: 'sandbox' as const, upload: true };
+    const consumes = ['application/octet-stream', 'application/json', 'text/csv', 'application/x-ndjson'];
+    files.put(
+      path,
+      { config: upload, schema: { ...S.putFileSchema, consumes } },
+      async (req, reply) => {
+        const p = req.params as FileParams;
+        const r = await svc.putFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, bodyStream(req), contentLength(req));
+        if (!r.ok) return failed(reply, r.error);
+        return reply.code(200).send();
+      },
+    );
+    files.post(
+      path,
+      { config: upload, schema: { ...S.fileActionSchema, consumes } },
+      async (req, reply) => {
+        const p = req.params as FileParams;
+        const a = action(req);
+        if (a === 'INITIALIZE') {
+          const r = await svc.initFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName);
+          if (!r.ok) return sendProblem(reply, r.error);
+          return reply.code(201).send();
+        }
+        if (a === 'COMPLETE') return reply.code(201).send();
+        return sendProblem(reply, badRequest('action must be INITIALIZE or COMPLETE'));
+      },
+    );
+    files.patch(
+      path,
+      { config: upload, schema: { ...S.patchFileSchema, consumes } },
+      async (req, reply) => {
+        const p = req.params as FileParams;
+        const range = req.headers['content-range'];
+        const r = await svc.patchFile(sandboxCtxOf(req), p.batchId, p.datasetId, p.fileName, typeof range === 'string' ? range : undefined, bodyStream(req), contentLength(req));
+        if (!r.ok) return failed(reply, r.error);
+        return reply.code(200).send();
+      },
+    );
   });
+}
+
+
+/** The request body as a stream: the raw one, or an empty one when the request has no body (no parser ran). */
+function bodyStream(req: FastifyRequest): Readable {
+  const b = req.body as unknown;
+  if (b instanceof Readable) return b;
+  return Readable.from(Buffer.isBuffer(b) ? [b] : []);
+}
+
+function contentLength(req: FastifyRequest): number | undefined {
+  const v = req.headers['content-length'];
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** An unread or half-read body cannot be answered and then reused: close the connection after a failed upload. */
+function failed(reply: FastifyReply, p: Problem): FastifyReply {
+  return sendProblem(reply.header('connection', 'close'), p);
 }

@@ -173,10 +173,11 @@ describe('Edge Network: stored consent', () => {
   });
 
   describe('invalid input', () => {
-    it('identityMap entries that are not identities are ignored, not a 500', async () => {
+    it('identityMap entries that are not identities get the Edge 400 (never a 500), and nothing lands', async () => {
       const r = await send('/ee/v2/interact', { identityMap: { Email: 'x', ECID: [null, { id: 5 }], '': [{ id: '' }] }, event: event('test.garbage', { Phone: [{}] }) });
-      assert.equal(r.statusCode, 200, r.body);
-      assert.equal(await landed('test.garbage'), 1);
+      assert.equal(r.statusCode, 400, r.body);
+      assert.match(r.json().type, /EXEG-0003-400/);
+      assert.equal(await landed('test.garbage'), 0);
     });
     const statsCases: Array<[string, () => Promise<{ status: number; json: any }>, number]> = [
       ['stats of an unknown connection', () => p.call('GET', '/data/foundation/kith/sources/edge/nope/stats'), 404],

@@ -56,7 +56,7 @@ export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): voi
     });
     installCors(scope, PATHS.map((p) => `/v1/${p}`));
     for (const path of PATHS)
-      scope.post(`/v1/${path}`, { config: { auth: 'none' }, bodyLimit: 1024 * 1024, schema: segmentRouteSchema(path) }, async (req, reply) => {
+      scope.post(`/v1/${path}`, { config: { auth: 'none', errorFormat: 'segment' }, bodyLimit: 1024 * 1024, schema: segmentRouteSchema(path) }, async (req, reply) => {
         const now = d.clock.now();
         const body = readSegmentBody(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
         if (!body.ok) return reply.code(body.error.status).send(body.error.body);
