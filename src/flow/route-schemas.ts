@@ -4,6 +4,22 @@ const tags = ['Flow Service'];
 
 export type FlowKind = 'connections' | 'sourceConnections' | 'targetConnections' | 'flows';
 
+/**
+ * `auth.params` of the built-in source connections (Segment, Web SDK, Shopify), with the keys Kith generates, listed
+ * beside `inletId`/`inletUrl` so `/docs` says where each key comes back.
+ */
+const sourceConnectionAuthParams: Record<string, JsonSchema> = {
+  writeKey: { ...str, description: 'Segment source (spec 3f2a6c1e-…): generated (kith_wk_ + 32 hex) unless given; the Basic user name (or body writeKey) for /v1/*' },
+  datastreamId: { ...str, description: 'Web SDK datastream (spec 6d1e2f3a-…): generated (a UUID) unless given; alloy\'s datastreamId, sent as ?configId= to /ee/*' },
+  defaultConsent: { ...str, description: 'Web SDK datastream: in, out or pending until the visitor decides' },
+  userIdNamespace: { ...str, description: 'Segment source: the namespace of userId (default SegmentUserId)' },
+  shopDomain: { ...str, description: 'Shopify source (spec 8c6a9b2e-…): the *.myshopify.com domain; webhooks go to /sources/shopify/{connectionId}/webhooks' },
+  clientId: { ...str, description: 'Shopify source: the app client id (OAuth install)' },
+  clientSecret: { ...str, description: 'Shopify source: the app client secret (HMAC key); masked as *** in responses' },
+  profileDataSetId: { ...str, description: 'Sources: the profile dataset (default: one Kith creates)' },
+  eventDataSetId: { ...str, description: 'Sources: the event dataset (default: one Kith creates)' },
+};
+
 const spec = (what: string) => obj({ id: desc(str, what), version: str }, ['id']);
 
 /** What each kind of entity takes; everything else is kept as sent (AEP entities carry more). */
@@ -20,6 +36,7 @@ const createBodies: Record<FlowKind, JsonSchema> = {
           authenticationRequired: desc(bool, 'When true, /collection requires `Authorization: Bearer <token>`'),
           sourceId: str,
           name: str,
+          ...sourceConnectionAuthParams,
         }),
       }),
     },
@@ -51,9 +68,9 @@ const entity = obj(
     state: str,
     etag: desc(str, 'Send as `If-Match` to PATCH'),
     auth: obj(
-      { params: obj({ inletId: desc(str, 'Generated: the id in `/collection/{inletId}`'), inletUrl: desc(str, 'Generated: where to POST messages') }) },
+      { params: obj({ inletId: desc(str, 'Generated: the id in `/collection/{inletId}`'), inletUrl: desc(str, 'Generated: where to POST messages'), ...sourceConnectionAuthParams }) },
       [],
-      { description: 'Connection credentials (secrets masked); a streaming connection carries its generated `inletId` and `inletUrl` here' },
+      { description: 'Connection credentials (secrets masked). Generated keys come back here: a streaming connection\'s `inletId` and `inletUrl`, a Segment source\'s `writeKey`, a Web SDK datastream\'s `datastreamId`' },
     ),
     createdAt: desc(int, 'Epoch milliseconds'),
     updatedAt: desc(int, 'Epoch milliseconds'),

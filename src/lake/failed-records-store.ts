@@ -42,8 +42,7 @@ export class FailedRecordsStore implements FailedSink, FailedRecordsReader, Seen
       ),
       countBatch: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM failed_records WHERE sandbox_id=? AND batch_id=?'),
       first: db.prepare<[string, string, number], Row>('SELECT * FROM failed_records WHERE sandbox_id=? AND batch_id=? ORDER BY offset LIMIT ?'),
-      // a chunk's ids in one statement (a JSON array): 1.4-1.7 µs per id, against 5.2-7.8 with one statement per id
-      // (bench/ingest-log/write-paths.ts)
+      // a chunk's ids in one statement (a JSON array), a fraction of one statement per id (bench/ingest-log/write-paths.ts)
       seen: db.prepare<[string, string], { id: string }>('SELECT id FROM seen_ids WHERE dataset_key=? AND id IN (SELECT value FROM json_each(?))'),
       remember: db.prepare<[string, string]>('INSERT OR IGNORE INTO seen_ids(dataset_key, id) SELECT ?, value FROM json_each(?)'),
       replayed: db.prepare('UPDATE failed_records SET replayed_at=? WHERE sandbox_id=? AND id=?'),

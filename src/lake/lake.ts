@@ -44,9 +44,8 @@ export class Lake implements LakeSink {
       mkdirSync(dataDir, { recursive: true });
       path = join(dataDir, 'lake.duckdb');
     }
-    // one thread by default: the lake's work is appends (serial) and its checkpoints, which with two threads took
-    // both cores of a small machine for a few hundred ms every ~16 MB of WAL (streaming p99 at 5,000 events/s:
-    // ~230 -> ~150 ms on 2 vCPUs). KITH_LAKE_THREADS gives SQL over the lake more cores where there are some.
+    // one thread by default: appends are serial, and two threads let a checkpoint take both cores of a small machine
+    // (bench/segment/streaming.ts); KITH_LAKE_THREADS gives SQL over the lake more cores where there are some
     const instance = await DuckDBInstance.create(path, { threads: lakeThreads() });
     const conn = await instance.connect();
     await conn.run('CREATE TABLE IF NOT EXISTS main._kith_progress (consumer VARCHAR PRIMARY KEY, "offset" BIGINT NOT NULL)');
@@ -134,9 +133,8 @@ export class Lake implements LakeSink {
     try {
       for (const list of byTable.values()) {
         const a = await this.conn.createAppender(Lake.ident(list[0]!.table), Lake.schemaOf(list[0]!.sandboxId));
-        // column by column, a data chunk (up to DuckDB's vector size) at a time instead of value by value: a bare
-        // appender fed 1,250-row writes costs 6.2-7.0 µs of CPU per row that way against 11.4-12.7 (all threads;
-        // bench/ingest-log/write-paths.ts, which also times Lake.write itself)
+        // column by column, a data chunk (up to DuckDB's vector size) at a time: about half the CPU of value-by-value
+        // appends (bench/ingest-log/write-paths.ts)
         for (let i = 0; i < list.length; i += CHUNK_ROWS) {
           const rows = list.slice(i, i + CHUNK_ROWS);
           const chunk = DuckDBDataChunk.create(ROW_TYPES, rows.length);

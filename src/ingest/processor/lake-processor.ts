@@ -23,13 +23,13 @@ export interface LakeProcessorOptions {
 }
 
 export const DEFAULT_PROCESSOR_OPTIONS: LakeProcessorOptions = {
-  // smaller chunks bound how long a record waits behind the others of its chunk (ingestion-to-visible tail) and
-  // hand segmentation smaller bursts: at 5,000 events/s, 300 met the streaming p99 target in 5 of 8 runs, 1,000 in 3 of 8
+  // smaller chunks bound how long a record waits behind its chunk and hand segmentation smaller bursts
+  // (bench/segment/streaming.ts)
   chunkSize: envNumber('KITH_PROCESSOR_CHUNK', 300, { min: 1, integer: true }),
   streamingBatchMaxRecords: 50_000,
   streamingBatchMaxAgeMs: 15_000,
   idleMs: 50,
-  // 250 ms: at 5,000 events/s, a fifth of the pipeline's CPU went to per-commit DuckDB work with one write per chunk
+  // one DuckDB commit for many chunks: per-commit work is a fixed cost (bench/segment/streaming.ts)
   lakeGatherMs: envNumber('KITH_LAKE_GATHER_MS', 250),
 };
 

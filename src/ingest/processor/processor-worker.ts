@@ -44,10 +44,8 @@ const pipeline = await createPipeline(
 );
 
 /**
- * KITH_CHECKPOINT_INTERVAL_MS when a positive number, else 1,000 ms (a typo must not make the checkpointer spin). A
- * page written several times between two checkpoints is copied once: at 5,000 events/s, 1 s instead of 100 ms took
- * the server from about 327 to 321 µs of CPU per event (means of 10 runs each of bench/segment/streaming, whose run-to-
- * run spread is ±4%; 500 ms, 2 s and 4 s no better), the WAL files growing to ~40 MB between checkpoints.
+ * KITH_CHECKPOINT_INTERVAL_MS when a positive number, else 1,000 ms (a typo must not make the checkpointer spin): a
+ * page written several times between two checkpoints is copied once (bench/segment/streaming.ts).
  */
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 1000;
 function checkpointIntervalMs(): number {

@@ -160,18 +160,3 @@ export const shopifyRouteSchemas = {
 
 // ---- Flow Service connections of the sources ------------------------------------------------------------
 
-/**
- * `auth.params` of the source connections (POST/GET `/data/foundation/flowservice/connections`), with the keys Kith
- * generates: for the flow routes' entity schema (src/flow/route-schemas.ts) to list beside `inletId`/`inletUrl`.
- */
-export const sourceConnectionAuthParams: Record<string, JsonSchema> = {
-  writeKey: { ...str, description: 'Segment source (spec 3f2a6c1e-…): generated (kith_wk_ + 32 hex) unless given; the Basic user name (or body writeKey) for /v1/*' },
-  datastreamId: { ...str, description: 'Web SDK datastream (spec 6d1e2f3a-…): generated (a UUID) unless given; alloy\'s datastreamId, sent as ?configId= to /ee/*' },
-  defaultConsent: { ...str, description: 'Web SDK datastream: in, out or pending until the visitor decides' },
-  userIdNamespace: { ...str, description: 'Segment source: the namespace of userId (default SegmentUserId)' },
-  shopDomain: { ...str, description: 'Shopify source (spec 8c6a9b2e-…): the *.myshopify.com domain; webhooks go to /sources/shopify/{connectionId}/webhooks' },
-  clientId: { ...str, description: 'Shopify source: the app client id (OAuth install)' },
-  clientSecret: { ...str, description: 'Shopify source: the app client secret (HMAC key); masked as *** in responses' },
-  profileDataSetId: { ...str, description: 'Sources: the profile dataset (default: one Kith creates)' },
-  eventDataSetId: { ...str, description: 'Sources: the event dataset (default: one Kith creates)' },
-};
