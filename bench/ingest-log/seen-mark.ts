@@ -13,17 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { hardware } from '../hardware.js';
+import { cpuUs, round2 } from '../lib/load.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { FailedRecordsStore } from '../../src/lake/failed-records-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kith-seen-mark-'));
-const cpuUs = async (fn: () => Promise<void> | void): Promise<number> => {
-  const c0 = process.cpuUsage();
-  await fn();
-  const c = process.cpuUsage(c0);
-  return c.user + c.system;
-};
-const round = (n: number) => Number(n.toFixed(2));
 const WRITES = 200, IDS = 1250, STORED = 100_000;
 const batch = (tag: string, w: number) => Array.from({ length: IDS }, (_, j) => `${tag}-${w * IDS + j}`);
 const stored = Array.from({ length: STORED }, (_, i) => `s-${i}`);
@@ -67,11 +61,11 @@ if (hits !== IDS) throw new Error(`DuckDB check found ${hits} of ${IDS}`);
 
 console.log(JSON.stringify({
   name: 'lake-seen-mark',
-  figure: round(markUs),
+  figure: round2(markUs),
   unit: `µs of CPU per lake write to remember its ${IDS} ids with the seen mark (100k ids stored)`,
-  perId: round(markUs / IDS),
-  baseline: { name: 'one autocommitted remember per dataset, no mark (before issue #17)', usPerWrite: round(baselineUs), perId: round(baselineUs / IDS) },
-  duckdbAlternative: { insertUsPerWrite: round(duckInsertUs), checkUsPerChunk: round(duckCheckUs), sqliteCheckUsPerChunk: round(sqliteCheckUs) },
+  perId: round2(markUs / IDS),
+  baseline: { name: 'one autocommitted remember per dataset, no mark (before issue #17)', usPerWrite: round2(baselineUs), perId: round2(baselineUs / IDS) },
+  duckdbAlternative: { insertUsPerWrite: round2(duckInsertUs), checkUsPerChunk: round2(duckCheckUs), sqliteCheckUsPerChunk: round2(sqliteCheckUs) },
   writes: WRITES,
   hardware: hardware(),
 }, null, 1));

@@ -15,19 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIGINT, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, TIMESTAMPTZ, VARCHAR } from '@duckdb/node-api';
 import { hardware } from '../hardware.js';
+import { cpuUs, round2 } from '../lib/load.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { FailedRecordsStore } from '../../src/lake/failed-records-store.js';
 import { Lake } from '../../src/lake/lake.js';
 import { SqliteIngestLog } from '../../src/ingest/log/sqlite-ingest-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kith-write-paths-'));
-const cpuUs = async (fn: () => Promise<void> | void): Promise<number> => {
-  const c0 = process.cpuUsage();
-  await fn();
-  const c = process.cpuUsage(c0);
-  return c.user + c.system;
-};
-const round = (n: number) => Number(n.toFixed(2));
 
 // ---- _id dedupe ----
 const failedDb = openSqlite(dir, 'failed-records');
@@ -104,7 +98,7 @@ for (const step of [2000, 5000, 20000]) {
   const first = (await log.read(0, 1))[0]!.offset;
   const t0 = performance.now();
   await log.truncateBefore(first + step - 1);
-  stepMs[step] = round(performance.now() - t0);
+  stepMs[step] = round2(performance.now() - t0);
 }
 await log.close();
 
@@ -121,12 +115,12 @@ rmSync(dir, { recursive: true, force: true });
 
 console.log(JSON.stringify({
   name: 'ingest-write-paths',
-  figure: round(seenChunk),
+  figure: round2(seenChunk),
   unit: 'µs per _id checked (one statement per 1,250-id chunk; 100k ids stored)',
-  idDedupe: { perChunkUsPerId: round(seenChunk), baselinePerIdStatementUsPerId: round(seenPerId) },
-  lakeRows: { lakeWriteCpuUsPerRow: round(lakeUs / N), bareDataChunkCpuUsPerRow: round(bareChunkUs / N), baselineValueByValueAppenderCpuUsPerRow: round(bareUs / N), rowsPerWrite: B, rows: N },
+  idDedupe: { perChunkUsPerId: round2(seenChunk), baselinePerIdStatementUsPerId: round2(seenPerId) },
+  lakeRows: { lakeWriteCpuUsPerRow: round2(lakeUs / N), bareDataChunkCpuUsPerRow: round2(bareChunkUs / N), baselineValueByValueAppenderCpuUsPerRow: round2(bareUs / N), rowsPerWrite: B, rows: N },
   retentionDeleteMs: stepMs,
-  pointReadUs: { outsideTransaction: round(outside), insideTransaction: round(inside) },
+  pointReadUs: { outsideTransaction: round2(outside), insideTransaction: round2(inside) },
   hardware: hardware(),
   baseline: { name: 'the bare way each replaced: one statement per id; a DuckDB appender fed value by value' },
 }, null, 1));

@@ -93,3 +93,14 @@ export function machineTicks(): { idle: number; total: number } | undefined {
     return undefined;
   }
 }
+
+/** CPU (user + system, every thread of this process) spent in `fn`, in µs. */
+export async function cpuUs(fn: () => Promise<void> | void): Promise<number> {
+  const c0 = process.cpuUsage();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return c.user + c.system;
+}
+
+/** Two decimals, as the bench JSON prints figures. */
+export const round2 = (n: number): number => Number(n.toFixed(2));

@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../../shared/problem.js';
 import type { FailedItem } from '../processor/processor-ports.js';
 import type { IngestMessage, LogAppender } from '../collection/collection-service.js';
 import { batchFailedSchema, listFailedSchema, replaySchema } from './route-schemas.js';
+import { jsonOrText } from '../../shared/objects.js';
 
 export interface StoredFailedRecord extends FailedItem {
   id: string;
@@ -20,12 +21,7 @@ export interface FailedRecordsReader {
 
 
 function view(r: StoredFailedRecord) {
-  let payload: unknown = r.payload;
-  try {
-    payload = JSON.parse(r.payload);
-  } catch {
-    /* keep text */
-  }
+  const payload = jsonOrText(r.payload);
   return {
     id: r.id,
     datasetId: r.datasetId,

@@ -5,6 +5,7 @@ import { badRequest, notFound } from '../../shared/problem.js';
 import { anyValue, arrayOf, bool, closedObj, int, nullable, obj, params, query, responses, str } from '../../http/schemas.js';
 import type { NotIngestedStore, StoredNotIngested } from '../../lake/not-ingested-store.js';
 import type { ReplayFilter, ReplayOutcome } from '../../profile/not-ingested-replay.js';
+import { jsonOrText } from '../../shared/objects.js';
 
 const tags = ['Failed Records'];
 const BASE = '/data/foundation/kith/not-ingested-to-profile';
@@ -13,13 +14,7 @@ const BASE = '/data/foundation/kith/not-ingested-to-profile';
 export type ReplayCall = (sandboxId: string, filter: ReplayFilter) => Promise<ReplayOutcome>;
 
 function view(r: StoredNotIngested) {
-  let record: unknown = r.record;
-  if (!r.truncated)
-    try {
-      record = JSON.parse(r.record);
-    } catch {
-      /* keep text */
-    }
+  const record = r.truncated ? r.record : jsonOrText(r.record);
   return {
     id: r.id,
     datasetId: r.datasetId,
