@@ -24,7 +24,8 @@ import { referenceLookups } from './flow/flow-references.js';
 import { SqliteIngestLog } from './ingest/log/sqlite-ingest-log.js';
 import { LogRetention } from './ingest/log/retention.js';
 import { PROCESSOR_CONSUMERS } from './ingest/processor/lake-processor.js';
-import { FailedRecordsStore } from './lake/failed-records-store.js';
+import type { FailedRecordsStore } from './lake/failed-records-store.js';
+import { SqliteFailedRecordsStore } from './lake/sqlite-failed-records-store.js';
 import type { ProcessorHandle } from './ingest/processor/processor-handle.js';
 import { InlineProcessor } from './ingest/processor/inline-processor.js';
 import { WorkerProcessor } from './ingest/processor/worker-processor.js';
@@ -186,7 +187,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const retention = new LogRetention(ingestLog, { retentionMs: cfg.ingestLogRetentionMinutes * 60_000, minAgeMs: opts.retentionMinAgeMs ?? 60_000, consumers: PROCESSOR_CONSUMERS, clock });
   const failedDb = openSqlite(cfg.dataDir, 'failed-records');
   dbs.push(failedDb);
-  const failedRecords = new FailedRecordsStore(failedDb);
+  const failedRecords = new SqliteFailedRecordsStore(failedDb);
   const notIngested = new SqliteNotIngestedStore(failedDb, clock);
   const datasets = datasetDirectory(catalog);
   const batches = batchCatalog(catalog);
