@@ -42,7 +42,7 @@ import { ctxOf } from './http/request-context.js';
 import { obj } from './http/schemas.js';
 import { batchCatalog, datasetDirectory, logAppender } from './ingest/wiring.js';
 import { DiskGuard, installDiskGuard } from './ingest/disk-guard.js';
-import { SourceStateStore } from './sources/http/source-state-store.js';
+import { SqliteSourceStateStore } from './sources/http/sqlite-source-state-store.js';
 import { SourceProvisioner } from './sources/http/source-provisioner.js';
 import { SourceSink } from './sources/http/source-sink.js';
 import { registerShopifyWebhookRoutes } from './sources/http/shopify-webhooks.js';
@@ -255,7 +255,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerNotIngestedRoutes(app, notIngested, (sandboxId, filter) => handle.remote.notIngestedReplay.replay(sandboxId, filter));
   const sourcesDb = openSqlite(cfg.dataDir, 'sources');
   dbs.push(sourcesDb);
-  const sourceState = new SourceStateStore(sourcesDb);
+  const sourceState = new SqliteSourceStateStore(sourcesDb);
   const sourceSink = new SourceSink(datasets, appender);
   const provisioner = new SourceProvisioner(schemas, catalog);
   const shopifyDeps = { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl };
