@@ -1,7 +1,7 @@
 /**
  * bench/ingest-log/seen-mark: what remembering a lake write's `_id`s costs the lake lane, per write of 1,250 ids
  * (5,000 events/s gathered over 250 ms) with 100k ids stored:
- * - now: FailedRecordsStore.rememberThrough (the ids and the seen mark in one SQLite transaction, issue #17);
+ * - now: SqliteSeenIds.rememberThrough (the ids and the seen mark in one SQLite transaction, issue #17);
  * - baseline: the way it replaced, one autocommitted `remember` per dataset (no mark; a crash after the DuckDB
  *   commit lost the ids);
  * - the alternative not taken: the dedupe set in DuckDB beside the rows (a PRIMARY KEY table appended in the lake's
@@ -15,7 +15,7 @@ import { DuckDBDataChunk, DuckDBInstance, VARCHAR } from '@duckdb/node-api';
 import { hardware } from '../hardware.js';
 import { cpuUs, round2 } from '../lib/load.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
-import { FailedRecordsStore } from '../../src/lake/failed-records-store.js';
+import { SqliteSeenIds } from '../../src/lake/sqlite-seen-ids.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kith-seen-mark-'));
 const WRITES = 200, IDS = 1250, STORED = 100_000;
@@ -24,7 +24,7 @@ const stored = Array.from({ length: STORED }, (_, i) => `s-${i}`);
 
 // ---- SQLite: remember per dataset (baseline) vs rememberThrough (ids + mark, one transaction) ----
 const db = openSqlite(dir, 'failed-records');
-const failed = new FailedRecordsStore(db);
+const failed = new SqliteSeenIds(db);
 for (let i = 0; i < STORED; i += 10_000) await failed.remember('sb/ds', stored.slice(i, i + 10_000));
 const baselineUs = (await cpuUs(async () => { for (let w = 0; w < WRITES; w++) await failed.remember('sb/ds', batch('b', w)); })) / WRITES;
 const markUs = (await cpuUs(async () => { for (let w = 0; w < WRITES; w++) await failed.rememberThrough('lake', w + 1, new Map([['sb/ds', batch('m', w)]])); })) / WRITES;

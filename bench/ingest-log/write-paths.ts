@@ -1,7 +1,7 @@
 /**
  * bench/ingest-log/write-paths: the processor's per-chunk writes beside the ingest log, each against the bare way it
  * replaced (the figures quoted in the code and the README, session 8):
- * - `_id` dedupe: FailedRecordsStore.seen over a chunk of 1,250 ids (one statement, json_each) vs one prepared
+ * - `_id` dedupe: SqliteSeenIds.seen over a chunk of 1,250 ids (one statement, json_each) vs one prepared
  *   statement per id, 100k ids stored (µs per id);
  * - lake rows: Lake.write of 1,250-row writes (DuckDB data chunks) vs a bare DuckDB appender value by value, same
  *   rows (µs of CPU per row, all threads);
@@ -17,7 +17,7 @@ import { BIGINT, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, TIMEST
 import { hardware } from '../hardware.js';
 import { cpuUs, round2 } from '../lib/load.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
-import { FailedRecordsStore } from '../../src/lake/failed-records-store.js';
+import { SqliteSeenIds } from '../../src/lake/sqlite-seen-ids.js';
 import { Lake } from '../../src/lake/lake.js';
 import { SqliteIngestLog } from '../../src/ingest/log/sqlite-ingest-log.js';
 
@@ -25,7 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kith-write-paths-'));
 
 // ---- _id dedupe ----
 const failedDb = openSqlite(dir, 'failed-records');
-const failed = new FailedRecordsStore(failedDb);
+const failed = new SqliteSeenIds(failedDb);
 for (let i = 0; i < 100; i++) await failed.remember('sb/ds', Array.from({ length: 1000 }, (_, j) => `e-${i * 1000 + j}`));
 const perIdStmt = failedDb.prepare('SELECT id FROM seen_ids WHERE dataset_key=? AND id=?');
 const chunks = Array.from({ length: 100 }, (_, r) => Array.from({ length: 1250 }, (_, j) => `e-${(r * 1250 + j) * 3}`));

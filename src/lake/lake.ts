@@ -21,7 +21,7 @@ const ROW_TYPES = [VARCHAR, TIMESTAMPTZ, VARCHAR, BIGINT, TIMESTAMPTZ, VARCHAR];
  * Exactly-once: `write(consumer, upTo, rows)` appends rows and moves `main._kith_progress[consumer]` to `upTo` in
  * one DuckDB transaction, and skips rows whose offset is at or below the consumer's committed progress, so
  * re-applying an already-applied log range (replay after a crash) adds nothing. `_id` dedupe of ExperienceEvents
- * lives in `FailedRecordsStore` (SQLite `seen_ids`), checked by the processor before it writes; its seen mark (the
+ * lives behind the `SeenIds` port (`SqliteSeenIds`: SQLite `seen_ids`), checked by the processor before it writes; its seen mark (the
  * offset up to which the ids of rows here are remembered) may trail `_kith_progress`, and the processor reads the
  * log again from it on start.
  *

@@ -3,17 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FailedRecordsStore } from './failed-records-store.js';
+import { SqliteSeenIds } from './sqlite-seen-ids.js';
 import { openSqlite, type SqliteDb } from '../store/sqlite/open.js';
 
-describe('FailedRecordsStore seen mark (ids of a lake write and the offset they reach, in one transaction)', () => {
+describe('SqliteSeenIds seen mark (ids of a lake write and the offset they reach, in one transaction)', () => {
   let dir = '';
   let db: SqliteDb;
-  let store: FailedRecordsStore;
+  let store: SqliteSeenIds;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'kith-seen-marks-'));
     db = openSqlite(dir, 'failed-records');
-    store = new FailedRecordsStore(db);
+    store = new SqliteSeenIds(db);
   });
   after(() => {
     db.close();
@@ -28,7 +28,7 @@ describe('FailedRecordsStore seen mark (ids of a lake write and the offset they 
     await store.rememberThrough('lake', 10, new Map([['sb/a', ['a1', 'a2']], ['sb/b', ['b1']]]));
     db.close();
     db = openSqlite(dir, 'failed-records');
-    store = new FailedRecordsStore(db);
+    store = new SqliteSeenIds(db);
     assert.equal(await store.rememberedThrough('lake'), 10);
     assert.equal(await store.rememberedThrough('other'), undefined);
     assert.deepEqual([...(await store.seen('sb/a', ['a1', 'a2', 'b1']))].sort(), ['a1', 'a2']);

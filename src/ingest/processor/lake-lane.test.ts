@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../../store/sqlite/open.js';
 import { Lake } from '../../lake/lake.js';
-import { FailedRecordsStore } from '../../lake/failed-records-store.js';
+import { SqliteFailedRecordsStore } from '../../lake/sqlite-failed-records-store.js';
+import { SqliteSeenIds } from '../../lake/sqlite-seen-ids.js';
 import { SqliteIngestLog } from '../log/sqlite-ingest-log.js';
 import { LakeLane, type LakeChunk } from './lake-lane.js';
 import type { LakeRow, LakeSink } from './processor-ports.js';
@@ -20,13 +21,16 @@ const chunk = (from: number, to: number, extra: Partial<LakeChunk> = {}): LakeCh
 describe('LakeLane (lake writes trailing the downstream steps)', () => {
   let dir: string;
   let lake: Lake;
-  let failed: FailedRecordsStore;
+  let failed: SqliteFailedRecordsStore;
+  let seen: SqliteSeenIds;
   let log: SqliteIngestLog;
   let n = 0;
   const fresh = async () => {
     const d = join(dir, String(n++));
     lake = await Lake.open(d);
-    failed = new FailedRecordsStore(openSqlite(d, 'failed-records'));
+    const failedDb = openSqlite(d, 'failed-records');
+    failed = new SqliteFailedRecordsStore(failedDb);
+    seen = new SqliteSeenIds(failedDb);
     log = new SqliteIngestLog(openSqlite(d, 'ingest-log'));
   };
   before(() => (dir = mkdtempSync(join(tmpdir(), 'kith-lane-'))));
@@ -37,7 +41,7 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
     const writes: number[] = [];
     const counting: LakeSink = { progress: (c) => lake.progress(c), countBatch: (...a) => lake.countBatch(...a), write: async (c, upTo, rows) => { writes.push(rows.length); await lake.write(c, upTo, rows); } };
     const landed: string[] = [];
-    const lane = new LakeLane({ lake: counting, failed, seen: failed, log, consumer: 'lake', onLanded: async (sb, schema) => void landed.push(`${sb}/${schema}`) });
+    const lane = new LakeLane({ lake: counting, failed, seen, log, consumer: 'lake', onLanded: async (sb, schema) => void landed.push(`${sb}/${schema}`) });
     lane.push(chunk(1, 3));
     lane.push(chunk(4, 6));
     lane.push(chunk(7, 10));
@@ -49,9 +53,9 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
     assert.equal(await lake.progress('lake'), 10);
     assert.equal(await log.committed('lake'), 10);
     assert.equal(lane.holds('sb1/ds', 'e9'), false);
-    assert.deepEqual([...(await failed.seen('sb1/ds', ['e1', 'e9', 'e11']))].sort(), ['e1', 'e9']);
+    assert.deepEqual([...(await seen.seen('sb1/ds', ['e1', 'e9', 'e11']))].sort(), ['e1', 'e9']);
     // the seen mark moved with the ids (LakeProcessor restarts from it)
-    assert.equal(await failed.rememberedThrough('lake'), 10);
+    assert.equal(await seen.rememberedThrough('lake'), 10);
     const rows = await lake.query('sb1', 'SELECT count(*)::INT AS n, min(_kith_offset)::INT AS lo, max(_kith_offset)::INT AS hi FROM events');
     assert.deepEqual(rows, [{ n: 10, lo: 1, hi: 10 }]);
     // the first chunk went alone; the two queued behind it were written together (group commit)
@@ -64,7 +68,7 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
     await fresh();
     const writes: number[] = [];
     const counting: LakeSink = { progress: (c) => lake.progress(c), countBatch: (...a) => lake.countBatch(...a), write: async (c, upTo, rows) => { writes.push(rows.length); await lake.write(c, upTo, rows); } };
-    const lane = new LakeLane({ lake: counting, failed, seen: failed, log, consumer: 'lake', gatherMs: 60_000 });
+    const lane = new LakeLane({ lake: counting, failed, seen, log, consumer: 'lake', gatherMs: 60_000 });
     lane.push(chunk(1, 2));
     // the first write goes at once; the chunks after it wait for the window (a minute here: nobody waits that long)
     while (writes.length === 0) await new Promise((r) => setTimeout(r, 5));
@@ -82,7 +86,7 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
 
   it('runs a task after the chunks queued before it (a batch is finalised once its rows are in)', async () => {
     await fresh();
-    const lane = new LakeLane({ lake, failed, seen: failed, log, consumer: 'lake' });
+    const lane = new LakeLane({ lake, failed, seen, log, consumer: 'lake' });
     let counted = -1;
     lane.push(chunk(1, 5));
     lane.task(async () => void (counted = await lake.countBatch('sb1', 'events', 'b1')));
@@ -93,7 +97,7 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
 
   it('a replayed chunk lands once (rows at or below the marker are skipped)', async () => {
     await fresh();
-    const lane = new LakeLane({ lake, failed, seen: failed, log, consumer: 'lake' });
+    const lane = new LakeLane({ lake, failed, seen, log, consumer: 'lake' });
     lane.push(chunk(1, 4));
     await lane.idle();
     lane.push(chunk(1, 6));
@@ -106,7 +110,7 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
       await fresh();
       let fail = true;
       const flaky: LakeSink = { progress: (c) => lake.progress(c), countBatch: (...a) => lake.countBatch(...a), write: async (c, upTo, rows) => { if (fail) throw new Error('disk full'); await lake.write(c, upTo, rows); } };
-      const lane = new LakeLane({ lake: flaky, failed, seen: failed, log, consumer: 'lake' });
+      const lane = new LakeLane({ lake: flaky, failed, seen, log, consumer: 'lake' });
       let ran = false;
       lane.push(chunk(1, 2));
       lane.task(async () => void (ran = true));
@@ -128,11 +132,11 @@ describe('LakeLane (lake writes trailing the downstream steps)', () => {
 
     it('a chunk with nothing to write still moves the marker (entries that all failed validation)', async () => {
       await fresh();
-      const lane = new LakeLane({ lake, failed, seen: failed, log, consumer: 'lake' });
+      const lane = new LakeLane({ lake, failed, seen, log, consumer: 'lake' });
       lane.push({ upTo: 3, rows: [], failed: [{ sandboxId: 'sb1', datasetId: 'ds', batchId: 'b1', offset: 3, code: 'X', reason: 'bad', payload: '{}' }], ids: new Map(), schemas: new Set() });
       await lane.idle();
       assert.equal(await lake.progress('lake'), 3);
-      assert.equal(await failed.rememberedThrough('lake'), 3);
+      assert.equal(await seen.rememberedThrough('lake'), 3);
       assert.equal(await failed.countBatch('sb1', 'b1'), 1);
     });
   });

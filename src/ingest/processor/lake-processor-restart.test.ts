@@ -34,8 +34,8 @@ describe('LakeProcessor restart: the seen mark says where `_id`s must be remembe
     const setup = await openProcessorFixture(d);
     await setup.log.append(ids.map((id) => eventEntry(id)));
     await setup.lake.write('lake', 10, ids.map((_, i) => row(i)));
-    await setup.failed.remember(KEY, ids.slice(0, s.remembered));
-    if (s.mark !== undefined) await setup.failed.rememberThrough('lake', s.mark, new Map());
+    await setup.seen.remember(KEY, ids.slice(0, s.remembered));
+    if (s.mark !== undefined) await setup.seen.rememberThrough('lake', s.mark, new Map());
     await setup.log.commit('lake', s.logLake);
     await setup.log.commit('downstream', s.downstream);
     await setup.close();
@@ -46,7 +46,7 @@ describe('LakeProcessor restart: the seen mark says where `_id`s must be remembe
       return {
         rows: (await fx.lake.query(SANDBOX, 'SELECT _id, count(*)::INT AS n FROM events GROUP BY _id ORDER BY _id')) as Array<{ _id: string; n: number }>,
         failed: (await fx.failed.list({ sandboxId: SANDBOX, limit: 100 })).map((f) => f.offset),
-        mark: await fx.failed.rememberedThrough('lake'),
+        mark: await fx.seen.rememberedThrough('lake'),
         logLake: await fx.log.committed('lake'),
       };
     } finally {
@@ -91,7 +91,7 @@ describe('LakeProcessor restart: the seen mark says where `_id`s must be remembe
       await fx.processor.drain();
       const rows = await fx.lake.query(SANDBOX, 'SELECT count(*)::INT AS n, count(DISTINCT _id)::INT AS d FROM events');
       assert.deepEqual(rows, [{ n: 10, d: 10 }]);
-      assert.equal(await fx.failed.rememberedThrough('lake'), 20);
+      assert.equal(await fx.seen.rememberedThrough('lake'), 20);
     } finally {
       await fx.close();
     }

@@ -6,7 +6,8 @@ import type { FlowService } from '../../flow/flow-service.js';
 import { openSqlite, READER_CACHE_MIB, type SqliteDb } from '../../store/sqlite/open.js';
 import { SqliteIngestLog } from '../log/sqlite-ingest-log.js';
 import { Lake } from '../../lake/lake.js';
-import { FailedRecordsStore } from '../../lake/failed-records-store.js';
+import { SqliteFailedRecordsStore } from '../../lake/sqlite-failed-records-store.js';
+import { SqliteSeenIds } from '../../lake/sqlite-seen-ids.js';
 import { SqliteNotIngestedStore } from '../../lake/sqlite-not-ingested-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
 import type { RecordSink } from './processor-ports.js';
@@ -73,7 +74,8 @@ export async function createPipeline(
   const log = new SqliteIngestLog(logDb);
   const failedDb = openSqlite(dataDir, 'failed-records');
   dbs.push(failedDb);
-  const failed = new FailedRecordsStore(failedDb);
+  const failed = new SqliteFailedRecordsStore(failedDb);
+  const seen = new SqliteSeenIds(failedDb);
   // beside failed records (the lake's diagnostics file): what the profile step could not place
   const notIngested = new SqliteNotIngestedStore(failedDb, s.clock);
   const lake = await Lake.open(dataDir);
@@ -121,7 +123,7 @@ export async function createPipeline(
       log,
       lake,
       failed,
-      seen: failed,
+      seen,
       catalog: touched
         ? {
             createBatch: async (sb, input, actor) => {

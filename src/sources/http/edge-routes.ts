@@ -111,7 +111,7 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
       if (!found || found.sandboxId !== sandboxCtxOf(req).sandbox.id || (found.connection.connectionSpec as { id?: string } | undefined)?.id !== EDGE_DATASTREAM_SPEC)
         return sendProblem(reply, notFound(`No datastream connection ${connectionId} in this sandbox`));
       const datastreamId = ((found.connection.auth as { params?: DatastreamParams } | undefined)?.params ?? {}).datastreamId;
-      return { connectionId, ...(datastreamId ? { datastreamId } : {}), consent: counters.of(connectionId) };
+      return { connectionId, ...(datastreamId ? { datastreamId } : {}), consent: await counters.of(connectionId) };
     },
   );
 
@@ -147,7 +147,7 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
         const decision = await consentOf(req, ds.found, parsed.value, ecid, ds.params.defaultConsent ?? 'in');
         // honour consent: with collect denied (or still pending), events are not collected
         const out = decision.consent === 'in' ? mapInteractEvents(parsed.value, { ecid, requestId, receivedAt: now }) : emptyOutput();
-        if (decision.consent !== 'in' && parsed.value.events.length > 0) counters.refused(ds.found.connection.id, decision.reason, parsed.value.events.length);
+        if (decision.consent !== 'in' && parsed.value.events.length > 0) await counters.refused(ds.found.connection.id, decision.reason, parsed.value.events.length);
         const w = await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
           receivedAt: now,
           xactionBase: newXactionBase(now),

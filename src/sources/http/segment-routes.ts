@@ -67,7 +67,10 @@ export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): voi
         const norm = normaliseSegmentPayload(`/v1/${path}`, body.value, { receivedAt: now });
         if (!norm.ok) return reply.code(norm.error.status).send(norm.error.body);
         const connectionId = found.connection.id;
-        const fresh = norm.value.messages.filter((m) => !d.state.anySeen([segmentDedupeKey(connectionId, m)], now));
+        // the request's messageIds checked in one statement, remembered in one after the append
+        const keyOf = new Map(norm.value.messages.map((m) => [m, segmentDedupeKey(connectionId, m)]));
+        const seen = await d.state.seen([...keyOf.values()], now);
+        const fresh = norm.value.messages.filter((m) => !seen.has(keyOf.get(m)!));
         const out: SourceOutput = emptyOutput();
         for (const m of fresh) {
           const o = mapSegmentMessage(m, { receivedAt: now, userIdNamespace: params.userIdNamespace });
@@ -85,7 +88,7 @@ export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): voi
           rejected,
         });
         if ('error' in w) return reply.code(500).send({ success: false, code: 'misconfigured', message: w.error });
-        d.state.remember(fresh.map((m) => segmentDedupeKey(connectionId, m)), now, DEDUPE_TTL_MS);
+        await d.state.remember(fresh.map((m) => keyOf.get(m)!), now, DEDUPE_TTL_MS);
         return reply.code(200).send(SEGMENT_SUCCESS);
       });
   });

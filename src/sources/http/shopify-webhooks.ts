@@ -53,13 +53,13 @@ export async function ingestMapped(
   now: number,
   requestId: string,
 ): Promise<{ verdict: string; profiles: number; events: number } | { status: number; detail: string }> {
-  const verdict = judgeUpdate(d.state.lastVersion(mapped.resourceKey), mapped.resourceUpdatedAt);
+  const verdict = judgeUpdate(await d.state.lastVersion(mapped.resourceKey), mapped.resourceUpdatedAt);
   const out = applyVerdict(mapped, verdict);
   const t = await sourceTargets(d, c, c.params, 'Shopify', requestId);
   if (!t) return { status: 503, detail: 'The source datasets could not be prepared' };
   const w = await d.sink.write({ ...t, sandboxId: c.sandboxId, orgId: c.orgId, sourceName: `shopify:${c.shop}` }, out, { receivedAt: now, xactionBase: newXactionBase(now), requestId });
   if ('error' in w) return { status: 409, detail: w.error };
-  if (mapped.resourceUpdatedAt !== undefined && verdict === 'newer') d.state.recordVersion(mapped.resourceKey, mapped.resourceUpdatedAt);
+  if (mapped.resourceUpdatedAt !== undefined && verdict === 'newer') await d.state.recordVersion(mapped.resourceKey, mapped.resourceUpdatedAt);
   return { verdict, ...w };
 }
 
@@ -97,18 +97,18 @@ export function registerShopifyWebhookRoutes(app: FastifyInstance, d: ShopifyDep
         const shop = h.shopDomain ?? params.shopDomain ?? 'unknown';
         const now = d.clock.now();
         const keys = shopifyDedupeKeys(shop, h);
-        if (d.state.anySeen(keys, now)) return reply.code(200).send({ status: 'duplicate' });
+        if ((await d.state.seen(keys, now)).size > 0) return reply.code(200).send({ status: 'duplicate' });
         const parsed = tryParseJsonLossless(raw);
         if (!parsed.ok) return reply.code(400).send(parsed.error.body);
         const mapped = mapShopifyWebhook(h.topic!, parsed.value, { shopDomain: shop, receivedAt: now, webhookId: h.webhookId });
         if (!mapped.supported) {
-          d.state.remember(keys, now, DEDUPE_TTL_MS);
+          await d.state.remember(keys, now, DEDUPE_TTL_MS);
           return reply.code(200).send({ status: 'ignored', topic: h.topic });
         }
         const r = await ingestMapped(d, { sandboxId: found.sandboxId, orgId: found.orgId, connectionId, params, shop }, mapped, now, String(req.id));
         if ('status' in r) return reply.code(r.status).header('retry-after', '5').send({ status: r.status, title: 'Service Unavailable', detail: r.detail });
         // remembered only after the append is durable: a crash in between means a retry is ingested again (and deduped by _id)
-        d.state.remember(keys, now, DEDUPE_TTL_MS);
+        await d.state.remember(keys, now, DEDUPE_TTL_MS);
         return reply.code(200).send({ status: 'accepted', ...r });
       },
     );

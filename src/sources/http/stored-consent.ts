@@ -36,14 +36,16 @@ export class ConsentCounters {
 
   private static key = (connectionId: string, what: string) => `edge-consent-refused:${connectionId}:${what}`;
 
-  refused(connectionId: string, reason: ConsentReason, events: number): void {
-    this.state.bump(ConsentCounters.key(connectionId, `requests:${reason}`));
-    this.state.bump(ConsentCounters.key(connectionId, 'events'), events);
+  /** One statement per refused request (both counters at once). */
+  async refused(connectionId: string, reason: ConsentReason, events: number): Promise<void> {
+    await this.state.bump({ [ConsentCounters.key(connectionId, `requests:${reason}`)]: 1, [ConsentCounters.key(connectionId, 'events')]: events });
   }
 
-  of(connectionId: string): { refusedRequests: number; refusedEvents: number; refusedBy: Record<ConsentReason, number> } {
-    const by = (r: ConsentReason) => this.state.counter(ConsentCounters.key(connectionId, `requests:${r}`));
-    const refusedBy = { cookie: by('cookie'), stored: by('stored'), default: by('default') };
-    return { refusedRequests: refusedBy.cookie + refusedBy.stored + refusedBy.default, refusedEvents: this.state.counter(ConsentCounters.key(connectionId, 'events')), refusedBy };
+  async of(connectionId: string): Promise<{ refusedRequests: number; refusedEvents: number; refusedBy: Record<ConsentReason, number> }> {
+    const req = (r: ConsentReason) => ConsentCounters.key(connectionId, `requests:${r}`);
+    const events = ConsentCounters.key(connectionId, 'events');
+    const n = await this.state.counters([req('cookie'), req('stored'), req('default'), events]);
+    const refusedBy = { cookie: n[req('cookie')]!, stored: n[req('stored')]!, default: n[req('default')]! };
+    return { refusedRequests: refusedBy.cookie + refusedBy.stored + refusedBy.default, refusedEvents: n[events]!, refusedBy };
   }
 }

@@ -9,7 +9,9 @@ import { openSqlite, type SqliteDb } from '../../../store/sqlite/open.js';
 import { SqliteResourceStore } from '../../../store/sqlite/sqlite-resource-store.js';
 import { SqliteIngestLog } from '../../log/sqlite-ingest-log.js';
 import { Lake } from '../../../lake/lake.js';
-import { FailedRecordsStore } from '../../../lake/failed-records-store.js';
+import { SqliteFailedRecordsStore } from '../../../lake/sqlite-failed-records-store.js';
+import { SqliteSeenIds } from '../../../lake/sqlite-seen-ids.js';
+import type { FailedRecordsStore } from '../../../lake/failed-records-store.js';
 import { systemClock } from '../../../shared/clock.js';
 import type { BatchCatalog, BatchRecord, DatasetInfo } from '../../ports.js';
 import type { ResourceStore } from '../../../store/resource-store.js';
@@ -73,6 +75,7 @@ export interface ProcessorFixture {
   log: SqliteIngestLog;
   lake: Lake;
   failed: FailedRecordsStore;
+  seen: SeenIds;
   catalog: BatchCatalog;
   processor: LakeProcessor;
   close(): Promise<void>;
@@ -84,7 +87,7 @@ export interface FixtureOptions {
   /** The dataset was deleted (its entries fail validation with DATASET_NOT_FOUND). */
   datasetDeleted?: boolean;
   /** Wraps the seen-ids store (failure injection). */
-  seen?: (store: FailedRecordsStore) => SeenIds;
+  seen?: (store: SeenIds) => SeenIds;
 }
 
 export async function openProcessorFixture(dir: string, o: FixtureOptions = {}): Promise<ProcessorFixture> {
@@ -96,7 +99,9 @@ export async function openProcessorFixture(dir: string, o: FixtureOptions = {}):
   };
   // the API appends with FULL (acks survive power loss); the processor reads through its own connection
   const log = new SqliteIngestLog(open('ingest-log', { synchronous: 'FULL' }));
-  const failed = new FailedRecordsStore(open('failed-records'));
+  const failedDb = open('failed-records');
+  const failed = new SqliteFailedRecordsStore(failedDb);
+  const seen = new SqliteSeenIds(failedDb);
   const lake = await Lake.open(dir);
   const resources = new SqliteResourceStore(open('control'));
   const catalog = resourceCatalog(resources);
@@ -105,7 +110,7 @@ export async function openProcessorFixture(dir: string, o: FixtureOptions = {}):
       log,
       lake,
       failed,
-      seen: o.seen ? o.seen(failed) : failed,
+      seen: o.seen ? o.seen(seen) : seen,
       catalog,
       state: resources,
       clock: systemClock,
@@ -120,6 +125,7 @@ export async function openProcessorFixture(dir: string, o: FixtureOptions = {}):
     log,
     lake,
     failed,
+    seen,
     catalog,
     processor,
     async close() {

@@ -1,0 +1,59 @@
+import type pg from 'pg';
+import type { SeenIds } from '../ingest/processor/processor-ports.js';
+import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js';
+
+/**
+ * The `_id` dedupe index on PostgreSQL (same rules as SqliteSeenIds). The pool is the caller's; `schema` qualifies
+ * the tables. A chunk's ids are checked and stored with one statement each (`= ANY`, `unnest … ON CONFLICT DO
+ * NOTHING`); a lake write's ids and its seen mark are one statement, hence one transaction.
+ */
+export class PgSeenIds implements SeenIds {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly ids: string,
+    private readonly marks: string,
+  ) {}
+
+  static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgSeenIds> {
+    const p = schemaPrefix(opts.schema);
+    const ids = `${p}kith_seen_ids`;
+    const marks = `${p}kith_seen_marks`;
+    // "C": byte order, the cheapest comparison (ids are only ever matched for equality)
+    await opts.pool.query(`CREATE TABLE IF NOT EXISTS ${ids} (dataset_key TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (dataset_key, id));
+      CREATE TABLE IF NOT EXISTS ${marks} (consumer TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);`);
+    return new PgSeenIds(opts.pool, ids, marks);
+  }
+
+  async seen(datasetKey: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const r = await this.pool.query<{ id: string }>(`SELECT id FROM ${this.ids} WHERE dataset_key = $1 AND id = ANY($2::text[])`, [toPgText(datasetKey), ids.map(toPgText)]);
+    return new Set(r.rows.map((x) => fromPgText(x.id)));
+  }
+
+  async remember(datasetKey: string, ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.pool.query(`INSERT INTO ${this.ids} (dataset_key, id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [toPgText(datasetKey), ids.map(toPgText)]);
+  }
+
+  async rememberThrough(consumer: string, upTo: number, ids: ReadonlyMap<string, readonly string[]>): Promise<void> {
+    const keys: string[] = [];
+    const values: string[] = [];
+    for (const [k, list] of ids) {
+      const key = toPgText(k);
+      for (const id of list) {
+        keys.push(key);
+        values.push(toPgText(id));
+      }
+    }
+    // a data-modifying CTE runs whether or not it is read: the ids and the mark commit (or fail) together
+    await this.pool.query(
+      `WITH remembered AS (INSERT INTO ${this.ids} (dataset_key, id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING)
+       INSERT INTO ${this.marks} (consumer, "offset") VALUES ($3, $4) ON CONFLICT (consumer) DO UPDATE SET "offset" = GREATEST(${this.marks}."offset", excluded."offset")`,
+      [keys, values, consumer, upTo],
+    );
+  }
+
+  async rememberedThrough(consumer: string): Promise<number | undefined> {
+    const r = await this.pool.query<{ offset: string }>(`SELECT "offset" FROM ${this.marks} WHERE consumer = $1`, [consumer]);
+    return r.rows[0] ? Number(r.rows[0].offset) : undefined;
+  }
+}

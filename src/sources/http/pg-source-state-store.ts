@@ -1,0 +1,71 @@
+import type pg from 'pg';
+import { fromPgText, schemaPrefix, toPgText } from '../../store/postgres/pg-text.js';
+import type { SourceStateStore } from './source-state-store.js';
+
+/** Source state on PostgreSQL (same rules as the SQLite adapter). The pool is the caller's; `schema` qualifies the tables. */
+export class PgSourceStateStore implements SourceStateStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly keys: string,
+    private readonly versions: string,
+    private readonly counts: string,
+  ) {}
+
+  static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgSourceStateStore> {
+    const p = schemaPrefix(opts.schema);
+    const [keys, versions, counts] = [`${p}kith_source_seen_keys`, `${p}kith_source_versions`, `${p}kith_source_counters`];
+    await opts.pool.query(`CREATE TABLE IF NOT EXISTS ${keys} (key TEXT COLLATE "C" PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${versions} (key TEXT COLLATE "C" PRIMARY KEY, updated_at BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${counts} (key TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL);`);
+    return new PgSourceStateStore(opts.pool, keys, versions, counts);
+  }
+
+  async seen(keys: readonly string[], now: number): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const r = await this.pool.query<{ key: string }>(`SELECT key FROM ${this.keys} WHERE key = ANY($1::text[]) AND expires_at > $2`, [keys.map(toPgText), now]);
+    return new Set(r.rows.map((x) => fromPgText(x.key)));
+  }
+
+  async remember(keys: readonly string[], now: number, ttlMs: number): Promise<void> {
+    if (keys.length === 0) return;
+    // one row per key: an upsert may not touch a row twice in one statement
+    const unique = [...new Set(keys)].map(toPgText);
+    await this.pool.query(
+      `INSERT INTO ${this.keys} (key, expires_at) SELECT unnest($1::text[]), $2::bigint ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at`,
+      [unique, now + ttlMs],
+    );
+  }
+
+  async expire(now: number): Promise<number> {
+    return (await this.pool.query(`DELETE FROM ${this.keys} WHERE expires_at <= $1`, [now])).rowCount ?? 0;
+  }
+
+  async lastVersion(key: string): Promise<number | undefined> {
+    const r = await this.pool.query<{ updated_at: string }>(`SELECT updated_at FROM ${this.versions} WHERE key = $1`, [toPgText(key)]);
+    return r.rows[0] ? Number(r.rows[0].updated_at) : undefined;
+  }
+
+  async recordVersion(key: string, updatedAt: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.versions} (key, updated_at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET updated_at = GREATEST(${this.versions}.updated_at, excluded.updated_at)`,
+      [toPgText(key), updatedAt],
+    );
+  }
+
+  async bump(by: Readonly<Record<string, number>>): Promise<void> {
+    const keys = Object.keys(by);
+    if (keys.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO ${this.counts} (key, n) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (key) DO UPDATE SET n = ${this.counts}.n + excluded.n`,
+      [keys.map(toPgText), keys.map((k) => by[k])],
+    );
+  }
+
+  async counters(keys: readonly string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
+    if (keys.length === 0) return out;
+    const r = await this.pool.query<{ key: string; n: string }>(`SELECT key, n FROM ${this.counts} WHERE key = ANY($1::text[])`, [keys.map(toPgText)]);
+    for (const x of r.rows) out[fromPgText(x.key)] = Number(x.n);
+    return out;
+  }
+}

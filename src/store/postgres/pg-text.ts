@@ -1,0 +1,23 @@
+/**
+ * PostgreSQL TEXT cannot hold U+0000, which ids, keys and raw payloads from clients may carry. `toPgText` maps
+ * every string injectively onto one without it (plain strings are stored as they are; only those containing NUL
+ * or starting with the marker U+0001 are escaped behind the marker) and `fromPgText` undoes it.
+ */
+const MARK = '\u0001';
+
+export function toPgText(s: string): string {
+  if (!s.includes('\0') && s.charCodeAt(0) !== 1) return s;
+  return MARK + s.replace(/[\u0000\u0001]/g, (c) => (c === '\0' ? `${MARK}0` : `${MARK}${MARK}`));
+}
+
+export function fromPgText(s: string): string {
+  if (s.charCodeAt(0) !== 1) return s;
+  return s.slice(1).replace(/\u0001([\s\S])/g, (_, c: string) => (c === '0' ? '\0' : c));
+}
+
+/** A SQL identifier prefix for a table: `schema.` when given (validated), else nothing (the search_path). */
+export function schemaPrefix(schema: string | undefined): string {
+  if (schema === undefined) return '';
+  if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
+  return `${schema}.`;
+}
