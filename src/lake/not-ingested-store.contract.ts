@@ -47,6 +47,17 @@ export function notIngestedStoreContract(name: string, create: (clock: ManualClo
       assert.deepEqual(await s.get('sb-1', id), all[1]);
     });
 
+    it('keeps text with U+0000 as sent (client ids, reasons quoting client values, records), and filters by it', async () => {
+      const nul = item(900, { sandboxId: 'sb-nul', recordId: 'r\u0000900', datasetId: 'ds\u0000nul', reason: 'Email:a\u0000b (blocked value)', record: JSON.stringify({ _id: 'r\u0000900' }) });
+      await s.add([nul]);
+      const [row] = await s.list({ sandboxId: 'sb-nul', datasetId: 'ds\u0000nul', limit: 10 });
+      assert.ok(row);
+      assert.deepEqual([row.recordId, row.datasetId, row.reason, row.record], [nul.recordId, nul.datasetId, nul.reason, nul.record]);
+      assert.deepEqual((await s.get('sb-nul', row.id))?.reason, nul.reason);
+      assert.deepEqual((await s.countBatch('sb-nul', 'B1')).reasons.map((r) => r.reason), [nul.reason]);
+      assert.deepEqual((await s.countsByDataset(['sb-nul']))[0]?.datasetId, nul.datasetId);
+    });
+
     it('is idempotent per offset: a re-delivered record is counted once, with its latest reason', async () => {
       await s.add([item(1), item(1)]);
       await s.add([item(2, { isEvent: true, recordId: null, code: 'UNKNOWN_NAMESPACE', reason: 'again' })]);

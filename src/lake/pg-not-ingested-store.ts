@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { boundRecord, type BatchNotIngested, type DatasetNotIngested, type NotIngestedItem, type NotIngestedQuery, type NotIngestedStore, type StoredNotIngested } from './not-ingested-store.js';
 import { datasetCounts, type CountRow } from './not-ingested-counts.js';
 import { toStoredNotIngested, type NotIngestedRow } from './sqlite-not-ingested-store.js';
+import { fromPgRow, fromPgText, toPgValue } from '../store/postgres/pg-text.js';
 
 /** Not-ingested-to-profile records on PostgreSQL (same rules as the SQLite adapter; `table` is the table's name). */
 export class PgNotIngestedStore implements NotIngestedStore {
@@ -38,7 +39,8 @@ export class PgNotIngestedStore implements NotIngestedStore {
     const byOffset = new Map(items.map((i) => [i.offset, i]));
     for (const i of byOffset.values()) {
       const b = boundRecord(i.record);
-      [i.sandboxId, i.orgId, i.datasetId, i.batchId, i.offset, i.recordId, i.xactionId, i.isEvent, i.receivedAt, i.code, i.reason, b.record, b.truncated, now].forEach((v, j) => cols[j]!.push(v));
+      // client text (ids, reasons quoting client values, the record) may hold U+0000, which PostgreSQL TEXT refuses
+      [i.sandboxId, i.orgId, i.datasetId, i.batchId, i.offset, i.recordId, i.xactionId, i.isEvent, i.receivedAt, i.code, i.reason, b.record, b.truncated, now].forEach((v, j) => cols[j]!.push(toPgValue(v)));
     }
     await this.pool.query(
       `INSERT INTO ${this.table} (sandbox_id,org_id,dataset_id,batch_id,"offset",record_id,xaction_id,is_event,received_at,code,reason,record,truncated,created_at)
@@ -53,7 +55,7 @@ export class PgNotIngestedStore implements NotIngestedStore {
       `SELECT code, min(reason) AS reason, count(*) AS n FROM ${this.table} WHERE sandbox_id = $1 AND batch_id = $2 GROUP BY code ORDER BY count(*) DESC, code`,
       [sandboxId, batchId],
     );
-    const reasons = r.rows.map((x) => ({ code: x.code, reason: x.reason, count: Number(x.n) }));
+    const reasons = r.rows.map((x) => ({ code: x.code, reason: fromPgText(x.reason), count: Number(x.n) }));
     return { total: reasons.reduce((a, x) => a + x.count, 0), reasons };
   }
 
@@ -61,7 +63,7 @@ export class PgNotIngestedStore implements NotIngestedStore {
     const args: unknown[] = [q.sandboxId, Number(q.after ?? 0) || 0];
     const where = ['sandbox_id = $1', 'id > $2'];
     const add = (sql: string, v: unknown) => {
-      args.push(v);
+      args.push(toPgValue(v));
       where.push(sql.replace('?', `$${args.length}`));
     };
     if (q.datasetId !== undefined) add('dataset_id = ?', q.datasetId);
@@ -71,13 +73,13 @@ export class PgNotIngestedStore implements NotIngestedStore {
     if (!q.includeReplayed) where.push('replayed_at IS NULL');
     args.push(q.limit);
     const r = await this.pool.query<NotIngestedRow>(`SELECT * FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${args.length}`, args);
-    return r.rows.map(toStoredNotIngested);
+    return r.rows.map((x) => toStoredNotIngested(fromPgRow(x)));
   }
 
   async get(sandboxId: string, id: string): Promise<StoredNotIngested | undefined> {
     if (!/^\d{1,15}$/.test(id)) return undefined;
     const r = await this.pool.query<NotIngestedRow>(`SELECT * FROM ${this.table} WHERE sandbox_id = $1 AND id = $2`, [sandboxId, id]);
-    return r.rows[0] ? toStoredNotIngested(r.rows[0]) : undefined;
+    return r.rows[0] ? toStoredNotIngested(fromPgRow(r.rows[0])) : undefined;
   }
 
   async countsByDataset(sandboxIds: readonly string[]): Promise<DatasetNotIngested[]> {
@@ -86,7 +88,7 @@ export class PgNotIngestedStore implements NotIngestedStore {
        FROM ${this.table} WHERE sandbox_id = ANY($1::text[]) GROUP BY sandbox_id, dataset_id, code`,
       [sandboxIds],
     );
-    return datasetCounts(r.rows);
+    return datasetCounts(r.rows.map(fromPgRow));
   }
 
   async recent(sandboxIds: readonly string[], n: number): Promise<StoredNotIngested[]> {
@@ -94,7 +96,7 @@ export class PgNotIngestedStore implements NotIngestedStore {
       `SELECT * FROM ${this.table} WHERE sandbox_id = ANY($1::text[]) AND replayed_at IS NULL ORDER BY id DESC LIMIT $2`,
       [sandboxIds, n],
     );
-    return r.rows.map(toStoredNotIngested);
+    return r.rows.map((x) => toStoredNotIngested(fromPgRow(x)));
   }
 
   async markReplayed(sandboxId: string, ids: readonly string[], at: number): Promise<void> {

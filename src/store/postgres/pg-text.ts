@@ -15,6 +15,16 @@ export function fromPgText(s: string): string {
   return s.slice(1).replace(/\u0001([\s\S])/g, (_, c: string) => (c === '0' ? '\0' : c));
 }
 
+/** `toPgText` of a value when it is a string (other values as they are): for arrays bound to `unnest`. */
+export const toPgValue = (v: unknown): unknown => (typeof v === 'string' ? toPgText(v) : v);
+
+/** A row read back: every string column through `fromPgText`. */
+export function fromPgRow<T extends object>(row: T): T {
+  const out = { ...row } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(out)) if (typeof v === 'string') out[k] = fromPgText(v);
+  return out as T;
+}
+
 /** A SQL identifier prefix for a table: `schema.` when given (validated), else nothing (the search_path). */
 export function schemaPrefix(schema: string | undefined): string {
   if (schema === undefined) return '';
