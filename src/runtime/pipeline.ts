@@ -20,8 +20,6 @@ import type { ExportTarget } from '../segment/audience-service.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
 import { RpcServer } from '../shared/rpc.js';
 
-export type { PipelineServices } from '../ingest/processor/pipeline-factory.js';
-
 export interface Pipeline {
   processor: LakeProcessor;
   lake: Lake;
