@@ -9,7 +9,7 @@ import { Lake } from '../../lake/lake.js';
 import { FailedRecordsStore } from '../../lake/failed-records-store.js';
 import { SqliteNotIngestedStore } from '../../lake/sqlite-not-ingested-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
-import type { RecordSink } from './processor-ports.js';
+import type { FailedSink, RecordSink, SeenIds } from './processor-ports.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
 
 export interface PipelineServices {
@@ -24,7 +24,9 @@ export interface PipelineServices {
 export interface LakeStores {
   log: SqliteIngestLog;
   lake: Lake;
-  failed: FailedRecordsStore;
+  failed: FailedSink;
+  /** The `_id`s already landed (dedupe). */
+  seen: SeenIds;
   /** What the profile step could not place (beside failed records, the lake's diagnostics file). */
   notIngested: SqliteNotIngestedStore;
   close(): Promise<void>;
@@ -49,6 +51,7 @@ export async function openLakeStores(dataDir: string, clock: Clock): Promise<Lak
     log,
     lake,
     failed,
+    seen: failed,
     notIngested,
     async close() {
       await log.close();
@@ -73,7 +76,7 @@ export function createLakeProcessor(
   },
   opts: Partial<LakeProcessorOptions> = {},
 ): LakeProcessor {
-  const { log, lake, failed, notIngested } = stores;
+  const { log, lake, failed, seen, notIngested } = stores;
   const batches = batchCatalog(s.catalog);
   const touched = hooks.onBatchTouched;
   return new LakeProcessor(
@@ -81,7 +84,7 @@ export function createLakeProcessor(
       log,
       lake,
       failed,
-      seen: failed,
+      seen,
       catalog: touched
         ? {
             createBatch: async (sb, input, actor) => {
