@@ -13,8 +13,9 @@ import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
 import type { ProcessorWorkerControl } from '../ingest/processor/pipeline-services.js';
 
 /**
- * The lake processor in its own thread, so ingestion work never blocks the API's event loop. It opens its own
- * connections to the same data directory; the main thread tells it when schemas or datasets change.
+ * The processor thread's root (entry: processor-boot.mjs): the pipeline (pipeline.ts) in its own thread, so ingestion
+ * work never blocks the API's event loop. It opens its own connections to the same data directory and starts the
+ * checkpointer thread (the pipeline starts segmentation's); the main thread tells it when schemas or datasets change.
  */
 const { dataDir, baseUrl, options } = workerData as { dataDir: string; baseUrl: string; options: Record<string, number> };
 const port = parentPort!;

@@ -12,7 +12,7 @@ import { RpcClient, RpcServer } from '../shared/rpc.js';
 import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
 
 /**
- * Segmentation in its own thread (started by the processor thread, which owns the identity graph and the lake).
+ * The segmentation thread's root (entry: segmentation-boot.mjs; started by the processor thread, which owns the identity graph and the lake).
  * It owns segment.db (memberships, which profiles show from there), reads profile.db through its own connection, and
  * gets profile changes, with the graph view of each changed identity, from the
  * processor in the order the profile service emitted them.
