@@ -45,9 +45,10 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
+// KITH_FROM_SOURCE: a `kith` a test spawns (bin/kith.js) runs the sources under test, never a stale dist/
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.KITH_TEST_CONCURRENCY ?? 2}`, ...files],
-  { stdio: 'inherit', env: { ...process.env, KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'silent', KITH_CHECK_RESPONSES: process.env.KITH_CHECK_RESPONSES ?? '1' } },
+  { stdio: 'inherit', env: { ...process.env, KITH_FROM_SOURCE: '1', KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'silent', KITH_CHECK_RESPONSES: process.env.KITH_CHECK_RESPONSES ?? '1' } },
 );
 process.exit(r.status ?? 1);

@@ -1,5 +1,5 @@
 import { configHelp, loadConfig } from '../config/config.js';
-import { startKith } from '../server.js';
+import { startKith } from '../runtime/api.js';
 import { runAdmin } from './admin.js';
 import { runIngest } from './ingest.js';
 

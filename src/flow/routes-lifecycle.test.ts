@@ -4,7 +4,7 @@ import { startTestKith, type TestKith } from '../testing/test-kith.js';
 import { Platform } from '../../test/helpers/platform.js';
 import { DATA_LAKE_TARGET_SPEC, FLOW_SPEC_MAPPING, FLOW_SPEC_PLAIN, STREAMING_SPEC } from './flow-service.js';
 
-// The test server wires the real FlowService (src/server.ts); `k.flow` is that instance.
+// The test server wires the real FlowService (src/runtime/api.ts); `k.flow` is that instance.
 const FS = '/data/foundation/flowservice';
 const SPEC = { id: STREAMING_SPEC, version: '1.0' };
 const TARGET_SPEC = { id: DATA_LAKE_TARGET_SPEC, version: '1.0' };

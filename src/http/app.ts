@@ -31,7 +31,7 @@ const JSON_TYPES = /^application\/(?:[\w.+-]+\+)?json\b|^application\/x-jackson-
 /**
  * Builds the Fastify app with what every route shares: request ids, the gateway, content-type and
  * body-size checks, AEP problem bodies for every error, and OpenAPI generation. Routes are added by
- * the caller (see server.ts) before `ready()`.
+ * the caller (see runtime/api.ts) before `ready()`.
  */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const t = opts.timeouts;

@@ -2,7 +2,7 @@ import type { Result } from '../shared/result.js';
 
 /**
  * What the ingestion path needs from other contexts. Each is implemented by an adapter over the owning
- * context's service (flow, catalog), wired in server.ts, so ingest depends only on these few methods.
+ * context's service (flow, catalog), wired in runtime/api.ts, so ingest depends only on these few methods.
  */
 export interface InletInfo {
   inletId: string;

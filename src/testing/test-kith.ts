@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULTS, type KithConfig } from '../config/config.js';
-import { startKith, type Kith, type StartOptions } from '../server.js';
+import { startKith, type Kith, type StartOptions } from '../runtime/api.js';
 
 export interface TestKith extends Kith {
   /** The four AEP gateway headers for the bootstrap credential and the `prod` sandbox. */

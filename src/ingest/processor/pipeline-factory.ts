@@ -10,23 +10,8 @@ import { SqliteFailedRecordsStore } from '../../lake/sqlite-failed-records-store
 import { SqliteSeenIds } from '../../lake/sqlite-seen-ids.js';
 import { SqliteNotIngestedStore } from '../../lake/sqlite-not-ingested-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
-import type { RecordSink } from './processor-ports.js';
-import { IdentityStore } from '../../identity/identity-store.js';
-import { NamespaceService } from '../../identity/namespaces.js';
-import { IdentityService } from '../../identity/identity-service.js';
-import { IdentitySink } from '../../identity/identity-sink.js';
-import { createProfileContext, type ProfileContext } from '../../profile/wiring.js';
-import { IdentityServiceResolver } from '../../profile/identity-service-adapter.js';
-import { ProfileSink } from '../../profile/profile-sink.js';
-import { NotIngestedReplay } from '../../profile/not-ingested-replay.js';
+import type { FailedSink, RecordSink, SeenIds } from './processor-ports.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
-import { createSegmentContext, type SegmentContext } from '../../segment/wiring.js';
-import { DuckDbBatchEvaluator } from '../../segment/batch-sql.js';
-import { SegmentHost } from '../../segment/worker/segment-host.js';
-import type { ExportTarget } from '../../segment/audience-service.js';
-import { TABLE_TAG } from '../../catalog/catalog-types.js';
-import { RpcServer } from '../../shared/rpc.js';
-import type { PipelineServiceMap } from './pipeline-services.js';
 
 export interface PipelineServices {
   resources: ResourceStore;
@@ -36,34 +21,19 @@ export interface PipelineServices {
   clock: Clock;
 }
 
-export interface Pipeline {
-  processor: LakeProcessor;
+/** The lake processor's own stores over a data directory: the log it reads, the lake it writes, its diagnostics. */
+export interface LakeStores {
+  log: SqliteIngestLog;
   lake: Lake;
-  identity: IdentityService;
-  identitySink: IdentitySink;
-  profile: ProfileContext;
-  /** Segmentation on this thread (inline pipelines); undefined when it runs in its own worker. */
-  segments?: SegmentContext;
-  /** Serves the pipeline-owned services to other threads (and, through `local()`, to this one). */
-  rpc: RpcServer<PipelineServiceMap>;
+  failed: FailedSink;
+  /** The `_id`s already landed (dedupe). */
+  seen: SeenIds;
+  /** What the profile step could not place (beside failed records, the lake's diagnostics file). */
+  notIngested: SqliteNotIngestedStore;
   close(): Promise<void>;
 }
 
-/** Builds the lake processor and its stores over a data directory (used inline and in the worker thread). */
-export async function createPipeline(
-  dataDir: string,
-  s: PipelineServices,
-  hooks: {
-    onLanded: (sandboxId: string, schemaId: string) => Promise<void>;
-    onError: (e: unknown) => void;
-    onBatchTouched?: (sandboxId: string, datasetId: string) => void;
-    /** Next steps after the lake (identity, profile). */
-    sink?: RecordSink;
-  },
-  opts: Partial<LakeProcessorOptions> = {},
-  /** 'worker': segmentation runs in its own thread (the processor's thread is the busiest one). */
-  segmentation: 'inline' | 'worker' = 'inline',
-): Promise<Pipeline> {
+export async function openLakeStores(dataDir: string, clock: Clock): Promise<LakeStores> {
   const dbs: SqliteDb[] = [];
   // The processor only reads the log and moves its progress markers; appends (the acks) are made, fsynced, by the
   // API's connection. A marker lost to a power cut only replays entries, and every step is idempotent under replay,
@@ -77,48 +47,41 @@ export async function createPipeline(
   const failed = new SqliteFailedRecordsStore(failedDb);
   const seen = new SqliteSeenIds(failedDb);
   // beside failed records (the lake's diagnostics file): what the profile step could not place
-  const notIngested = new SqliteNotIngestedStore(failedDb, s.clock);
+  const notIngested = new SqliteNotIngestedStore(failedDb, clock);
   const lake = await Lake.open(dataDir);
-  const identityDb = openSqlite(dataDir, 'identity');
-  dbs.push(identityDb);
-  const namespaces = new NamespaceService(s.resources, s.clock);
-  const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
-  const identities = new IdentityServiceResolver(identity);
-  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities });
-  const exportTarget: ExportTarget = {
-    tableOf: async (sandboxId, datasetId) => (await s.catalog.getDataset(sandboxId, datasetId))?.tags[TABLE_TAG]?.[0],
-    append: (sandboxId, table, batchId, records) =>
-      lake.appendRecords(sandboxId, table, records.map((r) => ({ id: r.id, timestamp: null, batchId, offset: 0, ingestedAt: s.clock.now(), record: r.record }))),
-  };
-  // segmentation listens to profile changes (streaming), owns timers and writes audience events to the lake: here
-  // (inline pipelines, tests with a manual clock) or in its own worker, fed by this thread
-  let segments: SegmentContext | undefined;
-  let host: SegmentHost | undefined;
-  let unforward: (() => void) | undefined;
-  if (segmentation === 'worker') {
-    host = await SegmentHost.start({ dataDir, identities, lake, exportTarget, onError: (m) => hooks.onError(new Error(m)) });
-    // the entities API (served on this thread) shows the memberships the worker commits to segment.db
-    profile.profiles.useMemberships(host.memberships);
-    unforward = profile.profiles.onProfileChange(host.onProfileChange);
-  } else {
-    segments = createSegmentContext({ dataDir, resources: s.resources, clock: s.clock, profile, lake, batchSql: new DuckDbBatchEvaluator(), exportTarget });
-    segments.runtime.onError = (e) => hooks.onError(e);
-  }
-  let profileSink: ProfileSink | undefined;
-  // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
-  const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
-  // back-pressure: the processor moves on only while segmentation is less than 20,000 changes behind
-  const afterProfile: RecordSink = {
-    accept: async (records) => {
-      if (host) await host.caughtUp(20_000);
-      else await segments!.runtime.caughtUp(20_000);
-      await hooks.sink?.accept(records);
+  return {
+    log,
+    lake,
+    failed,
+    seen,
+    notIngested,
+    async close() {
+      await log.close();
+      await lake.close();
+      for (const d of dbs) d.close();
     },
   };
-  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notIngested);
+}
+
+/**
+ * The lake processor over its stores: validates log entries, writes the lake, and hands accepted records to `sink`
+ * (the next steps, composed by the processor thread's root: src/runtime/pipeline.ts).
+ */
+export function createLakeProcessor(
+  stores: LakeStores,
+  s: PipelineServices,
+  hooks: {
+    onLanded: (sandboxId: string, schemaId: string) => Promise<void>;
+    onError: (e: unknown) => void;
+    onBatchTouched?: (sandboxId: string, datasetId: string) => void;
+    sink: RecordSink;
+  },
+  opts: Partial<LakeProcessorOptions> = {},
+): LakeProcessor {
+  const { log, lake, failed, seen, notIngested } = stores;
   const batches = batchCatalog(s.catalog);
   const touched = hooks.onBatchTouched;
-  const processor = new LakeProcessor(
+  return new LakeProcessor(
     {
       log,
       lake,
@@ -146,48 +109,9 @@ export async function createPipeline(
       flows: s.flow,
       onLanded: hooks.onLanded,
       onError: hooks.onError,
-      sink: identitySink,
+      sink: hooks.sink,
       notIngested,
     },
     opts,
   );
-  const rpc = new RpcServer<PipelineServiceMap>(
-    {
-      notIngestedReplay: new NotIngestedReplay(notIngested, datasetDirectory(s.catalog), identitySink, (fn) => processor.exclusive(fn), s.clock),
-      identity,
-      namespaces,
-      profiles: profile.profiles,
-      mergePolicies: profile.mergePolicies,
-      computedAttributes: profile.computedAttributes,
-      jobs: profile.jobs,
-      profileStore: profile.store,
-      // in the segmentation worker when it has its own thread (the host flushes forwarded changes first)
-      segments: host ? host.remote.segments : segments!.api,
-    },
-    // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
-    (service) => {
-      if (host && (service === 'mergePolicies' || service === 'computedAttributes')) host.profileConfigChanged();
-    },
-  );
-  return {
-    processor,
-    lake,
-    identity,
-    identitySink,
-    profile,
-    segments,
-    rpc,
-    async close() {
-      await processor.stop();
-      unforward?.();
-      if (host) profile.profiles.useMemberships(undefined);
-      await host?.close();
-      identity.checkpoint();
-      await segments?.close();
-      profile.close();
-      await log.close();
-      await lake.close();
-      for (const d of dbs) d.close();
-    },
-  };
 }

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { threadEntries } from '../../runtime/thread-entries.js';
 import type { ProcessorHandle } from './processor-handle.js';
 import type { WorkerEvent, WorkerRequest } from './worker-protocol.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
@@ -56,7 +57,7 @@ export class WorkerProcessor implements ProcessorHandle {
   }
 
   private spawn(): Promise<void> {
-    const worker = new Worker(new URL('./processor-worker-boot.mjs', import.meta.url), {
+    const worker = new Worker(threadEntries.processor, {
       workerData: { dataDir: this.dataDir, baseUrl: this.baseUrl, options: this.options },
       resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) },
     });

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { threadEntries } from '../../runtime/thread-entries.js';
 import type { ProfileChange } from '../../profile/profile-service.js';
 import { DEFAULT_NAMESPACE_PRIORITY, type IdentityRef, type IdentityResolver } from '../../profile/identity-resolver.js';
 import { RpcClient, RpcServer, type Remote } from '../../shared/rpc.js';
@@ -100,7 +101,7 @@ export class SegmentHost {
    * are not lost.
    */
   private spawn(): Promise<void> {
-    const worker = new Worker(new URL('./segment-worker-boot.mjs', import.meta.url), {
+    const worker = new Worker(threadEntries.segmentation, {
       workerData: { dataDir: this.d.dataDir },
       resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) },
     });

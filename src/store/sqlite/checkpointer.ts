@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
+import { threadEntries } from '../../runtime/thread-entries.js';
 
 /**
  * Runs SQLite WAL checkpoints of some database files on a thread of its own, so the threads that write them (the
@@ -23,7 +24,7 @@ export class BackgroundCheckpointer {
    */
   static start(dataDir: string, names: string[], intervalMs = 100, restartable: string[] = [], opts: { restartFrames?: number; forceFrames?: number; restartWaitMs?: number } = {}): Promise<BackgroundCheckpointer> {
     const file = (n: string) => join(dataDir, `${n}.db`);
-    const worker = new Worker(new URL('./checkpointer-worker.mjs', import.meta.url), {
+    const worker = new Worker(threadEntries.checkpointer, {
       workerData: { files: names.map(file), restartable: restartable.map(file), intervalMs, restartFrames: opts.restartFrames, forceFrames: opts.forceFrames, restartWaitMs: opts.restartWaitMs },
     });
     worker.unref();

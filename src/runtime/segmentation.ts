@@ -1,18 +1,18 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkpointInBackground, openSqlite, READER_CACHE_MIB } from '../../store/sqlite/open.js';
-import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
-import { systemClock } from '../../shared/clock.js';
-import { createProfileContext } from '../../profile/wiring.js';
-import { createSegmentContext } from '../wiring.js';
-import { DuckDbBatchEvaluator } from '../batch-sql.js';
-import { backgroundCheckpointsEnabled } from '../../store/sqlite/checkpointer.js';
-import { ForwardedIdentityResolver } from './forwarded-identity-resolver.js';
-import type { FromSegmentWorker, SegmentHostServiceMap, SegmentWorkerServiceMap, ToSegmentWorker } from './protocol.js';
-import { RpcClient, RpcServer } from '../../shared/rpc.js';
-import { exitOnUncaught, throwUncaught } from '../../shared/thread-failure.js';
+import { checkpointInBackground, openSqlite, READER_CACHE_MIB } from '../store/sqlite/open.js';
+import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import { systemClock } from '../shared/clock.js';
+import { createProfileContext } from '../profile/wiring.js';
+import { createSegmentContext } from '../segment/wiring.js';
+import { DuckDbBatchEvaluator } from '../segment/batch-sql.js';
+import { backgroundCheckpointsEnabled } from '../store/sqlite/checkpointer.js';
+import { ForwardedIdentityResolver } from '../segment/worker/forwarded-identity-resolver.js';
+import type { FromSegmentWorker, SegmentHostServiceMap, SegmentWorkerServiceMap, ToSegmentWorker } from '../segment/worker/protocol.js';
+import { RpcClient, RpcServer } from '../shared/rpc.js';
+import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
 
 /**
- * Segmentation in its own thread (started by the processor thread, which owns the identity graph and the lake).
+ * The segmentation thread's root (entry: segmentation-boot.mjs; started by the processor thread, which owns the identity graph and the lake).
  * It owns segment.db (memberships, which profiles show from there), reads profile.db through its own connection, and
  * gets profile changes, with the graph view of each changed identity, from the
  * processor in the order the profile service emitted them.

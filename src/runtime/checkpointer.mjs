@@ -1,4 +1,4 @@
-// Background WAL checkpoints (see checkpointer.ts). Plain JavaScript: it only needs better-sqlite3.
+// The checkpointer thread: background WAL checkpoints (host side: store/sqlite/checkpointer.ts). Plain JavaScript: it only needs better-sqlite3.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 

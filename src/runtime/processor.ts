@@ -1,20 +1,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkpointInBackground, openSqlite } from '../../store/sqlite/open.js';
-import { BackgroundCheckpointer, backgroundCheckpointsEnabled } from '../../store/sqlite/checkpointer.js';
-import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
-import { SchemaRegistry } from '../../schema/schema-registry.js';
-import { CatalogService } from '../../catalog/catalog-service.js';
-import { FlowService } from '../../flow/flow-service.js';
-import { referenceLookups } from '../../flow/flow-references.js';
-import { systemClock } from '../../shared/clock.js';
-import { createPipeline } from './pipeline-factory.js';
-import type { WorkerRequest, WorkerEvent } from './worker-protocol.js';
-import { exitOnUncaught, throwUncaught } from '../../shared/thread-failure.js';
-import type { ProcessorWorkerControl } from './pipeline-services.js';
+import { checkpointInBackground, openSqlite } from '../store/sqlite/open.js';
+import { BackgroundCheckpointer, backgroundCheckpointsEnabled } from '../store/sqlite/checkpointer.js';
+import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import { SchemaRegistry } from '../schema/schema-registry.js';
+import { CatalogService } from '../catalog/catalog-service.js';
+import { FlowService } from '../flow/flow-service.js';
+import { referenceLookups } from '../flow/flow-references.js';
+import { systemClock } from '../shared/clock.js';
+import { createPipeline } from './pipeline.js';
+import type { WorkerRequest, WorkerEvent } from '../ingest/processor/worker-protocol.js';
+import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
+import type { ProcessorWorkerControl } from '../ingest/processor/pipeline-services.js';
 
 /**
- * The lake processor in its own thread, so ingestion work never blocks the API's event loop. It opens its own
- * connections to the same data directory; the main thread tells it when schemas or datasets change.
+ * The processor thread's root (entry: processor-boot.mjs): the pipeline (pipeline.ts) in its own thread, so ingestion
+ * work never blocks the API's event loop. It opens its own connections to the same data directory and starts the
+ * checkpointer thread (the pipeline starts segmentation's); the main thread tells it when schemas or datasets change.
  */
 const { dataDir, baseUrl, options } = workerData as { dataDir: string; baseUrl: string; options: Record<string, number> };
 const port = parentPort!;
@@ -53,7 +54,7 @@ function checkpointIntervalMs(): number {
   return Number.isFinite(v) && v >= 1 ? v : DEFAULT_CHECKPOINT_INTERVAL_MS;
 }
 
-// every file the pipeline writes, and the API's ingest log (server.ts hands its checkpoints over too)
+// every file the pipeline writes, and the API's ingest log (the API thread, runtime/api.ts, hands its checkpoints over too)
 // the files whose writers all take the write lock at the start of their transactions (see BackgroundCheckpointer) also
 // get their WAL restarted when a steady load keeps it growing: the ingest log (appends begin with an INSERT, markers
 // and retention wait or retry), identity.db, profile.db and segment.db (IMMEDIATE transactions)

@@ -1,0 +1,132 @@
+import type { LakeProcessor, LakeProcessorOptions } from '../ingest/processor/lake-processor.js';
+import type { RecordSink } from '../ingest/processor/processor-ports.js';
+import { createLakeProcessor, openLakeStores, type PipelineServices } from '../ingest/processor/pipeline-factory.js';
+import type { PipelineServiceMap } from '../ingest/processor/pipeline-services.js';
+import { datasetDirectory } from '../ingest/wiring.js';
+import type { Lake } from '../lake/lake.js';
+import { openSqlite } from '../store/sqlite/open.js';
+import { IdentityStore } from '../identity/identity-store.js';
+import { NamespaceService } from '../identity/namespaces.js';
+import { IdentityService } from '../identity/identity-service.js';
+import { IdentitySink } from '../identity/identity-sink.js';
+import { createProfileContext, type ProfileContext } from '../profile/wiring.js';
+import { IdentityServiceResolver } from '../profile/identity-service-adapter.js';
+import { ProfileSink } from '../profile/profile-sink.js';
+import { NotIngestedReplay } from '../profile/not-ingested-replay.js';
+import { createSegmentContext, type SegmentContext } from '../segment/wiring.js';
+import { DuckDbBatchEvaluator } from '../segment/batch-sql.js';
+import { SegmentHost } from '../segment/worker/segment-host.js';
+import type { ExportTarget } from '../segment/audience-service.js';
+import { TABLE_TAG } from '../catalog/catalog-types.js';
+import { RpcServer } from '../shared/rpc.js';
+
+export interface Pipeline {
+  processor: LakeProcessor;
+  lake: Lake;
+  identity: IdentityService;
+  identitySink: IdentitySink;
+  profile: ProfileContext;
+  /** Segmentation on this thread (inline pipelines); undefined when it runs in its own worker. */
+  segments?: SegmentContext;
+  /** Serves the pipeline-owned services to other threads (and, through `local()`, to this one). */
+  rpc: RpcServer<PipelineServiceMap>;
+  close(): Promise<void>;
+}
+
+/**
+ * Composes what the processor's thread owns over a data directory: the lake processor, then identity, profile and
+ * segmentation (here, or in its own worker fed by this thread). Used by the processor thread (processor.ts) and
+ * inline on the API thread (tests with a manual clock).
+ */
+export async function createPipeline(
+  dataDir: string,
+  s: PipelineServices,
+  hooks: {
+    onLanded: (sandboxId: string, schemaId: string) => Promise<void>;
+    onError: (e: unknown) => void;
+    onBatchTouched?: (sandboxId: string, datasetId: string) => void;
+    /** Next steps after the lake (identity, profile). */
+    sink?: RecordSink;
+  },
+  opts: Partial<LakeProcessorOptions> = {},
+  /** 'worker': segmentation runs in its own thread (the processor's thread is the busiest one). */
+  segmentation: 'inline' | 'worker' = 'inline',
+): Promise<Pipeline> {
+  const stores = await openLakeStores(dataDir, s.clock);
+  const { lake, notIngested } = stores;
+  const identityDb = openSqlite(dataDir, 'identity');
+  const namespaces = new NamespaceService(s.resources, s.clock);
+  const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
+  const identities = new IdentityServiceResolver(identity);
+  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities });
+  const exportTarget: ExportTarget = {
+    tableOf: async (sandboxId, datasetId) => (await s.catalog.getDataset(sandboxId, datasetId))?.tags[TABLE_TAG]?.[0],
+    append: (sandboxId, table, batchId, records) =>
+      lake.appendRecords(sandboxId, table, records.map((r) => ({ id: r.id, timestamp: null, batchId, offset: 0, ingestedAt: s.clock.now(), record: r.record }))),
+  };
+  // segmentation listens to profile changes (streaming), owns timers and writes audience events to the lake: here
+  // (inline pipelines, tests with a manual clock) or in its own worker, fed by this thread
+  let segments: SegmentContext | undefined;
+  let host: SegmentHost | undefined;
+  let unforward: (() => void) | undefined;
+  if (segmentation === 'worker') {
+    host = await SegmentHost.start({ dataDir, identities, lake, exportTarget, onError: (m) => hooks.onError(new Error(m)) });
+    // the entities API (served on this thread) shows the memberships the worker commits to segment.db
+    profile.profiles.useMemberships(host.memberships);
+    unforward = profile.profiles.onProfileChange(host.onProfileChange);
+  } else {
+    segments = createSegmentContext({ dataDir, resources: s.resources, clock: s.clock, profile, lake, batchSql: new DuckDbBatchEvaluator(), exportTarget });
+    segments.runtime.onError = (e) => hooks.onError(e);
+  }
+  let profileSink: ProfileSink | undefined;
+  // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
+  const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
+  // back-pressure: the processor moves on only while segmentation is less than 20,000 changes behind
+  const afterProfile: RecordSink = {
+    accept: async (records) => {
+      if (host) await host.caughtUp(20_000);
+      else await segments!.runtime.caughtUp(20_000);
+      await hooks.sink?.accept(records);
+    },
+  };
+  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notIngested);
+  const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink }, opts);
+  const rpc = new RpcServer<PipelineServiceMap>(
+    {
+      notIngestedReplay: new NotIngestedReplay(notIngested, datasetDirectory(s.catalog), identitySink, (fn) => processor.exclusive(fn), s.clock),
+      identity,
+      namespaces,
+      profiles: profile.profiles,
+      mergePolicies: profile.mergePolicies,
+      computedAttributes: profile.computedAttributes,
+      jobs: profile.jobs,
+      profileStore: profile.store,
+      // in the segmentation worker when it has its own thread (the host flushes forwarded changes first)
+      segments: host ? host.remote.segments : segments!.api,
+    },
+    // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
+    (service) => {
+      if (host && (service === 'mergePolicies' || service === 'computedAttributes')) host.profileConfigChanged();
+    },
+  );
+  return {
+    processor,
+    lake,
+    identity,
+    identitySink,
+    profile,
+    segments,
+    rpc,
+    async close() {
+      await processor.stop();
+      unforward?.();
+      if (host) profile.profiles.useMemberships(undefined);
+      await host?.close();
+      identity.checkpoint();
+      await segments?.close();
+      profile.close();
+      await stores.close();
+      identityDb.close();
+    },
+  };
+}
