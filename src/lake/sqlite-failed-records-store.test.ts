@@ -1,31 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openSqlite, type SqliteDb } from '../store/sqlite/open.js';
+import type { ManualClock } from '../shared/clock.js';
+import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
 import { failedRecordsStoreContract } from './failed-records-store.contract.js';
 import { SqliteFailedRecordsStore } from './sqlite-failed-records-store.js';
-import type { FailedRecordsStore } from './failed-records-store.js';
 
-const opened = new Map<FailedRecordsStore, { dir: string; db: SqliteDb }>();
+const h = sqliteAdapterHarness('failed-records', (db, clock: ManualClock) => new SqliteFailedRecordsStore(db, clock));
 failedRecordsStoreContract('sqlite', {
-  create: async (clock) => {
-    const dir = mkdtempSync(join(tmpdir(), 'kith-failed-'));
-    const db = openSqlite(dir, 'failed-records');
-    const s = new SqliteFailedRecordsStore(db, clock);
-    opened.set(s, { dir, db });
-    return s;
-  },
-  reopen: async (s, clock) => {
-    const { dir, db } = opened.get(s)!;
-    db.close();
-    const again = openSqlite(dir, 'failed-records');
-    const next = new SqliteFailedRecordsStore(again, clock);
-    opened.set(next, { dir, db: again });
-    return next;
-  },
-  destroy: async (s) => {
-    const { dir, db } = opened.get(s)!;
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  },
+  create: (clock) => h.create(clock),
+  reopen: (s, clock) => h.reopen(s as SqliteFailedRecordsStore, clock),
+  destroy: (s) => h.destroy(s as SqliteFailedRecordsStore),
 });
