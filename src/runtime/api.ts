@@ -43,6 +43,7 @@ import { obj } from '../http/schemas.js';
 import { batchCatalog, datasetDirectory, logAppender } from '../ingest/wiring.js';
 import { DiskGuard, installDiskGuard } from '../ingest/disk-guard.js';
 import { SqliteSourceStateStore } from '../sources/http/sqlite-source-state-store.js';
+import { SourceKeyExpiry } from '../sources/http/source-key-expiry.js';
 import { SourceProvisioner } from '../sources/http/source-provisioner.js';
 import { SourceSink } from '../sources/http/source-sink.js';
 import { registerShopifyWebhookRoutes } from '../sources/http/shopify-webhooks.js';
@@ -165,6 +166,8 @@ function readPem(path: string, what: string): Buffer {
 
 /** How often consumed, expired ingest-log entries are deleted (see LogRetention). */
 const RETENTION_INTERVAL_MS = 10_000;
+/** How often the sources' expired dedupe keys are deleted (see SourceKeyExpiry). */
+const SOURCE_KEY_EXPIRY_INTERVAL_MS = 10_000;
 
 /** Opens the stores, wires the services and routes, and (by default) listens. */
 export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promise<Kith> {
@@ -256,6 +259,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const sourcesDb = openSqlite(cfg.dataDir, 'sources');
   dbs.push(sourcesDb);
   const sourceState = new SqliteSourceStateStore(sourcesDb);
+  // the sources' dedupe keys outlive their TTL only until the next pass
+  const sourceKeyExpiry = new SourceKeyExpiry(sourceState, clock);
   const sourceSink = new SourceSink(datasets, appender);
   const provisioner = new SourceProvisioner(schemas, catalog);
   const shopifyDeps = { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock, baseUrl: () => baseUrl };
@@ -327,6 +332,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       ready = false;
       await app.close();
       await retention.stop();
+      await sourceKeyExpiry.stop();
       await handle.stop();
       await ingestLog.close();
       await resources.close();
@@ -336,6 +342,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   if (process.env.KITH_PROCESSOR === 'off' || opts.processor?.disabled) await handle.stop();
   else handle.start();
   retention.start(RETENTION_INTERVAL_MS, (e) => app.log.error({ err: e }, 'ingest log retention failed'));
+  sourceKeyExpiry.start(SOURCE_KEY_EXPIRY_INTERVAL_MS, (e) => app.log.error({ err: e }, 'expiring source dedupe keys failed'));
   ready = true;
   return kith;
 }

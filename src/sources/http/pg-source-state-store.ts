@@ -16,7 +16,8 @@ export class PgSourceStateStore implements SourceStateStore {
     const [keys, versions, counts] = [`${p}kith_source_seen_keys`, `${p}kith_source_versions`, `${p}kith_source_counters`];
     await opts.pool.query(`CREATE TABLE IF NOT EXISTS ${keys} (key TEXT COLLATE "C" PRIMARY KEY, expires_at BIGINT NOT NULL);
       CREATE TABLE IF NOT EXISTS ${versions} (key TEXT COLLATE "C" PRIMARY KEY, updated_at BIGINT NOT NULL);
-      CREATE TABLE IF NOT EXISTS ${counts} (key TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS ${counts} (key TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL);
+      CREATE INDEX IF NOT EXISTS kith_source_seen_keys_expiry ON ${keys} (expires_at);`);
     return new PgSourceStateStore(opts.pool, keys, versions, counts);
   }
 
@@ -36,8 +37,9 @@ export class PgSourceStateStore implements SourceStateStore {
     );
   }
 
-  async expire(now: number): Promise<number> {
-    return (await this.pool.query(`DELETE FROM ${this.keys} WHERE expires_at <= $1`, [now])).rowCount ?? 0;
+  async expire(now: number, limit: number): Promise<number> {
+    const q = `DELETE FROM ${this.keys} WHERE key IN (SELECT key FROM ${this.keys} WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)`;
+    return (await this.pool.query(q, [now, limit])).rowCount ?? 0;
   }
 
   async lastVersion(key: string): Promise<number | undefined> {

@@ -40,9 +40,20 @@ export function sourceStateStoreContract(name: string, h: SourceStateHarness): v
     });
 
     it('expire forgets the expired keys only', async () => {
-      assert.equal(await s.expire(1000 + HOUR), 1);
+      assert.equal(await s.expire(1000 + HOUR, 100), 1);
       assert.deepEqual(await sorted(s.seen(['k1', 'k2'], 0)), ['k1'], 'k2 is gone even for an earlier clock');
-      assert.equal(await s.expire(1000 + HOUR), 0);
+      assert.equal(await s.expire(1000 + HOUR, 100), 0);
+    });
+
+    it('expire takes at most `limit` keys a step, the earliest expiry first', async () => {
+      await s.remember(['e3'], 30, 0);
+      await s.remember(['e1'], 10, 0);
+      await s.remember(['e2'], 20, 0);
+      assert.equal(await s.expire(25, 1), 1);
+      assert.deepEqual(await sorted(s.seen(['e1', 'e2', 'e3'], 0)), ['e2', 'e3']);
+      assert.equal(await s.expire(25, 10), 1);
+      assert.deepEqual(await sorted(s.seen(['e1', 'e2', 'e3'], 0)), ['e3']);
+      assert.equal(await s.expire(100, 10), 1);
     });
 
     it('resource versions never move backwards', async () => {

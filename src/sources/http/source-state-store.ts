@@ -9,8 +9,8 @@ export interface SourceStateStore {
   seen(keys: readonly string[], now: number): Promise<Set<string>>;
   /** Accepts keys until `now + ttlMs` (a key remembered again takes the new expiry). */
   remember(keys: readonly string[], now: number, ttlMs: number): Promise<void>;
-  /** Forgets keys expired at `now`; how many. */
-  expire(now: number): Promise<number>;
+  /** Forgets keys expired at `now`, at most `limit` of them (oldest expiry first); how many. */
+  expire(now: number, limit: number): Promise<number>;
   lastVersion(key: string): Promise<number | undefined>;
   /** Moves a resource's last applied `updated_at` (never backwards). */
   recordVersion(key: string, updatedAt: number): Promise<void>;

@@ -8,14 +8,16 @@ export class SqliteSourceStateStore implements SourceStateStore {
   constructor(db: SqliteDb) {
     db.exec(`CREATE TABLE IF NOT EXISTS seen_keys (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS resource_versions (key TEXT PRIMARY KEY, updated_at INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;`);
+      CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS seen_keys_expiry ON seen_keys(expires_at);`);
     this.stmts = {
       seen: db.prepare<[string, number], { key: string }>('SELECT key FROM seen_keys WHERE key IN (SELECT value FROM json_each(?)) AND expires_at > ?'),
       // `WHERE true`: an upsert from a SELECT needs it (SQLite's parser)
       remember: db.prepare<[number, string]>(
         'INSERT INTO seen_keys(key, expires_at) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at',
       ),
-      expire: db.prepare<[number]>('DELETE FROM seen_keys WHERE expires_at <= ?'),
+      // by the expiry index, a bounded step: the API thread runs it between requests (SourceKeyExpiry)
+      expire: db.prepare<[number, number]>('DELETE FROM seen_keys WHERE key IN (SELECT key FROM seen_keys WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)'),
       version: db.prepare<[string], { updated_at: number }>('SELECT updated_at FROM resource_versions WHERE key = ?'),
       setVersion: db.prepare<[string, number]>(
         'INSERT INTO resource_versions(key, updated_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)',
@@ -34,8 +36,8 @@ export class SqliteSourceStateStore implements SourceStateStore {
     if (keys.length > 0) this.stmts.remember.run(now + ttlMs, JSON.stringify(keys));
   }
 
-  async expire(now: number): Promise<number> {
-    return this.stmts.expire.run(now).changes;
+  async expire(now: number, limit: number): Promise<number> {
+    return this.stmts.expire.run(now, limit).changes;
   }
 
   async lastVersion(key: string): Promise<number | undefined> {
