@@ -1,7 +1,7 @@
 import type { ResourceStore } from '../store/resource-store.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { SchemaLookup } from '../schema/schema-lookup.js';
-import type { Reference } from '../shared/references.js';
+import type { Reference } from '../shared/check-references.js';
 import { datasetParams, type ConnectionSpecDef } from './connection-specs.js';
 import { DATA_LAKE_TARGET_SPEC, isObj, type FlowKind } from './flow-types.js';
 

@@ -6,7 +6,7 @@ import { badRequest, type Problem } from '../shared/problem.js';
 import { DATA_LAKE_TARGET_SPEC, FLOW_SPEC_MAPPING, FLOW_SPEC_PLAIN, STREAMING_SPEC, isObj, paramsOf, type FlowEntity, type FlowKind } from './flow-types.js';
 import { validateParams, type ConnectionSpecDef } from './connection-specs.js';
 import { flowReferences, type ReferenceLookups } from './flow-references.js';
-import { checkReferences } from '../shared/references.js';
+import { checkReferences } from '../shared/check-references.js';
 
 export interface ValidationDeps {
   store: ResourceStore;

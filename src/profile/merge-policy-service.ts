@@ -5,7 +5,7 @@ import { badRequest, notFound, unprocessable, type Problem } from '../shared/pro
 import { uuid } from '../shared/ids.js';
 import type { AttributeMerge } from './fragment-merge.js';
 import { canonicalSchemaName } from './schema-names.js';
-import { checkReferences } from '../shared/references.js';
+import { checkReferences } from '../shared/check-references.js';
 
 /** True when a dataset of the sandbox has this id. */
 export type DatasetExists = (sandboxId: string, datasetId: string) => Promise<boolean>;

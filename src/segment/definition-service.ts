@@ -9,7 +9,7 @@ import { pqlTextOf } from './pql/conversion.js';
 import { DEFINITION_KIND, PROFILE_SCHEMA, type CompiledDefinition, type SegmentDefinition } from './segment-types.js';
 import { isObj } from '../shared/objects.js';
 import { pageOf, sortByQuery } from '../shared/paging.js';
-import { checkReferences } from '../shared/references.js';
+import { checkReferences } from '../shared/check-references.js';
 import { MERGE_POLICY_KIND } from '../profile/merge-policy-service.js';
 
 export interface SandboxRef {
