@@ -158,8 +158,13 @@ describe('Schema Registry API', () => {
     const id = path.split('/').pop()!;
     const one = await p.call('GET', `${SR}/tenant/descriptors/${id}`);
     assert.equal(one.json['xdm:namespace'], 'Email');
+    // what ingestion reads per record is derived once per change: a replaced descriptor is seen at once
+    const sb = (await k.sandboxes.resolve(k.local.orgId, 'prod'))!.id;
+    const namespaces = async () => (await k.schemas.identityDescriptors(sb, one.json['xdm:sourceSchema'])).map((d) => d.namespace);
+    assert.deepEqual(await namespaces(), ['Email']);
     const put = await p.call('PUT', `${SR}/tenant/descriptors/${id}`, { ...one.json, 'xdm:namespace': 'email' });
     assert.equal(put.status, 201);
+    assert.deepEqual(await namespaces(), ['email']);
     assert.deepEqual(put.json, { '@id': id });
     const full = await p.call('GET', `${SR}/tenant/descriptors`, undefined, { accept: 'application/vnd.adobe.xdm+json' });
     assert.equal(full.json[0]['xdm:namespace'], 'email');

@@ -30,6 +30,8 @@ interface SandboxCache {
   descriptors: Map<string, Descriptor>;
   inUse: Set<string>;
   validators: Map<string, RecordValidator>;
+  /** Identity descriptors per schema $id (read for every ingested record: derived once per change). */
+  identities: Map<string, IdentityDescriptorInfo[]>;
 }
 
 /**
@@ -55,7 +57,7 @@ export class SchemaRegistry implements SchemaLookup {
     let p = this.loading.get(sandboxId);
     if (!p) {
       p = (async () => {
-        const c: SandboxCache = { byKey: new Map(), descriptors: new Map(), inUse: new Set(), validators: new Map() };
+        const c: SandboxCache = { byKey: new Map(), descriptors: new Map(), inUse: new Set(), validators: new Map(), identities: new Map() };
         for (const t of RESOURCE_TYPES)
           for (const r of await this.store.list<XedResource>(t, sandboxId)) {
             c.byKey.set(r.doc.$id, r.doc);
@@ -146,9 +148,14 @@ export class SchemaRegistry implements SchemaLookup {
     const c = await this.cache(sandboxId);
     const r = this.lookupFn(c)(schemaId);
     if (!r) return [];
-    return [...c.descriptors.values()]
-      .filter((d) => d['@type'] === 'xdm:descriptorIdentity' && d['xdm:sourceSchema'] === r.$id)
-      .map((d) => ({ path: String(d['xdm:sourceProperty']).split('/').filter(Boolean), namespace: String(d['xdm:namespace']), isPrimary: d['xdm:isPrimary'] === true }));
+    let found = c.identities.get(r.$id);
+    if (!found) {
+      found = [...c.descriptors.values()]
+        .filter((d) => d['@type'] === 'xdm:descriptorIdentity' && d['xdm:sourceSchema'] === r.$id)
+        .map((d) => ({ path: String(d['xdm:sourceProperty']).split('/').filter(Boolean), namespace: String(d['xdm:namespace']), isPrimary: d['xdm:isPrimary'] === true }));
+      c.identities.set(r.$id, found);
+    }
+    return found;
   }
 
   async markInUse(sandboxId: string, schemaId: string): Promise<void> {
@@ -167,6 +174,7 @@ export class SchemaRegistry implements SchemaLookup {
 
   private invalidate(c: SandboxCache): void {
     c.validators.clear();
+    c.identities.clear();
     for (const [id, x] of this.sandboxes) if (x === c) for (const l of this.changeListeners) l(id);
   }
 
