@@ -1,18 +1,11 @@
-import { after } from 'node:test';
-import pg from 'pg';
-import { pgTestUrl } from '../store/postgres/pg-test-url.js';
+import { pgTestSchema } from '../store/postgres/testing/pg-test-schema.js';
 import { seenIdsContract } from './seen-ids.contract.js';
 import { PgSeenIds } from './pg-seen-ids.js';
 
-const pool = new pg.Pool({ connectionString: pgTestUrl(), max: 2 });
-const schema = `t_seen_${process.pid}_${Date.now().toString(36)}`;
-after(async () => {
-  await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await pool.end();
-});
+const { pool, schema, create } = pgTestSchema('seen');
 seenIdsContract('postgres', {
   create: async () => {
-    await pool.query(`CREATE SCHEMA ${schema}`);
+    await create();
     return PgSeenIds.open({ pool, schema });
   },
   reopen: async () => PgSeenIds.open({ pool, schema }),
