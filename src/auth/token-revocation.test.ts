@@ -7,7 +7,8 @@ import { runAdmin } from '../cli/admin.js';
 describe('token revocation follows the credential', () => {
   let k: TestKith;
   before(async () => {
-    k = await startTestKith();
+    // verdicts are read again at once (revokes by another process count within TOKEN_RECHECK_MS: credentials.test.ts)
+    k = await startTestKith({}, { tokenRecheckMs: 0 });
   });
   after(async () => {
     await k.stop();
@@ -46,6 +47,15 @@ describe('token revocation follows the credential', () => {
       assert.deepEqual(m.json(), invalidToken);
       assert.equal(await k.credentials.verifyToken(token), undefined);
     });
+
+  it('kith admin token revoke (another service instance) kills a token the server has already seen', async () => {
+    const { headers, token } = await tokenOfAWithKeyOfB();
+    assert.equal((await platformGet(headers)).statusCode, 200, 'live (and seen) before');
+    assert.equal(await runAdmin(k.config, ['token', 'revoke', token]), 0);
+    const r = await platformGet(headers);
+    assert.equal(r.statusCode, 401);
+    assert.deepEqual(r.json(), invalidToken);
+  });
 
   it("another credential's tokens keep working", async () => {
     const { a } = await tokenOfAWithKeyOfB();

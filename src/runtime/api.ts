@@ -106,6 +106,8 @@ export interface StartOptions {
   downstream?: RecordSink;
   /** Back-pressure thresholds (entries behind the processor; entries waiting for group commit). */
   backPressure?: { maxBacklog: number; maxQueued: number };
+  /** How long a token's verdict stands before it is read again (default TOKEN_RECHECK_MS; tests of revokes by another process: 0). */
+  tokenRecheckMs?: number;
   /** Least age of an ingest-log entry retention deletes, whatever the configured retention (default 60 s; tests: 0). */
   retentionMinAgeMs?: number;
 }
@@ -177,7 +179,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const controlDb = openSqlite(cfg.dataDir, 'control');
   dbs.push(controlDb);
   const resources = new SqliteResourceStore(controlDb);
-  const credentials = new CredentialService(resources, clock);
+  const credentials = new CredentialService(resources, clock, opts.tokenRecheckMs);
   const sandboxes = new SandboxService(resources, clock);
 
   const schemas = new SchemaRegistry(resources, clock);
