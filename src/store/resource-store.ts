@@ -1,4 +1,5 @@
 import type { Result } from '../shared/result.js';
+import { isInt, isText, isTextOrNull, type RowShape } from './transfer.js';
 
 /**
  * Port for control-plane documents (schemas, datasets, batches, connections, credentials, ...).
@@ -41,3 +42,26 @@ export interface ResourceStore {
   delete(kind: string, scope: string, id: string): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** A resource as `kith export` writes it (every adapter's Transferable, store 'resources'). */
+export interface ResourceRow {
+  kind: string;
+  scope: string;
+  id: string;
+  doc: unknown;
+  version: number;
+  uniqueKey: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export const RESOURCE_ROW: RowShape = {
+  kind: isText,
+  scope: isText,
+  id: isText,
+  doc: (v) => v !== undefined,
+  version: isInt,
+  uniqueKey: isTextOrNull,
+  createdAt: isInt,
+  updatedAt: isInt,
+};

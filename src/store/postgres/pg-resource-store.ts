@@ -1,5 +1,7 @@
 import pg from 'pg';
-import type { ResourceStore, StoredResource, PutOptions, PutError, ListOptions } from '../resource-store.js';
+import { RESOURCE_ROW, type ResourceStore, type StoredResource, type PutOptions, type PutError, type ListOptions, type ResourceRow } from '../resource-store.js';
+import { checkedRows, type Transferable } from '../transfer.js';
+import { columns, pgExport } from './pg-transfer.js';
 import { ok, err, type Result } from '../../shared/result.js';
 
 interface Row {
@@ -23,7 +25,9 @@ const toResource = <T>(r: Row): StoredResource<T> => ({
 });
 
 /** ResourceStore on PostgreSQL (jsonb). `table` lets tests and multi-tenant setups use their own table. */
-export class PgResourceStore implements ResourceStore {
+export class PgResourceStore implements ResourceStore, Transferable {
+  readonly transferName = 'resources';
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
@@ -100,6 +104,28 @@ export class PgResourceStore implements ResourceStore {
   async delete(kind: string, scope: string, id: string): Promise<boolean> {
     const r = await this.pool.query(`DELETE FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3`, [kind, scope, id]);
     return (r.rowCount ?? 0) > 0;
+  }
+
+  exportRows(): AsyncIterable<ResourceRow[]> {
+    return pgExport(this.pool, [
+      {
+        sql: `SELECT * FROM ${this.table} ORDER BY kind COLLATE "C", scope COLLATE "C", id COLLATE "C"`,
+        map: (r: Row & { unique_key: string | null }): ResourceRow => ({ ...toResource(r), uniqueKey: r.unique_key }),
+      },
+    ]) as AsyncIterable<ResourceRow[]>;
+  }
+
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<ResourceRow & Record<string, unknown>>(this.transferName, rows, { '': RESOURCE_ROW });
+    if (checked.length === 0) return;
+    const cols = columns(checked, [(r) => r.kind, (r) => r.scope, (r) => r.id, (r) => JSON.stringify(r.doc), (r) => r.version, (r) => r.uniqueKey, (r) => r.createdAt, (r) => r.updatedAt]);
+    await this.pool.query(
+      `INSERT INTO ${this.table} (kind,scope,id,doc,version,unique_key,created_at,updated_at)
+       SELECT k, s, i, d::jsonb, v, u, c, m FROM unnest($1::text[],$2::text[],$3::text[],$4::text[],$5::int[],$6::text[],$7::bigint[],$8::bigint[]) AS x(k,s,i,d,v,u,c,m)
+       ON CONFLICT (kind, scope, id) DO UPDATE SET doc = excluded.doc, version = excluded.version, unique_key = excluded.unique_key,
+         created_at = excluded.created_at, updated_at = excluded.updated_at`,
+      cols,
+    );
   }
 
   /** Drops the table (tests). */

@@ -1,4 +1,6 @@
-import type { ResourceStore, StoredResource, PutOptions, PutError, ListOptions } from '../resource-store.js';
+import { RESOURCE_ROW, type ResourceStore, type StoredResource, type PutOptions, type PutError, type ListOptions, type ResourceRow } from '../resource-store.js';
+import { checkedRows, type Transferable } from '../transfer.js';
+import { sqliteExport } from './sqlite-transfer.js';
 import { ok, err, type Result } from '../../shared/result.js';
 import type { SqliteDb } from './open.js';
 
@@ -13,7 +15,8 @@ interface Row {
 }
 
 /** ResourceStore on one SQLite table; every call is a single synchronous statement wrapped in a promise. */
-export class SqliteResourceStore implements ResourceStore {
+export class SqliteResourceStore implements ResourceStore, Transferable {
+  readonly transferName = 'resources';
   private readonly stmts;
 
   constructor(private readonly db: SqliteDb) {
@@ -36,6 +39,11 @@ export class SqliteResourceStore implements ResourceStore {
         'UPDATE resources SET doc=?, version=version+1, unique_key=?, updated_at=? WHERE kind=? AND scope=? AND id=? AND version=?',
       ),
       del: db.prepare('DELETE FROM resources WHERE kind=? AND scope=? AND id=?'),
+      restore: db.prepare(
+        `INSERT INTO resources(kind,scope,id,doc,version,unique_key,created_at,updated_at) VALUES (?,?,?,?,?,?,?,?)
+         ON CONFLICT(kind,scope,id) DO UPDATE SET doc=excluded.doc, version=excluded.version, unique_key=excluded.unique_key,
+           created_at=excluded.created_at, updated_at=excluded.updated_at`,
+      ),
     };
   }
 
@@ -99,6 +107,22 @@ export class SqliteResourceStore implements ResourceStore {
 
   async delete(kind: string, scope: string, id: string): Promise<boolean> {
     return this.stmts.del.run(kind, scope, id).changes > 0;
+  }
+
+  exportRows(): AsyncIterable<ResourceRow[]> {
+    return sqliteExport(this.db, [
+      {
+        sql: 'SELECT * FROM resources ORDER BY kind, scope, id',
+        map: (r: Row & { unique_key: string | null }): ResourceRow => ({ ...SqliteResourceStore.toResource(r), uniqueKey: r.unique_key }),
+      },
+    ]) as AsyncIterable<ResourceRow[]>;
+  }
+
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<ResourceRow & Record<string, unknown>>(this.transferName, rows, { '': RESOURCE_ROW });
+    this.db.transaction(() => {
+      for (const r of checked) this.stmts.restore.run(r.kind, r.scope, r.id, JSON.stringify(r.doc), r.version, r.uniqueKey, r.createdAt, r.updatedAt);
+    }).immediate();
   }
 
   async close(): Promise<void> {
