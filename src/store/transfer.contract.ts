@@ -38,7 +38,7 @@ export function transferContract<S extends Transferable>(
     describe(`Transfer contract: ${name}, ${from.name} → ${to.name}`, () => {
       let source: S;
       let target: S;
-      const exported: unknown[][] = [];
+      const exported: Array<readonly unknown[]> = [];
       before(async () => {
         source = await from.create();
         target = await to.create();

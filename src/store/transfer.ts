@@ -48,7 +48,7 @@ export function misfits(row: unknown, shape: RowShape): string[] {
  * The rows checked against the shapes of a store (by their `t`, or the one shape `''` of a store without kinds);
  * throws TransferRowError naming the first row that does not fit.
  */
-export function checkedRows<T extends Row>(store: string, rows: readonly unknown[], shapes: Readonly<Record<string, RowShape>>): T[] {
+export function checkedRows<T>(store: string, rows: readonly unknown[], shapes: Readonly<Record<string, RowShape>>): T[] {
   rows.forEach((row, i) => {
     const kind = shapes[''] ? '' : String((row as Row | null)?.t);
     const shape = shapes[kind];

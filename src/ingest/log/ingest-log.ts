@@ -1,3 +1,5 @@
+import { isInt, isText, type RowShape } from '../../store/transfer.js';
+
 /**
  * The durable ingest log: every message the HTTP edge acknowledges is appended here first.
  * `append` resolves only after the entries are committed (fsync per group commit with SQLite FULL / Postgres COMMIT).
@@ -81,3 +83,38 @@ export async function consumedUpTo(log: IngestLog, consumers: readonly string[])
   if (consumers.length === 0) return 0;
   return Math.min(...(await Promise.all(consumers.map((c) => log.committed(c)))));
 }
+
+/** Rows of the ingest log in a dump (store 'ingest-log'): the head (offsets never reused), markers and entries. */
+export type IngestLogRow = { t: 'head'; offset: number } | { t: 'consumer'; name: string; offset: number } | ({ t: 'entry' } & LogEntry);
+
+const optionalText = (v: unknown) => v === undefined || isText(v);
+
+export const INGEST_LOG_ROWS: Readonly<Record<string, RowShape>> = {
+  head: { offset: isInt },
+  consumer: { name: isText, offset: isInt },
+  entry: {
+    offset: (v) => isInt(v) && v > 0,
+    sandboxId: isText,
+    orgId: isText,
+    kind: isText,
+    receivedAt: isInt,
+    payload: isText,
+    inletId: optionalText,
+    datasetId: optionalText,
+    key: optionalText,
+    requestId: optionalText,
+    meta: (v) => v === undefined || (v !== null && typeof v === 'object' && !Array.isArray(v)),
+  },
+};
+
+/** The rows of a dump batch split by kind, and the head they imply (the highest offset they name). */
+export function splitLogRows(rows: readonly Extract<IngestLogRow, object>[]) {
+  const entries = rows.filter((r): r is { t: 'entry' } & LogEntry => r.t === 'entry');
+  const consumers = rows.filter((r): r is { t: 'consumer'; name: string; offset: number } => r.t === 'consumer');
+  let head = 0;
+  for (const r of rows) if (r.t !== 'consumer') head = Math.max(head, r.offset);
+  return { entries, consumers, head };
+}
+
+/** An entry as a dump row (the entry's own fields, optional ones only when present). */
+export const entryRow = (e: LogEntry): IngestLogRow => ({ t: 'entry', ...e });

@@ -1,5 +1,7 @@
 import pg from 'pg';
-import { extrasOf, withExtras, type EntryExtras, type IngestLog, type LogEntry, type LogEntryInput } from './ingest-log.js';
+import { entryRow, extrasOf, INGEST_LOG_ROWS, splitLogRows, withExtras, type EntryExtras, type IngestLog, type IngestLogRow, type LogEntry, type LogEntryInput } from './ingest-log.js';
+import { columns, pgExport, pgTransaction } from '../../store/postgres/pg-transfer.js';
+import { checkedRows, type Transferable } from '../../store/transfer.js';
 
 interface Pending {
   entries: LogEntryInput[];
@@ -23,7 +25,8 @@ interface Row extends EntryExtras {
  * contiguous, gap-free after rollbacks, never reused after truncation, and safe with several writer processes
  * (the row lock serialises them). `table` is a name prefix: `<table>`, `<table>_consumers`, `<table>_head`.
  */
-export class PgIngestLog implements IngestLog {
+export class PgIngestLog implements IngestLog, Transferable {
+  readonly transferName = 'ingest-log';
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
   private closed = false;
@@ -83,31 +86,51 @@ export class PgIngestLog implements IngestLog {
   }
 
   private async write(all: LogEntryInput[]): Promise<number[]> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    return pgTransaction(this.pool, async (c) => {
       const r = await c.query<{ v: string }>(`UPDATE ${this.table}_head SET v = v + $1 WHERE id = 1 RETURNING v`, [all.length]);
-      const last = Number(r.rows[0]!.v);
-      const first = last - all.length + 1;
-      const cols: unknown[][] = Array.from({ length: 11 }, () => []);
-      all.forEach((e, i) => {
-        const x = extrasOf(e);
-        const vals = [first + i, e.sandboxId, e.orgId, e.kind, e.receivedAt, e.payload, x.inlet_id, x.dataset_id, x.key, x.request_id, x.meta];
-        vals.forEach((v, j) => cols[j]!.push(v));
-      });
-      await c.query(
-        `INSERT INTO ${this.table} ("offset",sandbox_id,org_id,kind,received_at,payload,inlet_id,dataset_id,key,request_id,meta)
-         SELECT * FROM unnest($1::bigint[],$2::text[],$3::text[],$4::text[],$5::bigint[],$6::text[],$7::text[],$8::text[],$9::text[],$10::text[],$11::text[])`,
-        cols,
-      );
-      await c.query('COMMIT');
-      return all.map((_, i) => first + i);
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+      const first = Number(r.rows[0]!.v) - all.length + 1;
+      const entries = all.map((e, i) => ({ ...e, offset: first + i }));
+      await this.insertEntries(c, entries, '');
+      return entries.map((e) => e.offset);
+    });
+  }
+
+  /** One multi-row insert of entries with their offsets (`conflict`: what an offset already there does). */
+  private async insertEntries(c: pg.PoolClient, entries: readonly LogEntry[], conflict: string): Promise<void> {
+    const x = entries.map(extrasOf);
+    const cols = columns(entries, [(e) => e.offset, (e) => e.sandboxId, (e) => e.orgId, (e) => e.kind, (e) => e.receivedAt, (e) => e.payload]);
+    for (const k of ['inlet_id', 'dataset_id', 'key', 'request_id', 'meta'] as const) cols.push(x.map((v) => v[k]));
+    await c.query(
+      `INSERT INTO ${this.table} ("offset",sandbox_id,org_id,kind,received_at,payload,inlet_id,dataset_id,key,request_id,meta)
+       SELECT * FROM unnest($1::bigint[],$2::text[],$3::text[],$4::text[],$5::bigint[],$6::text[],$7::text[],$8::text[],$9::text[],$10::text[],$11::text[]) ${conflict}`,
+      cols,
+    );
+  }
+
+  exportRows(): AsyncIterable<IngestLogRow[]> {
+    return pgExport(this.pool, [
+      { sql: `SELECT name, "offset" FROM ${this.table}_consumers ORDER BY name COLLATE "C"`, map: (r: { name: string; offset: string }) => ({ t: 'consumer', name: r.name, offset: Number(r.offset) }) },
+      {
+        sql: `SELECT * FROM ${this.table} ORDER BY "offset"`,
+        map: (x: Row) => entryRow(withExtras<LogEntry>({ offset: Number(x.offset), sandboxId: x.sandbox_id, orgId: x.org_id, kind: x.kind, receivedAt: Number(x.received_at), payload: x.payload }, x)),
+      },
+      { sql: `SELECT v FROM ${this.table}_head WHERE v > 0`, map: (r: { v: string }) => ({ t: 'head', offset: Number(r.v) }) },
+    ]) as AsyncIterable<IngestLogRow[]>;
+  }
+
+  /** Entries keep their offsets (an entry already there stays as it is); markers are set; the head only moves up. */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const { entries, consumers, head } = splitLogRows(checkedRows<IngestLogRow>(this.transferName, rows, INGEST_LOG_ROWS));
+    if (rows.length === 0) return;
+    await pgTransaction(this.pool, async (c) => {
+      if (entries.length > 0) await this.insertEntries(c, entries, 'ON CONFLICT ("offset") DO NOTHING');
+      if (consumers.length > 0)
+        await c.query(
+          `INSERT INTO ${this.table}_consumers (name, "offset") SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (name) DO UPDATE SET "offset" = excluded."offset"`,
+          columns(consumers, [(r) => r.name, (r) => r.offset]),
+        );
+      await c.query(`UPDATE ${this.table}_head SET v = GREATEST(v, $1) WHERE id = 1`, [head]);
+    });
   }
 
   async read(afterOffset: number, max: number): Promise<LogEntry[]> {

@@ -1,5 +1,7 @@
-import { extrasOf, withExtras, type EntryExtras, type IngestLog, type LogEntry, type LogEntryInput } from './ingest-log.js';
+import { entryRow, extrasOf, INGEST_LOG_ROWS, splitLogRows, withExtras, type EntryExtras, type IngestLog, type IngestLogRow, type LogEntry, type LogEntryInput } from './ingest-log.js';
 import { isBusy, withoutBusyWait, type SqliteDb } from '../../store/sqlite/open.js';
+import { sqliteExport } from '../../store/sqlite/sqlite-transfer.js';
+import { checkedRows, type Transferable } from '../../store/transfer.js';
 
 /** How soon a marker the write lock kept out is tried again. */
 const MARK_RETRY_MS = 5;
@@ -14,7 +16,8 @@ interface Pending {
  * SQLite ingest log with group commit: appends issued in the same tick share one transaction (one fsync with
  * synchronous=FULL), then all resolve. That is how single-message requests reach thousands per second durably.
  */
-export class SqliteIngestLog implements IngestLog {
+export class SqliteIngestLog implements IngestLog, Transferable {
+  readonly transferName = 'ingest-log';
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
@@ -43,6 +46,9 @@ export class SqliteIngestLog implements IngestLog {
       getMeta: db.prepare<[string], { v: number }>('SELECT v FROM log_meta WHERE k = ?'),
       setMeta: db.prepare('INSERT INTO log_meta(k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v'),
       truncate: db.prepare('DELETE FROM log WHERE offset <= ?'),
+      restore: db.prepare(
+        'INSERT OR IGNORE INTO log(offset,sandbox_id,org_id,kind,received_at,payload,inlet_id,dataset_id,key,request_id,meta) VALUES (?,?,?,?,?,?,?,?,?,?,?)',
+      ),
     };
     this.markTx = db.transaction(() => {
       for (const [consumer, offset] of this.pendingMarks) this.stmts.commit.run(consumer, offset);
@@ -161,6 +167,36 @@ export class SqliteIngestLog implements IngestLog {
 
   async truncateBefore(offset: number): Promise<void> {
     this.stmts.truncate.run(offset);
+  }
+
+  async *exportRows(): AsyncIterable<IngestLogRow[]> {
+    this.flush();
+    this.storeMarks(true);
+    const last = this.last;
+    yield* sqliteExport(this.db, [
+      { sql: 'SELECT name, offset FROM consumers ORDER BY name', map: (r: { name: string; offset: number }) => ({ t: 'consumer', name: r.name, offset: r.offset }) },
+      { sql: 'SELECT * FROM log ORDER BY offset', map: (r: { offset: number; sandbox_id: string; org_id: string; kind: string; received_at: number; payload: string } & EntryExtras) =>
+        entryRow(withExtras<LogEntry>({ offset: r.offset, sandboxId: r.sandbox_id, orgId: r.org_id, kind: r.kind, receivedAt: r.received_at, payload: r.payload }, r)) },
+    ]) as AsyncIterable<IngestLogRow[]>;
+    if (last > 0) yield [{ t: 'head', offset: last }];
+  }
+
+  /** Entries keep their offsets (an entry already there stays as it is); markers are set; the head only moves up. */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const { entries, consumers, head } = splitLogRows(checkedRows<IngestLogRow>(this.transferName, rows, INGEST_LOG_ROWS));
+    this.flush();
+    this.db.transaction(() => {
+      for (const e of entries) {
+        const x = extrasOf(e);
+        this.stmts.restore.run(e.offset, e.sandboxId, e.orgId, e.kind, e.receivedAt, e.payload, x.inlet_id, x.dataset_id, x.key, x.request_id, x.meta);
+      }
+      for (const c of consumers) {
+        this.stmts.commit.run(c.name, c.offset);
+        this.pendingMarks.delete(c.name);
+      }
+      if (head > this.last) this.stmts.setMeta.run('head', head);
+    }).immediate();
+    this.last = Math.max(this.last, head);
   }
 
   async close(): Promise<void> {

@@ -116,7 +116,7 @@ export class PgResourceStore implements ResourceStore, Transferable {
   }
 
   async importRows(rows: readonly unknown[]): Promise<void> {
-    const checked = checkedRows<ResourceRow & Record<string, unknown>>(this.transferName, rows, { '': RESOURCE_ROW });
+    const checked = checkedRows<ResourceRow>(this.transferName, rows, { '': RESOURCE_ROW });
     if (checked.length === 0) return;
     const cols = columns(checked, [(r) => r.kind, (r) => r.scope, (r) => r.id, (r) => JSON.stringify(r.doc), (r) => r.version, (r) => r.uniqueKey, (r) => r.createdAt, (r) => r.updatedAt]);
     await this.pool.query(

@@ -119,7 +119,7 @@ export class SqliteResourceStore implements ResourceStore, Transferable {
   }
 
   async importRows(rows: readonly unknown[]): Promise<void> {
-    const checked = checkedRows<ResourceRow & Record<string, unknown>>(this.transferName, rows, { '': RESOURCE_ROW });
+    const checked = checkedRows<ResourceRow>(this.transferName, rows, { '': RESOURCE_ROW });
     this.db.transaction(() => {
       for (const r of checked) this.stmts.restore.run(r.kind, r.scope, r.id, JSON.stringify(r.doc), r.version, r.uniqueKey, r.createdAt, r.updatedAt);
     }).immediate();
