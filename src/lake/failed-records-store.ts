@@ -1,5 +1,6 @@
 import type { FailedSink } from '../ingest/processor/processor-ports.js';
 import type { FailedRecordsReader, StoredFailedRecord } from '../ingest/failed/failed-records-routes.js';
+import { isInt, isIntOrNull, isRowIdText, isText, type RowShape } from '../store/transfer.js';
 
 export type { StoredFailedRecord };
 
@@ -33,3 +34,22 @@ export interface FailedRecordsStore extends FailedSink, FailedRecordsReader {
   countsByBatch(sandboxId: string, datasetId?: string): Promise<BatchFailedCounts[]>;
   markReplayed(sandboxId: string, ids: string[]): Promise<void>;
 }
+
+/** A failed record in a dump (store 'failed-records'): as stored, `violations` and `replayedAt` null when absent. */
+export type FailedRecordRow = Omit<StoredFailedRecord, 'violations' | 'replayedAt'> & { violations: StoredFailedRecord['violations'] | null; replayedAt: number | null };
+
+export const FAILED_RECORD_ROW: RowShape = {
+  id: isRowIdText,
+  sandboxId: isText,
+  datasetId: isText,
+  batchId: isText,
+  offset: isInt,
+  code: isText,
+  reason: isText,
+  violations: (v) => v === null || Array.isArray(v),
+  payload: isText,
+  createdAt: isInt,
+  replayedAt: isIntOrNull,
+};
+
+export const failedRecordRow = (r: StoredFailedRecord): FailedRecordRow => ({ ...r, violations: r.violations ?? null, replayedAt: r.replayedAt ?? null });

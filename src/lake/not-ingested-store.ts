@@ -1,3 +1,5 @@
+import { isInt, isIntOrNull, isRowIdText, isText, isTextOrNull, type RowShape } from '../store/transfer.js';
+
 /**
  * Records "not ingested to profile": accepted into the lake of a profile-enabled dataset, but not placed in the
  * profile (no usable or primary identity, …). Every adapter runs `notIngestedStoreContract`.
@@ -94,3 +96,23 @@ export const MAX_STORED_RECORD_CHARS = 128 * 1024;
 export function boundRecord(json: string): { record: string; truncated: boolean } {
   return json.length <= MAX_STORED_RECORD_CHARS ? { record: json, truncated: false } : { record: json.slice(0, MAX_STORED_RECORD_CHARS), truncated: true };
 }
+
+/** A record not ingested to profile in a dump (store 'not-ingested'): StoredNotIngested as it is. */
+export const NOT_INGESTED_ROW: RowShape = {
+  id: isRowIdText,
+  sandboxId: isText,
+  orgId: isText,
+  datasetId: isText,
+  batchId: isText,
+  offset: isInt,
+  recordId: isTextOrNull,
+  xactionId: isText,
+  isEvent: (v) => typeof v === 'boolean',
+  receivedAt: isInt,
+  code: isText,
+  reason: isText,
+  record: isText,
+  truncated: (v) => typeof v === 'boolean',
+  createdAt: isInt,
+  replayedAt: isIntOrNull,
+};

@@ -2,14 +2,18 @@ import type pg from 'pg';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { FailedItem } from '../ingest/processor/processor-ports.js';
 import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js';
-import type { BatchFailedCounts, FailedQuery, FailedRecordsStore, StoredFailedRecord } from './failed-records-store.js';
+import { FAILED_RECORD_ROW, failedRecordRow, type BatchFailedCounts, type FailedQuery, type FailedRecordRow, type FailedRecordsStore, type StoredFailedRecord } from './failed-records-store.js';
+import { checkedRows, type Transferable } from '../store/transfer.js';
+import { bumpSerial, columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
 import { isRowId, toStoredFailed, type FailedRow } from './sqlite-failed-records-store.js';
 
 /**
  * Failed records on PostgreSQL (same rules as the SQLite adapter). The pool is the caller's; `schema` qualifies the
  * table (tests use one schema per run). A chunk's records go in one multi-row statement (`unnest`).
  */
-export class PgFailedRecordsStore implements FailedRecordsStore {
+export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
+  readonly transferName = 'failed-records';
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly t: string,
@@ -87,5 +91,29 @@ export class PgFailedRecordsStore implements FailedRecordsStore {
   async markReplayed(sandboxId: string, ids: string[]): Promise<void> {
     const valid = ids.filter(isRowId);
     if (valid.length) await this.pool.query(`UPDATE ${this.t} SET replayed_at = $1 WHERE sandbox_id = $2 AND id = ANY($3::bigint[])`, [this.clock.now(), sandboxId, valid]);
+  }
+
+  exportRows(): AsyncIterable<FailedRecordRow[]> {
+    return pgExport(this.pool, [{ sql: `SELECT * FROM ${this.t} ORDER BY id`, map: (r: FailedRow) => failedRecordRow(toStoredFailed(r, fromPgText)) }]) as AsyncIterable<FailedRecordRow[]>;
+  }
+
+  /** Rows keep their ids (clients hold them in replay requests); a row of the same id is replaced. */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<FailedRecordRow>(this.transferName, rows, { '': FAILED_RECORD_ROW });
+    if (checked.length === 0) return;
+    const cols = columns(checked, [
+      (r) => r.id, (r) => r.sandboxId, (r) => r.datasetId, (r) => r.batchId, (r) => r.offset, (r) => r.code, (r) => toPgText(r.reason),
+      (r) => (r.violations ? JSON.stringify(r.violations) : null), (r) => toPgText(r.payload), (r) => r.createdAt, (r) => r.replayedAt,
+    ]);
+    await pgTransaction(this.pool, async (c) => {
+      await c.query(
+        `INSERT INTO ${this.t} (id,sandbox_id,dataset_id,batch_id,"offset",code,reason,violations,payload,created_at,replayed_at)
+         SELECT * FROM unnest($1::bigint[],$2::text[],$3::text[],$4::text[],$5::bigint[],$6::text[],$7::text[],$8::text[],$9::text[],$10::bigint[],$11::bigint[])
+         ON CONFLICT (id) DO UPDATE SET sandbox_id = excluded.sandbox_id, dataset_id = excluded.dataset_id, batch_id = excluded.batch_id, "offset" = excluded."offset",
+           code = excluded.code, reason = excluded.reason, violations = excluded.violations, payload = excluded.payload, created_at = excluded.created_at, replayed_at = excluded.replayed_at`,
+        cols,
+      );
+      await bumpSerial(c, this.t);
+    });
   }
 }

@@ -1,12 +1,16 @@
 import pg from 'pg';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { boundRecord, type BatchNotIngested, type DatasetNotIngested, type NotIngestedItem, type NotIngestedQuery, type NotIngestedStore, type StoredNotIngested } from './not-ingested-store.js';
+import { boundRecord, NOT_INGESTED_ROW, type BatchNotIngested, type DatasetNotIngested, type NotIngestedItem, type NotIngestedQuery, type NotIngestedStore, type StoredNotIngested } from './not-ingested-store.js';
 import { datasetCounts, type CountRow } from './not-ingested-counts.js';
 import { toStoredNotIngested, type NotIngestedRow } from './sqlite-not-ingested-store.js';
 import { fromPgRow, fromPgText, toPgValue } from '../store/postgres/pg-text.js';
+import { checkedRows, type Transferable } from '../store/transfer.js';
+import { bumpSerial, columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
 
 /** Not-ingested-to-profile records on PostgreSQL (same rules as the SQLite adapter; `table` is the table's name). */
-export class PgNotIngestedStore implements NotIngestedStore {
+export class PgNotIngestedStore implements NotIngestedStore, Transferable {
+  readonly transferName = 'not-ingested';
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
@@ -102,6 +106,32 @@ export class PgNotIngestedStore implements NotIngestedStore {
   async markReplayed(sandboxId: string, ids: readonly string[], at: number): Promise<void> {
     const valid = ids.filter((id) => /^\d{1,15}$/.test(id));
     if (valid.length) await this.pool.query(`UPDATE ${this.table} SET replayed_at = $1 WHERE sandbox_id = $2 AND id = ANY($3::bigint[])`, [at, sandboxId, valid]);
+  }
+
+  exportRows(): AsyncIterable<StoredNotIngested[]> {
+    return pgExport(this.pool, [{ sql: `SELECT * FROM ${this.table} ORDER BY id`, map: (x: NotIngestedRow) => toStoredNotIngested(fromPgRow(x)) }]) as AsyncIterable<StoredNotIngested[]>;
+  }
+
+  /** Rows keep their ids (the API hands them out); a row of the same id is replaced. */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<StoredNotIngested>(this.transferName, rows, { '': NOT_INGESTED_ROW });
+    if (checked.length === 0) return;
+    const fields: Array<(r: StoredNotIngested) => unknown> = [
+      (r) => r.id, (r) => r.sandboxId, (r) => r.orgId, (r) => r.datasetId, (r) => r.batchId, (r) => r.offset, (r) => r.recordId, (r) => r.xactionId,
+      (r) => r.isEvent, (r) => r.receivedAt, (r) => r.code, (r) => r.reason, (r) => r.record, (r) => r.truncated, (r) => r.createdAt, (r) => r.replayedAt,
+    ];
+    const cols = columns(checked, fields.map((f) => (r: StoredNotIngested) => toPgValue(f(r))));
+    await pgTransaction(this.pool, async (c) => {
+      await c.query(
+        `INSERT INTO ${this.table} (id,sandbox_id,org_id,dataset_id,batch_id,"offset",record_id,xaction_id,is_event,received_at,code,reason,record,truncated,created_at,replayed_at)
+         SELECT * FROM unnest($1::bigint[],$2::text[],$3::text[],$4::text[],$5::text[],$6::bigint[],$7::text[],$8::text[],$9::boolean[],$10::bigint[],$11::text[],$12::text[],$13::text[],$14::boolean[],$15::bigint[],$16::bigint[])
+         ON CONFLICT (id) DO UPDATE SET sandbox_id = excluded.sandbox_id, org_id = excluded.org_id, dataset_id = excluded.dataset_id, batch_id = excluded.batch_id,
+           "offset" = excluded."offset", record_id = excluded.record_id, xaction_id = excluded.xaction_id, is_event = excluded.is_event, received_at = excluded.received_at,
+           code = excluded.code, reason = excluded.reason, record = excluded.record, truncated = excluded.truncated, created_at = excluded.created_at, replayed_at = excluded.replayed_at`,
+        cols,
+      );
+      await bumpSerial(c, this.table);
+    });
   }
 
   async close(): Promise<void> {

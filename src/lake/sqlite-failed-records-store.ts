@@ -1,7 +1,9 @@
 import type { SqliteDb } from '../store/sqlite/open.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { FailedItem } from '../ingest/processor/processor-ports.js';
-import type { BatchFailedCounts, FailedQuery, FailedRecordsStore, StoredFailedRecord } from './failed-records-store.js';
+import { FAILED_RECORD_ROW, failedRecordRow, type BatchFailedCounts, type FailedQuery, type FailedRecordRow, type FailedRecordsStore, type StoredFailedRecord } from './failed-records-store.js';
+import { checkedRows, type Transferable } from '../store/transfer.js';
+import { sqliteExport } from '../store/sqlite/sqlite-transfer.js';
 
 export interface FailedRow {
   id: number | string;
@@ -37,7 +39,8 @@ export function toStoredFailed(r: FailedRow, text: (s: string) => string = (s) =
 export const isRowId = (id: string): boolean => /^\d{1,15}$/.test(id);
 
 /** Failed records in SQLite (`failed-records.db`, the lake's diagnostics file). */
-export class SqliteFailedRecordsStore implements FailedRecordsStore {
+export class SqliteFailedRecordsStore implements FailedRecordsStore, Transferable {
+  readonly transferName = 'failed-records';
   private readonly stmts;
 
   constructor(
@@ -57,6 +60,11 @@ export class SqliteFailedRecordsStore implements FailedRecordsStore {
       countBatch: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM failed_records WHERE sandbox_id=? AND batch_id=?'),
       first: db.prepare<[string, string, number], FailedRow>('SELECT * FROM failed_records WHERE sandbox_id=? AND batch_id=? ORDER BY offset LIMIT ?'),
       replayed: db.prepare('UPDATE failed_records SET replayed_at=? WHERE sandbox_id=? AND id=?'),
+      restore: db.prepare(
+        `INSERT INTO failed_records(id,sandbox_id,dataset_id,batch_id,offset,code,reason,violations,payload,created_at,replayed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT(id) DO UPDATE SET sandbox_id=excluded.sandbox_id, dataset_id=excluded.dataset_id, batch_id=excluded.batch_id, offset=excluded.offset,
+           code=excluded.code, reason=excluded.reason, violations=excluded.violations, payload=excluded.payload, created_at=excluded.created_at, replayed_at=excluded.replayed_at`,
+      ),
       get: db.prepare<[string, number], FailedRow>('SELECT * FROM failed_records WHERE sandbox_id=? AND id=?'),
       counts: db.prepare<[string, string, string], { batch_id: string; dataset_id: string; failed: number; replayed: number }>(
         `SELECT batch_id, dataset_id, count(*) AS failed, count(replayed_at) AS replayed FROM failed_records
@@ -116,5 +124,18 @@ export class SqliteFailedRecordsStore implements FailedRecordsStore {
     this.db.transaction(() => {
       for (const id of valid) this.stmts.replayed.run(now, sandboxId, Number(id));
     })();
+  }
+
+  exportRows(): AsyncIterable<FailedRecordRow[]> {
+    return sqliteExport(this.db, [{ sql: 'SELECT * FROM failed_records ORDER BY id', map: (r: FailedRow) => failedRecordRow(toStoredFailed(r)) }]) as AsyncIterable<FailedRecordRow[]>;
+  }
+
+  /** Rows keep their ids (clients hold them in replay requests); a row of the same id is replaced. */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<FailedRecordRow>(this.transferName, rows, { '': FAILED_RECORD_ROW });
+    this.db.transaction(() => {
+      for (const r of checked)
+        this.stmts.restore.run(Number(r.id), r.sandboxId, r.datasetId, r.batchId, r.offset, r.code, r.reason, r.violations ? JSON.stringify(r.violations) : null, r.payload, r.createdAt, r.replayedAt);
+    }).immediate();
   }
 }

@@ -2,6 +2,7 @@ import type { SqliteDb } from '../store/sqlite/open.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import {
   boundRecord,
+  NOT_INGESTED_ROW,
   type BatchNotIngested,
   type DatasetNotIngested,
   type NotIngestedItem,
@@ -10,6 +11,8 @@ import {
   type StoredNotIngested,
 } from './not-ingested-store.js';
 import { datasetCounts, type CountRow } from './not-ingested-counts.js';
+import { checkedRows, type Transferable } from '../store/transfer.js';
+import { sqliteExport } from '../store/sqlite/sqlite-transfer.js';
 
 export interface NotIngestedRow {
   id: number | string;
@@ -55,7 +58,8 @@ export function toStoredNotIngested(r: NotIngestedRow): StoredNotIngested {
  * Not-ingested-to-profile records in SQLite (the lake's diagnostics file, `failed-records.db`, beside failed records).
  * One row per log offset: a re-delivered record updates its row (reason, live again) instead of adding one.
  */
-export class SqliteNotIngestedStore implements NotIngestedStore {
+export class SqliteNotIngestedStore implements NotIngestedStore, Transferable {
+  readonly transferName = 'not-ingested';
   private readonly stmts;
 
   constructor(
@@ -86,6 +90,13 @@ export class SqliteNotIngestedStore implements NotIngestedStore {
         'SELECT * FROM not_ingested_to_profile WHERE sandbox_id IN (SELECT value FROM json_each(?)) AND replayed_at IS NULL ORDER BY id DESC LIMIT ?',
       ),
       replayed: db.prepare('UPDATE not_ingested_to_profile SET replayed_at=? WHERE sandbox_id=? AND id=?'),
+      restore: db.prepare(
+        `INSERT INTO not_ingested_to_profile(id,sandbox_id,org_id,dataset_id,batch_id,offset,record_id,xaction_id,is_event,received_at,code,reason,record,truncated,created_at,replayed_at)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT(id) DO UPDATE SET sandbox_id=excluded.sandbox_id, org_id=excluded.org_id, dataset_id=excluded.dataset_id, batch_id=excluded.batch_id,
+           offset=excluded.offset, record_id=excluded.record_id, xaction_id=excluded.xaction_id, is_event=excluded.is_event, received_at=excluded.received_at,
+           code=excluded.code, reason=excluded.reason, record=excluded.record, truncated=excluded.truncated, created_at=excluded.created_at, replayed_at=excluded.replayed_at`,
+      ),
     };
   }
 
@@ -144,6 +155,19 @@ export class SqliteNotIngestedStore implements NotIngestedStore {
     this.db.transaction(() => {
       for (const id of ids) this.stmts.replayed.run(at, sandboxId, Number(id));
     })();
+  }
+
+  exportRows(): AsyncIterable<StoredNotIngested[]> {
+    return sqliteExport(this.db, [{ sql: 'SELECT * FROM not_ingested_to_profile ORDER BY id', map: toStoredNotIngested }]) as AsyncIterable<StoredNotIngested[]>;
+  }
+
+  /** Rows keep their ids (the API hands them out); a row of the same id is replaced. */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<StoredNotIngested>(this.transferName, rows, { '': NOT_INGESTED_ROW });
+    this.db.transaction(() => {
+      for (const r of checked)
+        this.stmts.restore.run(Number(r.id), r.sandboxId, r.orgId, r.datasetId, r.batchId, r.offset, r.recordId, r.xactionId, r.isEvent ? 1 : 0, r.receivedAt, r.code, r.reason, r.record, r.truncated ? 1 : 0, r.createdAt, r.replayedAt);
+    }).immediate();
   }
 
   /** The connection is the caller's (shared with failed records). */
