@@ -1,13 +1,18 @@
 import type pg from 'pg';
 import type { SeenIds } from '../ingest/processor/processor-ports.js';
 import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js';
+import { checkedRows, rowsOfKind, type Transferable } from '../store/transfer.js';
+import { columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
+import { SEEN_IDS_ROWS, type SeenIdsRow } from './seen-ids-transfer-rows.js';
 
 /**
  * The `_id` dedupe index on PostgreSQL (same rules as SqliteSeenIds). The pool is the caller's; `schema` qualifies
  * the tables. A chunk's ids are checked and stored with one statement each (`= ANY`, `unnest … ON CONFLICT DO
  * NOTHING`); a lake write's ids and its seen mark are one statement, hence one transaction.
  */
-export class PgSeenIds implements SeenIds {
+export class PgSeenIds implements SeenIds, Transferable {
+  readonly transferName = 'seen-ids';
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly ids: string,
@@ -55,5 +60,29 @@ export class PgSeenIds implements SeenIds {
   async rememberedThrough(consumer: string): Promise<number | undefined> {
     const r = await this.pool.query<{ offset: string }>(`SELECT "offset" FROM ${this.marks} WHERE consumer = $1`, [consumer]);
     return r.rows[0] ? Number(r.rows[0].offset) : undefined;
+  }
+
+  exportRows(): AsyncIterable<SeenIdsRow[]> {
+    return pgExport(this.pool, [
+      { sql: `SELECT consumer, "offset" FROM ${this.marks} ORDER BY consumer COLLATE "C"`, map: (r: { consumer: string; offset: string }) => ({ t: 'mark', consumer: r.consumer, offset: Number(r.offset) }) },
+      { sql: `SELECT dataset_key, id FROM ${this.ids} ORDER BY dataset_key, id`, map: (r: { dataset_key: string; id: string }) => ({ t: 'id', datasetKey: fromPgText(r.dataset_key), id: fromPgText(r.id) }) },
+    ]) as AsyncIterable<SeenIdsRow[]>;
+  }
+
+  /** Ids are added (never removed); a mark only moves up, as in rememberThrough. */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<SeenIdsRow>(this.transferName, rows, SEEN_IDS_ROWS);
+    const ids = rowsOfKind(checked, 'id') as Array<Extract<SeenIdsRow, { t: 'id' }>>;
+    const marks = rowsOfKind(checked, 'mark') as Array<Extract<SeenIdsRow, { t: 'mark' }>>;
+    if (checked.length === 0) return;
+    await pgTransaction(this.pool, async (c) => {
+      if (ids.length > 0)
+        await c.query(`INSERT INTO ${this.ids} (dataset_key, id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, columns(ids, [(r) => toPgText(r.datasetKey), (r) => toPgText(r.id)]));
+      if (marks.length > 0)
+        await c.query(
+          `INSERT INTO ${this.marks} (consumer, "offset") SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (consumer) DO UPDATE SET "offset" = GREATEST(${this.marks}."offset", excluded."offset")`,
+          columns(marks, [(r) => r.consumer, (r) => r.offset]),
+        );
+    });
   }
 }

@@ -1,11 +1,15 @@
 import type { SqliteDb } from '../store/sqlite/open.js';
 import type { SeenIds } from '../ingest/processor/processor-ports.js';
+import { checkedRows, type Transferable } from '../store/transfer.js';
+import { sqliteExport } from '../store/sqlite/sqlite-transfer.js';
+import { SEEN_IDS_ROWS, type SeenIdsRow } from './seen-ids-transfer-rows.js';
 
 /**
  * The `_id` dedupe index of ExperienceEvents in SQLite (`seen_ids`, beside failed records in `failed-records.db`),
  * with `seen_marks`: per lake consumer, the log offset up to which every lake row's `_id` is in `seen_ids`.
  */
-export class SqliteSeenIds implements SeenIds {
+export class SqliteSeenIds implements SeenIds, Transferable {
+  readonly transferName = 'seen-ids';
   private readonly stmts;
 
   constructor(private readonly db: SqliteDb) {
@@ -15,6 +19,7 @@ export class SqliteSeenIds implements SeenIds {
       // a chunk's ids in one statement (a JSON array), a fraction of one statement per id (bench/ingest-log/write-paths.ts)
       seen: db.prepare<[string, string], { id: string }>('SELECT id FROM seen_ids WHERE dataset_key=? AND id IN (SELECT value FROM json_each(?))'),
       remember: db.prepare<[string, string]>('INSERT OR IGNORE INTO seen_ids(dataset_key, id) SELECT ?, value FROM json_each(?)'),
+      rememberOne: db.prepare<[string, string]>('INSERT OR IGNORE INTO seen_ids(dataset_key, id) VALUES (?, ?)'),
       markOf: db.prepare<[string], { offset: number }>('SELECT offset FROM seen_marks WHERE consumer=?'),
       // never backwards: a replayed range re-remembers ids below the mark
       mark: db.prepare<[string, number]>('INSERT INTO seen_marks VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET offset = max(offset, excluded.offset)'),
@@ -40,5 +45,22 @@ export class SqliteSeenIds implements SeenIds {
 
   async rememberedThrough(consumer: string): Promise<number | undefined> {
     return this.stmts.markOf.get(consumer)?.offset;
+  }
+
+  exportRows(): AsyncIterable<SeenIdsRow[]> {
+    return sqliteExport(this.db, [
+      { sql: 'SELECT consumer, offset FROM seen_marks ORDER BY consumer', map: (r: { consumer: string; offset: number }) => ({ t: 'mark', ...r }) },
+      { sql: 'SELECT dataset_key, id FROM seen_ids ORDER BY dataset_key, id', map: (r: { dataset_key: string; id: string }) => ({ t: 'id', datasetKey: r.dataset_key, id: r.id }) },
+    ]) as AsyncIterable<SeenIdsRow[]>;
+  }
+
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<SeenIdsRow>(this.transferName, rows, SEEN_IDS_ROWS);
+    this.db.transaction(() => {
+      for (const r of checked) {
+        if (r.t === 'id') this.stmts.rememberOne.run(r.datasetKey, r.id);
+        else this.stmts.mark.run(r.consumer, r.offset);
+      }
+    }).immediate();
   }
 }

@@ -1,9 +1,13 @@
 import type pg from 'pg';
 import { fromPgText, schemaPrefix, toPgText } from '../../store/postgres/pg-text.js';
-import type { SourceStateStore } from './source-state-store.js';
+import { SOURCE_STATE_ROWS, type SourceStateRow, type SourceStateStore } from './source-state-store.js';
+import { checkedRows, type Transferable } from '../../store/transfer.js';
+import { columns, pgExport, pgTransaction } from '../../store/postgres/pg-transfer.js';
 
 /** Source state on PostgreSQL (same rules as the SQLite adapter). The pool is the caller's; `schema` qualifies the tables. */
-export class PgSourceStateStore implements SourceStateStore {
+export class PgSourceStateStore implements SourceStateStore, Transferable {
+  readonly transferName = 'source-state';
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly keys: string,
@@ -69,5 +73,32 @@ export class PgSourceStateStore implements SourceStateStore {
     const r = await this.pool.query<{ key: string; n: string }>(`SELECT key, n FROM ${this.counts} WHERE key = ANY($1::text[])`, [keys.map(toPgText)]);
     for (const x of r.rows) out[fromPgText(x.key)] = Number(x.n);
     return out;
+  }
+
+  exportRows(): AsyncIterable<SourceStateRow[]> {
+    return pgExport(this.pool, [
+      { sql: `SELECT key, expires_at FROM ${this.keys} ORDER BY key`, map: (r: { key: string; expires_at: string }) => ({ t: 'seen-key', key: fromPgText(r.key), expiresAt: Number(r.expires_at) }) },
+      { sql: `SELECT key, updated_at FROM ${this.versions} ORDER BY key`, map: (r: { key: string; updated_at: string }) => ({ t: 'version', key: fromPgText(r.key), updatedAt: Number(r.updated_at) }) },
+      { sql: `SELECT key, n FROM ${this.counts} ORDER BY key`, map: (r: { key: string; n: string }) => ({ t: 'counter', key: fromPgText(r.key), n: Number(r.n) }) },
+    ]) as AsyncIterable<SourceStateRow[]>;
+  }
+
+  /** Keys take the dump's expiry, versions only move up, counters take the dump's value (not added: a second import changes nothing). */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<SourceStateRow>(this.transferName, rows, SOURCE_STATE_ROWS);
+    if (checked.length === 0) return;
+    // one row per key per statement: an upsert may not touch a row twice (the last of a key wins)
+    const last = <R extends SourceStateRow>(t: R['t']) => [...new Map(checked.filter((r): r is R => r.t === t).map((r) => [r.key, r])).values()];
+    const keys = last<Extract<SourceStateRow, { t: 'seen-key' }>>('seen-key');
+    const versions = last<Extract<SourceStateRow, { t: 'version' }>>('version');
+    const counts = last<Extract<SourceStateRow, { t: 'counter' }>>('counter');
+    await pgTransaction(this.pool, async (c) => {
+      const upsert = async (table: string, col: string, set: string, cols: unknown[][]) => {
+        if (cols[0]!.length > 0) await c.query(`INSERT INTO ${table} (key, ${col}) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (key) DO UPDATE SET ${col} = ${set}`, cols);
+      };
+      await upsert(this.keys, 'expires_at', 'excluded.expires_at', columns(keys, [(r) => toPgText(r.key), (r) => r.expiresAt]));
+      await upsert(this.versions, 'updated_at', `GREATEST(${this.versions}.updated_at, excluded.updated_at)`, columns(versions, [(r) => toPgText(r.key), (r) => r.updatedAt]));
+      await upsert(this.counts, 'n', 'excluded.n', columns(counts, [(r) => toPgText(r.key), (r) => r.n]));
+    });
   }
 }

@@ -1,3 +1,5 @@
+import { isInt, isText, type RowShape } from '../../store/transfer.js';
+
 /**
  * Durable state the source endpoints need across restarts: delivery ids already accepted (with a TTL covering the
  * senders' retry windows), the last `updated_at` applied per resource (out-of-order updates) and counters.
@@ -19,3 +21,12 @@ export interface SourceStateStore {
   /** Counter values (0 for a counter never bumped). */
   counters(keys: readonly string[]): Promise<Record<string, number>>;
 }
+
+/** Rows of source state in a dump (store 'source-state'). */
+export type SourceStateRow = { t: 'seen-key'; key: string; expiresAt: number } | { t: 'version'; key: string; updatedAt: number } | { t: 'counter'; key: string; n: number };
+
+export const SOURCE_STATE_ROWS: Readonly<Record<string, RowShape>> = {
+  'seen-key': { key: isText, expiresAt: isInt },
+  version: { key: isText, updatedAt: isInt },
+  counter: { key: isText, n: isInt },
+};

@@ -1,11 +1,14 @@
 import type { SqliteDb } from '../../store/sqlite/open.js';
-import type { SourceStateStore } from './source-state-store.js';
+import { SOURCE_STATE_ROWS, type SourceStateRow, type SourceStateStore } from './source-state-store.js';
+import { checkedRows, type Transferable } from '../../store/transfer.js';
+import { sqliteExport } from '../../store/sqlite/sqlite-transfer.js';
 
 /** Source state in SQLite (`sources.db`). Keys travel as one JSON array per statement (json_each). */
-export class SqliteSourceStateStore implements SourceStateStore {
+export class SqliteSourceStateStore implements SourceStateStore, Transferable {
+  readonly transferName = 'source-state';
   private readonly stmts;
 
-  constructor(db: SqliteDb) {
+  constructor(private readonly db: SqliteDb) {
     db.exec(`CREATE TABLE IF NOT EXISTS seen_keys (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS resource_versions (key TEXT PRIMARY KEY, updated_at INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
@@ -23,6 +26,8 @@ export class SqliteSourceStateStore implements SourceStateStore {
         'INSERT INTO resource_versions(key, updated_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET updated_at = max(updated_at, excluded.updated_at)',
       ),
       bump: db.prepare<[string]>('INSERT INTO counters(key, n) SELECT key, value FROM json_each(?) WHERE true ON CONFLICT(key) DO UPDATE SET n = n + excluded.n'),
+      restoreKey: db.prepare<[string, number]>('INSERT INTO seen_keys(key, expires_at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET expires_at = excluded.expires_at'),
+      restoreCounter: db.prepare<[string, number]>('INSERT INTO counters(key, n) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET n = excluded.n'),
       counters: db.prepare<[string], { key: string; n: number }>('SELECT key, n FROM counters WHERE key IN (SELECT value FROM json_each(?))'),
     };
   }
@@ -56,5 +61,25 @@ export class SqliteSourceStateStore implements SourceStateStore {
     const out: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
     if (keys.length > 0) for (const r of this.stmts.counters.all(JSON.stringify(keys))) out[r.key] = r.n;
     return out;
+  }
+
+  exportRows(): AsyncIterable<SourceStateRow[]> {
+    return sqliteExport(this.db, [
+      { sql: 'SELECT key, expires_at FROM seen_keys ORDER BY key', map: (r: { key: string; expires_at: number }) => ({ t: 'seen-key', key: r.key, expiresAt: r.expires_at }) },
+      { sql: 'SELECT key, updated_at FROM resource_versions ORDER BY key', map: (r: { key: string; updated_at: number }) => ({ t: 'version', key: r.key, updatedAt: r.updated_at }) },
+      { sql: 'SELECT key, n FROM counters ORDER BY key', map: (r: { key: string; n: number }) => ({ t: 'counter', key: r.key, n: r.n }) },
+    ]) as AsyncIterable<SourceStateRow[]>;
+  }
+
+  /** Keys take the dump's expiry, versions only move up, counters take the dump's value (not added: a second import changes nothing). */
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    const checked = checkedRows<SourceStateRow>(this.transferName, rows, SOURCE_STATE_ROWS);
+    this.db.transaction(() => {
+      for (const r of checked) {
+        if (r.t === 'seen-key') this.stmts.restoreKey.run(r.key, r.expiresAt);
+        else if (r.t === 'version') this.stmts.setVersion.run(r.key, r.updatedAt);
+        else this.stmts.restoreCounter.run(r.key, r.n);
+      }
+    }).immediate();
   }
 }
