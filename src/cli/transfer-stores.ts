@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { openSqlite, type SqliteDb } from '../store/sqlite/open.js';
 import type { Transferable } from '../store/transfer.js';
@@ -82,4 +83,4 @@ function named<T extends Transferable>(e: TransferEntry, s: T): T {
 export const storeFiles = (): string[] => [...new Set(TRANSFER_STORES.map((e) => `${e.file}.db`))];
 
 /** True when the folder holds any file a moved store lives in. */
-export const holdsStoreFiles = (dataDir: string): boolean => storeFiles().some((f) => existsSync(`${dataDir}/${f}`));
+export const holdsStoreFiles = (dataDir: string): boolean => storeFiles().some((f) => existsSync(join(dataDir, f)));
