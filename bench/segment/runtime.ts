@@ -50,7 +50,7 @@ async function run(withSegments: boolean): Promise<{ ms: number; members: number
   }
   if (seg) await seg.api.drain();
   const ms = performance.now() - t0;
-  const members = seg ? [...seg.store.counts(SB.sandbox.id).values()].reduce((n, c) => n + (c.realized ?? 0) + (c.existing ?? 0), 0) : 0;
+  const members = seg ? [...(await seg.store.counts(SB.sandbox.id)).values()].reduce((n, c) => n + (c.realized ?? 0) + (c.existing ?? 0), 0) : 0;
   await seg?.close();
   ctx.close();
   await resources.close();

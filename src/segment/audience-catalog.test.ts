@@ -45,7 +45,7 @@ describe('audiences: create, replace, patch, delete, bulk-get (Kith and external
     assert.ok(p.ok, !p.ok ? detail(p.error) : '');
     assert.equal((p.value as any).expression.value, 'workAddress.country = "CA"');
     await seg.api.drain();
-    const members = seg.store.members(SBID, a.id).map((m) => m.ref.id);
+    const members = (await seg.store.members(SBID, a.id)).map((m) => m.ref.id);
     assert.deepEqual(members, ['ca@x.com']);
     const put = await cat.put(SB, a.id, { name: 'Renamed', expression: { type: 'PQL', format: 'pql/text', value: 'workAddress.country = "CA"' }, schema: { name: '_xdm.context.profile' }, labels: ['core/C2'] });
     assert.ok(put.ok);

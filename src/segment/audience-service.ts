@@ -95,14 +95,14 @@ export class AudienceService {
 
   /** Every definition of the sandbox as an audience with its size (unpaged: AudienceCatalog filters and pages). */
   async all(sb: SandboxRef): Promise<Array<Record<string, unknown>>> {
-    const counts = this.store.counts(sb.sandbox.id);
+    const counts = await this.store.counts(sb.sandbox.id);
     return (await this.definitions.all(sb.sandbox.id)).map((d) => this.audienceOf(d, counts.get(d.id)));
   }
 
   async get(sb: SandboxRef, id: string): Promise<Result<Record<string, unknown>, Problem>> {
     const d = await this.definitions.get(sb, id);
     if (!d.ok) return d;
-    return ok(this.audienceOf(d.value, this.store.counts(sb.sandbox.id).get(id)));
+    return ok(this.audienceOf(d.value, (await this.store.counts(sb.sandbox.id)).get(id)));
   }
 
   async createExport(sb: SandboxRef, body: unknown): Promise<Result<ExportJob, Problem>> {
@@ -152,7 +152,7 @@ export class AudienceService {
     const start = this.clock.now();
     const pids = new Map<string, { namespace: string; id: string }>();
     for (const s of job.filter.segments)
-      for (const m of this.store.memberships(sb.sandbox.id, s.segmentId)) if (s.status.includes(m.status)) pids.set(m.pid, m.ref);
+      for (const m of await this.store.memberships(sb.sandbox.id, s.segmentId)) if (s.status.includes(m.status)) pids.set(m.pid, m.ref);
     const fields = job.fields?.split(',').map((f) => f.trim()).filter(Boolean);
     let n = 0;
     const lines: Array<{ id: string; record: string }> = [];

@@ -166,7 +166,7 @@ export class SegmentJobService {
         const selectedIds = new Set(selected.map((d) => d.def.id));
         const memberships: Array<{ pid: string; segmentId: string }> = [];
         for (const d of await this.definitions.compiled(sandboxId))
-          if (!selectedIds.has(d.def.id)) for (const m of this.store.members(sandboxId, d.def.id)) memberships.push({ pid: m.pid, segmentId: d.def.id });
+          if (!selectedIds.has(d.def.id)) for (const m of await this.store.members(sandboxId, d.def.id)) memberships.push({ pid: m.pid, segmentId: d.def.id });
         const r = await this.sql.evaluate(selected, snapshot(profileSnapshot(this.deps, sb, refs, { withEvents: selected.some((d) => d.usesEvents), withCA })), memberships, now);
         precomputed = new Map();
         for (const p of profiles) {
@@ -199,7 +199,7 @@ export class SegmentJobService {
           }
         });
       for (const d of selected)
-        for (const m of this.store.memberships(sandboxId, d.def.id)) byStatus[d.def.id]![m.status] = (byStatus[d.def.id]![m.status] ?? 0) + 1;
+        for (const m of await this.store.memberships(sandboxId, d.def.id)) byStatus[d.def.id]![m.status] = (byStatus[d.def.id]![m.status] ?? 0) + 1;
       const t1 = this.clock.now();
       const wall = Math.round(performance.now() - w0);
       await this.update(sandboxId, id, {

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqlite } from '../store/sqlite/open.js';
-import { SegmentStore, type MembershipRow } from './segment-store.js';
-import { currentMemberships, SegmentDbMembershipRows, StoreMembershipSource } from './membership-view.js';
+import type { MembershipRow } from './segment-store.js';
+import { SqliteSegmentStore } from './sqlite-segment-store.js';
+import { SqliteMembershipReader } from './sqlite-membership-reader.js';
+import { currentMemberships, readMemberships, StoreMembershipSource } from './membership-view.js';
 import { profileFixture, SB } from '../profile/testing/profile-fixture.js';
 
 const row = (segmentId: string, pid: string, status: MembershipRow['status'], at: number): MembershipRow => ({
@@ -29,10 +31,10 @@ describe('currentMemberships: one membership per segment across a graph', () => 
 });
 
 describe('membership sources: what the profile shows as segmentMembership.ups', () => {
-  it('the same thread (store) and another connection (reader) see the committed rows alike', () => {
+  it('the same thread (store) and another connection (reader) see the committed rows alike', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-mview-'));
-    const store = new SegmentStore(openSqlite(dir, 'segment'));
-    const rows = new SegmentDbMembershipRows(dir);
+    const store = new SqliteSegmentStore(openSqlite(dir, 'segment'));
+    const rows = new SqliteMembershipReader(dir);
     const reader = new StoreMembershipSource(rows);
     try {
       const members = [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }, { namespace: 'ECID', id: '123', xid: 'pB' }];
@@ -45,27 +47,30 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
       ]);
       assert.deepEqual(new StoreMembershipSource(store).membershipsOf('sb', members, 'pA'), want);
       assert.deepEqual(reader.membershipsOf('sb', members, 'pA'), want);
+      assert.deepEqual(await readMemberships(rows, 'sb', members, 'pA'), want, 'the async read port answers the same');
       // an uncommitted unit of work is not visible to the other connection
-      store.begin();
+      await store.begin();
       store.putMembership('sb', row('s4', 'pA', 'realized', 5));
       assert.equal(reader.membershipsOf('sb', members, 'pA').has('s4'), false);
-      store.commit();
+      assert.equal((await readMemberships(rows, 'sb', members, 'pA')).has('s4'), false);
+      await store.commit();
       assert.equal(reader.membershipsOf('sb', members, 'pA').get('s4')?.status, 'realized');
     } finally {
-      rows.close();
-      store.close();
+      await rows.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   describe('invalid input', () => {
-    it('a reader over a data directory where segmentation never ran shows no memberships', () => {
+    it('a reader over a data directory where segmentation never ran shows no memberships', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kith-mview-'));
-      const rows = new SegmentDbMembershipRows(dir);
+      const rows = new SqliteMembershipReader(dir);
       try {
         assert.equal(new StoreMembershipSource(rows).membershipsOf('sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }], 'pA').size, 0);
+        assert.equal((await readMemberships(rows, 'sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }, { namespace: 'ECID', id: '1', xid: 'pB' }], 'pA')).size, 0);
       } finally {
-        rows.close();
+        await rows.close();
         rmSync(dir, { recursive: true, force: true });
       }
     });
@@ -75,7 +80,7 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
 describe('the merged profile shows segmentation\'s memberships (ProfileService with a MembershipSource)', () => {
   it('as segmentMembership.ups, kept beside what fragments hold, and not read when fields leave them out', async () => {
     const f = profileFixture();
-    const store = new SegmentStore(openSqlite(':memory:', 'segment'));
+    const store = new SqliteSegmentStore(openSqlite(':memory:', 'segment'));
     let reads = 0;
     const source = new StoreMembershipSource({ membershipsOfPid: (sb, pid) => (reads++, store.membershipsOfPid(sb, pid)) });
     f.ctx.profiles.useMemberships(source);
@@ -99,7 +104,7 @@ describe('the merged profile shows segmentation\'s memberships (ProfileService w
       assert.equal(other.value.entity.segmentMembership, undefined);
     } finally {
       f.ctx.profiles.useMemberships(undefined);
-      store.close();
+      await store.close();
       f.close();
     }
   });

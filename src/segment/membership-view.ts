@@ -1,8 +1,6 @@
 import type { GraphMember } from '../profile/identity-resolver.js';
 import type { MembershipSource, ProfileMembership } from '../profile/membership-source.js';
-import type { Statement } from 'better-sqlite3';
-import { openSqlite, READER_CACHE_MIB, type SqliteDb } from '../store/sqlite/open.js';
-import { rowToMembership, type MembershipRow, type MembershipRowData } from './segment-store.js';
+import type { MembershipRow } from './segment-store.js';
 
 /**
  * A profile's current membership per segment, from the rows of its graph's identities: rows may sit under an
@@ -18,15 +16,26 @@ export function currentMemberships(rows: Iterable<MembershipRow>, pid: string): 
   return out;
 }
 
-const shown = (rows: Map<string, MembershipRow>): Map<string, ProfileMembership & { at: number }> => {
-  const out = new Map<string, ProfileMembership & { at: number }>();
+export type ShownMembership = ProfileMembership & { at: number };
+
+const shown = (rows: Map<string, MembershipRow>): Map<string, ShownMembership> => {
+  const out = new Map<string, ShownMembership>();
   for (const [id, m] of rows) out.set(id, { status: m.status, lastQualificationTime: new Date(m.lastQualificationTime).toISOString(), version: m.version, at: m.lastQualificationTime });
   return out;
 };
 
-/** Memberships by profile id, as a store answers them. */
+/** Memberships by profile id, answered synchronously (the segment store's unit view, a SQLite reader). */
 export interface MembershipRows {
   membershipsOfPid(sandboxId: string, pid: string): MembershipRow[];
+}
+
+/**
+ * The read port of memberships for profile lookups: committed rows of some profile ids, from any thread (SQLite: a
+ * read connection of its own, WAL; PostgreSQL: the pool). Never waits for segmentation's writer.
+ */
+export interface MembershipReader {
+  membershipsOfPids(sandboxId: string, pids: readonly string[]): Promise<MembershipRow[]>;
+  close(): Promise<void>;
 }
 
 /** A profile's current memberships: the rows of every identity of its graph, one per segment (see above). */
@@ -35,46 +44,19 @@ export function membershipsAcross(store: MembershipRows, sandboxId: string, memb
   return currentMemberships(members.flatMap((m) => store.membershipsOfPid(sandboxId, m.xid)), pid);
 }
 
+/** What the profile shows as `segmentMembership.ups`, read through the read port (one query per profile). */
+export async function readMemberships(reader: MembershipReader, sandboxId: string, members: GraphMember[], pid: string): Promise<Map<string, ShownMembership>> {
+  return shown(currentMemberships(await reader.membershipsOfPids(sandboxId, members.map((m) => m.xid)), pid));
+}
+
 /**
- * What the profile shows as `segmentMembership.ups`, from segmentation's rows: the SegmentStore itself on its own
- * thread (inline pipelines, the worker), a SegmentDbMembershipRows read connection elsewhere.
+ * What the profile shows as `segmentMembership.ups`, from segmentation's rows answered synchronously: the
+ * SegmentStore's unit view on its own thread (inline pipelines, the worker), a SqliteMembershipReader elsewhere.
  */
 export class StoreMembershipSource implements MembershipSource {
   constructor(private readonly store: MembershipRows) {}
 
-  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ProfileMembership & { at: number }> {
+  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ShownMembership> {
     return shown(membershipsAcross(this.store, sandboxId, members, entityId));
-  }
-}
-
-/**
- * Membership rows read from `segment.db` by another thread than its writer (the processor, which serves the
- * entities API): a read connection (WAL: readers see the last commit and never wait for the writer).
- */
-export class SegmentDbMembershipRows implements MembershipRows {
-  private readonly db: SqliteDb;
-  private stmt: Statement<[string, string], MembershipRowData> | undefined;
-
-  constructor(dataDir: string) {
-    this.db = openSqlite(dataDir, 'segment', { cacheMiB: READER_CACHE_MIB });
-  }
-
-  membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {
-    return this.statement()?.all(sandboxId, pid).map(rowToMembership) ?? [];
-  }
-
-  /** Prepared once the writer has created the table (it does before the first membership exists). */
-  private statement(): Statement<[string, string], MembershipRowData> | undefined {
-    if (this.stmt) return this.stmt;
-    try {
-      this.stmt = this.db.prepare<[string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND pid=?');
-    } catch {
-      return undefined;
-    }
-    return this.stmt;
-  }
-
-  close(): void {
-    this.db.close();
   }
 }

@@ -2,7 +2,7 @@ import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
 import { uuid } from '../shared/ids.js';
 import type { IdentityRef } from '../profile/identity-resolver.js';
-import type { MembershipRow, SegmentStore } from './segment-store.js';
+import type { MembershipRow, SegmentUnitView } from './segment-store.js';
 import {
   MEMBERSHIP_NAMESPACE, SYSTEM_KIND,
   type MembershipStatus, type SegmentDefinition, type SegmentSystemDatasets,
@@ -31,7 +31,7 @@ export class MembershipWriter {
   private readonly systemCache = new Map<string, SegmentSystemDatasets | null>();
 
   constructor(
-    private readonly store: SegmentStore,
+    private readonly store: SegmentUnitView,
     private readonly resources: ResourceStore,
     private readonly clock: Clock,
   ) {}

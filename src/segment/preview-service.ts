@@ -6,7 +6,7 @@ import { badRequest, notFound, type Problem } from '../shared/problem.js';
 import { parsePql } from './pql/parser.js';
 import { evaluate } from './eval/evaluate.js';
 import { pqlProblem, profilePaths } from './compile-definition.js';
-import { usesEvents } from './eval/analyze.js';
+import { referencedSegments, usesEvents } from './eval/analyze.js';
 import { profileSnapshot } from './profile-snapshot.js';
 import type { SandboxRef } from './definition-service.js';
 import type { SegmentStore } from './segment-store.js';
@@ -56,10 +56,12 @@ export class PreviewService {
     const now = this.clock.now();
     const doc: PreviewDoc = { id: uuid(), expression: b.predicateExpression, totalRows: refs.length, profilesRead: 0, matched: 0, sampled: false, byNamespace: {}, results: [], creationTime: now };
     // memberships of other segments answer inSegment()
-    const memberOf = (pid: string, seg: string) => this.store.membership(sb.sandbox.id, seg, pid)?.status !== undefined && this.store.membership(sb.sandbox.id, seg, pid)!.status !== 'exited';
+    const readsSegments = referencedSegments(root).length > 0;
     for await (const p of profileSnapshot(this.deps, sb, refs, { withEvents: usesEvents(root), withCA, limit: this.sampleSize })) {
       doc.profilesRead++;
-      if (!evaluate(root, { entity: p.entity, events: p.events }, { now, inSegment: (id) => memberOf(p.pid, id) })) continue;
+      const member = new Set<string>();
+      if (readsSegments) for (const m of await this.store.membershipsOfPids(sb.sandbox.id, [p.pid])) if (m.status !== 'exited') member.add(m.segmentId);
+      if (!evaluate(root, { entity: p.entity, events: p.events }, { now, inSegment: (id) => member.has(id) })) continue;
       doc.matched++;
       doc.byNamespace[p.top.namespace] = (doc.byNamespace[p.top.namespace] ?? 0) + 1;
       if (doc.results.length < MAX_RESULTS) doc.results.push({ pid: p.pid, entity: p.entity });

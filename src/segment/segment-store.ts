@@ -1,4 +1,3 @@
-import { walAutocheckpoint, type SqliteDb } from '../store/sqlite/open.js';
 import type { IdentityRef } from '../profile/identity-resolver.js';
 import type { MembershipStatus } from './segment-types.js';
 
@@ -29,189 +28,78 @@ export interface OutboxRow {
   id: string;
 }
 
-/**
- * Segmentation's own storage (`segment.db`): memberships per (segment, profile), timers (when a profile's membership may change by time alone), and the outbox of audience-membership events
- * (flushed to the lake exactly once by sequence number).
- */
-export class SegmentStore {
-  private readonly s;
+export interface DueTimer {
+  sandboxId: string;
+  ref: IdentityRef;
+  due: number;
+}
 
-  constructor(private readonly db: SqliteDb) {
-    this.tx = db.transaction((fn: () => unknown) => fn());
-    // units of work touch many pages; the default 1,000-page auto-checkpoint would copy and fsync on most commits
-    walAutocheckpoint(db, 8192);
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS membership (sandbox TEXT NOT NULL, segment TEXT NOT NULL, pid TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL,
-        status TEXT NOT NULL, qualified_at INTEGER NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (sandbox, pid, segment)) WITHOUT ROWID;
-      DROP INDEX IF EXISTS membership_seg;
-      -- rows written under an identity are the rows of its XID (pid = the XID of the identity written under), so no
-      -- second index: each transition dirtied one more random page of it
-      DROP INDEX IF EXISTS membership_ref;
-      DROP TABLE IF EXISTS state_event;
-      CREATE TABLE IF NOT EXISTS timer (sandbox TEXT NOT NULL, ns TEXT NOT NULL, id TEXT NOT NULL, due INTEGER NOT NULL, PRIMARY KEY (sandbox, ns, id)) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS timer_due ON timer (due);
-      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, sandbox TEXT NOT NULL, ts INTEGER NOT NULL, record TEXT NOT NULL, id TEXT);
-      DROP TABLE IF EXISTS known_ref;
-      CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS active_sandbox (sandbox TEXT PRIMARY KEY) WITHOUT ROWID;
-    `);
-    // files from before the event id had its own column (the flush read it by parsing each record)
-    if (!db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('outbox')").all().some((c) => c.name === 'id')) db.exec('ALTER TABLE outbox ADD COLUMN id TEXT');
-    this.s = {
-      getM: db.prepare<[string, string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
-      mOfPid: db.prepare<[string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND pid=?'),
-      putM: db.prepare('INSERT INTO membership VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (sandbox, pid, segment) DO UPDATE SET ns=excluded.ns, id=excluded.id, status=excluded.status, qualified_at=excluded.qualified_at, version=excluded.version'),
-      delM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=? AND pid=?'),
-      delSegM: db.prepare('DELETE FROM membership WHERE sandbox=? AND segment=?'),
-      membersOf: db.prepare<[string, string], MembershipRowData>(`SELECT * FROM membership WHERE sandbox=? AND segment=? AND status IN ('realized','existing') ORDER BY pid`),
-      allOf: db.prepare<[string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND segment=? ORDER BY pid'),
-      counts: db.prepare<[string], { segment: string; status: string; n: number }>('SELECT segment, status, count(*) AS n FROM membership WHERE sandbox=? GROUP BY segment, status'),
-      putTimer: db.prepare('INSERT INTO timer VALUES (?,?,?,?) ON CONFLICT (sandbox, ns, id) DO UPDATE SET due=excluded.due'),
-      getTimer: db.prepare<[string, string, string], { due: number }>('SELECT due FROM timer WHERE sandbox=? AND ns=? AND id=?'),
-      delTimer: db.prepare('DELETE FROM timer WHERE sandbox=? AND ns=? AND id=?'),
-      due: db.prepare<[number, number], { sandbox: string; ns: string; id: string; due: number }>('SELECT * FROM timer WHERE due <= ? ORDER BY due LIMIT ?'),
-      nextDue: db.prepare<[], { due: number | null }>('SELECT min(due) AS due FROM timer'),
-      outbox: db.prepare('INSERT INTO outbox (sandbox, ts, record, id) VALUES (?,?,?,?)'),
-      readOutbox: db.prepare<[number, number], { seq: number; sandbox: string; ts: number; record: string; id: string | null }>('SELECT * FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
-      // the newest row stays: sequence numbers come from the largest one (an empty table would start over at 1,
-      // below the lake's progress, and those events would never be flushed)
-      trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ? AND seq < (SELECT max(seq) FROM outbox)'),
-      firstOutbox: db.prepare<[], { seq: number }>('SELECT seq FROM outbox ORDER BY seq LIMIT 1'),
-      getMeta: db.prepare<[string], { v: string }>('SELECT v FROM meta WHERE k = ?'),
-      setMeta: db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v'),
-      addActive: db.prepare('INSERT OR IGNORE INTO active_sandbox (sandbox) VALUES (?)'),
-      allActive: db.prepare<[], { sandbox: string }>('SELECT sandbox FROM active_sandbox ORDER BY sandbox'),
-    };
-  }
+/**
+ * What the evaluation reads and writes inside a unit of work, synchronously (the evaluation itself is synchronous).
+ * Writes are valid only between `begin()` and `commit()` on adapters that buffer them (PostgreSQL); reads answer
+ * what `prefetch` loaded, with the unit's own writes on top.
+ */
+export interface SegmentUnitView {
+  membershipsOfPid(sandboxId: string, pid: string): MembershipRow[];
+  putMembership(sandboxId: string, m: MembershipRow): void;
+  deleteMembership(sandboxId: string, segmentId: string, pid: string): void;
+  addOutbox(sandboxId: string, ts: number, record: Record<string, unknown> & { _id: string }): void;
+  timerOf(sandboxId: string, ref: IdentityRef): number | undefined;
+  /** `undefined` removes the timer. */
+  setTimer(sandboxId: string, ref: IdentityRef, due: number | undefined): void;
+  /** Runs `fn` atomically within the unit (a throw undoes only its writes). */
+  transaction<T>(fn: () => T): T;
+}
+
+/**
+ * Segmentation's own storage: memberships per (sandbox, profile id, segment), timers (when a profile's membership
+ * may change by time alone), the outbox of audience-membership events (flushed to the lake exactly once by sequence
+ * number), an open/closed mark (recovery after an unclean stop) and the sandboxes that have definitions.
+ *
+ * Unit of work: `begin()` … `commit()` (or `rollback()`, which also drops every read cache) spans one runtime step
+ * (StreamingRuntime.exclusive); one transaction each. Before the synchronous reads of a profile, `prefetch` loads
+ * what they need; it answers undefined when there is nothing to wait for (SQLite reads on demand), so the embedded
+ * hot path takes no extra turn of the event loop.
+ */
+export interface SegmentStore extends SegmentUnitView {
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  prefetch(sandboxId: string, pids: readonly string[], refs: readonly IdentityRef[]): Promise<void> | undefined;
+
+  /** Every membership row of these profile ids (committed). */
+  membershipsOfPids(sandboxId: string, pids: readonly string[]): Promise<MembershipRow[]>;
+  /** Current members (realized or existing), by profile id. */
+  members(sandboxId: string, segmentId: string): Promise<MembershipRow[]>;
+  /** Every membership row of a segment, exited included, by profile id. */
+  memberships(sandboxId: string, segmentId: string): Promise<MembershipRow[]>;
+  /** Rows per status per segment. */
+  counts(sandboxId: string): Promise<Map<string, Record<string, number>>>;
+  dropSegment(sandboxId: string, segmentId: string): Promise<void>;
+
+  /** Timers due at `now`, oldest first. */
+  dueTimers(now: number, max?: number): Promise<DueTimer[]>;
+  nextDue(): Promise<number | undefined>;
+
+  /** Outbox rows after `afterSeq`, in sequence order. */
+  readOutbox(afterSeq: number, max: number): Promise<OutboxRow[]>;
+  /** The oldest sequence number still in the outbox (1 when it is empty). */
+  firstOutboxSeq(): Promise<number>;
+  /** Removes rows up to `upToSeq`; the newest row always stays (sequence numbers never go back). */
+  trimOutbox(upToSeq: number): Promise<void>;
 
   /**
    * Marks the store open; true when it already was (the last process did not close it: it crashed or was killed,
    * so profile changes it had been handed may never have been evaluated).
    */
-  markOpen(): boolean {
-    const was = this.s.getMeta.get('open')?.v === '1';
-    this.s.setMeta.run('open', '1');
-    return was;
-  }
+  markOpen(): Promise<boolean>;
   /** Marks a clean stop (every change handed over was evaluated and committed). */
-  markClosed(): void {
-    this.s.setMeta.run('open', '0');
-  }
-  private readonly active = new Set<string>();
+  markClosed(): Promise<void>;
   /** Remembers a sandbox that has definitions (its profiles are re-evaluated after an unclean stop). */
-  rememberSandbox(sandboxId: string): void {
-    if (this.active.has(sandboxId)) return;
-    this.s.addActive.run(sandboxId);
-    this.active.add(sandboxId);
-  }
-  activeSandboxes(): string[] {
-    return this.s.allActive.all().map((r) => r.sandbox);
-  }
+  rememberSandbox(sandboxId: string): Promise<void>;
+  activeSandboxes(): Promise<string[]>;
 
-  // IMMEDIATE: the write lock is taken up front, waiting if the checkpointer thread briefly holds it (a deferred
-  // transaction that has read cannot wait for it: SQLite answers SQLITE_BUSY at once)
-  transaction<T>(fn: () => T): T {
-    return (this.db.inTransaction ? this.tx(fn) : this.tx.immediate(fn)) as T;
-  }
-  /** One transaction function for every call (better-sqlite3 builds a wrapper per `transaction()`: costly per row). */
-  private readonly tx: ReturnType<SqliteDb['transaction']>;
-  /** Opens a transaction spanning several calls (the runtime's unit of work; see StreamingRuntime.exclusive). */
-  begin(): void {
-    this.db.exec('BEGIN IMMEDIATE');
-  }
-  commit(): void {
-    if (this.db.inTransaction) this.db.exec('COMMIT');
-  }
-  rollback(): void {
-    if (this.db.inTransaction) this.db.exec('ROLLBACK');
-    this.pidCache.clear();
-    this.timerCache.clear();
-  }
-
-  /** Read caches of the evaluation hot path (this store is their only writer; cleared on rollback). */
-  private readonly pidCache = new Map<string, MembershipRow[]>();
-  private readonly timerCache = new Map<string, number | null>();
-  private static bounded<V>(m: Map<string, V>, k: string, v: V): void {
-    if (m.size >= 200_000) m.clear();
-    m.set(k, v);
-  }
-
-  membership(sandboxId: string, segmentId: string, pid: string): MembershipRow | undefined {
-    const r = this.s.getM.get(sandboxId, segmentId, pid);
-    return r ? rowToMembership(r) : undefined;
-  }
-  membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {
-    const k = `${sandboxId}\u0000${pid}`;
-    let rows = this.pidCache.get(k);
-    if (!rows) SegmentStore.bounded(this.pidCache, k, (rows = this.s.mOfPid.all(sandboxId, pid).map(rowToMembership)));
-    return rows;
-  }
-  putMembership(sandboxId: string, m: MembershipRow): void {
-    this.s.putM.run(sandboxId, m.segmentId, m.pid, m.ref.namespace, m.ref.id, m.status, m.lastQualificationTime, m.version);
-    // write-through: the cached rows of this profile id take the new row (they are replaced, never mutated)
-    const k = `${sandboxId}\u0000${m.pid}`;
-    const rows = this.pidCache.get(k);
-    if (rows) this.pidCache.set(k, [...rows.filter((r) => r.segmentId !== m.segmentId), { ...m, ref: { namespace: m.ref.namespace, id: m.ref.id } }]);
-  }
-  deleteMembership(sandboxId: string, segmentId: string, pid: string): void {
-    this.s.delM.run(sandboxId, segmentId, pid);
-    const k = `${sandboxId}\u0000${pid}`;
-    const rows = this.pidCache.get(k);
-    if (rows) this.pidCache.set(k, rows.filter((r) => r.segmentId !== segmentId));
-  }
-  /** Current members (realized or existing). */
-  members(sandboxId: string, segmentId: string): MembershipRow[] {
-    return this.s.membersOf.all(sandboxId, segmentId).map(rowToMembership);
-  }
-  /** Every membership row of a segment, exited included. */
-  memberships(sandboxId: string, segmentId: string): MembershipRow[] {
-    return this.s.allOf.all(sandboxId, segmentId).map(rowToMembership);
-  }
-  counts(sandboxId: string): Map<string, Record<string, number>> {
-    const out = new Map<string, Record<string, number>>();
-    for (const r of this.s.counts.all(sandboxId)) (out.get(r.segment) ?? out.set(r.segment, {}).get(r.segment)!)[r.status] = r.n;
-    return out;
-  }
-  dropSegment(sandboxId: string, segmentId: string): void {
-    this.s.delSegM.run(sandboxId, segmentId);
-    this.pidCache.clear();
-  }
-
-  setTimer(sandboxId: string, ref: IdentityRef, due: number | undefined): void {
-    if (due === undefined) this.s.delTimer.run(sandboxId, ref.namespace, ref.id);
-    else this.s.putTimer.run(sandboxId, ref.namespace, ref.id, due);
-    SegmentStore.bounded(this.timerCache, `${sandboxId}\u0000${ref.namespace}\u0000${ref.id}`, due ?? null);
-  }
-  timerOf(sandboxId: string, ref: IdentityRef): number | undefined {
-    const k = `${sandboxId}\u0000${ref.namespace}\u0000${ref.id}`;
-    let due = this.timerCache.get(k);
-    if (due === undefined) SegmentStore.bounded(this.timerCache, k, (due = this.s.getTimer.get(sandboxId, ref.namespace, ref.id)?.due ?? null));
-    return due ?? undefined;
-  }
-  dueTimers(now: number, max = 1000): Array<{ sandboxId: string; ref: IdentityRef; due: number }> {
-    return this.s.due.all(now, max).map((r) => ({ sandboxId: r.sandbox, ref: { namespace: r.ns, id: r.id }, due: r.due }));
-  }
-  nextDue(): number | undefined {
-    return this.s.nextDue.get()?.due ?? undefined;
-  }
-
-  addOutbox(sandboxId: string, ts: number, record: Record<string, unknown> & { _id: string }): void {
-    this.s.outbox.run(sandboxId, ts, JSON.stringify(record), record._id);
-  }
-  readOutbox(afterSeq: number, max: number): OutboxRow[] {
-    return this.s.readOutbox.all(afterSeq, max).map((r) => ({ seq: r.seq, sandboxId: r.sandbox, ts: r.ts, record: r.record, id: r.id ?? (JSON.parse(r.record) as { _id: string })._id }));
-  }
-  /** The oldest sequence number still in the outbox (1 when it is empty). */
-  firstOutboxSeq(): number {
-    return this.s.firstOutbox.get()?.seq ?? 1;
-  }
-  trimOutbox(upToSeq: number): void {
-    this.s.trimOutbox.run(upToSeq);
-  }
-
-  close(): void {
-    this.db.close();
-  }
+  close(): Promise<void>;
 }
 
 /** A membership row as stored. */
@@ -224,3 +112,7 @@ export const rowToMembership = (r: MembershipRowData): MembershipRow => ({
   lastQualificationTime: r.qualified_at,
   version: r.version,
 });
+
+/** Cache keys shared by the adapters. */
+export const pidKey = (sandboxId: string, pid: string): string => `${sandboxId}\u0000${pid}`;
+export const timerKey = (sandboxId: string, ref: IdentityRef): string => `${sandboxId}\u0000${ref.namespace}\u0000${ref.id}`;

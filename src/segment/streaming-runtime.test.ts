@@ -81,7 +81,7 @@ describe('streaming segmentation runtime', () => {
     const units = async (busy: number, tag: string): Promise<number> => {
       seg.runtime.maxProfilesPerStep = 2;
       seg.runtime.maxProfilesPerBusyStep = busy;
-      const store = seg.store as unknown as { begin(): void };
+      const store = seg.store as unknown as { begin(): Promise<void> };
       const begin = store.begin;
       let count = 0;
       store.begin = function (this: unknown) {
@@ -121,7 +121,7 @@ describe('streaming segmentation runtime', () => {
     const t = await seg.tick();
     assert.ok(t.timers >= 1);
     assert.equal(await status(JANE, d.id), 'exited');
-    const rows = seg.store.memberships(SBID, d.id);
+    const rows = await seg.store.memberships(SBID, d.id);
     assert.deepEqual(rows.map((r) => r.status), ['exited']);
   });
 
@@ -184,10 +184,10 @@ describe('streaming segmentation runtime', () => {
   it('a deleted profile leaves its segments', async () => {
     const d = await define('Anyone with a name', 'person.name.firstName.isNotNull()');
     await record(JANE, { person: { name: { firstName: 'Jane' } } });
-    assert.equal(seg.store.members(SBID, d.id).length, 1);
+    assert.equal((await seg.store.members(SBID, d.id)).length, 1);
     await f.ctx.profiles.deleteProfile(SB, JANE);
     await seg.api.drain();
-    assert.equal(seg.store.members(SBID, d.id).length, 0);
+    assert.equal((await seg.store.members(SBID, d.id)).length, 0);
   });
 
   it('back-pressure: caughtUp(limit) waits until at most limit changes are queued', async () => {
@@ -197,7 +197,7 @@ describe('streaming segmentation runtime', () => {
     assert.equal(seg.runtime.backlog(), 30, 'changes are queued, not evaluated inline');
     await seg.runtime.caughtUp(0);
     assert.equal(seg.runtime.backlog(), 0);
-    assert.equal(seg.store.members(SBID, (await seg.definitions.compiled(SBID))[0]!.def.id).length, 30);
+    assert.equal((await seg.store.members(SBID, (await seg.definitions.compiled(SBID))[0]!.def.id)).length, 30);
   });
 
   it('a sandbox without definitions queues nothing (no work on the ingest path)', async () => {

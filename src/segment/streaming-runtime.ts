@@ -78,6 +78,8 @@ export class StreamingRuntime {
   private readonly state: StateCache;
   private readonly needs = new WeakMap<CompiledDefinition[], EventNeeds>();
   private readonly sandboxRefs = new Map<string, SandboxRef>();
+  /** Sandboxes the store was told about (one await per sandbox, not per change). */
+  private readonly rememberedSandboxes = new Set<string>();
   private stopped = false;
   /** How long a step waits to gather changes (fewer, larger transactions; adds at most this much latency). */
   coalesceMs = envNumber('KITH_SEGMENT_COALESCE_MS', 2);
@@ -217,13 +219,13 @@ export class StreamingRuntime {
     let release!: () => void;
     this.lock = new Promise<void>((r) => (release = r));
     await prev;
-    this.d.store.begin();
     try {
+      await this.d.store.begin();
       const out = await fn();
-      this.d.store.commit();
+      await this.d.store.commit();
       return out;
     } catch (e) {
-      this.d.store.rollback();
+      await this.d.store.rollback();
       throw e;
     } finally {
       release();
@@ -243,7 +245,10 @@ export class StreamingRuntime {
   private async applyChange(c: ProfileChange): Promise<void> {
     const defs = await this.d.definitions.compiled(c.sandboxId);
     if (defs.length === 0) return;
-    this.d.store.rememberSandbox(c.sandboxId);
+    if (!this.rememberedSandboxes.has(c.sandboxId)) {
+      await this.d.store.rememberSandbox(c.sandboxId);
+      this.rememberedSandboxes.add(c.sandboxId);
+    }
     switch (c.kind) {
       case 'record': {
         if (c.changedLeaves === 0) return;
@@ -355,18 +360,17 @@ export class StreamingRuntime {
   /** Re-evaluates profiles whose timers are due. Returns how many. */
   async runDueTimers(): Promise<number> {
     const now = this.d.clock.now();
-    const n = await this.exclusive(async () => {
-      let count = 0;
-      for (;;) {
-        const due = this.d.store.dueTimers(now, 1000);
-        if (due.length === 0) return count;
+    let n = 0;
+    // a unit per page of due timers: the next page is read after this one's removals committed
+    for (let page = PAGE; page === PAGE; n += page)
+      page = await this.exclusive(async () => {
+        const due = await this.d.store.dueTimers(now, PAGE);
         for (const t of due) {
           this.d.store.setTimer(t.sandboxId, t.ref, undefined);
           this.markDirty(t.sandboxId, t.ref);
-          count++;
         }
-      }
-    });
+        return due.length;
+      });
     if (n > 0) this.kick();
     await this.drain();
     return n;
@@ -390,6 +394,9 @@ export class StreamingRuntime {
     }
     const { members, entityId: pid } = r.value;
     const top = members.find((m) => m.xid === pid) ?? members[0]!;
+    // what the synchronous part reads (memberships of the graph's profile ids, the timer); SQLite reads on demand
+    const loading = this.d.store.prefetch(sandboxId, members.length === 1 ? [pid] : members.map((m) => m.xid), [top]);
+    if (loading) await loading;
     // streaming: the definitions the changes affect, plus (transitively) the segments that read them
     let affected = opts.affected;
     if (affected && this.hasDependencies(defs)) {
@@ -457,7 +464,10 @@ export class StreamingRuntime {
 
   private async exitAll(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[], mode: EvaluationMode, jobId?: string): Promise<void> {
     // a membership is written under the profile's entity identity with that identity's XID as profile id
-    const rows = this.d.store.membershipsOfPid(sandboxId, await this.d.profiles.xidOf(sandboxId, ref));
+    const xid = await this.d.profiles.xidOf(sandboxId, ref);
+    const loading = this.d.store.prefetch(sandboxId, [xid], []);
+    if (loading) await loading;
+    const rows = this.d.store.membershipsOfPid(sandboxId, xid);
     for (const row of rows) {
       const d = defs.find((x) => x.def.id === row.segmentId);
       if (d && isIn(row)) this.d.writer.apply(sandboxId, d.def, row.pid, row.ref, row, false, mode, jobId);
@@ -467,6 +477,8 @@ export class StreamingRuntime {
 }
 
 const isIn = (m: MembershipRow | undefined): boolean => m !== undefined && m.status !== 'exited';
+/** Due timers per unit of work. */
+const PAGE = 1000;
 
 /**
  * Profiles a unit of work takes when `waiting` are dirty: `small` while few wait, half of those waiting under a

@@ -4,7 +4,8 @@ import { openSqlite } from '../store/sqlite/open.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import type { ProfileContext } from '../profile/wiring.js';
 import type { LakeRow } from '../ingest/processor/processor-ports.js';
-import { SegmentStore } from './segment-store.js';
+import type { SegmentStore } from './segment-store.js';
+import { SqliteSegmentStore } from './sqlite-segment-store.js';
 import { DefinitionService, type SandboxRef } from './definition-service.js';
 import { MembershipWriter } from './membership-writer.js';
 import { StoreMembershipSource } from './membership-view.js';
@@ -39,7 +40,7 @@ export interface SegmentContext {
   /** Re-evaluates due timers, flushes audience events to the lake and starts due scheduled jobs (also run by the internal ticker). */
   tick(): Promise<{ timers: number; events: number; scheduled: number }>;
   /** True when the last process did not stop cleanly: every profile of sandboxes with definitions is re-evaluated. */
-  recovering: boolean;
+  recovering: Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -64,11 +65,13 @@ export function createSegmentContext(deps: {
    * the processor forwards the sandbox's changes from then on: everything it skipped is in the store by then).
    */
   beforeBackfill?: (sandboxId: string) => Promise<void>;
+  /** Segmentation's store (the caller's, left open by close()); default: `<dataDir>/segment.db`, owned. */
+  store?: SegmentStore;
 }): SegmentContext {
-  const store = new SegmentStore(openSqlite(deps.dataDir, 'segment'));
+  const store = deps.store ?? new SqliteSegmentStore(openSqlite(deps.dataDir, 'segment'));
   const definitions = new DefinitionService(deps.resources, deps.clock);
   const writer = new MembershipWriter(store, deps.resources, deps.clock);
-  // the profile shows memberships from this store (read on this thread; other threads use SegmentDbMembershipRows)
+  // the profile shows memberships from this store (read on this thread; other threads use a MembershipReader)
   deps.profile.profiles.useMemberships(new StoreMembershipSource(store));
   const rdeps = { profiles: deps.profile.profiles, profileStore: deps.profile.store, computedAttributes: deps.profile.computedAttributes };
   const runtime = new StreamingRuntime({ store, definitions, writer, clock: deps.clock, ...rdeps });
@@ -86,9 +89,10 @@ export function createSegmentContext(deps: {
   // a new or changed definition: build its state from stored events, then evaluate every known profile
   definitions.onChange((sandboxId, c) => {
     const id = c.created ?? c.updated;
-    if (c.deleted) store.dropSegment(sandboxId, c.deleted);
+    // started at once (SQLite runs it before returning), failures reported as the runtime's
+    if (c.deleted) store.dropSegment(sandboxId, c.deleted).catch((e) => runtime.onError(e));
     if (!id) return;
-    store.rememberSandbox(sandboxId);
+    store.rememberSandbox(sandboxId).catch((e) => runtime.onError(e));
     runtime.schedule(() => reevaluateAll(sandboxId));
   });
 
@@ -97,10 +101,10 @@ export function createSegmentContext(deps: {
   // is marked open while running; found open at start (the last process never closed it), every profile of every
   // sandbox with definitions is evaluated again, in the background, as for a new definition.
   const recovering = store.markOpen();
-  if (recovering)
-    runtime.schedule(async () => {
-      for (const sandboxId of store.activeSandboxes()) if ((await definitions.compiled(sandboxId)).length > 0) await reevaluateAll(sandboxId);
-    });
+  runtime.schedule(async () => {
+    if (!(await recovering)) return;
+    for (const sandboxId of await store.activeSandboxes()) if ((await definitions.compiled(sandboxId)).length > 0) await reevaluateAll(sandboxId);
+  });
 
   let flushing: Promise<number> | undefined;
   let trimmed: number | undefined;
@@ -111,14 +115,14 @@ export function createSegmentContext(deps: {
       let total = 0;
       for (;;) {
         const done = await deps.lake!.progress(AUDIENCE_EVENTS_CONSUMER);
-        const rows = store.readOutbox(done, 5000);
+        const rows = await store.readOutbox(done, 5000);
         if (rows.length === 0) {
           // trim what the lake has, a slice at a time: one large delete held the thread for a while (a latency
           // spike of every membership waiting behind it), and its pages all reached the WAL at once
-          trimmed ??= store.firstOutboxSeq() - 1;
+          trimmed ??= (await store.firstOutboxSeq()) - 1;
           if (done - trimmed >= 1000) {
             const upTo = Math.min(done, trimmed + 5000);
-            store.trimOutbox(upTo);
+            await store.trimOutbox(upTo);
             trimmed = upTo;
           }
           return total;
@@ -169,8 +173,8 @@ export function createSegmentContext(deps: {
       await flush().catch(() => 0);
       unsubscribe();
       deps.profile.profiles.useMemberships(undefined);
-      store.markClosed();
-      store.close();
+      await store.markClosed();
+      if (!deps.store) await store.close();
     },
   };
 }

@@ -46,7 +46,7 @@ describe('schedules: batch segmentation by cron', () => {
     assert.equal(job!.properties!.scheduleId, s.value.id);
     assert.match(job!.properties!.runId!, /^[0-9a-f-]{36}$/);
     assert.deepEqual(job!.segments.map((x) => x.segmentId), [d.id]);
-    assert.equal(seg.store.members(SBID, d.id).length, 1);
+    assert.equal((await seg.store.members(SBID, d.id)).length, 1);
     f.clock.advance(DAY);
     assert.equal((await seg.tick()).scheduled, 1, 'and the next day again');
   });

@@ -4,7 +4,8 @@ import type { ProfileChange } from '../../profile/profile-service.js';
 import { DEFAULT_NAMESPACE_PRIORITY, type IdentityRef, type IdentityResolver } from '../../profile/identity-resolver.js';
 import { RpcClient, RpcServer, type Remote } from '../../shared/rpc.js';
 import type { AudienceEventLake } from '../wiring.js';
-import { SegmentDbMembershipRows, StoreMembershipSource } from '../membership-view.js';
+import { StoreMembershipSource } from '../membership-view.js';
+import { SqliteMembershipReader } from '../sqlite-membership-reader.js';
 import type { ExportTarget } from '../audience-service.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
 import type { ForwardedChange, ForwardedView, FromSegmentWorker, SegmentHostServiceMap, SegmentWorkerServiceMap, ToSegmentWorker } from './protocol.js';
@@ -85,12 +86,12 @@ export class SegmentHost {
     const host = new SegmentHost(d);
     await host.spawn();
     // segment.db exists once the worker is ready
-    host.rows = new SegmentDbMembershipRows(d.dataDir);
+    host.rows = new SqliteMembershipReader(d.dataDir);
     host.memberships = new StoreMembershipSource(host.rows);
     return host;
   }
 
-  private rows!: SegmentDbMembershipRows;
+  private rows!: SqliteMembershipReader;
   /** The memberships the worker committed, read on this thread (what the profile shows as `segmentMembership`). */
   memberships!: StoreMembershipSource;
 
@@ -211,7 +212,7 @@ export class SegmentHost {
       await this.remote.worker.stop().catch(() => undefined);
       await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
     }
-    this.rows.close();
+    await this.rows.close();
   }
 
   private send(m: ToSegmentWorker): void {
