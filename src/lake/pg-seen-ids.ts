@@ -1,6 +1,18 @@
 import type pg from 'pg';
 import type { SeenIds } from '../ingest/processor/processor-ports.js';
 import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js';
+import { migrate, type Migration } from '../store/postgres/migrations.js';
+
+/** The dedupe tables (IF NOT EXISTS: databases from before migrations already have them). */
+export const PG_SEEN_IDS_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'seen ids, seen marks',
+    // "C": byte order, the cheapest comparison (ids are only ever matched for equality)
+    sql: (p) => `CREATE TABLE IF NOT EXISTS ${p}kith_seen_ids (dataset_key TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (dataset_key, id));
+      CREATE TABLE IF NOT EXISTS ${p}kith_seen_marks (consumer TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);`,
+  },
+];
 
 /**
  * The `_id` dedupe index on PostgreSQL (same rules as SqliteSeenIds). The pool is the caller's; `schema` qualifies
@@ -18,9 +30,7 @@ export class PgSeenIds implements SeenIds {
     const p = schemaPrefix(opts.schema);
     const ids = `${p}kith_seen_ids`;
     const marks = `${p}kith_seen_marks`;
-    // "C": byte order, the cheapest comparison (ids are only ever matched for equality)
-    await opts.pool.query(`CREATE TABLE IF NOT EXISTS ${ids} (dataset_key TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (dataset_key, id));
-      CREATE TABLE IF NOT EXISTS ${marks} (consumer TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);`);
+    await migrate(opts.pool, 'seen-ids', PG_SEEN_IDS_MIGRATIONS, opts.schema);
     return new PgSeenIds(opts.pool, ids, marks);
   }
 
