@@ -95,6 +95,14 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
   lake: { sqlite: (o) => Lake.open(o.dataDir), postgres: (o) => Lake.open(o.dataDir) },
 };
 
+/**
+ * As the SQLite files' `synchronous`: the API's commits are the acks and wait for the WAL flush (FULL); the
+ * processor's are replayed from the log after a crash of the database server (idempotent steps, the seen mark read
+ * back from the lake), so they do not wait for it (NORMAL; the server flushes within a second, well inside the
+ * log's retention age).
+ */
+const SYNCHRONOUS_COMMIT: Record<ThreadRole, 'on' | 'off'> = { api: 'on', processor: 'off', segmentation: 'on', cli: 'on' };
+
 export interface Storage<R extends ThreadRole> {
   kind: 'sqlite' | 'postgres';
   role: R;
@@ -157,7 +165,13 @@ export async function openStorage<R extends ThreadRole>(cfg: StorageConfig, role
   }
 
   const where = redactUrl(cfg.databaseUrl);
-  const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.databasePoolMax ?? 10, application_name: `kith ${role}`, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: cfg.databaseUrl,
+    max: cfg.databasePoolMax ?? 10,
+    application_name: `kith ${role}`,
+    connectionTimeoutMillis: 10_000,
+    options: `-c synchronous_commit=${SYNCHRONOUS_COMMIT[role]}`,
+  });
   // an idle connection the server dropped: the pool replaces it at the next checkout; without a listener it would end the process
   pool.on('error', (e) => opts.onPoolError?.(e));
   const schema = cfg.databaseSchema;
