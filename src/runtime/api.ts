@@ -174,7 +174,9 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const clock = opts.clock ?? systemClock;
   const https = cfg.tlsCert && cfg.tlsKey ? { cert: readPem(cfg.tlsCert, 'certificate'), key: readPem(cfg.tlsKey, 'key') } : undefined;
   const storageConfig = storageConfigOf(cfg);
-  const storage = await openStorageOrThrow(storageConfig, 'api', { clock });
+  let log: FastifyInstance['log'] | undefined;
+  const onPoolError = (e: Error) => log?.warn({ err: e }, 'a PostgreSQL connection was lost (the pool opens another)');
+  const storage = await openStorageOrThrow(storageConfig, 'api', { clock, onPoolError });
   const { resources, ingestLog, failedRecords, notIngested, sourceState } = storage.stores;
   const credentials = new CredentialService(resources, clock, opts.tokenRecheckMs);
   const sandboxes = new SandboxService(resources, clock);
@@ -191,6 +193,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
 
   const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
+  log = app.log;
   installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
   const hooks = {
@@ -199,7 +202,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   };
   const processorOptions = { ...(opts.processor?.streamingBatchMaxAgeMs !== undefined ? { streamingBatchMaxAgeMs: opts.processor.streamingBatchMaxAgeMs } : {}), ...(opts.processor?.idleMs !== undefined ? { idleMs: opts.processor.idleMs } : {}) };
   // inline (tests): the processor's stores on this thread, through their own connections as in its thread
-  const inlineStorage = inline ? await openStorageOrThrow(storageConfig, 'processor', { clock }) : undefined;
+  const inlineStorage = inline ? await openStorageOrThrow(storageConfig, 'processor', { clock, onPoolError }) : undefined;
   processor = inlineStorage
     ? new InlineProcessor(await createPipeline(storageConfig, inlineStorage.stores, { resources, schemas, catalog, flow, clock }, { ...hooks, sink: opts.downstream }, processorOptions))
     : await WorkerProcessor.start(

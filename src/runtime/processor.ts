@@ -26,7 +26,9 @@ const post = (e: WorkerEvent) => port.postMessage(e);
 // this thread's writers (and the segmentation worker's) leave WAL checkpoints to the checkpointer thread
 const backgroundCheckpoints = backgroundCheckpointsEnabled();
 checkpointInBackground(backgroundCheckpoints);
-const storage = await openStorageOrThrow(storageConfig, 'processor');
+const storage = await openStorageOrThrow(storageConfig, 'processor', {
+  onPoolError: (e) => post({ type: 'error', message: `a PostgreSQL connection was lost (the pool opens another): ${e.message}` }),
+});
 const { resources } = storage.stores;
 const schemas = new SchemaRegistry(resources, systemClock);
 const catalog = new CatalogService(resources, schemas, systemClock);

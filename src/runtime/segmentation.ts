@@ -28,7 +28,9 @@ const host = hostRpc.remote;
 
 // started by the processor thread, whose checkpointer thread serves profile.db and segment.db
 checkpointInBackground(backgroundCheckpointsEnabled());
-const storage = await openStorageOrThrow(storageConfig, 'segmentation');
+const storage = await openStorageOrThrow(storageConfig, 'segmentation', {
+  onPoolError: (e) => post({ type: 'error', message: `a PostgreSQL connection was lost (the pool opens another): ${e.message}` }),
+});
 const { resources } = storage.stores;
 /** Sandboxes seen in changes since the last report, and those reported without definitions. */
 const seenSandboxes = new Set<string>();
