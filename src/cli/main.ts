@@ -35,14 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kith: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  let kith: Awaited<ReturnType<typeof startKith>>;
-  try {
-    kith = await startKith(loaded.config);
-  } catch (e) {
-    // the process edge: a store that cannot be opened (an unreachable database, a newer schema) is fatal, said plainly
-    process.stderr.write(`kith: cannot start: ${(e as Error).message}\n`);
-    return 1;
-  }
+  const kith = await startKith(loaded.config);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
