@@ -113,22 +113,21 @@ function bareSqlite(sync: 'FULL' | 'NORMAL', batchSize: number) {
 }
 
 async function pgLog() {
-  const table = `bench_log_${process.pid}`;
+  const schema = `bench_log_${process.pid}`;
+  const pool = new pg.Pool({ connectionString: pgTestUrl(), max: 4, connectionTimeoutMillis: 2000 });
   let log: PgIngestLog | undefined;
   try {
-    log = await PgIngestLog.open({ pool: new pg.Pool({ connectionString: pgTestUrl(), max: 4, connectionTimeoutMillis: 2000 }), table });
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    log = await PgIngestLog.open({ pool, schema });
     const single = await logPhase(log, 1, 512);
     const hundred = await logPhase(log, 100, 16);
     return { single, hundred };
   } catch (e) {
     return { skipped: (e as Error).message };
   } finally {
-    if (log) {
-      const pool = new pg.Pool({ connectionString: pgTestUrl(), max: 1 });
-      await pool.query(`DROP TABLE IF EXISTS ${table}, ${table}_consumers, ${table}_head`).catch(() => undefined);
-      await pool.end();
-      await log.close();
-    }
+    await log?.close();
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+    await pool.end();
   }
 }
 

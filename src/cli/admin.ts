@@ -1,20 +1,24 @@
 import type { KithConfig } from '../config/config.js';
-import { openSqlite } from '../store/sqlite/open.js';
-import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import { openStorage, storageConfigOf } from '../runtime/storage.js';
 import { CredentialService } from '../auth/credentials.js';
 import { systemClock } from '../shared/clock.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** `kith admin …`: credential management against the data directory (works while the server runs: SQLite WAL). */
+/** `kith admin …`: credential management against the server's stores (works while it runs: SQLite WAL, or PostgreSQL). */
 export async function runAdmin(cfg: KithConfig, args: string[]): Promise<number> {
-  const db = openSqlite(cfg.dataDir, 'control');
+  const opened = await openStorage(storageConfigOf(cfg), 'cli');
+  if (!opened.ok) {
+    process.stderr.write(`kith admin: ${opened.error}\n`);
+    return 1;
+  }
+  const storage = opened.value;
   try {
-    const creds = new CredentialService(new SqliteResourceStore(db), systemClock);
+    const creds = new CredentialService(storage.stores.resources, systemClock);
     const saved = join(cfg.dataDir, 'credentials.json');
     const orgId = cfg.orgId ?? (existsSync(saved) ? (JSON.parse(readFileSync(saved, 'utf8')) as { orgId: string }).orgId : (await creds.listOrgs())[0]?.orgId);
     if (!orgId || !(await creds.getOrg(orgId))) {
-      process.stderr.write('kith admin: no org found in the data directory; start the server once first\n');
+      process.stderr.write(`kith admin: no org found in ${storage.kind === 'postgres' ? 'the database' : 'the data directory'}; start the server once first\n`);
       return 1;
     }
     const [what, verb, ...rest] = args;
@@ -45,6 +49,6 @@ export async function runAdmin(cfg: KithConfig, args: string[]): Promise<number>
     process.stderr.write('kith admin: usage: credentials create|list|revoke <id> | token revoke <token>\n');
     return 2;
   } finally {
-    db.close();
+    await storage.close();
   }
 }

@@ -35,6 +35,12 @@ export interface KithConfig {
   /** PEM certificate and key files: with both, the server listens with HTTPS. */
   tlsCert?: string;
   tlsKey?: string;
+  /** postgres:// or postgresql:// URL: all state on PostgreSQL (the lake stays in dataDir); unset: SQLite files in dataDir. */
+  databaseUrl?: string;
+  /** Connections per thread's pool when databaseUrl is set. */
+  databasePoolMax: number;
+  /** Schema of Kith's tables on PostgreSQL (created when missing); unset: the connection's search_path (public). */
+  databaseSchema?: string;
 }
 
 /** Flag name -> env var name, value parser. */
@@ -68,6 +74,9 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
   'min-free-disk-mb': { env: 'KITH_MIN_FREE_DISK_MB', key: 'minFreeDiskMb', kind: 'int', help: 'free MiB on the data dir below which ingestion answers 503 (default 1024; 0: off)' },
   'tls-cert': { env: 'KITH_TLS_CERT', key: 'tlsCert', kind: 'string', help: 'PEM certificate file: listen with HTTPS (with --tls-key)' },
   'tls-key': { env: 'KITH_TLS_KEY', key: 'tlsKey', kind: 'string', help: 'PEM private key file for --tls-cert' },
+  'database-url': { env: 'KITH_DATABASE_URL', key: 'databaseUrl', kind: 'string', help: 'postgres://… URL: all state on PostgreSQL (default: SQLite files in the data dir)' },
+  'database-pool-max': { env: 'KITH_DATABASE_POOL_MAX', key: 'databasePoolMax', kind: 'int', help: 'PostgreSQL connections per thread (default 10)' },
+  'database-schema': { env: 'KITH_DATABASE_SCHEMA', key: 'databaseSchema', kind: 'string', help: "PostgreSQL schema of Kith's tables (default: the search_path, public)" },
 };
 
 export const DEFAULTS: KithConfig = {
@@ -87,6 +96,7 @@ export const DEFAULTS: KithConfig = {
   // ~13 s of a 39k msg/s flood (~0.7 GB of log): reachable before the disk fills, far above a healthy processor's lag
   maxBacklog: 500_000,
   minFreeDiskMb: 1024,
+  databasePoolMax: 10,
 };
 
 export function configHelp(): string {
@@ -135,7 +145,33 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return { ok: false, error: 'the headers, body and upload timeouts must be positive' };
   if (cfg.headersTimeoutMs > cfg.uploadTimeoutMs || cfg.bodyTimeoutMs > cfg.uploadTimeoutMs)
     return { ok: false, error: 'KITH_UPLOAD_TIMEOUT_MS caps every request: it must be at least the headers and body timeouts' };
+  if (cfg.databaseUrl !== undefined && !isPostgresUrl(cfg.databaseUrl))
+    return { ok: false, error: `KITH_DATABASE_URL/--database-url: expected a postgres:// or postgresql:// URL, got "${redactUrl(cfg.databaseUrl)}"` };
+  if (cfg.databasePoolMax < 1) return { ok: false, error: 'KITH_DATABASE_POOL_MAX/--database-pool-max: at least 1 connection' };
+  if (cfg.databaseSchema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(cfg.databaseSchema))
+    return { ok: false, error: `KITH_DATABASE_SCHEMA/--database-schema: expected a lower-case SQL identifier, got "${cfg.databaseSchema}"` };
+  if (cfg.databaseUrl === undefined && cfg.databaseSchema !== undefined) return { ok: false, error: 'KITH_DATABASE_SCHEMA/--database-schema needs KITH_DATABASE_URL/--database-url' };
   return { ok: true, config: cfg, rest };
+}
+
+function isPostgresUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+}
+
+/** The URL as it may be logged: its password replaced (also when the URL does not parse). */
+export function redactUrl(s: string): string {
+  try {
+    const u = new URL(s);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return s.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
+  }
 }
 
 export function baseUrlOf(cfg: KithConfig, boundPort?: number): string {

@@ -2,7 +2,7 @@ import type { CatalogService } from '../catalog/catalog-service.js';
 import { batchView, TABLE_TAG, type CatalogBatch, type Dataset } from '../catalog/catalog-types.js';
 import type { BatchCatalog, BatchRecord, DatasetDirectory, DatasetInfo } from './ports.js';
 import type { IngestMessage, LogAppender } from './collection/collection-service.js';
-import type { SqliteIngestLog } from './log/sqlite-ingest-log.js';
+import type { GroupCommitLog } from './log/ingest-log.js';
 import type { ProcessorHandle } from './processor/processor-handle.js';
 
 /** Adapters from other contexts' services to the small ports the ingestion path depends on. */
@@ -47,7 +47,7 @@ export function batchCatalog(catalog: CatalogService): BatchCatalog {
  * The HTTP edge's view of the ingest log: append (durable on resolve) and wake the processor; back-pressure
  * when the processor is more than `maxBacklog` entries behind or the group-commit queue is long.
  */
-export function logAppender(log: SqliteIngestLog, processor: () => ProcessorHandle | undefined, opts: { maxBacklog: number; maxQueued: number }): LogAppender & { head(): number } {
+export function logAppender(log: GroupCommitLog, processor: () => ProcessorHandle | undefined, opts: { maxBacklog: number; maxQueued: number }): LogAppender & { head(): number } {
   let head = 0;
   void log.head().then((h) => (head = Math.max(head, h)));
   return {

@@ -2,10 +2,25 @@ import type pg from 'pg';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { FailedItem } from '../ingest/processor/processor-ports.js';
 import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js';
+import { migrate, type Migration } from '../store/postgres/migrations.js';
 import { FAILED_RECORD_ROW, failedRecordRow, type BatchFailedCounts, type FailedQuery, type FailedRecordRow, type FailedRecordsStore, type StoredFailedRecord } from './failed-records-store.js';
 import { checkedRows, type Transferable } from '../store/transfer.js';
 import { bumpSerial, columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
 import { isRowId, toStoredFailed, type FailedRow } from './sqlite-failed-records-store.js';
+
+/** The store's table (IF NOT EXISTS: databases from before migrations already have it). */
+export const PG_FAILED_RECORDS_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'failed records',
+    sql: (p) => `CREATE TABLE IF NOT EXISTS ${p}kith_failed_records (
+        id BIGSERIAL PRIMARY KEY, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL, batch_id TEXT NOT NULL,
+        "offset" BIGINT NOT NULL UNIQUE, code TEXT NOT NULL, reason TEXT NOT NULL, violations TEXT, payload TEXT NOT NULL,
+        created_at BIGINT NOT NULL, replayed_at BIGINT);
+      CREATE INDEX IF NOT EXISTS kith_failed_by_batch ON ${p}kith_failed_records(sandbox_id, batch_id);
+      CREATE INDEX IF NOT EXISTS kith_failed_by_dataset ON ${p}kith_failed_records(sandbox_id, dataset_id);`,
+  },
+];
 
 /**
  * Failed records on PostgreSQL (same rules as the SQLite adapter). The pool is the caller's; `schema` qualifies the
@@ -21,13 +36,8 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
   ) {}
 
   static async open(opts: { pool: pg.Pool; schema?: string; clock?: Clock }): Promise<PgFailedRecordsStore> {
+    await migrate(opts.pool, 'failed-records', PG_FAILED_RECORDS_MIGRATIONS, opts.schema);
     const t = `${schemaPrefix(opts.schema)}kith_failed_records`;
-    await opts.pool.query(`CREATE TABLE IF NOT EXISTS ${t} (
-        id BIGSERIAL PRIMARY KEY, sandbox_id TEXT NOT NULL, dataset_id TEXT NOT NULL, batch_id TEXT NOT NULL,
-        "offset" BIGINT NOT NULL UNIQUE, code TEXT NOT NULL, reason TEXT NOT NULL, violations TEXT, payload TEXT NOT NULL,
-        created_at BIGINT NOT NULL, replayed_at BIGINT);
-      CREATE INDEX IF NOT EXISTS kith_failed_by_batch ON ${t}(sandbox_id, batch_id);
-      CREATE INDEX IF NOT EXISTS kith_failed_by_dataset ON ${t}(sandbox_id, dataset_id);`);
     return new PgFailedRecordsStore(opts.pool, t, opts.clock ?? systemClock);
   }
 

@@ -1,38 +1,40 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { migrate, type Migration } from '../store/postgres/migrations.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { boundRecord, NOT_INGESTED_ROW, type BatchNotIngested, type DatasetNotIngested, type NotIngestedItem, type NotIngestedQuery, type NotIngestedStore, type StoredNotIngested } from './not-ingested-store.js';
 import { datasetCounts, type CountRow } from './not-ingested-counts.js';
 import { toStoredNotIngested, type NotIngestedRow } from './sqlite-not-ingested-store.js';
-import { fromPgRow, fromPgText, toPgValue } from '../store/postgres/pg-text.js';
+import { fromPgRow, fromPgText, schemaPrefix, toPgValue } from '../store/postgres/pg-text.js';
 import { checkedRows, type Transferable } from '../store/transfer.js';
 import { bumpSerial, columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
 
-/** Not-ingested-to-profile records on PostgreSQL (same rules as the SQLite adapter; `table` is the table's name). */
+/** The store's table (IF NOT EXISTS: databases from before migrations already have it). */
+export const PG_NOT_INGESTED_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'not ingested to profile',
+    sql: (p) => `CREATE TABLE IF NOT EXISTS ${p}kith_not_ingested_to_profile (
+        id BIGSERIAL PRIMARY KEY, sandbox_id TEXT NOT NULL, org_id TEXT NOT NULL, dataset_id TEXT NOT NULL, batch_id TEXT NOT NULL,
+        "offset" BIGINT NOT NULL UNIQUE, record_id TEXT, xaction_id TEXT NOT NULL, is_event BOOLEAN NOT NULL, received_at BIGINT NOT NULL,
+        code TEXT NOT NULL, reason TEXT NOT NULL, record TEXT NOT NULL, truncated BOOLEAN NOT NULL, created_at BIGINT NOT NULL, replayed_at BIGINT);
+      CREATE INDEX IF NOT EXISTS kith_not_ingested_to_profile_by_batch ON ${p}kith_not_ingested_to_profile(sandbox_id, batch_id);
+      CREATE INDEX IF NOT EXISTS kith_not_ingested_to_profile_by_dataset ON ${p}kith_not_ingested_to_profile(sandbox_id, dataset_id);`,
+  },
+];
+
+/** Not-ingested-to-profile records on PostgreSQL (same rules as the SQLite adapter). The pool is the caller's; `schema` qualifies the table. */
 export class PgNotIngestedStore implements NotIngestedStore, Transferable {
   readonly transferName = 'not-ingested';
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
-    private readonly ownsPool: boolean,
     private readonly clock: Clock,
   ) {}
 
-  static async open(opts: { connectionString?: string; pool?: pg.Pool; table?: string; clock?: Clock }): Promise<PgNotIngestedStore> {
-    const t = opts.table ?? 'kith_not_ingested_to_profile';
-    if (!/^[a-z_][a-z0-9_]*$/.test(t)) throw new Error(`invalid table name ${t}`);
-    const pool = opts.pool ?? new pg.Pool({ connectionString: opts.connectionString, max: 4 });
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${t} (
-        id BIGSERIAL PRIMARY KEY, sandbox_id TEXT NOT NULL, org_id TEXT NOT NULL, dataset_id TEXT NOT NULL, batch_id TEXT NOT NULL,
-        "offset" BIGINT NOT NULL UNIQUE, record_id TEXT, xaction_id TEXT NOT NULL, is_event BOOLEAN NOT NULL, received_at BIGINT NOT NULL,
-        code TEXT NOT NULL, reason TEXT NOT NULL, record TEXT NOT NULL, truncated BOOLEAN NOT NULL, created_at BIGINT NOT NULL, replayed_at BIGINT);
-      CREATE INDEX IF NOT EXISTS ${t}_by_batch ON ${t}(sandbox_id, batch_id);
-      CREATE INDEX IF NOT EXISTS ${t}_by_dataset ON ${t}(sandbox_id, dataset_id);`);
-    return new PgNotIngestedStore(pool, t, !opts.pool, opts.clock ?? systemClock);
-  }
-
-  get tableName(): string {
-    return this.table;
+  static async open(opts: { pool: pg.Pool; schema?: string; clock?: Clock }): Promise<PgNotIngestedStore> {
+    await migrate(opts.pool, 'not-ingested', PG_NOT_INGESTED_MIGRATIONS, opts.schema);
+    return new PgNotIngestedStore(opts.pool, `${schemaPrefix(opts.schema)}kith_not_ingested_to_profile`, opts.clock ?? systemClock);
   }
 
   async add(items: NotIngestedItem[]): Promise<void> {
@@ -135,6 +137,5 @@ export class PgNotIngestedStore implements NotIngestedStore, Transferable {
   }
 
   async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.end();
   }
 }

@@ -4,6 +4,18 @@ import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js
 import { checkedRows, rowsOfKind, type Transferable } from '../store/transfer.js';
 import { columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
 import { SEEN_IDS_ROWS, type SeenIdsRow } from './seen-ids-transfer-rows.js';
+import { migrate, type Migration } from '../store/postgres/migrations.js';
+
+/** The dedupe tables (IF NOT EXISTS: databases from before migrations already have them). */
+export const PG_SEEN_IDS_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'seen ids, seen marks',
+    // "C": byte order, the cheapest comparison (ids are only ever matched for equality)
+    sql: (p) => `CREATE TABLE IF NOT EXISTS ${p}kith_seen_ids (dataset_key TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (dataset_key, id));
+      CREATE TABLE IF NOT EXISTS ${p}kith_seen_marks (consumer TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);`,
+  },
+];
 
 /**
  * The `_id` dedupe index on PostgreSQL (same rules as SqliteSeenIds). The pool is the caller's; `schema` qualifies
@@ -23,9 +35,7 @@ export class PgSeenIds implements SeenIds, Transferable {
     const p = schemaPrefix(opts.schema);
     const ids = `${p}kith_seen_ids`;
     const marks = `${p}kith_seen_marks`;
-    // "C": byte order, the cheapest comparison (ids are only ever matched for equality)
-    await opts.pool.query(`CREATE TABLE IF NOT EXISTS ${ids} (dataset_key TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (dataset_key, id));
-      CREATE TABLE IF NOT EXISTS ${marks} (consumer TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);`);
+    await migrate(opts.pool, 'seen-ids', PG_SEEN_IDS_MIGRATIONS, opts.schema);
     return new PgSeenIds(opts.pool, ids, marks);
   }
 

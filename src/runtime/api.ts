@@ -3,9 +3,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { baseUrlOf, type KithConfig } from '../config/config.js';
-import { FALLBACK_AUTOCHECKPOINT_PAGES, openSqlite, type SqliteDb } from '../store/sqlite/open.js';
 import { backgroundCheckpointsEnabled } from '../store/sqlite/checkpointer.js';
-import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { CredentialService } from '../auth/credentials.js';
 import { SandboxService } from '../sandbox/sandbox-service.js';
@@ -21,15 +19,15 @@ import { registerCatalogRoutes } from '../catalog/routes.js';
 import { FlowService } from '../flow/flow-service.js';
 import { registerFlowRoutes } from '../flow/routes.js';
 import { referenceLookups } from '../flow/flow-references.js';
-import { SqliteIngestLog } from '../ingest/log/sqlite-ingest-log.js';
 import { LogRetention } from '../ingest/log/retention.js';
 import { PROCESSOR_CONSUMERS } from '../ingest/processor/lake-processor.js';
 import type { FailedRecordsStore } from '../lake/failed-records-store.js';
-import { SqliteFailedRecordsStore } from '../lake/sqlite-failed-records-store.js';
 import type { ProcessorHandle } from '../ingest/processor/processor-handle.js';
 import { InlineProcessor } from '../ingest/processor/inline-processor.js';
 import { WorkerProcessor } from '../ingest/processor/worker-processor.js';
 import { createPipeline } from './pipeline.js';
+import { openStorageOrThrow, storageConfigOf, type Storage } from './storage.js';
+import type { GroupCommitLog } from '../ingest/log/ingest-log.js';
 import type { RecordSink } from '../ingest/processor/processor-ports.js';
 import { CollectionService } from '../ingest/collection/collection-service.js';
 import { registerCollectionRoutes } from '../ingest/collection/routes.js';
@@ -37,12 +35,10 @@ import { BatchImportService } from '../ingest/batch-import/batch-import-service.
 import { registerBatchImportRoutes } from '../ingest/batch-import/routes.js';
 import { registerFailedRecordRoutes } from '../ingest/failed/failed-records-routes.js';
 import { notIngestedStatus, notIngestedStatusSchema, registerNotIngestedRoutes } from '../ingest/failed/not-ingested-routes.js';
-import { SqliteNotIngestedStore } from '../lake/sqlite-not-ingested-store.js';
 import { ctxOf } from '../http/request-context.js';
 import { obj } from '../http/schemas.js';
 import { batchCatalog, datasetDirectory, logAppender } from '../ingest/wiring.js';
 import { DiskGuard, installDiskGuard } from '../ingest/disk-guard.js';
-import { SqliteSourceStateStore } from '../sources/http/sqlite-source-state-store.js';
 import { SourceKeyExpiry } from '../sources/http/source-key-expiry.js';
 import { SourceProvisioner } from '../sources/http/source-provisioner.js';
 import { SourceSink } from '../sources/http/source-sink.js';
@@ -79,7 +75,9 @@ export interface Kith {
   schemas: SchemaRegistry;
   catalog: CatalogService;
   flow: FlowService;
-  ingestLog: SqliteIngestLog;
+  ingestLog: GroupCommitLog;
+  /** The API thread's stores (SQLite files in dataDir, or PostgreSQL: config.databaseUrl). */
+  storage: Storage<'api'>;
   /** Deletes consumed ingest-log entries older than the retention (every 10 s; `run()` for one pass now). */
   retention: LogRetention;
   failedRecords: FailedRecordsStore;
@@ -175,10 +173,11 @@ const SOURCE_KEY_EXPIRY_INTERVAL_MS = 10_000;
 export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promise<Kith> {
   const clock = opts.clock ?? systemClock;
   const https = cfg.tlsCert && cfg.tlsKey ? { cert: readPem(cfg.tlsCert, 'certificate'), key: readPem(cfg.tlsKey, 'key') } : undefined;
-  const dbs: SqliteDb[] = [];
-  const controlDb = openSqlite(cfg.dataDir, 'control');
-  dbs.push(controlDb);
-  const resources = new SqliteResourceStore(controlDb);
+  const storageConfig = storageConfigOf(cfg);
+  let log: FastifyInstance['log'] | undefined;
+  const onPoolError = (e: Error) => log?.warn({ err: e }, 'a PostgreSQL connection was lost (the pool opens another)');
+  const storage = await openStorageOrThrow(storageConfig, 'api', { clock, onPoolError });
+  const { resources, ingestLog, failedRecords, notIngested, sourceState } = storage.stores;
   const credentials = new CredentialService(resources, clock, opts.tokenRecheckMs);
   const sandboxes = new SandboxService(resources, clock);
 
@@ -186,14 +185,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const catalog = new CatalogService(resources, schemas, clock);
   let baseUrl = baseUrlOf(cfg);
   const flow = new FlowService(resources, clock, { baseUrl: () => baseUrl, refs: referenceLookups(catalog, schemas) });
-  const logDb = openSqlite(cfg.dataDir, 'ingest-log', { synchronous: 'FULL' });
-  dbs.push(logDb);
-  const ingestLog = new SqliteIngestLog(logDb);
   const retention = new LogRetention(ingestLog, { retentionMs: cfg.ingestLogRetentionMinutes * 60_000, minAgeMs: opts.retentionMinAgeMs ?? 60_000, consumers: PROCESSOR_CONSUMERS, clock });
-  const failedDb = openSqlite(cfg.dataDir, 'failed-records');
-  dbs.push(failedDb);
-  const failedRecords = new SqliteFailedRecordsStore(failedDb);
-  const notIngested = new SqliteNotIngestedStore(failedDb, clock);
   const datasets = datasetDirectory(catalog);
   const batches = batchCatalog(catalog);
   let processor: ProcessorHandle | undefined;
@@ -201,6 +193,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
 
   const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
+  log = app.log;
   installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
   const hooks = {
@@ -208,10 +201,12 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     onError: (e: unknown) => app.log.error({ err: e }, 'lake processor error'),
   };
   const processorOptions = { ...(opts.processor?.streamingBatchMaxAgeMs !== undefined ? { streamingBatchMaxAgeMs: opts.processor.streamingBatchMaxAgeMs } : {}), ...(opts.processor?.idleMs !== undefined ? { idleMs: opts.processor.idleMs } : {}) };
-  processor = inline
-    ? new InlineProcessor(await createPipeline(cfg.dataDir, { resources, schemas, catalog, flow, clock }, { ...hooks, sink: opts.downstream }, processorOptions))
+  // inline (tests): the processor's stores on this thread, through their own connections as in its thread
+  const inlineStorage = inline ? await openStorageOrThrow(storageConfig, 'processor', { clock, onPoolError }) : undefined;
+  processor = inlineStorage
+    ? new InlineProcessor(await createPipeline(storageConfig, inlineStorage.stores, { resources, schemas, catalog, flow, clock }, { ...hooks, sink: opts.downstream }, processorOptions))
     : await WorkerProcessor.start(
-        cfg.dataDir,
+        storageConfig,
         baseUrlOf(cfg),
         {
           onLanded: (sb, schemaId) => void schemas.markInUse(sb, schemaId).catch((e: unknown) => app.log.error({ err: e }, 'could not mark a schema in use')),
@@ -222,7 +217,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       );
   const handle = processor;
   // with the processor in its thread, a checkpointer thread serves the ingest log too: an ack never waits for one
-  if (!inline && backgroundCheckpointsEnabled()) logDb.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+  if (!inline && backgroundCheckpointsEnabled()) storage.checkpointsInBackground(['ingest-log']);
   schemas.onChange((sandboxId) => handle.invalidate({ kind: 'schemas', sandboxId }));
   catalog.onDatasetChange((ds) => handle.invalidate({ kind: 'dataset', sandboxId: ds.sandboxId, datasetId: ds.id }));
   const collection = new CollectionService({
@@ -258,9 +253,6 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   });
   registerFailedRecordRoutes(app, failedRecords, appender, () => clock.now());
   registerNotIngestedRoutes(app, notIngested, (sandboxId, filter) => handle.remote.notIngestedReplay.replay(sandboxId, filter));
-  const sourcesDb = openSqlite(cfg.dataDir, 'sources');
-  dbs.push(sourcesDb);
-  const sourceState = new SqliteSourceStateStore(sourcesDb);
   // the sources' dedupe keys outlive their TTL only until the next pass
   const sourceKeyExpiry = new SourceKeyExpiry(sourceState, clock);
   const sourceSink = new SourceSink(datasets, appender);
@@ -318,6 +310,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     catalog,
     flow,
     ingestLog,
+    storage,
     retention,
     failedRecords,
     processor,
@@ -336,9 +329,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       await retention.stop();
       await sourceKeyExpiry.stop();
       await handle.stop();
-      await ingestLog.close();
-      await resources.close();
-      for (const db of dbs) db.close();
+      await inlineStorage?.close();
+      await storage.close();
     },
   };
   if (process.env.KITH_PROCESSOR === 'off' || opts.processor?.disabled) await handle.stop();

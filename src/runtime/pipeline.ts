@@ -1,6 +1,7 @@
 import type { LakeProcessor, LakeProcessorOptions } from '../ingest/processor/lake-processor.js';
 import type { RecordSink } from '../ingest/processor/processor-ports.js';
-import { createLakeProcessor, openLakeStores, type PipelineServices } from '../ingest/processor/pipeline-factory.js';
+import { createLakeProcessor, type LakeStores, type PipelineServices } from '../ingest/processor/pipeline-factory.js';
+import type { StorageConfig, StoresOf } from './storage.js';
 import type { PipelineServiceMap } from '../ingest/processor/pipeline-services.js';
 import { datasetDirectory } from '../ingest/wiring.js';
 import type { Lake } from '../lake/lake.js';
@@ -34,12 +35,13 @@ export interface Pipeline {
 }
 
 /**
- * Composes what the processor's thread owns over a data directory: the lake processor, then identity, profile and
- * segmentation (here, or in its own worker fed by this thread). Used by the processor thread (processor.ts) and
- * inline on the API thread (tests with a manual clock).
+ * Composes what the processor's thread owns: the lake processor over its stores (opened by the caller, which closes
+ * them after `close()`), then identity, profile and segmentation (here, or in its own worker fed by this thread).
+ * Used by the processor thread (processor.ts) and inline on the API thread (tests with a manual clock).
  */
 export async function createPipeline(
-  dataDir: string,
+  storage: StorageConfig,
+  opened: StoresOf<'processor'>,
   s: PipelineServices,
   hooks: {
     onLanded: (sandboxId: string, schemaId: string) => Promise<void>;
@@ -52,8 +54,9 @@ export async function createPipeline(
   /** 'worker': segmentation runs in its own thread (the processor's thread is the busiest one). */
   segmentation: 'inline' | 'worker' = 'inline',
 ): Promise<Pipeline> {
-  const stores = await openLakeStores(dataDir, s.clock);
-  const { lake, notIngested } = stores;
+  const { dataDir } = storage;
+  const { lake, notIngested } = opened;
+  const stores: LakeStores = { log: opened.ingestLog, lake, failed: opened.failedRecords, seen: opened.seenIds, notIngested };
   const identityDb = openSqlite(dataDir, 'identity');
   const namespaces = new NamespaceService(s.resources, s.clock);
   const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
@@ -70,7 +73,7 @@ export async function createPipeline(
   let host: SegmentHost | undefined;
   let unforward: (() => void) | undefined;
   if (segmentation === 'worker') {
-    host = await SegmentHost.start({ dataDir, identities, lake, exportTarget, onError: (m) => hooks.onError(new Error(m)) });
+    host = await SegmentHost.start({ dataDir, storage, identities, lake, exportTarget, onError: (m) => hooks.onError(new Error(m)) });
     // the entities API (served on this thread) shows the memberships the worker commits to segment.db
     profile.profiles.useMemberships(host.memberships);
     unforward = profile.profiles.onProfileChange(host.onProfileChange);
@@ -125,7 +128,6 @@ export async function createPipeline(
       identity.checkpoint();
       await segments?.close();
       profile.close();
-      await stores.close();
       identityDb.close();
     },
   };

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkpointInBackground, openSqlite } from '../store/sqlite/open.js';
+import { checkpointInBackground } from '../store/sqlite/open.js';
 import { BackgroundCheckpointer, backgroundCheckpointsEnabled } from '../store/sqlite/checkpointer.js';
-import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import { openStorageOrThrow, type StorageConfig } from './storage.js';
 import { SchemaRegistry } from '../schema/schema-registry.js';
 import { CatalogService } from '../catalog/catalog-service.js';
 import { FlowService } from '../flow/flow-service.js';
@@ -14,23 +14,28 @@ import type { ProcessorWorkerControl } from '../ingest/processor/pipeline-servic
 
 /**
  * The processor thread's root (entry: processor-boot.mjs): the pipeline (pipeline.ts) in its own thread, so ingestion
- * work never blocks the API's event loop. It opens its own connections to the same data directory and starts the
- * checkpointer thread (the pipeline starts segmentation's); the main thread tells it when schemas or datasets change.
+ * work never blocks the API's event loop. It opens its own stores (storage.ts: the same data directory or database)
+ * and starts the checkpointer thread (the pipeline starts segmentation's); the main thread tells it when schemas or
+ * datasets change.
  */
-const { dataDir, baseUrl, options } = workerData as { dataDir: string; baseUrl: string; options: Record<string, number> };
+const { storage: storageConfig, baseUrl, options } = workerData as { storage: StorageConfig; baseUrl: string; options: Record<string, number> };
+const { dataDir } = storageConfig;
 const port = parentPort!;
 const post = (e: WorkerEvent) => port.postMessage(e);
 
 // this thread's writers (and the segmentation worker's) leave WAL checkpoints to the checkpointer thread
 const backgroundCheckpoints = backgroundCheckpointsEnabled();
 checkpointInBackground(backgroundCheckpoints);
-const controlDb = openSqlite(dataDir, 'control');
-const resources = new SqliteResourceStore(controlDb);
+const storage = await openStorageOrThrow(storageConfig, 'processor', {
+  onPoolError: (e) => post({ type: 'error', message: `a PostgreSQL connection was lost (the pool opens another): ${e.message}` }),
+});
+const { resources } = storage.stores;
 const schemas = new SchemaRegistry(resources, systemClock);
 const catalog = new CatalogService(resources, schemas, systemClock);
 const flow = new FlowService(resources, systemClock, { baseUrl: () => baseUrl, refs: referenceLookups(catalog, schemas) });
 const pipeline = await createPipeline(
-  dataDir,
+  storageConfig,
+  storage.stores,
   { resources, schemas, catalog, flow, clock: systemClock },
   {
     onLanded: async (sandboxId, schemaId) => {
@@ -54,13 +59,18 @@ function checkpointIntervalMs(): number {
   return Number.isFinite(v) && v >= 1 ? v : DEFAULT_CHECKPOINT_INTERVAL_MS;
 }
 
-// every file the pipeline writes, and the API's ingest log (the API thread, runtime/api.ts, hands its checkpoints over too)
+/** The pipeline's files that storage.ts does not open yet (their contexts open them by name; both kinds for now). */
+const PIPELINE_SQLITE_FILES = ['identity', 'profile', 'segment'];
+// every SQLite file the pipeline writes, and the API's ingest log (the API thread, runtime/api.ts, hands its
+// checkpoints over too); on PostgreSQL only the files still embedded
 // the files whose writers all take the write lock at the start of their transactions (see BackgroundCheckpointer) also
 // get their WAL restarted when a steady load keeps it growing: the ingest log (appends begin with an INSERT, markers
 // and retention wait or retry), identity.db, profile.db and segment.db (IMMEDIATE transactions)
-const checkpointer = backgroundCheckpoints
-  ? await BackgroundCheckpointer.start(dataDir, ['ingest-log', 'failed-records', 'identity', 'profile', 'segment', 'control'], checkpointIntervalMs(), ['ingest-log', 'identity', 'profile', 'segment'])
-  : undefined;
+const checkpointed = [...storage.sqliteFiles, ...PIPELINE_SQLITE_FILES];
+const checkpointer =
+  backgroundCheckpoints && checkpointed.length > 0
+    ? await BackgroundCheckpointer.start(dataDir, checkpointed, checkpointIntervalMs(), checkpointed.filter((f) => ['ingest-log', 'identity', 'profile', 'segment'].includes(f)))
+    : undefined;
 
 let last = -2;
 const timer = setInterval(() => {
@@ -79,7 +89,7 @@ const failing = exitOnUncaught(
   async () => {
     clearInterval(timer);
     await pipeline.close().catch(() => undefined);
-    controlDb.close();
+    await storage.close().catch(() => undefined);
     await checkpointer?.stop();
   },
 );
@@ -92,7 +102,7 @@ const control: ProcessorWorkerControl = {
   stop: async () => {
     clearInterval(timer);
     await pipeline.close();
-    controlDb.close();
+    await storage.close();
     await checkpointer?.stop();
     stopped = true;
   },

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkpointInBackground, openSqlite, READER_CACHE_MIB } from '../store/sqlite/open.js';
-import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import { checkpointInBackground, READER_CACHE_MIB } from '../store/sqlite/open.js';
+import { openStorageOrThrow, type StorageConfig } from './storage.js';
 import { systemClock } from '../shared/clock.js';
 import { createProfileContext } from '../profile/wiring.js';
 import { createSegmentContext } from '../segment/wiring.js';
@@ -17,7 +17,8 @@ import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
  * gets profile changes, with the graph view of each changed identity, from the
  * processor in the order the profile service emitted them.
  */
-const { dataDir } = workerData as { dataDir: string };
+const { storage: storageConfig } = workerData as { storage: StorageConfig };
+const { dataDir } = storageConfig;
 const port = parentPort!;
 const post = (m: FromSegmentWorker) => port.postMessage(m);
 
@@ -27,8 +28,10 @@ const host = hostRpc.remote;
 
 // started by the processor thread, whose checkpointer thread serves profile.db and segment.db
 checkpointInBackground(backgroundCheckpointsEnabled());
-const controlDb = openSqlite(dataDir, 'control');
-const resources = new SqliteResourceStore(controlDb);
+const storage = await openStorageOrThrow(storageConfig, 'segmentation', {
+  onPoolError: (e) => post({ type: 'error', message: `a PostgreSQL connection was lost (the pool opens another): ${e.message}` }),
+});
+const { resources } = storage.stores;
 /** Sandboxes seen in changes since the last report, and those reported without definitions. */
 const seenSandboxes = new Set<string>();
 const reportedEmpty = new Set<string>();
@@ -91,7 +94,7 @@ const server = new RpcServer<SegmentWorkerServiceMap>({
       clearInterval(timer);
       await segments.close();
       profile.close();
-      controlDb.close();
+      await storage.close();
       stopped = true;
     },
   },

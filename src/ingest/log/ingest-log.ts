@@ -47,6 +47,11 @@ export interface IngestLog {
   close(): Promise<void>;
 }
 
+/** An ingest log with group commit: the HTTP edge's back-pressure reads how many entries wait for the next commit. */
+export interface GroupCommitLog extends IngestLog {
+  queued(): number;
+}
+
 /** Optional columns of an entry, as stored by the adapters (absent when null, so entries round-trip exactly). */
 export interface EntryExtras {
   inlet_id: string | null;

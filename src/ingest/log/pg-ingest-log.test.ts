@@ -1,18 +1,19 @@
-import { after } from 'node:test';
-import pg from 'pg';
 import { ingestLogContract } from './ingest-log.contract.js';
 import { PgIngestLog } from './pg-ingest-log.js';
-import { pgTestUrl } from '../../store/postgres/pg-test-url.js';
+import { pgFreshSchemas } from '../../store/postgres/testing/pg-test-schema.js';
 
-const admin = new pg.Pool({ connectionString: pgTestUrl(), max: 1 });
-after(() => admin.end());
-let n = 0;
+const { pool, fresh, drop } = pgFreshSchemas('log');
+const schemaOf = new WeakMap<object, string>();
 ingestLogContract(
   'postgres',
-  async () => PgIngestLog.open({ connectionString: pgTestUrl(), table: `t_log_${process.pid}_${Date.now().toString(36)}_${++n}` }),
+  async () => {
+    const schema = await fresh();
+    const l = await PgIngestLog.open({ pool, schema });
+    schemaOf.set(l, schema);
+    return l;
+  },
   async (l) => {
-    const t = (l as PgIngestLog).tableName;
     await l.close();
-    await admin.query(`DROP TABLE IF EXISTS ${t}, ${t}_consumers, ${t}_head`);
+    await drop(schemaOf.get(l)!);
   },
 );

@@ -1,4 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { migrate, type Migration } from '../../store/postgres/migrations.js';
+import { schemaPrefix } from '../../store/postgres/pg-text.js';
 import { entryRow, extrasOf, INGEST_LOG_ROWS, splitLogRows, withExtras, type EntryExtras, type IngestLog, type IngestLogRow, type LogEntry, type LogEntryInput } from './ingest-log.js';
 import { columns, pgExport, pgTransaction } from '../../store/postgres/pg-transfer.js';
 import { checkedRows, type Transferable } from '../../store/transfer.js';
@@ -18,12 +20,26 @@ interface Row extends EntryExtras {
   payload: string;
 }
 
+/** The ingest log's tables (IF NOT EXISTS: databases from before migrations already have them). */
+export const PG_INGEST_LOG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'log, consumers, head',
+    sql: (p) => `CREATE TABLE IF NOT EXISTS ${p}kith_ingest_log (
+        "offset" BIGINT PRIMARY KEY, sandbox_id TEXT NOT NULL, org_id TEXT NOT NULL, kind TEXT NOT NULL,
+        received_at BIGINT NOT NULL, payload TEXT NOT NULL, inlet_id TEXT, dataset_id TEXT, key TEXT, request_id TEXT, meta TEXT);
+      CREATE TABLE IF NOT EXISTS ${p}kith_ingest_log_consumers (name TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${p}kith_ingest_log_head (id INT PRIMARY KEY CHECK (id = 1), v BIGINT NOT NULL);
+      INSERT INTO ${p}kith_ingest_log_head VALUES (1, 0) ON CONFLICT (id) DO NOTHING;`,
+  },
+];
+
 /**
  * Ingest log on PostgreSQL with group commit: appends queued while a flush is in flight go into the next
  * transaction together (one `INSERT … SELECT FROM unnest(…)` and one COMMIT/WAL flush), then all resolve.
  * Offsets come from a one-row counter updated in the same transaction (`UPDATE … RETURNING`), so they are
  * contiguous, gap-free after rollbacks, never reused after truncation, and safe with several writer processes
- * (the row lock serialises them). `table` is a name prefix: `<table>`, `<table>_consumers`, `<table>_head`.
+ * (the row lock serialises them). The pool is the caller's; `schema` qualifies the tables.
  */
 export class PgIngestLog implements IngestLog, Transferable {
   readonly transferName = 'ingest-log';
@@ -34,20 +50,11 @@ export class PgIngestLog implements IngestLog, Transferable {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
-    private readonly ownsPool: boolean,
   ) {}
 
-  static async open(opts: { connectionString?: string; pool?: pg.Pool; table?: string }): Promise<PgIngestLog> {
-    const t = opts.table ?? 'kith_ingest_log';
-    if (!/^[a-z_][a-z0-9_]*$/.test(t)) throw new Error(`invalid table name ${t}`);
-    const pool = opts.pool ?? new pg.Pool({ connectionString: opts.connectionString, max: 4 });
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${t} (
-        "offset" BIGINT PRIMARY KEY, sandbox_id TEXT NOT NULL, org_id TEXT NOT NULL, kind TEXT NOT NULL,
-        received_at BIGINT NOT NULL, payload TEXT NOT NULL, inlet_id TEXT, dataset_id TEXT, key TEXT, request_id TEXT, meta TEXT);
-      CREATE TABLE IF NOT EXISTS ${t}_consumers (name TEXT PRIMARY KEY, "offset" BIGINT NOT NULL);
-      CREATE TABLE IF NOT EXISTS ${t}_head (id INT PRIMARY KEY CHECK (id = 1), v BIGINT NOT NULL);
-      INSERT INTO ${t}_head VALUES (1, 0) ON CONFLICT (id) DO NOTHING;`);
-    return new PgIngestLog(pool, t, !opts.pool);
+  static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgIngestLog> {
+    await migrate(opts.pool, 'ingest-log', PG_INGEST_LOG_MIGRATIONS, opts.schema);
+    return new PgIngestLog(opts.pool, `${schemaPrefix(opts.schema)}kith_ingest_log`);
   }
 
   append(entries: LogEntryInput[]): Promise<number[]> {
@@ -169,14 +176,9 @@ export class PgIngestLog implements IngestLog, Transferable {
   }
 
   /** The table-name prefix this log uses. */
-  get tableName(): string {
-    return this.table;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     while (this.flushing) await this.flushing;
-    if (this.ownsPool) await this.pool.end();
   }
 }

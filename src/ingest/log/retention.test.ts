@@ -1,12 +1,11 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { ManualClock } from '../../shared/clock.js';
 import { openSqlite } from '../../store/sqlite/open.js';
-import { pgTestUrl } from '../../store/postgres/pg-test-url.js';
+import { pgFreshSchemas } from '../../store/postgres/testing/pg-test-schema.js';
 import type { IngestLog } from './ingest-log.js';
 import { PgIngestLog } from './pg-ingest-log.js';
 import { LogRetention } from './retention.js';
@@ -14,8 +13,7 @@ import { SqliteIngestLog } from './sqlite-ingest-log.js';
 
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
-const admin = new pg.Pool({ connectionString: pgTestUrl(), max: 1 });
-after(() => admin.end());
+const pgSchemas = pgFreshSchemas('ret');
 
 /** Every adapter, the same cases (real SQLite file, real Postgres). */
 const adapters: Array<{ name: string; open(): Promise<{ log: IngestLog; dispose(): Promise<void> }> }> = [
@@ -31,9 +29,9 @@ const adapters: Array<{ name: string; open(): Promise<{ log: IngestLog; dispose(
   {
     name: 'postgres',
     async open() {
-      const t = `t_ret_${process.pid}_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6)}`;
-      const log = await PgIngestLog.open({ connectionString: pgTestUrl(), table: t });
-      return { log, dispose: async () => (await log.close(), void (await admin.query(`DROP TABLE IF EXISTS ${t}, ${t}_consumers, ${t}_head`))) };
+      const schema = await pgSchemas.fresh();
+      const log = await PgIngestLog.open({ pool: pgSchemas.pool, schema });
+      return { log, dispose: async () => (await log.close(), await pgSchemas.drop(schema)) };
     },
   },
 ];

@@ -3,14 +3,10 @@ import type { ResourceStore } from '../../store/resource-store.js';
 import type { SchemaLookup } from '../../schema/schema-lookup.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { FlowService } from '../../flow/flow-service.js';
-import { openSqlite, READER_CACHE_MIB, type SqliteDb } from '../../store/sqlite/open.js';
-import { SqliteIngestLog } from '../log/sqlite-ingest-log.js';
-import { Lake } from '../../lake/lake.js';
-import { SqliteFailedRecordsStore } from '../../lake/sqlite-failed-records-store.js';
-import { SqliteSeenIds } from '../../lake/sqlite-seen-ids.js';
-import { SqliteNotIngestedStore } from '../../lake/sqlite-not-ingested-store.js';
+import type { Lake } from '../../lake/lake.js';
+import type { NotIngestedStore } from '../../lake/not-ingested-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
-import type { FailedSink, RecordSink, SeenIds } from './processor-ports.js';
+import type { FailedSink, LogSource, RecordSink, SeenIds } from './processor-ports.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
 
 export interface PipelineServices {
@@ -21,46 +17,15 @@ export interface PipelineServices {
   clock: Clock;
 }
 
-/** The lake processor's own stores over a data directory: the log it reads, the lake it writes, its diagnostics. */
+/** The lake processor's own stores (opened by the thread's storage, src/runtime/storage.ts): the log it reads, the lake it writes, its diagnostics. */
 export interface LakeStores {
-  log: SqliteIngestLog;
+  log: LogSource;
   lake: Lake;
   failed: FailedSink;
   /** The `_id`s already landed (dedupe). */
   seen: SeenIds;
-  /** What the profile step could not place (beside failed records, the lake's diagnostics file). */
-  notIngested: SqliteNotIngestedStore;
-  close(): Promise<void>;
-}
-
-export async function openLakeStores(dataDir: string, clock: Clock): Promise<LakeStores> {
-  const dbs: SqliteDb[] = [];
-  // The processor only reads the log and moves its progress markers; appends (the acks) are made, fsynced, by the
-  // API's connection. A marker lost to a power cut only replays entries, and every step is idempotent under replay,
-  // so this connection does not fsync each commit.
-  // reads what the API thread appends (and stores markers): a reader's cache (see openSqlite)
-  const logDb = openSqlite(dataDir, 'ingest-log', { synchronous: 'NORMAL', cacheMiB: READER_CACHE_MIB });
-  dbs.push(logDb);
-  const log = new SqliteIngestLog(logDb);
-  const failedDb = openSqlite(dataDir, 'failed-records');
-  dbs.push(failedDb);
-  const failed = new SqliteFailedRecordsStore(failedDb);
-  const seen = new SqliteSeenIds(failedDb);
-  // beside failed records (the lake's diagnostics file): what the profile step could not place
-  const notIngested = new SqliteNotIngestedStore(failedDb, clock);
-  const lake = await Lake.open(dataDir);
-  return {
-    log,
-    lake,
-    failed,
-    seen,
-    notIngested,
-    async close() {
-      await log.close();
-      await lake.close();
-      for (const d of dbs) d.close();
-    },
-  };
+  /** What the profile step could not place. */
+  notIngested: NotIngestedStore;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { WorkerEvent, WorkerRequest } from './worker-protocol.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
 import { RpcClient, type Remote } from '../../shared/rpc.js';
 import type { PipelineServiceMap, ProcessorWorkerServiceMap } from './pipeline-services.js';
+import type { StorageConfig } from '../../runtime/storage.js';
 
 export interface WorkerHooks {
   onLanded(sandboxId: string, schemaId: string): void;
@@ -44,21 +45,22 @@ export class WorkerProcessor implements ProcessorHandle {
   readonly remote: Remote<PipelineServiceMap> = this.client.remote;
 
   private constructor(
-    private readonly dataDir: string,
+    private readonly storage: StorageConfig,
     private readonly baseUrl: string,
     private readonly hooks: WorkerHooks,
     private readonly options: Record<string, number>,
   ) {}
 
-  static async start(dataDir: string, baseUrl: string, hooks: WorkerHooks, options: Record<string, number> = {}): Promise<WorkerProcessor> {
-    const wp = new WorkerProcessor(dataDir, baseUrl, hooks, options);
+  /** `storage`: where the worker opens its stores (the data directory, or the database). */
+  static async start(storage: StorageConfig, baseUrl: string, hooks: WorkerHooks, options: Record<string, number> = {}): Promise<WorkerProcessor> {
+    const wp = new WorkerProcessor(storage, baseUrl, hooks, options);
     await wp.spawn();
     return wp;
   }
 
   private spawn(): Promise<void> {
     const worker = new Worker(threadEntries.processor, {
-      workerData: { dataDir: this.dataDir, baseUrl: this.baseUrl, options: this.options },
+      workerData: { storage: this.storage, baseUrl: this.baseUrl, options: this.options },
       resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) },
     });
     this.worker = worker;

@@ -8,10 +8,13 @@ import { StoreMembershipSource } from '../membership-view.js';
 import { SqliteMembershipReader } from '../sqlite-membership-reader.js';
 import type { ExportTarget } from '../audience-service.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
+import type { StorageConfig } from '../../runtime/storage.js';
 import type { ForwardedChange, ForwardedView, FromSegmentWorker, SegmentHostServiceMap, SegmentWorkerServiceMap, ToSegmentWorker } from './protocol.js';
 
 export interface SegmentHostDeps {
   dataDir: string;
+  /** Where the worker opens its stores (runtime/storage.ts); default: SQLite files in dataDir. */
+  storage?: StorageConfig;
   /** The graph owner's resolver (the processor thread's identity service). */
   identities: IdentityResolver;
   lake: AudienceEventLake;
@@ -103,7 +106,7 @@ export class SegmentHost {
    */
   private spawn(): Promise<void> {
     const worker = new Worker(threadEntries.segmentation, {
-      workerData: { dataDir: this.d.dataDir },
+      workerData: { dataDir: this.d.dataDir, storage: this.d.storage ?? { dataDir: this.d.dataDir } },
       resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.KITH_PROCESSOR_YOUNG_GEN_MB ?? 64) },
     });
     this.worker = worker;

@@ -1,8 +1,21 @@
 import type pg from 'pg';
 import { fromPgText, schemaPrefix, toPgText } from '../../store/postgres/pg-text.js';
+import { migrate, type Migration } from '../../store/postgres/migrations.js';
 import { SOURCE_STATE_ROWS, type SourceStateRow, type SourceStateStore } from './source-state-store.js';
 import { checkedRows, type Transferable } from '../../store/transfer.js';
 import { columns, pgExport, pgTransaction } from '../../store/postgres/pg-transfer.js';
+
+/** The source state tables (IF NOT EXISTS: databases from before migrations already have them). */
+export const PG_SOURCE_STATE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'seen keys, versions, counters',
+    sql: (p) => `CREATE TABLE IF NOT EXISTS ${p}kith_source_seen_keys (key TEXT COLLATE "C" PRIMARY KEY, expires_at BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${p}kith_source_versions (key TEXT COLLATE "C" PRIMARY KEY, updated_at BIGINT NOT NULL);
+      CREATE TABLE IF NOT EXISTS ${p}kith_source_counters (key TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL);
+      CREATE INDEX IF NOT EXISTS kith_source_seen_keys_expiry ON ${p}kith_source_seen_keys (expires_at);`,
+  },
+];
 
 /** Source state on PostgreSQL (same rules as the SQLite adapter). The pool is the caller's; `schema` qualifies the tables. */
 export class PgSourceStateStore implements SourceStateStore, Transferable {
@@ -18,10 +31,7 @@ export class PgSourceStateStore implements SourceStateStore, Transferable {
   static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgSourceStateStore> {
     const p = schemaPrefix(opts.schema);
     const [keys, versions, counts] = [`${p}kith_source_seen_keys`, `${p}kith_source_versions`, `${p}kith_source_counters`];
-    await opts.pool.query(`CREATE TABLE IF NOT EXISTS ${keys} (key TEXT COLLATE "C" PRIMARY KEY, expires_at BIGINT NOT NULL);
-      CREATE TABLE IF NOT EXISTS ${versions} (key TEXT COLLATE "C" PRIMARY KEY, updated_at BIGINT NOT NULL);
-      CREATE TABLE IF NOT EXISTS ${counts} (key TEXT COLLATE "C" PRIMARY KEY, n BIGINT NOT NULL);
-      CREATE INDEX IF NOT EXISTS kith_source_seen_keys_expiry ON ${keys} (expires_at);`);
+    await migrate(opts.pool, 'source-state', PG_SOURCE_STATE_MIGRATIONS, opts.schema);
     return new PgSourceStateStore(opts.pool, keys, versions, counts);
   }
 

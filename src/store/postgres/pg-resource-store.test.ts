@@ -1,12 +1,19 @@
 import { resourceStoreContract } from '../resource-store.contract.js';
 import { PgResourceStore } from './pg-resource-store.js';
-import { pgTestUrl } from './pg-test-url.js';
+import { pgFreshSchemas } from './testing/pg-test-schema.js';
 
+const { pool, fresh, drop } = pgFreshSchemas('rs');
+const schemaOf = new WeakMap<object, string>();
 resourceStoreContract(
   'postgres',
-  () => PgResourceStore.open({ connectionString: pgTestUrl(), table: `kith_rs_test_${process.pid}_${Date.now() % 100000}` }),
+  async () => {
+    const schema = await fresh();
+    const s = await PgResourceStore.open({ pool, schema });
+    schemaOf.set(s, schema);
+    return s;
+  },
   async (s) => {
-    await (s as PgResourceStore).drop();
     await s.close();
+    await drop(schemaOf.get(s)!);
   },
 );

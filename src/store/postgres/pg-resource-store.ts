@@ -1,8 +1,10 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { RESOURCE_ROW, type ResourceStore, type StoredResource, type PutOptions, type PutError, type ListOptions, type ResourceRow } from '../resource-store.js';
 import { checkedRows, type Transferable } from '../transfer.js';
 import { columns, pgExport } from './pg-transfer.js';
 import { ok, err, type Result } from '../../shared/result.js';
+import { migrate, type Migration } from './migrations.js';
+import { schemaPrefix } from './pg-text.js';
 
 interface Row {
   kind: string;
@@ -24,25 +26,30 @@ const toResource = <T>(r: Row): StoredResource<T> => ({
   updatedAt: Number(r.updated_at),
 });
 
-/** ResourceStore on PostgreSQL (jsonb). `table` lets tests and multi-tenant setups use their own table. */
+/** The resource store's tables (IF NOT EXISTS: databases from before migrations already have them). */
+export const PG_RESOURCE_STORE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'resources',
+    sql: (p) => `CREATE TABLE IF NOT EXISTS ${p}kith_resources (
+      kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, doc JSONB NOT NULL, version INTEGER NOT NULL,
+      unique_key TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (kind, scope, id));
+      CREATE UNIQUE INDEX IF NOT EXISTS kith_resources_unique ON ${p}kith_resources(kind, scope, unique_key) WHERE unique_key IS NOT NULL;`,
+  },
+];
+
+/** ResourceStore on PostgreSQL (jsonb). The pool is the caller's; `schema` qualifies the table. */
 export class PgResourceStore implements ResourceStore, Transferable {
   readonly transferName = 'resources';
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
-    private readonly ownsPool: boolean,
   ) {}
 
-  static async open(opts: { connectionString?: string; pool?: pg.Pool; table?: string }): Promise<PgResourceStore> {
-    const table = opts.table ?? 'kith_resources';
-    if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`invalid table name ${table}`);
-    const pool = opts.pool ?? new pg.Pool({ connectionString: opts.connectionString, max: 4 });
-    await pool.query(`CREATE TABLE IF NOT EXISTS ${table} (
-      kind TEXT NOT NULL, scope TEXT NOT NULL, id TEXT NOT NULL, doc JSONB NOT NULL, version INTEGER NOT NULL,
-      unique_key TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, PRIMARY KEY (kind, scope, id));
-      CREATE UNIQUE INDEX IF NOT EXISTS ${table}_unique ON ${table}(kind, scope, unique_key) WHERE unique_key IS NOT NULL;`);
-    return new PgResourceStore(pool, table, !opts.pool);
+  static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgResourceStore> {
+    await migrate(opts.pool, 'resources', PG_RESOURCE_STORE_MIGRATIONS, opts.schema);
+    return new PgResourceStore(opts.pool, `${schemaPrefix(opts.schema)}kith_resources`);
   }
 
   async get<T>(kind: string, scope: string, id: string): Promise<StoredResource<T> | undefined> {
@@ -133,7 +140,6 @@ export class PgResourceStore implements ResourceStore, Transferable {
     await this.pool.query(`DROP TABLE IF EXISTS ${this.table}`);
   }
 
-  async close(): Promise<void> {
-    if (this.ownsPool) await this.pool.end();
-  }
+  /** The pool is the caller's: nothing to release. */
+  async close(): Promise<void> {}
 }
