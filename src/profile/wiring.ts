@@ -6,10 +6,11 @@ import type { IdentityResolver } from './identity-resolver.js';
 import { MergePolicyService } from './merge-policy-service.js';
 import { ProfileService, type Guardrails } from './profile-service.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
+import type { FragmentStore } from './fragment-store.js';
 import { ProfileJobService } from './profile-jobs.js';
 
 export interface ProfileContext {
-  store: SqliteProfileStore;
+  store: FragmentStore;
   profiles: ProfileService;
   mergePolicies: MergePolicyService;
   computedAttributes: ComputedAttributeService;
@@ -36,7 +37,7 @@ export function createProfileContext(deps: {
     store, profiles, mergePolicies, computedAttributes, jobs,
     close: () => {
       profiles.close();
-      store.close();
+      void store.close();
     },
   };
 }
