@@ -84,25 +84,20 @@ export class PgProfileWriter implements ProfileWriter {
 
     const receiving = [...events.keys()];
     const [s, n, i] = cols(receiving);
-    const counts = await c.query<{ s: string; n: string; i: string; c: number }>(
-      `SELECT k.s, k.n, k.i, (SELECT count(*) FROM ${t.ev} e WHERE e.sandbox = k.s AND e.ns = k.n AND e.id = k.i)::int AS c FROM unnest($1::text[], $2::text[], $3::text[]) AS k(s, n, i)`,
-      [s, n, i],
+    // per identity, one range of its (time, id) key: the events it holds and which of the scope's ids are stored
+    const held2 = await c.query<{ s: string; n: string; i: string; c: number; hits: Array<[number, string]> }>(
+      `SELECT k.s, k.n, k.i, x.c, x.hits FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(s, n, i, eids)
+       CROSS JOIN LATERAL (SELECT ARRAY(SELECT json_array_elements_text(k.eids::json)) AS ids) w
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS c, coalesce(json_agg(json_build_array(e.ts, e.event_id)) FILTER (WHERE e.event_id = ANY (w.ids)), '[]') AS hits
+         FROM ${t.ev} e WHERE e.sandbox = k.s AND e.ns = k.n AND e.id = k.i) x`,
+      [s, n, i, receiving.map((h) => JSON.stringify([...h.eventIds].map(toPgText)))],
     );
-    for (const r of counts.rows) byRow({ sandbox: r.s, ns: r.n, id: r.i }).count = r.c;
-    const keys: string[][] = [[], [], [], []];
-    for (const h of receiving)
-      for (const eventId of h.eventIds) {
-        keys[0]!.push(toPgText(h.sandbox));
-        keys[1]!.push(toPgText(h.ns));
-        keys[2]!.push(toPgText(h.id));
-        keys[3]!.push(toPgText(eventId));
-      }
-    const stored = await c.query<{ sandbox: string; ns: string; id: string; event_id: string; ts: number }>(
-      `SELECT e.sandbox, e.ns, e.id, e.event_id, e.ts FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS k(s, n, i, eid)
-       JOIN ${t.ev} e ON e.sandbox = k.s AND e.ns = k.n AND e.id = k.i AND e.event_id = k.eid`,
-      keys,
-    );
-    for (const r of stored.rows) byRow(r).present.add(evKey(r.ts, fromPgText(r.event_id)));
+    for (const r of held2.rows) {
+      const h = byRow({ sandbox: r.s, ns: r.n, id: r.i });
+      h.count = r.c;
+      for (const [ts, eventId] of r.hits) h.present.add(evKey(ts, fromPgText(eventId)));
+    }
     // the oldest events that this unit of work could age out: at most (stored + added - cap) per identity
     const atCap = receiving.filter((h) => h.count + events.get(h)!.n > events.get(h)!.cap);
     if (atCap.length > 0) {
