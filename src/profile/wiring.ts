@@ -27,8 +27,10 @@ export function createProfileContext(deps: {
   guardrails?: Partial<Guardrails>;
   /** Page cache of the profile.db connection (a thread that only reads it, as segmentation's does: READER_CACHE_MIB). */
   cacheMiB?: number;
+  /** The store to use (closed with the context); default: `<dataDir>/profile.db`. */
+  store?: FragmentStore;
 }): ProfileContext {
-  const store = new SqliteProfileStore(openSqlite(deps.dataDir, 'profile', { cacheMiB: deps.cacheMiB }));
+  const store = deps.store ?? new SqliteProfileStore(openSqlite(deps.dataDir, 'profile', { cacheMiB: deps.cacheMiB }));
   const mergePolicies = new MergePolicyService(deps.resources, deps.clock);
   const computedAttributes = new ComputedAttributeService(deps.resources, deps.clock);
   const profiles = new ProfileService(store, deps.identities, mergePolicies, computedAttributes, deps.clock, deps.guardrails);
