@@ -67,8 +67,9 @@ export interface ProfileWriter {
  */
 export interface FragmentStore {
   /**
-   * Runs `fn` against a writer and commits what it wrote as one transaction; nothing is written when `fn` throws
-   * (the promise rejects with its error). `fn` must not keep the writer past its return.
+   * Runs `fn` (synchronous) against a writer and commits what it wrote as one transaction; nothing is written when
+   * `fn` throws (the promise rejects with its error). `fn` must not keep the writer past its return. One writer per
+   * identity at a time (the processor's thread): PostgreSQL rows are read before `fn` and not locked.
    */
   write<T>(scope: WriteScope, fn: (w: ProfileWriter) => T): Promise<T>;
   /** Every fragment of these identities (all datasets), in identity then dataset order. */
