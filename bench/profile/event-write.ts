@@ -25,7 +25,7 @@ const OLDER_LAYOUT = `CREATE TABLE profile_event (
   PRIMARY KEY (sandbox, ns, id, event_id));
   CREATE INDEX profile_event_ts ON profile_event (sandbox, ns, id, ts, event_id);`;
 
-function run(older: boolean): { insertUs: number; checkpointUs: number } {
+async function run(older: boolean): Promise<{ insertUs: number; checkpointUs: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-evwrite-'));
   const db: SqliteDb = openSqlite(dir, 'profile');
   if (older) db.exec(OLDER_LAYOUT);
@@ -35,12 +35,12 @@ function run(older: boolean): { insertUs: number; checkpointUs: number } {
   let checkpointMs = 0;
   const t0 = performance.now();
   for (let c = 0; c < EVENTS / CHUNK; c++) {
-    store.transaction(() => {
+    await store.write([], (w) => {
       for (let i = 0; i < CHUNK; i++) {
         const p = Math.floor(Math.random() * PROFILES);
         const id = `e-${seq++}`;
         const ts = 1.7e12 + seq;
-        store.addEvent(SANDBOX, { eventId: id, namespace: 'Email', id: `p${p}@bench.example`, datasetId: 'ds-events', batchId: `b-${Math.floor(seq / 5000)}`, ts, event: { _id: id, eventType: 'commerce.purchases', timestamp: new Date(ts).toISOString(), commerce: { order: { priceTotal: 12 } } }, ingestedAt: ts }, DEFAULT_GUARDRAILS.maxEventsPerProfile);
+        w.addEvent(SANDBOX, { eventId: id, namespace: 'Email', id: `p${p}@bench.example`, datasetId: 'ds-events', batchId: `b-${Math.floor(seq / 5000)}`, ts, event: { _id: id, eventType: 'commerce.purchases', timestamp: new Date(ts).toISOString(), commerce: { order: { priceTotal: 12 } } }, ingestedAt: ts }, DEFAULT_GUARDRAILS.maxEventsPerProfile);
       }
     });
     if ((c + 1) % CHECKPOINT_EVERY === 0) {
@@ -50,13 +50,13 @@ function run(older: boolean): { insertUs: number; checkpointUs: number } {
     }
   }
   const totalMs = performance.now() - t0;
-  store.close();
+  await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
   return { insertUs: Number((((totalMs - checkpointMs) * 1000) / EVENTS).toFixed(1)), checkpointUs: Number(((checkpointMs * 1000) / EVENTS).toFixed(1)) };
 }
 
-const baseline = run(true);
-const current = run(false);
+const baseline = await run(true);
+const current = await run(false);
 console.log(JSON.stringify({
   name: 'profile-event-write',
   figure: Number((current.insertUs + current.checkpointUs).toFixed(1)),

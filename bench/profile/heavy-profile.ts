@@ -49,5 +49,5 @@ console.log(JSON.stringify({
   hardware: hardware(),
   baseline: { name: 'the same events written to profiles holding none', perEventUs: Number(light.toFixed(1)) },
 }, null, 1));
-store.close();
+await store.close();
 fs.rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { IdentityStore } from '../../src/identity/identity-store.js';
 import { NamespaceService } from '../../src/identity/namespaces.js';
 import { IdentityService, type IngestItem } from '../../src/identity/identity-service.js';
 import { createProfileContext, type ProfileContext } from '../../src/profile/wiring.js';
+import type { BatchItem } from '../../src/profile/profile-service.js';
 import { IdentityServiceResolver } from '../../src/profile/identity-service-adapter.js';
 import { crm, ecid, profileRecords, webEvent, type ProfileSetup } from './kith-setup.js';
 
@@ -51,17 +52,17 @@ export async function populateReal(ctx: RealContext, s: ProfileSetup, from: numb
     for (let i = a; i < b; i++)
       items.push({ identities: [{ namespace: 'CRMID', id: crm(i).id, primary: true }, { namespace: 'ECID', id: ecid(i).id, primary: false }], eventTime: now - 2000, datasetId: s.dsWeb, batchId: 'bench-b2', recordRef: `r${i}` });
     await ctx.identity.ingest(s.sandboxId, items);
-    ctx.profile.store.transaction(() => {
-      for (let i = a; i < b; i++) {
-        for (const r of profileRecords(i, now))
-          ctx.profile.profiles.applyRecord(s.sandboxId, { datasetId: ds[r.ds], batchId: r.ds === 'dsCRM' ? 'bench-b1' : 'bench-b2', primary: r.primary, eventTime: r.eventTime, record: r.record });
-        const e = ecid(i);
-        for (let k = 0; k < EVENTS_PER_PROFILE; k++) {
-          const ts = now - (EVENTS_PER_PROFILE - k) * 60_000;
-          ctx.profile.store.addEvent(s.sandboxId, { eventId: `ev-${i}-${k}`, namespace: e.namespace, id: e.id, datasetId: s.dsEv, batchId: 'bench-b3', ts, ingestedAt: ts, event: webEvent(i, `ev-${i}-${k}`, ts, `page-${k}`) }, 5000);
-        }
+    const batch: BatchItem[] = [];
+    for (let i = a; i < b; i++) {
+      for (const r of profileRecords(i, now))
+        batch.push({ sandboxId: s.sandboxId, kind: 'record', input: { datasetId: ds[r.ds], batchId: r.ds === 'dsCRM' ? 'bench-b1' : 'bench-b2', primary: r.primary, eventTime: r.eventTime, record: r.record } });
+      const e = ecid(i);
+      for (let k = 0; k < EVENTS_PER_PROFILE; k++) {
+        const ts = now - (EVENTS_PER_PROFILE - k) * 60_000;
+        batch.push({ sandboxId: s.sandboxId, kind: 'event', input: { datasetId: s.dsEv, batchId: 'bench-b3', primary: e, eventTime: ts, event: webEvent(i, `ev-${i}-${k}`, ts, `page-${k}`) } });
       }
-    });
+    }
+    await ctx.profile.profiles.applyBatch(batch);
   }
   return (performance.now() - t0) / 1000;
 }

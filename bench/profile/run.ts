@@ -21,6 +21,7 @@ import { openSqlite } from '../../src/store/sqlite/open.js';
 import { SqliteResourceStore } from '../../src/store/sqlite/sqlite-resource-store.js';
 import { systemClock } from '../../src/shared/clock.js';
 import { createProfileContext, type ProfileContext } from '../../src/profile/wiring.js';
+import type { BatchItem, RecordInput } from '../../src/profile/profile-service.js';
 import { InMemoryIdentityResolver } from '../../src/profile/testing/in-memory-resolver.js';
 import type { SandboxRef } from '../../src/profile/merge-policy-service.js';
 import { httpBench } from './http.js';
@@ -39,30 +40,32 @@ const crm = (i: number) => ({ namespace: 'CRMID', id: `crm-${i}` });
 const ecid = (i: number) => ({ namespace: 'ECID', id: `ecid-${String(i).padStart(12, '0')}` });
 const now = Date.now();
 
-function populate(ctx: ProfileContext, ids: InMemoryIdentityResolver, sandboxId: string, n: number): number {
+async function populate(ctx: ProfileContext, ids: InMemoryIdentityResolver, sandboxId: string, n: number): Promise<number> {
   const t0 = performance.now();
   const CHUNK = 1000;
-  for (let s = 0; s < n; s += CHUNK)
-    ctx.store.transaction(() => {
-      for (let i = s; i < Math.min(n, s + CHUNK); i++) {
-        const c = crm(i), e = ecid(i);
-        ids.link(sandboxId, c, e);
-        ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsCRM', batchId: 'b1', primary: c, eventTime: now - 5000, record: {
-          person: { name: { firstName: `First${i}`, lastName: `Last${i}` }, birthDate: '1980-01-01', gender: 'female' },
-          personalEmail: { address: `u${i}@example.com` }, loyalty: { tier: 'gold', points: i % 1000 },
-          homeAddress: { city: 'Paris', country: 'FR', postalCode: '75001' }, identityMap: { CRMID: [{ id: c.id, primary: true }] } } });
-        ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsWeb', batchId: 'b2', primary: c, eventTime: now - 1000, record: {
-          loyalty: { tier: 'platinum' }, preferences: { language: 'fr', newsletter: true } } });
-        ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsWeb', batchId: 'b2', primary: e, eventTime: now - 2000, record: {
-          device: { type: 'mobile', os: 'iOS' }, identityMap: { ECID: [{ id: e.id }] } } });
-        for (let k = 0; k < EVENTS; k++) {
-          const ts = now - (EVENTS - k) * 60_000;
-          ctx.store.addEvent(sandboxId, { eventId: `ev-${i}-${k}`, namespace: e.namespace, id: e.id, datasetId: 'dsEv', batchId: 'b3', ts, ingestedAt: ts, event: {
-            _id: `ev-${i}-${k}`, timestamp: new Date(ts).toISOString(), eventType: 'web.webpagedetails.pageViews',
-            web: { webPageDetails: { name: `page-${k}`, pageViews: { value: 1 } } }, identityMap: { ECID: [{ id: e.id }] } } }, 5000);
-        }
+  for (let s = 0; s < n; s += CHUNK) {
+    const items: BatchItem[] = [];
+    const record = (input: RecordInput) => items.push({ sandboxId, kind: 'record', input });
+    for (let i = s; i < Math.min(n, s + CHUNK); i++) {
+      const c = crm(i), e = ecid(i);
+      ids.link(sandboxId, c, e);
+      record({ datasetId: 'dsCRM', batchId: 'b1', primary: c, eventTime: now - 5000, record: {
+        person: { name: { firstName: `First${i}`, lastName: `Last${i}` }, birthDate: '1980-01-01', gender: 'female' },
+        personalEmail: { address: `u${i}@example.com` }, loyalty: { tier: 'gold', points: i % 1000 },
+        homeAddress: { city: 'Paris', country: 'FR', postalCode: '75001' }, identityMap: { CRMID: [{ id: c.id, primary: true }] } } });
+      record({ datasetId: 'dsWeb', batchId: 'b2', primary: c, eventTime: now - 1000, record: {
+        loyalty: { tier: 'platinum' }, preferences: { language: 'fr', newsletter: true } } });
+      record({ datasetId: 'dsWeb', batchId: 'b2', primary: e, eventTime: now - 2000, record: {
+        device: { type: 'mobile', os: 'iOS' }, identityMap: { ECID: [{ id: e.id }] } } });
+      for (let k = 0; k < EVENTS; k++) {
+        const ts = now - (EVENTS - k) * 60_000;
+        items.push({ sandboxId, kind: 'event', input: { datasetId: 'dsEv', batchId: 'b3', primary: e, eventTime: ts, event: {
+          _id: `ev-${i}-${k}`, timestamp: new Date(ts).toISOString(), eventType: 'web.webpagedetails.pageViews',
+          web: { webPageDetails: { name: `page-${k}`, pageViews: { value: 1 } } }, identityMap: { ECID: [{ id: e.id }] } } } });
       }
-    });
+    }
+    await ctx.profiles.applyBatch(items);
+  }
   return (performance.now() - t0) / 1000;
 }
 
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
     const resources = new SqliteResourceStore(openSqlite(dir, 'resources'));
     const ids = new InMemoryIdentityResolver();
     const ctx = createProfileContext({ dataDir: dir, resources, clock: systemClock, identities: ids });
-    const loadSeconds = populate(ctx, ids, SB.sandbox.id, N);
+    const loadSeconds = await populate(ctx, ids, SB.sandbox.id, N);
 
     // in-process merged read
     const lat: number[] = [];

@@ -56,10 +56,10 @@ describe('DELETE a computed attribute', () => {
 
   it('answers 204 only once the stored values are deleted (read back at once)', async () => {
     const id = await create('', 'visits');
-    assert.ok(ctx.store.getCa(sandboxId, id, WHO), 'backfilled');
+    assert.equal((await ctx.store.caStates(sandboxId, id, [WHO])).length, 1, 'backfilled');
     const r = await send('DELETE', `${CA}/${id}`);
     assert.equal(r.statusCode, 204);
-    assert.equal(ctx.store.getCa(sandboxId, id, WHO), undefined);
+    assert.deepEqual(await ctx.store.caStates(sandboxId, id, [WHO]), []);
     assert.equal((await send('DELETE', `${CA}/${id}`)).statusCode, 404);
   });
 
@@ -70,7 +70,7 @@ describe('DELETE a computed attribute', () => {
         name: 'the profile store fails while deleting the values',
         run: async () => {
           const id = await create('/broken', 'doomed');
-          broken.store.close();
+          await broken.store.close();
           return send('DELETE', `/broken${CA}/${id}`);
         },
         status: 500,

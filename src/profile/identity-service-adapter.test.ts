@@ -28,8 +28,8 @@ describe('IdentityServiceResolver over the real identity service', () => {
     ctx.profiles.onProfileChange((c) => seen.push(c));
     try {
       await svc.ingest('sb', [{ identities: [{ namespace: 'ECID', id: '1'.repeat(38), primary: true }, { namespace: 'Email', id: 'jane@x.com', primary: false }], eventTime: 1, datasetId: 'd', batchId: 'b', recordRef: 'r1' }]);
-      ctx.profiles.applyRecord('sb', { datasetId: 'dsCRM', batchId: 'b', primary: { namespace: 'Email', id: 'jane@x.com' }, record: { name: 'Jane' }, eventTime: 1 });
-      ctx.profiles.applyRecord('sb', { datasetId: 'dsWeb', batchId: 'b', primary: { namespace: 'ECID', id: '1'.repeat(38) }, record: { os: 'iOS' }, eventTime: 2 });
+      await ctx.profiles.applyRecord('sb', { datasetId: 'dsCRM', batchId: 'b', primary: { namespace: 'Email', id: 'jane@x.com' }, record: { name: 'Jane' }, eventTime: 1 });
+      await ctx.profiles.applyRecord('sb', { datasetId: 'dsWeb', batchId: 'b', primary: { namespace: 'ECID', id: '1'.repeat(38) }, record: { os: 'iOS' }, eventTime: 2 });
       const r = await ctx.profiles.getProfile(SB, { namespace: 'ECID', id: '1'.repeat(38) }, { fields: ['identities', 'name', 'os'] });
       assert.ok(r.ok, JSON.stringify(!r.ok && r.error));
       assert.deepEqual({ name: r.value.entity.name, os: r.value.entity.os }, { name: 'Jane', os: 'iOS' });

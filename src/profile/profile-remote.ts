@@ -3,7 +3,7 @@ import type { ProfileService } from './profile-service.js';
 import type { MergePolicyService } from './merge-policy-service.js';
 import type { ComputedAttributeService } from './computed-attributes.js';
 import type { ProfileJobService } from './profile-jobs.js';
-import type { SqliteProfileStore } from './sqlite-profile-store.js';
+import type { FragmentStoreCalls } from './fragment-store.js';
 import type { ProfileContext } from './wiring.js';
 
 /** The profile services as the processor's thread serves them (one writer). */
@@ -12,7 +12,7 @@ export interface ProfileServiceMap {
   mergePolicies: MergePolicyService;
   computedAttributes: ComputedAttributeService;
   jobs: ProfileJobService;
-  profileStore: SqliteProfileStore;
+  profileStore: FragmentStoreCalls;
 }
 
 /** How the profile routes reach the profile services: typed calls to the thread that owns them. */

@@ -37,21 +37,21 @@ describe('ProfileService', () => {
     ];
     for (const c of cases)
       it(c.name, async () => {
-        for (const [ds, r, t] of c.writes) assert.ok(rec(ds, CRM, r, t).ok);
+        for (const [ds, r, t] of c.writes) assert.ok((await rec(ds, CRM, r, t)).ok);
         assert.deepEqual((await get(CRM)).entity, c.want);
       });
     it('record event time comes from extSourceSystemAudit.lastUpdatedDate', async () => {
       const newer = { loyalty: 'gold', extSourceSystemAudit: { lastUpdatedDate: '2025-06-01T00:00:00Z' } };
       const older = { loyalty: 'none', extSourceSystemAudit: { lastUpdatedDate: '2024-06-01T00:00:00Z' } };
-      for (const r of [newer, older]) rec('dsA', CRM, r, recordEventTime(r, f.clock.now()));
+      for (const r of [newer, older]) await rec('dsA', CRM, r, recordEventTime(r, f.clock.now()));
       assert.equal((await get(CRM)).entity.loyalty, 'gold');
     });
   });
 
   it('dataSetPrecedence: order wins over time; unlisted datasets are not merged', async () => {
-    rec('dsA', CRM, { tier: 'A', a: 1 }, 1);
-    rec('dsB', CRM, { tier: 'B', b: 1 }, 9);
-    rec('dsC', CRM, { c: 1 }, 9);
+    await rec('dsA', CRM, { tier: 'A', a: 1 }, 1);
+    await rec('dsB', CRM, { tier: 'B', b: 1 }, 9);
+    await rec('dsC', CRM, { c: 1 }, 9);
     for (const ds of ['dsA', 'dsB']) await f.resources.put('dataset', SB.sandbox.id, ds, { id: ds }); // the catalog's datasets, as the merge policy checks them
     const id = await policy({ identityGraph: { type: 'pdg' }, attributeMerge: { type: 'dataSetPrecedence', order: ['dsA', 'dsB'] } });
     const p = await get(CRM, { mergePolicyId: id });
@@ -61,8 +61,8 @@ describe('ProfileService', () => {
 
   it('identityGraph none vs pdg', async () => {
     f.ids.link(SB.sandbox.id, CRM, ECID);
-    rec('dsA', CRM, { name: 'Jane' }, 1);
-    rec('dsW', ECID, { browser: 'ff' }, 2);
+    await rec('dsA', CRM, { name: 'Jane' }, 1);
+    await rec('dsW', ECID, { browser: 'ff' }, 2);
     const none = await policy({ identityGraph: { type: 'none' }, attributeMerge: { type: 'timestampOrdered' } });
     assert.deepEqual((await get(ECID, { mergePolicyId: none })).entity, { browser: 'ff' });
     const merged = await get(ECID);
@@ -76,8 +76,8 @@ describe('ProfileService', () => {
     const seen: ProfileChange[] = [];
     f.ctx.profiles.onProfileChange((c) => seen.push(c));
     f.ids.link(SB.sandbox.id, CRM, ECID);
-    rec('dsA', CRM, { name: 'Jane' }, 1);
-    rec('dsW', ECID, { browser: 'ff' }, 2);
+    await rec('dsA', CRM, { name: 'Jane' }, 1);
+    await rec('dsW', ECID, { browser: 'ff' }, 2);
     assert.equal((await get(ECID)).entity.name, 'Jane');
     f.ids.unlink(SB.sandbox.id, CRM, ECID);
     assert.deepEqual((await get(ECID)).entity, { browser: 'ff' });
@@ -120,11 +120,11 @@ describe('ProfileService', () => {
   });
 
   it('delete by dataset, by batch and by identity', async () => {
-    rec('dsA', CRM, { a: 1 }, 1, 'b1');
-    rec('dsB', CRM, { b: 1 }, 1, 'b2');
+    await rec('dsA', CRM, { a: 1 }, 1, 'b1');
+    await rec('dsB', CRM, { b: 1 }, 1, 'b2');
     await f.ctx.profiles.deleteByBatch(SB.sandbox.id, 'b2');
     assert.deepEqual((await get(CRM)).entity, { a: 1 });
-    rec('dsB', CRM, { b: 2 }, 1, 'b3');
+    await rec('dsB', CRM, { b: 2 }, 1, 'b3');
     await f.ctx.profiles.deleteByDataset(SB.sandbox.id, 'dsA');
     assert.deepEqual((await get(CRM)).entity, { b: 2 });
     assert.ok((await f.ctx.profiles.deleteProfile(SB, CRM)).ok);
@@ -175,8 +175,8 @@ describe('ProfileService', () => {
   });
 
   describe('invalid input and guardrails', () => {
-    it('rejects a record over 100 KB', () => {
-      const r = rec('dsA', CRM, { big: 'x'.repeat(101 * 1024) }, 1);
+    it('rejects a record over 100 KB', async () => {
+      const r = await rec('dsA', CRM, { big: 'x'.repeat(101 * 1024) }, 1);
       assert.ok(!r.ok && r.error.status === 413);
     });
     it('rejects an event over 10 KB and an event without _id', async () => {
@@ -188,7 +188,7 @@ describe('ProfileService', () => {
     it('404 for an unknown identity, 422 for a graph over the limit, 404 for an unknown merge policy', async () => {
       const a = await f.ctx.profiles.getProfile(SB, { namespace: 'Email', id: 'nobody' });
       assert.ok(!a.ok && a.error.status === 404);
-      rec('dsA', EMAIL, { x: 1 }, 1);
+      await rec('dsA', EMAIL, { x: 1 }, 1);
       f.ids.grow(SB.sandbox.id, EMAIL, 50);
       const b = await f.ctx.profiles.getProfile(SB, EMAIL);
       assert.ok(!b.ok && b.error.status === 422 && b.error.body.title === 'Too many related identities');

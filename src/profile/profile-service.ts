@@ -5,7 +5,7 @@ import { applyLeaves, flatten, mergeFragments, pickFields, type Fragment } from 
 import {
   DEFAULT_NAMESPACE_PRIORITY, highestPriority, type GraphMember, type IdentityRef, type IdentityResolver,
 } from './identity-resolver.js';
-import { nsKey, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
+import { nsKey, type EventQuery, type FragmentStore, type ProfileWriter, type StoredEvent, type WriteScopeItem } from './fragment-store.js';
 import type { MergePolicy, MergePolicyService, SandboxRef } from './merge-policy-service.js';
 import { caValue, foldEvent, type ComputedAttributeService } from './computed-attributes.js';
 import { matchesFilters, type PropertyFilter } from './event-filter.js';
@@ -136,9 +136,9 @@ export class ProfileService {
   }
 
   /** Upserts a record into the fragment (dataset, primary identity), leaf by leaf by event time. */
-  applyRecord(sandboxId: string, r: RecordInput): Result<{ changedLeaves: number }, Problem> {
+  async applyRecord(sandboxId: string, r: RecordInput): Promise<Result<{ changedLeaves: number }, Problem>> {
     const changes: ProfileChange[] = [];
-    const res = this.store.transaction(() => this.recordInTx(sandboxId, r, this.clock.now(), changes));
+    const res = await this.exclusive(() => this.store.write([{ sandboxId, ref: r.primary }], (w) => this.recordInTx(w, sandboxId, r, this.clock.now(), changes)));
     for (const c of changes) this.emit(c);
     return res;
   }
@@ -147,9 +147,34 @@ export class ProfileService {
   async applyEvent(sandboxId: string, e: EventInput): Promise<Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem>> {
     const defs = await this.cas.list(sandboxId);
     const changes: ProfileChange[] = [];
-    const res = this.store.transaction(() => this.eventInTx(sandboxId, e, defs, this.clock.now(), changes));
+    const res = await this.exclusive(() => this.store.write([this.scopeOf({ sandboxId, kind: 'event', input: e })], (w) => this.eventInTx(w, sandboxId, e, defs, this.clock.now(), changes)));
     for (const c of changes) this.emit(c);
     return res;
+  }
+
+  /** What one chunk item may touch in the store (see WriteScope). */
+  private scopeOf(it: BatchItem): WriteScopeItem {
+    const id = it.kind === 'event' ? it.input.event._id : undefined;
+    return typeof id === 'string' && id !== ''
+      ? { sandboxId: it.sandboxId, ref: it.input.primary, event: { eventId: id, cap: this.guardrails.maxEventsPerProfile } }
+      : { sandboxId: it.sandboxId, ref: it.input.primary };
+  }
+
+  private held: Promise<void> | undefined;
+  /**
+   * Runs the writes of `fn` after those under way (a chunk, a recompute after a delete, a backfill): a recompute
+   * reads events before it writes, and a chunk landing in between would be overwritten. Free: `fn` starts at once.
+   */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.held) await this.held;
+    let release!: () => void;
+    this.held = new Promise<void>((r) => (release = r));
+    try {
+      return await fn();
+    } finally {
+      this.held = undefined;
+      release();
+    }
   }
 
   /**
@@ -161,19 +186,21 @@ export class ProfileService {
     for (const it of items) if (it.kind === 'event' && !defs.has(it.sandboxId)) defs.set(it.sandboxId, await this.cas.list(it.sandboxId));
     const changes: ProfileChange[] = [];
     const now = this.clock.now();
-    const out = this.store.transaction(() =>
-      items.map((it) => (it.kind === 'record' ? this.recordInTx(it.sandboxId, it.input, now, changes) : this.eventInTx(it.sandboxId, it.input, defs.get(it.sandboxId)!, now, changes))),
+    const out = await this.exclusive(() =>
+      this.store.write(items.map((it) => this.scopeOf(it)), (w) =>
+        items.map((it) => (it.kind === 'record' ? this.recordInTx(w, it.sandboxId, it.input, now, changes) : this.eventInTx(w, it.sandboxId, it.input, defs.get(it.sandboxId)!, now, changes))),
+      ),
     );
     for (const c of changes) this.emit(c);
     return out;
   }
 
-  private recordInTx(sandboxId: string, r: RecordInput, now: number, changes: ProfileChange[]): Result<{ changedLeaves: number }, Problem> {
+  private recordInTx(w: ProfileWriter, sandboxId: string, r: RecordInput, now: number, changes: ProfileChange[]): Result<{ changedLeaves: number }, Problem> {
     const bytes = sizeOf(r.record);
     if (bytes > this.guardrails.maxRecordBytes)
       return err(problem(413, 'Payload Too Large', `Profile record is ${bytes} bytes; the limit is ${this.guardrails.maxRecordBytes} bytes`, { code: 'PROFILE-RECORD-TOO-LARGE' }));
     const ts = r.eventTime ?? now;
-    const cur: Fragment = this.store.getFragment(sandboxId, r.datasetId, r.primary) ?? {
+    const cur: Fragment = w.getFragment(sandboxId, r.datasetId, r.primary) ?? {
       datasetId: r.datasetId, namespace: r.primary.namespace, id: r.primary.id, leaves: {}, tags: [], updatedAt: now,
     };
     const n = applyLeaves(cur.leaves, flatten(r.record, ts));
@@ -181,12 +208,12 @@ export class ProfileService {
     if (tag && !cur.tags.includes(tag)) cur.tags.push(tag);
     if (r.batchId && r.batchId !== tag && !cur.tags.includes(r.batchId)) cur.tags.push(r.batchId);
     cur.updatedAt = now;
-    this.store.putFragment(sandboxId, cur);
+    w.putFragment(sandboxId, cur);
     changes.push({ sandboxId, kind: 'record', identity: r.primary, datasetId: r.datasetId, changedLeaves: n });
     return ok({ changedLeaves: n });
   }
 
-  private eventInTx(sandboxId: string, e: EventInput, defs: readonly ComputedAttributeDef[], now: number, changes: ProfileChange[]): Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem> {
+  private eventInTx(w: ProfileWriter, sandboxId: string, e: EventInput, defs: readonly ComputedAttributeDef[], now: number, changes: ProfileChange[]): Result<{ inserted: boolean; eventCount: number; evicted: number }, Problem> {
     // encoded once: its size here, its stored body in addEvent
     const json = e.json ?? JSON.stringify(e.event);
     const bytes = Buffer.byteLength(json);
@@ -196,11 +223,11 @@ export class ProfileService {
     if (typeof eventId !== 'string' || eventId === '') return err(unprocessable('ExperienceEvent has no _id'));
     const parsed = typeof e.event.timestamp === 'string' ? Date.parse(e.event.timestamp) : NaN;
     const ts = e.eventTime ?? (Number.isFinite(parsed) ? parsed : now);
-    const r = this.store.addEvent(sandboxId, { eventId, namespace: e.primary.namespace, id: e.primary.id, datasetId: e.datasetId, batchId: e.batchId, ts, event: e.event, ingestedAt: now }, this.guardrails.maxEventsPerProfile, json);
+    const r = w.addEvent(sandboxId, { eventId, namespace: e.primary.namespace, id: e.primary.id, datasetId: e.datasetId, batchId: e.batchId, ts, event: e.event, ingestedAt: now }, this.guardrails.maxEventsPerProfile, json);
     if (r.inserted) {
       for (const d of defs) {
-        const s = foldEvent(this.store.getCa(sandboxId, d.id, e.primary), d.expression, e.event, ts, now);
-        if (s) this.store.putCa(sandboxId, d.id, e.primary, s);
+        const s = foldEvent(w.getCa(sandboxId, d.id, e.primary), d.expression, e.event, ts, now);
+        if (s) w.putCa(sandboxId, d.id, e.primary, s);
       }
       changes.push({ sandboxId, kind: 'event', identity: e.primary, datasetId: e.datasetId, eventId, eventCount: r.count, ts, event: e.event });
     }
@@ -243,13 +270,13 @@ export class ProfileService {
     const r = await this.resolve(sb, key, opts.mergePolicyId);
     if (!r.ok) return r;
     const defs = opts.withCA ? await this.cas.list(sb.sandbox.id) : undefined;
-    return this.entityOf(sb.sandbox.id, r.value, opts, defs);
+    return await this.entityOf(sb.sandbox.id, r.value, opts, defs);
   }
 
-  /** Builds the entity for already-resolved identities (sync; used by getProfile and the benchmark). */
-  entityOf(sandboxId: string, r: ResolvedProfile, opts: GetProfileOptions = {}, caDefs?: Awaited<ReturnType<ComputedAttributeService['list']>>): Result<ProfileEntity, Problem> {
-    const frags = this.store.fragmentsOf(sandboxId, r.members);
-    const hasEvents = frags.length === 0 ? this.store.countEvents(sandboxId, r.members) > 0 : true;
+  /** Builds the entity for already-resolved identities (used by getProfile, segmentation and the benchmark). */
+  async entityOf(sandboxId: string, r: ResolvedProfile, opts: GetProfileOptions = {}, caDefs?: Awaited<ReturnType<ComputedAttributeService['list']>>): Promise<Result<ProfileEntity, Problem>> {
+    const frags = await this.store.fragmentsOf(sandboxId, r.members);
+    const hasEvents = frags.length === 0 ? (await this.store.countEvents(sandboxId, r.members)) > 0 : true;
     if (frags.length === 0 && !hasEvents) return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
     let entity = mergeFragments(frags, r.policy.attributeMerge);
     const sources = [...new Set(frags.filter((f) => r.policy.attributeMerge.type !== 'dataSetPrecedence' || r.policy.attributeMerge.order.includes(f.datasetId)).map((f) => f.datasetId))];
@@ -273,8 +300,7 @@ export class ProfileService {
       const now = this.clock.now();
       const ca: Record<string, unknown> = {};
       for (const d of caDefs) {
-        const states = r.members.map((m) => this.store.getCa(sandboxId, d.id, m)).filter((s) => s !== undefined);
-        ca[d.name] = caValue(states, d.expression, now);
+        ca[d.name] = caValue(await this.store.caStates(sandboxId, d.id, r.members), d.expression, now);
       }
       entity.computedAttributes = ca;
     }
@@ -306,14 +332,14 @@ export class ProfileService {
     const limit = Math.max(1, Math.min(q.limit ?? 1000, 1000));
     let from: { ts: number; eventId: string } | undefined;
     if (q.start) {
-      const e = this.store.findEvent(sandboxId, r.value.members, q.start);
+      const e = await this.store.findEvent(sandboxId, r.value.members, q.start);
       if (!e) return err(problem(400, 'Bad Request', `Unknown paging start ${q.start}`));
       from = { ts: e.ts, eventId: e.eventId };
     }
     const rows = q.property && q.property.length > 0
-      ? this.filteredEvents(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 }, q.property)
-      : this.store.events(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 });
-    if (rows.length === 0 && !from && this.store.fragmentsOf(sandboxId, r.value.members).length === 0 && this.store.countEvents(sandboxId, r.value.members) === 0)
+      ? await this.filteredEvents(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 }, q.property)
+      : await this.store.events(sandboxId, r.value.members, { startTime: q.startTime, endTime: q.endTime, from, order, limit: limit + 1 });
+    if (rows.length === 0 && !from && (await this.store.fragmentsOf(sandboxId, r.value.members)).length === 0 && (await this.store.countEvents(sandboxId, r.value.members)) === 0)
       return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
     const page = rows.slice(0, limit);
     const toChild = (e: StoredEvent) => ({
@@ -327,13 +353,13 @@ export class ProfileService {
   }
 
   /** Events matching `filters`, read from the store in chunks (the cursor continues after the last row read). */
-  private filteredEvents(sandboxId: string, members: readonly IdentityRef[], q: EventQuery, filters: readonly PropertyFilter[]): StoredEvent[] {
+  private async filteredEvents(sandboxId: string, members: readonly IdentityRef[], q: EventQuery, filters: readonly PropertyFilter[]): Promise<StoredEvent[]> {
     const out: StoredEvent[] = [];
     const chunk = Math.max(100, q.limit * 4);
     let from = q.from;
     let skip: string | undefined; // the cursor is inclusive: the row it names was read already
     for (;;) {
-      const rows = this.store.events(sandboxId, members, { ...q, from, limit: chunk + (skip ? 1 : 0) });
+      const rows = await this.store.events(sandboxId, members, { ...q, from, limit: chunk + (skip ? 1 : 0) });
       for (const e of rows) {
         if (skip !== undefined && e.eventId === skip && e.ts === from?.ts) continue;
         if (matchesFilters(e.event, filters)) {
@@ -352,40 +378,35 @@ export class ProfileService {
   async deleteProfile(sb: SandboxRef, key: ProfileKey): Promise<Result<{ removed: number }, Problem>> {
     const r = await this.resolve(sb, key);
     if (!r.ok) return r;
-    let removed = 0;
-    this.store.transaction(() => {
-      for (const m of r.value.members) removed += this.store.deleteIdentity(sb.sandbox.id, m);
-    });
+    const removed = await this.exclusive(() => this.store.deleteIdentities(sb.sandbox.id, r.value.members));
     if (removed === 0) return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
     for (const m of r.value.members) this.emit({ sandboxId: sb.sandbox.id, kind: 'delete', identity: m });
     return ok({ removed });
   }
 
   async deleteByDataset(sandboxId: string, datasetId: string): Promise<{ removed: number }> {
-    const r = this.store.deleteByDataset(sandboxId, datasetId);
-    await this.afterBulkDelete(sandboxId, r.identities);
+    const r = await this.exclusive(async () => {
+      const r = await this.store.deleteByDataset(sandboxId, datasetId);
+      await this.recomputeCa(sandboxId, r.identities);
+      return r;
+    });
+    for (const identity of r.identities) this.emit({ sandboxId, kind: 'delete', identity });
     return { removed: r.removed };
   }
   async deleteByBatch(sandboxId: string, batchId: string): Promise<{ removed: number }> {
-    const r = this.store.deleteByBatch(sandboxId, batchId);
-    await this.afterBulkDelete(sandboxId, r.identities);
+    const r = await this.exclusive(async () => {
+      const r = await this.store.deleteByBatch(sandboxId, batchId);
+      await this.recomputeCa(sandboxId, r.identities);
+      return r;
+    });
+    for (const identity of r.identities) this.emit({ sandboxId, kind: 'delete', identity });
     return { removed: r.removed };
   }
 
-  /** Recomputes computed attributes of the touched identities from their remaining events. */
-  private async afterBulkDelete(sandboxId: string, ids: IdentityRef[]): Promise<void> {
+  /** Recomputes computed attributes of the touched identities from their remaining events (after a bulk delete). */
+  private async recomputeCa(sandboxId: string, ids: readonly IdentityRef[]): Promise<void> {
     const defs = await this.cas.list(sandboxId);
-    const now = this.clock.now();
-    this.store.transaction(() => {
-      for (const ref of ids) {
-        for (const d of defs) {
-          let s = {} as NonNullable<ReturnType<typeof foldEvent>>;
-          for (const e of this.store.events(sandboxId, [ref], { order: 'asc', limit: 1_000_000 })) s = foldEvent(s, d.expression, e.event, e.ts, now) ?? s;
-          this.store.putCa(sandboxId, d.id, ref, s);
-        }
-      }
-    });
-    for (const identity of ids) this.emit({ sandboxId, kind: 'delete', identity });
+    if (defs.length > 0) await this.foldAll(sandboxId, ids, defs);
   }
 
   /** Backfills a new computed attribute from the stored events of the sandbox. */
@@ -393,15 +414,31 @@ export class ProfileService {
     const defs = await this.cas.list(sandboxId);
     const d = defs.find((x) => x.id === caId);
     if (!d) return;
+    await this.exclusive(async () => this.foldAll(sandboxId, await this.store.allEventRefs(sandboxId), [d]));
+  }
+
+  /** Folds every stored event of each identity into fresh states of `defs`; one unit of work per page of identities. */
+  private async foldAll(sandboxId: string, ids: readonly IdentityRef[], defs: readonly ComputedAttributeDef[]): Promise<void> {
     const now = this.clock.now();
-    this.store.transaction(() => {
-      for (const ref of this.store.allEventRefs(sandboxId)) {
-        let s = {} as NonNullable<ReturnType<typeof foldEvent>>;
-        for (const e of this.store.events(sandboxId, [ref], { order: 'asc', limit: 1_000_000 })) s = foldEvent(s, d.expression, e.event, e.ts, now) ?? s;
-        this.store.putCa(sandboxId, d.id, ref, s);
+    for (let i = 0; i < ids.length; i += FOLD_PAGE) {
+      const page = ids.slice(i, i + FOLD_PAGE);
+      const states: Array<[IdentityRef, string, NonNullable<ReturnType<typeof foldEvent>>]> = [];
+      for (const ref of page) {
+        const events = await this.store.events(sandboxId, [ref], { order: 'asc', limit: 1_000_000 });
+        for (const d of defs) {
+          let s = {} as NonNullable<ReturnType<typeof foldEvent>>;
+          for (const e of events) s = foldEvent(s, d.expression, e.event, e.ts, now) ?? s;
+          states.push([ref, d.id, s]);
+        }
       }
-    });
+      await this.store.write(page.map((ref) => ({ sandboxId, ref })), (w) => {
+        for (const [ref, caId, s] of states) w.putCa(sandboxId, caId, ref, s);
+      });
+    }
   }
 }
+
+/** Identities per unit of work when computed attributes are folded again from stored events. */
+const FOLD_PAGE = 500;
 
 export { nsKey };

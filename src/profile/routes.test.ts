@@ -28,8 +28,8 @@ describe('profile routes', () => {
     const sb = await k.app.inject({ method: 'GET', url: '/data/core/ups/config/mergePolicies', headers: k.headers() });
     sandboxId = sb.json().children[0].sandbox.sandboxId;
     ids.link(sandboxId, CRM, ECID);
-    ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsCRM', batchId: batchTag, xactionId: 'x-1', primary: CRM, record: { person: { name: { firstName: 'Jane', lastName: 'Doe' } }, identityMap: { CRMID: [{ id: 'c-1' }] } }, eventTime: 1 });
-    ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsWeb', batchId: 'batch-2', primary: ECID, record: { person: { name: { firstName: 'J' } }, workEmail: { address: 'j@x' } }, eventTime: 0 });
+    await ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsCRM', batchId: batchTag, xactionId: 'x-1', primary: CRM, record: { person: { name: { firstName: 'Jane', lastName: 'Doe' } }, identityMap: { CRMID: [{ id: 'c-1' }] } }, eventTime: 1 });
+    await ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsWeb', batchId: 'batch-2', primary: ECID, record: { person: { name: { firstName: 'J' } }, workEmail: { address: 'j@x' } }, eventTime: 0 });
     for (let i = 0; i < 5; i++)
       await ctx.profiles.applyEvent(sandboxId, { datasetId: 'dsEv', batchId: 'batch-3', primary: ECID, event: { _id: `e${i}`, timestamp: new Date(1000 * (i + 1)).toISOString(), web: { page: i }, channel: { _type: 'web' } } });
   });
@@ -226,7 +226,7 @@ describe('profile routes', () => {
       });
     it('graph over the size limit -> 422 Too many related identities', async () => {
       const big = { namespace: 'Email', id: 'shared@x' };
-      ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsCRM', batchId: 'b', primary: big, record: { a: 1 } });
+      await ctx.profiles.applyRecord(sandboxId, { datasetId: 'dsCRM', batchId: 'b', primary: big, record: { a: 1 } });
       ids.grow(sandboxId, big, 51);
       const r = await get(`/data/core/ups/access/entities?schema.name=${PR}&entityId=shared@x&entityIdNS=Email`);
       assert.equal(r.statusCode, 422);

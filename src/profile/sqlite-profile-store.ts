@@ -1,7 +1,7 @@
 import { BUSY_TIMEOUT_MS, isBusy, walAutocheckpoint, withoutBusyWait, type SqliteDb } from '../store/sqlite/open.js';
 import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
-import { nsKey, type CaState, type EventQuery, type FragmentStore, type StoredEvent } from './fragment-store.js';
+import { nsKey, type CaState, type EventQuery, type FragmentStore, type ProfileWriter, type StoredEvent, type WriteScope } from './fragment-store.js';
 
 /** A 1 ms pause (Atomics.wait) between attempts to take the write lock. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
@@ -13,8 +13,11 @@ const HEAVY = 100;
 
 type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts: number; dataset: string; batch: string; body: string; ingested_at: number };
 
-/** SQLite adapter of ProfileStore (open the db with `openSqlite(dataDir, 'profile')`). */
-export class SqliteProfileStore implements FragmentStore {
+/**
+ * SQLite adapter of the profile store (open the db with `openSqlite(dataDir, 'profile')`). It is its own writer: a
+ * unit of work is one IMMEDIATE transaction with `fn` run against the file directly (the scope is not needed).
+ */
+export class SqliteProfileStore implements FragmentStore, ProfileWriter {
   private readonly st;
   private readonly txStmts;
   private readonly eventStmts = new Map<string, { all(...args: unknown[]): unknown[] }>();
@@ -105,8 +108,9 @@ export class SqliteProfileStore implements FragmentStore {
   putFragment(sandboxId: string, f: Fragment): void {
     this.st.putFrag.run(sandboxId, f.datasetId, nsKey(f.namespace), f.namespace, f.id, JSON.stringify(f.leaves), JSON.stringify(f.tags), f.updatedAt);
   }
-  fragmentsOf(sandboxId: string, refs: readonly IdentityRef[]): Fragment[] {
+  async fragmentsOf(sandboxId: string, refs: readonly IdentityRef[]): Promise<Fragment[]> {
     const out: Fragment[] = [];
+    if (refs.length === 0) return out;
     if (refs.length === 1 || refs.length > MAX_MEMBERS_PER_QUERY) {
       for (const ref of refs) for (const r of this.st.fragsOf.all(sandboxId, nsKey(ref.namespace), ref.id) as FragRow[]) out.push(SqliteProfileStore.frag(r));
       return out;
@@ -147,12 +151,12 @@ export class SqliteProfileStore implements FragmentStore {
   }
   /** One transaction function for every call (better-sqlite3 builds a wrapper per `transaction()`). */
   private readonly tx: ReturnType<SqliteDb['transaction']>;
-  countEvents(sandboxId: string, refs: readonly IdentityRef[]): number {
+  async countEvents(sandboxId: string, refs: readonly IdentityRef[]): Promise<number> {
     let n = 0;
     for (const r of refs) n += this.countOf(sandboxId, nsKey(r.namespace), r.id, false);
     return n;
   }
-  events(sandboxId: string, refs: readonly IdentityRef[], q: EventQuery): StoredEvent[] {
+  async events(sandboxId: string, refs: readonly IdentityRef[], q: EventQuery): Promise<StoredEvent[]> {
     if (refs.length === 0) return [];
     const where: string[] = [`sandbox = ?`, `(${refs.map(() => '(ns = ? AND id = ?)').join(' OR ')})`];
     const args: unknown[] = [sandboxId];
@@ -174,17 +178,17 @@ export class SqliteProfileStore implements FragmentStore {
     const rows = stmt.all(...args) as EventRow[];
     return rows.map(SqliteProfileStore.ev);
   }
-  findEvent(sandboxId: string, refs: readonly IdentityRef[], eventId: string): StoredEvent | undefined {
+  async findEvent(sandboxId: string, refs: readonly IdentityRef[], eventId: string): Promise<StoredEvent | undefined> {
     for (const r of refs) {
       const row = this.st.findEvent.get(sandboxId, nsKey(r.namespace), r.id, eventId) as EventRow | undefined;
       if (row) return SqliteProfileStore.ev(row);
     }
     return undefined;
   }
-  allEventRefs(sandboxId: string): IdentityRef[] {
+  async allEventRefs(sandboxId: string): Promise<IdentityRef[]> {
     return (this.st.allRefs.all(sandboxId) as Array<{ ns_code: string; id: string }>).map((r) => ({ namespace: r.ns_code, id: r.id }));
   }
-  allRefs(sandboxId: string): IdentityRef[] {
+  async allRefs(sandboxId: string): Promise<IdentityRef[]> {
     // namespace codes may differ in case between rows of one identity: one entry per (lower-cased namespace, id)
     const seen = new Map<string, IdentityRef>();
     for (const r of this.st.allProfileRefs.all(sandboxId, sandboxId) as Array<{ ns_code: string; id: string }>) {
@@ -200,27 +204,39 @@ export class SqliteProfileStore implements FragmentStore {
   putCa(sandboxId: string, caId: string, ref: IdentityRef, s: CaState): void {
     this.st.putCa.run(sandboxId, caId, nsKey(ref.namespace), ref.id, JSON.stringify(s));
   }
-  deleteCa(sandboxId: string, caId?: string): void {
+  async deleteCa(sandboxId: string, caId?: string): Promise<void> {
     if (caId === undefined) this.st.delCaAll.run(sandboxId);
     else this.st.delCa.run(sandboxId, caId);
   }
-  deleteIdentity(sandboxId: string, ref: IdentityRef): number {
-    return this.db.transaction(() => {
-      const ns = nsKey(ref.namespace);
-      this.st.heavyDel.run(sandboxId, ns, ref.id);
-      return this.st.delIdFrag.run(sandboxId, ns, ref.id).changes + this.st.delIdEv.run(sandboxId, ns, ref.id).changes + this.st.delIdCa.run(sandboxId, ns, ref.id).changes;
-    }).immediate();
+  async caStates(sandboxId: string, caId: string, refs: readonly IdentityRef[]): Promise<CaState[]> {
+    const out: CaState[] = [];
+    for (const ref of refs) {
+      const s = this.getCa(sandboxId, caId, ref);
+      if (s !== undefined) out.push(s);
+    }
+    return out;
   }
-  deleteByDataset(sandboxId: string, datasetId: string): { removed: number; identities: IdentityRef[] } {
-    return this.db.transaction(() => {
+  async deleteIdentities(sandboxId: string, refs: readonly IdentityRef[]): Promise<number> {
+    return this.transaction(() => {
+      let n = 0;
+      for (const ref of refs) {
+        const ns = nsKey(ref.namespace);
+        this.st.heavyDel.run(sandboxId, ns, ref.id);
+        n += this.st.delIdFrag.run(sandboxId, ns, ref.id).changes + this.st.delIdEv.run(sandboxId, ns, ref.id).changes + this.st.delIdCa.run(sandboxId, ns, ref.id).changes;
+      }
+      return n;
+    });
+  }
+  async deleteByDataset(sandboxId: string, datasetId: string): Promise<{ removed: number; identities: IdentityRef[] }> {
+    return this.transaction(() => {
       const ids = dedupe([...(this.st.dsFragIds.all(sandboxId, datasetId) as Row[]), ...(this.st.dsEvIds.all(sandboxId, datasetId) as Row[])]);
       const removed = this.st.delDsFrag.run(sandboxId, datasetId).changes + this.st.delDsEv.run(sandboxId, datasetId).changes;
       this.recount(sandboxId, ids);
       return { removed, identities: ids };
-    }).immediate();
+    });
   }
-  deleteByBatch(sandboxId: string, batchId: string): { removed: number; identities: IdentityRef[] } {
-    return this.db.transaction(() => {
+  async deleteByBatch(sandboxId: string, batchId: string): Promise<{ removed: number; identities: IdentityRef[] }> {
+    return this.transaction(() => {
       const rows: Row[] = [...(this.st.batchEvIds.all(sandboxId, batchId) as Row[])];
       let removed = this.st.delBatchEv.run(sandboxId, batchId).changes;
       const like = '%' + JSON.stringify(batchId).replace(/[\\%_]/g, (c) => '\\' + c) + '%';
@@ -238,7 +254,7 @@ export class SqliteProfileStore implements FragmentStore {
       const identities = dedupe(rows);
       this.recount(sandboxId, identities);
       return { removed, identities };
-    }).immediate();
+    });
   }
   /**
    * The identity's event count. Invariant: a profile_event_heavy row exists exactly for identities holding more than
@@ -270,6 +286,9 @@ export class SqliteProfileStore implements FragmentStore {
    * every millisecond for up to 5 s (SQLite's own busy handler sleeps 10-100 ms at a time once it has waited a
    * little, which showed as latency). Only BEGIN is retried, never `fn`.
    */
+  async write<T>(_scope: WriteScope, fn: (w: ProfileWriter) => T): Promise<T> {
+    return this.transaction(() => fn(this));
+  }
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.tx.immediate(fn) as T;
     this.lockWrite();
@@ -297,7 +316,7 @@ export class SqliteProfileStore implements FragmentStore {
       }
     });
   }
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

@@ -6,10 +6,11 @@ import type { IdentityResolver } from './identity-resolver.js';
 import { MergePolicyService } from './merge-policy-service.js';
 import { ProfileService, type Guardrails } from './profile-service.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
+import type { FragmentStore } from './fragment-store.js';
 import { ProfileJobService } from './profile-jobs.js';
 
 export interface ProfileContext {
-  store: SqliteProfileStore;
+  store: FragmentStore;
   profiles: ProfileService;
   mergePolicies: MergePolicyService;
   computedAttributes: ComputedAttributeService;
@@ -26,8 +27,10 @@ export function createProfileContext(deps: {
   guardrails?: Partial<Guardrails>;
   /** Page cache of the profile.db connection (a thread that only reads it, as segmentation's does: READER_CACHE_MIB). */
   cacheMiB?: number;
+  /** The store to use (closed with the context); default: `<dataDir>/profile.db`. */
+  store?: FragmentStore;
 }): ProfileContext {
-  const store = new SqliteProfileStore(openSqlite(deps.dataDir, 'profile', { cacheMiB: deps.cacheMiB }));
+  const store = deps.store ?? new SqliteProfileStore(openSqlite(deps.dataDir, 'profile', { cacheMiB: deps.cacheMiB }));
   const mergePolicies = new MergePolicyService(deps.resources, deps.clock);
   const computedAttributes = new ComputedAttributeService(deps.resources, deps.clock);
   const profiles = new ProfileService(store, deps.identities, mergePolicies, computedAttributes, deps.clock, deps.guardrails);
@@ -36,7 +39,7 @@ export function createProfileContext(deps: {
     store, profiles, mergePolicies, computedAttributes, jobs,
     close: () => {
       profiles.close();
-      store.close();
+      void store.close();
     },
   };
 }

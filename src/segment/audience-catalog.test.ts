@@ -28,8 +28,8 @@ describe('audiences: create, replace, patch, delete, bulk-get (Kith and external
   });
 
   it('a SegmentDefinition audience is a segment definition: it evaluates, and PATCH of /expression moves its members', async () => {
-    f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: { namespace: 'Email', id: 'us@x.com' }, record: { workAddress: { country: 'US' } }, eventTime: f.clock.now() });
-    f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: { namespace: 'Email', id: 'ca@x.com' }, record: { workAddress: { country: 'CA' } }, eventTime: f.clock.now() });
+    await f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: { namespace: 'Email', id: 'us@x.com' }, record: { workAddress: { country: 'US' } }, eventTime: f.clock.now() });
+    await f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: { namespace: 'Email', id: 'ca@x.com' }, record: { workAddress: { country: 'CA' } }, eventTime: f.clock.now() });
     const c = await cat.create(SB, { name: 'US workers', type: 'SegmentDefinition', description: 'Last 30 days', expression: { type: 'PQL', format: 'pql/text', value: 'workAddress.country = "US"' }, schema: { name: '_xdm.context.profile' }, labels: ['core/C1'], ttlInDays: 60 });
     assert.ok(c.ok, !c.ok ? detail(c.error) : '');
     const a = c.value as Record<string, any>;

@@ -158,7 +158,7 @@ export class SegmentJobService {
           yield p;
         }
       };
-      const refs = this.deps.profileStore.allRefs(sandboxId);
+      const refs = await this.deps.profileStore.allRefs(sandboxId);
       const now = this.clock.now();
       let precomputed: Map<string, Map<string, boolean>> | undefined;
       let sqlInfo: Record<string, unknown> = { engine: 'js' };

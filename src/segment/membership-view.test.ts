@@ -86,7 +86,7 @@ describe('the merged profile shows segmentation\'s memberships (ProfileService w
     f.ctx.profiles.useMemberships(source);
     try {
       const who = { namespace: 'Email', id: 'a@x.com' };
-      const r = f.ctx.profiles.applyRecord(SB.sandbox.id, { datasetId: 'crm', batchId: 'b', primary: who, record: { person: { name: { firstName: 'Ann' } } } });
+      const r = await f.ctx.profiles.applyRecord(SB.sandbox.id, { datasetId: 'crm', batchId: 'b', primary: who, record: { person: { name: { firstName: 'Ann' } } } });
       assert.ok(r.ok);
       const pid = f.ids.xidOf(SB.sandbox.id, who);
       store.putMembership(SB.sandbox.id, { ...row('s1', pid, 'realized', Date.UTC(2026, 0, 2)), ref: who });

@@ -51,7 +51,7 @@ export class PreviewService {
     const parsed = parsePql(b.predicateExpression);
     if (!parsed.ok) return err(pqlProblem(parsed.error));
     const root = parsed.value.root;
-    const refs = this.deps.profileStore.allRefs(sb.sandbox.id);
+    const refs = await this.deps.profileStore.allRefs(sb.sandbox.id);
     const withCA = profilePaths(root).some((p) => p[0] === 'computedAttributes');
     const now = this.clock.now();
     const doc: PreviewDoc = { id: uuid(), expression: b.predicateExpression, totalRows: refs.length, profilesRead: 0, matched: 0, sampled: false, byNamespace: {}, results: [], creationTime: now };

@@ -33,9 +33,9 @@ export async function* profileSnapshot(
     if (!r.ok || seen.has(r.value.entityId)) continue;
     for (const m of r.value.members) seen.add(m.xid);
     seen.add(r.value.entityId);
-    const e = deps.profiles.entityOf(sb.sandbox.id, r.value, { withCA: opts.withCA }, caDefs);
+    const e = await deps.profiles.entityOf(sb.sandbox.id, r.value, { withCA: opts.withCA }, caDefs);
     const events = opts.withEvents
-      ? dedupe(deps.profileStore.events(sb.sandbox.id, r.value.members, { order: 'asc', limit: deps.profiles.guardrails.maxEventsPerProfile * r.value.members.length }))
+      ? dedupe(await deps.profileStore.events(sb.sandbox.id, r.value.members, { order: 'asc', limit: deps.profiles.guardrails.maxEventsPerProfile * r.value.members.length }))
       : [];
     if (!e.ok && events.length === 0) continue;
     const top = r.value.members.find((m) => m.xid === r.value.entityId) ?? r.value.members[0]!;

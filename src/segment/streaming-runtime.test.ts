@@ -39,7 +39,7 @@ describe('streaming segmentation runtime', () => {
     await seg.api.drain();
   };
   const record = async (who: { namespace: string; id: string }, rec: Record<string, unknown>) => {
-    f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: who, record: rec, eventTime: f.clock.now() });
+    await f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: who, record: rec, eventTime: f.clock.now() });
     await seg.api.drain();
   };
   const status = async (who: { namespace: string; id: string }, segmentId: string): Promise<string | undefined> => {
@@ -53,10 +53,10 @@ describe('streaming segmentation runtime', () => {
     for (const [ds, ago] of [['events', 1], ['events-2', 2]] as const)
       assert.ok((await f.ctx.profiles.applyEvent(SBID, { datasetId: ds, batchId: 'b', primary: JANE, event: { _id: 'same-id', timestamp: new Date(f.clock.now() - ago * DAY).toISOString(), eventType: 'commerce.purchases' } })).ok);
     await seg.api.drain();
-    assert.equal(f.ctx.store.events(SBID, [JANE], { order: 'desc', limit: 10 }).length, 2, 'the store holds both');
+    assert.equal((await f.ctx.store.events(SBID, [JANE], { order: 'desc', limit: 10 })).length, 2, 'the store holds both');
     assert.equal(await status(JANE, d.id), undefined);
     // states rebuilt from the store (a restart, a definition change): still once
-    seg.runtime.reevaluateAll(SBID);
+    await seg.runtime.reevaluateAll(SBID);
     await seg.api.drain();
     assert.equal(await status(JANE, d.id), undefined);
     await event(JANE, 'commerce.purchases', 0);

@@ -256,7 +256,7 @@ export class StreamingRuntime {
         return;
       }
       case 'event': {
-        const e = c.event && c.ts !== undefined ? { eventId: c.eventId, ts: c.ts, event: c.event } : this.d.profileStore.findEvent(c.sandboxId, [c.identity], c.eventId);
+        const e = c.event && c.ts !== undefined ? { eventId: c.eventId, ts: c.ts, event: c.event } : await this.d.profileStore.findEvent(c.sandboxId, [c.identity], c.eventId);
         if (!e) return;
         const view = { id: e.eventId, ts: e.ts, event: e.event };
         // only definitions this event can matter to (and those reading computed attributes, which events move):
@@ -330,12 +330,12 @@ export class StreamingRuntime {
    * definition's prefilter keeps, projected to the fields any of them reads (each definition's own filters then
    * run over it; extra events and fields cannot change its answer). Built from the profile store on a cache miss.
    */
-  private stateOf(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[]): StateEvent[] {
+  private async stateOf(sandboxId: string, ref: IdentityRef, defs: CompiledDefinition[]): Promise<StateEvent[]> {
     const hit = this.state.get(sandboxId, ref);
     if (hit) return hit;
     const n = this.eventNeeds(defs);
     const list: StateEvent[] = [];
-    for (const e of this.d.profileStore.events(sandboxId, [ref], { order: 'desc', limit: this.d.profiles.guardrails.maxEventsPerProfile })) {
+    for (const e of await this.d.profileStore.events(sandboxId, [ref], { order: 'desc', limit: this.d.profiles.guardrails.maxEventsPerProfile })) {
       const v = { id: e.eventId, ts: e.ts, event: e.event };
       if (n.keep(v)) list.push({ id: v.id, ts: v.ts, event: project(v.event, n.paths) });
     }
@@ -351,9 +351,10 @@ export class StreamingRuntime {
    * Queues every known profile of a sandbox for streaming evaluation, with every state rebuilt when next needed (with
    * the definitions' current filters and fields): after a definition changed, and after an unclean stop.
    */
-  reevaluateAll(sandboxId: string): void {
+  async reevaluateAll(sandboxId: string): Promise<void> {
+    const refs = await this.d.profileStore.allRefs(sandboxId);
     this.state.clear();
-    for (const ref of this.d.profileStore.allRefs(sandboxId)) this.markDirty(sandboxId, ref);
+    for (const ref of refs) this.markDirty(sandboxId, ref);
     this.kick();
   }
 
@@ -413,17 +414,17 @@ export class StreamingRuntime {
     if (needJs.some((d) => d.usesProfile)) {
       const withCA = needJs.some((d) => d.readsComputedAttributes);
       const caDefs = withCA ? await this.d.computedAttributes.list(sandboxId) : undefined;
-      const e = this.d.profiles.entityOf(sandboxId, r.value, { withCA }, caDefs);
+      const e = await this.d.profiles.entityOf(sandboxId, r.value, { withCA }, caDefs);
       if (e.ok) entity = e.value.entity;
     }
     let events: EventsByType<StateEvent>;
     if (!needJs.some((d) => d.usesEvents)) events = new EventsByType<StateEvent>([]);
     // one identity (most profiles): its state as it is (StateCache never holds an event id twice; nothing here mutates it)
-    else if (members.length === 1) events = new EventsByType(this.stateOf(sandboxId, members[0]!, defs));
+    else if (members.length === 1) events = new EventsByType(await this.stateOf(sandboxId, members[0]!, defs));
     else {
       // several: an event stored under two identities of the graph counts once
       const state = new Map<string, StateEvent>();
-      for (const m of members) for (const e of this.stateOf(sandboxId, m, defs)) state.set(e.id, e);
+      for (const m of members) for (const e of await this.stateOf(sandboxId, m, defs)) state.set(e.id, e);
       events = new EventsByType([...state.values()]);
     }
     const prev = membershipsAcross(this.d.store, sandboxId, members, pid);

@@ -83,7 +83,7 @@ export function createSegmentContext(deps: {
   /** Every profile of the sandbox evaluated again (after the worker makes sure the sandbox's changes reach it). */
   const reevaluateAll = async (sandboxId: string): Promise<void> => {
     await deps.beforeBackfill?.(sandboxId);
-    runtime.reevaluateAll(sandboxId);
+    await runtime.reevaluateAll(sandboxId);
   };
 
   // a new or changed definition: build its state from stored events, then evaluate every known profile

@@ -4,7 +4,7 @@ import type { ProfileService } from '../../profile/profile-service.js';
 import type { MergePolicyService } from '../../profile/merge-policy-service.js';
 import type { ComputedAttributeService } from '../../profile/computed-attributes.js';
 import type { ProfileJobService } from '../../profile/profile-jobs.js';
-import type { SqliteProfileStore } from '../../profile/sqlite-profile-store.js';
+import type { FragmentStoreCalls } from '../../profile/fragment-store.js';
 import type { SegmentationApi } from '../../segment/segmentation-api.js';
 import type { NotIngestedReplay } from '../../profile/not-ingested-replay.js';
 
@@ -18,7 +18,7 @@ export interface PipelineServiceMap {
   mergePolicies: MergePolicyService;
   computedAttributes: ComputedAttributeService;
   jobs: ProfileJobService;
-  profileStore: SqliteProfileStore;
+  profileStore: FragmentStoreCalls;
   /** In the segmentation worker when it runs in its own thread (relayed by the processor's thread). */
   segments: SegmentationApi;
 }

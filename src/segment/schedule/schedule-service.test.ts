@@ -33,7 +33,7 @@ describe('schedules: batch segmentation by cron', () => {
 
   it('an active schedule runs its job at the fire time, once, with scheduleId and runId; members qualify', async () => {
     const d = await batchDefinition();
-    f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: { namespace: 'Email', id: 'g@x.com' }, record: { loyalty: { tier: 'gold' } }, eventTime: f.clock.now() });
+    await f.ctx.profiles.applyRecord(SBID, { datasetId: 'crm', batchId: 'b', primary: { namespace: 'Email', id: 'g@x.com' }, record: { loyalty: { tier: 'gold' } }, eventTime: f.clock.now() });
     const s = await seg.schedules.create(SB, { name: 'nightly', type: 'batch_segmentation', properties: { segments: ['*'] }, schedule: '0 0 1 * * ?', state: 'active' });
     assert.ok(s.ok, JSON.stringify(!s.ok && s.error));
     assert.equal((await seg.tick()).scheduled, 0, 'not yet 01:00');
