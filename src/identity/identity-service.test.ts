@@ -109,12 +109,12 @@ describe('IdentityService: unlink by batch restores the graphs that existed with
         assert.deepEqual(await allGraphs(o.svc, SB), c.withoutB2);
         assert.ok(changed.length > 0, 'graph listeners hear about the split');
         // and it stays that way after a restart
-        o.close();
+        await o.close();
         const again = openIdentity(o.dir);
         assert.deepEqual(await allGraphs(again.svc, SB), c.withoutB2);
-        again.dispose();
+        await again.dispose();
       } catch (e) {
-        o.dispose();
+        await o.dispose();
         throw e;
       }
     });
@@ -140,8 +140,8 @@ describe('IdentityService: unlink by batch restores the graphs that existed with
           await fresh.svc.ingest(SB, recs.flatMap((r, i) => (r.batch === drop ? [] : [item(r.t, r.ids, r.batch, 'd', `r${i}`)])));
           assert.deepEqual(await allGraphs(live.svc, SB), await allGraphs(fresh.svc, SB));
         } finally {
-          live.dispose();
-          fresh.dispose();
+          await live.dispose();
+          await fresh.dispose();
         }
       }),
       { numRuns: 60 },
