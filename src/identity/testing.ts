@@ -6,6 +6,7 @@ import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { ManualClock } from '../shared/clock.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
+import type { IdentityGraphStore } from './identity-store.js';
 import { NamespaceService } from './namespaces.js';
 import { IdentityService, type IngestItem } from './identity-service.js';
 import type { IdentityRemote } from './routes.js';
@@ -25,14 +26,15 @@ export interface OpenedIdentity {
   crash(): void;
 }
 
-export function openIdentity(dir = mkdtempSync(join(tmpdir(), 'kith-identity-')), resources?: ResourceStore): OpenedIdentity {
+/** `store` replaces identity.db (e.g. a PgIdentityStore; the caller closes what it opened). */
+export function openIdentity(dir = mkdtempSync(join(tmpdir(), 'kith-identity-')), resources?: ResourceStore, store?: IdentityGraphStore): OpenedIdentity {
   const control = resources ? undefined : openSqlite(dir, 'control');
-  const idDb = openSqlite(dir, 'identity');
+  const idDb = store ? undefined : openSqlite(dir, 'identity');
   const res = resources ?? new SqliteResourceStore(control!);
   const clock = new ManualClock();
-  const svc = new IdentityService(new SqliteIdentityStore(idDb), res, new NamespaceService(res, clock), clock);
+  const svc = new IdentityService(store ?? new SqliteIdentityStore(idDb!), res, new NamespaceService(res, clock), clock);
   const crash = () => {
-    idDb.close();
+    idDb?.close();
     control?.close();
   };
   const close = async () => {
