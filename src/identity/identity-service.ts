@@ -202,12 +202,22 @@ export class IdentityService {
     for (const sb of [...this.engines.keys()]) if (!sandboxId || sb === sandboxId) await this.serial(sb, () => this.checkpointNow(sb));
   }
 
+  /** Sandboxes whose last checkpoint failed after taking the engine's changes: the next one writes the whole graph. */
+  private readonly snapshotBehind = new Set<string>();
+
   private async checkpointNow(sb: string, opts?: { newGeneration?: boolean }): Promise<void> {
     const g = this.engines.get(sb);
     if (g) {
       const t0 = performance.now();
       const c = g.takeChanges();
-      await this.store.checkpoint(sb, c, () => ({ nodes: g.nodes.values(), edges: g.edges.values(), size: g.nodes.size + g.edges.size }), opts);
+      try {
+        if (this.snapshotBehind.has(sb)) await this.store.replaceGraph(sb, [...g.nodes.values()], [...g.edges.values()], []);
+        else await this.store.checkpoint(sb, c, () => ({ nodes: g.nodes.values(), edges: g.edges.values(), size: g.nodes.size + g.edges.size }), opts);
+      } catch (e) {
+        this.snapshotBehind.add(sb);
+        throw e;
+      }
+      this.snapshotBehind.delete(sb);
       this.stats.checkpoints++;
       this.stats.checkpointRows += c.nodes.length + c.edges.length;
       this.stats.checkpointMs += performance.now() - t0;
@@ -305,6 +315,7 @@ export class IdentityService {
       .map((h) => ({ ...h, detail: `recomputed (${why.rule}${why.batch ? ` batch ${why.batch}` : ''}${why.dataset ? ` dataset ${why.dataset}` : ''})${h.detail ? `: ${h.detail}` : ''}` }));
     const old = this.engines.get(sandboxId);
     await this.store.replaceGraph(sandboxId, [...g.nodes.values()], [...g.edges.values()], [why, ...decided]);
+    this.snapshotBehind.delete(sandboxId);
     this.engines.set(sandboxId, g);
     for (const l of this.listeners) l(sandboxId, [...new Set([...(old?.nodes.keys() ?? []), ...g.nodes.keys()])]);
   }

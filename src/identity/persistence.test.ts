@@ -35,10 +35,11 @@ describe('restart after a crash replays exactly', () => {
     }
   };
 
-  const cases: Array<{ name: string; failAtChunk: number | undefined }> = [
+  const cases: Array<{ name: string; failAtChunk: number | undefined; thenCheckpoint?: boolean }> = [
     { name: 'a crash between checkpoints (no checkpoint since the last batches)', failAtChunk: undefined },
     { name: 'a crash in the middle of a checkpoint (after its first chunk was written)', failAtChunk: 1 },
     { name: 'a crash in the middle of a checkpoint (after several chunks were written)', failAtChunk: 3 },
+    { name: 'a failed checkpoint, a good one, then a crash (the good one writes what the failed one had taken)', failAtChunk: 1, thenCheckpoint: true },
   ];
   for (const c of cases)
     it(c.name, async () => {
@@ -64,6 +65,8 @@ describe('restart after a crash replays exactly', () => {
           s.putChunk = { run: (...a: unknown[]) => (++n > c.failAtChunk! ? (() => { throw new Error('disk I/O error'); })() : real.run(...a)) };
           await assert.rejects(o.svc.checkpoint(), /disk I\/O error/);
           assert.ok(n > c.failAtChunk!, 'the checkpoint wrote chunks before it failed');
+          s.putChunk = real;
+          if (c.thenCheckpoint) await o.svc.checkpoint();
         }
         o.crash();
         const again = openIdentity(o.dir);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { openSqlite, type SqliteDb } from '../store/sqlite/open.js';
 import { holdWriteLock } from '../store/sqlite/other-writer.js';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
@@ -60,6 +61,28 @@ describe('SqliteIdentityStore', () => {
         await done;
       }
     } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a replica may read through a read-only connection once the writer has created the tables', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kith-idstore-'));
+    const db = openSqlite(dir, 'identity');
+    const ro = new Database(join(dir, 'identity.db'), { readonly: true });
+    try {
+      const store = new SqliteIdentityStore(db);
+      const o = { t: 1, dataset: 'd', batch: 'b', record: 'r', identities: [{ ns: 'CRMID', id: 'a', type: 'CROSS_DEVICE', xid: 'xa' }] };
+      const n = { xid: 'xa', ns: 'CRMID', id: 'a', type: 'CROSS_DEVICE', firstSeen: 1, lastSeen: 1 };
+      await store.append('sb', [o], []);
+      await store.checkpoint('sb', { nodes: [n], edges: [] });
+      await store.append('sb', [{ ...o, t: 2 }], []);
+      const reader = new SqliteIdentityStore(ro);
+      const at = await reader.loadAt('sb');
+      assert.deepEqual(at.nodes, [n]);
+      assert.deepEqual((await reader.tail('sb', at.seq, 10)).observations, [{ ...o, t: 2 }]);
+    } finally {
+      ro.close();
       db.close();
       rmSync(dir, { recursive: true, force: true });
     }
