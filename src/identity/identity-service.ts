@@ -40,7 +40,7 @@ export type SkipCode = 'UNKNOWN_NAMESPACE' | 'BLOCKED_IDENTITY' | 'NON_PEOPLE_ID
 export type GraphChangeListener = (sandboxId: string, xids: string[]) => void;
 
 /**
- * Identity Service facade for one process: the graph of each sandbox (in memory, persisted to identity.db),
+ * Identity Service facade for one process: the graph of each sandbox (in memory, persisted through its store),
  * namespaces, normalisation, linking rules, explain, history, unlink and simulation.
  */
 export class IdentityService {
