@@ -22,7 +22,7 @@ import { GraphEngine } from '../../src/identity/graph-engine.js';
 import type { LinkObservation } from '../../src/identity/graph-types.js';
 import { DEFAULT_RULES } from '../../src/identity/linking-rules.js';
 import { IdentityService, type IngestItem } from '../../src/identity/identity-service.js';
-import { IdentityStore } from '../../src/identity/identity-store.js';
+import { SqliteIdentityStore } from '../../src/identity/sqlite-identity-store.js';
 import { NamespaceService } from '../../src/identity/namespaces.js';
 import { openSqlite, type SqliteDb } from '../../src/store/sqlite/open.js';
 import { SqliteResourceStore } from '../../src/store/sqlite/sqlite-resource-store.js';
@@ -106,7 +106,7 @@ async function openService(dir: string): Promise<{ svc: IdentityService; dbs: Sq
   const control = openSqlite(dir, 'control');
   const idDb = openSqlite(dir, 'identity');
   const resources = new SqliteResourceStore(control);
-  const svc = new IdentityService(new IdentityStore(idDb), resources, new NamespaceService(resources, systemClock), systemClock);
+  const svc = new IdentityService(new SqliteIdentityStore(idDb), resources, new NamespaceService(resources, systemClock), systemClock);
   return { svc, dbs: [control, idDb] };
 }
 

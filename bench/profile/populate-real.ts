@@ -7,7 +7,7 @@
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { SqliteResourceStore } from '../../src/store/sqlite/sqlite-resource-store.js';
 import { systemClock } from '../../src/shared/clock.js';
-import { IdentityStore } from '../../src/identity/identity-store.js';
+import { SqliteIdentityStore } from '../../src/identity/sqlite-identity-store.js';
 import { NamespaceService } from '../../src/identity/namespaces.js';
 import { IdentityService, type IngestItem } from '../../src/identity/identity-service.js';
 import { createProfileContext, type ProfileContext } from '../../src/profile/wiring.js';
@@ -27,13 +27,13 @@ export function openReal(dataDir: string): RealContext {
   const control = openSqlite(dataDir, 'control');
   const resources = new SqliteResourceStore(control);
   const identityDb = openSqlite(dataDir, 'identity');
-  const identity = new IdentityService(new IdentityStore(identityDb), resources, new NamespaceService(resources, systemClock), systemClock);
+  const identity = new IdentityService(new SqliteIdentityStore(identityDb), resources, new NamespaceService(resources, systemClock), systemClock);
   const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities: new IdentityServiceResolver(identity) });
   return {
     identity,
     profile,
     async close() {
-      identity.checkpoint();
+      await identity.checkpoint();
       profile.close();
       identityDb.close();
       await resources.close();

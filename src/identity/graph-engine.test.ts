@@ -180,7 +180,7 @@ describe('persistence: snapshot plus replayed observations gives the live graph'
     const { join } = await import('node:path');
     const { openSqlite } = await import('../store/sqlite/open.js');
     const { SqliteResourceStore } = await import('../store/sqlite/sqlite-resource-store.js');
-    const { IdentityStore } = await import('./identity-store.js');
+    const { SqliteIdentityStore } = await import('./sqlite-identity-store.js');
     const { NamespaceService } = await import('./namespaces.js');
     const { IdentityService } = await import('./identity-service.js');
     const { ManualClock } = await import('../shared/clock.js');
@@ -189,14 +189,14 @@ describe('persistence: snapshot plus replayed observations gives the live graph'
       const control = openSqlite(dir, 'control');
       const idDb = openSqlite(dir, 'identity');
       const resources = new SqliteResourceStore(control);
-      return { svc: new IdentityService(new IdentityStore(idDb), resources, new NamespaceService(resources, new ManualClock()), new ManualClock()), close: () => (control.close(), idDb.close()) };
+      return { svc: new IdentityService(new SqliteIdentityStore(idDb), resources, new NamespaceService(resources, new ManualClock()), new ManualClock()), close: () => (control.close(), idDb.close()) };
     };
     const items = (n: number, from = 0) =>
       Array.from({ length: n }, (_, i) => ({ identities: [{ namespace: 'ECID', id: String(from + i).padStart(38, '1'), primary: false }, { namespace: 'Email', id: `p${(from + i) % 7}@x.com`, primary: false }], eventTime: from + i, datasetId: 'd', batchId: 'b', recordRef: String(i) }));
     try {
       const a = open();
       await a.svc.ingest('sb', items(30));
-      a.svc.checkpoint();
+      await a.svc.checkpoint();
       await a.svc.ingest('sb', items(20, 30)); // not checkpointed: replayed on restart
       const before = await a.svc.members('sb', xidOf('Email', 'p3@x.com'));
       a.close();

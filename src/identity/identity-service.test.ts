@@ -4,6 +4,11 @@ import fc from 'fast-check';
 import { openIdentity, item, allGraphs, type OpenedIdentity } from './testing.js';
 import type { IdentityService } from './identity-service.js';
 import { xidOf } from './xid.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqlite } from '../store/sqlite/open.js';
+import { SqliteIdentityStore } from './sqlite-identity-store.js';
 
 const SB = 'sb-1';
 const withCrmid = async (svc: IdentityService, sb = SB) => {
@@ -109,12 +114,12 @@ describe('IdentityService: unlink by batch restores the graphs that existed with
         assert.deepEqual(await allGraphs(o.svc, SB), c.withoutB2);
         assert.ok(changed.length > 0, 'graph listeners hear about the split');
         // and it stays that way after a restart
-        o.close();
+        await o.close();
         const again = openIdentity(o.dir);
         assert.deepEqual(await allGraphs(again.svc, SB), c.withoutB2);
-        again.dispose();
+        await again.dispose();
       } catch (e) {
-        o.dispose();
+        await o.dispose();
         throw e;
       }
     });
@@ -140,12 +145,57 @@ describe('IdentityService: unlink by batch restores the graphs that existed with
           await fresh.svc.ingest(SB, recs.flatMap((r, i) => (r.batch === drop ? [] : [item(r.t, r.ids, r.batch, 'd', `r${i}`)])));
           assert.deepEqual(await allGraphs(live.svc, SB), await allGraphs(fresh.svc, SB));
         } finally {
-          live.dispose();
-          fresh.dispose();
+          await live.dispose();
+          await fresh.dispose();
         }
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('IdentityService: graph writes of a sandbox apply in call order', () => {
+  it('an ingest called while an unlink rebuilds from the log waits for it (else it lands in the discarded graph)', async () => {
+    const recs = (batch: string, from: number) => Array.from({ length: 50 }, (_, i) => item(from + i, [`CRMID:c${i % 20}`, `Email:m${from + i}@x.com`], batch, 'd', `${batch}-${i}`));
+    const dir = mkdtempSync(join(tmpdir(), 'kith-identity-'));
+    const db = openSqlite(dir, 'identity');
+    const store = new SqliteIdentityStore(db);
+    // the rebuild has read the log and waits here until the test lets it swap the graph
+    let read!: () => void;
+    const hasRead = new Promise<void>((r) => (read = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const observations = store.observations.bind(store);
+    store.observations = async (sb) => {
+      const all = await observations(sb);
+      read();
+      await released;
+      return all;
+    };
+    const live = openIdentity(dir, undefined, store);
+    const ordered = openIdentity();
+    try {
+      for (const o of [live, ordered]) await withCrmid(o.svc);
+      await live.svc.ingest(SB, recs('b1', 0));
+      const unlinked = live.svc.unlink(SB, { batchId: 'b1' });
+      await hasRead;
+      const ingested = live.svc.ingest(SB, recs('b2', 100));
+      release();
+      await Promise.all([unlinked, ingested]);
+      await ordered.svc.ingest(SB, recs('b2', 100));
+      const expected = await allGraphs(ordered.svc, SB);
+      assert.deepEqual(await allGraphs(live.svc, SB), expected);
+      live.crash();
+      db.close();
+      const again = openIdentity(dir);
+      try {
+        assert.deepEqual(await allGraphs(again.svc, SB), expected, 'and after a restart');
+      } finally {
+        await again.dispose();
+      }
+    } finally {
+      await ordered.dispose();
+    }
   });
 });
 

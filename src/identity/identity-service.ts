@@ -40,7 +40,7 @@ export type SkipCode = 'UNKNOWN_NAMESPACE' | 'BLOCKED_IDENTITY' | 'NON_PEOPLE_ID
 export type GraphChangeListener = (sandboxId: string, xids: string[]) => void;
 
 /**
- * Identity Service facade for one process: the graph of each sandbox (in memory, persisted to identity.db),
+ * Identity Service facade for one process: the graph of each sandbox (in memory, persisted through its store),
  * namespaces, normalisation, linking rules, explain, history, unlink and simulation.
  */
 export class IdentityService {
@@ -92,11 +92,11 @@ export class IdentityService {
     if (!p) {
       p = (async () => {
         const g = await this.newEngine(sandboxId);
-        const { nodes, edges } = this.store.load(sandboxId);
+        const { nodes, edges } = await this.store.load(sandboxId);
         g.load(nodes, edges);
         // the snapshot plus the observations after it (the engine is deterministic, so replay gives the live graph);
         // the replay's cuts and evictions were recorded when they first happened
-        for (const o of this.store.pendingObservations(sandboxId)) g.apply(o);
+        for (const o of await this.store.pendingObservations(sandboxId)) g.apply(o);
         g.history.length = 0;
         this.engines.set(sandboxId, g);
         this.loading.delete(sandboxId);
@@ -136,8 +136,28 @@ export class IdentityService {
     return out;
   }
 
+  /**
+   * Graph writes of a sandbox one at a time (ingest, checkpoint, unlink, rules): a rebuild reads the log and swaps
+   * the engine across awaits, and a record ingested in between would be in neither the new graph nor the replay.
+   */
+  private serial<T>(sandboxId: string, fn: () => Promise<T>): Promise<T> {
+    const p = (this.writes.get(sandboxId) ?? Promise.resolve()).then(fn);
+    const done = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writes.set(sandboxId, done);
+    void done.then(() => this.writes.get(sandboxId) === done && this.writes.delete(sandboxId));
+    return p;
+  }
+  private readonly writes = new Map<string, Promise<void>>();
+
   /** Adds many records' identities and links (in the given order), persisting once. */
-  async ingest(sandboxId: string, items: IngestItem[]): Promise<IngestOutcome[]> {
+  ingest(sandboxId: string, items: IngestItem[]): Promise<IngestOutcome[]> {
+    return this.serial(sandboxId, () => this.ingestNow(sandboxId, items));
+  }
+
+  private async ingestNow(sandboxId: string, items: IngestItem[]): Promise<IngestOutcome[]> {
     const g = await this.engine(sandboxId);
     const resolve = await this.namespaces.resolver(sandboxId);
     const t0 = performance.now();
@@ -157,7 +177,7 @@ export class IdentityService {
     const t2 = performance.now();
     // 3. links are logged as observations (and live in the snapshot); history rows keep cuts, evictions and refusals.
     // One transaction per call: when ingest returns, every observation of the call is committed (the caller acks).
-    this.store.append(sandboxId, observations, g.history.splice(0).filter((h) => h.op !== 'link'));
+    await this.store.append(sandboxId, observations, g.history.splice(0).filter((h) => h.op !== 'link'));
     const t3 = performance.now();
     const st = this.stats;
     st.calls++;
@@ -168,7 +188,7 @@ export class IdentityService {
     st.logMs += t3 - t2;
     const n = (this.sinceCheckpoint.get(sandboxId) ?? 0) + observations.length;
     this.sinceCheckpoint.set(sandboxId, n);
-    if (n >= IdentityService.CHECKPOINT_EVERY) this.checkpoint(sandboxId);
+    if (n >= IdentityService.CHECKPOINT_EVERY) await this.checkpointNow(sandboxId);
     if (g.linkTouches !== linkTouches && this.listeners.length) {
       const touched = new Set<string>();
       for (const o of observations) for (const x of o.identities) touched.add(x.xid!);
@@ -178,12 +198,26 @@ export class IdentityService {
   }
 
   /** Writes the node/edge snapshot of a sandbox (periodically, and on close). */
-  checkpoint(sandboxId?: string): void {
-    for (const [sb, g] of this.engines) {
-      if (sandboxId && sb !== sandboxId) continue;
+  async checkpoint(sandboxId?: string): Promise<void> {
+    for (const sb of [...this.engines.keys()]) if (!sandboxId || sb === sandboxId) await this.serial(sb, () => this.checkpointNow(sb));
+  }
+
+  /** Sandboxes whose last checkpoint failed after taking the engine's changes: the next one writes the whole graph. */
+  private readonly snapshotBehind = new Set<string>();
+
+  private async checkpointNow(sb: string, opts?: { newGeneration?: boolean }): Promise<void> {
+    const g = this.engines.get(sb);
+    if (g) {
       const t0 = performance.now();
       const c = g.takeChanges();
-      this.store.checkpoint(sb, c, () => ({ nodes: g.nodes.values(), edges: g.edges.values(), size: g.nodes.size + g.edges.size }));
+      try {
+        if (this.snapshotBehind.has(sb)) await this.store.replaceGraph(sb, [...g.nodes.values()], [...g.edges.values()], []);
+        else await this.store.checkpoint(sb, c, () => ({ nodes: g.nodes.values(), edges: g.edges.values(), size: g.nodes.size + g.edges.size }), opts);
+      } catch (e) {
+        this.snapshotBehind.add(sb);
+        throw e;
+      }
+      this.snapshotBehind.delete(sb);
       this.stats.checkpoints++;
       this.stats.checkpointRows += c.nodes.length + c.edges.length;
       this.stats.checkpointMs += performance.now() - t0;
@@ -267,26 +301,31 @@ export class IdentityService {
   async history(sandboxId: string, xid: string, limit = 200): Promise<HistoryEntry[]> {
     const g = await this.engine(sandboxId);
     const links: HistoryEntry[] = g.linksOf(xid).map((e) => ({ at: e.firstSeen, op: 'link', a: e.a, b: e.b, record: e.lastRecord, dataset: e.datasets.join(','), batch: e.batches.join(','), detail: `last seen ${new Date(e.lastSeen).toISOString()}` }));
-    return [...this.store.history(sandboxId, xid, limit), ...links].sort((p, q) => q.at - p.at).slice(0, limit);
+    return [...(await this.store.history(sandboxId, xid, limit)), ...links].sort((p, q) => q.at - p.at).slice(0, limit);
   }
 
   /** Rebuilds a sandbox's graph from its observations under its rules (after unlink or a settings change). */
   private async rebuild(sandboxId: string, why: HistoryEntry): Promise<void> {
     const g = await this.newEngine(sandboxId);
-    for (const o of this.store.observations(sandboxId)) g.apply(o);
+    for (const o of await this.store.observations(sandboxId)) g.apply(o);
     // the recomputation's own decisions (cuts, evictions, refusals) are history too, marked as recomputed
     const decided = g
       .takeChanges()
       .history.filter((h) => h.op !== 'link')
       .map((h) => ({ ...h, detail: `recomputed (${why.rule}${why.batch ? ` batch ${why.batch}` : ''}${why.dataset ? ` dataset ${why.dataset}` : ''})${h.detail ? `: ${h.detail}` : ''}` }));
     const old = this.engines.get(sandboxId);
-    this.store.replaceGraph(sandboxId, [...g.nodes.values()], [...g.edges.values()], [why, ...decided]);
+    await this.store.replaceGraph(sandboxId, [...g.nodes.values()], [...g.edges.values()], [why, ...decided]);
+    this.snapshotBehind.delete(sandboxId);
     this.engines.set(sandboxId, g);
     for (const l of this.listeners) l(sandboxId, [...new Set([...(old?.nodes.keys() ?? []), ...g.nodes.keys()])]);
   }
 
   /** Removes one link, or every link a batch or dataset contributed, and recomputes the graphs. */
-  async unlink(sandboxId: string, by: { a?: string; b?: string; batchId?: string; datasetId?: string }): Promise<Result<{ removedObservations: number; removedLinks: number }, string>> {
+  unlink(sandboxId: string, by: { a?: string; b?: string; batchId?: string; datasetId?: string }): Promise<Result<{ removedObservations: number; removedLinks: number }, string>> {
+    return this.serial(sandboxId, () => this.unlinkNow(sandboxId, by));
+  }
+
+  private async unlinkNow(sandboxId: string, by: { a?: string; b?: string; batchId?: string; datasetId?: string }): Promise<Result<{ removedObservations: number; removedLinks: number }, string>> {
     const g = await this.engine(sandboxId);
     const now = this.clock.now();
     if (by.a && by.b) {
@@ -296,19 +335,24 @@ export class IdentityService {
       g.blockedPairs.add(k);
       // the pair stays apart: new records and rebuilds will not link it again
       await this.resources.put('identity-unlinked', sandboxId, k, { at: now });
-      this.store.append(sandboxId, [], g.history.splice(0));
-      this.checkpoint(sandboxId);
+      await this.store.append(sandboxId, [], g.history.splice(0));
+      // not in the observation log: replicas reload from the snapshot
+      await this.checkpointNow(sandboxId, { newGeneration: true });
       for (const l of this.listeners) l(sandboxId, [by.a, by.b]);
       return ok({ removedObservations: 0, removedLinks: 1 });
     }
     if (!by.batchId && !by.datasetId) return err('give a link (a and b), a batchId or a datasetId');
     const before = g.edges.size;
-    const n = this.store.removeObservations(sandboxId, by);
+    const n = await this.store.removeObservations(sandboxId, by);
     await this.rebuild(sandboxId, { at: now, op: 'unlink', a: '*', rule: 'manual', batch: by.batchId, dataset: by.datasetId, detail: `${n} observations removed` });
     return ok({ removedObservations: n, removedLinks: Math.max(0, before - (this.engines.get(sandboxId)?.edges.size ?? 0)) });
   }
 
-  async setRules(sandboxId: string, input: unknown): Promise<Result<LinkingRules, string>> {
+  setRules(sandboxId: string, input: unknown): Promise<Result<LinkingRules, string>> {
+    return this.serial(sandboxId, () => this.setRulesNow(sandboxId, input));
+  }
+
+  private async setRulesNow(sandboxId: string, input: unknown): Promise<Result<LinkingRules, string>> {
     const v = validateRules(input, await this.rules(sandboxId));
     if (!v.ok) return v;
     await this.resources.put('identity-settings', sandboxId, 'rules', v.value);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { openIdentity, item, allGraphs, type OpenedIdentity } from './testing.js';
+import { openIdentity, item, allGraphs } from './testing.js';
 import { openSqlite } from '../store/sqlite/open.js';
 import { NormaliseCache } from './normalise-cache.js';
 import { normaliseIdentity } from './normalise.js';
@@ -21,20 +21,6 @@ const people = (n: number, from = 0, batch = 'b1') =>
     return item(i, ids, batch, 'd', `r${i}`);
   });
 
-/** Closes the files without the final checkpoint close() writes: what a killed process leaves behind. */
-const crash = (o: OpenedIdentity) => {
-  const dbs = (o as unknown as { __dbs?: Array<{ close(): void }> }).__dbs;
-  if (dbs) for (const d of dbs) d.close();
-};
-
-function openWithHandles(dir?: string): OpenedIdentity {
-  const o = openIdentity(dir);
-  // openIdentity owns the handles; reach them through the store for a crash (close without checkpoint)
-  const store = (o.svc as unknown as { store: { db: { close(): void } } }).store;
-  const control = (o.resources as unknown as { db: { close(): void } }).db;
-  (o as unknown as { __dbs: unknown[] }).__dbs = [store.db, control];
-  return o;
-}
 
 describe('restart after a crash replays exactly', () => {
   const reference = async (records: ReturnType<typeof people>, rules: object) => {
@@ -45,14 +31,15 @@ describe('restart after a crash replays exactly', () => {
       for (let i = 0; i < records.length; i += 500) await f.svc.ingest(SB, records.slice(i, i + 500));
       return await allGraphs(f.svc, SB);
     } finally {
-      f.dispose();
+      await f.dispose();
     }
   };
 
-  const cases: Array<{ name: string; failAtChunk: number | undefined }> = [
+  const cases: Array<{ name: string; failAtChunk: number | undefined; thenCheckpoint?: boolean }> = [
     { name: 'a crash between checkpoints (no checkpoint since the last batches)', failAtChunk: undefined },
     { name: 'a crash in the middle of a checkpoint (after its first chunk was written)', failAtChunk: 1 },
     { name: 'a crash in the middle of a checkpoint (after several chunks were written)', failAtChunk: 3 },
+    { name: 'a failed checkpoint, a good one, then a crash (the good one writes what the failed one had taken)', failAtChunk: 1, thenCheckpoint: true },
   ];
   for (const c of cases)
     it(c.name, async () => {
@@ -60,12 +47,12 @@ describe('restart after a crash replays exactly', () => {
       const first = people(12_000);
       const second = people(14_000, 12_000, 'b2');
       const expected = await reference([...first, ...second], rules);
-      const o = openWithHandles();
+      const o = openIdentity();
       try {
         await withCrmid(o.svc);
         await o.svc.setRules(SB, rules);
         for (let i = 0; i < first.length; i += 500) await o.svc.ingest(SB, first.slice(i, i + 500));
-        o.svc.checkpoint();
+        await o.svc.checkpoint();
         for (let i = 0; i < second.length; i += 500) await o.svc.ingest(SB, second.slice(i, i + 500));
         const live = await allGraphs(o.svc, SB);
         assert.deepEqual(live, expected);
@@ -76,10 +63,12 @@ describe('restart after a crash replays exactly', () => {
           const real = s.putChunk;
           let n = 0;
           s.putChunk = { run: (...a: unknown[]) => (++n > c.failAtChunk! ? (() => { throw new Error('disk I/O error'); })() : real.run(...a)) };
-          assert.throws(() => o.svc.checkpoint(), /disk I\/O error/);
+          await assert.rejects(o.svc.checkpoint(), /disk I\/O error/);
           assert.ok(n > c.failAtChunk!, 'the checkpoint wrote chunks before it failed');
+          s.putChunk = real;
+          if (c.thenCheckpoint) await o.svc.checkpoint();
         }
-        crash(o);
+        o.crash();
         const again = openIdentity(o.dir);
         try {
           assert.deepEqual(await allGraphs(again.svc, SB), expected);
@@ -89,10 +78,10 @@ describe('restart after a crash replays exactly', () => {
           assert.ok(r.ok && r.value.removedObservations === second.length);
           assert.deepEqual(await allGraphs(again.svc, SB), await reference(first, rules));
         } finally {
-          again.dispose();
+          await again.dispose();
         }
       } catch (e) {
-        o.dispose();
+        await o.dispose();
         throw e;
       }
     });
@@ -102,18 +91,18 @@ describe('restart after a crash replays exactly', () => {
     try {
       await withCrmid(o.svc);
       await o.svc.ingest(SB, people(3_000));
-      o.svc.checkpoint();
+      await o.svc.checkpoint();
       const rows = o.svc.stats.checkpointRows;
       await o.svc.ingest(SB, people(10, 3_000));
-      o.svc.checkpoint();
+      await o.svc.checkpoint();
       assert.ok(o.svc.stats.checkpointRows - rows <= 40, `a small change writes a small checkpoint (${o.svc.stats.checkpointRows - rows} rows)`);
       // the same records again and again: only refreshes, the chunk log would grow past twice the graph
       for (let k = 0; k < 4; k++) {
         await o.svc.ingest(SB, people(3_000));
-        o.svc.checkpoint();
+        await o.svc.checkpoint();
       }
       const before = await allGraphs(o.svc, SB);
-      o.close();
+      await o.close();
       const db = openSqlite(o.dir, 'identity');
       const { n } = db.prepare('SELECT sum(n) AS n FROM snapshot').get() as { n: number };
       db.close();
@@ -121,9 +110,9 @@ describe('restart after a crash replays exactly', () => {
       const nodes = (await again.svc.graphs(SB)).flat().length;
       assert.ok(n <= 2 * (nodes + nodes) + 10_000, `compacted: ${n} rows for ${nodes} identities`);
       assert.deepEqual(await allGraphs(again.svc, SB), before);
-      again.dispose();
+      await again.dispose();
     } catch (e) {
-      o.dispose();
+      await o.dispose();
       throw e;
     }
   });
@@ -134,7 +123,7 @@ describe('identity.db written by the previous formats still loads', () => {
     const o = openIdentity();
     try {
       await withCrmid(o.svc);
-      o.close();
+      await o.close();
       const db = openSqlite(o.dir, 'identity');
       const x = (ns: string, id: string) => xidOf(ns, id);
       // snapshot (old row chunks): jane's CRMID and email, linked
@@ -156,10 +145,10 @@ describe('identity.db written by the previous formats still loads', () => {
         assert.ok(r.ok && r.value.removedObservations === 1);
         assert.deepEqual(await allGraphs(again.svc, SB), [['CRMID:jane', 'ECID:11111111111111111111111111111111111111', 'Email:jane@x.com']]);
       } finally {
-        again.dispose();
+        await again.dispose();
       }
     } catch (e) {
-      o.dispose();
+      await o.dispose();
       throw e;
     }
   });

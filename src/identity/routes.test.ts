@@ -33,7 +33,7 @@ describe('Identity Service API', () => {
   });
   after(async () => {
     await k.stop();
-    o.dispose();
+    await o.dispose();
   });
 
   describe('namespaces', () => {

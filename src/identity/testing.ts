@@ -5,7 +5,8 @@ import { openSqlite } from '../store/sqlite/open.js';
 import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import { ManualClock } from '../shared/clock.js';
-import { IdentityStore } from './identity-store.js';
+import { SqliteIdentityStore } from './sqlite-identity-store.js';
+import type { IdentityGraphStore } from './identity-store.js';
 import { NamespaceService } from './namespaces.js';
 import { IdentityService, type IngestItem } from './identity-service.js';
 import type { IdentityRemote } from './routes.js';
@@ -17,24 +18,30 @@ export interface OpenedIdentity {
   resources: ResourceStore;
   clock: ManualClock;
   dir: string;
-  /** Closes the files (the directory stays: reopen with openIdentity(dir)). */
-  close(): void;
+  /** Writes a checkpoint and closes the files (the directory stays: reopen with openIdentity(dir)). */
+  close(): Promise<void>;
   /** Closes the files and deletes the directory. */
-  dispose(): void;
+  dispose(): Promise<void>;
+  /** Closes the files without the final checkpoint: what a killed process leaves behind. */
+  crash(): void;
 }
 
-export function openIdentity(dir = mkdtempSync(join(tmpdir(), 'kith-identity-')), resources?: ResourceStore): OpenedIdentity {
+/** `store` replaces identity.db (e.g. a PgIdentityStore; the caller closes what it opened). */
+export function openIdentity(dir = mkdtempSync(join(tmpdir(), 'kith-identity-')), resources?: ResourceStore, store?: IdentityGraphStore): OpenedIdentity {
   const control = resources ? undefined : openSqlite(dir, 'control');
-  const idDb = openSqlite(dir, 'identity');
+  const idDb = store ? undefined : openSqlite(dir, 'identity');
   const res = resources ?? new SqliteResourceStore(control!);
   const clock = new ManualClock();
-  const svc = new IdentityService(new IdentityStore(idDb), res, new NamespaceService(res, clock), clock);
-  const close = () => {
-    svc.checkpoint();
-    idDb.close();
+  const svc = new IdentityService(store ?? new SqliteIdentityStore(idDb!), res, new NamespaceService(res, clock), clock);
+  const crash = () => {
+    idDb?.close();
     control?.close();
   };
-  return { svc, resources: res, clock, dir, close, dispose: () => (close(), rmSync(dir, { recursive: true, force: true })) };
+  const close = async () => {
+    await svc.checkpoint();
+    crash();
+  };
+  return { svc, resources: res, clock, dir, close, crash, dispose: async () => (await close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
 /** A record's identities written as "Namespace:value" strings. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { openSqlite } from '../store/sqlite/open.js';
 import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
 import { ManualClock } from '../shared/clock.js';
-import { IdentityStore } from '../identity/identity-store.js';
+import { SqliteIdentityStore } from '../identity/sqlite-identity-store.js';
 import { NamespaceService } from '../identity/namespaces.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { IdentityServiceResolver } from './identity-service-adapter.js';
@@ -22,7 +22,7 @@ describe('IdentityServiceResolver over the real identity service', () => {
     const idDb = openSqlite(dir, 'identity');
     const clock = new ManualClock();
     const resources = new SqliteResourceStore(control);
-    const svc = new IdentityService(new IdentityStore(idDb), resources, new NamespaceService(resources, clock), clock);
+    const svc = new IdentityService(new SqliteIdentityStore(idDb), resources, new NamespaceService(resources, clock), clock);
     const ctx = createProfileContext({ dataDir: dir, resources, clock, identities: new IdentityServiceResolver(svc) });
     const seen: ProfileChange[] = [];
     ctx.profiles.onProfileChange((c) => seen.push(c));

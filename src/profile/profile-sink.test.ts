@@ -57,9 +57,9 @@ describe('ProfileSink records every record it cannot place as "not ingested to p
     store = new SqliteNotIngestedStore(db);
     sink = new ProfileSink(o.svc, new IdentitySink(o.svc, schemas), f.ctx.profiles, undefined, store);
   });
-  after(() => {
+  after(async () => {
     f.close();
-    o.dispose();
+    await o.dispose();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -6,7 +6,7 @@ import type { PipelineServiceMap } from '../ingest/processor/pipeline-services.j
 import { datasetDirectory } from '../ingest/wiring.js';
 import type { Lake } from '../lake/lake.js';
 import { openSqlite } from '../store/sqlite/open.js';
-import { IdentityStore } from '../identity/identity-store.js';
+import { SqliteIdentityStore } from '../identity/sqlite-identity-store.js';
 import { NamespaceService } from '../identity/namespaces.js';
 import { IdentityService } from '../identity/identity-service.js';
 import { IdentitySink } from '../identity/identity-sink.js';
@@ -59,7 +59,7 @@ export async function createPipeline(
   const stores: LakeStores = { log: opened.ingestLog, lake, failed: opened.failedRecords, seen: opened.seenIds, notIngested };
   const identityDb = openSqlite(dataDir, 'identity');
   const namespaces = new NamespaceService(s.resources, s.clock);
-  const identity = new IdentityService(new IdentityStore(identityDb), s.resources, namespaces, s.clock);
+  const identity = new IdentityService(new SqliteIdentityStore(identityDb), s.resources, namespaces, s.clock);
   const identities = new IdentityServiceResolver(identity);
   const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities });
   const exportTarget: ExportTarget = {
@@ -125,7 +125,7 @@ export async function createPipeline(
       unforward?.();
       if (host) profile.profiles.useMemberships(undefined);
       await host?.close();
-      identity.checkpoint();
+      await identity.checkpoint();
       await segments?.close();
       profile.close();
       identityDb.close();
