@@ -15,5 +15,5 @@ export interface ProfileMembership {
  */
 export interface MembershipSource {
   /** Current memberships of a profile (the graph `members`, whose profile id is `entityId`), by segment id. */
-  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ProfileMembership & { at: number }>;
+  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ProfileMembership & { at: number }> | Promise<Map<string, ProfileMembership & { at: number }>>;
 }

@@ -286,7 +286,7 @@ export class ProfileService {
     // audience memberships live in segmentation's store, read with the graph's identities (newest per segment);
     // not read at all when the caller's fields leave them out
     const wantsMemberships = !opts.fields?.length || opts.fields.some((f) => f === 'segmentMembership' || f.startsWith('segmentMembership.'));
-    const ms = wantsMemberships ? this.memberships?.membershipsOf(sandboxId, r.members, r.entityId) : undefined;
+    const ms = wantsMemberships ? await this.memberships?.membershipsOf(sandboxId, r.members, r.entityId) : undefined;
     if (ms && ms.size > 0) {
       const sm = (entity.segmentMembership ?? {}) as Record<string, Record<string, unknown>>;
       const ups: Record<string, unknown> = { ...(sm.ups ?? {}) };

@@ -27,7 +27,7 @@ export function createProfileContext(deps: {
   guardrails?: Partial<Guardrails>;
   /** Page cache of the profile.db connection (a thread that only reads it, as segmentation's does: READER_CACHE_MIB). */
   cacheMiB?: number;
-  /** The store to use (closed with the context); default: `<dataDir>/profile.db`. */
+  /** The store to use (the caller's, left open by close()); default: `<dataDir>/profile.db`, owned. */
   store?: FragmentStore;
 }): ProfileContext {
   const store = deps.store ?? new SqliteProfileStore(openSqlite(deps.dataDir, 'profile', { cacheMiB: deps.cacheMiB }));
@@ -39,7 +39,7 @@ export function createProfileContext(deps: {
     store, profiles, mergePolicies, computedAttributes, jobs,
     close: () => {
       profiles.close();
-      void store.close();
+      if (!deps.store) void store.close();
     },
   };
 }

@@ -202,7 +202,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   };
   const processorOptions = { ...(opts.processor?.streamingBatchMaxAgeMs !== undefined ? { streamingBatchMaxAgeMs: opts.processor.streamingBatchMaxAgeMs } : {}), ...(opts.processor?.idleMs !== undefined ? { idleMs: opts.processor.idleMs } : {}) };
   // inline (tests): the processor's stores on this thread, through their own connections as in its thread
-  const inlineStorage = inline ? await openStorageOrThrow(storageConfig, 'processor', { clock, onPoolError }) : undefined;
+  const inlineStorage = inline ? await openStorageOrThrow(storageConfig, 'processor', { clock, onPoolError, extra: ['segmentStore'] }) : undefined;
   processor = inlineStorage
     ? new InlineProcessor(await createPipeline(storageConfig, inlineStorage.stores, { resources, schemas, catalog, flow, clock }, { ...hooks, sink: opts.downstream }, processorOptions))
     : await WorkerProcessor.start(

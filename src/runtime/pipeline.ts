@@ -1,7 +1,7 @@
 import type { LakeProcessor, LakeProcessorOptions } from '../ingest/processor/lake-processor.js';
 import type { RecordSink } from '../ingest/processor/processor-ports.js';
 import { createLakeProcessor, type LakeStores, type PipelineServices } from '../ingest/processor/pipeline-factory.js';
-import type { StorageConfig, StoresOf } from './storage.js';
+import type { StorageConfig, Stores, StoresOf } from './storage.js';
 import type { PipelineServiceMap } from '../ingest/processor/pipeline-services.js';
 import { datasetDirectory } from '../ingest/wiring.js';
 import type { Lake } from '../lake/lake.js';
@@ -41,7 +41,8 @@ export interface Pipeline {
  */
 export async function createPipeline(
   storage: StorageConfig,
-  opened: StoresOf<'processor'>,
+  /** The processor's stores; `segmentStore` too when segmentation runs inline. */
+  opened: StoresOf<'processor'> & Partial<Stores>,
   s: PipelineServices,
   hooks: {
     onLanded: (sandboxId: string, schemaId: string) => Promise<void>;
@@ -57,11 +58,10 @@ export async function createPipeline(
   const { dataDir } = storage;
   const { lake, notIngested } = opened;
   const stores: LakeStores = { log: opened.ingestLog, lake, failed: opened.failedRecords, seen: opened.seenIds, notIngested };
-  const identityDb = openSqlite(dataDir, 'identity');
   const namespaces = new NamespaceService(s.resources, s.clock);
-  const identity = new IdentityService(new SqliteIdentityStore(identityDb), s.resources, namespaces, s.clock);
+  const identity = new IdentityService(opened.identityGraph, s.resources, namespaces, s.clock);
   const identities = new IdentityServiceResolver(identity);
-  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities });
+  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities, store: opened.profileStore });
   const exportTarget: ExportTarget = {
     tableOf: async (sandboxId, datasetId) => (await s.catalog.getDataset(sandboxId, datasetId))?.tags[TABLE_TAG]?.[0],
     append: (sandboxId, table, batchId, records) =>
@@ -73,12 +73,13 @@ export async function createPipeline(
   let host: SegmentHost | undefined;
   let unforward: (() => void) | undefined;
   if (segmentation === 'worker') {
-    host = await SegmentHost.start({ dataDir, storage, identities, lake, exportTarget, onError: (m) => hooks.onError(new Error(m)) });
+    host = await SegmentHost.start({ dataDir, storage, identities, lake, exportTarget, memberships: opened.membershipReader, onError: (m) => hooks.onError(new Error(m)) });
     // the entities API (served on this thread) shows the memberships the worker commits to segment.db
     profile.profiles.useMemberships(host.memberships);
     unforward = profile.profiles.onProfileChange(host.onProfileChange);
   } else {
-    segments = createSegmentContext({ dataDir, resources: s.resources, clock: s.clock, profile, lake, batchSql: new DuckDbBatchEvaluator(), exportTarget });
+    if (!opened.segmentStore) throw new Error('segmentation inline needs the segment store (openStorage extra: segmentStore)');
+    segments = createSegmentContext({ dataDir, resources: s.resources, clock: s.clock, profile, lake, batchSql: new DuckDbBatchEvaluator(), exportTarget, store: opened.segmentStore });
     segments.runtime.onError = (e) => hooks.onError(e);
   }
   let profileSink: ProfileSink | undefined;
@@ -128,7 +129,6 @@ export async function createPipeline(
       await identity.checkpoint();
       await segments?.close();
       profile.close();
-      identityDb.close();
     },
   };
 }

@@ -26,7 +26,9 @@ const post = (e: WorkerEvent) => port.postMessage(e);
 // this thread's writers (and the segmentation worker's) leave WAL checkpoints to the checkpointer thread
 const backgroundCheckpoints = backgroundCheckpointsEnabled();
 checkpointInBackground(backgroundCheckpoints);
+const segmentation = process.env.KITH_SEGMENTATION_THREAD === '0' ? 'inline' : 'worker';
 const storage = await openStorageOrThrow(storageConfig, 'processor', {
+  extra: segmentation === 'inline' ? ['segmentStore'] : [],
   onPoolError: (e) => post({ type: 'error', message: `a PostgreSQL connection was lost (the pool opens another): ${e.message}` }),
 });
 const { resources } = storage.stores;
@@ -46,7 +48,7 @@ const pipeline = await createPipeline(
     onBatchTouched: (sandboxId, datasetId) => post({ type: 'touched', sandboxId, datasetId }),
   },
   options,
-  process.env.KITH_SEGMENTATION_THREAD === '0' ? 'inline' : 'worker',
+  segmentation,
 );
 
 /**

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkpointInBackground, READER_CACHE_MIB } from '../store/sqlite/open.js';
+import { checkpointInBackground } from '../store/sqlite/open.js';
 import { openStorageOrThrow, type StorageConfig } from './storage.js';
 import { systemClock } from '../shared/clock.js';
 import { createProfileContext } from '../profile/wiring.js';
@@ -36,8 +36,8 @@ const { resources } = storage.stores;
 const seenSandboxes = new Set<string>();
 const reportedEmpty = new Set<string>();
 const identities = new ForwardedIdentityResolver(host.identities);
-// profile.db is the processor's to write: this thread reads it (see READER_CACHE_MIB)
-const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities, cacheMiB: READER_CACHE_MIB });
+// profile.db is the processor's to write: this thread reads it (the storage factory opens it with a reader's cache)
+const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities, store: storage.stores.profileStore });
 const segments = createSegmentContext({
   dataDir,
   resources,
@@ -50,6 +50,7 @@ const segments = createSegmentContext({
     await host.host.activate(sandboxId);
   },
   exportTarget: host.export,
+  store: storage.stores.segmentStore,
 });
 const report = (e: unknown) => post({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
 segments.runtime.onError = report;

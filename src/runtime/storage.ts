@@ -22,6 +22,18 @@ import { Lake } from '../lake/lake.js';
 import type { SourceStateStore } from '../sources/http/source-state-store.js';
 import { SqliteSourceStateStore } from '../sources/http/sqlite-source-state-store.js';
 import { PgSourceStateStore } from '../sources/http/pg-source-state-store.js';
+import type { IdentityGraphStore } from '../identity/identity-store.js';
+import { SqliteIdentityStore } from '../identity/sqlite-identity-store.js';
+import { PgIdentityStore } from '../identity/pg-identity-store.js';
+import type { FragmentStore } from '../profile/fragment-store.js';
+import { SqliteProfileStore } from '../profile/sqlite-profile-store.js';
+import { PgProfileStore } from '../profile/pg-profile-store.js';
+import type { SegmentStore } from '../segment/segment-store.js';
+import { SqliteSegmentStore } from '../segment/sqlite-segment-store.js';
+import { PgSegmentStore } from '../segment/pg-segment-store.js';
+import type { MembershipReader } from '../segment/membership-view.js';
+import { SqliteMembershipReader } from '../segment/sqlite-membership-reader.js';
+import { PgMembershipReader } from '../segment/pg-membership-reader.js';
 
 /** Where a process keeps its state: plain data, so worker threads get it through workerData. */
 export interface StorageConfig {
@@ -52,13 +64,21 @@ export interface Stores {
   sourceState: SourceStateStore;
   /** DuckDB files in the data directory, whatever the kind. */
   lake: Lake;
+  /** The identity graph's observation log, snapshot and history (the processor writes it; replicas read it). */
+  identityGraph: IdentityGraphStore;
+  /** Profile fragments, events and computed-attribute state (the processor writes; segmentation reads). */
+  profileStore: FragmentStore;
+  /** Segmentation's memberships, timers and audience-event outbox (its thread writes). */
+  segmentStore: SegmentStore;
+  /** Committed memberships for profile lookups, read outside segmentation's writer. */
+  membershipReader: MembershipReader;
 }
 
 /** What each thread opens (see runtime/README.md for who writes what). */
 const ROLE_STORES = {
   api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState'],
-  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake'],
-  segmentation: ['resources'],
+  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader'],
+  segmentation: ['resources', 'profileStore', 'segmentStore'],
   cli: ['resources'],
 } as const satisfies Record<ThreadRole, ReadonlyArray<keyof Stores>>;
 
@@ -93,6 +113,17 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
   seenIds: { sqlite: (o) => new SqliteSeenIds(o.file('failed-records')), postgres: (o) => PgSeenIds.open(o) },
   sourceState: { sqlite: (o) => new SqliteSourceStateStore(o.file('sources')), postgres: (o) => PgSourceStateStore.open(o) },
   lake: { sqlite: (o) => Lake.open(o.dataDir), postgres: (o) => Lake.open(o.dataDir) },
+  identityGraph: { sqlite: (o) => new SqliteIdentityStore(o.file('identity')), postgres: (o) => PgIdentityStore.open(o) },
+  // the processor writes profile.db; other threads read it (a reader's page cache)
+  profileStore: {
+    sqlite: (o) => new SqliteProfileStore(o.role === 'processor' ? o.file('profile') : o.file('profile', { cacheMiB: READER_CACHE_MIB })),
+    postgres: (o) => PgProfileStore.open(o),
+  },
+  segmentStore: { sqlite: (o) => new SqliteSegmentStore(o.file('segment')), postgres: (o) => PgSegmentStore.open(o) },
+  membershipReader: {
+    sqlite: (o) => new SqliteMembershipReader(o.file('segment', { cacheMiB: READER_CACHE_MIB })),
+    postgres: async (o) => new PgMembershipReader(o.pool, o.schema),
+  },
 };
 
 /**
@@ -106,7 +137,8 @@ const SYNCHRONOUS_COMMIT: Record<ThreadRole, 'on' | 'off'> = { api: 'on', proces
 export interface Storage<R extends ThreadRole> {
   kind: 'sqlite' | 'postgres';
   role: R;
-  stores: StoresOf<R>;
+  /** The role's stores, and the extras asked for (absent unless asked). */
+  stores: StoresOf<R> & Partial<Stores>;
   /** Names of the SQLite files this thread opened (none on PostgreSQL): what a WAL checkpointer serves. */
   sqliteFiles: readonly string[];
   /** A background checkpointer serves these files: their writers here keep only a far fallback (no-op on PostgreSQL). */
@@ -119,8 +151,9 @@ export interface Storage<R extends ThreadRole> {
  * The one place a thread opens its stores: SQLite files in the data directory, or one pg.Pool for the thread and the
  * PostgreSQL adapters (tables migrated on open). Code below it gets ports and never opens a database by name.
  */
-export async function openStorage<R extends ThreadRole>(cfg: StorageConfig, role: R, opts: { clock?: Clock; onPoolError?: (e: Error) => void } = {}): Promise<Result<Storage<R>, string>> {
-  const names: ReadonlyArray<keyof Stores> = ROLE_STORES[role];
+export async function openStorage<R extends ThreadRole>(cfg: StorageConfig, role: R, opts: StorageOptions = {}): Promise<Result<Storage<R>, string>> {
+  // extras first: a SQLite file is opened with its first opener's settings (a writer's before a reader's)
+  const names: ReadonlyArray<keyof Stores> = [...new Set([...(opts.extra ?? []), ...ROLE_STORES[role]])];
   const base: Opening = { role, clock: opts.clock ?? systemClock, dataDir: cfg.dataDir };
   const opened: Array<Stores[keyof Stores]> = [];
   const stores = {} as Record<keyof Stores, unknown>;
@@ -155,7 +188,7 @@ export async function openStorage<R extends ThreadRole>(cfg: StorageConfig, role
     return ok({
       kind: 'sqlite',
       role,
-      stores: stores as unknown as StoresOf<R>,
+      stores: stores as unknown as StoresOf<R> & Partial<Stores>,
       sqliteFiles: [...files.keys()],
       checkpointsInBackground(list) {
         for (const n of list) files.get(n)?.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
@@ -202,7 +235,7 @@ export async function openStorage<R extends ThreadRole>(cfg: StorageConfig, role
   return ok({
     kind: 'postgres',
     role,
-    stores: stores as unknown as StoresOf<R>,
+    stores: stores as unknown as StoresOf<R> & Partial<Stores>,
     sqliteFiles: [],
     checkpointsInBackground() {},
     close: () =>
@@ -216,8 +249,15 @@ export async function openStorage<R extends ThreadRole>(cfg: StorageConfig, role
   });
 }
 
+export interface StorageOptions {
+  clock?: Clock;
+  onPoolError?: (e: Error) => void;
+  /** Stores this thread opens beyond its role's (a processor running segmentation inline: `segmentStore`). */
+  extra?: ReadonlyArray<keyof Stores>;
+}
+
 /** openStorage at a process edge (a thread's root, the CLI): a failure is fatal, with its message. */
-export async function openStorageOrThrow<R extends ThreadRole>(cfg: StorageConfig, role: R, opts: { clock?: Clock; onPoolError?: (e: Error) => void } = {}): Promise<Storage<R>> {
+export async function openStorageOrThrow<R extends ThreadRole>(cfg: StorageConfig, role: R, opts: StorageOptions = {}): Promise<Storage<R>> {
   const r = await openStorage(cfg, role, opts);
   if (!r.ok) throw new Error(r.error);
   return r.value;

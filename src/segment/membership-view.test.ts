@@ -34,7 +34,7 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
   it('the same thread (store) and another connection (reader) see the committed rows alike', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-mview-'));
     const store = new SqliteSegmentStore(openSqlite(dir, 'segment'));
-    const rows = new SqliteMembershipReader(dir);
+    const rows = new SqliteMembershipReader(openSqlite(dir, 'segment'));
     const reader = new StoreMembershipSource(rows);
     try {
       const members = [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }, { namespace: 'ECID', id: '123', xid: 'pB' }];
@@ -65,7 +65,7 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
   describe('invalid input', () => {
     it('a reader over a data directory where segmentation never ran shows no memberships', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kith-mview-'));
-      const rows = new SqliteMembershipReader(dir);
+      const rows = new SqliteMembershipReader(openSqlite(dir, 'segment'));
       try {
         assert.equal(new StoreMembershipSource(rows).membershipsOf('sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }], 'pA').size, 0);
         assert.equal((await readMemberships(rows, 'sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }, { namespace: 'ECID', id: '1', xid: 'pB' }], 'pA')).size, 0);

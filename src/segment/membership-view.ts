@@ -60,3 +60,12 @@ export class StoreMembershipSource implements MembershipSource {
     return shown(membershipsAcross(this.store, sandboxId, members, entityId));
   }
 }
+
+/** What the profile shows as `segmentMembership.ups`, through the read port (any thread; SQLite or PostgreSQL). */
+export class ReaderMembershipSource implements MembershipSource {
+  constructor(private readonly reader: MembershipReader) {}
+
+  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Promise<Map<string, ShownMembership>> {
+    return readMemberships(this.reader, sandboxId, members, entityId);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { openSqlite, READER_CACHE_MIB, type SqliteDb } from '../store/sqlite/open.js';
+import type { SqliteDb } from '../store/sqlite/open.js';
 import { rowToMembership, type MembershipRow, type MembershipRowData } from './segment-store.js';
 import { MEMBERSHIPS_OF_PIDS_SQL } from './sqlite-segment-store.js';
 import type { MembershipReader, MembershipRows } from './membership-view.js';
@@ -13,8 +13,9 @@ export class SqliteMembershipReader implements MembershipReader, MembershipRows 
   private readonly db: SqliteDb;
   private stmts: { one: Statement<[string, string], MembershipRowData>; many: Statement<[string, string], MembershipRowData> } | undefined;
 
-  constructor(dataDir: string) {
-    this.db = openSqlite(dataDir, 'segment', { cacheMiB: READER_CACHE_MIB });
+  /** `db`: a connection of segment.db of this thread (opened by the storage factory with a reader's cache). */
+  constructor(db: SqliteDb) {
+    this.db = db;
   }
 
   membershipsOfPid(sandboxId: string, pid: string): MembershipRow[] {

@@ -1,3 +1,4 @@
+import { openSqlite } from '../store/sqlite/open.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
@@ -12,7 +13,7 @@ segmentStoreContract('sqlite', {
   create: () => h.create(),
   reopen: (s) => h.reopen(s as SqliteSegmentStore),
   destroy: (s) => h.destroy(s as SqliteSegmentStore),
-  reader: async (s) => new SqliteMembershipReader(dirOf(s)),
+  reader: async (s) => new SqliteMembershipReader(openSqlite(dirOf(s), 'segment')),
 });
 
 describe('SqliteSegmentStore: segment.db as files from older builds left it', () => {

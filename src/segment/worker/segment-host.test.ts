@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../shared/clock.js';
 import { openSqlite } from '../../store/sqlite/open.js';
+import { SqliteMembershipReader } from '../sqlite-membership-reader.js';
 import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
 import { createProfileContext } from '../../profile/wiring.js';
 import { InMemoryIdentityResolver } from '../../profile/testing/in-memory-resolver.js';
@@ -40,6 +41,7 @@ describe('SegmentHost: a segmentation worker that dies is replaced, and nothing 
         identities,
         lake: lake(),
         exportTarget,
+        memberships: new SqliteMembershipReader(openSqlite(dir, 'segment')),
         onError: (m) => errors.push(m),
       });
       const unforward = profile.profiles.onProfileChange(host.onProfileChange);
@@ -83,7 +85,7 @@ describe('SegmentHost: a segmentation worker that dies is replaced, and nothing 
     it('calls to an unknown method are rejected without killing the worker', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'kith-seghost-'));
       const resources = new SqliteResourceStore(openSqlite(dir, 'control'));
-      const host = await SegmentHost.start({ dataDir: dir, identities: new InMemoryIdentityResolver(), lake: lake(), exportTarget, onError: () => undefined });
+      const host = await SegmentHost.start({ dataDir: dir, identities: new InMemoryIdentityResolver(), lake: lake(), exportTarget, memberships: new SqliteMembershipReader(openSqlite(dir, 'segment')), onError: () => undefined });
       try {
         // a caller the compiler did not check (the type refuses the name): an error reply, not a hang
         const untyped = host.remote.segments as unknown as { noSuchMethod(): Promise<unknown> };

@@ -4,8 +4,7 @@ import type { ProfileChange } from '../../profile/profile-service.js';
 import { DEFAULT_NAMESPACE_PRIORITY, type IdentityRef, type IdentityResolver } from '../../profile/identity-resolver.js';
 import { RpcClient, RpcServer, type Remote } from '../../shared/rpc.js';
 import type { AudienceEventLake } from '../wiring.js';
-import { StoreMembershipSource } from '../membership-view.js';
-import { SqliteMembershipReader } from '../sqlite-membership-reader.js';
+import { ReaderMembershipSource, type MembershipReader } from '../membership-view.js';
 import type { ExportTarget } from '../audience-service.js';
 import { RestartSchedule } from '../../shared/restart-schedule.js';
 import type { StorageConfig } from '../../runtime/storage.js';
@@ -20,6 +19,8 @@ export interface SegmentHostDeps {
   lake: AudienceEventLake;
   exportTarget: ExportTarget;
   onError: (message: string) => void;
+  /** Committed memberships, read on this thread for profile lookups (the processor's read port of segment.db). */
+  memberships: MembershipReader;
 }
 
 /**
@@ -88,15 +89,12 @@ export class SegmentHost {
   static async start(d: SegmentHostDeps): Promise<SegmentHost> {
     const host = new SegmentHost(d);
     await host.spawn();
-    // segment.db exists once the worker is ready
-    host.rows = new SqliteMembershipReader(d.dataDir);
-    host.memberships = new StoreMembershipSource(host.rows);
+    host.memberships = new ReaderMembershipSource(d.memberships);
     return host;
   }
 
-  private rows!: SqliteMembershipReader;
   /** The memberships the worker committed, read on this thread (what the profile shows as `segmentMembership`). */
-  memberships!: StoreMembershipSource;
+  memberships!: ReaderMembershipSource;
 
   /**
    * Starts a worker. One that exits unexpectedly (an uncaught error, out of memory) is replaced after a pause that
@@ -215,7 +213,6 @@ export class SegmentHost {
       await this.remote.worker.stop().catch(() => undefined);
       await new Promise<void>((r) => (this.exited ? r() : this.worker.once('exit', () => r())));
     }
-    await this.rows.close();
   }
 
   private send(m: ToSegmentWorker): void {
