@@ -14,6 +14,7 @@
  * probe window: on a saturated machine they compare changes far more steadily than latency does.
  * `segmentEntriesPerSecond`: memberships entered during the probe window (each one a membership row and an audience
  * event). With the default population it grows over the run (see `entered` below); BENCH_PROFILES sets it.
+ * KITH_BENCH_ROOT runs another checkout's Kith (bench/side-by-side.ts); KITH_DATABASE_URL puts its state on PostgreSQL.
  *   node --import tsx bench/segment/streaming.ts
  */
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { hardware } from '../hardware.js';
+import { storageKind } from '../lib/bench-root.js';
 import { machineTicks, processCpuMs } from '../lib/load.js';
 import { startKithProcess } from '../profile/kith-setup.js';
 import { benchDefinitions, EVENT_TYPES, PROBE_PQL } from './definitions.js';
@@ -182,6 +184,7 @@ const auds = (await must(req('GET', '/data/core/ups/audiences?limit=100'))).chil
 const transitions = auds.reduce((n, a) => n + a.metrics.data.realized + a.metrics.data.existing + a.metrics.data.exited, 0);
 console.log(JSON.stringify({
   name: 'segment-streaming-qualification',
+  storage: storageKind(),
   figure: pct(seg, 99),
   unit: 'ms (p99, event acked -> membership visible in the entities API)',
   p50: pct(seg, 50),
