@@ -7,7 +7,8 @@
  * Env: BENCH_SECONDS (default 8), BENCH_MILLION (default 1000000; 0 skips), BENCH_BACKLOG (default 200000).
  * KITH_BENCH_ROOT runs another checkout's Kith (bench/side-by-side.ts); KITH_DATABASE_URL puts its state on PostgreSQL.
  * `serverCpuUsPerEvent` (the server's CPU, every thread, from /proc) per accepted message in the load phases and per
- * drained message in the processor phase: on a shared box it compares changes more steadily than throughput.
+ * drained message in the processor phase: on a shared box it compares changes more steadily than throughput. On
+ * PostgreSQL also `databaseCpuUsPerEvent` (the backends serving the server) and their sum, `totalCpuUsPerEvent`.
  * Prints one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hardware } from '../hardware.js';
 import { benchRoot, kithEntryEnv, REPO_ROOT, storageKind } from '../lib/bench-root.js';
-import { load, peakRssMiB, processCpuMs } from '../lib/load.js';
+import { load, peakRssMiB } from '../lib/load.js';
+import { cpuFigures, readCpu } from '../lib/server-cpu.js';
 import { hasWrk, wrkPost } from '../lib/wrk.js';
 
 const KITH = join(benchRoot(), 'bin/kith.js');
@@ -67,10 +69,6 @@ function messageFactory(schemaId: string, datasetId: string, tag: string) {
     `${head}{"_id":"${tag}-${n}","timestamp":"2026-01-01T00:00:00Z","eventType":"commerce.purchases","identityMap":{"Email":[{"id":"user${n % 50000}@example.com","primary":true}]},"commerce":{"order":{"priceTotal":${n % 500},"currencyCode":"USD"},"purchases":{"value":1}},"productListItems":[{"SKU":"sku-${n % 97}","quantity":1,"priceTotal":${n % 500}}]}}}`;
 }
 
-/** Server CPU (µs, every thread) per unit of work between two /proc readings; null where /proc is not there. */
-const cpuPer = (ms0: number | undefined, ms1: number | undefined, units: number) =>
-  ms0 === undefined || ms1 === undefined ? null : Math.round(((ms1 - ms0) * 1000) / Math.max(1, units));
-
 async function status(url: string, headers: Record<string, string>) {
   return (await (await fetch(`${url}/data/foundation/kith/ingest/status`, { headers })).json()) as { backlog: number; lakeOffset: number; logHead: number; downstreamOffset?: number };
 }
@@ -90,16 +88,16 @@ async function main() {
     for (let j = 0; j < 100; j++) parts.push(msg(i * 100 + j));
     return `{"messages":[${parts.join(',')}]}`;
   };
-  const batchCpu0 = processCpuMs(kith.child.pid);
+  const batchCpu0 = readCpu(kith.child.pid);
   const batchLoad = await load({ url: `${kith.url}/collection/batch/${s.inletId}`, seconds: SECONDS, concurrency: 16, perRequest: 100, body: batchBody });
   // the processor works through the accepted messages meanwhile: what it has not reached yet is not in this CPU figure
-  const batch = { ...batchLoad, serverCpuUsPerEvent: cpuPer(batchCpu0, processCpuMs(kith.child.pid), batchLoad.ok * 100), backlogAfter: (await status(kith.url, s.headers)).backlog };
+  const batch = { ...batchLoad, ...cpuFigures(batchCpu0, readCpu(kith.child.pid), batchLoad.ok * 100), backlogAfter: (await status(kith.url, s.headers)).backlog };
   const singleMsg = (tag: string) => messageFactory(s.schemaId, s.datasetId, tag)(0).split('"' + tag + '-0"');
-  const singleCpu0 = processCpuMs(kith.child.pid);
+  const singleCpu0 = readCpu(kith.child.pid);
   const singleLoad = useWrk
     ? { tool: 'wrk -t1 -c64', ...wrkPost(`${kith.url}/collection/${s.inletId}`, singleMsg('s')[0] + '"s-', '"' + singleMsg('s')[1], SECONDS, 64) }
     : { tool: 'node', ...(await load({ url: `${kith.url}/collection/${s.inletId}`, seconds: SECONDS, concurrency: 64, body: (i) => messageFactory(s.schemaId, s.datasetId, 's')(i) })) };
-  const single = { ...singleLoad, serverCpuUsPerEvent: cpuPer(singleCpu0, processCpuMs(kith.child.pid), singleLoad.reqPerSec * SECONDS) };
+  const single = { ...singleLoad, ...cpuFigures(singleCpu0, readCpu(kith.child.pid), singleLoad.reqPerSec * SECONDS) };
   result.kith = { batch100: batch, single };
   const singleOk = single.reqPerSec;
 
@@ -146,23 +144,23 @@ async function main() {
   const t0 = Date.now();
   const behind = (st: Awaited<ReturnType<typeof status>>) => st.logHead - Math.min(st.lakeOffset, st.downstreamOffset ?? st.lakeOffset);
   // CPU counts once the processor worker has booted and moved (its boot is no per-event cost), per entry behind then
-  let window: { cpu: number | undefined; behind: number } | undefined;
+  let window: { cpu: ReturnType<typeof readCpu>; behind: number } | undefined;
   const first = await status(kith.url, s2.headers);
   let drainS: number | undefined;
   for (let st = first; ; st = await status(kith.url, s2.headers)) {
-    if (!window && st.lakeOffset > first.lakeOffset && st.backlog > 0) window = { cpu: processCpuMs(kith.child.pid), behind: behind(st) };
+    if (!window && st.lakeOffset > first.lakeOffset && st.backlog > 0) window = { cpu: readCpu(kith.child.pid), behind: behind(st) };
     if (drainS === undefined && st.backlog <= 0) drainS = (Date.now() - t0) / 1000;
     // CPU until the downstream consumer (identity, profile) is through too, where the status reports it
     if (drainS !== undefined && behind(st) <= 0) break;
     await new Promise((r) => setTimeout(r, 25));
   }
-  const drainCpu1 = processCpuMs(kith.child.pid);
+  const drainCpu1 = readCpu(kith.child.pid);
   result.processor = {
     backlogMessages: BACKLOG,
     seconds: drainS,
     msgsPerSec: Math.round(BACKLOG / drainS),
     // null when the backlog was gone before the first look (raise BENCH_BACKLOG)
-    serverCpuUsPerEvent: window ? cpuPer(window.cpu, drainCpu1, window.behind) : null,
+    ...(window ? cpuFigures(window.cpu, drainCpu1, window.behind) : { serverCpuUsPerEvent: null }),
     cpuWindowEntries: window?.behind ?? 0,
   };
   await stop(kith.child);

@@ -7,6 +7,8 @@
 /** Leaf names that are figures; everything else (settings, counts, hardware) is context, not compared. */
 const FIGURE_KEYS = new Set([
   'serverCpuUsPerEvent',
+  'databaseCpuUsPerEvent',
+  'totalCpuUsPerEvent',
   'msgsPerSec',
   'reqPerSec',
   'achievedRate',

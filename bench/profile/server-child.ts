@@ -12,13 +12,12 @@ import { rootModule } from '../lib/bench-root.js';
 
 const { startTestKith } = (await import(rootModule('src/testing/test-kith.ts'))) as typeof TestKithModule;
 
-/** The configuration keys KITH_DATABASE_URL sets in the bench root's loadConfig, whatever they are named there. */
+/** The configuration keys KITH_DATABASE_* set in the bench root's loadConfig, whatever they are named there. */
 async function storageOverrides(): Promise<Record<string, unknown>> {
-  const url = process.env.KITH_DATABASE_URL;
-  if (!url) return {};
+  if (!process.env.KITH_DATABASE_URL) return {};
   const { loadConfig, DEFAULTS } = (await import(rootModule('src/config/config.ts'))) as typeof ConfigModule;
-  const r = loadConfig([], { KITH_DATABASE_URL: url });
-  if (!r.ok) throw new Error(`KITH_DATABASE_URL: ${r.error}`);
+  const r = loadConfig([], Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('KITH_DATABASE_'))));
+  if (!r.ok) throw new Error(r.error);
   const defaults = DEFAULTS as unknown as Record<string, unknown>;
   return Object.fromEntries(Object.entries(r.config).filter(([k, v]) => v !== defaults[k]));
 }

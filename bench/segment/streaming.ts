@@ -11,7 +11,8 @@
  * seconds of the ack. `trend` gives p50/p99 per quarter of the probe window: a rising trend is a backlog that grows
  * (the offered rate is not sustained), which one p99 over a short window can hide; BENCH_SECONDS lengthens the run.
  * `serverCpuUsPerEvent` (the server's CPU, all threads, per acknowledged event) and `machineIdlePercent` cover the
- * probe window: on a saturated machine they compare changes far more steadily than latency does.
+ * probe window: on a saturated machine they compare changes far more steadily than latency does. On PostgreSQL also
+ * `databaseCpuUsPerEvent` (the backends serving the server) and the sum of both, `totalCpuUsPerEvent`.
  * `segmentEntriesPerSecond`: memberships entered during the probe window (each one a membership row and an audience
  * event). With the default population it grows over the run (see `entered` below); BENCH_PROFILES sets it.
  * KITH_BENCH_ROOT runs another checkout's Kith (bench/side-by-side.ts); KITH_DATABASE_URL puts its state on PostgreSQL.
@@ -23,7 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { hardware } from '../hardware.js';
 import { storageKind } from '../lib/bench-root.js';
-import { machineTicks, processCpuMs } from '../lib/load.js';
+import { machineTicks } from '../lib/load.js';
+import { cpuFigures, readCpu } from '../lib/server-cpu.js';
 import { startKithProcess } from '../profile/kith-setup.js';
 import { benchDefinitions, EVENT_TYPES, PROBE_PQL } from './definitions.js';
 
@@ -135,7 +137,7 @@ await new Promise((r) => setTimeout(r, WARMUP_MS)); // warm up under load (JIT, 
 // thresholds within a minute: a "qualification storm" that grows over the run)
 const entered = async () => ((await must(req('GET', '/data/core/ups/audiences?limit=100'))).children as Array<{ metrics: { data: { realized: number; existing: number; exited: number } } }>).reduce((n, a) => n + a.metrics.data.realized + a.metrics.data.existing + a.metrics.data.exited, 0);
 const entered0 = await entered();
-const cpu0 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked, at: performance.now() };
+const cpu0 = { server: readCpu(k.child.pid), box: machineTicks(), acked, at: performance.now() };
 const probes: Promise<void>[] = [];
 for (let i = 0; i < PROBES; i++) {
   const email = `probe${i}@bench.example`;
@@ -175,7 +177,7 @@ for (let i = 0; i < PROBES; i++) {
   await new Promise((r) => setTimeout(r, interval));
 }
 await Promise.all(probes);
-const cpu1 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked, at: performance.now() };
+const cpu1 = { server: readCpu(k.child.pid), box: machineTicks(), acked, at: performance.now() };
 const entered1 = await entered();
 stop = true;
 await background;
@@ -200,7 +202,7 @@ console.log(JSON.stringify({
   failedMessages: failed,
   membershipsWritten: transitions,
   segmentEntriesPerSecond: Math.round((entered1 - entered0) / ((cpu1.at - cpu0.at) / 1000)),
-  serverCpuUsPerEvent: cpu0.server === undefined || cpu1.server === undefined ? null : Math.round(((cpu1.server - cpu0.server) * 1000) / Math.max(1, cpu1.acked - cpu0.acked)),
+  ...cpuFigures(cpu0.server, cpu1.server, cpu1.acked - cpu0.acked),
   machineIdlePercent: cpu0.box && cpu1.box ? Math.round((100 * (cpu1.box.idle - cpu0.box.idle)) / Math.max(1, cpu1.box.total - cpu0.box.total)) : null,
   profiles: PROFILES,
   hardware: hardware(),
