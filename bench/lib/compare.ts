@@ -20,6 +20,9 @@ const FIGURE_KEYS = new Set([
   'p99',
   'max',
   'figure',
+  // not a figure to compare but to read beside one: the server did not keep up where it grew
+  'backlogGrowth',
+  'backlogAfter',
 ]);
 
 export type Figures = Record<string, number>;

@@ -12,7 +12,8 @@
  * (the offered rate is not sustained), which one p99 over a short window can hide; BENCH_SECONDS lengthens the run.
  * `serverCpuUsPerEvent` (the server's CPU, all threads, per acknowledged event) and `machineIdlePercent` cover the
  * probe window: on a saturated machine they compare changes far more steadily than latency does. On PostgreSQL also
- * `databaseCpuUsPerEvent` (the backends serving the server) and the sum of both, `totalCpuUsPerEvent`.
+ * `databaseCpuUsPerEvent` (the backends serving the server) and the sum of both, `totalCpuUsPerEvent`. `backlogGrowth`:
+ * log entries the processor fell further behind over the window (a CPU figure of a run that did not keep up is low).
  * `segmentEntriesPerSecond`: memberships entered during the probe window (each one a membership row and an audience
  * event). With the default population it grows over the run (see `entered` below); BENCH_PROFILES sets it.
  * KITH_BENCH_ROOT runs another checkout's Kith (bench/side-by-side.ts); KITH_DATABASE_URL puts its state on PostgreSQL.
@@ -136,7 +137,13 @@ await new Promise((r) => setTimeout(r, WARMUP_MS)); // warm up under load (JIT, 
 // the population size drive (20k profiles at 5,000 events/s: an event per profile every 4 s, so most cross several
 // thresholds within a minute: a "qualification storm" that grows over the run)
 const entered = async () => ((await must(req('GET', '/data/core/ups/audiences?limit=100'))).children as Array<{ metrics: { data: { realized: number; existing: number; exited: number } } }>).reduce((n, a) => n + a.metrics.data.realized + a.metrics.data.existing + a.metrics.data.exited, 0);
+/** Log entries the processor has not finished (lake or downstream): a figure per event only holds when it stays flat. */
+const behind = async () => {
+  const st = (await must(req('GET', '/data/foundation/kith/ingest/status'))) as { logHead: number; lakeOffset: number; downstreamOffset?: number };
+  return st.logHead - Math.min(st.lakeOffset, st.downstreamOffset ?? st.lakeOffset);
+};
 const entered0 = await entered();
+const behind0 = await behind();
 const cpu0 = { server: readCpu(k.child.pid), box: machineTicks(), acked, at: performance.now() };
 const probes: Promise<void>[] = [];
 for (let i = 0; i < PROBES; i++) {
@@ -179,6 +186,7 @@ for (let i = 0; i < PROBES; i++) {
 await Promise.all(probes);
 const cpu1 = { server: readCpu(k.child.pid), box: machineTicks(), acked, at: performance.now() };
 const entered1 = await entered();
+const behind1 = await behind();
 stop = true;
 await background;
 const elapsed = (performance.now() - started) / 1000;
@@ -203,6 +211,9 @@ console.log(JSON.stringify({
   membershipsWritten: transitions,
   segmentEntriesPerSecond: Math.round((entered1 - entered0) / ((cpu1.at - cpu0.at) / 1000)),
   ...cpuFigures(cpu0.server, cpu1.server, cpu1.acked - cpu0.acked),
+  // entries the processor fell further behind over the probe window: far above zero, the box did not keep up and CPU
+  // per acknowledged event leaves out the work still queued (compare runs only where this stays small)
+  backlogGrowth: behind1 - behind0,
   machineIdlePercent: cpu0.box && cpu1.box ? Math.round((100 * (cpu1.box.idle - cpu0.box.idle)) / Math.max(1, cpu1.box.total - cpu0.box.total)) : null,
   profiles: PROFILES,
   hardware: hardware(),
