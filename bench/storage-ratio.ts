@@ -80,9 +80,15 @@ try {
   }
 } finally {
   if (!setupError) {
-    const where = mode === 'schema' ? `table_schema = '${name}'` : `table_schema NOT IN ('pg_catalog', 'information_schema')`;
+    // a bench that starts several servers gives each a schema of its own, named after this one (bench/lib/phase-storage.ts)
+    const where = mode === 'schema' ? `(table_schema = '${name}' OR table_schema LIKE '${name}\\_%')` : `table_schema NOT IN ('pg_catalog', 'information_schema')`;
     tablesCreated = await admin(async (c) => Number((await c.query(`SELECT count(*) AS n FROM information_schema.tables WHERE ${where}`)).rows[0].n), dbUrl.href).catch(() => undefined);
-    await admin((c) => c.query(mode === 'schema' ? `DROP SCHEMA IF EXISTS ${name} CASCADE` : `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    if (mode === 'database') await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    else
+      await admin(async (c) => {
+        const schemas = (await c.query(`SELECT nspname FROM pg_namespace WHERE nspname = $1 OR nspname LIKE $2`, [name, `${name}\\_%`])).rows.map((r) => r.nspname as string);
+        for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+      });
   }
 }
 

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { hardware } from '../hardware.js';
 import { benchRoot, kithEntryEnv, REPO_ROOT, storageKind } from '../lib/bench-root.js';
 import { load, peakRssMiB } from '../lib/load.js';
+import { phaseStorage } from '../lib/phase-storage.js';
 import { cpuFigures, readCpu } from '../lib/server-cpu.js';
 import { hasWrk, wrkPost } from '../lib/wrk.js';
 
@@ -79,8 +80,9 @@ async function main() {
 
   // ---- Kith: acceptance rates (processor running, as in production) ---------------------------
   const dir = mkdtempSync(join(tmpdir(), 'kith-bench-'));
+  const accept = await phaseStorage('accept');
   // the million-message phase measures throughput and memory, not back-pressure: the old 2,000,000-entry threshold
-  let kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { ...kithEntryEnv(), KITH_MAX_BACKLOG: '2000000' });
+  let kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { ...kithEntryEnv(), ...accept.env, KITH_MAX_BACKLOG: '2000000' });
   const s = await setup(kith.url, dir);
   const msg = messageFactory(s.schemaId, s.datasetId, 'a');
   const batchBody = (i: number) => {
@@ -124,7 +126,8 @@ async function main() {
 
   // ---- lake processor: drain a backlog built with the processor off -----------------------------
   const dir2 = mkdtempSync(join(tmpdir(), 'kith-bench-p-'));
-  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), KITH_PROCESSOR: 'off' });
+  const drain = await phaseStorage('drain');
+  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env, KITH_PROCESSOR: 'off' });
   const s2 = await setup(kith.url, dir2);
   const msgP = messageFactory(s2.schemaId, s2.datasetId, 'p');
   await load({
@@ -140,7 +143,7 @@ async function main() {
     },
   });
   await stop(kith.child);
-  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], kithEntryEnv());
+  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env });
   const t0 = Date.now();
   const behind = (st: Awaited<ReturnType<typeof status>>) => st.logHead - Math.min(st.lakeOffset, st.downstreamOffset ?? st.lakeOffset);
   // CPU counts once the processor worker has booted and moved (its boot is no per-event cost), per entry behind then
@@ -150,8 +153,8 @@ async function main() {
   for (let st = first; ; st = await status(kith.url, s2.headers)) {
     if (!window && st.lakeOffset > first.lakeOffset && st.backlog > 0) window = { cpu: readCpu(kith.child.pid), behind: behind(st) };
     if (drainS === undefined && st.backlog <= 0) drainS = (Date.now() - t0) / 1000;
-    // CPU until the downstream consumer (identity, profile) is through too, where the status reports it
-    if (drainS !== undefined && behind(st) <= 0) break;
+    // CPU until the downstream consumer (identity, profile) is through too, where the status reports it (10 s at most)
+    if (drainS !== undefined && (behind(st) <= 0 || Date.now() - t0 > drainS * 1000 + 10_000)) break;
     await new Promise((r) => setTimeout(r, 25));
   }
   const drainCpu1 = readCpu(kith.child.pid);
@@ -184,6 +187,8 @@ async function main() {
   ];
   rmSync(dir, { recursive: true, force: true });
   rmSync(dir2, { recursive: true, force: true });
+  await accept.drop();
+  await drain.drop();
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
 
