@@ -5,6 +5,10 @@
  *  - lake processor throughput on a 200k-message backlog (target >= 20,000 messages/s)
  *  - peak RSS of the server after 1M accepted messages
  * Env: BENCH_SECONDS (default 8), BENCH_MILLION (default 1000000; 0 skips), BENCH_BACKLOG (default 200000).
+ * KITH_BENCH_ROOT runs another checkout's Kith (bench/side-by-side.ts); KITH_DATABASE_URL puts its state on PostgreSQL.
+ * `serverCpuUsPerEvent` (the server's CPU, every thread, from /proc) per accepted message in the load phases and per
+ * drained message in the processor phase: on a shared box it compares changes more steadily than throughput. On
+ * PostgreSQL also `databaseCpuUsPerEvent` (the backends serving the server) and their sum, `totalCpuUsPerEvent`.
  * Prints one JSON object.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,10 +16,13 @@ import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hardware } from '../hardware.js';
+import { benchRoot, kithEntryEnv, REPO_ROOT, storageKind } from '../lib/bench-root.js';
 import { load, peakRssMiB } from '../lib/load.js';
+import { phaseStorage } from '../lib/phase-storage.js';
+import { cpuFigures, readCpu } from '../lib/server-cpu.js';
 import { hasWrk, wrkPost } from '../lib/wrk.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+const KITH = join(benchRoot(), 'bin/kith.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const MILLION = Number(process.env.BENCH_MILLION ?? 1_000_000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
@@ -64,17 +71,18 @@ function messageFactory(schemaId: string, datasetId: string, tag: string) {
 }
 
 async function status(url: string, headers: Record<string, string>) {
-  return (await (await fetch(`${url}/data/foundation/kith/ingest/status`, { headers })).json()) as { backlog: number; lakeOffset: number; logHead: number };
+  return (await (await fetch(`${url}/data/foundation/kith/ingest/status`, { headers })).json()) as { backlog: number; lakeOffset: number; logHead: number; downstreamOffset?: number };
 }
 
 async function main() {
   const useWrk = hasWrk();
-  const result: Record<string, unknown> = { name: 'ingest', hardware: hardware(), seconds: SECONDS, singleMessageLoadGenerator: useWrk ? 'wrk (Debian)' : 'node http (install wrk for the reference figure)' };
+  const result: Record<string, unknown> = { name: 'ingest', storage: storageKind(), hardware: hardware(), seconds: SECONDS, singleMessageLoadGenerator: useWrk ? 'wrk (Debian)' : 'node http (install wrk for the reference figure)' };
 
   // ---- Kith: acceptance rates (processor running, as in production) ---------------------------
   const dir = mkdtempSync(join(tmpdir(), 'kith-bench-'));
+  const accept = await phaseStorage('accept');
   // the million-message phase measures throughput and memory, not back-pressure: the old 2,000,000-entry threshold
-  let kith = await startProcess([join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { KITH_MAX_BACKLOG: '2000000' });
+  let kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { ...kithEntryEnv(), ...accept.env, KITH_MAX_BACKLOG: '2000000' });
   const s = await setup(kith.url, dir);
   const msg = messageFactory(s.schemaId, s.datasetId, 'a');
   const batchBody = (i: number) => {
@@ -82,11 +90,16 @@ async function main() {
     for (let j = 0; j < 100; j++) parts.push(msg(i * 100 + j));
     return `{"messages":[${parts.join(',')}]}`;
   };
-  const batch = await load({ url: `${kith.url}/collection/batch/${s.inletId}`, seconds: SECONDS, concurrency: 16, perRequest: 100, body: batchBody });
+  const batchCpu0 = readCpu(kith.child.pid);
+  const batchLoad = await load({ url: `${kith.url}/collection/batch/${s.inletId}`, seconds: SECONDS, concurrency: 16, perRequest: 100, body: batchBody });
+  // the processor works through the accepted messages meanwhile: what it has not reached yet is not in this CPU figure
+  const batch = { ...batchLoad, ...cpuFigures(batchCpu0, readCpu(kith.child.pid), batchLoad.ok * 100), backlogAfter: (await status(kith.url, s.headers)).backlog };
   const singleMsg = (tag: string) => messageFactory(s.schemaId, s.datasetId, tag)(0).split('"' + tag + '-0"');
-  const single = useWrk
+  const singleCpu0 = readCpu(kith.child.pid);
+  const singleLoad = useWrk
     ? { tool: 'wrk -t1 -c64', ...wrkPost(`${kith.url}/collection/${s.inletId}`, singleMsg('s')[0] + '"s-', '"' + singleMsg('s')[1], SECONDS, 64) }
     : { tool: 'node', ...(await load({ url: `${kith.url}/collection/${s.inletId}`, seconds: SECONDS, concurrency: 64, body: (i) => messageFactory(s.schemaId, s.datasetId, 's')(i) })) };
+  const single = { ...singleLoad, ...cpuFigures(singleCpu0, readCpu(kith.child.pid), singleLoad.reqPerSec * SECONDS) };
   result.kith = { batch100: batch, single };
   const singleOk = single.reqPerSec;
 
@@ -113,7 +126,8 @@ async function main() {
 
   // ---- lake processor: drain a backlog built with the processor off -----------------------------
   const dir2 = mkdtempSync(join(tmpdir(), 'kith-bench-p-'));
-  kith = await startProcess([join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { KITH_PROCESSOR: 'off' });
+  const drain = await phaseStorage('drain');
+  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env, KITH_PROCESSOR: 'off' });
   const s2 = await setup(kith.url, dir2);
   const msgP = messageFactory(s2.schemaId, s2.datasetId, 'p');
   await load({
@@ -129,19 +143,33 @@ async function main() {
     },
   });
   await stop(kith.child);
-  kith = await startProcess([join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error']);
+  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env });
   const t0 = Date.now();
-  for (;;) {
-    const st = await status(kith.url, s2.headers);
-    if (st.backlog <= 0) break;
-    await new Promise((r) => setTimeout(r, 100));
+  const behind = (st: Awaited<ReturnType<typeof status>>) => st.logHead - Math.min(st.lakeOffset, st.downstreamOffset ?? st.lakeOffset);
+  // CPU counts once the processor worker has booted and moved (its boot is no per-event cost), per entry behind then
+  let window: { cpu: ReturnType<typeof readCpu>; behind: number } | undefined;
+  const first = await status(kith.url, s2.headers);
+  let drainS: number | undefined;
+  for (let st = first; ; st = await status(kith.url, s2.headers)) {
+    if (!window && st.lakeOffset > first.lakeOffset && st.backlog > 0) window = { cpu: readCpu(kith.child.pid), behind: behind(st) };
+    if (drainS === undefined && st.backlog <= 0) drainS = (Date.now() - t0) / 1000;
+    // CPU until the downstream consumer (identity, profile) is through too, where the status reports it (10 s at most)
+    if (drainS !== undefined && (behind(st) <= 0 || Date.now() - t0 > drainS * 1000 + 10_000)) break;
+    await new Promise((r) => setTimeout(r, 25));
   }
-  const drainS = (Date.now() - t0) / 1000;
-  result.processor = { backlogMessages: BACKLOG, seconds: drainS, msgsPerSec: Math.round(BACKLOG / drainS) };
+  const drainCpu1 = readCpu(kith.child.pid);
+  result.processor = {
+    backlogMessages: BACKLOG,
+    seconds: drainS,
+    msgsPerSec: Math.round(BACKLOG / drainS),
+    // null when the backlog was gone before the first look (raise BENCH_BACKLOG)
+    ...(window ? cpuFigures(window.cpu, drainCpu1, window.behind) : { serverCpuUsPerEvent: null }),
+    cpuWindowEntries: window?.behind ?? 0,
+  };
   await stop(kith.child);
 
   // ---- bare baseline -----------------------------------------------------------------------------
-  const base = await startProcess(['--import', 'tsx', join(ROOT, 'bench/ingest/baseline-server.ts'), join(dir2, 'baseline.db')]);
+  const base = await startProcess(['--import', 'tsx', join(REPO_ROOT, 'bench/ingest/baseline-server.ts'), join(dir2, 'baseline.db')]);
   const bBatch = await load({ url: `${base.url}/collection/batch/x`, seconds: SECONDS, concurrency: 16, perRequest: 100, body: batchBody });
   const bSingle = useWrk
     ? { tool: 'wrk -t1 -c64', ...wrkPost(`${base.url}/collection/x`, singleMsg('b')[0] + '"b-', '"' + singleMsg('b')[1], SECONDS, 64) }
@@ -159,6 +187,8 @@ async function main() {
   ];
   rmSync(dir, { recursive: true, force: true });
   rmSync(dir2, { recursive: true, force: true });
+  await accept.drop();
+  await drain.drop();
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 }
 

@@ -11,9 +11,12 @@
  * seconds of the ack. `trend` gives p50/p99 per quarter of the probe window: a rising trend is a backlog that grows
  * (the offered rate is not sustained), which one p99 over a short window can hide; BENCH_SECONDS lengthens the run.
  * `serverCpuUsPerEvent` (the server's CPU, all threads, per acknowledged event) and `machineIdlePercent` cover the
- * probe window: on a saturated machine they compare changes far more steadily than latency does.
+ * probe window: on a saturated machine they compare changes far more steadily than latency does. On PostgreSQL also
+ * `databaseCpuUsPerEvent` (the backends serving the server) and the sum of both, `totalCpuUsPerEvent`. `backlogGrowth`:
+ * log entries the processor fell further behind over the window (a CPU figure of a run that did not keep up is low).
  * `segmentEntriesPerSecond`: memberships entered during the probe window (each one a membership row and an audience
  * event). With the default population it grows over the run (see `entered` below); BENCH_PROFILES sets it.
+ * KITH_BENCH_ROOT runs another checkout's Kith (bench/side-by-side.ts); KITH_DATABASE_URL puts its state on PostgreSQL.
  *   node --import tsx bench/segment/streaming.ts
  */
 import fs from 'node:fs';
@@ -21,7 +24,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { hardware } from '../hardware.js';
-import { machineTicks, processCpuMs } from '../lib/load.js';
+import { storageKind } from '../lib/bench-root.js';
+import { machineTicks } from '../lib/load.js';
+import { cpuFigures, readCpu } from '../lib/server-cpu.js';
 import { startKithProcess } from '../profile/kith-setup.js';
 import { benchDefinitions, EVENT_TYPES, PROBE_PQL } from './definitions.js';
 
@@ -132,8 +137,14 @@ await new Promise((r) => setTimeout(r, WARMUP_MS)); // warm up under load (JIT, 
 // the population size drive (20k profiles at 5,000 events/s: an event per profile every 4 s, so most cross several
 // thresholds within a minute: a "qualification storm" that grows over the run)
 const entered = async () => ((await must(req('GET', '/data/core/ups/audiences?limit=100'))).children as Array<{ metrics: { data: { realized: number; existing: number; exited: number } } }>).reduce((n, a) => n + a.metrics.data.realized + a.metrics.data.existing + a.metrics.data.exited, 0);
+/** Log entries the processor has not finished (lake or downstream): a figure per event only holds when it stays flat. */
+const behind = async () => {
+  const st = (await must(req('GET', '/data/foundation/kith/ingest/status'))) as { logHead: number; lakeOffset: number; downstreamOffset?: number };
+  return st.logHead - Math.min(st.lakeOffset, st.downstreamOffset ?? st.lakeOffset);
+};
 const entered0 = await entered();
-const cpu0 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked, at: performance.now() };
+const behind0 = await behind();
+const cpu0 = { server: readCpu(k.child.pid), box: machineTicks(), acked, at: performance.now() };
 const probes: Promise<void>[] = [];
 for (let i = 0; i < PROBES; i++) {
   const email = `probe${i}@bench.example`;
@@ -173,8 +184,9 @@ for (let i = 0; i < PROBES; i++) {
   await new Promise((r) => setTimeout(r, interval));
 }
 await Promise.all(probes);
-const cpu1 = { server: processCpuMs(k.child.pid), box: machineTicks(), acked, at: performance.now() };
+const cpu1 = { server: readCpu(k.child.pid), box: machineTicks(), acked, at: performance.now() };
 const entered1 = await entered();
+const behind1 = await behind();
 stop = true;
 await background;
 const elapsed = (performance.now() - started) / 1000;
@@ -182,6 +194,7 @@ const auds = (await must(req('GET', '/data/core/ups/audiences?limit=100'))).chil
 const transitions = auds.reduce((n, a) => n + a.metrics.data.realized + a.metrics.data.existing + a.metrics.data.exited, 0);
 console.log(JSON.stringify({
   name: 'segment-streaming-qualification',
+  storage: storageKind(),
   figure: pct(seg, 99),
   unit: 'ms (p99, event acked -> membership visible in the entities API)',
   p50: pct(seg, 50),
@@ -197,7 +210,10 @@ console.log(JSON.stringify({
   failedMessages: failed,
   membershipsWritten: transitions,
   segmentEntriesPerSecond: Math.round((entered1 - entered0) / ((cpu1.at - cpu0.at) / 1000)),
-  serverCpuUsPerEvent: cpu0.server === undefined || cpu1.server === undefined ? null : Math.round(((cpu1.server - cpu0.server) * 1000) / Math.max(1, cpu1.acked - cpu0.acked)),
+  ...cpuFigures(cpu0.server, cpu1.server, cpu1.acked - cpu0.acked),
+  // entries the processor fell further behind over the probe window: far above zero, the box did not keep up and CPU
+  // per acknowledged event leaves out the work still queued (compare runs only where this stays small)
+  backlogGrowth: behind1 - behind0,
   machineIdlePercent: cpu0.box && cpu1.box ? Math.round((100 * (cpu1.box.idle - cpu0.box.idle)) / Math.max(1, cpu1.box.total - cpu0.box.total)) : null,
   profiles: PROFILES,
   hardware: hardware(),
