@@ -61,14 +61,12 @@ function checkpointIntervalMs(): number {
   return Number.isFinite(v) && v >= 1 ? v : DEFAULT_CHECKPOINT_INTERVAL_MS;
 }
 
-/** The pipeline's files that storage.ts does not open yet (their contexts open them by name; both kinds for now). */
-const PIPELINE_SQLITE_FILES = ['identity', 'profile', 'segment'];
-// every SQLite file the pipeline writes, and the API's ingest log (the API thread, runtime/api.ts, hands its
-// checkpoints over too); on PostgreSQL only the files still embedded
+// every SQLite file this thread opened (segment.db too: its read port; the segmentation worker writes it), and the
+// API's ingest log (the API thread, runtime/api.ts, hands its checkpoints over too); none on PostgreSQL
 // the files whose writers all take the write lock at the start of their transactions (see BackgroundCheckpointer) also
 // get their WAL restarted when a steady load keeps it growing: the ingest log (appends begin with an INSERT, markers
 // and retention wait or retry), identity.db, profile.db and segment.db (IMMEDIATE transactions)
-const checkpointed = [...storage.sqliteFiles, ...PIPELINE_SQLITE_FILES];
+const checkpointed = [...storage.sqliteFiles];
 const checkpointer =
   backgroundCheckpoints && checkpointed.length > 0
     ? await BackgroundCheckpointer.start(dataDir, checkpointed, checkpointIntervalMs(), checkpointed.filter((f) => ['ingest-log', 'identity', 'profile', 'segment'].includes(f)))
