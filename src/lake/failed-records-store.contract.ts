@@ -131,6 +131,9 @@ export function failedRecordsStoreContract(name: string, h: FailedRecordsHarness
         await s.markReplayed('sb-1', ['nope', '-1', '99999999999999999999']);
         assert.equal((await s.list({ sandboxId: 'sb-1', limit: 10 })).length, 3);
       });
+      it('an after cursor beyond any id (1e308, Infinity) lists nothing', async () => {
+        for (const after of ['1e308', 'Infinity', '99999999999999999999999']) assert.deepEqual(await s.list({ sandboxId: 'sb-1', after, limit: 10 }), []);
+      });
       it('a non-numeric after cursor starts from the beginning', async () => {
         assert.equal((await s.list({ sandboxId: 'sb-1', limit: 10, after: 'x' })).length, 3);
       });

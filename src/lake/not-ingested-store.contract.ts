@@ -133,6 +133,8 @@ export function notIngestedStoreContract(name: string, create: (clock: ManualClo
         ['an id past the safe integers', () => s.get('sb-1', '99999999999999999999'), undefined],
         ['paging after a non-number', async () => (await s.list({ sandboxId: 'sb-1', limit: 1, after: 'zzz' })).length, 1],
         ['counts of no sandboxes', () => s.countsByDataset([]), []],
+        ['since past any time (1e308)', async () => (await s.list({ sandboxId: 'sb-1', limit: 10, since: 1e308 })).length, 0],
+        ['paging after 1e308', async () => (await s.list({ sandboxId: 'sb-1', limit: 10, after: '1e308' })).length, 0],
         ['an empty add', () => s.add([]), undefined],
         ['marking unknown ids replayed', () => s.markReplayed('sb-1', ['123456', 'nope'], 1), undefined],
       ];

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { FailedItem } from '../ingest/processor/processor-ports.js';
-import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js';
+import { fromPgText, schemaPrefix, toPgBigint, toPgText } from '../store/postgres/pg-text.js';
 import { migrate, type Migration } from '../store/postgres/migrations.js';
 import { FAILED_RECORD_ROW, failedRecordRow, type BatchFailedCounts, type FailedQuery, type FailedRecordRow, type FailedRecordsStore, type StoredFailedRecord } from './failed-records-store.js';
 import { checkedRows, type Transferable } from '../store/transfer.js';
@@ -68,7 +68,7 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
   }
 
   async list(q: FailedQuery): Promise<StoredFailedRecord[]> {
-    const args: unknown[] = [q.sandboxId, Number(q.after ?? 0) || 0];
+    const args: unknown[] = [q.sandboxId, toPgBigint(Number(q.after ?? 0) || 0)];
     const where = ['sandbox_id = $1', 'id > $2'];
     const eq = (col: string, v: string | undefined) => {
       if (!v) return;

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { boundRecord, NOT_INGESTED_ROW, type BatchNotIngested, type DatasetNotIngested, type NotIngestedItem, type NotIngestedQuery, type NotIngestedStore, type StoredNotIngested } from './not-ingested-store.js';
 import { datasetCounts, type CountRow } from './not-ingested-counts.js';
 import { toStoredNotIngested, type NotIngestedRow } from './sqlite-not-ingested-store.js';
-import { fromPgRow, fromPgText, schemaPrefix, toPgValue } from '../store/postgres/pg-text.js';
+import { fromPgRow, fromPgText, schemaPrefix, toPgBigint, toPgValue } from '../store/postgres/pg-text.js';
 import { checkedRows, type Transferable } from '../store/transfer.js';
 import { bumpSerial, columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
 
@@ -66,7 +66,7 @@ export class PgNotIngestedStore implements NotIngestedStore, Transferable {
   }
 
   async list(q: NotIngestedQuery): Promise<StoredNotIngested[]> {
-    const args: unknown[] = [q.sandboxId, Number(q.after ?? 0) || 0];
+    const args: unknown[] = [q.sandboxId, toPgBigint(Number(q.after ?? 0) || 0)];
     const where = ['sandbox_id = $1', 'id > $2'];
     const add = (sql: string, v: unknown) => {
       args.push(toPgValue(v));
@@ -75,7 +75,7 @@ export class PgNotIngestedStore implements NotIngestedStore, Transferable {
     if (q.datasetId !== undefined) add('dataset_id = ?', q.datasetId);
     if (q.batchId !== undefined) add('batch_id = ?', q.batchId);
     if (q.code !== undefined) add('code = ?', q.code);
-    if (q.since !== undefined) add('created_at >= ?', q.since);
+    if (q.since !== undefined) add('created_at >= ?', toPgBigint(q.since));
     if (!q.includeReplayed) where.push('replayed_at IS NULL');
     args.push(q.limit);
     const r = await this.pool.query<NotIngestedRow>(`SELECT * FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${args.length}`, args);

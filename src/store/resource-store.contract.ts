@@ -95,6 +95,16 @@ export function resourceStoreContract(
         assert.deepEqual(await s.list('nope', 'nope'), []);
         assert.equal(await s.getByUniqueKey('dataset', 'sb1', 'missing'), undefined);
       });
+      it('keys with NUL, the escape marker and quotes are ordinary keys (ids from request paths)', async () => {
+        for (const id of ['\0', 'a\0b', '\u0001x', "o'k"]) {
+          assert.equal(await s.get('odd', 'sb\0', id), undefined);
+          assert.ok((await s.put('odd', 'sb\0', id, { id }, { uniqueKey: `k${id}` })).ok);
+          assert.deepEqual((await s.get('odd', 'sb\0', id))?.doc, { id });
+          assert.equal((await s.getByUniqueKey('odd', 'sb\0', `k${id}`))?.id, id);
+        }
+        assert.deepEqual((await s.list('odd', 'sb\0')).map((r) => r.id).sort(), ['\0', 'a\0b', '\u0001x', "o'k"].sort());
+        for (const id of ['\0', 'a\0b', '\u0001x', "o'k"]) assert.equal(await s.delete('odd', 'sb\0', id), true);
+      });
       it('round-trips unicode and deep documents', async () => {
         const doc = { name: 'Zoë 🚀', deep: { a: [1, { b: null }] } };
         await s.put('dataset', 'sb1', 'u', doc);

@@ -4,7 +4,7 @@ import { checkedRows, type Transferable } from '../transfer.js';
 import { columns, pgExport } from './pg-transfer.js';
 import { ok, err, type Result } from '../../shared/result.js';
 import { migrate, type Migration } from './migrations.js';
-import { schemaPrefix } from './pg-text.js';
+import { fromPgJson, fromPgText, schemaPrefix, toPgJson, toPgText } from './pg-text.js';
 
 interface Row {
   kind: string;
@@ -16,11 +16,14 @@ interface Row {
   updated_at: string;
 }
 
+/** Keys may carry NUL (ids from request paths): stored through toPgText. */
+const t = toPgText;
+
 const toResource = <T>(r: Row): StoredResource<T> => ({
-  kind: r.kind,
-  scope: r.scope,
-  id: r.id,
-  doc: r.doc as T,
+  kind: fromPgText(r.kind),
+  scope: fromPgText(r.scope),
+  id: fromPgText(r.id),
+  doc: fromPgJson(r.doc) as T,
   version: r.version,
   createdAt: Number(r.created_at),
   updatedAt: Number(r.updated_at),
@@ -53,19 +56,19 @@ export class PgResourceStore implements ResourceStore, Transferable {
   }
 
   async get<T>(kind: string, scope: string, id: string): Promise<StoredResource<T> | undefined> {
-    const r = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3`, [kind, scope, id]);
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3`, [t(kind), t(scope), t(id)]);
     return r.rows[0] ? toResource<T>(r.rows[0]) : undefined;
   }
 
   async getByUniqueKey<T>(kind: string, scope: string, uniqueKey: string): Promise<StoredResource<T> | undefined> {
-    const r = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND unique_key=$3`, [kind, scope, uniqueKey]);
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND unique_key=$3`, [t(kind), t(scope), t(uniqueKey)]);
     return r.rows[0] ? toResource<T>(r.rows[0]) : undefined;
   }
 
   async list<T>(kind: string, scope: string, opts: ListOptions = {}): Promise<StoredResource<T>[]> {
     const r = await this.pool.query<Row>(
       `SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id > $3 ORDER BY id COLLATE "C" LIMIT $4`,
-      [kind, scope, opts.after ?? '', opts.limit ?? 1_000_000],
+      [t(kind), t(scope), t(opts.after ?? ''), opts.limit ?? 1_000_000],
     );
     return r.rows.map((x) => toResource<T>(x));
   }
@@ -74,27 +77,27 @@ export class PgResourceStore implements ResourceStore, Transferable {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const cur = (await client.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3 FOR UPDATE`, [kind, scope, id])).rows[0];
+      const cur = (await client.query<Row>(`SELECT * FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3 FOR UPDATE`, [t(kind), t(scope), t(id)])).rows[0];
       if (opts.expectedVersion !== undefined && (cur?.version ?? 0) !== opts.expectedVersion) {
         await client.query('ROLLBACK');
         return err('version-conflict');
       }
       const key = opts.uniqueKey ?? null;
       if (key !== null) {
-        const holder = (await client.query<Row>(`SELECT id FROM ${this.table} WHERE kind=$1 AND scope=$2 AND unique_key=$3`, [kind, scope, key])).rows[0];
-        if (holder && holder.id !== id) {
+        const holder = (await client.query<Row>(`SELECT id FROM ${this.table} WHERE kind=$1 AND scope=$2 AND unique_key=$3`, [t(kind), t(scope), t(key)])).rows[0];
+        if (holder && fromPgText(holder.id) !== id) {
           await client.query('ROLLBACK');
           return err('unique-conflict');
         }
       }
       const now = Date.now();
-      const json = JSON.stringify(doc);
+      const json = JSON.stringify(toPgJson(doc));
       let res: StoredResource<T>;
       if (!cur) {
-        await client.query(`INSERT INTO ${this.table}(kind,scope,id,doc,version,unique_key,created_at,updated_at) VALUES ($1,$2,$3,$4,1,$5,$6,$6)`, [kind, scope, id, json, key, now]);
+        await client.query(`INSERT INTO ${this.table}(kind,scope,id,doc,version,unique_key,created_at,updated_at) VALUES ($1,$2,$3,$4,1,$5,$6,$6)`, [t(kind), t(scope), t(id), json, key === null ? null : t(key), now]);
         res = { kind, scope, id, doc, version: 1, createdAt: now, updatedAt: now };
       } else {
-        await client.query(`UPDATE ${this.table} SET doc=$4, version=version+1, unique_key=$5, updated_at=$6 WHERE kind=$1 AND scope=$2 AND id=$3`, [kind, scope, id, json, key, now]);
+        await client.query(`UPDATE ${this.table} SET doc=$4, version=version+1, unique_key=$5, updated_at=$6 WHERE kind=$1 AND scope=$2 AND id=$3`, [t(kind), t(scope), t(id), json, key === null ? null : t(key), now]);
         res = { kind, scope, id, doc, version: cur.version + 1, createdAt: Number(cur.created_at), updatedAt: now };
       }
       await client.query('COMMIT');
@@ -109,7 +112,7 @@ export class PgResourceStore implements ResourceStore, Transferable {
   }
 
   async delete(kind: string, scope: string, id: string): Promise<boolean> {
-    const r = await this.pool.query(`DELETE FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3`, [kind, scope, id]);
+    const r = await this.pool.query(`DELETE FROM ${this.table} WHERE kind=$1 AND scope=$2 AND id=$3`, [t(kind), t(scope), t(id)]);
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -117,7 +120,7 @@ export class PgResourceStore implements ResourceStore, Transferable {
     return pgExport(this.pool, [
       {
         sql: `SELECT * FROM ${this.table} ORDER BY kind COLLATE "C", scope COLLATE "C", id COLLATE "C"`,
-        map: (r: Row & { unique_key: string | null }): ResourceRow => ({ ...toResource(r), uniqueKey: r.unique_key }),
+        map: (r: Row & { unique_key: string | null }): ResourceRow => ({ ...toResource(r), uniqueKey: r.unique_key === null ? null : fromPgText(r.unique_key) }),
       },
     ]) as AsyncIterable<ResourceRow[]>;
   }
@@ -125,7 +128,7 @@ export class PgResourceStore implements ResourceStore, Transferable {
   async importRows(rows: readonly unknown[]): Promise<void> {
     const checked = checkedRows<ResourceRow>(this.transferName, rows, { '': RESOURCE_ROW });
     if (checked.length === 0) return;
-    const cols = columns(checked, [(r) => r.kind, (r) => r.scope, (r) => r.id, (r) => JSON.stringify(r.doc), (r) => r.version, (r) => r.uniqueKey, (r) => r.createdAt, (r) => r.updatedAt]);
+    const cols = columns(checked, [(r) => t(r.kind), (r) => t(r.scope), (r) => t(r.id), (r) => JSON.stringify(toPgJson(r.doc)), (r) => r.version, (r) => (r.uniqueKey === null ? null : t(r.uniqueKey)), (r) => r.createdAt, (r) => r.updatedAt]);
     await this.pool.query(
       `INSERT INTO ${this.table} (kind,scope,id,doc,version,unique_key,created_at,updated_at)
        SELECT k, s, i, d::jsonb, v, u, c, m FROM unnest($1::text[],$2::text[],$3::text[],$4::text[],$5::int[],$6::text[],$7::bigint[],$8::bigint[]) AS x(k,s,i,d,v,u,c,m)
