@@ -131,6 +131,12 @@ export function failedRecordsStoreContract(name: string, h: FailedRecordsHarness
         await s.markReplayed('sb-1', ['nope', '-1', '99999999999999999999']);
         assert.equal((await s.list({ sandboxId: 'sb-1', limit: 10 })).length, 3);
       });
+      it('ids with NUL find nothing (request paths)', async () => {
+        assert.equal(await s.countBatch('sb-1', '\0'), 0);
+        assert.deepEqual(await s.firstReasons('sb-1', 'b\0', 3), []);
+        assert.deepEqual(await s.list({ sandboxId: 'sb-1', batchId: '\0', datasetId: 'd\0', limit: 10 }), []);
+        assert.deepEqual(await s.countsByBatch('sb\0', '\0'), []);
+      });
       it('an after cursor beyond any id (1e308, Infinity) lists nothing', async () => {
         for (const after of ['1e308', 'Infinity', '99999999999999999999999']) assert.deepEqual(await s.list({ sandboxId: 'sb-1', after, limit: 10 }), []);
       });

@@ -45,7 +45,7 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
     if (items.length === 0) return;
     const cols: unknown[][] = Array.from({ length: 8 }, () => []);
     for (const f of items)
-      [f.sandboxId, f.datasetId, f.batchId, f.offset, f.code, toPgText(f.reason), f.violations ? JSON.stringify(f.violations) : null, toPgText(f.payload)].forEach((v, j) => cols[j]!.push(v));
+      [toPgText(f.sandboxId), toPgText(f.datasetId), toPgText(f.batchId), f.offset, toPgText(f.code), toPgText(f.reason), f.violations ? JSON.stringify(f.violations) : null, toPgText(f.payload)].forEach((v, j) => cols[j]!.push(v));
     await this.pool.query(
       `INSERT INTO ${this.t} (sandbox_id,dataset_id,batch_id,"offset",code,reason,violations,payload,created_at)
        SELECT *, $9::bigint FROM unnest($1::text[],$2::text[],$3::text[],$4::bigint[],$5::text[],$6::text[],$7::text[],$8::text[])
@@ -55,24 +55,24 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
   }
 
   async countBatch(sandboxId: string, batchId: string): Promise<number> {
-    const r = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t} WHERE sandbox_id = $1 AND batch_id = $2`, [sandboxId, batchId]);
+    const r = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t} WHERE sandbox_id = $1 AND batch_id = $2`, [toPgText(sandboxId), toPgText(batchId)]);
     return r.rows[0]?.n ?? 0;
   }
 
   async firstReasons(sandboxId: string, batchId: string, n: number) {
     const r = await this.pool.query<{ code: string; reason: string; offset: string }>(
       `SELECT code, reason, "offset" FROM ${this.t} WHERE sandbox_id = $1 AND batch_id = $2 ORDER BY "offset" LIMIT $3`,
-      [sandboxId, batchId, n],
+      [toPgText(sandboxId), toPgText(batchId), n],
     );
-    return r.rows.map((x) => ({ code: x.code, reason: fromPgText(x.reason), offset: Number(x.offset) }));
+    return r.rows.map((x) => ({ code: fromPgText(x.code), reason: fromPgText(x.reason), offset: Number(x.offset) }));
   }
 
   async list(q: FailedQuery): Promise<StoredFailedRecord[]> {
-    const args: unknown[] = [q.sandboxId, toPgBigint(Number(q.after ?? 0) || 0)];
+    const args: unknown[] = [toPgText(q.sandboxId), toPgBigint(Number(q.after ?? 0) || 0)];
     const where = ['sandbox_id = $1', 'id > $2'];
     const eq = (col: string, v: string | undefined) => {
       if (!v) return;
-      args.push(v);
+      args.push(toPgText(v));
       where.push(`${col} = $${args.length}`);
     };
     eq('dataset_id', q.datasetId);
@@ -85,7 +85,7 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
 
   async get(sandboxId: string, id: string): Promise<StoredFailedRecord | undefined> {
     if (!isRowId(id)) return undefined;
-    const r = await this.pool.query<FailedRow>(`SELECT * FROM ${this.t} WHERE sandbox_id = $1 AND id = $2`, [sandboxId, id]);
+    const r = await this.pool.query<FailedRow>(`SELECT * FROM ${this.t} WHERE sandbox_id = $1 AND id = $2`, [toPgText(sandboxId), id]);
     return r.rows[0] ? toStoredFailed(r.rows[0], fromPgText) : undefined;
   }
 
@@ -93,14 +93,14 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
     const r = await this.pool.query<{ batch_id: string; dataset_id: string; failed: number; replayed: number }>(
       `SELECT batch_id, dataset_id, count(*)::int AS failed, count(replayed_at)::int AS replayed FROM ${this.t}
        WHERE sandbox_id = $1 AND ($2 = '' OR dataset_id = $2) GROUP BY batch_id, dataset_id ORDER BY batch_id COLLATE "C", dataset_id COLLATE "C"`,
-      [sandboxId, datasetId ?? ''],
+      [toPgText(sandboxId), toPgText(datasetId ?? '')],
     );
-    return r.rows.map((x) => ({ batchId: x.batch_id, datasetId: x.dataset_id, failed: x.failed, replayed: x.replayed }));
+    return r.rows.map((x) => ({ batchId: fromPgText(x.batch_id), datasetId: fromPgText(x.dataset_id), failed: x.failed, replayed: x.replayed }));
   }
 
   async markReplayed(sandboxId: string, ids: string[]): Promise<void> {
     const valid = ids.filter(isRowId);
-    if (valid.length) await this.pool.query(`UPDATE ${this.t} SET replayed_at = $1 WHERE sandbox_id = $2 AND id = ANY($3::bigint[])`, [this.clock.now(), sandboxId, valid]);
+    if (valid.length) await this.pool.query(`UPDATE ${this.t} SET replayed_at = $1 WHERE sandbox_id = $2 AND id = ANY($3::bigint[])`, [this.clock.now(), toPgText(sandboxId), valid]);
   }
 
   exportRows(): AsyncIterable<FailedRecordRow[]> {
@@ -112,7 +112,7 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
     const checked = checkedRows<FailedRecordRow>(this.transferName, rows, { '': FAILED_RECORD_ROW });
     if (checked.length === 0) return;
     const cols = columns(checked, [
-      (r) => r.id, (r) => r.sandboxId, (r) => r.datasetId, (r) => r.batchId, (r) => r.offset, (r) => r.code, (r) => toPgText(r.reason),
+      (r) => r.id, (r) => toPgText(r.sandboxId), (r) => toPgText(r.datasetId), (r) => toPgText(r.batchId), (r) => r.offset, (r) => toPgText(r.code), (r) => toPgText(r.reason),
       (r) => (r.violations ? JSON.stringify(r.violations) : null), (r) => toPgText(r.payload), (r) => r.createdAt, (r) => r.replayedAt,
     ]);
     await pgTransaction(this.pool, async (c) => {

@@ -22,11 +22,11 @@ export interface FailedRow {
 export function toStoredFailed(r: FailedRow, text: (s: string) => string = (s) => s): StoredFailedRecord {
   return {
     id: String(r.id),
-    sandboxId: r.sandbox_id,
-    datasetId: r.dataset_id,
-    batchId: r.batch_id,
+    sandboxId: text(r.sandbox_id),
+    datasetId: text(r.dataset_id),
+    batchId: text(r.batch_id),
     offset: Number(r.offset),
-    code: r.code,
+    code: text(r.code),
     reason: text(r.reason),
     violations: r.violations ? JSON.parse(r.violations) : undefined,
     payload: text(r.payload),

@@ -45,7 +45,18 @@ export async function startTestKith(overrides: Partial<KithConfig> = {}, opts: S
 function onTestDatabase(dataDir: string, overrides: Partial<KithConfig>): Partial<KithConfig> {
   const url = process.env.KITH_TEST_DATABASE_URL;
   if (!url || overrides.databaseUrl !== undefined) return {};
-  return { databaseUrl: url, databaseSchema: `t_e2e_${createHash('sha1').update(dataDir).digest('hex').slice(0, 16)}`, databasePoolMax: 4 };
+  return { databaseUrl: url, databaseSchema: testSchemaOf(dataDir), databasePoolMax: 4 };
+}
+
+const testSchemaOf = (dataDir: string) => `t_e2e_${createHash('sha1').update(dataDir).digest('hex').slice(0, 16)}`;
+
+/**
+ * The environment of a `kith` child process on a test data directory: the same storage a test Kith on that directory
+ * uses (KITH_TEST_DATABASE_URL set: its PostgreSQL schema).
+ */
+export function testChildEnv(dataDir: string): NodeJS.ProcessEnv {
+  const url = process.env.KITH_TEST_DATABASE_URL;
+  return url ? { ...process.env, KITH_DATABASE_URL: url, KITH_DATABASE_SCHEMA: testSchemaOf(dataDir) } : { ...process.env };
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestKith } from '../../src/testing/test-kith.js';
+import { startTestKith, testChildEnv } from '../../src/testing/test-kith.js';
 import { Platform } from '../helpers/platform.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -14,6 +14,7 @@ function startChild(dataDir: string): Promise<{ child: ChildProcess; baseUrl: st
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: testChildEnv(dataDir),
     });
     let out = '';
     const t = setTimeout(() => reject(new Error(`child did not start: ${out}`)), 30_000);

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
+import { startTestKith, testChildEnv, type TestKith } from '../../src/testing/test-kith.js';
 import { Platform } from '../helpers/platform.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
@@ -119,7 +119,7 @@ describe('kith CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-cli-'));
     try {
       const k = await startTestKith({ dataDir: dir });
-      const r = spawnSync(process.execPath, [join(ROOT, 'bin/kith.js'), 'admin', 'credentials', 'create', '--name', 'ci', '--data-dir', dir], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin/kith.js'), 'admin', 'credentials', 'create', '--name', 'ci', '--data-dir', dir], { encoding: 'utf8', env: testChildEnv(dir) });
       assert.equal(r.status, 0, r.stderr);
       const c = JSON.parse(r.stdout);
       const ok = await k.app.inject({
@@ -138,7 +138,7 @@ describe('kith CLI', () => {
     try {
       const run = () =>
         new Promise<{ out: string; code: number | null }>((resolve, reject) => {
-          const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], env: testChildEnv(dir) });
           let out = '';
           child.stdout.on('data', (d: Buffer) => {
             out += d.toString();
