@@ -296,8 +296,10 @@ export class IdentityService {
       g.blockedPairs.add(k);
       // the pair stays apart: new records and rebuilds will not link it again
       await this.resources.put('identity-unlinked', sandboxId, k, { at: now });
-      this.store.append(sandboxId, [], g.history.splice(0));
+      // snapshot first: the recorded unlink makes readers (IdentityReplica) load the graph again, without the link
+      const unlinked = g.history.splice(0);
       this.checkpoint(sandboxId);
+      this.store.append(sandboxId, [], unlinked);
       for (const l of this.listeners) l(sandboxId, [by.a, by.b]);
       return ok({ removedObservations: 0, removedLinks: 1 });
     }

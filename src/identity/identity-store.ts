@@ -32,6 +32,17 @@ export interface IdentityGraphStore {
   replaceGraph(sandbox: string, nodes: IdentityNode[], edges: Edge[], history: HistoryEntry[]): void;
   /** History entries involving an identity, newest first. */
   history(sandbox: string, xid: string, limit?: number): HistoryEntry[];
+  /**
+   * For readers outside the writer (IdentityReplica): the snapshot, the observation sequence it reflects and the
+   * graph's generation, read consistently.
+   */
+  loadAt(sandbox: string): Promise<{ nodes: IdentityNode[]; edges: Edge[]; seq: number; generation: number }>;
+  /**
+   * Observations after `afterSeq` (not removed), in order, from at most `max` stored runs; `seq` is the last one
+   * returned (`afterSeq` when none). `generation` changes whenever replaceGraph or removeObservations ran, or a
+   * manual unlink was recorded (an appended 'unlink' history entry): a reader then loads the graph again.
+   */
+  tail(sandbox: string, afterSeq: number, max: number): Promise<{ seq: number; generation: number; observations: LinkObservation[] }>;
 }
 
 type NodeRow = [xid: string, ns: string, id: string, type: string, firstSeen: number, lastSeen: number];
@@ -80,7 +91,8 @@ export class IdentityStore implements IdentityGraphStore {
       CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, sandbox TEXT, at INTEGER, op TEXT, a TEXT, b TEXT, rule TEXT, record TEXT, dataset TEXT, batch TEXT, detail TEXT);
       CREATE INDEX IF NOT EXISTS history_a ON history(sandbox, a);
       CREATE INDEX IF NOT EXISTS history_b ON history(sandbox, b);
-      CREATE TABLE IF NOT EXISTS checkpoints (sandbox TEXT PRIMARY KEY, seq INTEGER NOT NULL);`);
+      CREATE TABLE IF NOT EXISTS checkpoints (sandbox TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS generations (sandbox TEXT PRIMARY KEY, n INTEGER NOT NULL);`);
     // an identity.db from before the chunked snapshot: drop the old row-per-identity snapshot and replay the log
     if (db.prepare(`SELECT 1 FROM sqlite_master WHERE type='table' AND name='nodes'`).get())
       db.transaction(() => db.exec('DROP TABLE nodes; DROP TABLE IF EXISTS edges; DELETE FROM checkpoints; DELETE FROM snapshot;'))();
@@ -102,7 +114,27 @@ export class IdentityStore implements IdentityGraphStore {
       setCheckpoint: db.prepare('INSERT INTO checkpoints(sandbox, seq) VALUES (?, ?) ON CONFLICT(sandbox) DO UPDATE SET seq=excluded.seq'),
       maxSeq: db.prepare<[string], { m: number | null }>('SELECT max(seq) AS m FROM observations WHERE sandbox=?'),
       observationsAfter: db.prepare<[string, number], ObsRow>('SELECT * FROM observations WHERE sandbox=? AND removed=0 AND seq>? ORDER BY seq'),
+      tail: db.prepare<[string, number, number], ObsRow & { seq: number }>('SELECT * FROM observations WHERE sandbox=? AND removed=0 AND seq>? ORDER BY seq LIMIT ?'),
+      generation: db.prepare<[string], { n: number }>('SELECT n FROM generations WHERE sandbox=?'),
+      bumpGeneration: db.prepare('INSERT INTO generations(sandbox, n) VALUES (?, 1) ON CONFLICT(sandbox) DO UPDATE SET n=n+1'),
     };
+    this.readLoadAt = db.transaction((sandbox: string) => ({ ...this.load(sandbox), seq: this.s.checkpointSeq.get(sandbox)?.seq ?? 0, generation: this.s.generation.get(sandbox)?.n ?? 0 }));
+    this.readTail = db.transaction((sandbox: string, afterSeq: number, max: number) => {
+      const rows = this.s.tail.all(sandbox, afterSeq, max);
+      return { seq: rows.length ? rows[rows.length - 1]!.seq : afterSeq, generation: this.s.generation.get(sandbox)?.n ?? 0, observations: expand(rows) };
+    });
+  }
+
+  private readonly readLoadAt;
+  private readonly readTail;
+
+  loadAt(sandbox: string): Promise<{ nodes: IdentityNode[]; edges: Edge[]; seq: number; generation: number }> {
+    return Promise.resolve(this.readLoadAt(sandbox));
+  }
+
+  tail(sandbox: string, afterSeq: number, max: number): Promise<{ seq: number; generation: number; observations: LinkObservation[] }> {
+    if (!Number.isInteger(max) || max < 1) return Promise.reject(new RangeError(`tail: max must be a positive integer (got ${max})`));
+    return Promise.resolve(this.readTail(sandbox, afterSeq, max));
   }
 
   load(sandbox: string): { nodes: IdentityNode[]; edges: Edge[] } {
@@ -156,6 +188,8 @@ export class IdentityStore implements IdentityGraphStore {
     this.db.transaction(() => {
       for (const g of groups) this.s.obs.run(sandbox, g[0]!.t, g[0]!.dataset, g[0]!.batch, '*', encodeRun(g));
       this.writeHistory(sandbox, history);
+      // a manual unlink is no observation: readers replaying the log would keep the link, so they reload
+      if (history.some((h) => h.op === 'unlink')) this.s.bumpGeneration.run(sandbox);
     }).immediate();
   }
 
@@ -261,9 +295,12 @@ export class IdentityStore implements IdentityGraphStore {
     const col = by.batchId ? 'batch' : by.datasetId ? 'dataset' : undefined;
     if (!col) return 0;
     const value = by.batchId ?? by.datasetId!;
-    const rows = this.db.prepare<[string, string], ObsRow>(`SELECT * FROM observations WHERE sandbox=? AND ${col}=? AND removed=0`).all(sandbox, value);
-    this.db.prepare(`UPDATE observations SET removed=1 WHERE sandbox=? AND ${col}=? AND removed=0`).run(sandbox, value);
-    return expand(rows).length;
+    return this.db.transaction(() => {
+      const rows = this.db.prepare<[string, string], ObsRow>(`SELECT * FROM observations WHERE sandbox=? AND ${col}=? AND removed=0`).all(sandbox, value);
+      this.db.prepare(`UPDATE observations SET removed=1 WHERE sandbox=? AND ${col}=? AND removed=0`).run(sandbox, value);
+      this.s.bumpGeneration.run(sandbox);
+      return expand(rows).length;
+    }).immediate();
   }
 
   replaceGraph(sandbox: string, nodes: IdentityNode[], edges: Edge[], history: HistoryEntry[]): void {
@@ -272,6 +309,7 @@ export class IdentityStore implements IdentityGraphStore {
       this.chunkRows.set(sandbox, this.writeChunks(sandbox, nodes, edges));
       this.writeHistory(sandbox, history);
       this.s.setCheckpoint.run(sandbox, this.s.maxSeq.get(sandbox)?.m ?? 0);
+      this.s.bumpGeneration.run(sandbox);
     }).immediate();
   }
 
