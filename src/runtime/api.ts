@@ -30,6 +30,8 @@ import type { ProcessorHandle } from '../ingest/processor/processor-handle.js';
 import { InlineProcessor } from '../ingest/processor/inline-processor.js';
 import { WorkerProcessor } from '../ingest/processor/worker-processor.js';
 import { createPipeline } from './pipeline.js';
+import { InlineReader, WorkerReaders, type ReaderHandle } from './reader-host.js';
+import { readsOnReader } from './reader-routing.js';
 import type { RecordSink } from '../ingest/processor/processor-ports.js';
 import { CollectionService } from '../ingest/collection/collection-service.js';
 import { registerCollectionRoutes } from '../ingest/collection/routes.js';
@@ -85,6 +87,8 @@ export interface Kith {
   failedRecords: FailedRecordsStore;
   /** The lake processor (a worker thread by default; inline when a clock is injected). */
   processor: ProcessorHandle;
+  /** Serves profile lookups from its own connections (a worker thread; inline with an inline processor). */
+  reader: ReaderHandle;
   /** SQL over the lake within a sandbox (default `prod`); datasets are addressed by their table name. */
   queryLake(sql: string, sandboxName?: string): Promise<Array<Record<string, unknown>>>;
   local: LocalCredentials;
@@ -221,6 +225,11 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         processorOptions,
       );
   const handle = processor;
+  // profile lookups: the reader's own connections, on its own thread unless the processor runs inline
+  const reader: ReaderHandle = inline
+    ? new InlineReader({ dataDir: cfg.dataDir, resources, clock })
+    : await WorkerReaders.start(cfg.dataDir, { onError: (message) => app.log.error({ reader: message }, 'profile reader error') });
+  const profileRemote = readsOnReader(handle.remote, reader.remote);
   // with the processor in its thread, a checkpointer thread serves the ingest log too: an ack never waits for one
   if (!inline && backgroundCheckpointsEnabled()) logDb.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
   schemas.onChange((sandboxId) => handle.invalidate({ kind: 'schemas', sandboxId }));
@@ -269,10 +278,10 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerShopifyWebhookRoutes(app, shopifyDeps);
   registerShopifyAppRoutes(app, shopifyDeps);
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
-  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup(handle.remote.profiles, sandboxes) });
+  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup(reader.remote.profiles, sandboxes) });
   registerIdentityRoutes(app, handle.remote);
-  // the profile services live with the processor (one writer); the routes reach them through typed RPC
-  if (!opts.skipProfileRoutes) registerProfileRoutes(app, { profile: handle.remote });
+  // the profile services live with the processor (one writer), lookups with the reader; the routes reach both through typed RPC
+  if (!opts.skipProfileRoutes) registerProfileRoutes(app, { profile: profileRemote });
   registerEventTypeRoutes(app, { eventTypes: new EventTypeService(resources, clock) });
   if (!opts.skipProfileRoutes) {
     const systemDatasets = new SystemDatasetProvisioner(schemas, catalog, resources);
@@ -321,6 +330,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     retention,
     failedRecords,
     processor,
+    reader,
     async queryLake(sql, sandboxName = 'prod') {
       const sb = await sandboxes.resolve(local.orgId, sandboxName);
       if (!sb) throw new Error(`no sandbox ${sandboxName}`);
@@ -336,6 +346,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       await retention.stop();
       await sourceKeyExpiry.stop();
       await handle.stop();
+      await reader.stop();
       await ingestLog.close();
       await resources.close();
       for (const db of dbs) db.close();

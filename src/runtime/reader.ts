@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { checkpointInBackground, openSqlite } from '../store/sqlite/open.js';
+import { backgroundCheckpointsEnabled } from '../store/sqlite/checkpointer.js';
+import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
+import { systemClock } from '../shared/clock.js';
+import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
+import { createReaderContext, type FromReader, type ReaderWorkerServiceMap, type ToReader } from './reader-services.js';
+
+/**
+ * A reader thread's root (entry: reader-boot.mjs; started by the API thread, runtime/reader-host.ts): profile lookups
+ * served from this thread's own read connections (reader-services.ts), so they never wait for the processor
+ * thread's chunks. It writes nothing of its own (a sandbox's default merge policy, created on first use, aside).
+ */
+const { dataDir } = workerData as { dataDir: string };
+const port = parentPort!;
+const post = (m: FromReader) => port.postMessage(m);
+
+// the processor thread's checkpointer serves the files this thread opens
+checkpointInBackground(backgroundCheckpointsEnabled());
+const controlDb = openSqlite(dataDir, 'control');
+const resources = new SqliteResourceStore(controlDb);
+const ctx = createReaderContext({ dataDir, resources, clock: systemClock });
+
+const closeAll = () => {
+  ctx.close();
+  controlDb.close();
+};
+// an error nothing caught: the thread ends and the API thread starts another (nothing here is state of its own)
+const failing = exitOnUncaught(
+  (message) => post({ type: 'error', message: `reader ${message}` }),
+  async () => closeAll(),
+);
+
+let stopped = false;
+const server = ctx.rpc.extend<Pick<ReaderWorkerServiceMap, 'worker'>>({
+  worker: {
+    stop: async () => {
+      closeAll();
+      stopped = true;
+    },
+  },
+});
+port.on('message', (m: ToReader) => {
+  if (failing()) return;
+  if (m.type === 'fault') return throwUncaught();
+  // answer() replies with an error instead of rejecting; after `worker.stop` the port closes once it replied
+  void server.answer(m, post).then(() => stopped && port.close());
+});
+
+post({ type: 'ready' });
