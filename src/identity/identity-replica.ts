@@ -25,6 +25,8 @@ interface SandboxState {
   /** The refresh running now, and the one queued after it (its callers arrived once the running one had read). */
   running?: Promise<SandboxGraph>;
   queued?: Promise<SandboxGraph>;
+  /** A refresh finished in this macrotask: the calls of one lookup (node, members, rules) share it. */
+  current?: boolean;
 }
 
 /** Stored runs read per tail call while catching up. */
@@ -34,7 +36,8 @@ const TAIL_ROWS = 500;
  * A read-only copy of the identity graph of each sandbox, outside its writer (the reader thread): built from the
  * store's snapshot (loadAt) and kept fresh by tailing the observation log; a new generation (unlink, settings change)
  * loads it again. Every answer first catches up with what the writer committed; concurrent callers share one
- * refresh, and one arriving while a refresh reads waits for the next (so it sees every write committed before it asked).
+ * refresh, and one arriving while a refresh reads waits for the next (so it sees every write committed before it asked);
+ * calls in the macrotask a refresh finished in (one lookup's several questions) use it.
  * Answers what Profile's IdentityServiceResolver needs (IdentityServiceLike), with the writer's rules and blocked pairs.
  */
 export class IdentityReplica {
@@ -53,8 +56,13 @@ export class IdentityReplica {
     let st = this.states.get(sandboxId);
     if (!st) this.states.set(sandboxId, (st = {}));
     const s = st;
+    if (s.current && s.graph && !s.running) return Promise.resolve(s.graph);
     if (!s.running) {
-      s.running = this.refresh(sandboxId, s).finally(() => (s.running = undefined));
+      s.running = this.refresh(sandboxId, s).finally(() => {
+        s.running = undefined;
+        s.current = true;
+        setImmediate(() => (s.current = false));
+      });
       return s.running;
     }
     s.queued ??= s.running.then(
