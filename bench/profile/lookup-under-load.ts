@@ -41,13 +41,13 @@ async function lookups(url: string, headers: Record<string, string>, seed: numbe
 }
 
 /** The ingest load, in its own process (its own event loop: it does not delay the lookups' timing). */
-async function ingestLoad(url: string, headers: Record<string, string>, s: ProfileSetup, seconds: number): Promise<void> {
+async function ingestLoad(url: string, headers: Record<string, string>, s: ProfileSetup, seconds: number, people: number): Promise<void> {
   const u = new URL(url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
   let sent = 0, acked = 0, errors = 0;
   const pending = new Set<Promise<void>>();
   const message = (n: number): string => {
-    const i = (n * 7919) % N;
+    const i = (n * 7919) % people;
     const now = Date.now();
     if (n % 2 === 0)
       return envelope(s.profileSchema, s.dsCRM, { person: { name: { firstName: `F${n}` } }, extSourceSystemAudit: { lastUpdatedDate: new Date(now).toISOString() }, identityMap: { CRMID: [{ id: crm(i).id, primary: true }] } });
@@ -63,7 +63,9 @@ async function ingestLoad(url: string, headers: Record<string, string>, s: Profi
   };
   let batch: string[] = [];
   const start = performance.now();
-  const end = start + seconds * 1000;
+  let end = start + seconds * 1000;
+  // SIGTERM: stop sending now, report what was sent
+  process.on('SIGTERM', () => (end = Math.min(end, performance.now())));
   await new Promise<void>((resolve) => {
     const tick = () => {
       const now = performance.now();
@@ -82,23 +84,25 @@ async function ingestLoad(url: string, headers: Record<string, string>, s: Profi
     };
     tick();
   });
-  const elapsed = (performance.now() - start) / 1000;
+  const elapsed = (Math.min(performance.now(), end) - start) / 1000;
   while (pending.size) await Promise.all([...pending]);
   agent.destroy();
   process.stdout.write(`INGEST ${JSON.stringify({ sent, acked, errors, achievedMsgsPerSec: Math.round(acked / elapsed) })}\n`);
 }
 
-function startIngestProcess(url: string, headers: Record<string, string>, s: ProfileSetup, seconds: number): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--ingest', JSON.stringify({ url, headers, s, seconds })], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The ingest load in another process, for `seconds` or until stopped; `result` is what it sent and got acknowledged. */
+export function startIngestProcess(url: string, headers: Record<string, string>, s: ProfileSetup, seconds: number, people = N): { result: Promise<Record<string, unknown>>; stop(): void } {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL(import.meta.url).pathname, '--ingest', JSON.stringify({ url, headers, s, seconds, people })], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) =>
+  const result = new Promise<Record<string, unknown>>((resolve, reject) =>
     child.on('exit', (code) => {
       const m = /^INGEST (.*)$/m.exec(out);
       if (m) resolve(JSON.parse(m[1]!) as Record<string, unknown>);
       else reject(new Error(`ingest load exited ${code}: ${out}`));
     }),
   );
+  return { result, stop: () => void child.kill('SIGTERM') };
 }
 
 /** The server's ingest backlog (log head minus the downstream offset). */
@@ -126,7 +130,7 @@ export async function lookupUnderLoadBench(): Promise<Record<string, unknown>> {
       await new Promise((r) => setTimeout(r, WARMUP * 1000));
       const loaded = await lookups(k.url, k.headers, 2);
       const backlogAfter = await backlog(k.url, k.headers);
-      const load = await ingest;
+      const load = await ingest.result;
       return { profiles: N, populateSeconds: Number(loadSeconds.toFixed(1)), lookupRate: LOOKUP_RATE, ingestRate: INGEST_RATE, seconds: SECONDS, underLoad: loaded, quiet, ingest: { ...load, backlogAfterLookups: backlogAfter } };
     } finally {
       await k.stop();
@@ -137,8 +141,8 @@ export async function lookupUnderLoadBench(): Promise<Record<string, unknown>> {
 }
 
 if (process.argv[2] === '--ingest') {
-  const a = JSON.parse(process.argv[3]!) as { url: string; headers: Record<string, string>; s: ProfileSetup; seconds: number };
-  await ingestLoad(a.url, a.headers, a.s, a.seconds);
+  const a = JSON.parse(process.argv[3]!) as { url: string; headers: Record<string, string>; s: ProfileSetup; seconds: number; people: number };
+  await ingestLoad(a.url, a.headers, a.s, a.seconds, a.people);
 } else if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await lookupUnderLoadBench();
   const u = r.underLoad as { p99ms: number };
