@@ -85,6 +85,12 @@ export class NamespaceService {
     return (await this.list(sandboxId)).find((n) => n.id === id);
   }
 
+  /** Drops a sandbox's cached namespaces (another thread's instance may have created one). */
+  forget(sandboxId: string): void {
+    this.cache.delete(sandboxId);
+    this.byCodeCache.delete(sandboxId);
+  }
+
   /** Namespace from an identityMap key: a code, or a numeric id. */
   async resolve(sandboxId: string, key: string): Promise<Namespace | undefined> {
     return /^\d+$/.test(key) ? this.byId(sandboxId, Number(key)) : this.byCode(sandboxId, key);

@@ -28,6 +28,8 @@ import { WorkerProcessor } from '../ingest/processor/worker-processor.js';
 import { createPipeline } from './pipeline.js';
 import { openStorageOrThrow, storageConfigOf, type Storage } from './storage.js';
 import type { GroupCommitLog } from '../ingest/log/ingest-log.js';
+import { InlineReader, WorkerReaders, type ReaderHandle } from './reader-host.js';
+import { readsOnReader } from './reader-routing.js';
 import type { RecordSink } from '../ingest/processor/processor-ports.js';
 import { CollectionService } from '../ingest/collection/collection-service.js';
 import { registerCollectionRoutes } from '../ingest/collection/routes.js';
@@ -83,6 +85,8 @@ export interface Kith {
   failedRecords: FailedRecordsStore;
   /** The lake processor (a worker thread by default; inline when a clock is injected). */
   processor: ProcessorHandle;
+  /** Serves profile lookups from its own connections (a worker thread; inline with an inline processor). */
+  reader: ReaderHandle;
   /** SQL over the lake within a sandbox (default `prod`); datasets are addressed by their table name. */
   queryLake(sql: string, sandboxName?: string): Promise<Array<Record<string, unknown>>>;
   local: LocalCredentials;
@@ -216,6 +220,12 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         processorOptions,
       );
   const handle = processor;
+  // profile lookups: the reader's own connections, on its own thread unless the processor runs inline
+  const readerStorage = inline ? await openStorageOrThrow(storageConfig, 'reader', { clock, onPoolError }) : undefined;
+  const reader: ReaderHandle = readerStorage
+    ? new InlineReader({ dataDir: cfg.dataDir, stores: readerStorage.stores, clock })
+    : await WorkerReaders.start(storageConfig, { onError: (message) => app.log.error({ reader: message }, 'profile reader error') });
+  const profileRemote = readsOnReader(handle.remote, reader.remote);
   // with the processor in its thread, a checkpointer thread serves the ingest log too: an ack never waits for one
   if (!inline && backgroundCheckpointsEnabled()) storage.checkpointsInBackground(['ingest-log']);
   schemas.onChange((sandboxId) => handle.invalidate({ kind: 'schemas', sandboxId }));
@@ -261,10 +271,10 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerShopifyWebhookRoutes(app, shopifyDeps);
   registerShopifyAppRoutes(app, shopifyDeps);
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
-  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup(handle.remote.profiles, sandboxes) });
+  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup(reader.remote.profiles, sandboxes) });
   registerIdentityRoutes(app, handle.remote);
-  // the profile services live with the processor (one writer); the routes reach them through typed RPC
-  if (!opts.skipProfileRoutes) registerProfileRoutes(app, { profile: handle.remote });
+  // the profile services live with the processor (one writer), lookups with the reader; the routes reach both through typed RPC
+  if (!opts.skipProfileRoutes) registerProfileRoutes(app, { profile: profileRemote });
   registerEventTypeRoutes(app, { eventTypes: new EventTypeService(resources, clock) });
   if (!opts.skipProfileRoutes) {
     const systemDatasets = new SystemDatasetProvisioner(schemas, catalog, resources);
@@ -314,6 +324,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     retention,
     failedRecords,
     processor,
+    reader,
     async queryLake(sql, sandboxName = 'prod') {
       const sb = await sandboxes.resolve(local.orgId, sandboxName);
       if (!sb) throw new Error(`no sandbox ${sandboxName}`);
@@ -329,6 +340,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       await retention.stop();
       await sourceKeyExpiry.stop();
       await handle.stop();
+      await reader.stop();
+      await readerStorage?.close();
       await inlineStorage?.close();
       await storage.close();
     },

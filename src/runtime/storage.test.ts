@@ -37,8 +37,9 @@ const kinds: Array<{ kind: 'sqlite' | 'postgres'; config(): StorageConfig }> = [
 
 const expected: Record<ThreadRole, string[]> = {
   api: ['failedRecords', 'ingestLog', 'notIngested', 'resources', 'sourceState'],
-  processor: ['failedRecords', 'ingestLog', 'lake', 'notIngested', 'resources', 'seenIds'],
-  segmentation: ['resources'],
+  processor: ['failedRecords', 'identityGraph', 'ingestLog', 'lake', 'membershipReader', 'notIngested', 'profileStore', 'resources', 'seenIds'],
+  segmentation: ['profileStore', 'resources', 'segmentStore'],
+  reader: ['identityGraph', 'membershipReader', 'profileStore', 'resources'],
   cli: ['resources'],
 };
 

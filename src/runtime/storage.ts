@@ -51,7 +51,7 @@ export const storageConfigOf = (cfg: KithConfig): StorageConfig => ({
   ...(cfg.databaseSchema !== undefined ? { databaseSchema: cfg.databaseSchema } : {}),
 });
 
-export type ThreadRole = 'api' | 'processor' | 'segmentation' | 'cli';
+export type ThreadRole = 'api' | 'processor' | 'segmentation' | 'reader' | 'cli';
 
 /** Every store a thread may own, by name (the ports; adapters below). */
 export interface Stores {
@@ -79,6 +79,8 @@ const ROLE_STORES = {
   api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState'],
   processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader'],
   segmentation: ['resources', 'profileStore', 'segmentStore'],
+  // profile lookups off the write path: read connections of the graph, profiles and memberships
+  reader: ['resources', 'identityGraph', 'profileStore', 'membershipReader'],
   cli: ['resources'],
 } as const satisfies Record<ThreadRole, ReadonlyArray<keyof Stores>>;
 
@@ -113,7 +115,10 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
   seenIds: { sqlite: (o) => new SqliteSeenIds(o.file('failed-records')), postgres: (o) => PgSeenIds.open(o) },
   sourceState: { sqlite: (o) => new SqliteSourceStateStore(o.file('sources')), postgres: (o) => PgSourceStateStore.open(o) },
   lake: { sqlite: (o) => Lake.open(o.dataDir), postgres: (o) => Lake.open(o.dataDir) },
-  identityGraph: { sqlite: (o) => new SqliteIdentityStore(o.file('identity')), postgres: (o) => PgIdentityStore.open(o) },
+  identityGraph: {
+    sqlite: (o) => new SqliteIdentityStore(o.role === 'processor' ? o.file('identity') : o.file('identity', { cacheMiB: READER_CACHE_MIB })),
+    postgres: (o) => PgIdentityStore.open(o),
+  },
   // the processor writes profile.db; other threads read it (a reader's page cache)
   profileStore: {
     sqlite: (o) => new SqliteProfileStore(o.role === 'processor' ? o.file('profile') : o.file('profile', { cacheMiB: READER_CACHE_MIB })),
@@ -132,7 +137,7 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
  * back from the lake), so they do not wait for it (NORMAL; the server flushes within a second, well inside the
  * log's retention age).
  */
-const SYNCHRONOUS_COMMIT: Record<ThreadRole, 'on' | 'off'> = { api: 'on', processor: 'off', segmentation: 'on', cli: 'on' };
+const SYNCHRONOUS_COMMIT: Record<ThreadRole, 'on' | 'off'> = { api: 'on', processor: 'off', segmentation: 'on', reader: 'on', cli: 'on' };
 
 export interface Storage<R extends ThreadRole> {
   kind: 'sqlite' | 'postgres';

@@ -5,5 +5,6 @@
 export const threadEntries = {
   processor: new URL('./processor-boot.mjs', import.meta.url),
   segmentation: new URL('./segmentation-boot.mjs', import.meta.url),
+  reader: new URL('./reader-boot.mjs', import.meta.url),
   checkpointer: new URL('./checkpointer.mjs', import.meta.url),
 } as const;
