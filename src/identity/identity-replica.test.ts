@@ -42,7 +42,7 @@ describe('IdentityReplica: the graph outside its writer', () => {
     } },
     { name: 'a snapshot (checkpoint) followed by more observations', run: async (o) => {
       await o.svc.ingest(SB, [item(1, ['ECID:1', 'Email:a@x.com']), item(2, ['ECID:2', 'Email:b@x.com'])]);
-      o.svc.checkpoint(SB);
+      await o.svc.checkpoint(SB);
       await o.svc.ingest(SB, [item(3, ['Email:a@x.com', 'Email:b@x.com'])]);
     } },
     { name: 'a removed batch makes the replica load the graph again', loads: 2, run: async (o, r) => {
@@ -78,7 +78,7 @@ describe('IdentityReplica: the graph outside its writer', () => {
         assert.equal(replica.stats.loads, c.loads ?? 1);
       } finally {
         close();
-        o.dispose();
+        await o.dispose();
       }
     });
 
@@ -94,7 +94,7 @@ describe('IdentityReplica: the graph outside its writer', () => {
       assert.equal((await remote.members(SB, x('Phone:5551'))).length, 3);
     } finally {
       close();
-      o.dispose();
+      await o.dispose();
     }
   });
 
@@ -114,9 +114,9 @@ describe('IdentityReplica: the graph outside its writer', () => {
       const store = new SqliteIdentityStore(openSqlite(o.dir, 'identity'));
       for (const max of [0, -1, 1.5, Number.NaN]) await assert.rejects(store.tail(SB, 0, max), RangeError);
     });
-    it('closes', () => {
+    it('closes', async () => {
       close();
-      o.dispose();
+      await o.dispose();
     });
   });
 });
