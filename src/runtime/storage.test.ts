@@ -94,18 +94,18 @@ describe('openStorage', () => {
         const files = readdirSync(cfg.dataDir);
         assert.ok(files.includes('lake.duckdb'), 'the lake is in the data directory on both kinds');
         const dbFiles = files.filter((f) => f.endsWith('.db')).sort();
-        if (kind === 'sqlite') assert.deepEqual(dbFiles, ['control.db', 'failed-records.db', 'ingest-log.db', 'sources.db']);
+        if (kind === 'sqlite') assert.deepEqual(dbFiles, ['control.db', 'failed-records.db', 'identity.db', 'ingest-log.db', 'profile.db', 'segment.db', 'sources.db']);
         else {
           assert.deepEqual(dbFiles, [], 'no SQLite file on PostgreSQL');
           const applied = await appliedMigrations(admin, cfg.databaseSchema);
-          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'ingest-log', 'not-ingested', 'resources', 'seen-ids', 'source-state']);
+          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'identity', 'ingest-log', 'not-ingested', 'profile', 'resources', 'seen-ids', 'source-state']);
         }
       });
 
       it('names its SQLite files for the checkpointer (none on PostgreSQL)', async () => {
         const s = await openStorageOrThrow(config(), 'processor');
         try {
-          assert.deepEqual([...s.sqliteFiles].sort(), kind === 'sqlite' ? ['control', 'failed-records', 'ingest-log'] : []);
+          assert.deepEqual([...s.sqliteFiles].sort(), kind === 'sqlite' ? ['control', 'failed-records', 'identity', 'ingest-log', 'profile', 'segment'] : []);
           s.checkpointsInBackground(['ingest-log']); // a no-op on PostgreSQL
         } finally {
           await s.close();
@@ -118,7 +118,7 @@ describe('openStorage', () => {
     const all = await Promise.all((['api', 'processor', 'segmentation', 'cli'] as const).map((r) => openStorageOrThrow(cfg, r)));
     for (const s of all) await s.close();
     const r = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${cfg.databaseSchema}.kith_migrations`);
-    assert.equal(Number(r.rows[0]!.n), 6);
+    assert.equal(Number(r.rows[0]!.n), 9);
   });
 
   describe('invalid input', () => {
