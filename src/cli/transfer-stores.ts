@@ -1,82 +1,58 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
-import { openSqlite, type SqliteDb } from '../store/sqlite/open.js';
 import type { Transferable } from '../store/transfer.js';
-import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
-import { PgResourceStore } from '../store/postgres/pg-resource-store.js';
-import { SqliteIngestLog } from '../ingest/log/sqlite-ingest-log.js';
-import { PgIngestLog } from '../ingest/log/pg-ingest-log.js';
-import { SqliteFailedRecordsStore } from '../lake/sqlite-failed-records-store.js';
-import { PgFailedRecordsStore } from '../lake/pg-failed-records-store.js';
-import { SqliteNotIngestedStore } from '../lake/sqlite-not-ingested-store.js';
-import { PgNotIngestedStore } from '../lake/pg-not-ingested-store.js';
-import { SqliteSeenIds } from '../lake/sqlite-seen-ids.js';
-import { PgSeenIds } from '../lake/pg-seen-ids.js';
-import { SqliteSourceStateStore } from '../sources/http/sqlite-source-state-store.js';
-import { PgSourceStateStore } from '../sources/http/pg-source-state-store.js';
+import { openStorage, type StorageConfig, type Stores } from '../runtime/storage.js';
 
-/** A store `kith export` / `kith import` moves: its SQLite adapter on a data directory's file, its PostgreSQL adapter on a pool. */
+/** A store `kith export` / `kith import` moves: its name in a dump, its port in the storage factory, its SQLite file. */
 interface TransferEntry {
   name: string;
-  /** The data directory's file (`<file>.db`) that holds it. */
+  store: keyof Stores;
+  /** The data directory's file (`<file>.db`) that holds it on SQLite. */
   file: string;
-  sqlite(db: SqliteDb): Transferable & { close?(): Promise<void> };
-  postgres(pool: pg.Pool): Promise<Transferable>;
 }
 
-/** Every store that moves, in import order. A store with both adapters is one entry here. */
+/** Every store that moves, in import order: all of a deployment's state but the lake (DuckDB files, copied). */
 export const TRANSFER_STORES: readonly TransferEntry[] = [
-  { name: 'resources', file: 'control', sqlite: (db) => new SqliteResourceStore(db), postgres: (pool) => PgResourceStore.open({ pool }) },
-  { name: 'ingest-log', file: 'ingest-log', sqlite: (db) => new SqliteIngestLog(db), postgres: (pool) => PgIngestLog.open({ pool }) },
-  { name: 'failed-records', file: 'failed-records', sqlite: (db) => new SqliteFailedRecordsStore(db), postgres: (pool) => PgFailedRecordsStore.open({ pool }) },
-  { name: 'not-ingested', file: 'failed-records', sqlite: (db) => new SqliteNotIngestedStore(db), postgres: (pool) => PgNotIngestedStore.open({ pool }) },
-  { name: 'seen-ids', file: 'failed-records', sqlite: (db) => new SqliteSeenIds(db), postgres: (pool) => PgSeenIds.open({ pool }) },
-  { name: 'source-state', file: 'sources', sqlite: (db) => new SqliteSourceStateStore(db), postgres: (pool) => PgSourceStateStore.open({ pool }) },
+  { name: 'resources', store: 'resources', file: 'control' },
+  { name: 'ingest-log', store: 'ingestLog', file: 'ingest-log' },
+  { name: 'failed-records', store: 'failedRecords', file: 'failed-records' },
+  { name: 'not-ingested', store: 'notIngested', file: 'failed-records' },
+  { name: 'seen-ids', store: 'seenIds', file: 'failed-records' },
+  { name: 'source-state', store: 'sourceState', file: 'sources' },
+  { name: 'identity', store: 'identityGraph', file: 'identity' },
+  { name: 'profile', store: 'profileStore', file: 'profile' },
+  { name: 'segment', store: 'segmentStore', file: 'segment' },
 ];
-
-export type TransferTarget = { kind: 'sqlite'; dataDir: string } | { kind: 'postgres'; url: string };
 
 export interface TransferStores {
   stores: Transferable[];
   close(): Promise<void>;
 }
 
-/**
- * Opens every store of TRANSFER_STORES on a data directory or a PostgreSQL database (tables created as at start).
- * The one place `kith export` / `kith import` open storage; the runtime's storage factory can take its place.
- */
-export async function openTransferStores(target: TransferTarget): Promise<TransferStores> {
-  if (target.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: target.url, max: 2 });
-    try {
-      const stores: Transferable[] = [];
-      for (const e of TRANSFER_STORES) stores.push(named(e, await e.postgres(pool)));
-      return { stores, close: () => pool.end() };
-    } catch (e) {
-      await pool.end();
-      throw e;
-    }
-  }
-  const dbs = new Map<string, SqliteDb>();
-  const opened: Array<Transferable & { close?(): Promise<void> }> = [];
-  for (const e of TRANSFER_STORES) {
-    let db = dbs.get(e.file);
-    if (!db) dbs.set(e.file, (db = openSqlite(target.dataDir, e.file, e.file === 'ingest-log' ? { synchronous: 'FULL' } : {})));
-    opened.push(named(e, e.sqlite(db)));
-  }
-  return {
-    stores: opened,
-    close: async () => {
-      for (const s of opened) await s.close?.();
-      for (const db of dbs.values()) db.close();
-    },
-  };
-}
+const isTransferable = (s: unknown): s is Transferable =>
+  typeof s === 'object' && s !== null && typeof (s as Transferable).exportRows === 'function' && typeof (s as Transferable).importRows === 'function';
 
-function named<T extends Transferable>(e: TransferEntry, s: T): T {
-  if (s.transferName !== e.name) throw new Error(`store ${e.name}: its adapter calls itself ${s.transferName}`);
-  return s;
+/**
+ * Opens every store of TRANSFER_STORES through the storage factory (runtime/storage.ts, role 'cli' with the moved
+ * stores as extras): the data directory's SQLite files, or PostgreSQL when `cfg.databaseUrl` is set (tables migrated
+ * as at start). Fails, with the factory's message, when the storage cannot be opened.
+ */
+export async function openTransferStores(cfg: StorageConfig): Promise<TransferStores> {
+  const opened = await openStorage(cfg, 'cli', { extra: TRANSFER_STORES.map((e) => e.store) });
+  if (!opened.ok) throw new Error(opened.error);
+  const storage = opened.value;
+  try {
+    const stores = TRANSFER_STORES.map((e) => {
+      const s = storage.stores[e.store];
+      if (!isTransferable(s)) throw new Error(`store ${e.name}: its ${storage.kind} adapter cannot export or import`);
+      if (s.transferName !== e.name) throw new Error(`store ${e.name}: its adapter calls itself ${s.transferName}`);
+      return s;
+    });
+    return { stores, close: () => storage.close() };
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
 }
 
 /** The data directory's files of the moved stores. */

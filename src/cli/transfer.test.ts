@@ -11,7 +11,10 @@ import { loadConfig } from '../config/config.js';
 import { runTransfer } from './transfer.js';
 import { pgTestUrl } from '../store/postgres/pg-test-url.js';
 import { allRows } from '../store/transfer.js';
-import { openTransferStores, type TransferTarget } from './transfer-stores.js';
+import { openTransferStores } from './transfer-stores.js';
+import { openStorageOrThrow, type StorageConfig } from '../runtime/storage.js';
+import type { IdentityRef } from '../profile/identity-resolver.js';
+import { xidOf } from '../identity/xid.js';
 import type { Manifest } from './dump.js';
 import { openSqlite } from '../store/sqlite/open.js';
 import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
@@ -87,12 +90,79 @@ async function seedDataDir(dir: string): Promise<void> {
   await src.bump({ refused: 2 });
   await src.remember(['shopify:1'], 0, 10 ** 12);
   sourcesDb.close();
+  await seedProfiles(dir);
   writeFileSync(join(dir, 'lake.duckdb'), 'not really a lake, copied byte for byte');
   writeFileSync(join(dir, 'credentials.json'), '{}');
 }
 
+const PROFILE_STORES = ['identityGraph', 'profileStore', 'segmentStore'] as const;
+const people: IdentityRef[] = Array.from({ length: 30 }, (_, i) => ({ namespace: i % 2 ? 'Email' : 'CRMID', id: `p${i}\u0000` }));
+const T0 = Date.UTC(2026, 0, 2);
+
+/** An identity graph, profiles with events and computed-attribute state, and audience memberships, through the ports. */
+async function seedProfiles(dir: string): Promise<void> {
+  const st = await openStorageOrThrow({ dataDir: dir }, 'cli', { extra: PROFILE_STORES });
+  const { identityGraph: g, profileStore: p, segmentStore: s } = st.stores;
+  try {
+    const obs = people.map((r, i) => ({ t: T0 + i, dataset: 'ds-1', batch: 'B', record: `r${i}`, identities: [{ ns: r.namespace, id: r.id, type: 'CROSS_DEVICE', xid: xidOf(r.namespace, r.id) }, { ns: 'ECID', id: `e${i % 10}`, type: 'COOKIE', xid: xidOf('ECID', `e${i % 10}`) }] }));
+    await g!.append('sb1', obs, [{ at: T0, op: 'cut', a: xidOf('ECID', 'e1'), rule: 'unique' }]);
+    const nodes = people.map((r, i) => ({ xid: xidOf(r.namespace, r.id), ns: r.namespace, id: r.id, type: 'CROSS_DEVICE', firstSeen: T0 + i, lastSeen: T0 + i }));
+    await g!.checkpoint('sb1', { nodes, edges: nodes.slice(1).map((n, i) => ({ a: nodes[i]!.xid, b: n.xid, firstSeen: T0, lastSeen: T0, datasets: ['ds-1'], batches: ['B'], lastRecord: `r${i}` })) });
+    await g!.append('sb1', obs.slice(0, 3).map((o) => ({ ...o, batch: 'B2' })), []);
+    await p!.write(
+      people.flatMap((ref, i) => [{ sandboxId: 'sb1', ref }, { sandboxId: 'sb1', ref, event: { eventId: `ev${i}`, cap: 100 } }]),
+      (w) =>
+        people.forEach((ref, i) => {
+          w.putFragment('sb1', { datasetId: 'ds-1', namespace: ref.namespace, id: ref.id, leaves: { 'person.name': [`Zoë ${i}`, T0] }, tags: ['B'], updatedAt: T0 + i });
+          w.addEvent('sb1', { eventId: `ev${i}`, namespace: ref.namespace, id: ref.id, datasetId: 'ds-2', batchId: 'B', ts: T0 + i, event: { _id: `ev${i}`, eventType: 'web.visit' }, ingestedAt: T0 }, 100);
+          w.putCa('sb1', 'ca-1', ref, { '20455': { sum: i, count: 1, max: i, min: i, latestTs: T0, latest: i } });
+        }),
+    );
+    await s!.begin();
+    await s!.prefetch('sb1', people.map((r) => xidOf(r.namespace, r.id)), people);
+    people.forEach((ref, i) => {
+      s!.putMembership('sb1', { segmentId: 'seg-1', pid: xidOf(ref.namespace, ref.id), ref, status: i % 3 ? 'realized' : 'exited', lastQualificationTime: T0 + i, version: 1 });
+      if (i % 5 === 0) s!.setTimer('sb1', ref, T0 + 86_400_000);
+    });
+    s!.addOutbox('sb1', T0, { _id: 'aud-1', eventType: 'segmentMembership.realized' });
+    await s!.commit();
+    await s!.rememberSandbox('sb1');
+    await s!.markClosed();
+  } finally {
+    await st.close();
+  }
+}
+
+/** What the identity, profile and segment ports answer about the seeded deployment. */
+async function portAnswers(cfg: StorageConfig): Promise<unknown> {
+  const st = await openStorageOrThrow(cfg, 'cli', { extra: PROFILE_STORES });
+  const { identityGraph: g, profileStore: p, segmentStore: s } = st.stores;
+  try {
+    const pids = people.map((r) => xidOf(r.namespace, r.id));
+    const byXid = <T extends { xid: string }>(xs: T[]) => [...xs].sort((a, b) => (a.xid < b.xid ? -1 : 1));
+    const at = await g!.loadAt('sb1');
+    return {
+      graph: { nodes: byXid(at.nodes), edges: at.edges.length, seq: at.seq, generation: at.generation },
+      tail: await g!.tail('sb1', 0, 1000),
+      pending: await g!.pendingObservations('sb1'),
+      history: await g!.history('sb1', xidOf('ECID', 'e1')),
+      fragments: await p!.fragmentsOf('sb1', people),
+      events: await p!.events('sb1', people, { order: 'desc', limit: 100 }),
+      eventCount: await p!.countEvents('sb1', people),
+      ca: await p!.caStates('sb1', 'ca-1', people),
+      memberships: (await s!.membershipsOfPids('sb1', pids)).sort((a, b) => (a.pid < b.pid ? -1 : 1)),
+      members: await s!.members('sb1', 'seg-1'),
+      timers: await s!.dueTimers(T0 + 10 * 86_400_000),
+      outbox: await s!.readOutbox(0, 10),
+      active: await s!.activeSandboxes(),
+    };
+  } finally {
+    await st.close();
+  }
+}
+
 /** Every store's rows of a target, by store (the stores' own export: what their ports answer). */
-async function rowsOf(target: TransferTarget): Promise<Record<string, unknown[]>> {
+async function rowsOf(target: StorageConfig): Promise<Record<string, unknown[]>> {
   const s = await openTransferStores(target);
   try {
     const out: Record<string, unknown[]> = {};
@@ -109,9 +179,13 @@ describe('kith export / kith import', () => {
   const src = join(tmp, 'src');
   const dump = join(tmp, 'dump');
   let expected: Record<string, unknown[]>;
+  let answers: unknown;
   before(async () => {
     await seedDataDir(src);
-    expected = await rowsOf({ kind: 'sqlite', dataDir: src });
+    expected = await rowsOf({ dataDir: src });
+    answers = await portAnswers({ dataDir: src });
+    const a = answers as { graph: { nodes: unknown[] }; pending: unknown[]; fragments: unknown[]; events: unknown[]; ca: unknown[]; memberships: unknown[]; timers: unknown[]; outbox: unknown[] };
+    assert.deepEqual([a.graph.nodes, a.pending, a.fragments, a.events, a.ca, a.memberships, a.timers, a.outbox].map((x) => x.length), [30, 3, 30, 30, 30, 30, 6, 1], 'the seeded deployment');
   });
 
   it('exports the data directory: one NDJSON file per store and a manifest with counts', () => {
@@ -132,7 +206,8 @@ describe('kith export / kith import', () => {
     const r = kith('import', '--in', dump, '--database-url', url, '--data-dir', target, '--copy-lake', src);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /ingest-log\s+1502 rows/);
-    assert.deepEqual(await rowsOf({ kind: 'postgres', url }), expected);
+    assert.deepEqual(await rowsOf({ dataDir: target, databaseUrl: url }), expected);
+    assert.deepEqual(await portAnswers({ dataDir: target, databaseUrl: url }), answers, 'the graph, profiles, events, CA state and memberships answer the same');
     assert.equal(readFileSync(join(target, 'lake.duckdb'), 'utf8'), readFileSync(join(src, 'lake.duckdb'), 'utf8'));
     assert.match(r.out, /copy .*credentials\.json/);
 
@@ -141,14 +216,14 @@ describe('kith export / kith import', () => {
     assert.match(again.err, /already holds data \(resources, ingest-log/);
     const forced = kith('import', '--in', dump, '--database-url', url, '--data-dir', target, '--force');
     assert.equal(forced.code, 0, forced.err);
-    assert.deepEqual(await rowsOf({ kind: 'postgres', url }), expected, 'importing twice changes nothing');
+    assert.deepEqual(await rowsOf({ dataDir: target, databaseUrl: url }), expected, 'importing twice changes nothing');
   });
 
   it('imports into another data directory without a URL, and exports from PostgreSQL back', async () => {
     const target = join(tmp, 'dir-target');
     const r = kith('import', '--in', dump, '--data-dir', target, '--copy-lake', src);
     assert.equal(r.code, 0, r.err);
-    assert.deepEqual(await rowsOf({ kind: 'sqlite', dataDir: target }), expected);
+    assert.deepEqual(await rowsOf({ dataDir: target }), expected);
     assert.ok(existsSync(join(target, 'lake.duckdb')));
 
     const url = await scratchUrl();
@@ -158,7 +233,8 @@ describe('kith export / kith import', () => {
     assert.equal(e.code, 0, e.err);
     const home = join(tmp, 'home-again');
     assert.equal(kith('import', '--in', back, '--data-dir', home).code, 0);
-    assert.deepEqual(await rowsOf({ kind: 'sqlite', dataDir: home }), expected, 'SQLite → PostgreSQL → SQLite');
+    assert.deepEqual(await rowsOf({ dataDir: home }), expected, 'SQLite → PostgreSQL → SQLite');
+    assert.deepEqual(await portAnswers({ dataDir: home }), answers);
   });
 
   describe('invalid input (exit code 2, nothing written)', () => {
@@ -198,7 +274,7 @@ describe('kith export / kith import', () => {
         const r = await kithHere(...c.args(target));
         assert.equal(r.code, 2, r.err);
         assert.match(r.err, c.error);
-        if (existsSync(target)) for (const [store, rows] of Object.entries(await rowsOf({ kind: 'sqlite', dataDir: target }))) assert.deepEqual(rows, [], store);
+        if (existsSync(target)) for (const [store, rows] of Object.entries(await rowsOf({ dataDir: target }))) assert.deepEqual(rows, [], store);
       });
   });
 });

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import type { KithConfig } from '../config/config.js';
 import { holdsData, TransferRowError } from '../store/transfer.js';
 import { DUMP_FORMAT, DUMP_FORMAT_VERSION, kithVersion, readManifest, readStoreFile, verifyDump, writeManifest, writeStoreFile, type DumpStore } from './dump.js';
-import { holdsStoreFiles, openTransferStores, storeFiles, TRANSFER_STORES, type TransferTarget } from './transfer-stores.js';
+import type { StorageConfig } from '../runtime/storage.js';
+import { holdsStoreFiles, openTransferStores, storeFiles, TRANSFER_STORES } from './transfer-stores.js';
 
 /**
  * `kith export --out <dir>` and `kith import --in <dir> --data-dir <dir> [--database-url postgres://…]`: move a
@@ -61,8 +62,14 @@ function parseFlags(args: string[], valued: readonly string[]): Flags {
   return { values, force, unknown };
 }
 
-/** The PostgreSQL URL: the flag, else the configured one (once the configuration has one). */
-const databaseUrl = (cfg: KithConfig, f: Flags): string | undefined => f.values.get('database-url') ?? (cfg as { databaseUrl?: string }).databaseUrl;
+/** The PostgreSQL URL: the flag, else the configured one. */
+const databaseUrl = (cfg: KithConfig, f: Flags): string | undefined => f.values.get('database-url') ?? cfg.databaseUrl;
+
+/** The storage the stores are read from or written to: the data directory, or PostgreSQL at `url`. */
+const storageOf = (cfg: KithConfig, url: string | undefined): StorageConfig =>
+  url === undefined
+    ? { dataDir: cfg.dataDir }
+    : { dataDir: cfg.dataDir, databaseUrl: url, databasePoolMax: cfg.databasePoolMax, ...(cfg.databaseSchema !== undefined ? { databaseSchema: cfg.databaseSchema } : {}) };
 
 function usage(io: TransferIo, command: string, message: string): number {
   io.errOut.write(`kith ${command}: ${message}\nusage:\n${TRANSFER_USAGE}\n`);
@@ -90,8 +97,8 @@ export async function runExport(cfg: KithConfig, args: string[], io: TransferIo)
     if (existsSync(join(out, 'manifest.json'))) return usage(io, 'export', `${out} already holds a dump; remove it first`);
   }
   mkdirSync(out, { recursive: true });
-  const source: TransferTarget = url ? { kind: 'postgres', url } : { kind: 'sqlite', dataDir: cfg.dataDir };
-  const opened = await openTransferStores(source);
+  const opened = await openTransferStores(storageOf(cfg, url));
+  const from = url ? 'postgres' : 'sqlite';
   const written: DumpStore[] = [];
   try {
     for (const s of opened.stores) {
@@ -102,8 +109,8 @@ export async function runExport(cfg: KithConfig, args: string[], io: TransferIo)
   } finally {
     await opened.close();
   }
-  const also = source.kind === 'sqlite' ? copyAlso(cfg.dataDir) : [];
-  await writeManifest(out, { format: DUMP_FORMAT, formatVersion: DUMP_FORMAT_VERSION, kithVersion: kithVersion(), createdAt: new Date().toISOString(), from: source.kind, stores: written, copyAlso: also });
+  const also = from === 'sqlite' ? copyAlso(cfg.dataDir) : [];
+  await writeManifest(out, { format: DUMP_FORMAT, formatVersion: DUMP_FORMAT_VERSION, kithVersion: kithVersion(), createdAt: new Date().toISOString(), from, stores: written, copyAlso: also });
   io.out.write(`dump written to ${out}\n`);
   if (also.length > 0) io.out.write(`not in the dump (copy into the target data directory): ${also.join(', ')}\n`);
   return 0;
@@ -127,8 +134,7 @@ export async function runImport(cfg: KithConfig, args: string[], io: TransferIo)
   if (!verified.ok) return usage(io, 'import', verified.error);
   const url = databaseUrl(cfg, f);
   mkdirSync(cfg.dataDir, { recursive: true });
-  const target: TransferTarget = url ? { kind: 'postgres', url } : { kind: 'sqlite', dataDir: cfg.dataDir };
-  const opened = await openTransferStores(target);
+  const opened = await openTransferStores(storageOf(cfg, url));
   try {
     const byName = new Map(opened.stores.map((s) => [s.transferName, s]));
     const holding: string[] = [];
@@ -151,7 +157,7 @@ export async function runImport(cfg: KithConfig, args: string[], io: TransferIo)
   } finally {
     await opened.close();
   }
-  io.out.write(`imported into ${target.kind === 'postgres' ? 'PostgreSQL' : cfg.dataDir}\n`);
+  io.out.write(`imported into ${url ? 'PostgreSQL' : cfg.dataDir}\n`);
   const rest = manifest.value.copyAlso.filter((x) => lakeFrom === undefined || !LAKE_FILES.includes(x));
   if (lakeFrom !== undefined) {
     for (const x of LAKE_FILES) if (existsSync(join(lakeFrom, x))) cpSync(join(lakeFrom, x), join(cfg.dataDir, x), { recursive: true, force: true });

@@ -5,6 +5,9 @@ import type { Edge, HistoryEntry, IdentityNode, LinkObservation } from './graph-
 import type { EdgeChange, IdentityGraphStore, LiveGraph, NodeChange } from './identity-store.js';
 import { countOf, expand, historyEntryOf, rowLimit, runsOf, takeRows, type ObsRow } from './observation-runs.js';
 import { CHUNK, encodeChunks, SnapshotReader, type SnapshotChunk } from './snapshot-chunks.js';
+import type { Transferable } from '../store/transfer.js';
+import type { IdentityRow } from './identity-transfer-rows.js';
+import { exportIdentityRows, importIdentityRows } from './pg-identity-transfer.js';
 
 // The snapshot keeps SQLite's chunk log (columnar JSON as text, never queried inside, so not jsonb): a checkpoint is
 // one multi-row INSERT of a few large rows and a load one sequential read, where rows per identity and link would
@@ -43,7 +46,8 @@ const obsRow = (r: PgObsRow): ObsRow & { seq: number } => ({ seq: Number(r.seq),
  * queue behind them. loadAt and tail are single statements (one snapshot each) and do not queue: replicas call them.
  * One writer per sandbox (the processor owning it): log positions are BIGSERIAL values, in commit order only then.
  */
-export class PgIdentityStore implements IdentityGraphStore {
+export class PgIdentityStore implements IdentityGraphStore, Transferable {
+  readonly transferName = 'identity';
   private last: Promise<unknown> = Promise.resolve();
   /** Rows held by each sandbox's snapshot chunks (for compaction), as of the writes called so far. */
   private readonly chunkRows = new Map<string, number>();
@@ -85,6 +89,18 @@ export class PgIdentityStore implements IdentityGraphStore {
     } finally {
       c.release();
     }
+  }
+
+  exportRows(): AsyncIterable<IdentityRow[]> {
+    return exportIdentityRows(this.pool, this.t);
+  }
+
+  /** Queued behind the writes called before it, as every write. */
+  importRows(rows: readonly unknown[]): Promise<void> {
+    return this.queued(async () => {
+      await importIdentityRows(this.pool, this.t, rows);
+      this.chunkRows.clear(); // counted again at the next checkpoint
+    });
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,9 @@ import type { Edge, HistoryEntry, IdentityNode, LinkObservation } from './graph-
 import type { EdgeChange, IdentityGraphStore, LiveGraph, NodeChange } from './identity-store.js';
 import { countOf, expand, historyEntryOf, rowLimit, runsOf, takeRows, type ObsRow } from './observation-runs.js';
 import { CHUNK, encodeChunks, SnapshotReader } from './snapshot-chunks.js';
+import type { Transferable } from '../store/transfer.js';
+import type { IdentityRow } from './identity-transfer-rows.js';
+import { exportIdentityRows, importIdentityRows } from './sqlite-identity-transfer.js';
 
 type HistoryRow = Parameters<typeof historyEntryOf>[0];
 
@@ -16,7 +19,8 @@ type HistoryRow = Parameters<typeof historyEntryOf>[0];
  * it for a moment to restart the WAL, and a deferred transaction that has read would fail with SQLITE_BUSY instead of
  * waiting. Work is synchronous (better-sqlite3), so writes apply in call order by construction.
  */
-export class SqliteIdentityStore implements IdentityGraphStore {
+export class SqliteIdentityStore implements IdentityGraphStore, Transferable {
+  readonly transferName = 'identity';
   private readonly s;
   /** Rows held by each sandbox's snapshot chunks (for compaction). */
   private readonly chunkRows = new Map<string, number>();
@@ -167,6 +171,15 @@ export class SqliteIdentityStore implements IdentityGraphStore {
   async history(sandbox: string, xid: string, limit = 200): Promise<HistoryEntry[]> {
     if (!(limit > 0)) return [];
     return this.s.history.all(sandbox, xid, xid, rowLimit(limit)).map(historyEntryOf);
+  }
+
+  exportRows(): AsyncIterable<IdentityRow[]> {
+    return exportIdentityRows(this.db);
+  }
+
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    importIdentityRows(this.db, rows);
+    this.chunkRows.clear(); // counted again from the file when next needed
   }
 
   async close(): Promise<void> {}

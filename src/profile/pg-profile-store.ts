@@ -5,6 +5,9 @@ import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
 import { nsKey, type CaState, type EventQuery, type FragmentStore, type ProfileWriter, type StoredEvent, type WriteScope } from './fragment-store.js';
 import { PgProfileWriter, type EventRow, type FragRow } from './pg-profile-writer.js';
+import type { Transferable } from '../store/transfer.js';
+import type { ProfileRow } from './profile-transfer-rows.js';
+import { exportProfileRows, importProfileRows } from './pg-profile-transfer.js';
 
 // JSON (leaves, event bodies, CA states) is kept in TEXT: jsonb refuses \u0000 in strings, reorders keys and would
 // re-encode the body a caller passes; the store never looks inside it. Text columns compare bytewise ("C"), as
@@ -42,7 +45,8 @@ type RefRow = { ns_code: string; id: string };
  * qualifies the tables. A unit of work loads what its scope can touch in a few statements, runs `fn` against that
  * in memory (PgProfileWriter) and applies the writes batched, all in one transaction.
  */
-export class PgProfileStore implements FragmentStore {
+export class PgProfileStore implements FragmentStore, Transferable {
+  readonly transferName = 'profile';
   private constructor(
     private readonly pool: pg.Pool,
     private readonly t: { frag: string; ev: string; ca: string },
@@ -190,6 +194,14 @@ export class PgProfileStore implements FragmentStore {
       [toPgText(sandboxId), toPgText(batchId)],
     );
     return { removed: r.rows.length, identities: identitiesOf(r.rows) };
+  }
+
+  exportRows(): AsyncIterable<ProfileRow[]> {
+    return exportProfileRows(this.pool, this.t);
+  }
+
+  importRows(rows: readonly unknown[]): Promise<void> {
+    return importProfileRows(this.pool, this.t, rows);
   }
 
   /** The pool is the caller's: nothing to close here. */

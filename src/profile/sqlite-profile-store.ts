@@ -2,6 +2,9 @@ import { BUSY_TIMEOUT_MS, isBusy, walAutocheckpoint, withoutBusyWait, type Sqlit
 import type { Fragment } from './fragment-merge.js';
 import type { IdentityRef } from './identity-resolver.js';
 import { nsKey, type CaState, type EventQuery, type FragmentStore, type ProfileWriter, type StoredEvent, type WriteScope } from './fragment-store.js';
+import type { Transferable } from '../store/transfer.js';
+import type { ProfileRow } from './profile-transfer-rows.js';
+import { exportProfileRows, importProfileRows } from './sqlite-profile-transfer.js';
 
 /** A 1 ms pause (Atomics.wait) between attempts to take the write lock. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
@@ -9,7 +12,7 @@ const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 const MAX_MEMBERS_PER_QUERY = 16;
 type FragRow = { dataset: string; ns: string; nsCode: string; id: string; leaves: string; tags: string; updated_at: number };
 /** Identities holding more events than this keep a count row (see countOf). */
-const HEAVY = 100;
+export const HEAVY = 100;
 
 type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts: number; dataset: string; batch: string; body: string; ingested_at: number };
 
@@ -17,7 +20,8 @@ type EventRow = { ns: string; ns_code: string; id: string; event_id: string; ts:
  * SQLite adapter of the profile store (open the db with `openSqlite(dataDir, 'profile')`). It is its own writer: a
  * unit of work is one IMMEDIATE transaction with `fn` run against the file directly (the scope is not needed).
  */
-export class SqliteProfileStore implements FragmentStore, ProfileWriter {
+export class SqliteProfileStore implements FragmentStore, ProfileWriter, Transferable {
+  readonly transferName = 'profile';
   private readonly st;
   private readonly txStmts;
   private readonly eventStmts = new Map<string, { all(...args: unknown[]): unknown[] }>();
@@ -315,6 +319,12 @@ export class SqliteProfileStore implements FragmentStore, ProfileWriter {
         }
       }
     });
+  }
+  exportRows(): AsyncIterable<ProfileRow[]> {
+    return exportProfileRows(this.db);
+  }
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    importProfileRows(this.db, rows, HEAVY);
   }
   async close(): Promise<void> {
     this.db.close();

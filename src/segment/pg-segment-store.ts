@@ -4,6 +4,9 @@ import { migrate, type Migration } from '../store/postgres/migrations.js';
 import { fromPgText, schemaPrefix, toPgText } from '../store/postgres/pg-text.js';
 import { pidKey, timerKey, type DueTimer, type MembershipRow, type OutboxRow, type SegmentStore } from './segment-store.js';
 import type { MembershipStatus } from './segment-types.js';
+import type { Transferable } from '../store/transfer.js';
+import type { SegmentRow } from './segment-transfer-rows.js';
+import { exportSegmentRows, importSegmentRows } from './pg-segment-transfer.js';
 
 /** segment.db's tables on PostgreSQL ("C": ids are only matched for equality and ordered bytewise, as in SQLite). */
 export const SEGMENT_MIGRATIONS: readonly Migration[] = [
@@ -58,7 +61,8 @@ export function segmentTables(schema?: string) {
  * transaction: multi-row `unnest` writes in data-modifying CTEs). The caches outlive a unit as in SQLite (this store
  * is the tables' only writer) and are dropped on rollback.
  */
-export class PgSegmentStore implements SegmentStore {
+export class PgSegmentStore implements SegmentStore, Transferable {
+  readonly transferName = 'segment';
   private readonly q;
   private inUnit = false;
   /** Buffered membership writes: per profile id, per segment, the row or null (deleted). */
@@ -340,6 +344,17 @@ export class PgSegmentStore implements SegmentStore {
   async activeSandboxes(): Promise<string[]> {
     const r = await this.pool.query<{ sandbox: string }>(`SELECT sandbox FROM ${this.q.active} ORDER BY sandbox COLLATE "C"`);
     return r.rows.map((x) => fromPgText(x.sandbox));
+  }
+
+  exportRows(): AsyncIterable<SegmentRow[]> {
+    return exportSegmentRows(this.pool, this.q);
+  }
+
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    await importSegmentRows(this.pool, this.q, rows);
+    this.pidCache.clear();
+    this.timerCache.clear();
+    this.active.clear();
   }
 
   /** The pool is the caller's. */

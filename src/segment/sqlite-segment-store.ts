@@ -1,5 +1,8 @@
 import { walAutocheckpoint, type SqliteDb } from '../store/sqlite/open.js';
 import type { IdentityRef } from '../profile/identity-resolver.js';
+import type { Transferable } from '../store/transfer.js';
+import type { SegmentRow } from './segment-transfer-rows.js';
+import { exportSegmentRows, importSegmentRows } from './sqlite-segment-transfer.js';
 import { pidKey, rowToMembership, timerKey, type DueTimer, type MembershipRow, type MembershipRowData, type OutboxRow, type SegmentStore } from './segment-store.js';
 
 /** segment.db's tables, created or upgraded by the writer. */
@@ -27,7 +30,8 @@ export const MEMBERSHIPS_OF_PIDS_SQL = 'SELECT * FROM membership WHERE sandbox=?
  * connection; reads run on demand through prepared statements and two read caches (this store is their only
  * writer; both are dropped on rollback).
  */
-export class SqliteSegmentStore implements SegmentStore {
+export class SqliteSegmentStore implements SegmentStore, Transferable {
+  readonly transferName = 'segment';
   private readonly s;
 
   constructor(private readonly db: SqliteDb) {
@@ -179,6 +183,16 @@ export class SqliteSegmentStore implements SegmentStore {
   }
   async trimOutbox(upToSeq: number): Promise<void> {
     this.s.trimOutbox.run(upToSeq);
+  }
+
+  exportRows(): AsyncIterable<SegmentRow[]> {
+    return exportSegmentRows(this.db);
+  }
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    importSegmentRows(this.db, rows);
+    this.pidCache.clear();
+    this.timerCache.clear();
+    this.active.clear();
   }
 
   async close(): Promise<void> {

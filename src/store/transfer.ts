@@ -7,6 +7,9 @@
  *   not-ingested    StoredNotIngested
  *   seen-ids        {t:'id', datasetKey, id} | {t:'mark', consumer, offset}
  *   source-state    {t:'seen-key', key, expiresAt} | {t:'version', key, updatedAt} | {t:'counter', key, n}
+ *   identity        src/identity/identity-transfer-rows.ts (snapshot chunks, observation log, history, marks)
+ *   profile         src/profile/profile-transfer-rows.ts (fragments, events, computed-attribute state)
+ *   segment         src/segment/segment-transfer-rows.ts (memberships, timers, outbox, meta, active sandboxes)
  * Ids, offsets and timestamps travel as they are (a failed record's id is in URLs clients hold).
  */
 export interface Transferable {
@@ -31,6 +34,19 @@ export const isText = (v: unknown): v is string => typeof v === 'string';
 export const isTextOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
 export const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 export const isIntOrNull = (v: unknown): v is number | null => v === null || Number.isSafeInteger(v);
+export const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+export const isNumOrNull = (v: unknown): v is number | null => v === null || isNum(v);
+export const isTextList = (v: unknown): v is string[] => Array.isArray(v) && v.every(isText);
+/** Text holding one JSON document (stored encoded, never looked into by the store). */
+export const isJsonText = (v: unknown): v is string => {
+  if (typeof v !== 'string') return false;
+  try {
+    JSON.parse(v);
+    return true;
+  } catch {
+    return false;
+  }
+};
 /** A row id as adapters hand them out: a positive integer in decimal. */
 export const isRowIdText = (v: unknown): v is string => typeof v === 'string' && /^[1-9]\d{0,14}$/.test(v);
 
@@ -75,7 +91,7 @@ export async function allRows(store: Transferable): Promise<unknown[]> {
 }
 
 /** Groups a stream of rows into batches of TRANSFER_BATCH_ROWS. */
-export async function* batched<T>(rows: Iterable<T> | AsyncIterable<T>, size = TRANSFER_BATCH_ROWS): AsyncIterable<T[]> {
+export async function* batched<T>(rows: Iterable<T> | AsyncIterable<T>, size: number = TRANSFER_BATCH_ROWS): AsyncIterable<T[]> {
   let batch: T[] = [];
   for await (const r of rows) {
     batch.push(r);

@@ -4,6 +4,8 @@ import { TRANSFER_BATCH_ROWS } from '../transfer.js';
 export interface PgExportQuery<R = any> {
   sql: string;
   map: (row: R) => unknown;
+  /** Rows per batch when they are large (snapshot chunks, observation runs); TRANSFER_BATCH_ROWS by default. */
+  batchRows?: number;
 }
 
 /**
@@ -17,10 +19,11 @@ export async function* pgExport(pool: pg.Pool, queries: readonly PgExportQuery[]
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     for (const [i, q] of queries.entries()) {
       await c.query(`DECLARE kith_export_${i} NO SCROLL CURSOR FOR ${q.sql}`);
+      const size = q.batchRows ?? TRANSFER_BATCH_ROWS;
       for (;;) {
-        const r = await c.query(`FETCH ${TRANSFER_BATCH_ROWS} FROM kith_export_${i}`);
+        const r = await c.query(`FETCH ${size} FROM kith_export_${i}`);
         if (r.rows.length > 0) yield r.rows.map(q.map);
-        if (r.rows.length < TRANSFER_BATCH_ROWS) break;
+        if (r.rows.length < size) break;
       }
     }
   } finally {

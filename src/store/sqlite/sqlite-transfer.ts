@@ -4,6 +4,8 @@ import type { SqliteDb } from './open.js';
 export interface ExportQuery<R = any> {
   sql: string;
   map: (row: R) => unknown;
+  /** Rows per batch when they are large (snapshot chunks, observation runs); TRANSFER_BATCH_ROWS by default. */
+  batchRows?: number;
 }
 
 function* mapped(db: SqliteDb, q: ExportQuery): Iterable<unknown> {
@@ -18,7 +20,7 @@ export async function* sqliteExport(db: SqliteDb, queries: readonly ExportQuery[
   const own = !db.inTransaction;
   if (own) db.exec('BEGIN');
   try {
-    for (const q of queries) yield* batched(mapped(db, q));
+    for (const q of queries) yield* batched(mapped(db, q), q.batchRows);
   } finally {
     if (own && db.inTransaction) db.exec('COMMIT');
   }
