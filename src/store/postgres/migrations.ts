@@ -14,7 +14,7 @@ export interface Migration {
 /**
  * Brings one store's tables to its newest version: every migration whose version is above the highest applied one
  * runs, in order, each in its own transaction with its row in `kith_migrations` (so a crash leaves a version either
- * applied and recorded or neither). An advisory lock per (schema, store) keeps two processes starting at once from
+ * applied and recorded or neither). An advisory lock per schema keeps two processes (or threads) starting at once from
  * applying the same step twice. A database newer than the code (a version this build does not know) is refused.
  *
  * A small table rather than a migration tool: each adapter keeps its migrations in code beside it (ports and
@@ -27,14 +27,11 @@ export async function migrate(pool: pg.Pool, store: string, migrations: readonly
   for (let i = 1; i < sorted.length; i++) if (sorted[i]!.version === sorted[i - 1]!.version) throw new Error(`${store}: migration version ${sorted[i]!.version} twice`);
   const c = await pool.connect();
   try {
-    await c.query(`CREATE TABLE IF NOT EXISTS ${table} (store TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (store, version))`).catch(async (e: unknown) => {
-      // two processes creating the table at once: one wins, the other sees the unique violation of pg_type
-      const code = (e as { code?: string }).code;
-      if (code !== '23505' && code !== '42P07') throw e;
-    });
-    const key = `${prefix}${store}`;
+    // one lock per schema, taken before the table exists: concurrent CREATE TABLE IF NOT EXISTS races on pg_type
+    const key = `${prefix}kith_migrations`;
     await c.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
     try {
+      await c.query(`CREATE TABLE IF NOT EXISTS ${table} (store TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (store, version))`);
       const r = await c.query<{ v: number | null }>(`SELECT max(version) AS v FROM ${table} WHERE store = $1`, [store]);
       const applied = r.rows[0]?.v ?? 0;
       const newest = sorted.at(-1)?.version ?? 0;
