@@ -45,16 +45,16 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
         ['s1', { status: 'realized', lastQualificationTime: '2026-01-02T00:00:00.000Z', version: 1, at: Date.UTC(2026, 0, 2) }],
         ['s2', { status: 'exited', lastQualificationTime: '2026-01-03T00:00:00.000Z', version: 1, at: Date.UTC(2026, 0, 3) }],
       ]);
-      assert.deepEqual(new StoreMembershipSource(store).membershipsOf('sb', members, 'pA'), want);
-      assert.deepEqual(reader.membershipsOf('sb', members, 'pA'), want);
+      assert.deepEqual(await new StoreMembershipSource(store).membershipsOf('sb', members, 'pA'), want);
+      assert.deepEqual(await reader.membershipsOf('sb', members, 'pA'), want);
       assert.deepEqual(await readMemberships(rows, 'sb', members, 'pA'), want, 'the async read port answers the same');
       // an uncommitted unit of work is not visible to the other connection
       await store.begin();
       store.putMembership('sb', row('s4', 'pA', 'realized', 5));
-      assert.equal(reader.membershipsOf('sb', members, 'pA').has('s4'), false);
+      assert.equal((await reader.membershipsOf('sb', members, 'pA')).has('s4'), false);
       assert.equal((await readMemberships(rows, 'sb', members, 'pA')).has('s4'), false);
       await store.commit();
-      assert.equal(reader.membershipsOf('sb', members, 'pA').get('s4')?.status, 'realized');
+      assert.equal((await reader.membershipsOf('sb', members, 'pA')).get('s4')?.status, 'realized');
     } finally {
       await rows.close();
       await store.close();
@@ -67,7 +67,7 @@ describe('membership sources: what the profile shows as segmentMembership.ups', 
       const dir = mkdtempSync(join(tmpdir(), 'kith-mview-'));
       const rows = new SqliteMembershipReader(openSqlite(dir, 'segment'));
       try {
-        assert.equal(new StoreMembershipSource(rows).membershipsOf('sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }], 'pA').size, 0);
+        assert.equal((await new StoreMembershipSource(rows).membershipsOf('sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }], 'pA')).size, 0);
         assert.equal((await readMemberships(rows, 'sb', [{ namespace: 'Email', id: 'a@x.com', xid: 'pA' }, { namespace: 'ECID', id: '1', xid: 'pB' }], 'pA')).size, 0);
       } finally {
         await rows.close();

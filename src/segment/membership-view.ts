@@ -54,9 +54,12 @@ export async function readMemberships(reader: MembershipReader, sandboxId: strin
  * SegmentStore's unit view on its own thread (inline pipelines, the worker), a SqliteMembershipReader elsewhere.
  */
 export class StoreMembershipSource implements MembershipSource {
-  constructor(private readonly store: MembershipRows) {}
+  constructor(private readonly store: MembershipRows & { prefetch?(sandboxId: string, pids: readonly string[], refs: readonly []): Promise<void> | undefined }) {}
 
-  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ShownMembership> {
+  membershipsOf(sandboxId: string, members: GraphMember[], entityId: string): Map<string, ShownMembership> | Promise<Map<string, ShownMembership>> {
+    // a store that answers from what it loaded (PostgreSQL) loads the graph's profile ids first; SQLite reads on demand
+    const loading = this.store.prefetch?.(sandboxId, members.map((m) => m.xid), []);
+    if (loading) return loading.then(() => shown(membershipsAcross(this.store, sandboxId, members, entityId)));
     return shown(membershipsAcross(this.store, sandboxId, members, entityId));
   }
 }

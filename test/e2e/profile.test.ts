@@ -1,9 +1,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { openStorageOrThrow, storageConfigOf } from '../../src/runtime/storage.js';
 import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
 import { Platform } from '../helpers/platform.js';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 
 const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 
@@ -69,15 +68,17 @@ describe('Real-Time Customer Profile, end to end through /collection', () => {
   it('DELETE of a computed attribute answers 204 once the processor thread has deleted its stored values (read back at once)', async () => {
     const ca = await p.call('POST', '/data/core/ca/attributes', { name: 'orderCount', displayName: 'Orders', expression: { function: 'COUNT', eventType: 'commerce.purchases', lookbackDays: 393 } });
     assert.equal(ca.status, 200, ca.body);
-    // a connection of this test's own to profile.db (the processor's thread writes it)
-    const db = new Database(join(k.config.dataDir, 'profile.db'), { readonly: true });
+    // stores of this test's own (a reader's connections: SQLite files or the PostgreSQL schema the processor writes)
+    const storage = await openStorageOrThrow(storageConfigOf(k.config), 'reader');
     try {
-      const stored = () => (db.prepare('SELECT count(*) AS n FROM profile_ca WHERE ca = ?').get(ca.json.id) as { n: number }).n;
-      assert.ok(stored() > 0, 'backfilled');
+      const store = storage.stores.profileStore;
+      const sb = (await k.sandboxes.resolve(k.local.orgId, 'prod'))!.id;
+      const stored = async () => (await store.caStates(sb, ca.json.id, await store.allEventRefs(sb))).length;
+      assert.ok((await stored()) > 0, 'backfilled');
       assert.equal((await p.call('DELETE', `/data/core/ca/attributes/${ca.json.id}`)).status, 204);
-      assert.equal(stored(), 0);
+      assert.equal(await stored(), 0);
     } finally {
-      db.close();
+      await storage.close();
     }
   });
 
