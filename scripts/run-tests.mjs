@@ -3,6 +3,9 @@
 // under src/ and test/ with Node's test runner (through tsx).
 // `npm test -- src/identity` runs only the tests under the given paths; `--no-typecheck` skips tsc and the lint,
 // `--no-lint` the lint only.
+// A full run (no paths) then runs the end-to-end suite (test/e2e) a second time with every test Kith's state on
+// PostgreSQL (KITH_TEST_DATABASE_URL; the tests' server, KITH_TEST_POSTGRES_URL or 127.0.0.1:5432/test);
+// `--no-postgres-e2e` skips that pass, `--postgres-e2e` runs only it.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +13,7 @@ import { join } from 'node:path';
 const args = process.argv.slice(2);
 const skipTypecheck = args.includes('--no-typecheck');
 const skipLint = skipTypecheck || args.includes('--no-lint');
+const onlyPgE2e = args.includes('--postgres-e2e');
 const roots = args.filter((a) => !a.startsWith('--'));
 
 function walk(p, out) {
@@ -25,7 +29,8 @@ function walk(p, out) {
   return out;
 }
 
-const files = (roots.length ? roots : ['src', 'test']).flatMap((r) => walk(r, [])).sort();
+const files = onlyPgE2e ? [] : (roots.length ? roots : ['src', 'test']).flatMap((r) => walk(r, [])).sort();
+const pgE2e = onlyPgE2e || (roots.length === 0 && !args.includes('--no-postgres-e2e'));
 if (!skipTypecheck) {
   const tc = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (tc.status !== 0) {
@@ -41,14 +46,24 @@ if (!skipLint) {
     process.exit(lint.status ?? 1);
   }
 }
-if (files.length === 0) {
+if (files.length === 0 && !pgE2e) {
   console.error('no test files found');
   process.exit(1);
 }
 // KITH_FROM_SOURCE: a `kith` a test spawns (bin/kith.js) runs the sources under test, never a stale dist/
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.KITH_TEST_CONCURRENCY ?? 2}`, ...files],
-  { stdio: 'inherit', env: { ...process.env, KITH_FROM_SOURCE: '1', KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'silent', KITH_CHECK_RESPONSES: process.env.KITH_CHECK_RESPONSES ?? '1' } },
-);
-process.exit(r.status ?? 1);
+const run = (list, env = {}) =>
+  spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${process.env.KITH_TEST_CONCURRENCY ?? 2}`, ...list],
+    { stdio: 'inherit', env: { ...process.env, KITH_FROM_SOURCE: '1', KITH_LOG_LEVEL: process.env.KITH_LOG_LEVEL ?? 'silent', KITH_CHECK_RESPONSES: process.env.KITH_CHECK_RESPONSES ?? '1', ...env } },
+  ).status ?? 1;
+if (files.length > 0) {
+  const status = run(files);
+  if (status !== 0) process.exit(status);
+}
+if (pgE2e) {
+  console.log('\n# end-to-end suite with all state on PostgreSQL (KITH_TEST_DATABASE_URL)\n');
+  const url = process.env.KITH_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  process.exit(run(walk('test/e2e', []).sort(), { KITH_TEST_DATABASE_URL: url }));
+}
+process.exit(0);
