@@ -14,6 +14,7 @@ import { createProfileContext, type ProfileContext } from '../../src/profile/wir
 import type { BatchItem } from '../../src/profile/profile-service.js';
 import { IdentityServiceResolver } from '../../src/profile/identity-service-adapter.js';
 import { crm, ecid, profileRecords, webEvent, type ProfileSetup } from './kith-setup.js';
+import { sqliteProfileStoreAt } from '../../src/profile/testing/sqlite-profile-store-at.js';
 
 export const EVENTS_PER_PROFILE = 20;
 
@@ -28,7 +29,7 @@ export function openReal(dataDir: string): RealContext {
   const resources = new SqliteResourceStore(control);
   const identityDb = openSqlite(dataDir, 'identity');
   const identity = new IdentityService(new SqliteIdentityStore(identityDb), resources, new NamespaceService(resources, systemClock), systemClock);
-  const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities: new IdentityServiceResolver(identity) });
+  const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities: new IdentityServiceResolver(identity), store: sqliteProfileStoreAt(dataDir), ownsStore: true });
   return {
     identity,
     profile,

@@ -26,6 +26,7 @@ import { InMemoryIdentityResolver } from '../../src/profile/testing/in-memory-re
 import type { SandboxRef } from '../../src/profile/merge-policy-service.js';
 import { httpBench } from './http.js';
 import { latencyBench } from './latency.js';
+import { sqliteProfileStoreAt } from '../../src/profile/testing/sqlite-profile-store-at.js';
 
 const N = Number(process.env.PROFILE_BENCH_N ?? 100_000);
 const READS = Number(process.env.PROFILE_BENCH_READS ?? 50_000);
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   try {
     const resources = new SqliteResourceStore(openSqlite(dir, 'resources'));
     const ids = new InMemoryIdentityResolver();
-    const ctx = createProfileContext({ dataDir: dir, resources, clock: systemClock, identities: ids });
+    const ctx = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock: systemClock, identities: ids });
     const loadSeconds = await populate(ctx, ids, SB.sandbox.id, N);
 
     // in-process merged read

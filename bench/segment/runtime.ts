@@ -18,6 +18,8 @@ import { InMemoryIdentityResolver } from '../../src/profile/testing/in-memory-re
 import { createSegmentContext } from '../../src/segment/wiring.js';
 import type { SandboxRef } from '../../src/segment/definition-service.js';
 import { benchDefinitions, EVENT_TYPES, PROBE_PQL } from './definitions.js';
+import { sqliteProfileStoreAt } from '../../src/profile/testing/sqlite-profile-store-at.js';
+import { sqliteSegmentStoreAt } from '../../src/segment/testing/sqlite-segment-store-at.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 60_000);
 const PROFILES = Number(process.env.BENCH_PROFILES ?? 20_000);
@@ -28,8 +30,8 @@ async function run(withSegments: boolean): Promise<{ ms: number; members: number
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-segrt-'));
   const clock = systemClock;
   const resources = new SqliteResourceStore(openSqlite(dir, 'resources'));
-  const ctx = createProfileContext({ dataDir: dir, resources, clock, identities: new InMemoryIdentityResolver() });
-  const seg = withSegments ? createSegmentContext({ dataDir: dir, resources, clock, profile: ctx, tickMs: 0 }) : undefined;
+  const ctx = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock, identities: new InMemoryIdentityResolver() });
+  const seg = withSegments ? createSegmentContext({ dataDir: dir, store: sqliteSegmentStoreAt(dir), ownsStore: true, resources, clock, profile: ctx, tickMs: 0 }) : undefined;
   if (seg) {
     for (const [i, pql] of [...benchDefinitions(), PROBE_PQL].entries()) {
       const r = await seg.definitions.create(SB, { name: `bench ${i}`, schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: pql } });

@@ -9,6 +9,7 @@ import { createProfileContext, type ProfileContext } from './wiring.js';
 import { localProfileRemote } from './profile-remote.js';
 import { InMemoryIdentityResolver } from './testing/in-memory-resolver.js';
 import { ManualClock } from '../shared/clock.js';
+import { sqliteProfileStoreAt } from './testing/sqlite-profile-store-at.js';
 
 const WHO = { namespace: 'ECID', id: 'ca-1' };
 const CA = '/data/core/ca/attributes';
@@ -30,8 +31,8 @@ describe('DELETE a computed attribute', () => {
       skipProfileRoutes: true,
       extraRoutes: async (app, kith) => {
         const clock = new ManualClock(Date.UTC(1970, 0, 5));
-        ctx = createProfileContext({ dataDir: kith.config.dataDir, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
-        broken = createProfileContext({ dataDir: brokenDir, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
+        ctx = createProfileContext({ dataDir: kith.config.dataDir, store: sqliteProfileStoreAt(kith.config.dataDir), ownsStore: true, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
+        broken = createProfileContext({ dataDir: brokenDir, store: sqliteProfileStoreAt(brokenDir), ownsStore: true, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
         registerProfileRoutes(app, { profile: localProfileRemote(ctx) });
         await app.register(async (sub) => registerProfileRoutes(sub, { profile: localProfileRemote(broken) }), { prefix: '/broken' });
       },

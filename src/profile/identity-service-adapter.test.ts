@@ -12,6 +12,7 @@ import { IdentityService } from '../identity/identity-service.js';
 import { IdentityServiceResolver } from './identity-service-adapter.js';
 import { createProfileContext } from './wiring.js';
 import type { ProfileChange } from './profile-service.js';
+import { sqliteProfileStoreAt } from './testing/sqlite-profile-store-at.js';
 
 const SB = { orgId: 'O@AdobeOrg', sandbox: { id: 'sb', name: 'prod', type: 'production', isDefault: true } };
 
@@ -23,7 +24,7 @@ describe('IdentityServiceResolver over the real identity service', () => {
     const clock = new ManualClock();
     const resources = new SqliteResourceStore(control);
     const svc = new IdentityService(new SqliteIdentityStore(idDb), resources, new NamespaceService(resources, clock), clock);
-    const ctx = createProfileContext({ dataDir: dir, resources, clock, identities: new IdentityServiceResolver(svc) });
+    const ctx = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock, identities: new IdentityServiceResolver(svc) });
     const seen: ProfileChange[] = [];
     ctx.profiles.onProfileChange((c) => seen.push(c));
     try {

@@ -6,6 +6,7 @@ import { createProfileContext, type ProfileContext } from './wiring.js';
 import { localProfileRemote } from './profile-remote.js';
 import { InMemoryIdentityResolver } from './testing/in-memory-resolver.js';
 import { ManualClock } from '../shared/clock.js';
+import { sqliteProfileStoreAt } from './testing/sqlite-profile-store-at.js';
 
 const CRM = { namespace: 'CRMID', id: 'c-1' };
 const ECID = { namespace: 'ECID', id: '8914' };
@@ -21,7 +22,7 @@ describe('profile routes', () => {
   before(async () => {
     k = await startTestKith({}, { skipProfileRoutes: true,
       extraRoutes: (app, kith) => {
-        ctx = createProfileContext({ dataDir: kith.config.dataDir, resources: kith.resources, clock: new ManualClock(Date.UTC(1970, 0, 5)), identities: ids });
+        ctx = createProfileContext({ dataDir: kith.config.dataDir, store: sqliteProfileStoreAt(kith.config.dataDir), ownsStore: true, resources: kith.resources, clock: new ManualClock(Date.UTC(1970, 0, 5)), identities: ids });
         registerProfileRoutes(app, { profile: localProfileRemote(ctx) });
       },
     });

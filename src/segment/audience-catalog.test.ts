@@ -7,6 +7,7 @@ import { createSegmentContext, type SegmentContext } from './wiring.js';
 import { DuckDbBatchEvaluator } from './batch-sql.js';
 import { AudienceCatalog } from './audience-catalog.js';
 import { DEFINITION_KIND } from './segment-types.js';
+import { sqliteSegmentStoreAt } from './testing/sqlite-segment-store-at.js';
 
 const SBID = SB.sandbox.id;
 const detail = (e: { body: unknown }) => (e.body as { detail: string }).detail;
@@ -19,7 +20,7 @@ describe('audiences: create, replace, patch, delete, bulk-get (Kith and external
   beforeEach(() => {
     f = profileFixture();
     resources = new SqliteResourceStore(openSqlite(':memory:', 'r'));
-    seg = createSegmentContext({ dataDir: ':memory:', resources, clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
+    seg = createSegmentContext({ dataDir: ':memory:', store: sqliteSegmentStoreAt(':memory:'), ownsStore: true, resources, clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
     cat = new AudienceCatalog(resources, f.clock, seg.definitions, seg.audiences);
   });
   afterEach(async () => {

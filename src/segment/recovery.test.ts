@@ -7,6 +7,7 @@ import { profileFixture, SB } from '../profile/testing/profile-fixture.js';
 import { openSqlite } from '../store/sqlite/open.js';
 import { SqliteResourceStore } from '../store/sqlite/sqlite-resource-store.js';
 import { createSegmentContext, type SegmentContext } from './wiring.js';
+import { sqliteSegmentStoreAt } from './testing/sqlite-segment-store-at.js';
 
 const SBID = SB.sandbox.id;
 const who = (i: number) => ({ namespace: 'Email', id: `p${i}@x.com` });
@@ -20,7 +21,7 @@ describe('segmentation recovery after an unclean stop', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kith-segrec-'));
     const f = profileFixture();
     const resources = new SqliteResourceStore(openSqlite(dir, 'control'));
-    const open = (): SegmentContext => createSegmentContext({ dataDir: dir, resources, clock: f.clock, profile: f.ctx, tickMs: 0 });
+    const open = (): SegmentContext => createSegmentContext({ dataDir: dir, store: sqliteSegmentStoreAt(dir), ownsStore: true, resources, clock: f.clock, profile: f.ctx, tickMs: 0 });
     const event = async (i: number, n: number) =>
       assert.ok((await f.ctx.profiles.applyEvent(SBID, { datasetId: 'events', batchId: 'b', primary: who(i), event: { _id: `e-${i}-${n}`, timestamp: new Date(f.clock.now()).toISOString(), eventType: 'commerce.purchases' } })).ok);
     const status = async (seg: SegmentContext, i: number, id: string) => (await seg.store.membershipsOfPids(SBID, [f.ids.xidOf(SBID, who(i))])).find((m) => m.segmentId === id)?.status;

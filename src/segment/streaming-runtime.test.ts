@@ -7,6 +7,7 @@ import { createSegmentContext, type SegmentContext } from './wiring.js';
 import { unitSize } from './streaming-runtime.js';
 import { DuckDbBatchEvaluator } from './batch-sql.js';
 import type { SegmentDefinition } from './segment-types.js';
+import { sqliteSegmentStoreAt } from './testing/sqlite-segment-store-at.js';
 
 const DAY = 86_400_000;
 const JANE = { namespace: 'Email', id: 'jane@x.com' };
@@ -20,7 +21,7 @@ describe('streaming segmentation runtime', () => {
   let n = 0;
   beforeEach(() => {
     f = profileFixture();
-    seg = createSegmentContext({ dataDir: ':memory:', resources: new SqliteResourceStore(openSqlite(':memory:', 'r')), clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
+    seg = createSegmentContext({ dataDir: ':memory:', store: sqliteSegmentStoreAt(':memory:'), ownsStore: true, resources: new SqliteResourceStore(openSqlite(':memory:', 'r')), clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
   });
   afterEach(async () => {
     await seg.close();
@@ -209,7 +210,7 @@ describe('streaming segmentation runtime', () => {
   });
 
   it('estimates from a sample when there are more profiles than the sample size', async () => {
-    const small = createSegmentContext({ dataDir: ':memory:', resources: new SqliteResourceStore(openSqlite(':memory:', 'r2')), clock: f.clock, profile: f.ctx, tickMs: 0, previewSampleSize: 4 });
+    const small = createSegmentContext({ dataDir: ':memory:', store: sqliteSegmentStoreAt(':memory:'), ownsStore: true, resources: new SqliteResourceStore(openSqlite(':memory:', 'r2')), clock: f.clock, profile: f.ctx, tickMs: 0, previewSampleSize: 4 });
     try {
       for (let i = 0; i < 10; i++) await record({ namespace: 'Email', id: `p${i}@x.com` }, { loyalty: { tier: i % 2 === 0 ? 'gold' : 'silver' } });
       const p = await small.previews.create(SB, { predicateExpression: 'loyalty.tier = "gold"', predicateType: 'pql/text' });

@@ -1,11 +1,9 @@
 import type { Clock } from '../shared/clock.js';
 import type { ResourceStore } from '../store/resource-store.js';
-import { openSqlite } from '../store/sqlite/open.js';
 import { ScheduleService } from './schedule/schedule-service.js';
 import type { ProfileContext } from '../profile/wiring.js';
 import type { LakeRow } from '../ingest/processor/processor-ports.js';
 import type { SegmentStore } from './segment-store.js';
-import { SqliteSegmentStore } from './sqlite-segment-store.js';
 import { DefinitionService, type SandboxRef } from './definition-service.js';
 import { MembershipWriter } from './membership-writer.js';
 import { StoreMembershipSource } from './membership-view.js';
@@ -65,10 +63,11 @@ export function createSegmentContext(deps: {
    * the processor forwards the sandbox's changes from then on: everything it skipped is in the store by then).
    */
   beforeBackfill?: (sandboxId: string) => Promise<void>;
-  /** Segmentation's store (the caller's, left open by close()); default: `<dataDir>/segment.db`, owned. */
-  store?: SegmentStore;
+  /** Segmentation's store (the caller's: left open by close() unless `ownsStore`). */
+  store: SegmentStore;
+  ownsStore?: boolean;
 }): SegmentContext {
-  const store = deps.store ?? new SqliteSegmentStore(openSqlite(deps.dataDir, 'segment'));
+  const store = deps.store;
   const definitions = new DefinitionService(deps.resources, deps.clock);
   const writer = new MembershipWriter(store, deps.resources, deps.clock);
   // the profile shows memberships from this store (read on this thread; other threads use a MembershipReader)
@@ -174,7 +173,7 @@ export function createSegmentContext(deps: {
       unsubscribe();
       deps.profile.profiles.useMemberships(undefined);
       await store.markClosed();
-      if (!deps.store) await store.close();
+      if (deps.ownsStore) await store.close();
     },
   };
 }

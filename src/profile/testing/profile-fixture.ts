@@ -5,6 +5,7 @@ import type { SandboxRef } from '../merge-policy-service.js';
 import type { Guardrails } from '../profile-service.js';
 import { createProfileContext, type ProfileContext } from '../wiring.js';
 import { InMemoryIdentityResolver } from './in-memory-resolver.js';
+import { sqliteProfileStoreAt } from './sqlite-profile-store-at.js';
 
 export const SB: SandboxRef = { orgId: 'ORG@AdobeOrg', sandbox: { id: 'sb-1', name: 'prod', type: 'production', isDefault: true } };
 
@@ -13,6 +14,6 @@ export function profileFixture(guardrails: Partial<Guardrails> = {}): { ctx: Pro
   const clock = new ManualClock(Date.UTC(2026, 0, 10));
   const resources = new SqliteResourceStore(openSqlite(':memory:', 'resources'));
   const ids = new InMemoryIdentityResolver();
-  const ctx = createProfileContext({ dataDir: ':memory:', resources, clock, identities: ids, guardrails });
+  const ctx = createProfileContext({ dataDir: ':memory:', store: sqliteProfileStoreAt(':memory:'), ownsStore: true, resources, clock, identities: ids, guardrails });
   return { ctx, ids, clock, resources, close: () => { ctx.close(); void resources.close(); } };
 }

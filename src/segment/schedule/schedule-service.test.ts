@@ -5,6 +5,7 @@ import { openSqlite } from '../../store/sqlite/open.js';
 import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js';
 import { createSegmentContext, type SegmentContext } from '../wiring.js';
 import { DuckDbBatchEvaluator } from '../batch-sql.js';
+import { sqliteSegmentStoreAt } from '../testing/sqlite-segment-store-at.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -16,7 +17,7 @@ describe('schedules: batch segmentation by cron', () => {
   beforeEach(() => {
     f = profileFixture();
     f.clock.set(Date.parse('2026-03-10T00:00:00Z'));
-    seg = createSegmentContext({ dataDir: ':memory:', resources: new SqliteResourceStore(openSqlite(':memory:', 'r')), clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
+    seg = createSegmentContext({ dataDir: ':memory:', store: sqliteSegmentStoreAt(':memory:'), ownsStore: true, resources: new SqliteResourceStore(openSqlite(':memory:', 'r')), clock: f.clock, profile: f.ctx, tickMs: 0, batchSql: new DuckDbBatchEvaluator() });
   });
   afterEach(async () => {
     await seg.close();

@@ -11,6 +11,7 @@ import { createProfileContext } from '../../profile/wiring.js';
 import { InMemoryIdentityResolver } from '../../profile/testing/in-memory-resolver.js';
 import { SB } from '../../profile/testing/profile-fixture.js';
 import { SegmentHost } from './segment-host.js';
+import { sqliteProfileStoreAt } from '../../profile/testing/sqlite-profile-store-at.js';
 
 const who = (i: number) => ({ namespace: 'Email', id: `p${i}@x.com` });
 /** The lake as the host reaches it: exactly-once appends by sequence number (progress is what was written). */
@@ -35,7 +36,7 @@ describe('SegmentHost: a segmentation worker that dies is replaced, and nothing 
       const errors: string[] = [];
       const identities = new InMemoryIdentityResolver();
       const resources = new SqliteResourceStore(openSqlite(dir, 'control'));
-      const profile = createProfileContext({ dataDir: dir, resources, clock: systemClock, identities });
+      const profile = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock: systemClock, identities });
       const host = await SegmentHost.start({
         dataDir: dir,
         identities,
