@@ -7,10 +7,12 @@
  *    /collection (half profile-record updates, half ExperienceEvents; 30% single posts, the rest batches of 50, as
  *    latency.ts), after LOOKUP_WARMUP_SECONDS of load.
  * Each phase lasts LOOKUP_SECONDS (default 20). Prints one JSON line.
+ * KITH_DATABASE_URL (+ KITH_DATABASE_SCHEMA): the server keeps its state on PostgreSQL; the people are written
+ * embedded as always, then moved there with `kith export` / `kith import` (what an operator would do).
  *   node --import tsx bench/profile/lookup-under-load.ts
  */
 import http from 'node:http';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,8 +114,17 @@ async function backlog(url: string, headers: Record<string, string>): Promise<nu
   return b.logHead - b.downstreamOffset;
 }
 
+/** Runs `kith <args>` of this checkout (sources) with `env`; throws with its output when it fails. */
+function kith(args: string[], env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(process.execPath, [new URL('../../bin/kith.js', import.meta.url).pathname, ...args], { env: { ...env, KITH_FROM_SOURCE: '1' }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`kith ${args[0]} failed (${r.status}): ${r.stderr}${r.stdout}`);
+}
+
 export async function lookupUnderLoadBench(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'kith-bench-lookup-load-'));
+  const database = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('KITH_DATABASE_')));
+  // the population is written embedded (populate-real.ts writes the SQLite files); PostgreSQL gets it by import
+  for (const name of Object.keys(database)) delete process.env[name];
   try {
     let k = await startKithProcess(dir);
     const s = await setupProfileData(k);
@@ -121,6 +132,11 @@ export async function lookupUnderLoadBench(): Promise<Record<string, unknown>> {
     const real = openReal(dir);
     const loadSeconds = await populateReal(real, s, 0, N);
     await real.close();
+    if (database.KITH_DATABASE_URL) {
+      kith(['export', '--data-dir', dir, '--out', join(dir, 'dump')], process.env);
+      kith(['import', '--in', join(dir, 'dump'), '--data-dir', dir], { ...process.env, ...database });
+      Object.assign(process.env, database);
+    }
     k = await startKithProcess(dir);
     try {
       // a short warm-up of the lookup path (JIT, caches), then the quiet baseline
@@ -131,7 +147,7 @@ export async function lookupUnderLoadBench(): Promise<Record<string, unknown>> {
       const loaded = await lookups(k.url, k.headers, 2);
       const backlogAfter = await backlog(k.url, k.headers);
       const load = await ingest.result;
-      return { profiles: N, populateSeconds: Number(loadSeconds.toFixed(1)), lookupRate: LOOKUP_RATE, ingestRate: INGEST_RATE, seconds: SECONDS, underLoad: loaded, quiet, ingest: { ...load, backlogAfterLookups: backlogAfter } };
+      return { storage: database.KITH_DATABASE_URL ? 'postgres' : 'embedded', profiles: N, populateSeconds: Number(loadSeconds.toFixed(1)), lookupRate: LOOKUP_RATE, ingestRate: INGEST_RATE, seconds: SECONDS, underLoad: loaded, quiet, ingest: { ...load, backlogAfterLookups: backlogAfter } };
     } finally {
       await k.stop();
     }
