@@ -1,73 +1,11 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestKith, testChildEnv } from '../../src/testing/test-kith.js';
+import { startTestKith } from '../../src/testing/test-kith.js';
+import { childApi as apiOf, loadUntilKilled, startChildKith as startChild } from '../helpers/child-kith.js';
 import { Platform } from '../helpers/platform.js';
-
-const ROOT = new URL('../../', import.meta.url).pathname;
-
-/** Starts `kith start` in a child process and resolves with its base URL. */
-function startChild(dataDir: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: testChildEnv(dataDir),
-    });
-    let out = '';
-    const t = setTimeout(() => reject(new Error(`child did not start: ${out}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ child, baseUrl: m[1]! });
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`child exited ${code}: ${out}`)));
-  });
-}
-
-/** The public API of a child server, with the bootstrap credential of its data directory. */
-function apiOf(baseUrl: string, dataDir: string) {
-  const creds = JSON.parse(readFileSync(join(dataDir, 'credentials.json'), 'utf8'));
-  const h = { authorization: `Bearer ${creds.accessToken}`, 'x-api-key': creds.apiKey, 'x-gw-ims-org-id': creds.orgId, 'x-sandbox-name': 'prod', 'content-type': 'application/json' };
-  return async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(baseUrl + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: r.status, json: (await r.json()) as any };
-  };
-}
-
-/**
- * Posts batches to `/collection/batch/{inletId}` from `workers` concurrent clients, kills the child with SIGKILL
- * after `ms`, and returns the keys of the messages the server acknowledged (207 with an xactionId).
- */
-async function loadUntilKilled(child: ChildProcess, baseUrl: string, inletId: string, workers: number, ms: number, batch: (w: number) => { keys: string[]; messages: unknown[] }): Promise<Set<string>> {
-  const acked = new Set<string>();
-  let stop = false;
-  const run = async (w: number) => {
-    while (!stop) {
-      const { keys, messages } = batch(w);
-      try {
-        const r = await fetch(`${baseUrl}/collection/batch/${inletId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages }) });
-        if (r.status !== 207) continue;
-        const body = (await r.json()) as { responses: Array<{ xactionId?: string }> };
-        body.responses.forEach((x, i) => x.xactionId && acked.add(keys[i]!));
-      } catch {
-        return; // the server died mid-request: that batch was not acknowledged
-      }
-    }
-  };
-  const running = Array.from({ length: workers }, (_, w) => run(w));
-  await new Promise((r) => setTimeout(r, ms));
-  child.kill('SIGKILL');
-  stop = true;
-  await Promise.all(running);
-  return acked;
-}
 
 describe('crash safety (kill -9 during load)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'kith-crash-'));

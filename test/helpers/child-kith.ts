@@ -1,14 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testChildEnv } from '../../src/testing/test-kith.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** Starts `kith start` with `args` in a child process and resolves with its base URL (or rejects with its output). */
+/**
+ * Starts `kith start` with `args` in a child process and resolves with its base URL (or rejects with its output). The
+ * child's storage is a test Kith's on the same directory (testChildEnv) unless `args` say otherwise.
+ */
 export function startChildKith(dataDir: string, args: string[] = []): Promise<{ child: ChildProcess; baseUrl: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: testChildEnv(dataDir),
     });
     let out = '';
     const t = setTimeout(() => reject(new Error(`child did not start: ${out}`)), 30_000);
