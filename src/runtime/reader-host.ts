@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Clock } from '../shared/clock.js';
 import type { StorageConfig, StoresOf } from './storage.js';
 import { RestartSchedule } from '../shared/restart-schedule.js';
-import { RpcClient, type Remote } from '../shared/rpc.js';
+import { roundRobin, RpcClient, type Remote } from '../shared/rpc.js';
 import { threadEntries } from './thread-entries.js';
 import { createReaderContext, type FromReader, type ReaderServiceMap, type ReaderWorkerServiceMap } from './reader-services.js';
 
@@ -105,21 +105,9 @@ class ReaderWorker {
  */
 export class WorkerReaders implements ReaderHandle {
   readonly remote: Remote<ReaderServiceMap>;
-  private next = 0;
 
   private constructor(private readonly workers: ReaderWorker[]) {
-    const call = (service: string, method: string, args: unknown[]): Promise<unknown> => {
-      const on = (w: ReaderWorker) => (w.remote as unknown as Record<string, Record<string, (...a: unknown[]) => Promise<unknown>>>)[service]![method]!(...args);
-      if (service === 'reader') return Promise.all(workers.map(on)).then(() => undefined);
-      const w = workers[this.next++ % workers.length]!;
-      return on(w);
-    };
-    this.remote = new Proxy({} as Remote<ReaderServiceMap>, {
-      get: (_t, service) =>
-        typeof service !== 'string' || service === 'then'
-          ? undefined
-          : new Proxy({}, { get: (_s, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) => call(service, method, args)) }),
-    });
+    this.remote = roundRobin<ReaderServiceMap>(workers.map((w) => w.remote), new Set(['reader']));
   }
 
   static async start(storage: StorageConfig, opts: { count?: number; onError: (message: string) => void }): Promise<WorkerReaders> {

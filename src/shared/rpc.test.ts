@@ -1,7 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import { RpcClient, RpcServer, type Remote, type RpcReply } from './rpc.js';
+import { roundRobin, RpcClient, RpcServer, type Remote, type RpcReply } from './rpc.js';
 import { calcServices, type CalcServiceMap } from '../../test/fixtures/rpc/calc-services.js';
 
 type WorkerMap = CalcServiceMap & { control: { stop(): void } };
@@ -110,5 +110,23 @@ describe('typed RPC (src/shared/rpc.ts)', () => {
       await assert.rejects(inFlight, /calc worker exited/);
       await assert.rejects(() => w.remote.calc.add(1, 1), /calc worker is not running/);
     });
+  });
+});
+
+describe('roundRobin: one remote over peers of one kind', () => {
+  type Counted = { who: { name(): string }; reset: { clear(): number } };
+  const peer = (name: string, cleared: string[]) =>
+    new RpcServer<Counted>({ who: { name: () => name }, reset: { clear: () => (cleared.push(name), 1) } }).local();
+  it('calls the peers in turn, and every peer for a broadcast service', async () => {
+    const cleared: string[] = [];
+    const r = roundRobin<Counted>([peer('a', cleared), peer('b', cleared), peer('c', cleared)], new Set(['reset']));
+    const names = [];
+    for (let i = 0; i < 6; i++) names.push(await r.who.name());
+    assert.deepEqual(names, ['a', 'b', 'c', 'a', 'b', 'c']);
+    assert.equal(await r.reset.clear(), 1);
+    assert.deepEqual(cleared.sort(), ['a', 'b', 'c']);
+  });
+  it('invalid: no peers is an error at once', () => {
+    assert.throws(() => roundRobin<Counted>([]), /at least one peer/);
   });
 });

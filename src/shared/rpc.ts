@@ -90,6 +90,22 @@ function remoteOf<M>(call: Dispatch): Remote<M> {
   });
 }
 
+/**
+ * One remote over several peers serving the same map (threads of one kind): calls go to them in turn; calls to a
+ * service in `everyone` go to every peer and resolve, with the first peer's answer, when all did ("drop your caches").
+ */
+export function roundRobin<M>(peers: ReadonlyArray<Remote<M>>, everyone: ReadonlySet<keyof M & string> = new Set()): Remote<M> {
+  if (peers.length === 0) throw new Error('roundRobin needs at least one peer');
+  let next = 0;
+  const on = (peer: Remote<M>, service: string, method: string, args: unknown[]) =>
+    (peer as unknown as Record<string, Record<string, (...a: unknown[]) => Promise<unknown>>>)[service]![method]!(...args);
+  return remoteOf<M>((service, method, args) =>
+    everyone.has(service as keyof M & string)
+      ? Promise.all(peers.map((p) => on(p, service, method, args))).then((all) => all[0])
+      : on(peers[next++ % peers.length]!, service, method, args),
+  );
+}
+
 /** The serving side: dispatches calls to the real objects. */
 export class RpcServer<M> {
   constructor(
