@@ -17,21 +17,21 @@ const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'fragments, events, computed-attribute state',
     sql: (p) => `
-      CREATE TABLE ${p}profile_fragment (
+      CREATE TABLE ${p}kith_profile_fragment (
         sandbox TEXT COLLATE "C" NOT NULL, ns TEXT COLLATE "C" NOT NULL, ns_code TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL,
         dataset TEXT COLLATE "C" NOT NULL, leaves TEXT NOT NULL, tags TEXT[] COLLATE "C" NOT NULL, updated_at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (sandbox, ns, id, dataset));
-      CREATE INDEX profile_fragment_ds ON ${p}profile_fragment (sandbox, dataset);
-      CREATE INDEX profile_fragment_tags ON ${p}profile_fragment USING gin (tags);
+      CREATE INDEX kith_profile_fragment_ds ON ${p}kith_profile_fragment (sandbox, dataset);
+      CREATE INDEX kith_profile_fragment_tags ON ${p}kith_profile_fragment USING gin (tags);
       -- same keys as the SQLite file: an event is one per (identity, time, id); ordered reads and eviction use it
-      CREATE TABLE ${p}profile_event (
+      CREATE TABLE ${p}kith_profile_event (
         sandbox TEXT COLLATE "C" NOT NULL, ns TEXT COLLATE "C" NOT NULL, ns_code TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL,
         event_id TEXT COLLATE "C" NOT NULL, ts DOUBLE PRECISION NOT NULL, dataset TEXT COLLATE "C" NOT NULL, batch TEXT COLLATE "C" NOT NULL,
         body TEXT NOT NULL, ingested_at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (sandbox, ns, id, ts, event_id));
-      CREATE INDEX profile_event_ds ON ${p}profile_event (sandbox, dataset);
-      CREATE INDEX profile_event_batch ON ${p}profile_event (sandbox, batch);
-      CREATE TABLE ${p}profile_ca (
+      CREATE INDEX kith_profile_event_ds ON ${p}kith_profile_event (sandbox, dataset);
+      CREATE INDEX kith_profile_event_batch ON ${p}kith_profile_event (sandbox, batch);
+      CREATE TABLE ${p}kith_profile_ca (
         sandbox TEXT COLLATE "C" NOT NULL, ns TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, ca TEXT COLLATE "C" NOT NULL,
         state TEXT NOT NULL,
         PRIMARY KEY (sandbox, ns, id, ca));`,
@@ -55,7 +55,7 @@ export class PgProfileStore implements FragmentStore, Transferable {
   static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgProfileStore> {
     await migrate(opts.pool, 'profile', MIGRATIONS, opts.schema);
     const p = schemaPrefix(opts.schema);
-    return new PgProfileStore(opts.pool, { frag: `${p}profile_fragment`, ev: `${p}profile_event`, ca: `${p}profile_ca` });
+    return new PgProfileStore(opts.pool, { frag: `${p}kith_profile_fragment`, ev: `${p}kith_profile_event`, ca: `${p}kith_profile_ca` });
   }
 
   async write<T>(scope: WriteScope, fn: (w: ProfileWriter) => T): Promise<T> {
