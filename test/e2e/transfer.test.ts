@@ -81,7 +81,7 @@ describe('an embedded deployment moved to PostgreSQL (kith export, kith import)'
     const manifest = JSON.parse(readFileSync(join(dump, 'manifest.json'), 'utf8')) as { copyAlso: string[] };
     for (const f of manifest.copyAlso) if (!existsSync(join(target, f))) cpSync(join(src, f), join(target, f), { recursive: true });
 
-    for (const table of ['kith_identity_observations', 'profile_fragment', 'profile_event'])
+    for (const table of ['kith_identity_observations', 'kith_profile_fragment', 'kith_profile_event'])
       assert.ok(Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.${table}`)).rows[0]!.n) > 0, `${table} imported`);
     const moved = await startTestKith({ dataDir: target, databaseUrl: pgTestUrl(), databaseSchema: schema, databasePoolMax: 4 });
     try {
