@@ -275,6 +275,12 @@ export class ProfileService {
 
   /** Builds the entity for already-resolved identities (used by getProfile, segmentation and the benchmark). */
   async entityOf(sandboxId: string, r: ResolvedProfile, opts: GetProfileOptions = {}, caDefs?: Awaited<ReturnType<ComputedAttributeService['list']>>): Promise<Result<ProfileEntity, Problem>> {
+    // memberships live in another store: read them while the fragments are read (one round trip less on PostgreSQL);
+    // not read at all when the caller's fields leave them out
+    const wantsMemberships = !opts.fields?.length || opts.fields.some((f) => f === 'segmentMembership' || f.startsWith('segmentMembership.'));
+    const membershipsRead = wantsMemberships ? this.memberships?.membershipsOf(sandboxId, r.members, r.entityId) : undefined;
+    // a failed fragment read must not leave the membership read's rejection unhandled
+    if (membershipsRead instanceof Promise) membershipsRead.catch(() => undefined);
     const frags = await this.store.fragmentsOf(sandboxId, r.members);
     const hasEvents = frags.length === 0 ? (await this.store.countEvents(sandboxId, r.members)) > 0 : true;
     if (frags.length === 0 && !hasEvents) return err(problem(404, 'XDM objects not found', 'No profile for this identity'));
@@ -283,10 +289,8 @@ export class ProfileService {
     const tags = [...new Set(frags.flatMap((f) => f.tags))];
     let last = 0;
     for (const f of frags) last = Math.max(last, f.updatedAt);
-    // audience memberships live in segmentation's store, read with the graph's identities (newest per segment);
-    // not read at all when the caller's fields leave them out
-    const wantsMemberships = !opts.fields?.length || opts.fields.some((f) => f === 'segmentMembership' || f.startsWith('segmentMembership.'));
-    const ms = wantsMemberships ? await this.memberships?.membershipsOf(sandboxId, r.members, r.entityId) : undefined;
+    // audience memberships live in segmentation's store, read with the graph's identities (newest per segment)
+    const ms = await membershipsRead;
     if (ms && ms.size > 0) {
       const sm = (entity.segmentMembership ?? {}) as Record<string, Record<string, unknown>>;
       const ups: Record<string, unknown> = { ...(sm.ups ?? {}) };
