@@ -1,3 +1,4 @@
+import { KeyedSerial } from '../shared/serial.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
 import { ok, err, type Result } from '../shared/result.js';
@@ -141,16 +142,9 @@ export class IdentityService {
    * the engine across awaits, and a record ingested in between would be in neither the new graph nor the replay.
    */
   private serial<T>(sandboxId: string, fn: () => Promise<T>): Promise<T> {
-    const p = (this.writes.get(sandboxId) ?? Promise.resolve()).then(fn);
-    const done = p.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.writes.set(sandboxId, done);
-    void done.then(() => this.writes.get(sandboxId) === done && this.writes.delete(sandboxId));
-    return p;
+    return this.writes.run(sandboxId, fn);
   }
-  private readonly writes = new Map<string, Promise<void>>();
+  private readonly writes = new KeyedSerial();
 
   /** Adds many records' identities and links (in the given order), persisting once. */
   ingest(sandboxId: string, items: IngestItem[]): Promise<IngestOutcome[]> {

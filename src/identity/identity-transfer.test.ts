@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../store/postgres/testing/pg-test-schema.js';
 import { transferContract } from '../store/transfer.contract.js';
 import { allRows } from '../store/transfer.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
@@ -11,8 +11,8 @@ import { xidOf } from './xid.js';
 
 type Store = SqliteIdentityStore | PgIdentityStore;
 const h = sqliteAdapterHarness('identity', (db) => new SqliteIdentityStore(db));
-const pg = pgScratchSchemas('identity_transfer');
-const openPg = async () => PgIdentityStore.open({ pool: (await pg.create()).pool });
+const pg = pgFreshSchemas('identity_transfer');
+const openPg = async () => PgIdentityStore.open({ pool: pg.pool, schema: await pg.fresh() });
 
 const SANDBOXES = ['sb1', '\u0000sb', 'sb3'];
 const obs = (t: number, batch: string, ids: Array<[string, string]>): LinkObservation => ({

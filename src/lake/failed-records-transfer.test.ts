@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../shared/clock.js';
 import type { FailedItem } from '../ingest/processor/processor-ports.js';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../store/postgres/testing/pg-test-schema.js';
 import { transferContract, type TransferSide } from '../store/transfer.contract.js';
 import { SqliteFailedRecordsStore } from './sqlite-failed-records-store.js';
 import { PgFailedRecordsStore } from './pg-failed-records-store.js';
@@ -11,9 +11,9 @@ import { PgFailedRecordsStore } from './pg-failed-records-store.js';
 type Store = SqliteFailedRecordsStore | PgFailedRecordsStore;
 const clock = new ManualClock(1_000_000);
 const h = sqliteAdapterHarness('failed-records', (db) => new SqliteFailedRecordsStore(db, clock));
-const pg = pgScratchSchemas('failed_transfer');
+const pg = pgFreshSchemas('failed_transfer');
 const sqlite: TransferSide<Store> = { name: 'sqlite', create: () => h.create(), destroy: (s) => h.destroy(s as SqliteFailedRecordsStore) };
-const postgres: TransferSide<Store> = { name: 'postgres', create: async () => PgFailedRecordsStore.open({ pool: (await pg.create()).pool, clock }), destroy: async () => {} };
+const postgres: TransferSide<Store> = { name: 'postgres', create: async () => PgFailedRecordsStore.open({ pool: pg.pool, schema: await pg.fresh(), clock }), destroy: async () => {} };
 
 const item = (offset: number, extra: Partial<FailedItem> = {}): FailedItem => ({
   sandboxId: 'sb-1',

@@ -1,3 +1,4 @@
+import { Serial } from '../shared/serial.js';
 import { envNumber } from '../shared/env-number.js';
 import { BIGINT, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampTZValue, DuckDBTimestampValue, DuckDBTypeId, TIMESTAMPTZ, VARCHAR, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
@@ -29,7 +30,7 @@ const ROW_TYPES = [VARCHAR, TIMESTAMPTZ, VARCHAR, BIGINT, TIMESTAMPTZ, VARCHAR];
  * strings (UTC), DECIMAL as its exact text, JSON columns as JSON text, lists and structs as arrays and objects.
  */
 export class Lake implements LakeSink {
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Serial();
   private readonly known = new Set<string>();
   private readonly committedBy = new Map<string, number>();
 
@@ -68,9 +69,7 @@ export class Lake implements LakeSink {
 
   /** DuckDB runs one statement at a time per connection: serialise. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(fn, fn);
-    this.chain = next.catch(() => undefined);
-    return next;
+    return this.serial.run(fn);
   }
 
   private async ensure(sandboxId: string, table: string): Promise<string> {

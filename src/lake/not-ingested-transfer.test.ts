@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../shared/clock.js';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../store/postgres/testing/pg-test-schema.js';
 import { transferContract, type TransferSide } from '../store/transfer.contract.js';
 import { SqliteNotIngestedStore } from './sqlite-not-ingested-store.js';
 import { PgNotIngestedStore } from './pg-not-ingested-store.js';
@@ -12,9 +12,9 @@ import { MAX_STORED_RECORD_CHARS } from './not-ingested-store.js';
 type Store = SqliteNotIngestedStore | PgNotIngestedStore;
 const clock = new ManualClock(1_000_000);
 const h = sqliteAdapterHarness('failed-records', (db) => new SqliteNotIngestedStore(db, clock));
-const pg = pgScratchSchemas('nip_transfer');
+const pg = pgFreshSchemas('nip_transfer');
 const sqlite: TransferSide<Store> = { name: 'sqlite', create: () => h.create(), destroy: (s) => h.destroy(s as SqliteNotIngestedStore) };
-const postgres: TransferSide<Store> = { name: 'postgres', create: async () => PgNotIngestedStore.open({ pool: (await pg.create()).pool, clock }), destroy: async () => {} };
+const postgres: TransferSide<Store> = { name: 'postgres', create: async () => PgNotIngestedStore.open({ pool: pg.pool, schema: await pg.fresh(), clock }), destroy: async () => {} };
 
 const stored = { ...item(1), id: '1', truncated: false, createdAt: 1, replayedAt: null };
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../store/postgres/testing/pg-test-schema.js';
 import { transferContract } from '../store/transfer.contract.js';
 import { SqliteSeenIds } from './sqlite-seen-ids.js';
 import { PgSeenIds } from './pg-seen-ids.js';
 
 type Store = SqliteSeenIds | PgSeenIds;
 const h = sqliteAdapterHarness('failed-records', (db) => new SqliteSeenIds(db));
-const pg = pgScratchSchemas('seen_transfer');
+const pg = pgFreshSchemas('seen_transfer');
 const ODD = ['a"b', 'c\\d', 'ü-😀', '[1,2]', 'null', ' lead', 'x'.repeat(5000), '0', '\u0000nul', '\u0001lead'];
 const many = Array.from({ length: 2500 }, (_, i) => `id-${i}`);
 const sorted = async (p: Promise<Set<string>>) => [...(await p)].sort();
@@ -15,7 +15,7 @@ const sorted = async (p: Promise<Set<string>>) => [...(await p)].sort();
 transferContract<Store>(
   'seen-ids',
   { name: 'sqlite', create: () => h.create(), destroy: (s) => h.destroy(s as SqliteSeenIds) },
-  { name: 'postgres', create: async () => PgSeenIds.open({ pool: (await pg.create()).pool }), destroy: async () => {} },
+  { name: 'postgres', create: async () => PgSeenIds.open({ pool: pg.pool, schema: await pg.fresh() }), destroy: async () => {} },
   async (s) => {
     await s.remember('sb/odd', ODD);
     await s.remember('sb/\u0000key', ['a']);

@@ -1,3 +1,4 @@
+import { Serial } from '../shared/serial.js';
 import type { Clock } from '../shared/clock.js';
 import { ok, err, type Result } from '../shared/result.js';
 import { notFound, problem, unprocessable, type Problem } from '../shared/problem.js';
@@ -160,21 +161,13 @@ export class ProfileService {
       : { sandboxId: it.sandboxId, ref: it.input.primary };
   }
 
-  private held: Promise<void> | undefined;
+  private readonly writes = new Serial();
   /**
    * Runs the writes of `fn` after those under way (a chunk, a recompute after a delete, a backfill): a recompute
-   * reads events before it writes, and a chunk landing in between would be overwritten. Free: `fn` starts at once.
+   * reads events before it writes, and a chunk landing in between would be overwritten.
    */
-  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    while (this.held) await this.held;
-    let release!: () => void;
-    this.held = new Promise<void>((r) => (release = r));
-    try {
-      return await fn();
-    } finally {
-      this.held = undefined;
-      release();
-    }
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.writes.run(fn);
   }
 
   /**

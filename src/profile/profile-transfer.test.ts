@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../store/postgres/testing/pg-test-schema.js';
 import { transferContract } from '../store/transfer.contract.js';
 import { allRows } from '../store/transfer.js';
 import { SqliteProfileStore } from './sqlite-profile-store.js';
@@ -11,8 +11,8 @@ import type { IdentityRef } from './identity-resolver.js';
 
 type Store = SqliteProfileStore | PgProfileStore;
 const h = sqliteAdapterHarness('profile', (db) => new SqliteProfileStore(db));
-const pg = pgScratchSchemas('profile_transfer');
-const openPg = async () => PgProfileStore.open({ pool: (await pg.create()).pool });
+const pg = pgFreshSchemas('profile_transfer');
+const openPg = async () => PgProfileStore.open({ pool: pg.pool, schema: await pg.fresh() });
 
 const SB = ['sb1', 'sb\u00002'];
 const people: IdentityRef[] = Array.from({ length: 1200 }, (_, i) => ({ namespace: i % 2 ? 'Email' : 'CRMID', id: i === 7 ? 'nul\u0000id' : `p${i}` }));

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../store/postgres/testing/pg-test-schema.js';
 import { transferContract } from '../store/transfer.contract.js';
 import { allRows } from '../store/transfer.js';
 import type { IdentityRef } from '../profile/identity-resolver.js';
@@ -11,8 +11,8 @@ import type { MembershipRow, SegmentStore } from './segment-store.js';
 
 type Store = SqliteSegmentStore | PgSegmentStore;
 const h = sqliteAdapterHarness('segment', (db) => new SqliteSegmentStore(db));
-const pg = pgScratchSchemas('segment_transfer');
-const openPg = async () => PgSegmentStore.open({ pool: (await pg.create()).pool });
+const pg = pgFreshSchemas('segment_transfer');
+const openPg = async () => PgSegmentStore.open({ pool: pg.pool, schema: await pg.fresh() });
 
 const T0 = Date.UTC(2026, 0, 2); // past 2^31: times are 64-bit
 const SB = ['sb1', 'sb\u00002'];

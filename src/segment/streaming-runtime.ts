@@ -1,3 +1,4 @@
+import { Serial } from '../shared/serial.js';
 import type { Clock } from '../shared/clock.js';
 import { TRACE_SLOW_STEP_MS } from '../shared/trace.js';
 import type { IdentityRef, GraphMember } from '../profile/identity-resolver.js';
@@ -74,7 +75,7 @@ export class StreamingRuntime {
   private readonly dirty = new Map<string, Dirty>();
   private running: Promise<void> | undefined;
   private background: Promise<void> = Promise.resolve();
-  private lock: Promise<void> = Promise.resolve();
+  private readonly units = new Serial();
   private readonly state: StateCache;
   private readonly needs = new WeakMap<CompiledDefinition[], EventNeeds>();
   private readonly sandboxRefs = new Map<string, SandboxRef>();
@@ -214,22 +215,18 @@ export class StreamingRuntime {
    * is also when the profile shows the new memberships. Units never interleave (streaming steps and job chunks
    * take turns).
    */
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const prev = this.lock;
-    let release!: () => void;
-    this.lock = new Promise<void>((r) => (release = r));
-    await prev;
-    try {
-      await this.d.store.begin();
-      const out = await fn();
-      await this.d.store.commit();
-      return out;
-    } catch (e) {
-      await this.d.store.rollback();
-      throw e;
-    } finally {
-      release();
-    }
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.units.run(async () => {
+      try {
+        await this.d.store.begin();
+        const out = await fn();
+        await this.d.store.commit();
+        return out;
+      } catch (e) {
+        await this.d.store.rollback();
+        throw e;
+      }
+    });
   }
 
   private markDirty(sandboxId: string, key: Key, affected: Set<string> | 'all' = 'all'): void {

@@ -2,20 +2,20 @@ import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from './sqlite/testing/sqlite-adapter-harness.js';
 import { SqliteResourceStore } from './sqlite/sqlite-resource-store.js';
 import { PgResourceStore } from './postgres/pg-resource-store.js';
-import { pgScratchSchemas } from './postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from './postgres/testing/pg-test-schema.js';
 import { transferContract } from './transfer.contract.js';
 import type { ResourceStore } from './resource-store.js';
 
 type Store = ResourceStore & (SqliteResourceStore | PgResourceStore);
 const h = sqliteAdapterHarness('control', (db) => new SqliteResourceStore(db));
-const pg = pgScratchSchemas('rs_transfer');
+const pg = pgFreshSchemas('rs_transfer');
 
 const row = { kind: 'dataset', scope: 'sb', id: 'x', doc: {}, version: 1, uniqueKey: null, createdAt: 1, updatedAt: 1 };
 
 transferContract<Store>(
   'resources',
   { name: 'sqlite', create: () => h.create(), destroy: (s) => h.destroy(s as SqliteResourceStore) },
-  { name: 'postgres', create: async () => PgResourceStore.open({ pool: (await pg.create()).pool }), destroy: (s) => s.close() },
+  { name: 'postgres', create: async () => PgResourceStore.open({ pool: pg.pool, schema: await pg.fresh() }), destroy: (s) => s.close() },
   async (s) => {
     await s.put('dataset', 'sb1', 'a', { name: 'A', nested: { n: 1, list: [1, 'two', null] } });
     await s.put('dataset', 'sb1', 'a', { name: 'A2' }); // version 2

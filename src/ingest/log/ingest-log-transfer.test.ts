@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../../store/postgres/testing/pg-test-schema.js';
 import { transferContract, type TransferSide } from '../../store/transfer.contract.js';
 import { allRows } from '../../store/transfer.js';
 import { SqliteIngestLog } from './sqlite-ingest-log.js';
@@ -10,7 +10,7 @@ import type { LogEntryInput } from './ingest-log.js';
 
 type Log = SqliteIngestLog | PgIngestLog;
 const h = sqliteAdapterHarness('ingest-log', (db) => new SqliteIngestLog(db));
-const pg = pgScratchSchemas('log_transfer');
+const pg = pgFreshSchemas('log_transfer');
 const sqlite: TransferSide<Log> = {
   name: 'sqlite',
   create: () => h.create(),
@@ -19,7 +19,7 @@ const sqlite: TransferSide<Log> = {
     await h.destroy(l as SqliteIngestLog);
   },
 };
-const postgres: TransferSide<Log> = { name: 'postgres', create: async () => PgIngestLog.open({ pool: (await pg.create()).pool }), destroy: (l) => l.close() };
+const postgres: TransferSide<Log> = { name: 'postgres', create: async () => PgIngestLog.open({ pool: pg.pool, schema: await pg.fresh() }), destroy: (l) => l.close() };
 
 const entry = (i: number, extra: Partial<LogEntryInput> = {}): LogEntryInput => ({ sandboxId: 'sb', orgId: 'org', kind: 'xdm', receivedAt: 1000 + i, payload: JSON.stringify({ i }), ...extra });
 const CONSUMERS = ['lake', 'downstream', 'never-committed'];

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../../store/sqlite/testing/sqlite-adapter-harness.js';
-import { pgScratchSchemas } from '../../store/postgres/testing/pg-scratch-schemas.js';
+import { pgFreshSchemas } from '../../store/postgres/testing/pg-test-schema.js';
 import { transferContract } from '../../store/transfer.contract.js';
 import { SqliteSourceStateStore } from './sqlite-source-state-store.js';
 import { PgSourceStateStore } from './pg-source-state-store.js';
 
 type Store = SqliteSourceStateStore | PgSourceStateStore;
 const h = sqliteAdapterHarness('sources', (db) => new SqliteSourceStateStore(db));
-const pg = pgScratchSchemas('source_transfer');
+const pg = pgFreshSchemas('source_transfer');
 const HOUR = 3600_000;
 const KEYS = ['shopify:d-1', 'shopify:d-2', 'odd "\u0000" key', 'ü😀', 'expired'];
 const sorted = async (p: Promise<Set<string>>) => [...(await p)].sort();
@@ -15,7 +15,7 @@ const sorted = async (p: Promise<Set<string>>) => [...(await p)].sort();
 transferContract<Store>(
   'source-state',
   { name: 'sqlite', create: () => h.create(), destroy: (s) => h.destroy(s as SqliteSourceStateStore) },
-  { name: 'postgres', create: async () => PgSourceStateStore.open({ pool: (await pg.create()).pool }), destroy: async () => {} },
+  { name: 'postgres', create: async () => PgSourceStateStore.open({ pool: pg.pool, schema: await pg.fresh() }), destroy: async () => {} },
   async (s) => {
     await s.remember(['expired'], 0, HOUR);
     await s.remember(KEYS.slice(0, 4), 10 * HOUR, 48 * HOUR);
