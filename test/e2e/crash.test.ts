@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestKith } from '../../src/testing/test-kith.js';
-import { childApi as apiOf, loadUntilKilled, startChildKith as startChild } from '../helpers/child-kith.js';
+import { assertInLakeOnce, childApi as apiOf, loadUntilKilled, startChildKith as startChild } from '../helpers/child-kith.js';
 import { Platform } from '../helpers/platform.js';
 
 describe('crash safety (kill -9 during load)', () => {
@@ -41,14 +41,7 @@ describe('crash safety (kill -9 during load)', () => {
 
     const k = await startTestKith({ dataDir });
     try {
-      await k.processor.drain();
-      const table = ((await k.app.inject({ method: 'GET', url: `/data/foundation/catalog/dataSets/${datasetId}`, headers: k.headers() })).json() as any)[datasetId].tags['adobe/pqs/table'][0];
-      const rows = await k.queryLake(`SELECT _id, count(*)::INTEGER AS n FROM ${table} GROUP BY _id`);
-      const counts = new Map(rows.map((r) => [String(r._id), Number(r.n)]));
-      const missing = [...acked].filter((id) => !counts.has(id));
-      assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acknowledged messages missing`);
-      const dups = [...counts].filter(([, c]) => c !== 1);
-      assert.deepEqual(dups.slice(0, 5), [], 'no message is stored twice');
+      await assertInLakeOnce(k, datasetId, acked);
     } finally {
       await k.stop({ keepData: true });
     }

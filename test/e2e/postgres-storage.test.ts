@@ -8,7 +8,7 @@ import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
 import { pgTestUrl } from '../../src/store/postgres/pg-test-url.js';
 import type { KithConfig } from '../../src/config/config.js';
 import { Platform } from '../helpers/platform.js';
-import { childApi, loadUntilKilled, startChildKith } from '../helpers/child-kith.js';
+import { assertInLakeOnce, childApi, loadUntilKilled, startChildKith } from '../helpers/child-kith.js';
 
 const EVENT = 'https://ns.adobe.com/xdm/context/experienceevent';
 const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
@@ -150,14 +150,7 @@ describe('crash safety on PostgreSQL (kill -9 during load)', () => {
 
     const k = await startTestKith(cfg);
     try {
-      await k.processor.drain();
-      const table = ((await k.app.inject({ method: 'GET', url: `/data/foundation/catalog/dataSets/${datasetId}`, headers: k.headers() })).json() as any)[datasetId].tags['adobe/pqs/table'][0];
-      const rows = await k.queryLake(`SELECT _id, count(*)::INTEGER AS n FROM ${table} GROUP BY _id`);
-      const counts = new Map(rows.map((r) => [String(r._id), Number(r.n)]));
-      const missing = [...acked].filter((id) => !counts.has(id));
-      assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acknowledged messages missing`);
-      const dups = [...counts].filter(([, c]) => c !== 1);
-      assert.deepEqual(dups.slice(0, 5), [], 'no message is stored twice');
+      await assertInLakeOnce(k, datasetId, acked);
     } finally {
       await k.stop({ keepData: true });
     }

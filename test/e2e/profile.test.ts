@@ -16,14 +16,8 @@ describe('Real-Time Customer Profile, end to end through /collection', () => {
   after(() => k.stop());
 
   it('streams a profile record and events, then looks the same merged profile up by email and by a linked identity', async () => {
-    await p.call('POST', '/data/core/idnamespace/identities', { name: 'CRM ID', code: 'CRMID', idType: 'CROSS_DEVICE' });
-    const profSchema = await p.createSchema('Customers', 'https://ns.adobe.com/xdm/context/profile', [FG('identitymap'), FG('profile-person-details'), FG('profile-personal-details')], true);
-    await p.addIdentityDescriptor(profSchema, '/personalEmail/address', 'Email', true);
-    const evSchema = await p.createSchema('Orders', 'https://ns.adobe.com/xdm/context/experienceevent', [FG('identitymap'), FG('experienceevent-commerce')], true);
-    const profDs = await p.createDataset('Customers', profSchema, { profile: true, identity: true });
-    const evDs = await p.createDataset('Orders', evSchema, { profile: true, identity: true });
-    const inlet = (await p.createInlet('profile e2e')).inletId;
-    const post = async (schema: string, ds: string, e: Record<string, unknown>) => assert.equal((await p.collect(`/collection/${inlet}`, p.envelope(schema, ds, e))).status, 200);
+    const { profSchema, evSchema, profDs, evDs, post: send } = await p.customersAndOrders('profile e2e');
+    const post = async (schema: string, ds: string, e: Record<string, unknown>) => assert.equal(await send(schema, ds, e), 200);
 
     await post(profSchema, profDs, {
       personalEmail: { address: 'Jane@Example.com' },

@@ -14,7 +14,6 @@ import { Platform } from '../helpers/platform.js';
 // the source is an embedded deployment, whatever the run's KITH_TEST_DATABASE_URL
 delete process.env.KITH_TEST_DATABASE_URL;
 
-const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 const tmp = mkdtempSync(join(tmpdir(), 'kith-e2e-transfer-'));
 const schema = `t_e2e_transfer_${process.pid}_${Date.now().toString(36)}`;
 const admin = new pg.Pool({ connectionString: pgTestUrl(), max: 1 });
@@ -45,14 +44,8 @@ describe('an embedded deployment moved to PostgreSQL (kith export, kith import)'
     let answers: unknown[];
     try {
       assert.equal(k.storage.kind, 'sqlite');
-      await p.call('POST', '/data/core/idnamespace/identities', { name: 'CRM ID', code: 'CRMID', idType: 'CROSS_DEVICE' });
-      const profSchema = await p.createSchema('Customers', 'https://ns.adobe.com/xdm/context/profile', [FG('identitymap'), FG('profile-person-details'), FG('profile-personal-details')], true);
-      await p.addIdentityDescriptor(profSchema, '/personalEmail/address', 'Email', true);
-      const evSchema = await p.createSchema('Orders', 'https://ns.adobe.com/xdm/context/experienceevent', [FG('identitymap'), FG('experienceevent-commerce')], true);
-      const profDs = await p.createDataset('Customers', profSchema, { profile: true, identity: true });
-      const evDs = await p.createDataset('Orders', evSchema, { profile: true, identity: true });
-      const inlet = (await p.createInlet('transfer e2e')).inletId;
-      const post = async (s: string, ds: string, e: Record<string, unknown>) => assert.equal((await p.collect(`/collection/${inlet}`, p.envelope(s, ds, e))).status, 200);
+      const { profSchema, evSchema, profDs, evDs, post: send } = await p.customersAndOrders('transfer e2e');
+      const post = async (schema: string, ds: string, e: Record<string, unknown>) => assert.equal(await send(schema, ds, e), 200);
       await post(profSchema, profDs, { personalEmail: { address: 'jane@example.com' }, person: { name: { firstName: 'Jane', lastName: 'Doe' } }, identityMap: { CRMID: [{ id: 'crm-1' }] } });
       for (let i = 0; i < 3; i++)
         await post(evSchema, evDs, { _id: `order-${i}`, timestamp: `2026-03-0${i + 1}T10:00:00Z`, eventType: 'commerce.purchases', identityMap: { CRMID: [{ id: 'crm-1', primary: true }] }, commerce: { order: { priceTotal: 10 * (i + 1) } } });

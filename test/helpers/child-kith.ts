@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { testChildEnv } from '../../src/testing/test-kith.js';
+import assert from 'node:assert/strict';
+import { testChildEnv, type TestKith } from '../../src/testing/test-kith.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -69,4 +70,16 @@ export async function loadUntilKilled(child: ChildProcess, baseUrl: string, inle
   stop = true;
   await Promise.all(running);
   return acked;
+}
+
+/** After a restart: every acknowledged `_id` is in the dataset's lake table exactly once (none missing, none twice). */
+export async function assertInLakeOnce(k: TestKith, datasetId: string, acked: Set<string>): Promise<void> {
+  await k.processor.drain();
+  const table = ((await k.app.inject({ method: 'GET', url: `/data/foundation/catalog/dataSets/${datasetId}`, headers: k.headers() })).json() as any)[datasetId].tags['adobe/pqs/table'][0];
+  const rows = await k.queryLake(`SELECT _id, count(*)::INTEGER AS n FROM ${table} GROUP BY _id`);
+  const counts = new Map(rows.map((r) => [String(r._id), Number(r.n)]));
+  const missing = [...acked].filter((id) => !counts.has(id));
+  assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acknowledged messages missing`);
+  const dups = [...counts].filter(([, c]) => c !== 1);
+  assert.deepEqual(dups.slice(0, 5), [], 'no message is stored twice');
 }

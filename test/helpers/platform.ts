@@ -80,6 +80,23 @@ export class Platform {
     return { connectionId: c.json.id, inletId: p.inletId, inletUrl: p.inletUrl };
   }
 
+  /**
+   * The CRM setup of the profile tests: a CRMID namespace, a Customers profile schema (primary identity: personal
+   * email) and an Orders event schema, profile-enabled datasets for both, and an inlet; `post` streams one entity.
+   */
+  async customersAndOrders(inletName: string) {
+    const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
+    await this.call('POST', '/data/core/idnamespace/identities', { name: 'CRM ID', code: 'CRMID', idType: 'CROSS_DEVICE' });
+    const profSchema = await this.createSchema('Customers', FG('profile'), [FG('identitymap'), FG('profile-person-details'), FG('profile-personal-details')], true);
+    await this.addIdentityDescriptor(profSchema, '/personalEmail/address', 'Email', true);
+    const evSchema = await this.createSchema('Orders', FG('experienceevent'), [FG('identitymap'), FG('experienceevent-commerce')], true);
+    const profDs = await this.createDataset('Customers', profSchema, { profile: true, identity: true });
+    const evDs = await this.createDataset('Orders', evSchema, { profile: true, identity: true });
+    const inlet = (await this.createInlet(inletName)).inletId;
+    const post = async (schema: string, ds: string, e: Record<string, unknown>): Promise<number> => (await this.collect(`/collection/${inlet}`, this.envelope(schema, ds, e))).status;
+    return { profSchema, evSchema, profDs, evDs, inlet, post };
+  }
+
   envelope(schemaId: string, datasetId: string, entity: Record<string, unknown>, orgId = this.k.local.orgId) {
     const schemaRef = { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' };
     return { header: { schemaRef, imsOrgId: orgId, datasetId, source: { name: 'e2e' } }, body: { xdmMeta: { schemaRef }, xdmEntity: entity } };
