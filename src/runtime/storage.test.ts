@@ -7,7 +7,7 @@ import pg from 'pg';
 import { pgTestUrl } from '../store/postgres/pg-test-url.js';
 import { appliedMigrations } from '../store/postgres/migrations.js';
 import { ManualClock } from '../shared/clock.js';
-import { openStorage, openStorageOrThrow, type StorageConfig, type ThreadRole } from './storage.js';
+import { openStorage, openStorageOrThrow, poolConfig, type StorageConfig, type ThreadRole } from './storage.js';
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -112,6 +112,18 @@ describe('openStorage', () => {
         }
       });
     });
+
+  it("a thread's pool commits durably where its commits are acknowledgements (api), not where they replay (processor)", async () => {
+    for (const [role, want] of [['api', 'on'], ['processor', 'off'], ['segmentation', 'on'], ['reader', 'on']] as const) {
+      const pool = new pg.Pool(poolConfig(kinds[1]!.config(), role));
+      try {
+        const r = await pool.query<{ synchronous_commit: string; application_name: string }>('SELECT current_setting($1) AS synchronous_commit, current_setting($2) AS application_name', ['synchronous_commit', 'application_name']);
+        assert.deepEqual(r.rows[0], { synchronous_commit: want, application_name: `kith ${role}` }, role);
+      } finally {
+        await pool.end();
+      }
+    }
+  });
 
   it('threads opening the same schema at once migrate it once', async () => {
     const cfg = kinds[1]!.config();

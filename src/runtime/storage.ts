@@ -139,6 +139,17 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
  */
 const SYNCHRONOUS_COMMIT: Record<ThreadRole, 'on' | 'off'> = { api: 'on', processor: 'off', segmentation: 'on', reader: 'on', cli: 'on' };
 
+/** A thread's pool: its size, its name in pg_stat_activity, and its commit durability (SYNCHRONOUS_COMMIT). */
+export function poolConfig(cfg: StorageConfig, role: ThreadRole): pg.PoolConfig {
+  return {
+    connectionString: cfg.databaseUrl,
+    max: cfg.databasePoolMax ?? 10,
+    application_name: `kith ${role}`,
+    connectionTimeoutMillis: 10_000,
+    options: `-c synchronous_commit=${SYNCHRONOUS_COMMIT[role]}`,
+  };
+}
+
 export interface Storage<R extends ThreadRole> {
   kind: 'sqlite' | 'postgres';
   role: R;
@@ -203,13 +214,7 @@ export async function openStorage<R extends ThreadRole>(cfg: StorageConfig, role
   }
 
   const where = redactUrl(cfg.databaseUrl);
-  const pool = new pg.Pool({
-    connectionString: cfg.databaseUrl,
-    max: cfg.databasePoolMax ?? 10,
-    application_name: `kith ${role}`,
-    connectionTimeoutMillis: 10_000,
-    options: `-c synchronous_commit=${SYNCHRONOUS_COMMIT[role]}`,
-  });
+  const pool = new pg.Pool(poolConfig(cfg, role));
   // an idle connection the server dropped: the pool replaces it at the next checkout; without a listener it would end the process
   pool.on('error', (e) => opts.onPoolError?.(e));
   const schema = cfg.databaseSchema;
