@@ -29,7 +29,7 @@ export function openReal(dataDir: string): RealContext {
   const resources = new SqliteResourceStore(control);
   const identityDb = openSqlite(dataDir, 'identity');
   const identity = new IdentityService(new SqliteIdentityStore(identityDb), resources, new NamespaceService(resources, systemClock), systemClock);
-  const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities: new IdentityServiceResolver(identity), store: sqliteProfileStoreAt(dataDir), ownsStore: true });
+  const profile = createProfileContext({ resources, clock: systemClock, identities: new IdentityServiceResolver(identity), store: sqliteProfileStoreAt(dataDir), ownsStore: true });
   return {
     identity,
     profile,

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   try {
     const resources = new SqliteResourceStore(openSqlite(dir, 'resources'));
     const ids = new InMemoryIdentityResolver();
-    const ctx = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock: systemClock, identities: ids });
+    const ctx = createProfileContext({ store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock: systemClock, identities: ids });
     const loadSeconds = await populate(ctx, ids, SB.sandbox.id, N);
 
     // in-process merged read

@@ -30,7 +30,7 @@ async function run(withSegments: boolean): Promise<{ ms: number; members: number
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kith-segrt-'));
   const clock = systemClock;
   const resources = new SqliteResourceStore(openSqlite(dir, 'resources'));
-  const ctx = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock, identities: new InMemoryIdentityResolver() });
+  const ctx = createProfileContext({ store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock, identities: new InMemoryIdentityResolver() });
   const seg = withSegments ? createSegmentContext({ dataDir: dir, store: sqliteSegmentStoreAt(dir), ownsStore: true, resources, clock, profile: ctx, tickMs: 0 }) : undefined;
   if (seg) {
     for (const [i, pql] of [...benchDefinitions(), PROBE_PQL].entries()) {

@@ -31,8 +31,8 @@ describe('DELETE a computed attribute', () => {
       skipProfileRoutes: true,
       extraRoutes: async (app, kith) => {
         const clock = new ManualClock(Date.UTC(1970, 0, 5));
-        ctx = createProfileContext({ dataDir: kith.config.dataDir, store: sqliteProfileStoreAt(kith.config.dataDir), ownsStore: true, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
-        broken = createProfileContext({ dataDir: brokenDir, store: sqliteProfileStoreAt(brokenDir), ownsStore: true, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
+        ctx = createProfileContext({ store: sqliteProfileStoreAt(kith.config.dataDir), ownsStore: true, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
+        broken = createProfileContext({ store: sqliteProfileStoreAt(brokenDir), ownsStore: true, resources: kith.resources, clock, identities: new InMemoryIdentityResolver() });
         registerProfileRoutes(app, { profile: localProfileRemote(ctx) });
         await app.register(async (sub) => registerProfileRoutes(sub, { profile: localProfileRemote(broken) }), { prefix: '/broken' });
       },

@@ -24,7 +24,7 @@ describe('IdentityServiceResolver over the real identity service', () => {
     const clock = new ManualClock();
     const resources = new SqliteResourceStore(control);
     const svc = new IdentityService(new SqliteIdentityStore(idDb), resources, new NamespaceService(resources, clock), clock);
-    const ctx = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock, identities: new IdentityServiceResolver(svc) });
+    const ctx = createProfileContext({ store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock, identities: new IdentityServiceResolver(svc) });
     const seen: ProfileChange[] = [];
     ctx.profiles.onProfileChange((c) => seen.push(c));
     try {

@@ -24,7 +24,7 @@ describe('ProfileService on PostgreSQL', () => {
   before(async () => {
     await create();
     const resources = new SqliteResourceStore(openSqlite(':memory:', 'resources'));
-    ctx = createProfileContext({ dataDir: ':memory:', resources, clock, identities: ids, guardrails: { maxEventsPerProfile: 3 }, store: await PgProfileStore.open({ pool, schema }) });
+    ctx = createProfileContext({ resources, clock, identities: ids, guardrails: { maxEventsPerProfile: 3 }, store: await PgProfileStore.open({ pool, schema }) });
     ids.link(sb, CRM, ECID);
   });
   const buy = (id: string, ago: number, price: number, batchId = 'b1'): BatchItem => ({

@@ -22,7 +22,7 @@ describe('profile routes', () => {
   before(async () => {
     k = await startTestKith({}, { skipProfileRoutes: true,
       extraRoutes: (app, kith) => {
-        ctx = createProfileContext({ dataDir: kith.config.dataDir, store: sqliteProfileStoreAt(kith.config.dataDir), ownsStore: true, resources: kith.resources, clock: new ManualClock(Date.UTC(1970, 0, 5)), identities: ids });
+        ctx = createProfileContext({ store: sqliteProfileStoreAt(kith.config.dataDir), ownsStore: true, resources: kith.resources, clock: new ManualClock(Date.UTC(1970, 0, 5)), identities: ids });
         registerProfileRoutes(app, { profile: localProfileRemote(ctx) });
       },
     });

@@ -18,7 +18,6 @@ export interface ProfileContext {
 
 /** Builds the profile context over a profile store (opened by the thread's storage, runtime/storage.ts). */
 export function createProfileContext(deps: {
-  dataDir: string;
   resources: ResourceStore;
   clock: Clock;
   identities: IdentityResolver;

@@ -223,7 +223,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   // profile lookups: the reader's own connections, on its own thread unless the processor runs inline
   const readerStorage = inline ? await openStorageOrThrow(storageConfig, 'reader', { clock, onPoolError }) : undefined;
   const reader: ReaderHandle = readerStorage
-    ? new InlineReader({ dataDir: cfg.dataDir, stores: readerStorage.stores, clock })
+    ? new InlineReader({ stores: readerStorage.stores, clock })
     : await WorkerReaders.start(storageConfig, { onError: (message) => app.log.error({ reader: message }, 'profile reader error') });
   const profileRemote = readsOnReader(handle.remote, reader.remote);
   // with the processor in its thread, a checkpointer thread serves the ingest log too: an ack never waits for one

@@ -61,7 +61,7 @@ export async function createPipeline(
   const namespaces = new NamespaceService(s.resources, s.clock);
   const identity = new IdentityService(opened.identityGraph, s.resources, namespaces, s.clock);
   const identities = new IdentityServiceResolver(identity);
-  const profile = createProfileContext({ dataDir, resources: s.resources, clock: s.clock, identities, store: opened.profileStore });
+  const profile = createProfileContext({ resources: s.resources, clock: s.clock, identities, store: opened.profileStore });
   const exportTarget: ExportTarget = {
     tableOf: async (sandboxId, datasetId) => (await s.catalog.getDataset(sandboxId, datasetId))?.tags[TABLE_TAG]?.[0],
     append: (sandboxId, table, batchId, records) =>

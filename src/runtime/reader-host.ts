@@ -18,7 +18,7 @@ export interface ReaderHandle {
 export class InlineReader implements ReaderHandle {
   readonly remote: Remote<ReaderServiceMap>;
   private readonly close: () => void;
-  constructor(deps: { dataDir: string; stores: StoresOf<'reader'>; clock: Clock }) {
+  constructor(deps: { stores: StoresOf<'reader'>; clock: Clock }) {
     const ctx = createReaderContext(deps);
     this.remote = ctx.rpc.local();
     this.close = ctx.close;

@@ -34,10 +34,10 @@ export interface ReaderContext {
  * computed attribute definitions, namespaces, linking rules). SQLite: read connections (WAL readers see the last
  * commit); PostgreSQL: the thread's pool. It never waits for the processor thread.
  */
-export function createReaderContext(deps: { dataDir: string; stores: StoresOf<'reader'>; clock: Clock }): ReaderContext {
+export function createReaderContext(deps: { stores: StoresOf<'reader'>; clock: Clock }): ReaderContext {
   const { resources, identityGraph, profileStore, membershipReader } = deps.stores;
   const replica = new IdentityReplica(identityGraph, resources, new NamespaceService(resources, deps.clock));
-  const profile = createProfileContext({ dataDir: deps.dataDir, resources, clock: deps.clock, identities: new IdentityServiceResolver(replica), store: profileStore });
+  const profile = createProfileContext({ resources, clock: deps.clock, identities: new IdentityServiceResolver(replica), store: profileStore });
   profile.profiles.useMemberships(new ReaderMembershipSource(membershipReader));
   const p = profile.profiles;
   // only the reads cross: a caller cannot reach the writes of this (read-only) ProfileService by name

@@ -20,7 +20,7 @@ checkpointInBackground(backgroundCheckpointsEnabled());
 const storage = await openStorageOrThrow(storageConfig, 'reader', {
   onPoolError: (e) => post({ type: 'error', message: `a PostgreSQL connection was lost (the pool opens another): ${e.message}` }),
 });
-const ctx = createReaderContext({ dataDir: storageConfig.dataDir, stores: storage.stores, clock: systemClock });
+const ctx = createReaderContext({ stores: storage.stores, clock: systemClock });
 
 const closeAll = async () => {
   ctx.close();

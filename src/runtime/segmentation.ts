@@ -37,7 +37,7 @@ const seenSandboxes = new Set<string>();
 const reportedEmpty = new Set<string>();
 const identities = new ForwardedIdentityResolver(host.identities);
 // profile.db is the processor's to write: this thread reads it (the storage factory opens it with a reader's cache)
-const profile = createProfileContext({ dataDir, resources, clock: systemClock, identities, store: storage.stores.profileStore });
+const profile = createProfileContext({ resources, clock: systemClock, identities, store: storage.stores.profileStore });
 const segments = createSegmentContext({
   dataDir,
   resources,

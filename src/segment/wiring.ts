@@ -43,7 +43,7 @@ export interface SegmentContext {
 }
 
 /**
- * Builds segmentation over `<dataDir>/segment.db`, downstream of the profile context (it subscribes to profile
+ * Builds segmentation over its store, downstream of the profile context (it subscribes to profile
  * changes). Runs with the profile in the processor (one writer). `tickMs` (default 500) drives timers and the
  * audience-event flush; 0 disables the ticker (tests call tick()).
  */

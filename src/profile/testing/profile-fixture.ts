@@ -14,6 +14,6 @@ export function profileFixture(guardrails: Partial<Guardrails> = {}): { ctx: Pro
   const clock = new ManualClock(Date.UTC(2026, 0, 10));
   const resources = new SqliteResourceStore(openSqlite(':memory:', 'resources'));
   const ids = new InMemoryIdentityResolver();
-  const ctx = createProfileContext({ dataDir: ':memory:', store: sqliteProfileStoreAt(':memory:'), ownsStore: true, resources, clock, identities: ids, guardrails });
+  const ctx = createProfileContext({ store: sqliteProfileStoreAt(':memory:'), ownsStore: true, resources, clock, identities: ids, guardrails });
   return { ctx, ids, clock, resources, close: () => { ctx.close(); void resources.close(); } };
 }

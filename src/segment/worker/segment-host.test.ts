@@ -36,7 +36,7 @@ describe('SegmentHost: a segmentation worker that dies is replaced, and nothing 
       const errors: string[] = [];
       const identities = new InMemoryIdentityResolver();
       const resources = new SqliteResourceStore(openSqlite(dir, 'control'));
-      const profile = createProfileContext({ dataDir: dir, store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock: systemClock, identities });
+      const profile = createProfileContext({ store: sqliteProfileStoreAt(dir), ownsStore: true, resources, clock: systemClock, identities });
       const host = await SegmentHost.start({
         dataDir: dir,
         identities,
