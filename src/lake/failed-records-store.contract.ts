@@ -4,7 +4,8 @@ import { ManualClock } from '../shared/clock.js';
 import type { FailedItem } from '../ingest/processor/processor-ports.js';
 import type { FailedRecordsStore } from './failed-records-store.js';
 
-const item = (offset: number, extra: Partial<FailedItem> = {}): FailedItem => ({
+/** A failed record of sandbox sb-1, dataset ds-1, batch B1 at a log offset (the contract's and the transfer test's). */
+export const item = (offset: number, extra: Partial<FailedItem> = {}): FailedItem => ({
   sandboxId: 'sb-1',
   datasetId: 'ds-1',
   batchId: 'B1',

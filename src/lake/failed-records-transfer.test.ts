@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../shared/clock.js';
-import type { FailedItem } from '../ingest/processor/processor-ports.js';
 import { sqliteAdapterHarness } from '../store/sqlite/testing/sqlite-adapter-harness.js';
 import { pgFreshSchemas } from '../store/postgres/testing/pg-test-schema.js';
 import { transferContract, type TransferSide } from '../store/transfer.contract.js';
 import { SqliteFailedRecordsStore } from './sqlite-failed-records-store.js';
 import { PgFailedRecordsStore } from './pg-failed-records-store.js';
+import { item } from './failed-records-store.contract.js';
 
 type Store = SqliteFailedRecordsStore | PgFailedRecordsStore;
 const clock = new ManualClock(1_000_000);
@@ -15,16 +15,6 @@ const pg = pgFreshSchemas('failed_transfer');
 const sqlite: TransferSide<Store> = { name: 'sqlite', create: () => h.create(), destroy: (s) => h.destroy(s as SqliteFailedRecordsStore) };
 const postgres: TransferSide<Store> = { name: 'postgres', create: async () => PgFailedRecordsStore.open({ pool: pg.pool, schema: await pg.fresh(), clock }), destroy: async () => {} };
 
-const item = (offset: number, extra: Partial<FailedItem> = {}): FailedItem => ({
-  sandboxId: 'sb-1',
-  datasetId: 'ds-1',
-  batchId: 'B1',
-  offset,
-  code: 'SCHEMA_VALIDATION',
-  reason: `bad ${offset}`,
-  payload: JSON.stringify({ offset }),
-  ...extra,
-});
 const violation = { schemaLocation: '#/properties/a', pointerToViolation: '#/a', causingExceptions: [], keyword: 'type', message: 'expected string' };
 const row = { id: '1', sandboxId: 's', datasetId: 'd', batchId: 'b', offset: 1, code: 'c', reason: 'r', violations: null, payload: '{}', createdAt: 1, replayedAt: null };
 
