@@ -33,6 +33,7 @@ export class Lake implements LakeSink {
   private readonly serial = new Serial();
   private readonly known = new Set<string>();
   private readonly committedBy = new Map<string, number>();
+  private readonly committedListeners: Array<(tables: Array<{ sandboxId: string; table: string }>) => void> = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -65,6 +66,19 @@ export class Lake implements LakeSink {
   private static ident(name: string): string {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid lake identifier ${name}`);
     return name;
+  }
+
+  /**
+   * Another connection on the lake's instance (the Query Service's sessions): DuckDB runs statements of different
+   * connections concurrently, so SQL there never waits for appends here, nor appends for it.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
+  /** Called after every commit that appended rows, with the tables it touched (the Query Service's typed tables follow). */
+  onCommitted(listener: (tables: Array<{ sandboxId: string; table: string }>) => void): void {
+    this.committedListeners.push(listener);
   }
 
   /** DuckDB runs one statement at a time per connection: serialise. */
@@ -162,6 +176,10 @@ export class Lake implements LakeSink {
       throw e;
     }
     if (progress) this.committedBy.set(progress.consumer, progress.upTo);
+    if (byTable.size > 0 && this.committedListeners.length > 0) {
+      const touched = [...byTable.values()].map((l) => ({ sandboxId: l[0]!.sandboxId, table: l[0]!.table }));
+      for (const f of this.committedListeners) f(touched);
+    }
   }
 
   async countBatch(sandboxId: string, table: string, batchId: string): Promise<number> {
