@@ -21,6 +21,12 @@ export interface SessionView {
    * refuses it (42P01 for unknown, 42501 for out of reach). Called for every BASE_TABLE in the parsed statement.
    */
   resolveTable(ref: { catalog: string; schema: string; name: string }): Result<{ catalog: string; schema: string; name: string }, SqlError>;
+  /**
+   * Maps a function call's schema as written (`pg_catalog.format_type` → the sandbox's catalog macros, '' stays '')
+   * or refuses it (42501). Called for every FUNCTION in the parsed statement; the engine refuses its own list of
+   * server-revealing functions before asking.
+   */
+  resolveFunction(ref: { catalog: string; schema: string; name: string }): Result<{ catalog: string; schema: string; name: string }, SqlError>;
 }
 
 export interface TableSpace {
