@@ -38,5 +38,8 @@ export function pgCompat(sql: string): string {
   s = s.replace(/::\s*name\b/gi, '::VARCHAR').replace(/::\s*oid\b/gi, '::BIGINT').replace(/::\s*"char"/gi, '::VARCHAR');
   // '{0}' array literals compared to arrays: an empty-safe list
   s = s.replace(/=\s*'\{(\d+(?:,\d+)*)\}'/g, (_m, xs: string) => `= [${xs}]`);
+  // `generate_series(…) s` then `x[s]`: in PostgreSQL the alias of a one-column function names its column; DuckDB
+  // reads `s` as the whole row unless the column is named too
+  s = s.replace(/(generate_series\s*\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\))\s+(?:AS\s+)?(?!(?:ON|WHERE|JOIN|LEFT|RIGHT|INNER|CROSS|FULL|GROUP|ORDER|LIMIT|UNION|AS)\b)([A-Za-z_]\w*)\b(?!\s*\()/gi, '$1 $2($2)');
   return s;
 }

@@ -40,7 +40,8 @@ export function sessionView(spec: SessionSpec, tables: ReadonlySet<string>): Ses
       const name = ref.name.toLowerCase();
       const refuse = () => err<SqlError>({ code: SQLSTATE.insufficientPrivilege, message: `permission denied for function ${[ref.schema, ref.name].filter(Boolean).join('.')}` });
       if (ref.catalog !== '' && !okCatalog(ref.catalog)) return refuse();
-      if (schema === '' || schema === 'pg_catalog' || schema === 'information_schema')
+      // DuckDB's parser itself writes some built-ins as `main.list_value`, `main.struct_pack`
+      if (schema === '' || schema === 'pg_catalog' || schema === 'information_schema' || (schema === 'main' && ref.catalog === ''))
         return ok(CATALOG_FUNCTIONS.has(name) ? { catalog: '', schema: cat, name } : { catalog: '', schema: '', name: ref.name });
       return refuse();
     },
