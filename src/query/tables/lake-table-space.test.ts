@@ -140,7 +140,8 @@ describe('LakeTableSpace', () => {
       assert.deepEqual(unwrap(view.resolveTable({ catalog: '', schema: 'information_schema', name: 'tables' })), { catalog: '', schema: 'c_sba', name: 'is_tables' });
       assert.deepEqual(unwrap(view.resolveFunction({ catalog: '', schema: 'pg_catalog', name: 'format_type' })), { catalog: '', schema: 'c_sba', name: 'format_type' });
       assert.deepEqual(unwrap(view.resolveFunction({ catalog: '', schema: 'pg_catalog', name: 'upper' })), { catalog: '', schema: '', name: 'upper' });
-      assert.equal(view.resolveFunction({ catalog: '', schema: 'main', name: 'f' }).ok, false);
+      assert.equal(view.resolveFunction({ catalog: '', schema: 's_sba', name: 'f' }).ok, false);
+      assert.equal(view.resolveFunction({ catalog: 'system', schema: 'main', name: 'f' }).ok, false);
     });
     it('sandbox B sees only its own table', async () => {
       const rows = await run(`SELECT relname FROM pg_catalog.pg_class ORDER BY 1`, f.spec(B.id, B.name));
