@@ -62,7 +62,8 @@ export function parseQuerySchedule(text: unknown): Result<QuerySchedule, string>
       if (!d.ok) return err(`schedule.schedule: ${d.error}`);
       quartz = `0 ${min} ${hour} ? ${mon} ${d.value}`;
     }
-  } else quartz = unix;
+  } else if (parts.length === 6 || parts.length === 7) quartz = unix;
+  else return err(`schedule.schedule: a cron expression has 5 fields (minute hour day-of-month month day-of-week), or 6-7 in Quartz form, got ${parts.length}`);
   const c = parseCron(quartz);
   return c.ok ? ok({ once: false, cron: c.value }) : err(`schedule.schedule: ${c.error}`);
 }

@@ -72,6 +72,14 @@ describe('Query Service REST API', () => {
     await k.stop();
   });
 
+  it('documents every route in /openapi.json, the results endpoint as our addition', async () => {
+    const r = await p.call('GET', '/openapi.json');
+    assert.equal(r.status, 200, r.body);
+    const paths = Object.keys(r.json.paths).filter((x) => x.startsWith(Q));
+    assert.equal(paths.length, 10, paths.join(' '));
+    assert.match(r.json.paths[`${Q}/queries/{id}/results`].get.summary, /Kith's addition/);
+  });
+
   it('answers connection parameters in AEP shape, with the caller token and a psql line', async () => {
     const r = await p.call('GET', `${Q}/connection_parameters`);
     assert.equal(r.status, 200, r.body);
