@@ -180,16 +180,19 @@ export class QueryService {
     // not running here (nothing will end it): cancelled directly, whatever its state says
     const direct = (cur: StoredQuery) => cur.state === 'SUBMITTED' || (cur.state === 'IN_PROGRESS' && !run);
     const after = await this.transition(g.value, (cur) => (direct(cur) ? { ...cur, state: 'CANCELLED', updated: now } : undefined));
-    if (run?.sessionId !== undefined && !after) await this.deps.engine.cancel(run.sessionId);
+    // an engine that cannot be reached still ends the run: the flag stops it at its next fetch
+    if (run?.sessionId !== undefined && !after) await this.deps.engine.cancel(run.sessionId).catch((e: unknown) => this.deps.onError?.(e));
     return ok(after ?? g.value);
   }
 
-  /** PATCH `{op: "soft_delete"}`: hidden from lists and reads (unless asked for); a running query is cancelled first. */
+  /** PATCH `{op: "soft_delete"}`: hidden from lists and reads (unless asked for), results deleted; a running query is cancelled first. */
   async softDelete(sandboxId: string, id: string): Promise<Result<true, Problem>> {
     const g = await this.get(sandboxId, id);
     if (!g.ok) return g;
     if (ACTIVE_STATES.includes(g.value.state)) await this.cancel(sandboxId, id);
-    await this.transition(g.value, (cur) => ({ ...cur, softDeleted: true, updated: this.deps.clock.now() }));
+    await this.transition(g.value, (cur) => ({ ...cur, softDeleted: true, hasResults: false, updated: this.deps.clock.now() }));
+    // nobody can read them any more: their disk space is given back
+    deleteResults(this.deps.dataDir, id);
     return ok(true);
   }
 

@@ -5,6 +5,8 @@ import { Platform } from '../../../test/helpers/platform.js';
 import { ManualClock } from '../../shared/clock.js';
 import { registerQueryRoutes, type QueryRest } from './routes.js';
 import { ScriptedEngine } from './testing/scripted-engine.js';
+import { resultsPath } from './results-file.js';
+import { existsSync } from 'node:fs';
 
 const Q = '/data/foundation/query';
 const people = {
@@ -134,6 +136,16 @@ describe('Query Service REST API', () => {
     assert.equal(c.body, 'name,n,address\r\nAnn,1,"{""city"":""Lyon""}"\r\n"Bob, ""the"" builder",9007199254740993,\r\nCy,3,"{""city"":""Oslo""}"\r\n');
   });
 
+  it('soft delete hides a query and gives back its results file', async () => {
+    const q = await runQuery({ sql: 'SELECT * FROM people' });
+    assert.ok(existsSync(resultsPath(k.dataDir, q.id)));
+    assert.deepEqual((await p.call('PATCH', `${Q}/queries/${q.id}`, { op: 'soft_delete' })).json, { message: 'Query soft delete request received', statusCode: 202 });
+    assert.equal(existsSync(resultsPath(k.dataDir, q.id)), false);
+    assertProblem(await p.call('GET', `${Q}/queries/${q.id}/results`), 404, /not found/);
+    const all = await p.call('GET', `${Q}/queries?limit=1000&excludeSoftDeleted=false&property=id==${q.id}`);
+    assert.equal(all.json.queries[0].softDeleted, true);
+  });
+
   it('substitutes queryParameters into $name placeholders (effectiveSQL), and runs several statements in order', async () => {
     const q = await runQuery({ sql: 'SET auto_to_json = true; SELECT * FROM people WHERE name = $who;', queryParameters: { $who: "'Ann'" } });
     assert.equal(q.state, 'SUCCESS', JSON.stringify(q.errors));
@@ -176,6 +188,7 @@ describe('Query Service REST API', () => {
     const first = await runQuery({ sql: 'SELECT broken', name: 'later failure' });
     const all = await p.call('GET', `${Q}/queries?limit=1000`);
     const total = all.json._page.totalCount as number;
+    const totalWithDeleted = (await p.call('GET', `${Q}/queries?limit=1&excludeSoftDeleted=false`)).json._page.totalCount as number;
     assert.ok(total >= 6);
     assert.equal(all.json.queries[0].id, first.id, 'default order: newest first');
     const asc = await p.call('GET', `${Q}/queries?orderby=%2Bcreated&limit=1000`);
@@ -194,7 +207,7 @@ describe('Query Service REST API', () => {
     assertProblem(await p.call('GET', `${Q}/queries/${first.id}`), 404, /not found/);
     assert.equal((await p.call('GET', `${Q}/queries?limit=1000`)).json._page.totalCount, total - 1);
     const withDeleted = await p.call('GET', `${Q}/queries?limit=1000&excludeSoftDeleted=false`);
-    assert.equal(withDeleted.json._page.totalCount, total);
+    assert.equal(withDeleted.json._page.totalCount, totalWithDeleted);
   });
 
   it('keeps query templates (CRUD) and runs one by templateId, its parameters the defaults', async () => {
