@@ -232,8 +232,11 @@ export class QueryService {
       r.sessionId = sessionId;
       outcome = await this.execute(sessionId, splitStatements(q.effectiveSQL), writer, r, q);
     } catch (e) {
-      this.deps.onError?.(e);
-      outcome = { state: r.cancelled ? 'CANCELLED' : 'FAILED', errors: r.cancelled ? [] : [{ code: SQLSTATE.internalError, message: `The query engine failed: ${(e as Error).message}` }], rowCount: 0, isCTAS: q.isCTAS, isInsertInto: q.isInsertInto };
+      // openSession refuses a session it cannot prepare with the SQL error attached (`sqlError`); anything else is the engine's fault
+      const known = (e as { sqlError?: SqlError } | undefined)?.sqlError;
+      if (!known) this.deps.onError?.(e);
+      const error = known ? sqlErr(known) : { code: SQLSTATE.internalError, message: `The query engine failed: ${(e as Error).message}` };
+      outcome = { state: r.cancelled ? 'CANCELLED' : 'FAILED', errors: r.cancelled ? [] : [error], rowCount: 0, isCTAS: q.isCTAS, isInsertInto: q.isInsertInto };
     } finally {
       if (sessionId !== undefined) await this.deps.engine.closeSession(sessionId).catch((e: unknown) => this.deps.onError?.(e));
     }

@@ -161,6 +161,17 @@ describe('Query Service REST API', () => {
     assertProblem(await p.call('GET', `${Q}/queries/${q.id}/results`), 409, /FAILED/);
   });
 
+  it('ends FAILED with the SQL error when the engine refuses the session', async () => {
+    engine.refuseSessions = { code: '3D000', message: 'sandbox "prod" has no query tables yet' };
+    try {
+      const q = await runQuery({ sql: 'SELECT * FROM people' });
+      assert.equal(q.state, 'FAILED');
+      assert.deepEqual(q.errors, [{ code: '3D000', message: 'sandbox "prod" has no query tables yet' }]);
+    } finally {
+      engine.refuseSessions = undefined;
+    }
+  });
+
   it('cancels a running query (PATCH op cancel → 202, state CANCELLED; a second cancel is refused)', async () => {
     const r = await p.call('POST', `${Q}/queries`, { sql: 'SELECT pg_sleep_forever()' });
     await engine.whenBlocked('SELECT pg_sleep_forever()');

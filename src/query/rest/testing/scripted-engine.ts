@@ -52,7 +52,11 @@ export class ScriptedEngine implements QueryEngine {
     return [...this.sessions.values()].filter((s) => !s.closed).length;
   }
 
+  /** Set: openSession throws as the engine does when it cannot prepare a session (the SQL error as `sqlError`). */
+  refuseSessions: SqlError | undefined;
+
   async openSession(spec: SessionSpec): Promise<string> {
+    if (this.refuseSessions) throw Object.assign(new Error(this.refuseSessions.message), { sqlError: this.refuseSessions });
     const id = `s${this.next++}`;
     this.sessions.set(id, { spec, closed: false });
     this.opened.push(spec);
