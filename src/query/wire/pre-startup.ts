@@ -5,10 +5,10 @@ import { SQLSTATE, type SqlError } from '../engine/query-engine.js';
 
 /**
  * The packets before the startup message, read before pg-gateway sees the connection: pg-gateway only knows
- * SSLRequest, marks the connection started when told a packet was handled (breaking the startup after a
- * GSSENCRequest), and leaves its TLS socket without an error listener (a failed handshake would crash the process).
- * So: GSSENCRequest → 'N'; SSLRequest → 'S' and a TLS upgrade (or 'N' without TLS); CancelRequest → its key;
- * the startup packet → its bytes, for pg-gateway.
+ * SSLRequest, and marks the connection started when told a packet was handled (breaking the startup after a
+ * GSSENCRequest). So: GSSENCRequest → 'N'; SSLRequest → 'S' and a TLS upgrade (or 'N' without TLS); CancelRequest
+ * (also over TLS, as libpq 17 sends it) → its key; the startup packet → its bytes, for pg-gateway. Every packet's
+ * length is checked first (PostgreSQL's limit), so a 2 GB length prefix is refused instead of awaited.
  */
 
 const SSL_REQUEST = 80877103;
@@ -82,7 +82,7 @@ class PacketReader {
 
 async function upgrade(socket: Socket, tls: { key: Buffer; cert: Buffer }): Promise<TLSSocket | undefined> {
   const secure = new TLSSocket(socket, { isServer: true, key: tls.key, cert: tls.cert });
-  // a failed handshake (or a reset later) is an 'error' event: without a listener it would end the process
+  // a failed handshake ends this connection only
   secure.on('error', () => secure.destroy());
   return new Promise((resolve) => {
     const fail = () => resolve(undefined);
