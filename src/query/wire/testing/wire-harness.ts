@@ -29,6 +29,9 @@ export const SCRIPT: Record<string, ScriptedStatement> = {
   'select big': { columns: [col('i', 23)], generate: 1_000_000 },
   'select slow': { columns: [col('i', 23)], block: true },
   'select fail': { columns: null, error: { code: SQLSTATE.undefinedTable, message: 'relation "nope" does not exist', position: 8 } },
+  // pgjdbc's first statement on every connection
+  'set extra_float_digits = 3': { kind: 'set', columns: null, tag: 'SET' },
+  "set application_name = 'postgresql jdbc driver'": { kind: 'set', columns: null, tag: 'SET', parameterStatus: [['application_name', 'PostgreSQL JDBC Driver']] },
   begin: { kind: 'transaction', columns: null, tag: 'BEGIN' },
   commit: { kind: 'transaction', columns: null, tag: 'COMMIT' },
   rollback: { kind: 'transaction', columns: null, tag: 'ROLLBACK' },
