@@ -47,12 +47,12 @@ export class FrameReader {
   }
 
   /** The next whole frame, undefined when more bytes are needed, or an error for an impossible length. */
-  next(): Result<Frame | undefined, SqlError> {
+  next(maxBytes = MAX_MESSAGE_BYTES): Result<Frame | undefined, SqlError> {
     if (this.total < 5) return ok(undefined);
     this.coalesce(5);
     const head = this.chunks[0]!;
     const len = head.readUInt32BE(1);
-    if (len < 4 || len > MAX_MESSAGE_BYTES) return err(violation(`invalid message length ${len}`));
+    if (len < 4 || len > maxBytes) return err(violation(`invalid message length ${len}`));
     const need = len + 1;
     if (this.total < need) return ok(undefined);
     this.coalesce(need);

@@ -132,6 +132,19 @@ describe('query wire server: the pg client', () => {
   });
 });
 
+describe('query wire server: close', () => {
+  it('close() ends open connections and waits until their engine sessions are closed', async () => {
+    const h = await scriptedServer();
+    const c = new pg.Client(h.pg);
+    c.on('error', () => undefined);
+    await c.connect();
+    const [sessionId] = [...h.engine.sessions.keys()];
+    await h.server.close();
+    assert.deepEqual(h.engine.closed, [sessionId]);
+    assert.equal(h.server.sessions(), 0);
+  });
+});
+
 describe('query wire server: connection limit', () => {
   let h: Harness;
   before(async () => {

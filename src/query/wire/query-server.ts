@@ -5,7 +5,7 @@ import { PostgresConnection, type State } from 'pg-gateway';
 import { envNumber } from '../../shared/env-number.js';
 import { SQLSTATE, type SqlError } from '../engine/query-engine.js';
 import * as be from './backend-messages.js';
-import { FrameReader, decodeFrontend, printable, type Frame } from './frontend-messages.js';
+import { FrameReader, MAX_MESSAGE_BYTES, decodeFrontend, printable, type Frame } from './frontend-messages.js';
 import { ok, type Result } from '../../shared/result.js';
 import { readPreStartup } from './pre-startup.js';
 import type { QueryAuth } from './query-auth.js';
@@ -43,6 +43,9 @@ export const DEFAULT_SERVER_VERSION = '15.0 (Kith Query Service)';
 /** A password message is small; more bytes than this before authentication is an attack, not a client. */
 const MAX_AUTH_BYTES = 64 * 1024;
 
+/** Resolves when the socket closed ('error' is followed by 'close'; `events.once` would reject on it instead). */
+const closedOf = (socket: Socket): Promise<void> => new Promise((resolve) => socket.once('close', () => resolve()));
+
 interface CancelKey {
   secret: number;
   sessionId: string;
@@ -52,10 +55,8 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
   const maxConnections = opts.maxConnections ?? envNumber('KITH_QUERY_MAX_CONNECTIONS', 100, { min: 1, integer: true });
   const authTimeoutMs = opts.authTimeoutMs ?? 60_000;
   const keys = new Map<number, CancelKey>();
-  /** Every socket and when it closed. */
+  /** Every socket and its connection's run (done once its engine session is closed). */
   const open = new Map<Socket, Promise<void>>();
-  /** Sessions still being closed on the engine (close() waits for them). */
-  const closing = new Set<Promise<void>>();
   let admitted = 0;
   let authenticated = 0;
 
@@ -89,7 +90,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
       return void raw.destroy();
     }
     const socket = pre.value.socket;
-    const closed = socket === raw ? rawClosed : Promise.race([rawClosed, once(socket, 'close').then(() => undefined)]);
+    const closed = socket === raw ? rawClosed : Promise.race([rawClosed, closedOf(socket)]);
     let startup: State['clientInfo'];
     // pg-gateway reads the startup packet (version, parameters, `user` required) and answers malformed ones
     const gateway = new PostgresConnection(socket, {
@@ -128,9 +129,10 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
     socket.on('data', onData);
     socket.resume();
     /** The next whole frame; undefined once the socket closed. The socket is paused while a frame is handled. */
+    let maxBytes = MAX_AUTH_BYTES;
     const nextFrame = async (): Promise<Result<Frame, SqlError> | undefined> => {
       for (;;) {
-        const f = reader.next();
+        const f = reader.next(maxBytes);
         if (!f.ok) return f;
         if (f.value) {
           socket.pause();
@@ -149,7 +151,8 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
     const first = await nextFrame();
     if (!first) return;
     if (!first.ok) return fatal(socket, first.error);
-    if (first.value.type !== 'p' || reader.buffered > MAX_AUTH_BYTES)
+    maxBytes = MAX_MESSAGE_BYTES;
+    if (first.value.type !== 'p')
       return fatal(socket, { code: SQLSTATE.protocolViolation, message: `expected password response, got message type ${printable(first.value.type)}` });
     const nul = first.value.body.indexOf(0);
     const password = first.value.body.subarray(0, nul < 0 ? first.value.body.length : nul).toString('utf8');
@@ -176,7 +179,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
     const session = new WireSession(opts.engine, sessionId, {
       write,
       drained: async () => {
-        if (socket.writableNeedDrain && !socket.destroyed) await Promise.race([once(socket, 'drain'), closed]);
+        if (socket.writableNeedDrain && !socket.destroyed) await Promise.race([new Promise((r) => socket.once('drain', r)), closed]);
       },
     });
     let pid = randomInt(1, 0x7fffffff);
@@ -217,10 +220,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
       keys.delete(pid);
       authenticated--;
       socket.off('data', onData);
-      const c = closeSession(session);
-      closing.add(c);
-      await c;
-      closing.delete(c);
+      await closeSession(session);
     }
   }
 
@@ -237,7 +237,7 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
   const server: Server = createServer((raw) => {
     raw.setNoDelay(true);
     raw.on('error', () => raw.destroy());
-    const closed = once(raw, 'close').then(() => undefined);
+    const closed = closedOf(raw);
     const timer = setTimeout(() => raw.destroy(), authTimeoutMs);
     const run = serve(raw, closed, () => clearTimeout(timer))
       .catch((e: unknown) => {
@@ -245,9 +245,8 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
         raw.destroy();
       })
       .finally(() => clearTimeout(timer));
-    open.set(raw, closed);
-    void closed.then(() => open.delete(raw));
-    void run;
+    open.set(raw, run);
+    void run.then(() => open.delete(raw));
   });
   // bound the sockets that never get as far as startup (the auth timeout ends them)
   server.maxConnections = maxConnections + 100;
@@ -263,7 +262,6 @@ export async function startQueryServer(opts: QueryServerOptions): Promise<QueryS
       for (const s of open.keys()) s.destroy();
       await Promise.all([...open.values()]);
       await stopped;
-      while (closing.size > 0) await Promise.all([...closing]);
     },
   };
 }

@@ -193,6 +193,16 @@ describe('query wire server: the protocol, message by message', () => {
       await r.closed;
     });
 
+    it('a password message announcing 1 MB → FATAL 08P01 at once (nothing is buffered before authentication)', async () => {
+      const r = await RawClient.connect(h.port);
+      r.send(serialize.startup({ user: ORG, database: 'prod:all' }));
+      assert.equal((await r.next())?.type, 'R');
+      r.send(Buffer.concat([Buffer.from('p'), uint32(1 << 20)]));
+      const ms = await r.until('E');
+      assert.equal(errorFields(ms.at(-1)).C, '08P01');
+      await r.closed;
+    });
+
     it('GSSENCRequest is declined with N, then the startup goes on', async () => {
       const r = await RawClient.connect(h.port);
       r.send(uint32(8, 80877104));

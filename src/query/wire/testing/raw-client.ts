@@ -25,10 +25,13 @@ export class RawClient {
       this.wake();
     });
     socket.on('error', () => undefined);
-    this.closed = once(socket, 'close').then(() => {
-      this.ended = true;
-      this.wake();
-    });
+    this.closed = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.ended = true;
+        this.wake();
+        resolve();
+      }),
+    );
   }
 
   static async connect(port: number): Promise<RawClient> {
