@@ -114,15 +114,16 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
   it('JDBC (what BI tools use) counts, sums, and lists tables and columns through DatabaseMetaData', { skip: !existsSync(JDBC_JAR) && 'no JDBC driver on this machine' }, () => {
     const url = `jdbc:postgresql://127.0.0.1:${k.queryPort}/prod:all`;
     const run = (...args: string[]) => spawnSync('java', ['-cp', JDBC_JAR, join(ROOT, 'test/fixtures/jdbc/Probe.java'), url, k.local.orgId, k.local.accessToken, ...args], { encoding: 'utf8', timeout: 120_000 });
-    const count = run('query', `SELECT count(*) AS n, sum(commerce.order.priceTotal) AS total FROM ${table} WHERE eventType <> ?`, 'nothing');
+    const total = totals.reduce((a, b) => a + b, 0);
+    const count = run(`SELECT count(*) AS n, sum(commerce.order.priceTotal) AS total FROM ${table} WHERE commerce.order.priceTotal > ?`, '0', '--metadata');
     assert.equal(count.status, 0, count.stderr + count.stdout);
-    assert.match(count.stdout, new RegExp(`^${totals.length}\\t${totals.reduce((a, b) => a + b, 0)}`, 'm'));
-    const tables = run('tables');
-    assert.equal(tables.status, 0, tables.stderr + tables.stdout);
-    assert.match(tables.stdout, new RegExp(`^${table}$`, 'm'));
-    const columns = run('columns', table);
-    assert.equal(columns.status, 0, columns.stderr + columns.stdout);
-    for (const col of ['_id', 'timestamp', 'eventType', 'commerce']) assert.match(columns.stdout, new RegExp(`^${col}\\t`, 'm'));
+    assert.match(count.stdout, new RegExp(`^row\\t${totals.length}\\t${total}$`, 'm'));
+    assert.match(count.stdout, new RegExp(`^table\\t${table}$`, 'm'));
+    for (const col of ['_id', 'timestamp', 'eventType', 'commerce']) assert.match(count.stdout, new RegExp(`^column\\t${table}\\t${col}$`, 'm'));
+    // server-prepared statements (binary transfer) after the first execution
+    const prepared = spawnSync('java', ['-cp', JDBC_JAR, join(ROOT, 'test/fixtures/jdbc/Probe.java'), `${url}?prepareThreshold=1`, k.local.orgId, k.local.accessToken, `SELECT count(*) AS n FROM ${table} WHERE commerce.order.priceTotal > ?`, '15'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(prepared.status, 0, prepared.stderr + prepared.stdout);
+    assert.deepEqual(prepared.stdout.split('\n').filter((l) => l.startsWith('row')), ['row\t4', 'row\t4', 'row\t4']);
   });
 
   it('CREATE TABLE AS makes a Catalog dataset that is then an ordinary table; INSERT INTO appends; DROP TABLE deletes it', async () => {
