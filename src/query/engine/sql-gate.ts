@@ -162,6 +162,7 @@ const FUNCTION_NAMES: Record<string, string> = { count_star: 'count', list_value
 function pgColumnName(e: AstValue): string {
   if (!isObject(e)) return '?column?';
   if (e.class === 'COLUMN_REF' && Array.isArray(e.column_names)) return String(e.column_names[e.column_names.length - 1]);
+  if (e.is_operator === true) return '?column?';
   if (e.class === 'FUNCTION' || e.class === 'AGGREGATE' || e.class === 'WINDOW') {
     const n = String(e.function_name);
     return FUNCTION_NAMES[n] ?? n;

@@ -23,6 +23,10 @@ const SELECT_STARTS = new Set(['SELECT', 'WITH', 'VALUES', 'TABLE', 'FROM']);
 /** Words after CREATE/ALTER/DROP that name the object kind in the refusal message. */
 const OBJECT_KINDS = new Set(['TABLE', 'VIEW', 'INDEX', 'SCHEMA', 'SEQUENCE', 'MACRO', 'FUNCTION', 'TYPE', 'SECRET', 'DATABASE', 'ROLE', 'USER', 'EXTENSION', 'TRIGGER', 'MATERIALIZED', 'TEMP', 'TEMPORARY']);
 
+/** Statements PostgreSQL or DuckDB know that the Query Service refuses by name (any other first word is a syntax error). */
+const KNOWN_COMMANDS = new Set(
+  'UPDATE DELETE MERGE UPSERT TRUNCATE COPY ATTACH DETACH INSTALL LOAD PRAGMA EXPORT IMPORT CALL EXPLAIN DESCRIBE SUMMARIZE CHECKPOINT FORCE VACUUM ANALYZE USE PIVOT UNPIVOT GRANT REVOKE LISTEN NOTIFY UNLISTEN PREPARE EXECUTE DO LOCK COMMENT REINDEX CLUSTER FETCH MOVE CLOSE DECLARE REFRESH SECURITY REASSIGN'.split(' '),
+);
 const unsupported = (construct: string): SqlError => ({ code: SQLSTATE.featureNotSupported, message: `${construct} is not supported by the Query Service` });
 const syntax = (near: string): SqlError => ({ code: SQLSTATE.syntaxError, message: `syntax error at or near "${near}"` });
 
@@ -87,7 +91,7 @@ export function classify(sql: string): Result<Classified, SqlError> {
     case 'ALTER':
       return err(unsupported(objectConstruct(toks)));
     default:
-      return err(unsupported(first.value));
+      return err(KNOWN_COMMANDS.has(first.value) ? unsupported(first.value) : syntax(sql.slice(first.start, first.end)));
   }
 }
 
