@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,13 @@ const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 const JDBC_JAR = '/usr/share/java/postgresql.jar';
 const ROOT = join(import.meta.dirname, '../..');
 
+/** A client process (never spawnSync: the server under test runs on this event loop). */
+function run(cmd: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { encoding: 'utf8', timeout: 120_000 }, (e, stdout, stderr) => resolve({ status: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stdout, stderr }));
+  });
+}
+
 describe('Query Service end to end (psql, pg, JDBC)', () => {
   let k: TestKith;
   let p: Platform;
@@ -30,11 +37,8 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     await c.connect();
     return c;
   };
-  const psql = (sql: string, db = 'prod:all', extra: string[] = []) =>
-    spawnSync('psql', [`host=127.0.0.1 port=${k.queryPort} dbname=${db} user=${k.local.orgId} password=${k.local.accessToken}`, '-X', '-A', '-t', ...extra, '-c', sql], {
-      encoding: 'utf8',
-      env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
-    });
+  const psql = (sql: string, db = 'prod:all') =>
+    run('psql', [`host=127.0.0.1 port=${k.queryPort} dbname=${db} user=${k.local.orgId} password=${k.local.accessToken}`, '-X', '-A', '-t', '-c', sql]);
 
   before(async () => {
     k = await startTestKith();
@@ -74,17 +78,17 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     assert.match(flat.psql, /^psql '.*dbname=prod:all.*'$/);
   });
 
-  it('psql counts the events, sums a nested field and lists the table with \\dt and \\d', () => {
-    const count = psql(`SELECT count(*) FROM ${table}`);
+  it('psql counts the events, sums a nested field and lists the table with \\dt and \\d', async () => {
+    const count = await psql(`SELECT count(*) FROM ${table}`);
     assert.equal(count.status, 0, count.stderr);
     assert.equal(count.stdout.trim(), String(totals.length));
-    const sum = psql(`SELECT sum(commerce.order.priceTotal) FROM ${table}`);
+    const sum = await psql(`SELECT sum(commerce.order.priceTotal) FROM ${table}`);
     assert.equal(sum.status, 0, sum.stderr);
     assert.equal(Number(sum.stdout.trim()), totals.reduce((a, b) => a + b, 0));
-    const dt = psql('\\dt');
+    const dt = await psql('\\dt');
     assert.equal(dt.status, 0, dt.stderr);
     assert.match(dt.stdout, new RegExp(`\\|${table}\\|table\\|`));
-    const d = psql(`\\d ${table}`);
+    const d = await psql(`\\d ${table}`);
     assert.equal(d.status, 0, d.stderr);
     for (const col of ['_id', 'timestamp', 'eventType', 'commerce', 'identityMap']) assert.match(d.stdout, new RegExp(`^${col}\\|`, 'im'), d.stdout);
   });
@@ -111,17 +115,17 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     }
   });
 
-  it('JDBC (what BI tools use) counts, sums, and lists tables and columns through DatabaseMetaData', { skip: !existsSync(JDBC_JAR) && 'no JDBC driver on this machine' }, () => {
+  it('JDBC (what BI tools use) counts, sums, and lists tables and columns through DatabaseMetaData', { skip: !existsSync(JDBC_JAR) && 'no JDBC driver on this machine' }, async () => {
     const url = `jdbc:postgresql://127.0.0.1:${k.queryPort}/prod:all`;
-    const run = (...args: string[]) => spawnSync('java', ['-cp', JDBC_JAR, join(ROOT, 'test/fixtures/jdbc/Probe.java'), url, k.local.orgId, k.local.accessToken, ...args], { encoding: 'utf8', timeout: 120_000 });
+    const probe = (u: string, ...args: string[]) => run('java', ['-cp', JDBC_JAR, join(ROOT, 'test/fixtures/jdbc/Probe.java'), u, k.local.orgId, k.local.accessToken, ...args]);
     const total = totals.reduce((a, b) => a + b, 0);
-    const count = run(`SELECT count(*) AS n, sum(commerce.order.priceTotal) AS total FROM ${table} WHERE commerce.order.priceTotal > ?`, '0', '--metadata');
+    const count = await probe(url, `SELECT count(*) AS n, sum(commerce.order.priceTotal) AS total FROM ${table} WHERE commerce.order.priceTotal > ?`, '0', '--metadata');
     assert.equal(count.status, 0, count.stderr + count.stdout);
     assert.match(count.stdout, new RegExp(`^row\\t${totals.length}\\t${total}$`, 'm'));
     assert.match(count.stdout, new RegExp(`^table\\t${table}$`, 'm'));
     for (const col of ['_id', 'timestamp', 'eventType', 'commerce']) assert.match(count.stdout, new RegExp(`^column\\t${table}\\t${col}$`, 'm'));
     // server-prepared statements (binary transfer) after the first execution
-    const prepared = spawnSync('java', ['-cp', JDBC_JAR, join(ROOT, 'test/fixtures/jdbc/Probe.java'), `${url}?prepareThreshold=1`, k.local.orgId, k.local.accessToken, `SELECT count(*) AS n FROM ${table} WHERE commerce.order.priceTotal > ?`, '15'], { encoding: 'utf8', timeout: 120_000 });
+    const prepared = await probe(`${url}?prepareThreshold=1`, `SELECT count(*) AS n FROM ${table} WHERE commerce.order.priceTotal > ?`, '15');
     assert.equal(prepared.status, 0, prepared.stderr + prepared.stdout);
     assert.deepEqual(prepared.stdout.split('\n').filter((l) => l.startsWith('row')), ['row\t4', 'row\t4', 'row\t4']);
   });
@@ -204,7 +208,7 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     }
     await assert.rejects(client('nosuch:all'), (e: { code?: string }) => e.code === '3D000');
     await assert.rejects(client('prod:all', 'wrong'), (e: { code?: string }) => e.code === '28P01');
-    const dt = psql('\\dt', 'dev:all');
+    const dt = await psql('\\dt', 'dev:all');
     assert.equal(dt.status, 0, dt.stderr);
     assert.doesNotMatch(dt.stdout, new RegExp(table));
   });

@@ -174,6 +174,9 @@ export class LakeTableSpace implements TableSpace {
   /** Rebuilds the catalog schema (and FLATTEN views) when the sandbox's tables or their columns changed. */
   private async refreshSandbox(conn: DuckDBConnection, spec: SessionSpec, ready: Array<{ def: TableDef & { datasetName: string }; columns: QueryColumn[] }>): Promise<void> {
     const sb = spec.sandboxId;
+    // a sandbox without datasets yet still needs its schemas: they are on every session's search_path
+    await conn.run(`CREATE SCHEMA IF NOT EXISTS ${querySchema(sb)}`);
+    if (spec.flatten) await conn.run(`CREATE SCHEMA IF NOT EXISTS ${flatSchema(sb)}`);
     const sig = JSON.stringify([dbNameOf(spec), spec.orgId, ready.map((x) => [x.def.table, x.def.datasetId, x.def.datasetName, x.def.description ?? null, x.columns])]);
     if (this.catalogSig.get(sb) !== sig) {
       const taken = new Set<number>();
