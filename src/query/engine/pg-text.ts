@@ -67,7 +67,7 @@ export function intervalText(months: number, days: number, micros: bigint): stri
   let negativeSeen = false;
   const add = (v: number, unit: string): void => {
     if (v === 0) return;
-    parts.push(`${negativeSeen && v > 0 ? '+' : ''}${v} ${unit}${Math.abs(v) === 1 ? '' : 's'}`);
+    parts.push(`${negativeSeen && v > 0 ? '+' : ''}${v} ${unit}${v === 1 ? '' : 's'}`);
     if (v < 0) negativeSeen = true;
   };
   add(Math.trunc(months / 12), 'year');
@@ -75,10 +75,8 @@ export function intervalText(months: number, days: number, micros: bigint): stri
   add(days, 'day');
   if (micros !== 0n || parts.length === 0) {
     const neg = micros < 0n;
-    const t = timeText(neg ? -micros : micros);
-    // hours may exceed 24 in an interval
-    const hours = (neg ? -micros : micros) / 3_600_000_000n;
-    const clock = `${hours < 10n ? '0' : ''}${hours}${t.slice(2)}`;
+    // hours may exceed 24 in an interval (timeText does not wrap)
+    const clock = timeText(neg ? -micros : micros);
     parts.push(`${neg ? '-' : negativeSeen ? '+' : ''}${clock}`);
   }
   return parts.join(' ');
