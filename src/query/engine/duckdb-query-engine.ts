@@ -54,7 +54,12 @@ interface Op {
   reason: 'timeout' | 'user' | null;
   conn: DuckDBConnection | null;
   abort: AbortController;
+  /** Re-interrupts until the DuckDB call returns: an interrupt that lands before DuckDB starts the query is lost. */
+  retry: NodeJS.Timeout | null;
 }
+
+/** How often an aborted call is interrupted again until DuckDB notices. */
+const REINTERRUPT_MS = 25;
 
 interface Session {
   id: string;
@@ -137,7 +142,10 @@ export class DuckdbQueryEngine implements QueryEngine {
     if (op.reason) return;
     op.reason = why;
     op.abort.abort();
-    op.conn?.interrupt();
+    const conn = op.conn;
+    if (!conn) return;
+    conn.interrupt();
+    op.retry = setInterval(() => conn.interrupt(), REINTERRUPT_MS);
   }
 
   private session<T>(sessionId: string, fn: (s: Session) => Promise<Result<T, SqlError>>): Promise<Result<T, SqlError>> {
@@ -170,7 +178,7 @@ export class DuckdbQueryEngine implements QueryEngine {
    * decides: once it is set the call answers 57014 whatever DuckDB returned.
    */
   private async guarded<T>(s: Session, conn: DuckDBConnection | null, fn: () => Promise<T>): Promise<Result<T, SqlError>> {
-    const op: Op = { reason: null, conn, abort: new AbortController() };
+    const op: Op = { reason: null, conn, abort: new AbortController(), retry: null };
     s.ops.add(op);
     const limit = s.settings.statementTimeoutMs > 0 ? Math.min(s.settings.statementTimeoutMs, this.options.timeoutMs) : this.options.timeoutMs;
     const timer = setTimeout(() => this.abort(op, 'timeout'), limit);
@@ -190,6 +198,7 @@ export class DuckdbQueryEngine implements QueryEngine {
       }
     } finally {
       clearTimeout(timer);
+      if (op.retry) clearInterval(op.retry);
       s.ops.delete(op);
     }
   }

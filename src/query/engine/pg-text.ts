@@ -6,6 +6,7 @@
 const MICROS_PER_DAY = 86_400_000_000n;
 const DATE_INFINITY = 2_147_483_647;
 const TS_INFINITY = 9_223_372_036_854_775_807n;
+const SAFE_MICROS = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Proleptic Gregorian civil date of days since 1970-01-01 (H. Hinnant's algorithm). */
 export function civil(days: number): { y: number; m: number; d: number } {
@@ -33,7 +34,7 @@ export function dateText(days: number, suffix = ''): string {
 }
 
 /** `03:04:05`, `03:04:05.5` (fraction without trailing zeros). */
-export function timeText(micros: bigint): string {
+export function timeText(micros: bigint | number): string {
   const us = Number(micros);
   const secs = Math.floor(us / 1_000_000);
   const frac = us - secs * 1_000_000;
@@ -45,6 +46,12 @@ export function timeText(micros: bigint): string {
 export function timestampText(micros: bigint, tz: boolean): string {
   if (micros >= TS_INFINITY) return 'infinity';
   if (micros <= -TS_INFINITY) return '-infinity';
+  // the common case in doubles (exact below 2^53 µs, ±285 years around 1970): bigint arithmetic costs per row
+  if (micros > -SAFE_MICROS && micros < SAFE_MICROS) {
+    const us = Number(micros);
+    const d = Math.floor(us / 86_400_000_000);
+    return dateText(d, ` ${timeText(us - d * 86_400_000_000)}${tz ? '+00' : ''}`);
+  }
   let days = micros / MICROS_PER_DAY;
   let rest = micros % MICROS_PER_DAY;
   if (rest < 0n) {
@@ -67,7 +74,7 @@ export function intervalText(months: number, days: number, micros: bigint): stri
   let negativeSeen = false;
   const add = (v: number, unit: string): void => {
     if (v === 0) return;
-    parts.push(`${negativeSeen && v > 0 ? '+' : ''}${v} ${unit}${Math.abs(v) === 1 ? '' : 's'}`);
+    parts.push(`${negativeSeen && v > 0 ? '+' : ''}${v} ${unit}${v === 1 ? '' : 's'}`);
     if (v < 0) negativeSeen = true;
   };
   add(Math.trunc(months / 12), 'year');
@@ -75,10 +82,8 @@ export function intervalText(months: number, days: number, micros: bigint): stri
   add(days, 'day');
   if (micros !== 0n || parts.length === 0) {
     const neg = micros < 0n;
-    const t = timeText(neg ? -micros : micros);
-    // hours may exceed 24 in an interval
-    const hours = (neg ? -micros : micros) / 3_600_000_000n;
-    const clock = `${hours < 10n ? '0' : ''}${hours}${t.slice(2)}`;
+    // hours may exceed 24 in an interval (timeText does not wrap)
+    const clock = timeText(neg ? -micros : micros);
     parts.push(`${neg ? '-' : negativeSeen ? '+' : ''}${clock}`);
   }
   return parts.join(' ');
