@@ -111,6 +111,8 @@ export interface StartOptions {
   processor?: { streamingBatchMaxAgeMs?: number; idleMs?: number; inline?: boolean; disabled?: boolean };
   /** Tests that mount the profile routes on their own context skip the server's. */
   skipProfileRoutes?: boolean;
+  /** Tests that mount the Query Service's REST routes on their own engine skip the server's. */
+  skipQueryRoutes?: boolean;
   /** Next steps after the lake (identity, profile) when running inline (tests). */
   downstream?: RecordSink;
   /** Back-pressure thresholds (entries behind the processor; entries waiting for group commit). */
@@ -307,14 +309,15 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     },
   );
   let queryServer: QueryServer | undefined;
-  registerQueryRoutes(app, {
-    engine: handle.remote.query,
-    resources,
-    clock,
-    dataDir: cfg.dataDir,
-    queryEndpoint: () => ({ host: cfg.host, port: queryServer?.port ?? cfg.queryPort, tls: https !== undefined }),
-    datasetIdOf: async (sandboxId, table) => (await catalog.listDatasets(sandboxId)).find((d) => d.tags[TABLE_TAG]?.[0] === table)?.id,
-  });
+  if (!opts.skipQueryRoutes)
+    registerQueryRoutes(app, {
+      engine: handle.remote.query,
+      resources,
+      clock,
+      dataDir: cfg.dataDir,
+      queryEndpoint: () => ({ host: cfg.host, port: queryServer?.port ?? cfg.queryPort, tls: https !== undefined }),
+      datasetIdOf: async (sandboxId, table) => (await catalog.listDatasets(sandboxId)).find((d) => d.tags[TABLE_TAG]?.[0] === table)?.id,
+    });
   if (opts.extraRoutes) await opts.extraRoutes(app, { config: cfg, app, clock, resources, credentials, sandboxes });
 
   if (opts.listen !== false) await app.listen({ port: cfg.port, host: cfg.host });

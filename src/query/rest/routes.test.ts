@@ -31,6 +31,7 @@ describe('Query Service REST API', () => {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const datasets = new Map<string, string>([['orders_copy', 'ds0000000000000000000001']]);
   const mount = (extra: Partial<Parameters<typeof registerQueryRoutes>[1]> = {}) => ({
+    skipQueryRoutes: true,
     extraRoutes: (app: Parameters<typeof registerQueryRoutes>[0], kith: { resources: TestKith['resources']; config: TestKith['config'] }) => {
       rest = registerQueryRoutes(app, {
         engine,
@@ -394,6 +395,7 @@ describe('Query Service REST API across a restart', () => {
     const engine = new ScriptedEngine().script('SELECT pg_sleep_forever()', { columns: [{ name: 'x', type: 'INTEGER' }], block: true });
     let rest: QueryRest | undefined;
     const mount = {
+      skipQueryRoutes: true,
       extraRoutes: (app: Parameters<typeof registerQueryRoutes>[0], kith: { resources: TestKith['resources']; config: TestKith['config'] }) => {
         rest = registerQueryRoutes(app, { engine, resources: kith.resources, clock: new ManualClock(), dataDir: kith.config.dataDir, queryEndpoint: () => ({ host: 'h', port: 1, tls: true }), scheduleTickMs: 0 });
       },
