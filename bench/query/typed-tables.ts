@@ -30,7 +30,8 @@ const isMap = (s: JsonSchema) => s.type === 'object' && (s['meta:xdmType'] === '
 const hasFields = (s: JsonSchema) => s.type === 'object' && s.properties !== undefined && Object.keys(s.properties).length > 0;
 
 /** DuckDB type text of an XDM field (objects without fields stay JSON: they are open). */
-export function sqlType(s: JsonSchema): string {
+export function sqlType(field: Record<string, unknown>): string {
+  const s = field as JsonSchema;
   if (isMap(s)) return `MAP(VARCHAR, ${sqlType(s.additionalProperties as JsonSchema)})`;
   if (hasFields(s)) return `STRUCT(${Object.entries(s.properties!).map(([k, v]) => `${quoteIdent(k)} ${sqlType(v)}`).join(', ')})`;
   if (s.type === 'array') return `${s.items ? sqlType(s.items) : 'JSON'}[]`;
@@ -38,7 +39,8 @@ export function sqlType(s: JsonSchema): string {
 }
 
 /** `from_json`'s structure argument for an XDM field: objects for STRUCTs, `[x]` for lists, type text for the rest. */
-export function jsonStructure(s: JsonSchema): unknown {
+export function jsonStructure(field: Record<string, unknown>): unknown {
+  const s = field as JsonSchema;
   if (isMap(s)) return sqlType(s);
   if (hasFields(s)) return Object.fromEntries(Object.entries(s.properties!).map(([k, v]) => [k, jsonStructure(v)]));
   if (s.type === 'array') return [s.items ? jsonStructure(s.items) : 'JSON'];
@@ -46,7 +48,8 @@ export function jsonStructure(s: JsonSchema): unknown {
 }
 
 /** The SELECT turning raw lake rows into typed ones (`_id`, `timestamp` from the raw columns, the rest from `record`). */
-export function typedSelect(rawTable: string, schema: JsonSchema, where = ''): string {
+export function typedSelect(rawTable: string, xdm: Record<string, unknown>, where = ''): string {
+  const schema = xdm as JsonSchema;
   const fields = Object.keys(schema.properties ?? {}).filter((k) => k !== '_id' && k !== 'timestamp');
   const structure = JSON.stringify(Object.fromEntries(fields.map((k) => [k, jsonStructure(schema.properties![k]!)]))).replace(/'/g, "''");
   const cols = fields.map((k) => `j.${quoteIdent(k)} AS ${quoteIdent(k)}`).join(', ');
@@ -70,7 +73,7 @@ async function exists(conn: DuckDBConnection, schema: string, table: string): Pr
  * The server's `q_<sb>` tables when they hold every table, else `bq_<sb>` built (first time) or appended to (rows the
  * lake got since, by `_kith_offset`: generated rows have 0, ingested ones their log offset).
  */
-export async function baselineTables(conn: DuckDBConnection, sandboxSchema: string, tables: Array<{ name: string; schema: JsonSchema }>): Promise<BaselineTables> {
+export async function baselineTables(conn: DuckDBConnection, sandboxSchema: string, tables: Array<{ name: string; schema: Record<string, unknown> }>): Promise<BaselineTables> {
   const q = `q_${sandboxSchema.replace(/^s_/, '')}`;
   const all = await Promise.all(tables.map((t) => exists(conn, q, t.name)));
   if (all.every(Boolean)) return { schema: q, origin: 'q_ (the server typed tables)', buildSeconds: 0 };
