@@ -60,8 +60,10 @@ export interface BaselineResult {
   threads: number;
   duckdb: string;
   tables: BaselineTables;
-  /** Rows of the events table the queries saw. */
+  /** Rows of the events table the queries saw (typed table). */
   eventRows: number;
+  /** Rows of the raw lake table: the typed table holds all of them when it is complete. */
+  rawEventRows: number;
   perTypePerDay: Timing;
   purchasesByTier: Timing;
   stream: Timing;
@@ -82,11 +84,13 @@ export async function runBaseline(data: BenchData, opts: { threads: number; runs
     const q = opts.queries ?? benchQueries(data.eventsTable, data.profilesTable);
     const version = String((await conn.runAndReadAll('SELECT version()')).getRows()[0]![0]);
     const eventRows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${data.eventsTable}`)).getRows()[0]![0]);
+    const rawEventRows = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${data.sandboxSchema}.${data.eventsTable}`)).getRows()[0]![0]);
     return {
       threads: opts.threads,
       duckdb: version,
       tables,
       eventRows,
+      rawEventRows,
       perTypePerDay: await timed(opts.runs, () => readAll(conn, q.perTypePerDay)),
       purchasesByTier: await timed(opts.runs, () => readAll(conn, q.purchasesByTier)),
       stream: await timed(opts.runs, () => streamAll(conn, q.stream)),
