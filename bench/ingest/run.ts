@@ -82,7 +82,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'kith-bench-'));
   const accept = await phaseStorage('accept');
   // the million-message phase measures throughput and memory, not back-pressure: the old 2,000,000-entry threshold
-  let kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { ...kithEntryEnv(), ...accept.env, KITH_MAX_BACKLOG: '2000000' });
+  let kith = await startProcess([KITH, 'start', '--port', '0', '--query-port', '0', '--data-dir', dir, '--log-level', 'error'], { ...kithEntryEnv(), ...accept.env, KITH_MAX_BACKLOG: '2000000' });
   const s = await setup(kith.url, dir);
   const msg = messageFactory(s.schemaId, s.datasetId, 'a');
   const batchBody = (i: number) => {
@@ -127,7 +127,7 @@ async function main() {
   // ---- lake processor: drain a backlog built with the processor off -----------------------------
   const dir2 = mkdtempSync(join(tmpdir(), 'kith-bench-p-'));
   const drain = await phaseStorage('drain');
-  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env, KITH_PROCESSOR: 'off' });
+  kith = await startProcess([KITH, 'start', '--port', '0', '--query-port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env, KITH_PROCESSOR: 'off' });
   const s2 = await setup(kith.url, dir2);
   const msgP = messageFactory(s2.schemaId, s2.datasetId, 'p');
   await load({
@@ -143,7 +143,7 @@ async function main() {
     },
   });
   await stop(kith.child);
-  kith = await startProcess([KITH, 'start', '--port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env });
+  kith = await startProcess([KITH, 'start', '--port', '0', '--query-port', '0', '--data-dir', dir2, '--log-level', 'error'], { ...kithEntryEnv(), ...drain.env });
   const t0 = Date.now();
   const behind = (st: Awaited<ReturnType<typeof status>>) => st.logHead - Math.min(st.lakeOffset, st.downstreamOffset ?? st.lakeOffset);
   // CPU counts once the processor worker has booted and moved (its boot is no per-event cost), per entry behind then

@@ -117,6 +117,12 @@ export class CredentialService {
     return c && !c.doc.revoked ? c.doc : undefined;
   }
 
+  /** The org's live credential whose client secret this is (the Query Service takes a client secret as password). */
+  async verifySecret(orgId: string, clientSecret: string): Promise<Credential | undefined> {
+    const hash = sha256Hex(clientSecret);
+    return (await this.listCredentials(orgId)).find((c) => !c.revoked && c.secretHash === hash);
+  }
+
   /** client_credentials grant: checks client id and secret, issues a token. */
   async exchangeClientCredentials(
     clientId: string,

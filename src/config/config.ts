@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 export interface KithConfig {
   port: number;
   host: string;
+  /** PostgreSQL wire port of the Query Service (bound to `host`, TLS with the HTTP certificate; 0: any free port). */
+  queryPort: number;
   dataDir: string;
   /** Org created on first start (format XXXX@AdobeOrg); generated when unset. */
   orgId?: string;
@@ -47,6 +49,7 @@ export interface KithConfig {
 const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' | 'string'; help: string }> = {
   port: { env: 'KITH_PORT', key: 'port', kind: 'int', help: 'HTTP port (default 8080)' },
   host: { env: 'KITH_HOST', key: 'host', kind: 'string', help: 'bind address (default 127.0.0.1)' },
+  'query-port': { env: 'KITH_QUERY_PORT', key: 'queryPort', kind: 'int', help: 'Query Service port, PostgreSQL wire protocol (default 5433)' },
   'data-dir': { env: 'KITH_DATA_DIR', key: 'dataDir', kind: 'string', help: 'data directory (default ./data)' },
   'org-id': { env: 'KITH_ORG_ID', key: 'orgId', kind: 'string', help: 'IMS org id of the default org' },
   'tenant-id': { env: 'KITH_TENANT_ID', key: 'tenantId', kind: 'string', help: 'schema tenant id (default kith)' },
@@ -82,6 +85,7 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
 export const DEFAULTS: KithConfig = {
   port: 8080,
   host: '127.0.0.1',
+  queryPort: 5433,
   dataDir: './data',
   tenantId: 'kith',
   collectionBodyLimit: 1024 * 1024,

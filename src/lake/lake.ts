@@ -48,8 +48,12 @@ export class Lake implements LakeSink {
     }
     // one thread by default: appends are serial, and two threads let a checkpoint take both cores of a small machine
     // (bench/segment/streaming.ts); KITH_LAKE_THREADS gives SQL over the lake more cores where there are some
-    const instance = await DuckDBInstance.create(path, { threads: lakeThreads() });
+    const instance = await DuckDBInstance.create(path, { threads: lakeThreads(), ...lakeSafetySettings() });
     const conn = await instance.connect();
+    // timestamps with time zone shown and truncated in UTC whatever the host (an extension option: not settable at create)
+    await conn.run("SET TimeZone = 'UTC'");
+    // after the limits above: no SQL on this instance (the Query Service's sessions) can change any setting again
+    await conn.run('SET lock_configuration = true');
     await conn.run('CREATE TABLE IF NOT EXISTS main._kith_progress (consumer VARCHAR PRIMARY KEY, "offset" BIGINT NOT NULL)');
     return new Lake(instance, conn);
   }
@@ -245,6 +249,22 @@ function plainRows(r: DuckDBResultReader): Array<Record<string, unknown>> {
     }
   });
   return rows;
+}
+
+/**
+ * The lake instance's safety switches (SQL from the Query Service runs on it): no file or network access beyond the
+ * database itself, no extension ever installed or loaded, a memory ceiling (KITH_QUERY_MEMORY_LIMIT, default 2GB) and
+ * a spill ceiling (KITH_QUERY_TEMP_LIMIT, default 10GB).
+ */
+export function lakeSafetySettings(): Record<string, string> {
+  return {
+    enable_external_access: 'false',
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    allow_community_extensions: 'false',
+    memory_limit: process.env.KITH_QUERY_MEMORY_LIMIT || '2GB',
+    max_temp_directory_size: process.env.KITH_QUERY_TEMP_LIMIT || '10GB',
+  };
 }
 
 /** DuckDB threads of the lake (KITH_LAKE_THREADS, default 1). */

@@ -55,6 +55,10 @@ import { registerEventTypeRoutes } from '../profile/event-type-routes.js';
 import { EventTypeService } from '../profile/event-type-service.js';
 import { registerSegmentationRoutes } from '../segment/routes.js';
 import { SystemDatasetProvisioner } from '../segment/system-datasets.js';
+import { registerQueryRoutes } from '../query/rest/routes.js';
+import { startQueryServer, type QueryServer } from '../query/wire/query-server.js';
+import { CredentialQueryAuth } from '../query/wire/query-auth.js';
+import { TABLE_TAG } from '../catalog/catalog-types.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -87,6 +91,9 @@ export interface Kith {
   processor: ProcessorHandle;
   /** Serves profile lookups from its own connections (a worker thread; inline with an inline processor). */
   reader: ReaderHandle;
+  /** The Query Service's PostgreSQL wire endpoint (bound port: `config.queryPort` or, with 0, the one picked). */
+  queryServer: QueryServer;
+  queryPort: number;
   /** SQL over the lake within a sandbox (default `prod`); datasets are addressed by their table name. */
   queryLake(sql: string, sandboxName?: string): Promise<Array<Record<string, unknown>>>;
   local: LocalCredentials;
@@ -299,6 +306,15 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       };
     },
   );
+  let queryServer: QueryServer | undefined;
+  registerQueryRoutes(app, {
+    engine: handle.remote.query,
+    resources,
+    clock,
+    dataDir: cfg.dataDir,
+    queryEndpoint: () => ({ host: cfg.host, port: queryServer?.port ?? cfg.queryPort, tls: https !== undefined }),
+    datasetIdOf: async (sandboxId, table) => (await catalog.listDatasets(sandboxId)).find((d) => d.tags[TABLE_TAG]?.[0] === table)?.id,
+  });
   if (opts.extraRoutes) await opts.extraRoutes(app, { config: cfg, app, clock, resources, credentials, sandboxes });
 
   if (opts.listen !== false) await app.listen({ port: cfg.port, host: cfg.host });
@@ -307,6 +323,15 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const boundPort = typeof addr === 'object' && addr ? addr.port : cfg.port;
   baseUrl = baseUrlOf(cfg, boundPort);
   const local = await bootstrap(cfg, credentials, sandboxes, baseUrl);
+  // the Query Service's PostgreSQL endpoint: bound like the HTTP server, TLS with its certificate (sslmode=require)
+  queryServer = await startQueryServer({
+    host: cfg.host,
+    port: cfg.queryPort,
+    ...(https ? { tls: https } : {}),
+    auth: new CredentialQueryAuth(credentials, sandboxes),
+    engine: handle.remote.query,
+    log: app.log,
+  });
 
   let closed = false;
   const kith: Kith = {
@@ -325,6 +350,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     failedRecords,
     processor,
     reader,
+    queryServer,
+    queryPort: queryServer.port,
     async queryLake(sql, sandboxName = 'prod') {
       const sb = await sandboxes.resolve(local.orgId, sandboxName);
       if (!sb) throw new Error(`no sandbox ${sandboxName}`);
@@ -336,6 +363,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       if (closed) return;
       closed = true;
       ready = false;
+      await queryServer?.close();
       await app.close();
       await retention.stop();
       await sourceKeyExpiry.stop();

@@ -20,6 +20,9 @@ import { SegmentHost } from '../segment/worker/segment-host.js';
 import type { ExportTarget } from '../segment/audience-service.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
 import { RpcServer } from '../shared/rpc.js';
+import type { SchemaRegistry } from '../schema/schema-registry.js';
+import { LakeTableSpace } from '../query/tables/lake-table-space.js';
+import { DuckdbQueryEngine } from '../query/engine/duckdb-query-engine.js';
 
 export interface Pipeline {
   processor: LakeProcessor;
@@ -43,7 +46,8 @@ export async function createPipeline(
   storage: StorageConfig,
   /** The processor's stores; `segmentStore` too when segmentation runs inline. */
   opened: StoresOf<'processor'> & Partial<Stores>,
-  s: PipelineServices,
+  /** The registry itself (the Query Service creates the schemas of CREATE TABLE AS datasets). */
+  s: PipelineServices & { schemas: SchemaRegistry },
   hooks: {
     onLanded: (sandboxId: string, schemaId: string) => Promise<void>;
     onError: (e: unknown) => void;
@@ -94,6 +98,10 @@ export async function createPipeline(
     },
   };
   profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notIngested);
+  // the Query Service's typed tables follow the lake's commits; its engine runs SQL on the lake's instance
+  const tables = LakeTableSpace.create({ lake, catalog: s.catalog, schemas: s.schemas, clock: s.clock, onError: hooks.onError });
+  await tables.start();
+  const query = DuckdbQueryEngine.create({ lake, tables });
   const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink }, opts);
   const rpc = new RpcServer<PipelineServiceMap>(
     {
@@ -107,6 +115,7 @@ export async function createPipeline(
       profileStore: profile.store,
       // in the segmentation worker when it has its own thread (the host flushes forwarded changes first)
       segments: host ? host.remote.segments : segments!.api,
+      query,
     },
     // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
     (service) => {
@@ -122,6 +131,7 @@ export async function createPipeline(
     segments,
     rpc,
     async close() {
+      await tables.close();
       await processor.stop();
       unforward?.();
       if (host) profile.profiles.useMemberships(undefined);

@@ -18,7 +18,7 @@ export interface TestKith extends Kith {
 export async function startTestKith(overrides: Partial<KithConfig> = {}, opts: StartOptions = {}): Promise<TestKith> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'kith-test-'));
   // the disk guard is off unless a test sets it: a nearly full /tmp must not turn every ingest test into a 503
-  const cfg: KithConfig = { ...DEFAULTS, port: 0, logLevel: 'silent', minFreeDiskMb: 0, ...onTestDatabase(dataDir, overrides), ...overrides, dataDir };
+  const cfg: KithConfig = { ...DEFAULTS, port: 0, queryPort: 0, logLevel: 'silent', minFreeDiskMb: 0, ...onTestDatabase(dataDir, overrides), ...overrides, dataDir };
   const kith = await startKith(cfg, { listen: true, ...opts });
   const t = kith as TestKith;
   t.dataDir = dataDir;

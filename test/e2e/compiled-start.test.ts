@@ -35,7 +35,7 @@ function envWithoutSource(): NodeJS.ProcessEnv {
 /** Starts the compiled `kith start` and resolves with its base URL once it listens. */
 function startCompiled(pkg: string, dataDir: string): Promise<{ child: ChildProcess; baseUrl: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', join(pkg, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
+    const child = spawn(process.execPath, ['--enable-source-maps', join(pkg, 'bin/kith.js'), 'start', '--port', '0', '--query-port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
       cwd: pkg,
       env: envWithoutSource(),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,7 +94,7 @@ describe('compiled start (npm start runs dist/)', () => {
   describe('invalid input', () => {
     it('a start that fails (a TLS file that does not exist) exits non-zero with a stack naming the TypeScript source', async () => {
       const missing = join(pkg, 'missing.pem');
-      const r = await run([join(pkg, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', join(pkg, 'data-tls'), '--tls-cert', missing, '--tls-key', missing], pkg);
+      const r = await run([join(pkg, 'bin/kith.js'), 'start', '--port', '0', '--query-port', '0', '--data-dir', join(pkg, 'data-tls'), '--tls-cert', missing, '--tls-key', missing], pkg);
       assert.notEqual(r.code, 0);
       assert.match(r.out, /cannot read the TLS certificate file/);
       assert.match(r.out, /src\/runtime\/api\.ts:\d+/, r.out);

@@ -138,7 +138,7 @@ describe('kith CLI', () => {
     try {
       const run = () =>
         new Promise<{ out: string; code: number | null }>((resolve, reject) => {
-          const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], env: testChildEnv(dir) });
+          const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--query-port', '0', '--data-dir', dir, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], env: testChildEnv(dir) });
           let out = '';
           child.stdout.on('data', (d: Buffer) => {
             out += d.toString();

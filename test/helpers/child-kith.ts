@@ -12,7 +12,7 @@ const ROOT = new URL('../../', import.meta.url).pathname;
  */
 export function startChildKith(dataDir: string, args: string[] = []): Promise<{ child: ChildProcess; baseUrl: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/kith.js'), 'start', '--port', '0', '--query-port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: testChildEnv(dataDir),
     });

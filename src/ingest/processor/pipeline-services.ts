@@ -1,3 +1,4 @@
+import type { QueryEngine } from '../../query/engine/query-engine.js';
 import type { IdentityService } from '../../identity/identity-service.js';
 import type { NamespaceService } from '../../identity/namespaces.js';
 import type { ProfileService } from '../../profile/profile-service.js';
@@ -21,6 +22,8 @@ export interface PipelineServiceMap {
   profileStore: FragmentStoreCalls;
   /** In the segmentation worker when it runs in its own thread (relayed by the processor's thread). */
   segments: SegmentationApi;
+  /** The Query Service's SQL engine: on this thread because the lake's DuckDB instance is here. */
+  query: QueryEngine;
 }
 
 /** What the main thread asks of the processor worker itself. */

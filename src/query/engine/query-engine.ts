@@ -68,6 +68,8 @@ export type ParamValue = string | null;
 export interface PortalStart {
   /** Result columns (null: no rows, e.g. SET). */
   columns: ColumnDesc[] | null;
+  /** What the statement was ('empty': answer EmptyQueryResponse instead of CommandComplete). */
+  kind?: StatementKind;
 }
 
 /** One Execute's worth of a portal. */
@@ -102,9 +104,14 @@ export interface QueryEngine {
    * `resultFormats` as in Bind: [] = all text, [f] = all f, else one per column (0 text, 1 binary).
    */
   startPortal(sessionId: string, portal: string, sql: string, params: ParamValue[], paramTypes: number[], resultFormats: number[]): Promise<Result<PortalStart, SqlError>>;
-  /** Execute: the next `maxRows` rows of a portal as DataRow bytes (0 = all). */
+  /**
+   * Execute: the next `maxRows` rows of a portal as DataRow bytes. `maxRows` 0 = all, delivered in pieces: a call
+   * returns once about `EngineOptions.maxBytesPerFetch` (2 MB) of rows are ready, with `suspended: true`; the wire
+   * calls again (without sending PortalSuspended, the client asked for all) until `suspended` is false. With
+   * `maxRows` > 0, `suspended` after exactly `maxRows` rows (PortalSuspended), as PostgreSQL does even when none remain.
+   */
   fetch(sessionId: string, portal: string, maxRows: number): Promise<Result<PortalChunk, SqlError>>;
-  /** Execute for REST: the next rows as JSON values. */
+  /** Execute for REST: the next rows as JSON values (`maxRows` 0: at most `maxJsonRowsPerFetch` rows a call, `suspended` while more remain). */
   fetchJson(sessionId: string, portal: string, maxRows: number): Promise<Result<JsonChunk, SqlError>>;
   closePortal(sessionId: string, portal: string): Promise<void>;
   /** Interrupts what the session is running (cancel request, REST cancel); the running call answers 57014. */
