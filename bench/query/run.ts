@@ -80,6 +80,8 @@ if (!('error' in wire)) {
     purchasesByTier: check(speed(baseline.purchasesByTier.ms, wire.purchasesByTier.ms), 0.8, { client: 'pg' }),
     stream: check(c[best], 0.5, { client: best, byClient: c }),
     ingestUnderQuery: check(ing, 0.8, { of: 'the lower of the acknowledged and lake-committed rates, under the (a) loop vs solo' }),
+    // not a target: what the ingestion costs the query ((a) alone vs the median of the loop under ingestion)
+    perTypePerDayUnderIngest: 'underQuery' in ingest && 'queryLoop' in ingest.underQuery && ingest.underQuery.queryLoop.medianMs ? { ms: ingest.underQuery.queryLoop.medianMs, slowdown: Number((ingest.underQuery.queryLoop.medianMs / wire.perTypePerDay.ms).toFixed(2)) } : null,
   };
 }
 // the typed tables must hold every raw row (the generated rows have _kith_offset 0, below any ingested row)
