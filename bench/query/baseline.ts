@@ -56,6 +56,16 @@ async function streamAll(conn: DuckDBConnection, sql: string): Promise<number> {
   return touched === 0 ? 0 : rows;
 }
 
+/** Two passes of the same measurements as one: every run counts, the median over all of them. */
+export function mergeBaselines(a: BaselineResult | undefined, b: BaselineResult): BaselineResult {
+  if (!a) return b;
+  const both = (x: Timing, y: Timing): Timing => {
+    const runsMs = [...x.runsMs, ...y.runsMs];
+    return { ms: Number(median(runsMs).toFixed(1)), runsMs, rows: y.rows };
+  };
+  return { ...b, perTypePerDay: both(a.perTypePerDay, b.perTypePerDay), purchasesByTier: both(a.purchasesByTier, b.purchasesByTier), stream: both(a.stream, b.stream) };
+}
+
 export interface BaselineResult {
   threads: number;
   duckdb: string;
@@ -69,15 +79,22 @@ export interface BaselineResult {
   stream: Timing;
 }
 
-export async function runBaseline(data: BenchData, opts: { threads: number; runs: number; queries?: BenchQueries }): Promise<BaselineResult> {
+/** `serverTablesOnly`: undefined instead of building the bench's own typed tables when the server has none yet. */
+export async function runBaseline(data: BenchData, opts: { threads: number; runs: number; queries?: BenchQueries; serverTablesOnly?: boolean }): Promise<BaselineResult | undefined> {
   // every core while the bench builds its own typed tables (a one-time cost), the lake's thread count when timing
   const instance = await DuckDBInstance.create(join(data.dataDir, 'lake.duckdb'), { threads: String(os.cpus().length) });
   const conn = await instance.connect();
   try {
-    const tables = await baselineTables(conn, data.sandboxSchema, [
-      { name: data.eventsTable, schema: data.eventSchema },
-      { name: data.profilesTable, schema: data.profileSchema },
-    ]);
+    const tables = await baselineTables(
+      conn,
+      data.sandboxSchema,
+      [
+        { name: data.eventsTable, schema: data.eventSchema },
+        { name: data.profilesTable, schema: data.profileSchema },
+      ],
+      { serverTablesOnly: opts.serverTablesOnly ?? false },
+    );
+    if (!tables) return undefined;
     await conn.run(`SET threads = ${opts.threads}`);
     await conn.run(`SET search_path = '${tables.schema}'`);
     await conn.run(`SET TimeZone = 'UTC'`);

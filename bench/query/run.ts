@@ -6,14 +6,16 @@
  *  and, as the baseline, DuckDB in-process on the same lake file (Kith down) with the same SQL on the typed tables and
  *  the lake's thread count. Targets: (a), (b) >= 0.8 of the baseline's speed, (c) >= 0.5 (the best client counts).
  *  Then ingestion of 100-message batches solo and while (a) runs in a loop: target >= 0.8 of the solo rate.
- * Prints one JSON document. Order: wire timings, Kith down, baseline, Kith up again for the ingestion phase (which
- * writes to a dataset of its own: the queried data stays as generated).
+ * Prints one JSON document. Order: baseline (when the server's typed tables exist already), wire timings, Kith down,
+ * baseline again (runs of both passes merged), Kith up again for the ingestion phase (which writes to a dataset of
+ * its own: the queried data stays as generated).
  *   node --import tsx bench/query/run.ts [--events N] [--people N] [--data-dir DIR] [--runs 3] [--ingest-seconds 15]
  * KITH_LAKE_THREADS (default 1): the server lake's DuckDB threads, and the baseline's.
  */
 import { hardware } from '../hardware.js';
 import { storageKind } from '../lib/bench-root.js';
-import { runBaseline, type BaselineResult } from './baseline.js';
+import { spawnSync } from 'node:child_process';
+import { mergeBaselines, runBaseline, type BaselineResult } from './baseline.js';
 import { argOf, ensureData } from './generate.js';
 import { ingestUnderQuery } from './ingest-under-query.js';
 import { startKithChild } from './kith-child.js';
@@ -34,6 +36,11 @@ const q = benchQueries(data.eventsTable, data.profilesTable);
 const target = (k: Awaited<ReturnType<typeof startKithChild>>) => ({ port: k.queryPort, orgId: k.orgId, accessToken: k.accessToken });
 const errorOf = (e: unknown) => (e instanceof QueryEndpointUnavailable ? e.message : `${(e as Error).message}`);
 
+// ---- baseline, first pass (only on the server's typed tables: a first run has none before the wire phase) ----
+// before and after the wire phase, merged: a busy or settling box then weighs on both sides alike
+log('query bench: baseline, first pass (in-process DuckDB)');
+const baselineBefore = await runBaseline(data, { threads: LAKE_THREADS, runs: RUNS, queries: q, serverTablesOnly: true });
+
 // ---- wire: (a) (b) (c) ----
 log('query bench: wire timings');
 let wire: WireResult | { error: string };
@@ -50,7 +57,9 @@ let wire: WireResult | { error: string };
 
 // ---- baseline: in-process DuckDB on the same file (Kith is down) ----
 log('query bench: baseline (in-process DuckDB)');
-const baseline: BaselineResult = await runBaseline(data, { threads: LAKE_THREADS, runs: RUNS, queries: q });
+spawnSync('sync'); // the server's last checkpoint on disk before timing
+const baselineAfter = (await runBaseline(data, { threads: LAKE_THREADS, runs: RUNS, queries: q }))!;
+const baseline: BaselineResult = mergeBaselines(baselineBefore?.tables.schema === baselineAfter.tables.schema ? baselineBefore : undefined, baselineAfter);
 
 // ---- ingestion solo and under the (a) loop ----
 let ingest: Awaited<ReturnType<typeof ingestUnderQuery>> | { error: string } | { skipped: string };
@@ -107,7 +116,7 @@ console.log(
       generation: { ...data.generation, generatedThisRun: generated, extrapolatedSecondsFor10M: Math.round(data.generation.secondsPerMillionEvents * 10) },
       queries: q,
       wire,
-      baseline,
+      baseline: { ...baseline, passes: baselineBefore?.tables.schema === baselineAfter.tables.schema ? 'before and after the wire phase (runs merged)' : 'after the wire phase' },
       ingest,
       duckdb: baseline.duckdb,
       hardware: hardware(),

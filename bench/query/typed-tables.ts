@@ -73,10 +73,11 @@ async function exists(conn: DuckDBConnection, schema: string, table: string): Pr
  * The server's `q_<sb>` tables when they hold every table, else `bq_<sb>` built (first time) or appended to (rows the
  * lake got since, by `_kith_offset`: generated rows have 0, ingested ones their log offset).
  */
-export async function baselineTables(conn: DuckDBConnection, sandboxSchema: string, tables: Array<{ name: string; schema: Record<string, unknown> }>): Promise<BaselineTables> {
+export async function baselineTables(conn: DuckDBConnection, sandboxSchema: string, tables: Array<{ name: string; schema: Record<string, unknown> }>, opts: { serverTablesOnly?: boolean } = {}): Promise<BaselineTables | undefined> {
   const q = `q_${sandboxSchema.replace(/^s_/, '')}`;
   const all = await Promise.all(tables.map((t) => exists(conn, q, t.name)));
   if (all.every(Boolean)) return { schema: q, origin: 'q_ (the server typed tables)', buildSeconds: 0 };
+  if (opts.serverTablesOnly) return undefined;
   const bq = `bq_${sandboxSchema.replace(/^s_/, '')}`;
   const t0 = performance.now();
   await conn.run(`CREATE SCHEMA IF NOT EXISTS ${bq}`);
