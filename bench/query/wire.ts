@@ -19,8 +19,8 @@ export interface WireTarget {
 }
 
 /** A connected `pg` client, or QueryEndpointUnavailable (nothing listening, or the handshake fails). */
-export async function connectWire(t: WireTarget): Promise<pg.Client> {
-  const client = new pg.Client({ host: '127.0.0.1', port: t.port, user: t.orgId, password: t.accessToken, database: 'prod:all', ssl: false, connectionTimeoutMillis: 10_000 });
+export async function connectWire(t: WireTarget, timeoutMs = 60_000): Promise<pg.Client> {
+  const client = new pg.Client({ host: '127.0.0.1', port: t.port, user: t.orgId, password: t.accessToken, database: 'prod:all', ssl: false, connectionTimeoutMillis: timeoutMs });
   try {
     await client.connect();
   } catch (e) {
@@ -106,8 +106,10 @@ export async function runWire(t: WireTarget, q: BenchQueries, tables: { events: 
 }
 
 /** Runs `sql` back to back on a connection of its own (connected before this resolves) until `stop()`. */
-export async function startQueryLoop(t: WireTarget, sql: string): Promise<{ stop(): Promise<{ runs: number; medianMs: number | null; errors: string[] }> }> {
+export async function startQueryLoop(t: WireTarget, sql: string): Promise<{ connectMs: number; stop(): Promise<{ runs: number; medianMs: number | null; errors: string[] }> }> {
+  const c0 = performance.now();
   const client = await connectWire(t);
+  const connectMs = Number((performance.now() - c0).toFixed(1));
   let stopping = false;
   const times: number[] = [];
   const errors: string[] = [];
@@ -128,6 +130,7 @@ export async function startQueryLoop(t: WireTarget, sql: string): Promise<{ stop
     }
   })();
   return {
+    connectMs,
     stop: async () => {
       stopping = true;
       await done;
