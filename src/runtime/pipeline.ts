@@ -131,6 +131,7 @@ export async function createPipeline(
     segments,
     rpc,
     async close() {
+      await query.close();
       await tables.close();
       await processor.stop();
       unforward?.();

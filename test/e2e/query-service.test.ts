@@ -151,7 +151,7 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     const c = await client();
     try {
       const running = c.query('SELECT count(*) FROM range(100000000000) a');
-      await new Promise((r) => setTimeout(r, 300)); // let it start (a cancel before it runs is also a valid outcome)
+      await eventually(async () => (await k.processor.remote.query.activity()).running > 0, 'the query running');
       const killer = new pg.Client(conn());
       // pg's own cancel: a CancelRequest with the key from BackendKeyData, on a new connection
       (killer as unknown as { cancel(c: pg.Client, q: unknown): void }).cancel(c, (c as unknown as { activeQuery: unknown }).activeQuery);
@@ -217,7 +217,7 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     const child = spawn('psql', [`host=127.0.0.1 port=${k.queryPort} dbname=prod:all user=${k.local.orgId} password=${k.local.accessToken}`, '-X', '-c', 'SELECT count(*) FROM range(100000000000) a'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(async () => (await k.processor.remote.query.activity()).running > 0, 'the query running');
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', r));
     assert.notEqual(code, 0);

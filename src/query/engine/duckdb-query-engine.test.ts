@@ -259,6 +259,9 @@ describe('DuckdbQueryEngine', () => {
         ["SET statement_timeout = 'soon'", '22023'],
         ["SET client_encoding = 'LATIN1'", '0A000'],
         ['SET server_version = 99', '55P02'],
+        ['SET memory_limit = \'100GB\'', '42501'],
+        ['SET enable_external_access = true', '42501'],
+        ['SET threads TO 8', '42501'],
         ['SHOW never_set_anywhere', '42704'],
       ];
       for (const [sql, code] of bad)

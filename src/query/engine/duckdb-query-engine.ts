@@ -86,6 +86,7 @@ export class DuckdbQueryEngine implements QueryEngine {
   private readonly sessions = new Map<string, Session>();
   private readonly gate: ConcurrencyGate;
   private sqlGate: Promise<SqlGate> | null = null;
+  private serverOwned: Promise<ReadonlySet<string>> | null = null;
 
   private constructor(
     private readonly lake: Lake,
@@ -105,7 +106,31 @@ export class DuckdbQueryEngine implements QueryEngine {
     return this.sqlGate;
   }
 
+  /** DuckDB's own setting names (memory_limit, threads, …): the server's, never a session's to set, even as a remembered no-op. */
+  private serverSettings(): Promise<ReadonlySet<string>> {
+    this.serverOwned ??= this.lake.connect().then(async (c) => {
+      try {
+        const r = await c.runAndReadAll('SELECT lower(name) FROM duckdb_settings()');
+        return new Set(r.getRows().map((row) => String(row[0])));
+      } finally {
+        c.closeSync();
+      }
+    });
+    return this.serverOwned;
+  }
+
+  /** Sessions open and statements executing now (operations; tests wait on it instead of sleeping). */
+  async activity(): Promise<{ sessions: number; running: number }> {
+    return { sessions: this.sessions.size, running: this.gate.active };
+  }
+
+  /** Closes every session (the lake closes after). */
+  async close(): Promise<void> {
+    for (const id of [...this.sessions.keys()]) await this.closeSession(id);
+  }
+
   async openSession(spec: SessionSpec): Promise<string> {
+    const serverOwned = await this.serverSettings();
     const conn = await this.lake.connect();
     const view = await this.tables.prepare(conn, spec);
     if (!view.ok) {
@@ -115,7 +140,7 @@ export class DuckdbQueryEngine implements QueryEngine {
     }
     await conn.run(`SET search_path = '${view.value.searchPath.replace(/'/g, "''")}'`);
     const id = randomUUID();
-    this.sessions.set(id, { id, spec, view: view.value, settings: new SessionSettings(), idle: [conn], all: new Set([conn]), portals: new Map(), ops: new Set(), serial: new Serial() });
+    this.sessions.set(id, { id, spec, view: view.value, settings: new SessionSettings(serverOwned), idle: [conn], all: new Set([conn]), portals: new Map(), ops: new Set(), serial: new Serial() });
     return id;
   }
 

@@ -116,6 +116,8 @@ export interface QueryEngine {
   closePortal(sessionId: string, portal: string): Promise<void>;
   /** Interrupts what the session is running (cancel request, REST cancel); the running call answers 57014. */
   cancel(sessionId: string): Promise<void>;
+  /** Sessions open and statements executing now. */
+  activity(): Promise<{ sessions: number; running: number }>;
 }
 
 /** SQLSTATE codes used across the Query Service. */

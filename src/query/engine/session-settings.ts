@@ -59,6 +59,9 @@ export function parseTimeoutMs(v: string): number | undefined {
 
 export class SessionSettings {
   private readonly values = new Map<string, { name: string; value: string }>();
+
+  /** `serverOwned`: DuckDB's own setting names, refused unless they are also a PostgreSQL session parameter. */
+  constructor(private readonly serverOwned: ReadonlySet<string> = new Set()) {}
   autoToJson = false;
   /** 0: none (the engine's own limit still applies). */
   statementTimeoutMs = 0;
@@ -73,6 +76,8 @@ export class SessionSettings {
       this.statementTimeoutMs = 0;
       return ok(changed.map((k) => [KNOWN[k]![0], KNOWN[k]![1]]));
     }
+    // remembering `SET memory_limit = …` as if it worked would mislead: the server's settings are not the session's
+    if (this.serverOwned.has(key) && !KNOWN[key]) return err({ code: SQLSTATE.insufficientPrivilege, message: `permission denied to set parameter "${name}"` });
     const display = KNOWN[key]?.[0] ?? name;
     const v = value ?? KNOWN[key]?.[1] ?? '';
     switch (key) {

@@ -113,21 +113,32 @@ export function lex(sql: string): Token[] {
   return out;
 }
 
+/** One statement of a simple-query string. */
+export interface SplitStatement {
+  /** The statement text, trimmed, without its semicolon. */
+  text: string;
+  /** Offset of `text` in the whole string (error positions are reported against the whole query). */
+  offset: number;
+}
+
 /**
  * Splits a simple-query string into its statements at top-level `;` (never inside quotes, dollar quotes or comments).
  * Statements that hold only whitespace or comments are dropped: `[]` means an empty query (EmptyQueryResponse).
  */
-export function splitStatements(sql: string): string[] {
-  const out: string[] = [];
-  let from = 0;
-  let hasToken = false;
+export function splitStatementsWithOffsets(sql: string): SplitStatement[] {
+  const out: SplitStatement[] = [];
+  // from the statement's first token to its `;`: trailing comments stay with the statement
+  let first = -1;
   for (const t of lex(sql)) {
     if (t.kind === 'symbol' && t.value === ';') {
-      if (hasToken) out.push(sql.slice(from, t.start).trim());
-      from = t.end;
-      hasToken = false;
-    } else hasToken = true;
+      if (first >= 0) out.push({ text: sql.slice(first, t.start).trimEnd(), offset: first });
+      first = -1;
+    } else if (first < 0) first = t.start;
   }
-  if (hasToken) out.push(sql.slice(from).trim());
+  if (first >= 0) out.push({ text: sql.slice(first).trimEnd(), offset: first });
   return out;
+}
+
+export function splitStatements(sql: string): string[] {
+  return splitStatementsWithOffsets(sql).map((s) => s.text);
 }

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDbName, splitStatements, substituteParameters, targetTable } from './sql-text.js';
+import { parseDbName, substituteParameters, targetTable } from './sql-text.js';
+import { splitStatements } from '../engine/sql-lexer.js';
 
 describe('REST SQL text', () => {
   it('splits statements at the semicolons of code only', () => {

@@ -47,21 +47,6 @@ function codeSpans(sql: string): Array<[number, number]> {
   return spans;
 }
 
-/** Splits `sql` at the `;`s that end statements; empty statements (`;;`, a trailing `;`) are dropped. */
-export function splitStatements(sql: string): string[] {
-  const cuts: number[] = [];
-  for (const [a, b] of codeSpans(sql)) for (let i = a; i < b; i++) if (sql[i] === ';') cuts.push(i);
-  const out: string[] = [];
-  let from = 0;
-  for (const cut of [...cuts, sql.length]) {
-    const s = sql.slice(from, cut).trim();
-    if (s !== '' && !isOnlyComments(s)) out.push(s);
-    from = cut + 1;
-  }
-  return out;
-}
-
-const isOnlyComments = (s: string): boolean => codeSpans(s).every(([a, b]) => s.slice(a, b).trim() === '');
 
 const PLACEHOLDER = /\$([A-Za-z_]\w*)(?!\w|\$)/g;
 

@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { uuid } from '../../shared/ids.js';
 import { badRequest, notFound, type Problem } from '../../shared/problem.js';
 import { err, ok, type Result } from '../../shared/result.js';
-import { splitStatements } from './sql-text.js';
+import { splitStatements } from '../engine/sql-lexer.js';
 import { TEMPLATE_KIND, type StoredTemplate } from './query-types.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -147,5 +147,13 @@ describe('LakeTableSpace', () => {
       const rows = await run(`SELECT relname FROM pg_catalog.pg_class ORDER BY 1`, f.spec(B.id, B.name));
       assert.deepEqual(rows, [{ relname: 'secret_events' }]);
     });
+    it('a sandbox without any dataset yet opens (its schemas exist, its catalog is empty), plain and FLATTEN', async () => {
+      for (const flatten of [false, true]) {
+        const spec = { ...f.spec('sb-empty', 'empty'), flatten };
+        const view = unwrap(await f.space.prepare(conn, spec));
+        await conn.run(`SET search_path = '${view.searchPath}'`);
+        assert.deepEqual(await run('SELECT relname FROM pg_catalog.pg_class', spec), []);
+      }
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitStatements, splitStatementsWithOffsets } from './statement-split.js';
+import { splitStatements, splitStatementsWithOffsets } from '../engine/sql-lexer.js';
 import { transactionEffect } from './transaction-status.js';
 
 describe('splitStatements: top-level semicolons only', () => {

@@ -4,7 +4,7 @@ import * as be from './backend-messages.js';
 import type { FrontendMessage } from './frontend-messages.js';
 import { printable } from './frontend-messages.js';
 import { decodeParams } from './param-decode.js';
-import { splitStatementsWithOffsets } from './statement-split.js';
+import { splitStatementsWithOffsets } from '../engine/sql-lexer.js';
 import { afterError, afterSuccess, allowedWhenFailed, transactionEffect, type TxEffect } from './transaction-status.js';
 
 /**

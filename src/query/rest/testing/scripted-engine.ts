@@ -118,6 +118,10 @@ export class ScriptedEngine implements QueryEngine {
     if (s) delete s.portal;
   }
 
+  async activity(): Promise<{ sessions: number; running: number }> {
+    return { sessions: [...this.sessions.values()].filter((s) => !s.closed).length, running: [...this.sessions.values()].filter((s) => s.cancel !== undefined).length };
+  }
+
   async cancel(sessionId: string): Promise<void> {
     const s = this.sessions.get(sessionId);
     s?.cancel?.();

@@ -172,6 +172,10 @@ export class ScriptedEngine implements QueryEngine {
     this.portals.delete(`${sessionId}/${portal}`);
   }
 
+  async activity(): Promise<{ sessions: number; running: number }> {
+    return { sessions: this.sessions.size, running: 0 };
+  }
+
   async cancel(sessionId: string): Promise<void> {
     this.calls.push(`cancel ${sessionId}`);
     this.cancels.get(sessionId)?.();
