@@ -21,6 +21,10 @@ import type { ExportTarget } from '../segment/audience-service.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
 import { RpcServer } from '../shared/rpc.js';
 import type { SchemaRegistry } from '../schema/schema-registry.js';
+import { CredentialService } from '../auth/credentials.js';
+import { SandboxService } from '../sandbox/sandbox-service.js';
+import type { ResourceStore } from '../store/resource-store.js';
+import type { Clock } from '../shared/clock.js';
 import { LakeTableSpace } from '../query/tables/lake-table-space.js';
 import { DuckdbQueryEngine } from '../query/engine/duckdb-query-engine.js';
 
@@ -101,6 +105,7 @@ export async function createPipeline(
   // the Query Service's typed tables follow the lake's commits; its engine runs SQL on the lake's instance
   const tables = LakeTableSpace.create({ lake, catalog: s.catalog, schemas: s.schemas, clock: s.clock, onError: hooks.onError });
   await tables.start();
+  tables.warm(await allSandboxIds(s.resources, s.clock));
   const query = DuckdbQueryEngine.create({ lake, tables });
   const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink }, opts);
   const rpc = new RpcServer<PipelineServiceMap>(
@@ -142,4 +147,12 @@ export async function createPipeline(
       profile.close();
     },
   };
+}
+
+/** Every sandbox of every org (the Query Service's typed tables catch up with all of them at start). */
+async function allSandboxIds(resources: ResourceStore, clock: Clock): Promise<string[]> {
+  const sandboxes = new SandboxService(resources, clock);
+  const ids: string[] = [];
+  for (const org of await new CredentialService(resources, clock).listOrgs()) for (const sb of await sandboxes.list(org.orgId)) ids.push(sb.id);
+  return ids;
 }

@@ -6,6 +6,8 @@ import { gate } from './testing/test-gate.js';
 import type { SessionView } from './table-space.js';
 import type { SessionSpec } from '../engine/query-engine.js';
 import { unwrap } from '../../shared/result.js';
+import { LakeTableSpace } from './lake-table-space.js';
+import { ManualClock } from '../../shared/clock.js';
 
 describe('LakeTableSpace', () => {
   let f: TableSpaceFixture;
@@ -155,5 +157,23 @@ describe('LakeTableSpace', () => {
         assert.deepEqual(await run('SELECT relname FROM pg_catalog.pg_class', spec), []);
       }
     });
+  });
+
+  it('warm: typed tables missing at start (a lake older than them) are built in the background, before any session', async () => {
+    // a second table space on the same lake, as after a restart: its typed copy of `events` is gone, its mark too
+    const restarted = LakeTableSpace.create({ lake: f.lake, catalog: f.catalog, schemas: f.schemas, clock: new ManualClock(0) });
+    await restarted.start();
+    try {
+      await conn.run(`DROP TABLE q_sba.${events}`);
+      await conn.run(`DELETE FROM main._kith_query_marks WHERE tbl = 'q_sba.${events}'`);
+      restarted.warm([A.id]);
+      await restarted.idle();
+      const n = (await conn.runAndReadAll(`SELECT count(*) FROM q_sba.${events}`)).getRows()[0]![0];
+      const raw = (await conn.runAndReadAll(`SELECT count(*) FROM s_sba.${events}`)).getRows()[0]![0];
+      assert.equal(Number(n), Number(raw));
+      assert.ok(Number(raw) >= 4);
+    } finally {
+      await restarted.close();
+    }
   });
 });

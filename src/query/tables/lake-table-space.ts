@@ -67,6 +67,8 @@ export class LakeTableSpace implements TableSpace {
   }
 
   /** Follows lake commits: typed tables catch up in the background (coalesced, on a connection of their own). */
+  private warming: Promise<void> | undefined;
+
   async start(): Promise<void> {
     this.bg = await this.deps.lake.connect();
     this.deps.lake.onCommitted((touched) => {
@@ -80,8 +82,26 @@ export class LakeTableSpace implements TableSpace {
     });
   }
 
+  /**
+   * Brings every dataset of these sandboxes up to date in the background (at start: a lake that grew while the typed
+   * tables did not follow, or that predates them, must not make the first connection wait for minutes).
+   */
+  warm(sandboxIds: string[]): void {
+    if (this.closed || !this.bg) return;
+    this.warming = (async () => {
+      for (const sandboxId of sandboxIds) {
+        const names = (await this.defsOf(sandboxId)).map((d) => d.table);
+        if (names.length === 0) continue;
+        const set = this.dirty.get(sandboxId) ?? this.dirty.set(sandboxId, new Set()).get(sandboxId)!;
+        for (const n of names) set.add(n);
+      }
+      this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+    })().catch((e: unknown) => this.deps.onError?.(e));
+  }
+
   /** Resolves when the background catch-up has nothing left to do (tests synchronise on it). */
   async idle(): Promise<void> {
+    await this.warming;
     while (this.draining) await this.draining;
   }
 
