@@ -12,6 +12,7 @@ interface Operation {
 const NO_BODY = new Set([
   'post /data/foundation/import/batches/{batchId}',
   'post /data/foundation/import/batches/{batchId}/datasets/{datasetId}/files/{fileName}',
+  'post /data/foundation/query/schedules/{id}/runs', // AEP: a trigger without a body
 ]);
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 

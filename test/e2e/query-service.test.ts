@@ -213,6 +213,29 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     assert.doesNotMatch(dt.stdout, new RegExp(table));
   });
 
+  it('REST: a submitted query runs to SUCCESS on the lake, its rows readable as JSON and CSV; a bad one FAILS with its SQL error', async () => {
+    const post = async (sql: string) => {
+      const r = await k.app.inject({ method: 'POST', url: '/data/foundation/query/queries', headers: { ...k.headers(), 'content-type': 'application/json' }, payload: { dbName: 'prod:all', sql, name: 'e2e' } });
+      assert.equal(r.statusCode, 202, r.body);
+      return JSON.parse(r.body).id as string;
+    };
+    const settled = async (id: string) =>
+      eventually(async () => {
+        const q = JSON.parse((await k.app.inject({ method: 'GET', url: `/data/foundation/query/queries/${id}`, headers: k.headers() })).body);
+        return ['SUCCESS', 'FAILED', 'CANCELLED'].includes(q.state) ? q : undefined;
+      }, `query ${id} to finish`);
+    const ok = await settled(await post(`SELECT eventType, count(*)::int AS n FROM ${table} GROUP BY eventType ORDER BY eventType`));
+    assert.equal(ok.state, 'SUCCESS', JSON.stringify(ok));
+    const json = JSON.parse((await k.app.inject({ method: 'GET', url: `/data/foundation/query/queries/${ok.id}/results?format=json`, headers: k.headers() })).body);
+    assert.match(JSON.stringify(json), /"commerce.productViews".*2.*"commerce.purchases".*3|"n":2.*"n":3/s);
+    const csv = await k.app.inject({ method: 'GET', url: `/data/foundation/query/queries/${ok.id}/results?format=csv`, headers: k.headers() });
+    assert.equal(csv.statusCode, 200);
+    assert.match(csv.body, /^eventType,n\r?\ncommerce\.productViews,2\r?\ncommerce\.purchases,3/);
+    const bad = await settled(await post(`SELECT * FROM read_csv('/etc/passwd')`));
+    assert.equal(bad.state, 'FAILED');
+    assert.match(JSON.stringify(bad.errors), /42501|not allowed|permission/i);
+  });
+
   it('psql -c with Ctrl-C (SIGINT) stops a running query', async () => {
     const child = spawn('psql', [`host=127.0.0.1 port=${k.queryPort} dbname=prod:all user=${k.local.orgId} password=${k.local.accessToken}`, '-X', '-c', 'SELECT count(*) FROM range(100000000000) a'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';

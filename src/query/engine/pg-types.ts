@@ -32,7 +32,7 @@ export interface PgType {
 
 const NESTED = new Set([DuckDBTypeId.STRUCT, DuckDBTypeId.MAP, DuckDBTypeId.LIST, DuckDBTypeId.ARRAY, DuckDBTypeId.UNION, DuckDBTypeId.VARIANT]);
 
-export function isNested(t: DuckDBType): boolean {
+export function isNested(t: { typeId: DuckDBTypeId }): boolean {
   return NESTED.has(t.typeId);
 }
 
@@ -51,7 +51,7 @@ export function pgTypeOf(t: DuckDBType, autoToJson: boolean): PgType {
   return { oid, size: TYPLEN[oid] ?? -1, typeModifier };
 }
 
-function oidOf(t: DuckDBType, autoToJson: boolean): number {
+function oidOf(t: { typeId: DuckDBTypeId; alias?: string | undefined }, autoToJson: boolean): number {
   if (t.alias === 'JSON') return OID.json;
   switch (t.typeId) {
     case DuckDBTypeId.BOOLEAN:
@@ -137,40 +137,8 @@ export function duckdbTypeForOid(oid: number): string | undefined {
   }
 }
 
-/** A parameter type DuckDB inferred, as an OID for ParameterDescription (unknown → text). */
+/** A parameter type DuckDB inferred, as an OID for ParameterDescription (the column mapping; nested or unknown → text). */
 export function oidForParameter(typeId: DuckDBTypeId): number {
-  switch (typeId) {
-    case DuckDBTypeId.BOOLEAN:
-      return OID.bool;
-    case DuckDBTypeId.TINYINT:
-    case DuckDBTypeId.SMALLINT:
-      return OID.int2;
-    case DuckDBTypeId.INTEGER:
-      return OID.int4;
-    case DuckDBTypeId.BIGINT:
-      return OID.int8;
-    case DuckDBTypeId.FLOAT:
-      return OID.float4;
-    case DuckDBTypeId.DOUBLE:
-      return OID.float8;
-    case DuckDBTypeId.DECIMAL:
-    case DuckDBTypeId.HUGEINT:
-      return OID.numeric;
-    case DuckDBTypeId.DATE:
-      return OID.date;
-    case DuckDBTypeId.TIME:
-      return OID.time;
-    case DuckDBTypeId.TIMESTAMP:
-      return OID.timestamp;
-    case DuckDBTypeId.TIMESTAMP_TZ:
-      return OID.timestamptz;
-    case DuckDBTypeId.INTERVAL:
-      return OID.interval;
-    case DuckDBTypeId.UUID:
-      return OID.uuid;
-    case DuckDBTypeId.BLOB:
-      return OID.bytea;
-    default:
-      return OID.text;
-  }
+  const oid = oidOf({ typeId, alias: undefined }, false);
+  return oid === OID.json ? OID.text : oid;
 }

@@ -1,3 +1,4 @@
+import { civil } from '../engine/pg-text.js';
 import { ok, err, type Result } from '../../shared/result.js';
 import { SQLSTATE, type ParamValue, type SqlError } from '../engine/query-engine.js';
 
@@ -59,23 +60,11 @@ function float4Text(x: number): string {
 
 const float8Text = (x: number): string => (Number.isNaN(x) ? 'NaN' : !Number.isFinite(x) ? (x > 0 ? 'Infinity' : '-Infinity') : String(x));
 
-/** Civil date from days since 1970-01-01 (proleptic Gregorian; Hinnant's algorithm). */
-function civil(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  return [era * 400 + yoe + (m <= 2 ? 1 : 0), m, d];
-}
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 /** PostgreSQL's date text: year 0 and before are `… BC`. */
 function dateText(daysSince2000: number): string {
-  const [y, m, d] = civil(daysSince2000 + 10957);
+  const { y, m, d } = civil(daysSince2000 + 10957);
   return y > 0 ? `${pad(y, 4)}-${pad(m)}-${pad(d)}` : `${pad(1 - y, 4)}-${pad(m)}-${pad(d)} BC`;
 }
 
