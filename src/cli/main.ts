@@ -66,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       `  access token: ${l.accessToken}`,
       `  saved to      ${loaded.config.dataDir}/credentials.json`,
       `  API docs:     ${kith.baseUrl}/docs`,
+      `  SQL (psql):   psql "host=${loaded.config.host} port=${kith.queryPort} dbname=${l.sandbox}:all user=${l.orgId} password=<access token>"`,
       '',
     ].join('\n') + '\n',
   );
