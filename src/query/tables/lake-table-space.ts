@@ -28,6 +28,11 @@ export interface LakeTableSpaceDeps {
   tenantId?: string;
   /** Where background catch-up failures go (default: nowhere; `prepare` reports its own). */
   onError?: (e: unknown) => void;
+  /**
+   * Least time between two background catch-ups (ms, default 1000): under load the lake commits several times a
+   * second, and each catch-up is a DuckDB transaction of its own; sessions catch up in `prepare` regardless.
+   */
+  catchUpEveryMs?: number;
 }
 
 /** Tags marking datasets the platform writes itself (segmentation's audience membership events). */
@@ -77,8 +82,8 @@ export class LakeTableSpace implements TableSpace {
         this.tables.noteCommitted(sandboxId, table);
         (this.dirty.get(sandboxId) ?? this.dirty.set(sandboxId, new Set()).get(sandboxId)!).add(table);
       }
-      // never inside the lake's commit: the listener only records, the catch-up runs on a later turn
-      this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+      // never inside the lake's commit: the listener only records, the catch-up runs later, for all commits meanwhile
+      this.draining ??= new Promise<void>((resolve) => setTimeout(resolve, this.deps.catchUpEveryMs ?? 1000)).then(() => this.drain());
     });
   }
 
