@@ -199,7 +199,8 @@ export class LakeTableSpace implements TableSpace {
   /** Rebuilds the catalog schema (and FLATTEN views) when the sandbox's tables or their columns changed. */
   private async refreshSandbox(conn: DuckDBConnection, spec: SessionSpec, ready: Array<{ def: TableDef & { datasetName: string }; columns: QueryColumn[] }>): Promise<void> {
     const sb = spec.sandboxId;
-    // a sandbox without datasets yet still needs its schemas: they are on every session's search_path
+    // a sandbox without datasets yet still needs its schemas: they are on every session's search_path (called
+    // inside the sandbox's serial, so two sessions opening at once never alter the catalog at once)
     await conn.run(`CREATE SCHEMA IF NOT EXISTS ${querySchema(sb)}`);
     if (spec.flatten) await conn.run(`CREATE SCHEMA IF NOT EXISTS ${flatSchema(sb)}`);
     const sig = JSON.stringify([dbNameOf(spec), spec.orgId, ready.map((x) => [x.def.table, x.def.datasetId, x.def.datasetName, x.def.description ?? null, x.columns])]);

@@ -1,3 +1,4 @@
+import { KeyedSerial } from '../../../shared/serial.js';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { Lake } from '../../../lake/lake.js';
 import { err, ok, type Result } from '../../../shared/result.js';
@@ -10,14 +11,19 @@ import { SQLSTATE, type SessionSpec, type SqlError } from '../query-engine.js';
  * statements there. Enough to run the engine against a real Lake.
  */
 export class SimpleTableSpace implements TableSpace {
+  /** Sessions opening at once would alter the catalog at once (a DuckDB write-write conflict): one at a time per sandbox. */
+  private readonly perSandbox = new KeyedSerial();
+
   async prepare(conn: DuckDBConnection, spec: SessionSpec): Promise<Result<SessionView, SqlError>> {
     const s = Lake.schemaOf(spec.sandboxId);
     const c = `c_${s.slice(2)}`;
-    await conn.run(`CREATE SCHEMA IF NOT EXISTS ${s}`);
-    await conn.run(`CREATE SCHEMA IF NOT EXISTS ${c}`);
-    await conn.run(
-      `CREATE OR REPLACE VIEW ${c}.tables AS SELECT 'lake' AS table_catalog, 'public' AS table_schema, table_name, 'BASE TABLE' AS table_type FROM duckdb_tables() WHERE schema_name = '${s}'`,
-    );
+    await this.perSandbox.run(spec.sandboxId, async () => {
+      await conn.run(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+      await conn.run(`CREATE SCHEMA IF NOT EXISTS ${c}`);
+      await conn.run(
+        `CREATE OR REPLACE VIEW ${c}.tables AS SELECT 'lake' AS table_catalog, 'public' AS table_schema, table_name, 'BASE TABLE' AS table_type FROM duckdb_tables() WHERE schema_name = '${s}'`,
+      );
+    });
     const rows = (await conn.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE schema_name = $1`, [s])).getRows();
     const tables = new Set(rows.map((r) => String(r[0]).toLowerCase()));
     return ok({
