@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { DuckDBTypeId, type DuckDBConnection, type DuckDBPreparedStatement } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 import type { Lake } from '../../lake/lake.js';
-import { envNumber } from '../../shared/env-number.js';
+import { engineOptionsFromEnv, type EngineOptions } from './engine-options.js';
 import { err, ok, type Result } from '../../shared/result.js';
-import { Serial } from '../../shared/serial.js';
-import type { SessionView, TableSpace } from '../tables/table-space.js';
+import { EngineSession as Session } from './engine-session.js';
+import type { TableSpace } from '../tables/table-space.js';
 import { ConcurrencyGate } from './concurrency-gate.js';
 import { plainValue } from './json-values.js';
 import { duckdbTypeForOid, OID, oidForParameter } from './pg-types.js';
-import { donePortal, type Portal } from './portal.js';
+import { donePortal, readPortal, type Portal } from './portal.js';
 import {
   SQLSTATE,
   type ColumnDesc,
@@ -21,58 +21,11 @@ import {
   type SqlError,
   type StatementInfo,
 } from './query-engine.js';
-import { chunkColumns, DataRowWriter, rowShape } from './row-encoder.js';
+import { DataRowWriter, rowShape } from './row-encoder.js';
 import { SessionSettings } from './session-settings.js';
 import { SqlGate, type CheckedSelect } from './sql-gate.js';
-import { canceled, sqlErrorOf } from './sql-errors.js';
+import { sqlErrorOf } from './sql-errors.js';
 import { classify, type Classified } from './statement-classifier.js';
-
-export interface EngineOptions {
-  /** Statement timeout ceiling (KITH_QUERY_TIMEOUT_MS, default 600000 = AEP's 10 minutes); a session's `statement_timeout` can only lower it. */
-  timeoutMs: number;
-  /** Statements executing at once across all sessions (KITH_QUERY_CONCURRENCY, default 2); the others wait, their wait counted in their timeout. */
-  concurrency: number;
-  /** `fetch(…, 0)` returns once this many bytes of DataRows are ready, `suspended` (the wire keeps fetching): a big result never sits whole in memory. */
-  maxBytesPerFetch: number;
-  /** `fetchJson(…, 0)` returns at most this many rows per call, `suspended`. */
-  maxJsonRowsPerFetch: number;
-  /** Idle DuckDB connections a session keeps (one more per portal open at the same time). */
-  idleConnectionsPerSession: number;
-}
-
-export function engineOptionsFromEnv(): EngineOptions {
-  return {
-    timeoutMs: envNumber('KITH_QUERY_TIMEOUT_MS', 600_000, { min: 1, integer: true }),
-    concurrency: envNumber('KITH_QUERY_CONCURRENCY', 2, { min: 1, integer: true }),
-    maxBytesPerFetch: 2 * 1024 * 1024,
-    maxJsonRowsPerFetch: 10_000,
-    idleConnectionsPerSession: 2,
-  };
-}
-
-interface Op {
-  reason: 'timeout' | 'user' | null;
-  conn: DuckDBConnection | null;
-  abort: AbortController;
-  /** Re-interrupts until the DuckDB call returns: an interrupt that lands before DuckDB starts the query is lost. */
-  retry: NodeJS.Timeout | null;
-}
-
-/** How often an aborted call is interrupted again until DuckDB notices. */
-const REINTERRUPT_MS = 25;
-
-interface Session {
-  id: string;
-  spec: SessionSpec;
-  view: SessionView;
-  settings: SessionSettings;
-  /** Connections not holding an open portal (DuckDB runs one result per connection: a second query ends the first). */
-  idle: DuckDBConnection[];
-  all: Set<DuckDBConnection>;
-  portals: Map<string, Portal>;
-  ops: Set<Op>;
-  serial: Serial;
-}
 
 const noSession = (id: string): SqlError => ({ code: SQLSTATE.protocolViolation, message: `no such session ${id}` });
 const noPortal = (name: string): SqlError => ({ code: SQLSTATE.invalidCursorName, message: `portal "${name}" does not exist` });
@@ -140,7 +93,7 @@ export class DuckdbQueryEngine implements QueryEngine {
     }
     await conn.run(`SET search_path = '${view.value.searchPath.replace(/'/g, "''")}'`);
     const id = randomUUID();
-    this.sessions.set(id, { id, spec, view: view.value, settings: new SessionSettings(serverOwned), idle: [conn], all: new Set([conn]), portals: new Map(), ops: new Set(), serial: new Serial() });
+    this.sessions.set(id, new Session(id, spec, view.value, new SessionSettings(serverOwned), conn, () => this.lake.connect(), this.options.idleConnectionsPerSession));
     return id;
   }
 
@@ -148,29 +101,11 @@ export class DuckdbQueryEngine implements QueryEngine {
     const s = this.sessions.get(sessionId);
     if (!s) return;
     this.sessions.delete(sessionId);
-    for (const op of s.ops) this.abort(op, 'user');
-    await s.serial.run(async () => {
-      s.portals.clear();
-      for (const c of s.all) c.closeSync();
-      s.all.clear();
-      s.idle.length = 0;
-    });
+    await s.close();
   }
 
   async cancel(sessionId: string): Promise<void> {
-    const s = this.sessions.get(sessionId);
-    if (!s) return;
-    for (const op of s.ops) this.abort(op, 'user');
-  }
-
-  private abort(op: Op, why: 'timeout' | 'user'): void {
-    if (op.reason) return;
-    op.reason = why;
-    op.abort.abort();
-    const conn = op.conn;
-    if (!conn) return;
-    conn.interrupt();
-    op.retry = setInterval(() => conn.interrupt(), REINTERRUPT_MS);
+    this.sessions.get(sessionId)?.cancel();
   }
 
   private session<T>(sessionId: string, fn: (s: Session) => Promise<Result<T, SqlError>>): Promise<Result<T, SqlError>> {
@@ -179,65 +114,20 @@ export class DuckdbQueryEngine implements QueryEngine {
     return s.serial.run(() => fn(s));
   }
 
-  private async takeConnection(s: Session): Promise<DuckDBConnection> {
-    const idle = s.idle.pop();
-    if (idle) return idle;
-    const c = await this.lake.connect();
-    await c.run(`SET search_path = '${s.view.searchPath.replace(/'/g, "''")}'`);
-    s.all.add(c);
-    return c;
-  }
-
-  private giveBack(s: Session, c: DuckDBConnection): void {
-    if (!s.all.has(c)) return;
-    if (s.idle.length < this.options.idleConnectionsPerSession) s.idle.push(c);
-    else {
-      s.all.delete(c);
-      c.closeSync();
-    }
-  }
-
-  /**
-   * Runs DuckDB work under the concurrency gate and the statement timeout (waiting for a slot counts), interruptible
-   * by `cancel`. An interrupted streaming fetch returns an empty chunk rather than failing, so the op's own flag
-   * decides: once it is set the call answers 57014 whatever DuckDB returned.
-   */
-  private async guarded<T>(s: Session, conn: DuckDBConnection | null, fn: () => Promise<T>): Promise<Result<T, SqlError>> {
-    const op: Op = { reason: null, conn, abort: new AbortController(), retry: null };
-    s.ops.add(op);
-    const limit = s.settings.statementTimeoutMs > 0 ? Math.min(s.settings.statementTimeoutMs, this.options.timeoutMs) : this.options.timeoutMs;
-    const timer = setTimeout(() => this.abort(op, 'timeout'), limit);
-    try {
-      const release = await this.gate.acquire(op.abort.signal);
-      if (!release || op.reason) {
-        release?.();
-        return err(canceled(op.reason ?? 'user'));
-      }
-      try {
-        const v = await fn();
-        return op.reason ? err(canceled(op.reason)) : ok(v);
-      } catch (e) {
-        return err(op.reason ? canceled(op.reason) : sqlErrorOf(e));
-      } finally {
-        release();
-      }
-    } finally {
-      clearTimeout(timer);
-      if (op.retry) clearInterval(op.retry);
-      s.ops.delete(op);
-    }
+  private guarded<T>(s: Session, conn: DuckDBConnection | null, fn: () => Promise<T>): Promise<Result<T, SqlError>> {
+    return s.guarded(this.gate, this.options.timeoutMs, conn, fn);
   }
 
   /** pgCompat → DuckDB's parser → the walk: a SELECT (or a CTAS / INSERT's SELECT) checked for this session. */
   private async check(s: Session, sql: string): Promise<Result<CheckedSelect, SqlError>> {
     // the sandbox's tables as of now (datasets appear, CTAS adds some): cheap when nothing changed
-    const conn = await this.takeConnection(s);
+    const conn = await s.takeConnection();
     try {
       const view = await this.tables.prepare(conn, s.spec);
       if (!view.ok) return view;
       s.view = view.value;
     } finally {
-      this.giveBack(s, conn);
+      s.giveBack(conn);
     }
     const gate = await this.parser();
     return gate.check(this.tables.pgCompat(sql), s.view);
@@ -285,7 +175,7 @@ export class DuckdbQueryEngine implements QueryEngine {
           if (st.showTables) return ok({ kind: 'select', paramTypes: [], columns: [{ name: 'name', typeOid: OID.text, typeSize: -1, typeModifier: -1 }] });
           const checked = await this.check(s, st.sql);
           if (!checked.ok) return checked;
-          const conn = await this.takeConnection(s);
+          const conn = await s.takeConnection();
           try {
             const prepared = await this.prepareChecked(conn, checked.value, paramTypes);
             if (!prepared.ok) return prepared;
@@ -301,7 +191,7 @@ export class DuckdbQueryEngine implements QueryEngine {
             if (!shape.ok) return shape;
             return ok({ kind: 'select', paramTypes: types, columns: shape.value.columns });
           } finally {
-            this.giveBack(s, conn);
+            s.giveBack(conn);
           }
         }
         case 'show': {
@@ -378,7 +268,7 @@ export class DuckdbQueryEngine implements QueryEngine {
       if (!r.ok) return r;
       checked = r.value;
     }
-    const conn = await this.takeConnection(s);
+    const conn = await s.takeConnection();
     let keep = false;
     try {
       let prepared: DuckDBPreparedStatement;
@@ -422,7 +312,7 @@ export class DuckdbQueryEngine implements QueryEngine {
         parameterStatus: [],
       });
     } finally {
-      if (!keep) this.giveBack(s, conn);
+      if (!keep) s.giveBack(conn);
     }
   }
 
@@ -437,7 +327,7 @@ export class DuckdbQueryEngine implements QueryEngine {
       if (!sql.ok) return sql;
       select = sql.value;
     }
-    const conn = await this.takeConnection(s);
+    const conn = await s.takeConnection();
     try {
       if (st.kind === 'drop') {
         const r = await this.guarded(s, conn, () => this.tables.dropTable(conn, s.spec, st.table, st.ifExists));
@@ -455,7 +345,7 @@ export class DuckdbQueryEngine implements QueryEngine {
       // PostgreSQL tags CREATE TABLE AS with SELECT n
       return ok(donePortal(st.kind, st.kind === 'ctas' ? `SELECT ${r.value.value}` : `INSERT 0 ${r.value.value}`));
     } finally {
-      this.giveBack(s, conn);
+      s.giveBack(conn);
     }
   }
 
@@ -472,52 +362,30 @@ export class DuckdbQueryEngine implements QueryEngine {
     if (p.stream) {
       const conn = p.stream.conn;
       p.stream = null;
-      this.giveBack(s, conn);
+      s.giveBack(conn);
     }
   }
 
-  /**
-   * Reads up to `maxRows` rows (0: all, bounded per call by `budget`), calling `emit` per row. A failed read ends the
-   * portal (as PostgreSQL drops a portal on error).
-   */
+  /** Reads up to `maxRows` rows of a portal (`readPortal`); a failed read drops the portal, as PostgreSQL does. */
   private async readRows(
     s: Session,
     name: string,
     maxRows: number,
-    emit: (p: Portal, values: import('@duckdb/node-api').DuckDBValue[][], r: number) => void,
+    emit: (p: Portal, values: DuckDBValue[][], r: number) => void,
     full: () => boolean,
   ): Promise<Result<{ portal: Portal; rows: number; suspended: boolean }, SqlError>> {
     const p = s.portals.get(name);
     if (!p) return err(noPortal(name));
-    let rows = 0;
-    while (p.stream && (maxRows === 0 || rows < maxRows)) {
-      const st = p.stream;
-      if (!st.chunk || st.chunk.next >= st.chunk.rows) {
-        if (maxRows === 0 && full()) return ok({ portal: p, rows, suspended: true });
-        const ch = await this.guarded(s, st.conn, () => st.result.fetchChunk());
-        if (!ch.ok) {
-          s.portals.delete(name);
-          this.finish(s, p);
-          return ch;
-        }
-        if (!ch.value || ch.value.rowCount === 0) {
-          this.finish(s, p);
-          p.tag = `SELECT ${p.rowsSent}`;
-          break;
-        }
-        st.chunk = { values: chunkColumns(ch.value), rows: ch.value.rowCount, next: 0 };
-      }
-      const chunk = st.chunk;
-      const end = maxRows === 0 ? chunk.rows : Math.min(chunk.rows, chunk.next + (maxRows - rows));
-      while (chunk.next < end) {
-        emit(p, chunk.values, chunk.next++);
-        rows++;
-        p.rowsSent++;
-        if (maxRows === 0 && full()) break;
-      }
-      if (maxRows === 0 && full() && p.stream) return ok({ portal: p, rows, suspended: true });
-    }
-    return ok({ portal: p, rows, suspended: !p.done });
+    const r = await readPortal(p, maxRows, {
+      fetchChunk: (st) => this.guarded(s, st.conn, () => st.result.fetchChunk()),
+      finish: (failed) => {
+        if (failed) s.portals.delete(name);
+        this.finish(s, p);
+      },
+      emit: (values, row) => emit(p, values, row),
+      full,
+    });
+    return r.ok ? ok({ portal: p, ...r.value }) : r;
   }
 
   async fetch(sessionId: string, portal: string, maxRows: number): Promise<Result<PortalChunk, SqlError>> {
@@ -535,7 +403,7 @@ export class DuckdbQueryEngine implements QueryEngine {
   /** A portal with no stream: its static rows (SHOW) once, then its tag and parameter statuses. */
   private fetchDone(p: Portal, w: DataRowWriter): PortalChunk {
     const rows = p.rowsSent === 0 ? p.staticRows : [];
-    const text = (v: import('@duckdb/node-api').DuckDBValue): string => String(v);
+    const text = (v: DuckDBValue): string => String(v);
     for (const row of rows) w.row(row.map((v) => [v]), 0, row.map(() => text));
     p.rowsSent += rows.length;
     const status = p.parameterStatus;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Lake } from '../../../lake/lake.js';
 import type { LakeRow } from '../../../ingest/processor/processor-ports.js';
-import { DuckdbQueryEngine, type EngineOptions } from '../duckdb-query-engine.js';
+import { DuckdbQueryEngine } from '../duckdb-query-engine.js';
+import type { EngineOptions } from '../engine-options.js';
 import type { ColumnDesc, ParamValue, SessionSpec, SqlError } from '../query-engine.js';
 import { SimpleTableSpace } from './simple-table-space.js';
 
