@@ -6,7 +6,8 @@ import { badRequest, conflict, notFound, type Problem } from '../../shared/probl
 import { err, ok, type Result } from '../../shared/result.js';
 import type { RemoteService } from '../../shared/rpc.js';
 import { SQLSTATE, type QueryEngine, type SqlError } from '../engine/query-engine.js';
-import { parseDbName, substituteParameters, targetTable } from './sql-text.js';
+import { substituteParameters, targetTable } from './sql-text.js';
+import { parseDbName } from '../db-name.js';
 import { splitStatements } from '../engine/sql-lexer.js';
 import { ACTIVE_STATES, QUERY_KIND, SANDBOX_INDEX_KIND, TEMPLATE_KIND, type QueryOwner, type QueryState, type StoredQuery, type StoredTemplate } from './query-types.js';
 import { deleteResults, ResultsWriter } from './results-file.js';

@@ -339,7 +339,7 @@ describe('Query Service REST API', () => {
       ['sql not a string', 'POST', '/queries', { sql: 42 }, 400, /sql/],
       ['sql and templateId', 'POST', '/queries', { sql: 'SELECT 1', templateId: 'x' }, 400, /not both/],
       ['unknown templateId', 'POST', '/queries', { templateId: 'nope' }, 400, /no such query template/],
-      ['bad dbName', 'POST', '/queries', { dbName: 'prod', sql: 'SELECT 1' }, 400, /<sandbox>:all/],
+      ['bad dbName', 'POST', '/queries', { dbName: 'prod:', sql: 'SELECT 1' }, 400, /<sandbox>:all/],
       ['other database', 'POST', '/queries', { dbName: 'prod:cja', sql: 'SELECT 1' }, 400, /only the "all" database/],
       ["another sandbox's dbName", 'POST', '/queries', { dbName: 'dev:all', sql: 'SELECT 1' }, 400, /names sandbox "dev"/],
       ['missing parameter', 'POST', '/queries', { sql: 'SELECT $a, $b', queryParameters: { a: 1 } }, 400, /no value for \$b/],

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDbName, substituteParameters, targetTable } from './sql-text.js';
+import { substituteParameters, targetTable } from './sql-text.js';
 import { splitStatements } from '../engine/sql-lexer.js';
 
 describe('REST SQL text', () => {
@@ -37,16 +37,11 @@ describe('REST SQL text', () => {
     assert.equal(substituteParameters('SELECT $a', { a: [1] }).ok, false);
   });
 
-  it('reads dbName', () => {
-    assert.deepEqual(parseDbName('prod:all'), { ok: true, value: { sandbox: 'prod', flatten: false } });
-    assert.deepEqual(parseDbName('Dev-1:all?FLATTEN'), { ok: true, value: { sandbox: 'dev-1', flatten: true } });
-    for (const bad of ['prod', ':all', 'prod:', 'prod:cja', 'prod:all?X', 'a b:all']) assert.equal(parseDbName(bad).ok, false, bad);
-  });
-
   it('finds CTAS and INSERT INTO targets', () => {
     assert.deepEqual(targetTable('CREATE TABLE Orders_2 AS (SELECT 1)'), { kind: 'ctas', table: 'orders_2' });
     assert.deepEqual(targetTable("create table x with (schema='S') as select 1"), { kind: 'ctas', table: 'x' });
-    assert.deepEqual(targetTable('INSERT INTO public.x SELECT 1'), { kind: 'insert', table: 'x' });
+    assert.deepEqual(targetTable('INSERT INTO x SELECT 1'), { kind: 'insert', table: 'x' });
+    assert.equal(targetTable('INSERT INTO public.x SELECT 1'), undefined, 'the engine refuses a qualified target');
     assert.equal(targetTable('SELECT 1'), undefined);
   });
 });

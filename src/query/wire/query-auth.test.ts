@@ -6,7 +6,7 @@ import { SqliteResourceStore } from '../../store/sqlite/sqlite-resource-store.js
 import { sqliteAdapterHarness } from '../../store/sqlite/testing/sqlite-adapter-harness.js';
 import { CredentialService } from '../../auth/credentials.js';
 import { SandboxService } from '../../sandbox/sandbox-service.js';
-import { CredentialQueryAuth, parseDbname } from './query-auth.js';
+import { CredentialQueryAuth } from './query-auth.js';
 import { scriptedServer, type Harness } from './testing/wire-harness.js';
 
 const ORG = 'AUTHORG@AdobeOrg';
@@ -89,14 +89,5 @@ describe('query wire authentication: user = org, password = token or client secr
       assert.deepEqual(await login(pw.token!, 'prod:all', OTHER), { code: '28P01', message: `password authentication failed for user "${OTHER}"` });
     });
 
-    const dbnames: Array<[string, ReturnType<typeof parseDbname>]> = [
-      ['prod', { sandbox: 'prod', flatten: false }],
-      ['prod:ALL?flatten', { sandbox: 'prod', flatten: true }],
-      [':all', undefined],
-      ['', undefined],
-      ['prod:x', undefined],
-      ['prod?x', undefined],
-    ];
-    for (const [db, want] of dbnames) it(`parseDbname(${JSON.stringify(db)})`, () => assert.deepEqual(parseDbname(db), want));
   });
 });

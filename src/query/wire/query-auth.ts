@@ -1,3 +1,4 @@
+import { DEFAULT_DBNAME, parseDbName } from '../db-name.js';
 import { ok, err, type Result } from '../../shared/result.js';
 import { SQLSTATE, type SessionSpec, type SqlError } from '../engine/query-engine.js';
 import type { CredentialService } from '../../auth/credentials.js';
@@ -10,18 +11,6 @@ import type { SandboxService } from '../../sandbox/sandbox-service.js';
 export interface QueryAuth {
   /** `dbname` undefined: the client sent none (the default sandbox, `prod:all`). */
   authenticate(user: string, password: string, dbname: string | undefined): Promise<Result<SessionSpec, SqlError>>;
-}
-
-export const DEFAULT_DBNAME = 'prod:all';
-
-/** `prod`, `prod:all`, `prod:all?FLATTEN` → the sandbox name and the flatten flag; undefined when malformed. */
-export function parseDbname(dbname: string): { sandbox: string; flatten: boolean } | undefined {
-  const m = /^([^:?]+)(?::([^?]*))?(?:\?(.*))?$/.exec(dbname);
-  if (!m) return undefined;
-  const [, sandbox, db, option] = m;
-  if (db !== undefined && db.toLowerCase() !== 'all') return undefined;
-  if (option !== undefined && option.toUpperCase() !== 'FLATTEN') return undefined;
-  return { sandbox: sandbox!, flatten: option !== undefined };
 }
 
 const refused = (user: string): SqlError => ({ code: SQLSTATE.invalidPassword, message: `password authentication failed for user "${user}"` });
@@ -37,10 +26,10 @@ export class CredentialQueryAuth implements QueryAuth {
     const who = await this.who(user, password);
     if (!who) return err(refused(user));
     const name = dbname === undefined || dbname === '' ? DEFAULT_DBNAME : dbname;
-    const parsed = parseDbname(name);
-    const sandbox = parsed && (await this.sandboxes.resolve(user, parsed.sandbox));
-    if (!parsed || !sandbox) return err({ code: SQLSTATE.invalidCatalogName, message: `database "${name}" does not exist` });
-    return ok({ orgId: user, sandboxId: sandbox.id, sandboxName: sandbox.name, flatten: parsed.flatten, user: who });
+    const parsed = parseDbName(name);
+    const sandbox = parsed.ok ? await this.sandboxes.resolve(user, parsed.value.sandbox) : undefined;
+    if (!parsed.ok || !sandbox) return err({ code: SQLSTATE.invalidCatalogName, message: `database "${name}" does not exist` });
+    return ok({ orgId: user, sandboxId: sandbox.id, sandboxName: sandbox.name, flatten: parsed.value.flatten, user: who });
   }
 
   /** The credential id behind the password when it is a live token or client secret of the org `user`. */
