@@ -117,6 +117,18 @@ describe('Query Service end to end (psql, pg, JDBC)', () => {
     }
   });
 
+  it('dbname=prod:all?FLATTEN presents nested fields as columns named by their path; SHOW TABLES lists the datasets', async () => {
+    const c = await client('prod:all?FLATTEN');
+    try {
+      const r = await c.query(`SELECT sum("commerce.order.priceTotal") AS total FROM ${table}`);
+      assert.equal(Number(r.rows[0].total), totals.reduce((a, b) => a + b, 0));
+      const shown = await c.query('SHOW TABLES');
+      assert.ok(shown.rows.some((row) => row.name === table), JSON.stringify(shown.rows));
+    } finally {
+      await c.end();
+    }
+  });
+
   it('JDBC (what BI tools use) counts, sums, and lists tables and columns through DatabaseMetaData', { skip: !existsSync(JDBC_JAR) && 'no JDBC driver on this machine' }, async () => {
     const url = `jdbc:postgresql://127.0.0.1:${k.queryPort}/prod:all`;
     const probe = (u: string, ...args: string[]) => run('java', ['-cp', JDBC_JAR, join(ROOT, 'test/fixtures/jdbc/Probe.java'), u, k.local.orgId, k.local.accessToken, ...args]);

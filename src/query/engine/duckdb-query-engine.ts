@@ -165,14 +165,20 @@ export class DuckdbQueryEngine implements QueryEngine {
     return err({ code: SQLSTATE.internalError, message: 'could not prepare the statement' });
   }
 
+  /** Classifies a statement; SHOW TABLES becomes the table space's SELECT, which then goes through the gate like any other. */
+  private classify(s: Session, sql: string): Result<Classified, SqlError> {
+    const c = classify(sql);
+    if (c.ok && c.value.kind === 'select' && c.value.showTables) return ok({ kind: 'select', sql: this.tables.showTables(s.spec), showTables: false });
+    return c;
+  }
+
   async describe(sessionId: string, sql: string, paramTypes: number[]): Promise<Result<StatementInfo, SqlError>> {
     return this.session(sessionId, async (s): Promise<Result<StatementInfo, SqlError>> => {
-      const c = classify(sql);
+      const c = this.classify(s, sql);
       if (!c.ok) return c;
       const st = c.value;
       switch (st.kind) {
         case 'select': {
-          if (st.showTables) return ok({ kind: 'select', paramTypes: [], columns: [{ name: 'name', typeOid: OID.text, typeSize: -1, typeModifier: -1 }] });
           const checked = await this.check(s, st.sql);
           if (!checked.ok) return checked;
           const conn = await s.takeConnection();
@@ -222,7 +228,7 @@ export class DuckdbQueryEngine implements QueryEngine {
   async startPortal(sessionId: string, portal: string, sql: string, params: ParamValue[], paramTypes: number[], resultFormats: number[]): Promise<Result<PortalStart, SqlError>> {
     return this.session(sessionId, async (s) => {
       this.dropPortal(s, portal);
-      const c = classify(sql);
+      const c = this.classify(s, sql);
       if (!c.ok) return c;
       const p = await this.open(s, c.value, params, paramTypes, resultFormats);
       if (!p.ok) return p;
@@ -253,7 +259,7 @@ export class DuckdbQueryEngine implements QueryEngine {
         return ok(donePortal('show', 'SHOW', { columns: cols.value, staticRows: rows }));
       }
       case 'select':
-        return this.openSelect(s, st.showTables ? null : st.sql, params, paramTypes, formats);
+        return this.openSelect(s, st.sql, params, paramTypes, formats);
       case 'ctas':
       case 'insert':
       case 'drop':
@@ -261,29 +267,15 @@ export class DuckdbQueryEngine implements QueryEngine {
     }
   }
 
-  private async openSelect(s: Session, sql: string | null, params: ParamValue[], paramTypes: number[], formats: number[]): Promise<Result<Portal, SqlError>> {
-    let checked: CheckedSelect | null = null;
-    if (sql !== null) {
-      const r = await this.check(s, sql);
-      if (!r.ok) return r;
-      checked = r.value;
-    }
+  private async openSelect(s: Session, sql: string, params: ParamValue[], paramTypes: number[], formats: number[]): Promise<Result<Portal, SqlError>> {
+    const checked = await this.check(s, sql);
+    if (!checked.ok) return checked;
     const conn = await s.takeConnection();
     let keep = false;
     try {
-      let prepared: DuckDBPreparedStatement;
-      if (checked) {
-        const r = await this.prepareChecked(conn, checked, paramTypes);
-        if (!r.ok) return r;
-        prepared = r.value;
-      } else {
-        // SHOW TABLES: the table space's own SQL over the sandbox's catalog, not user text
-        try {
-          prepared = await conn.prepare(this.tables.showTables(s.spec));
-        } catch (e) {
-          return err(sqlErrorOf(e));
-        }
-      }
+      const r = await this.prepareChecked(conn, checked.value, paramTypes);
+      if (!r.ok) return r;
+      const prepared = r.value;
       if (params.length !== prepared.parameterCount) {
         prepared.destroySync();
         return err({ code: SQLSTATE.protocolViolation, message: `bind message supplies ${params.length} parameters, but prepared statement requires ${prepared.parameterCount}` });

@@ -50,10 +50,19 @@ export function sqlErrorOf(e: unknown): SqlError {
   const m = /^([A-Za-z ]+?) Error: ([\s\S]*)$/.exec(raw);
   const kind = m ? m[1]! : '';
   const body = (m ? m[2]! : raw).split(/\n\s*\nLINE \d+:|\nLINE \d+:/)[0]!.trim();
-  const lines = body.split('\n');
+  const lines = body.split('\n').map(userNames);
   const message = lines[0]!;
-  const detail = lines.slice(1).join('\n').trim();
-  return { code: codeOf(kind, message), message, ...(detail ? { detail } : {}) };
+  const detail = lines.slice(1).filter((l) => !PHYSICAL.test(l)).join('\n').trim();
+  return { code: codeOf(kind, message), message: message.replace(PHYSICAL_ANY, ''), ...(detail ? { detail } : {}) };
+}
+
+/** The lake's physical schemas (`q_<sandbox id>`, raw `s_…`, `main`…): a session's error never names them. */
+const PHYSICAL = /\b(?:lake\.)?(?:[sqfc]_[0-9a-f]{8,}|main)\./;
+const PHYSICAL_ANY = new RegExp(PHYSICAL.source, 'g');
+
+/** A session's own physical names as it knows them: its tables are `public.x`, its catalog `pg_catalog.x`. */
+function userNames(line: string): string {
+  return line.replace(/\b(?:lake\.)?[qf]_[0-9a-f]{8,}\.(?=[A-Za-z_"])/g, 'public.').replace(/\b(?:lake\.)?c_[0-9a-f]{8,}\.(?=[A-Za-z_"])/g, 'pg_catalog.');
 }
 
 export const canceled = (why: 'timeout' | 'user'): SqlError => ({

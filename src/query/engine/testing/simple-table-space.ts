@@ -50,7 +50,8 @@ export class SimpleTableSpace implements TableSpace {
   }
 
   showTables(spec: SessionSpec): string {
-    return `SELECT table_name AS name FROM duckdb_tables() WHERE schema_name = '${Lake.schemaOf(spec.sandboxId)}' ORDER BY 1`;
+    void spec;
+    return `SELECT table_name AS name FROM information_schema.tables ORDER BY 1`;
   }
 
   async createTableAs(conn: DuckDBConnection, spec: SessionSpec, table: string, select: string): Promise<Result<number, SqlError>> {
