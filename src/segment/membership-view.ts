@@ -35,6 +35,8 @@ export interface MembershipRows {
  */
 export interface MembershipReader {
   membershipsOfPids(sandboxId: string, pids: readonly string[]): Promise<MembershipRow[]>;
+  /** Current members (realized or existing) of a segment with a profile id after `afterPid`, by profile id, at most `limit` (journeys' audience reads). */
+  membersPage(sandboxId: string, segmentId: string, afterPid: string, limit: number): Promise<MembershipRow[]>;
   close(): Promise<void>;
 }
 

@@ -282,6 +282,25 @@ export function segmentStoreContract(name: string, h: SegmentStoreHarness): void
           await reader.close();
         }
       }));
+
+      it('pages through the current members of a segment by profile id', withStore(async (s) => {
+        const reader = await h.reader(s);
+        try {
+          assert.deepEqual(await reader.membersPage('sb', 's1', '', 10), []);
+          await unit(s, undefined, () => {
+            for (const [pid, status] of [['p3', 'realized'], ['p1', 'existing'], ['p2', 'exited'], ['p4', 'realized'], ['p0', 'realized']] as const) s.putMembership('sb', row('s1', pid, status));
+            s.putMembership('sb', row('s2', 'p1', 'realized'));
+            s.putMembership('other', row('s1', 'p9', 'realized'));
+          });
+          assert.deepEqual(ids(await reader.membersPage('sb', 's1', '', 2)), ['p0/s1:realized', 'p1/s1:existing']);
+          assert.deepEqual(ids(await reader.membersPage('sb', 's1', 'p1', 10)), ['p3/s1:realized', 'p4/s1:realized']);
+          assert.deepEqual(await reader.membersPage('sb', 's1', 'p4', 10), []);
+          assert.deepEqual(await reader.membersPage('sb', 's1', '', 0), [], 'limit 0');
+          assert.deepEqual(await reader.membersPage('sb', 'nope', '', 10), [], 'unknown segment');
+        } finally {
+          await reader.close();
+        }
+      }));
     });
 
     describe('invalid input', () => {

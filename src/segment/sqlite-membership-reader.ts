@@ -11,7 +11,9 @@ import type { MembershipReader, MembershipRows } from './membership-view.js';
  */
 export class SqliteMembershipReader implements MembershipReader, MembershipRows {
   private readonly db: SqliteDb;
-  private stmts: { one: Statement<[string, string], MembershipRowData>; many: Statement<[string, string], MembershipRowData> } | undefined;
+  private stmts:
+    | { one: Statement<[string, string], MembershipRowData>; many: Statement<[string, string], MembershipRowData>; page: Statement<[string, string, string, number], MembershipRowData> }
+    | undefined;
 
   /** `db`: a connection of segment.db of this thread (opened by the storage factory with a reader's cache). */
   constructor(db: SqliteDb) {
@@ -27,6 +29,11 @@ export class SqliteMembershipReader implements MembershipReader, MembershipRows 
     return pids.length === 0 ? [] : (this.statements()?.many.all(sandboxId, JSON.stringify(pids)).map(rowToMembership) ?? []);
   }
 
+  async membersPage(sandboxId: string, segmentId: string, afterPid: string, limit: number): Promise<MembershipRow[]> {
+    if (limit <= 0) return [];
+    return this.statements()?.page.all(sandboxId, afterPid, segmentId, Math.floor(limit)).map(rowToMembership) ?? [];
+  }
+
   /** Prepared once the writer has created the table (it does before the first membership exists). */
   private statements() {
     if (this.stmts) return this.stmts;
@@ -34,6 +41,10 @@ export class SqliteMembershipReader implements MembershipReader, MembershipRows 
       this.stmts = {
         one: this.db.prepare<[string, string], MembershipRowData>('SELECT * FROM membership WHERE sandbox=? AND pid=?'),
         many: this.db.prepare<[string, string], MembershipRowData>(MEMBERSHIPS_OF_PIDS_SQL),
+        // the primary key is (sandbox, pid, segment): a range over pids, the segment filtered on the way
+        page: this.db.prepare<[string, string, string, number], MembershipRowData>(
+          "SELECT * FROM membership WHERE sandbox=? AND pid>? AND segment=? AND status IN ('realized','existing') ORDER BY pid LIMIT ?",
+        ),
       };
     } catch {
       return undefined;
