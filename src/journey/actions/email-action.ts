@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Clock } from '../../shared/clock.js';
 import { err, ok, type Result } from '../../shared/result.js';
 import type { ActionContext, ActionResult } from '../journey-ports.js';
@@ -46,7 +47,8 @@ export interface EmailTransport {
 
 /** A nodemailer SMTP transport for `smtpUrl` (e.g. `smtp://127.0.0.1:2525`; query options such as `?ignoreTLS=true` pass through). */
 export function smtpTransport(smtpUrl: string, timeoutMs = DEFAULT_EMAIL_TIMEOUT_MS): EmailTransport {
-  const t = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs } as Parameters<typeof nodemailer.createTransport>[0]);
+  // the SMTP transport merges `url` with the other options (createTransport would drop them for the URL's)
+  const t = nodemailer.createTransport(new SMTPTransport({ url: smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs }));
   return {
     async send(message) {
       try {
