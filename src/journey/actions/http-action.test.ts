@@ -95,7 +95,7 @@ describe('HTTP action', () => {
     { name: 'always 500 → http/500 after the retries', path: '/status/500', status: 'failed', error: 'http', code: '500', origin: 'http', originCode: '500', attempts: 3 },
     { name: 'retries: 0 → one attempt', path: '/status/503', over: { retries: 0 }, status: 'failed', error: 'http', code: '503', attempts: 1 },
     { name: 'no answer → timeout', path: '/hang/a', over: { timeoutMs: 50, retries: 1 }, status: 'failed', error: 'timeout', origin: 'timeout', attempts: 2 },
-    { name: '500 then no answer → timeout with origin http/500', path: '/fail-then-hang/a', over: { timeoutMs: 50, retries: 1 }, status: 'failed', error: 'timeout', origin: 'http', originCode: '500', attempts: 2 },
+    { name: '500 then no answer → timeout with origin http/500', path: '/fail-then-hang/a', over: { timeoutMs: 1000, retries: 1 }, status: 'failed', error: 'timeout', origin: 'http', originCode: '500', attempts: 2 },
     { name: 'a large response body is read bounded', path: '/big/a', status: 'done', attempts: 1 },
     { name: 'a redirect is not followed', path: '/redirect/a', status: 'failed', error: 'http', code: '302', attempts: 1 },
   ];
@@ -146,6 +146,17 @@ describe('HTTP action', () => {
     assert.equal(seen('ok/capped-other-path').length, 0);
     const otherSandbox = await capRunner.run(s, actionContext({ sandboxId: 'sb2' }));
     assert.equal(otherSandbox.status, 'done');
+  });
+
+  it('capped on a retry: capping, with the made attempt as origin', async () => {
+    const capRunner = new JourneyActionRunner({ clock: new ManualClock(), profileUpdates: sink, sleep: noSleep });
+    const r = await capRunner.run(spec('/status/502', { ratePerSecond: 1 }), actionContext());
+    assert.equal(r.status, 'failed');
+    assert.equal(r.fields.actionExecutionError, 'capping');
+    assert.equal(r.fields.actionExecutionOriginError, 'http');
+    assert.equal(r.fields.actionExecutionOriginCode, '502');
+    assert.equal(r.fields.attempts, 1);
+    assert.equal(seen('status/502').length, 1);
   });
 
   const auths: Array<[string, HttpActionSpec['auth'], string, string | undefined]> = [
