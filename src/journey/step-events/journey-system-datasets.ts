@@ -117,19 +117,26 @@ export class JourneySystemDatasets {
       if (!r.ok) return r;
       schemaId = r.value.$id;
     }
-    const existing = (await this.catalog.listDatasets(ctx.sandbox.id)).find((d) => d.name.toLowerCase() === datasetName.toLowerCase());
-    if (existing) {
-      // a user's own dataset of that name is not ours to write into
-      if (!(existing.tags[SYSTEM_TAG] ?? []).includes(SYSTEM_TAG_VALUE) || existing.schemaRef.id !== schemaId)
-        return err(problem(409, 'Conflict', `A dataset named "${datasetName}" already exists in sandbox ${ctx.sandbox.name} and is not the journeys system dataset; rename it to use journeys`));
-      return ok(existing);
-    }
-    return this.catalog.createDataset(ctx, {
+    const existing = await this.existing(ctx, datasetName, schemaId);
+    if (existing) return existing;
+    const created = await this.catalog.createDataset(ctx, {
       name: datasetName,
       description: 'System dataset of Kith journeys (read-only)',
       schemaRef: { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' },
       tags: { [SYSTEM_TAG]: [SYSTEM_TAG_VALUE] },
     });
+    // another process created it in between (names are unique): adopt it
+    if (!created.ok && created.error.status === 409) return (await this.existing(ctx, datasetName, schemaId)) ?? created;
+    return created;
+  }
+
+  private async existing(ctx: SandboxContext, datasetName: string, schemaId: string): Promise<Result<Dataset, Problem> | undefined> {
+    const d = (await this.catalog.listDatasets(ctx.sandbox.id)).find((x) => x.name.toLowerCase() === datasetName.toLowerCase());
+    if (!d) return undefined;
+    // a user's own dataset of that name is not ours to write into
+    if (!(d.tags[SYSTEM_TAG] ?? []).includes(SYSTEM_TAG_VALUE) || d.schemaRef.id !== schemaId)
+      return err(problem(409, 'Conflict', `A dataset named "${datasetName}" already exists in sandbox ${ctx.sandbox.name} and is not the journeys system dataset; rename it to use journeys`));
+    return ok(d);
   }
 }
 
