@@ -26,6 +26,14 @@ export interface DatasetInfo {
   tableName: string;
   profileEnabled: boolean;
   identityEnabled: boolean;
+  /** Values of the dataset's `kith/system` tag (the platform writes it: segmentation, journeys); ingestion refuses it. */
+  system?: string[];
+}
+
+/** Why ingestion refuses a dataset the platform writes itself (its system datasets are read-only). */
+export function systemDatasetRefusal(ds: { id: string; name: string; system?: string[] }): string | undefined {
+  if (!ds.system) return undefined;
+  return `Dataset ${ds.id} ("${ds.name}") is a system dataset of Kith ${ds.system.join(', ')} and is read-only: it accepts no ingestion`;
 }
 
 export interface DatasetDirectory {

@@ -5,6 +5,8 @@ import type { IngestMessage, LogAppender } from './collection/collection-service
 import type { GroupCommitLog } from './log/ingest-log.js';
 import type { ProcessorHandle } from './processor/processor-handle.js';
 
+const SYSTEM_TAG = 'kith/system';
+
 /** Adapters from other contexts' services to the small ports the ingestion path depends on. */
 export function datasetDirectory(catalog: CatalogService): DatasetDirectory {
   return {
@@ -19,6 +21,7 @@ export function datasetDirectory(catalog: CatalogService): DatasetDirectory {
         tableName: d.tags[TABLE_TAG]?.[0] ?? '',
         profileEnabled: catalog.isProfileEnabled(d),
         identityEnabled: catalog.isIdentityEnabled(d),
+        ...(d.tags[SYSTEM_TAG]?.length ? { system: d.tags[SYSTEM_TAG] } : {}),
       };
     },
   };

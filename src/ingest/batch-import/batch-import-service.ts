@@ -3,7 +3,7 @@ import { join, basename } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BatchCatalog, BatchRecord, DatasetDirectory } from '../ports.js';
+import { systemDatasetRefusal, type BatchCatalog, type BatchRecord, type DatasetDirectory } from '../ports.js';
 import type { IngestMessage, LogAppender } from '../collection/collection-service.js';
 import type { Clock } from '../../shared/clock.js';
 import type { SandboxContext } from '../../http/request-context.js';
@@ -50,6 +50,8 @@ export class BatchImportService {
       return err(badRequest('inputFormat.format must be one of json, csv, parquet'));
     const ds = await this.deps.datasets.getDataset(ctx.sandbox.id, b.datasetId);
     if (!ds) return err(badRequest(`Dataset ${b.datasetId} does not exist in sandbox ${ctx.sandbox.name}`));
+    const refused = systemDatasetRefusal(ds);
+    if (refused) return err(badRequest(refused));
     const batch = await this.deps.catalog.createBatch(
       ctx.sandbox.id,
       {

@@ -1,6 +1,6 @@
 import type { SchemaLookup, Violation } from '../../schema/schema-lookup.js';
 import { exceedsDepth, MAX_JSON_DEPTH } from '../../shared/json-depth.js';
-import type { DatasetDirectory, DatasetInfo, FlowDirectory, InletDirectory, InletInfo } from '../ports.js';
+import { systemDatasetRefusal, type DatasetDirectory, type DatasetInfo, type FlowDirectory, type InletDirectory, type InletInfo } from '../ports.js';
 import type { Clock } from '../../shared/clock.js';
 import { parseEnvelope } from './envelope.js';
 import { describeProblem, recordRejections } from '../validation/identity-values.js';
@@ -122,7 +122,8 @@ export class CollectionService {
   private async datasetFor(inlet: InletInfo, datasetId: string, memo?: LookupMemo): Promise<Result<DatasetInfo, string>> {
     const ds = await this.lookup(memo, `d\u0000${inlet.sandboxId}\u0000${datasetId}`, () => this.deps.datasets.getDataset(inlet.sandboxId, datasetId));
     if (!ds) return err(`Dataset ${datasetId} does not exist in the inlet's sandbox`);
-    return ok(ds);
+    const refused = systemDatasetRefusal(ds);
+    return refused ? err(refused) : ok(ds);
   }
 
   /** Checks that a message's schemaRef (or legacy xdmSchema name) names the dataset's schema. */

@@ -23,6 +23,9 @@ export const EXPERIENCE_EVENT = 'https://ns.adobe.com/xdm/context/experienceeven
 export const RECORD = 'https://ns.adobe.com/xdm/data/record';
 export const TIME_SERIES = 'https://ns.adobe.com/xdm/data/time-series';
 export const ADHOC = 'https://ns.adobe.com/xdm/data/adhoc';
+/** Journey Orchestration's step-event classes (journeys write their steps back as data: src/journey/step-events). */
+export const JOURNEY_STEP_EVENT = 'https://ns.adobe.com/experience/journeyOrchestration/stepEvents/journeyStepEvent';
+export const JOURNEY = 'https://ns.adobe.com/experience/journeyOrchestration/stepEvents/journey';
 
 export const identityItem = (): JsonSchema =>
   obj({ id: str('Identifier'), authenticatedState: enumOf(['ambiguous', 'authenticated', 'loggedOut'], 'Authenticated state'), primary: bool('Primary') }, 'Identity');
@@ -97,6 +100,27 @@ export const CLASSES: GlobalResource[] = [
       ...auditable(),
     },
     required: ['_id', 'timestamp'],
+  },
+  {
+    $id: JOURNEY_STEP_EVENT,
+    'meta:altId': altIdOf(JOURNEY_STEP_EVENT),
+    'meta:resourceType': 'classes',
+    title: 'Journey Step Event',
+    description: 'A time-series record of one step of a journey instance (Journey Orchestration step events).',
+    behavior: TIME_SERIES,
+    'meta:extends': [TIME_SERIES],
+    properties: { _id: str('Identifier'), timestamp: dateTime('Timestamp') },
+    required: ['_id', 'timestamp'],
+  },
+  {
+    $id: JOURNEY,
+    'meta:altId': altIdOf(JOURNEY),
+    'meta:resourceType': 'classes',
+    title: 'Journey Orchestration Class',
+    description: 'A record based Journey class for Journey Orchestration: one record per journey version.',
+    behavior: RECORD,
+    'meta:extends': [RECORD],
+    properties: { _id: str('Identifier') },
   },
 ];
 

@@ -1,5 +1,5 @@
-import { address, arr, bool, date, dateTime, email, enumOf, int, mapOf, measure, num, obj, openObject, phone, str, type JsonSchema } from './field-types.js';
-import { EXPERIENCE_EVENT, PROFILE, altIdOf, identityMap, type GlobalResource } from './classes.js';
+import { address, arr, bool, date, dateTime, email, enumOf, int, long, mapOf, measure, num, obj, openObject, phone, str, type JsonSchema } from './field-types.js';
+import { EXPERIENCE_EVENT, JOURNEY, JOURNEY_STEP_EVENT, PROFILE, altIdOf, identityMap, type GlobalResource } from './classes.js';
 
 const fg = (name: string, title: string, extend: string[], properties: Record<string, JsonSchema>, base = 'https://ns.adobe.com/xdm/context/'): GlobalResource => {
   const $id = `${base}${name}`;
@@ -72,6 +72,14 @@ const device = (): JsonSchema =>
   obj({ type: str(), manufacturer: str(), model: str(), modelNumber: str(), screenHeight: int(), screenWidth: int(), screenOrientation: str(), colorDepth: int(), typeID: str(), typeIDService: str() });
 
 const placeContext = (): JsonSchema => obj({ localTime: dateTime(), localTimezoneOffset: int(), geo: openObject('Geo'), POIinteraction: openObject(), activePOIs: arr(openObject()) });
+
+const JO = 'https://ns.adobe.com/experience/journeyOrchestration/stepEvents/';
+/** Journey Orchestration fields all live under `_experience.journeyOrchestration.stepEvents`. */
+const stepEvents = (fields: Record<string, JsonSchema>, title: string): Record<string, JsonSchema> => ({
+  _experience: obj({ journeyOrchestration: obj({ stepEvents: obj(fields, title) }) }),
+});
+const STEP_STATUSES = ['ended', 'error', 'transitions', 'capped', 'timedout', 'instanceTimedout'];
+const ACTION_ERRORS = ['http', 'capping', 'timeout', 'error'];
 
 const consentValue = () => obj({ val: enumOf(['y', 'n', 'p', 'u', 'dy', 'dn', 'LI', 'CT', 'VI']) });
 
@@ -171,6 +179,61 @@ export const FIELD_GROUPS: GlobalResource[] = [
     }),
     productListItems: arr(productListItem(), 'Product list items'),
   }),
+  // Journey Orchestration step events: the common and action fields extend both the Journey Step Event class and
+  // ExperienceEvent (the profile-event schema); identity fields only the step-event class (it has no identityMap)
+  fg('journeyStepEventCommonFields', 'Journey Orchestration Step Event Common Fields', [JOURNEY_STEP_EVENT, EXPERIENCE_EVENT], stepEvents({
+    entrance: bool('entrance'),
+    reentrance: bool('reentrance'),
+    instanceEnded: bool('instanceEnded'),
+    eventID: str('eventID'),
+    eventName: str('eventName'),
+    isExternalEvent: bool('isExternalEvent'),
+    origTimestamp: dateTime('origTimestamp'),
+    nodeID: str('nodeID'),
+    nodeName: str('nodeName'),
+    nodeType: str('nodeType'),
+    stepID: str('stepID'),
+    stepName: str('stepName'),
+    stepType: str('stepType'),
+    stepStatus: enumOf(STEP_STATUSES, 'stepStatus'),
+    journeyID: str('journeyID'),
+    journeyVersionID: str('journeyVersionID'),
+    journeyVersionName: str('journeyVersionName'),
+    journeyVersion: str('journeyVersion'),
+    instanceID: str('instanceID'),
+    externalKey: str('externalKey'),
+    parentNodeID: str('parentNodeID'),
+    parentNodeType: str('parentNodeType'),
+    parentNodeName: str('parentNodeName'),
+    inTest: bool('inTest'),
+    processingTime: long('processingTime'),
+    instanceType: enumOf(['batch', 'unitary'], 'instanceType'),
+    exitCriteriaID: str('exitCriteriaID'),
+    exitCriteriaName: str('exitCriteriaName'),
+    segmentQualificationStatus: enumOf(['existing', 'realized', 'exited'], 'segmentQualificationStatus'),
+  }, 'Journey Orchestration for creating user journey'), JO),
+  fg('journeyStepEventActionExecutionFields', 'Journey Orchestration Step Event Action Execution Fields', [JOURNEY_STEP_EVENT, EXPERIENCE_EVENT], stepEvents({
+    actionID: str('actionID'),
+    actionName: str('actionName'),
+    actionType: str('actionType'),
+    actionExecutionTime: long('actionExecutionTime'),
+    actionExecutionError: enumOf(ACTION_ERRORS, 'actionExecutionError'),
+    actionExecutionErrorCode: str('actionExecutionErrorCode'),
+    actionExecutionOriginError: enumOf(ACTION_ERRORS, 'actionExecutionOriginError'),
+    actionExecutionOriginCode: str('actionExecutionOriginCode'),
+    actionErrorContext: str('actionErrorContext'),
+  }, 'Journey Orchestration Action Execution Fields'), JO),
+  fg('journeyStepEventIdentityFields', 'Journey Orchestration Step Event Identity Fields', [JOURNEY_STEP_EVENT], stepEvents({
+    profileID: str('profileID'),
+    profileNamespace: str('profileNamespace'),
+  }, 'Journey Orchestration Identity Fields'), JO),
+  fg('journeyFields', 'Journey Orchestration common Journey Fields', [JOURNEY], stepEvents({
+    journeyID: str('journeyID'),
+    journeyVersionID: str('journeyVersionID'),
+    name: str('name'),
+    description: str('description'),
+    version: str('version'),
+  }, 'Journey Orchestration common Journey Fields'), JO),
   fg('experienceevent-web', 'Web Details', E, { web: webDetails() }),
   fg('experienceevent-environment-details', 'Environment Details', E, { environment: environment(), device: device(), placeContext: placeContext() }),
   fg('experienceevent-marketing', 'Marketing Details', E, { marketing: obj({ trackingCode: str(), campaignGroup: str(), campaignName: str() }), advertising: openObject() }),

@@ -4,6 +4,8 @@ export type JsonSchema = Record<string, unknown>;
 export const str = (title?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(title ? { title } : {}), ...extra });
 export const num = (title?: string): JsonSchema => ({ type: 'number', ...(title ? { title } : {}) });
 export const int = (title?: string): JsonSchema => ({ type: 'integer', ...(title ? { title } : {}) });
+/** XDM `long`: an integer within JSON's safe range (durations and times in ms). */
+export const long = (title?: string): JsonSchema => ({ type: 'integer', 'meta:xdmType': 'long', minimum: -9007199254740991, maximum: 9007199254740991, ...(title ? { title } : {}) });
 export const bool = (title?: string): JsonSchema => ({ type: 'boolean', ...(title ? { title } : {}) });
 export const dateTime = (title?: string): JsonSchema => ({ type: 'string', format: 'date-time', ...(title ? { title } : {}) });
 export const date = (title?: string): JsonSchema => ({ type: 'string', format: 'date', ...(title ? { title } : {}) });
