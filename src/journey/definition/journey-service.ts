@@ -70,7 +70,7 @@ export class JourneyService {
       const version: JourneyVersion = { id: uuid(), journeyId, version: '1.0', status: 'draft', definition: def, createdAt: now, updatedAt: now };
       const journey: Journey = { id: journeyId, sandboxId, name: def.name, draftVersionId: version.id, versionIds: [version.id], createdAt: now, updatedAt: now, ...(actor ? { createdBy: actor } : {}) };
       const count = (await this.resources.list(JOURNEY_KIND, sandboxId, { limit: MAX_JOURNEYS + 1 })).length;
-      if (count >= MAX_JOURNEYS) return err(conflict(`A sandbox holds at most ${MAX_JOURNEYS} journeys`));
+      if (count >= MAX_JOURNEYS) return err(badRequest(`A sandbox holds at most ${MAX_JOURNEYS} journeys`));
       const w = await this.writeJourney(sandboxId, journey, 0);
       if (!w.ok) return w;
       await this.resources.put(JOURNEY_VERSION_KIND, sandboxId, version.id, version);
