@@ -221,6 +221,24 @@ describe('journey routes (/ajo/journeys)', () => {
       assert.deepEqual(r.json().problems.map((p: { path: string }) => p.path), ['name', 'nodes[0].seconds', 'nodes[1].id', 'entry.condition', 'nodes[0].next']);
     });
 
+    it('answers malformed bodies and queries on real ids with a 4xx problem, never a 5xx', async () => {
+      const v = `${J}/${journeyId}/versions/${versionId}`;
+      const bodies = ['[]', '"x"', '1', 'null', 'true', '{}', '[{}]', '{not json', '1e400', `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`, JSON.stringify({ ...small('x'), nodes: [{ id: 'done', type: 'end', extra: { deep: [[[1]]] } }] })];
+      const writes: Array<['POST' | 'PUT', string]> = [['POST', J], ['POST', `${J}/${journeyId}/versions`], ['PUT', v], ['POST', `${v}/publish`], ['POST', `${v}/stop`], ['POST', `${v}/test`]];
+      const failures: string[] = [];
+      for (const [method, url] of writes)
+        for (const body of bodies) {
+          const r = await call(method, url, body);
+          if (r.statusCode >= 500 || (r.statusCode >= 400 && typeof r.json().title !== 'string')) failures.push(`${method} ${url} ${body.slice(0, 30)} -> ${r.statusCode} ${r.body.slice(0, 120)}`);
+        }
+      for (const q of ['from=%E0%A4%A', 'from=1e308', 'to=-1', 'from=2026-02-30T00:00:00Z', 'from=99999999999999999999', 'from=a&from=b'])
+        for (const url of [`${v}/report?${q}`, `${J}?${q.replace(/from|to/g, 'limit')}`, `/ajo/journey-profiles?namespace=E&${q.replace(/from|to/g, 'id')}`]) {
+          const r = await call('GET', url);
+          if (r.statusCode >= 500) failures.push(`GET ${url} -> ${r.statusCode} ${r.body.slice(0, 120)}`);
+        }
+      assert.deepEqual(failures, []);
+    });
+
     it('answers the gateway errors without the AEP headers', async () => {
       const none = await k.app.inject({ method: 'GET', url: J });
       assert.ok(none.statusCode === 401 || none.statusCode === 403, none.body);
