@@ -15,8 +15,8 @@ interface Snapshot {
 /**
  * The engine's read side of journeys, from the ResourceStore the service writes: a snapshot per sandbox, kept until
  * `invalidate` (the runtime calls it on `definitionsChanged`). A version is live when its journey names it live and
- * its own status says so (both written by one publish). A version the snapshot does not know (made after it) is read
- * from the store.
+ * its own status says so (both written by one publish). A draft, or a version the snapshot does not know (made after
+ * it), is read from the store.
  */
 export class ResourceJourneyDefinitions implements JourneyDefinitions {
   private readonly snapshots = new Map<string, Promise<Snapshot>>();
@@ -31,7 +31,8 @@ export class ResourceJourneyDefinitions implements JourneyDefinitions {
     const s = await this.snapshot(sandboxId);
     const v = s.versions.get(versionId);
     const j = v && s.journeys.get(v.journeyId);
-    if (v && j) return { journey: j, version: v };
+    // a draft changes with every edit: a test run reads it as it is now
+    if (v && j && v.status !== 'draft') return { journey: j, version: v };
     const stored = await this.resources.get<JourneyVersion>(JOURNEY_VERSION_KIND, sandboxId, versionId);
     if (!stored) return undefined;
     const journey = await this.resources.get<Journey>(JOURNEY_KIND, sandboxId, stored.doc.journeyId);

@@ -136,7 +136,7 @@ for (const backend of stores) {
       assert.equal(p1.journey.liveVersionId, v1.id);
       assert.equal(p1.journey.draftVersionId, undefined);
       assert.equal(p1.finished, undefined);
-      assert.deepEqual(runtime.changed, [SB]);
+      assert.deepEqual(runtime.changed, [SB, SB, SB], 'the engine is told of every write (create, edit, publish)');
 
       const live = await svc.updateDraft(SB, journey.id, v1.id, small(uniq('Lifecycle')));
       assert.equal(status(live), 409);
@@ -173,6 +173,7 @@ for (const backend of stores) {
         exitCriteria: [{ id: 'x', type: 'audienceExit', segmentId: 'gone' }],
       };
       const { journey, version } = value(await svc.create(SB, def));
+      runtime.changed = [];
       const r = await svc.publish(SB, journey.id, version.id);
       assert.equal(status(r), 400);
       const body = (r as { error: Problem }).error.body;
@@ -286,6 +287,8 @@ for (const backend of stores) {
       assert.equal((await defs.liveOf(sb, a.journey.id))?.version.id, a.version.id);
       assert.equal(await defs.liveOf(sb, b.journey.id), undefined, 'a draft is not live');
       assert.equal((await defs.version(sb, b.version.id))?.version.status, 'draft');
+      value(await svc.updateDraft(sb, b.journey.id, b.version.id, small('B', { description: 'edited' })));
+      assert.equal((await defs.version(sb, b.version.id))?.version.definition.description, 'edited', 'a draft is read as it is now');
       // a version made after the snapshot is read from the store
       const { version: a2 } = value(await svc.newVersion(sb, a.journey.id));
       assert.equal((await defs.version(sb, a2.id))?.journey.id, a.journey.id);

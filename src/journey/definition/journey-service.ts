@@ -64,7 +64,7 @@ export class JourneyService {
     const problems = validateDefinition(body);
     if (problems.length > 0) return err(invalidDefinition(problems));
     const def = body as JourneyDefinition;
-    return this.serial.run(sandboxId, async () => {
+    return this.told(sandboxId, await this.serial.run(sandboxId, async () => {
       const now = this.clock.now();
       const journeyId = uuid();
       const version: JourneyVersion = { id: uuid(), journeyId, version: '1.0', status: 'draft', definition: def, createdAt: now, updatedAt: now };
@@ -75,7 +75,7 @@ export class JourneyService {
       if (!w.ok) return w;
       await this.resources.put(JOURNEY_VERSION_KIND, sandboxId, version.id, version);
       return ok({ journey, version });
-    });
+    }));
   }
 
   async get(sandboxId: string, journeyId: string): Promise<Result<{ journey: Journey; versions: VersionSummary[] }, Problem>> {
@@ -118,7 +118,7 @@ export class JourneyService {
 
   /** Replaces the definition of a draft (a live, finished or stopped version is read-only: make a new version). */
   async updateDraft(sandboxId: string, journeyId: string, versionId: string, body: unknown): Promise<Result<JourneyVersion, Problem>> {
-    return this.serial.run(sandboxId, async () => {
+    return this.told(sandboxId, await this.serial.run(sandboxId, async () => {
       const j = await this.load(sandboxId, journeyId);
       if (!j.ok) return j;
       const v = j.value.versions.find((x) => x.id === versionId);
@@ -133,12 +133,12 @@ export class JourneyService {
       const next: JourneyVersion = { ...v, definition: def, updatedAt: now };
       await this.resources.put(JOURNEY_VERSION_KIND, sandboxId, v.id, next);
       return ok(next);
-    });
+    }));
   }
 
   /** A new draft `N.0`: the given definition, or a copy of the live version (else the latest one). */
   async newVersion(sandboxId: string, journeyId: string, body?: unknown): Promise<Result<{ journey: Journey; version: JourneyVersion }, Problem>> {
-    return this.serial.run(sandboxId, async () => {
+    return this.told(sandboxId, await this.serial.run(sandboxId, async () => {
       const j = await this.load(sandboxId, journeyId);
       if (!j.ok) return j;
       const { journey, versions } = j.value;
@@ -160,7 +160,7 @@ export class JourneyService {
       if (!w.ok) return w;
       await this.resources.put(JOURNEY_VERSION_KIND, sandboxId, version.id, version);
       return ok({ journey: next, version });
-    });
+    }));
   }
 
   /** Draft → live, after validation and the checks of what it refers to; the live version before it finishes. */
@@ -221,7 +221,7 @@ export class JourneyService {
 
   /** Deletes a draft; the only version of a journey never published takes the journey with it. */
   async deleteVersion(sandboxId: string, journeyId: string, versionId: string): Promise<Result<{ journeyId: string; versionId: string; journeyDeleted: boolean }, Problem>> {
-    return this.serial.run(sandboxId, async () => {
+    return this.told(sandboxId, await this.serial.run(sandboxId, async (): Promise<Result<{ journeyId: string; versionId: string; journeyDeleted: boolean }, Problem>> => {
       const j = await this.load(sandboxId, journeyId);
       if (!j.ok) return j;
       const v = j.value.versions.find((x) => x.id === versionId);
@@ -240,7 +240,7 @@ export class JourneyService {
       if (!w.ok) return w;
       await this.resources.delete(JOURNEY_VERSION_KIND, sandboxId, v.id);
       return ok({ journeyId, versionId, journeyDeleted: false });
-    });
+    }));
   }
 
   /** Deletes a journey with no live version, and all its versions (first the engine ends what still runs on them). */
@@ -258,6 +258,12 @@ export class JourneyService {
       await this.resources.delete(JOURNEY_KIND, sandboxId, journeyId);
       return ok({ journeyId, versionsDeleted: j.value.versions.length });
     });
+    if (r.ok) await this.tell(sandboxId);
+    return r;
+  }
+
+  /** A write's result, once the engine was told of it (drafts too: test runs read them). */
+  private async told<T>(sandboxId: string, r: Result<T, Problem>): Promise<Result<T, Problem>> {
     if (r.ok) await this.tell(sandboxId);
     return r;
   }
