@@ -1,8 +1,29 @@
-import { parsePql } from '../../segment/pql/parser.js';
 import { parseCron } from '../../segment/schedule/cron.js';
 import { isObj } from '../../shared/objects.js';
-import { badRequest, type Problem } from '../../shared/problem.js';
 import type { JourneyDefinition } from '../journey-types.js';
+import { at, MAX_NAME, Problems, type DefinitionProblem } from './definition-problems.js';
+import { checkAction } from './validate-action.js';
+
+export { invalidDefinition, MAX_NAME, type DefinitionProblem } from './definition-problems.js';
+export { ACTION_KINDS, HTTP_METHODS, urlProblem } from './validate-action.js';
+
+export const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** 91 days: AJO's longest wait and its journey timeout. */
+export const MAX_WAIT_SECONDS = 91 * 24 * 3600;
+export const MAX_NODES = 500;
+export const MAX_EXIT_CRITERIA = 50;
+export const ENTRY_TYPES = ['event', 'audienceQualification', 'readAudience'] as const;
+export const NODE_TYPES = ['condition', 'wait', 'waitForEvent', 'action', 'jump', 'end'] as const;
+
+/** ISO-8601 date-time with a time zone (`2026-01-05T10:00:00Z`, `…+02:00`). */
+const ISO_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
+export const isIsoDateTime = (v: unknown): v is string => typeof v === 'string' && ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v));
+
+/** A node's outgoing edges: field → target id, for the reference, reachability and cycle checks. */
+interface Edge {
+  path: string;
+  to: string;
+}
 
 /**
  * Checks a journey version's definition and answers every problem found (never throws, whatever the input).
@@ -13,85 +34,6 @@ import type { JourneyDefinition } from '../journey-types.js';
  * (`event.commerce.order.priceTotal > 100`) reads the event at hand: the triggering event for branches, the
  * candidate event for an entry, a wait for an event and an exit criterion.
  */
-export interface DefinitionProblem {
-  /** Where, as a JSON path into the definition: `nodes[2].action.url`, `entry.next`. */
-  path: string;
-  message: string;
-  /** PQL-SYNTAX / PQL-UNSUPPORTED for a condition that does not parse. */
-  code?: string;
-}
-
-export const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
-export const MAX_NAME = 256;
-/** 91 days: AJO's longest wait and its journey timeout. */
-export const MAX_WAIT_SECONDS = 91 * 24 * 3600;
-export const MAX_NODES = 500;
-export const MAX_EXIT_CRITERIA = 50;
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-export const ENTRY_TYPES = ['event', 'audienceQualification', 'readAudience'] as const;
-export const NODE_TYPES = ['condition', 'wait', 'waitForEvent', 'action', 'jump', 'end'] as const;
-export const ACTION_KINDS = ['http', 'email', 'updateProfile'] as const;
-
-/** ISO-8601 date-time with a time zone (`2026-01-05T10:00:00Z`, `…+02:00`). */
-const ISO_DATE_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
-export const isIsoDateTime = (v: unknown): v is string => typeof v === 'string' && ISO_DATE_TIME.test(v) && !Number.isNaN(Date.parse(v));
-/** `a@b.c` or `Name <a@b.c>`. */
-const EMAIL = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
-/** RFC 7230 token (a header name). */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const PROTECTED_ROOTS = new Set(['_id', 'identityMap']);
-
-class Problems {
-  readonly list: DefinitionProblem[] = [];
-  add(path: string, message: string, code?: string): void {
-    this.list.push({ path, message, ...(code ? { code } : {}) });
-  }
-  /** Fields of `o` that are not in `known`: a typo reported rather than silently ignored. */
-  unknown(o: Record<string, unknown>, path: string, known: readonly string[]): void {
-    for (const k of Object.keys(o)) if (!known.includes(k)) this.add(at(path, k), `unknown field "${k}"`);
-  }
-  text(o: Record<string, unknown>, key: string, path: string, opts: { required?: boolean; max?: number } = {}): string | undefined {
-    const v = o[key];
-    const p = at(path, key);
-    if (v === undefined) {
-      if (opts.required) this.add(p, 'is required');
-      return undefined;
-    }
-    if (typeof v !== 'string') return void this.add(p, 'must be a string');
-    if (opts.required && v.trim() === '') return void this.add(p, 'must not be empty');
-    if (v.length > (opts.max ?? 10_000)) return void this.add(p, `must be at most ${opts.max ?? 10_000} characters`);
-    return v;
-  }
-  number(o: Record<string, unknown>, key: string, path: string, rule: { min?: number; above?: number; max: number; integer?: boolean; required?: boolean }): number | undefined {
-    const v = o[key];
-    const p = at(path, key);
-    if (v === undefined) {
-      if (rule.required) this.add(p, 'is required');
-      return undefined;
-    }
-    if (typeof v !== 'number' || !Number.isFinite(v)) return void this.add(p, 'must be a number');
-    if (rule.integer && !Number.isInteger(v)) return void this.add(p, 'must be an integer');
-    const lower = rule.above !== undefined ? `> ${rule.above}` : `>= ${rule.min}`;
-    if ((rule.above !== undefined && v <= rule.above) || (rule.min !== undefined && v < rule.min) || v > rule.max) return void this.add(p, `must be ${lower} and <= ${rule.max}`);
-    return v;
-  }
-  pql(o: Record<string, unknown>, key: string, path: string, required: boolean): void {
-    const text = this.text(o, key, path, { required, max: 100_000 });
-    if (text === undefined) return;
-    if (!required && text.trim() === '') return this.add(at(path, key), 'must not be empty (leave the field out for no condition)');
-    const r = parsePql(text);
-    if (!r.ok) this.add(at(path, key), `Invalid PQL: ${r.error.message}`, r.error.construct ? 'PQL-UNSUPPORTED' : 'PQL-SYNTAX');
-  }
-}
-
-const at = (path: string, key: string | number): string => (typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`);
-
-/** A node's outgoing edges: field → target id, for the reference, reachability and cycle checks. */
-interface Edge {
-  path: string;
-  to: string;
-}
-
 export function validateDefinition(input: unknown): DefinitionProblem[] {
   const p = new Problems();
   if (!isObj(input)) {
@@ -138,8 +80,6 @@ export function validateDefinition(input: unknown): DefinitionProblem[] {
   return p.list;
 }
 
-/** Typed view for callers that validated first. */
-export const asDefinition = (v: unknown): JourneyDefinition => v as JourneyDefinition;
 
 function checkEntry(p: Problems, e: unknown): Edge | undefined {
   const path = 'entry';
@@ -240,88 +180,6 @@ function checkNode(p: Problems, n: Record<string, unknown>, path: string): Edge[
   return out;
 }
 
-function checkAction(p: Problems, a: unknown, path: string): void {
-  if (!isObj(a)) return p.add(path, a === undefined ? 'is required' : 'must be an object');
-  switch (a.kind) {
-    case 'http': {
-      p.unknown(a, path, ['kind', 'method', 'url', 'headers', 'auth', 'body', 'timeoutMs', 'retries', 'backoffMs', 'ratePerSecond']);
-      if (!(HTTP_METHODS as readonly unknown[]).includes(a.method)) p.add(at(path, 'method'), `must be one of ${HTTP_METHODS.join(', ')}`);
-      const url = p.text(a, 'url', path, { required: true, max: 8192 });
-      if (url !== undefined && url.trim() !== '') {
-        const bad = urlProblem(url);
-        if (bad) p.add(at(path, 'url'), bad);
-      }
-      if (a.headers !== undefined) {
-        const hp = at(path, 'headers');
-        if (!isObj(a.headers)) p.add(hp, 'must be an object of header name → value');
-        else
-          for (const [k, v] of Object.entries(a.headers)) {
-            if (!HEADER_NAME.test(k)) p.add(at(hp, k), 'is not a valid header name');
-            if (typeof v !== 'string') p.add(at(hp, k), 'must be a string');
-          }
-      }
-      if (a.auth !== undefined) checkAuth(p, a.auth, at(path, 'auth'));
-      p.text(a, 'body', path, { max: 1_000_000 });
-      p.number(a, 'timeoutMs', path, { min: 1, max: 30_000, integer: true });
-      p.number(a, 'retries', path, { min: 0, max: 5, integer: true });
-      p.number(a, 'backoffMs', path, { min: 0, max: 60_000, integer: true });
-      p.number(a, 'ratePerSecond', path, { above: 0, max: 100_000 });
-      return;
-    }
-    case 'email': {
-      p.unknown(a, path, ['kind', 'to', 'from', 'subject', 'text', 'html']);
-      const from = p.text(a, 'from', path, { required: true, max: 512 });
-      if (from !== undefined && from.trim() !== '' && !EMAIL.test(from.trim())) p.add(at(path, 'from'), 'must be an email address (a@b.example or "Name <a@b.example>")');
-      p.text(a, 'subject', path, { required: true, max: 1000 });
-      p.text(a, 'to', path, { max: 1000 });
-      p.text(a, 'text', path, { max: 1_000_000 });
-      p.text(a, 'html', path, { max: 1_000_000 });
-      return;
-    }
-    case 'updateProfile': {
-      p.unknown(a, path, ['kind', 'set']);
-      const sp = at(path, 'set');
-      if (!isObj(a.set) || Object.keys(a.set).length === 0) return p.add(sp, 'must be a non-empty object of XDM path → value');
-      for (const [k, v] of Object.entries(a.set)) {
-        const segs = k.split('.');
-        if (segs.some((s) => s === '')) p.add(at(sp, k), 'must be a dot-separated XDM path');
-        else if (PROTECTED_ROOTS.has(segs[0]!)) p.add(at(sp, k), `${segs[0]} is not writable by a journey`);
-        if (!(v === null || ['string', 'number', 'boolean'].includes(typeof v)) || (typeof v === 'number' && !Number.isFinite(v))) p.add(at(sp, k), 'must be a string, number, boolean or null');
-      }
-      return;
-    }
-    default:
-      p.add(at(path, 'kind'), `must be one of ${ACTION_KINDS.join(', ')}`);
-  }
-}
-
-function checkAuth(p: Problems, a: unknown, path: string): void {
-  if (!isObj(a)) return p.add(path, 'must be an object');
-  const fields: Record<string, string[]> = { none: [], basic: ['username', 'password'], bearer: ['token'], apiKey: ['header', 'value'] };
-  const want = typeof a.type === 'string' ? fields[a.type] : undefined;
-  if (!want) return p.add(at(path, 'type'), 'must be one of none, basic, bearer, apiKey');
-  p.unknown(a, path, ['type', ...want]);
-  for (const f of want) p.text(a, f, path, { required: true, max: 4096 });
-  if (a.type === 'apiKey' && typeof a.header === 'string' && !HEADER_NAME.test(a.header)) p.add(at(path, 'header'), 'is not a valid header name');
-}
-
-/** The URL with its `{{…}}` placeholders taken out must be an absolute http(s) URL. */
-export function urlProblem(url: string): string | undefined {
-  const open = url.split('{{').length - 1;
-  const close = url.split('}}').length - 1;
-  if (open !== close || /\{\{[^}]*\{\{/.test(url) || /\{\{\s*\}\}/.test(url)) return 'has an unclosed or empty {{placeholder}}';
-  const filled = url.replace(/\{\{[^}]*\}\}/g, 'x');
-  let u: URL;
-  try {
-    u = new URL(filled);
-  } catch {
-    return 'must be an absolute http(s) URL ({{placeholders}} aside)';
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `must be an http or https URL, not ${u.protocol}`;
-  // the origin is fixed: the rate cap is per origin, and a profile field must not pick the host a call goes to
-  if (/\{\{/.test(/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(url)?.[1] ?? '')) return 'the host must not hold a {{placeholder}}';
-  return undefined;
-}
 
 /** Every node reachable from the entry, and no cycle (AJO journeys are acyclic). */
 function checkGraph(p: Problems, start: string, ids: Map<string, number>, edges: Map<string, Edge[]>): void {
@@ -393,11 +251,4 @@ function checkReentrance(p: Problems, r: unknown): void {
     p.unknown(r, 'reentrance', ['mode', 'waitSeconds']);
     p.number(r, 'waitSeconds', 'reentrance', { above: 0, max: 10 * 365 * 24 * 3600, required: true });
   } else p.add(at('reentrance', 'mode'), 'must be "none" or "afterWait"');
-}
-
-/** The 400 of a definition with problems: every problem listed (`problems`), and in one line (`detail`). */
-export function invalidDefinition(problems: DefinitionProblem[]): Problem {
-  const shown = problems.slice(0, 20).map((x) => (x.path ? `${x.path}: ${x.message}` : x.message));
-  const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
-  return badRequest(`The journey definition has ${problems.length} problem${problems.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`, { code: 'JOURNEY-INVALID', problems });
 }
