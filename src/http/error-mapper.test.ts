@@ -12,6 +12,8 @@ describe('describeValidation', () => {
     ['root', 'body', [{ instancePath: '', message: "must have required property 'name'" }], "body must have required property 'name'"],
     ['escaped slash', 'body', [{ instancePath: '/tags/adobe~1pqs~1table', message: 'must be array' }], 'body.tags.adobe/pqs/table must be array'],
     ['unknown property named', 'querystring', [{ instancePath: '', message: 'must NOT have additional properties', keyword: 'additionalProperties', params: { additionalProperty: 'x' } }], "querystring must NOT have additional properties: 'x'"],
+    ['a tag no oneOf variant has', 'body', [{ instancePath: '/nodes/1', message: 'value of tag "type" must be in oneOf', keyword: 'discriminator', params: { error: 'mapping', tag: 'type', tagValue: 'sleep' } }], 'body.nodes[1].type "sleep" is not one of the allowed values'],
+    ['a tag that is no string', 'body', [{ instancePath: '/nodes/1', message: 'tag "type" must be string', keyword: 'discriminator', params: { error: 'tag', tag: 'type', tagType: 'number' } }], 'body.nodes[1] tag "type" must be string'],
   ];
   for (const [name, ctx, errors, want] of cases) it(name, () => assert.equal(describeValidation(ctx, errors), want));
 });

@@ -42,6 +42,8 @@ export function describeValidation(context: string | undefined, errors: AjvError
         .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
         .join('');
       const extra = e.keyword === 'additionalProperties' && e.params ? `: '${String(e.params.additionalProperty)}'` : '';
+      // a oneOf picked by a tag (`type`): name the tag and the value no variant has
+      if (e.keyword === 'discriminator' && e.params?.error === 'mapping') return `${context ?? 'request'}${path}.${String(e.params.tag)} "${String(e.params.tagValue)}" is not one of the allowed values`;
       return `${context ?? 'request'}${path} ${e.message ?? 'is invalid'}${extra}`;
     })
     .join('; ');

@@ -13,7 +13,8 @@ export class RequestValidators {
   private readonly strings: Ajv;
 
   constructor(shared: JsonSchema[]) {
-    const base = { strict: false, allErrors: false, removeAdditional: false, useDefaults: true } as const;
+    // discriminator: a oneOf picked by a tag (`type`) reports the errors of the picked variant only
+    const base = { strict: false, allErrors: false, removeAdditional: false, useDefaults: true, discriminator: true } as const;
     this.body = addFormats(new Ajv({ ...base, coerceTypes: false }));
     this.strings = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
     for (const ajv of [this.body, this.strings]) for (const s of shared) if (typeof s.$id === 'string' && !ajv.getSchema(s.$id)) ajv.addSchema(s);

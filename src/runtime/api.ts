@@ -59,6 +59,8 @@ import { registerQueryRoutes } from '../query/rest/routes.js';
 import { startQueryServer, type QueryServer } from '../query/wire/query-server.js';
 import { CredentialQueryAuth } from '../query/wire/query-auth.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
+import type { JourneyRuntimeApi } from '../journey/journey-ports.js';
+import { journeyEngineNotRunning, registerJourneyRoutes } from '../journey/routes.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -119,6 +121,8 @@ export interface StartOptions {
   backPressure?: { maxBacklog: number; maxQueued: number };
   /** How long a token's verdict stands before it is read again (default TOKEN_RECHECK_MS; tests of revokes by another process: 0). */
   tokenRecheckMs?: number;
+  /** The journey engine the journey routes call (tests: a fake of the seam); default: none running (503s). */
+  journeyRuntime?: JourneyRuntimeApi;
   /** Least age of an ingest-log entry retention deletes, whatever the configured retention (default 60 s; tests: 0). */
   retentionMinAgeMs?: number;
 }
@@ -289,6 +293,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     const systemDatasets = new SystemDatasetProvisioner(schemas, catalog, resources);
     registerSegmentationRoutes(app, { segments: handle.remote.segments, provision: (ctx) => systemDatasets.ensure(ctx) });
   }
+  registerJourneyRoutes(app, { resources, clock, runtime: opts.journeyRuntime ?? journeyEngineNotRunning });
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },
