@@ -53,7 +53,7 @@ describe('PgJourneyStore on PostgreSQL', () => {
     const schema = await fresh();
     try {
       const s = await PgJourneyStore.open({ pool, schema });
-      const n = 60;
+      const n = 200;
       let writing = true;
       let read = 0;
       // a reader that moves its position as the lake copy does, racing the writers: a row it stepped over is never read
