@@ -72,8 +72,11 @@ export class PgJourneyStore implements JourneyStore {
   private constructor(private readonly pool: pg.Pool, schema?: string) {
     const t = journeyTables(schema);
     const lockOf = (table: string) => `(SELECT pg_advisory_xact_lock(hashtext('${table}'))) AS seq_lock`;
+    // named: each connection parses and plans the two hot statements once (the schema keeps the names apart)
+    const named = (what: string) => `kith_journey_${what}_${schema ?? ''}`.slice(0, 63);
     this.q = {
       ...t,
+      names: { enqueue: named('enqueue'), commit: named('commit') },
       enqueue: `INSERT INTO ${t.inbox} (sandbox, person_key, kind, dedupe_key, payload, at)
         SELECT s, p, k, d, pl, a FROM ROWS FROM (json_to_recordset($1::json) AS (s text, p text, k text, d text, pl text, a bigint)) WITH ORDINALITY AS x(s, p, k, d, pl, a, n)
           CROSS JOIN ${lockOf(t.inbox)} ORDER BY n
@@ -97,7 +100,7 @@ export class PgJourneyStore implements JourneyStore {
   async enqueue(items: readonly NewInboxItem[]): Promise<number> {
     if (items.length === 0) return 0;
     const rows = items.map((it) => ({ s: toPgText(it.sandboxId), p: toPgText(it.personKey), k: it.kind, d: toPgText(it.dedupeKey), pl: toPgText(it.payload), a: toPgBigint(it.at) }));
-    const r = await this.pool.query(this.q.enqueue, [JSON.stringify(rows)]);
+    const r = await this.pool.query({ name: this.q.names.enqueue, text: this.q.enqueue, values: [JSON.stringify(rows)] });
     return r.rowCount ?? 0;
   }
 
@@ -165,7 +168,8 @@ export class PgJourneyStore implements JourneyStore {
     const cursors = Object.entries(unit.cursors ?? {});
     if (instances.length + events.length + consumed.length + cursors.length === 0) return;
     // rows travel as one JSON text each (a native stringify; pg's array literals escape element by element, slowly)
-    await this.pool.query(this.q.commit, [JSON.stringify(instances), `[${events.join(',')}]`, consumed, cursors.map(([k]) => toPgText(k)), cursors.map(([, v]) => v)]);
+    const values = [JSON.stringify(instances), `[${events.join(',')}]`, consumed, cursors.map(([k]) => toPgText(k)), cursors.map(([, v]) => v)];
+    await this.pool.query({ name: this.q.names.commit, text: this.q.commit, values });
   }
 
   async readOutbox(afterSeq: number, limit: number): Promise<OutboxRow[]> {
