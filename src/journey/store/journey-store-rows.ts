@@ -51,3 +51,8 @@ export function boundArg(n: number): number {
   if (Number.isNaN(n)) return 0;
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
+
+/** The columns of an instance document as a dump holds it (the text is kept as it is). */
+export function instanceColumnsOfDoc(doc: string): InstanceColumns {
+  return { ...instanceColumns(JSON.parse(doc) as JourneyInstance), doc };
+}

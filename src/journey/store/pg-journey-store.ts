@@ -4,6 +4,9 @@ import { fromPgText, schemaPrefix, toPgBigint, toPgText } from '../../store/post
 import type { JourneyInstance } from '../journey-types.js';
 import type { InboxItem, InstanceQuery, JourneyStore, JourneyUnit, NewInboxItem, OutboxRow } from './journey-store.js';
 import { boundArg, countArg, instanceColumns, lastPerId } from './journey-store-rows.js';
+import type { Transferable } from '../../store/transfer.js';
+import type { JourneyRow } from './journey-transfer-rows.js';
+import { exportJourneyRows, importJourneyRows } from './pg-journey-transfer.js';
 
 /**
  * journey.db's tables on PostgreSQL ("C": ids are matched for equality and ordered bytewise, as in SQLite). Documents
@@ -66,7 +69,8 @@ const docs = (r: pg.QueryResult<{ doc: string }>): JourneyInstance[] => r.rows.m
  * numbers therefore first take a transaction-level advisory lock of their table (joined into the insert's source, so
  * it is held before the first number is drawn, until the commit): numbers become visible in order.
  */
-export class PgJourneyStore implements JourneyStore {
+export class PgJourneyStore implements JourneyStore, Transferable {
+  readonly transferName = 'journey';
   private readonly q;
 
   private constructor(private readonly pool: pg.Pool, schema?: string) {
@@ -186,6 +190,14 @@ export class PgJourneyStore implements JourneyStore {
   async cursor(name: string): Promise<number> {
     const r = await this.pool.query<{ value: number }>(`SELECT value FROM ${this.q.cursor} WHERE name = $1`, [toPgText(name)]);
     return r.rows[0]?.value ?? 0;
+  }
+
+  exportRows(): AsyncIterable<JourneyRow[]> {
+    return exportJourneyRows(this.pool, this.q);
+  }
+
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    await importJourneyRows(this.pool, this.q, rows);
   }
 
   /** The pool is the caller's. */

@@ -2,6 +2,9 @@ import { walAutocheckpoint, type SqliteDb } from '../../store/sqlite/open.js';
 import type { JourneyInstance } from '../journey-types.js';
 import type { InboxItem, InstanceQuery, JourneyStore, JourneyUnit, NewInboxItem, OutboxRow } from './journey-store.js';
 import { boundArg, countArg, instanceColumns } from './journey-store-rows.js';
+import type { Transferable } from '../../store/transfer.js';
+import type { JourneyRow } from './journey-transfer-rows.js';
+import { exportJourneyRows, importJourneyRows } from './sqlite-journey-transfer.js';
 
 /**
  * journey.db's tables. Sequence numbers are AUTOINCREMENT: they never go back, even once every row was trimmed (the
@@ -40,7 +43,8 @@ const toInstance = (r: { doc: string }): JourneyInstance => JSON.parse(r.doc) as
  * statements is one IMMEDIATE transaction (the write lock up front: the background checkpointer may restart the WAL);
  * statements are prepared once.
  */
-export class SqliteJourneyStore implements JourneyStore {
+export class SqliteJourneyStore implements JourneyStore, Transferable {
+  readonly transferName = 'journey';
   private readonly s;
   private readonly commitTx;
   private readonly enqueueTx;
@@ -146,6 +150,13 @@ export class SqliteJourneyStore implements JourneyStore {
   }
   async cursor(name: string): Promise<number> {
     return this.s.cursor.get(name)?.value ?? 0;
+  }
+
+  exportRows(): AsyncIterable<JourneyRow[]> {
+    return exportJourneyRows(this.db);
+  }
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    importJourneyRows(this.db, rows);
   }
 
   async close(): Promise<void> {
