@@ -386,6 +386,17 @@ export function journeyStoreContract(name: string, h: JourneyStoreHarness): void
             assert.equal(await s.cursor(v), i + 1);
           }
         } },
+        { name: 'lone surrogates in ids, keys and payloads do not fail a unit (stored as U+FFFD, as UTF-8 text holds them)', run: async (s) => {
+          const odd = instance('id-\ud800', { personKey: 'k-\udc00', journeyId: 'j-\ud800', trigger: { v: '\udfff' } });
+          await s.commit({ instances: [odd], stepEvents: [stepEvent('id-\ud800:0', { nodeName: '\ud800' })], cursors: { 'c-\ud800': 1 } });
+          assert.deepEqual(await s.instance('id-\ud800'), odd, 'the document keeps them');
+          assert.deepEqual(ids(await s.instancesOf('sb', ['k-\udc00'])), ['id-\ud800']);
+          assert.equal((await s.activeInstance('sb', 'j-\ud800', 'k-\udc00'))?.id, 'id-\ud800');
+          assert.equal((await s.readOutbox(0, 10))[0]?.event.nodeName, '\ud800');
+          assert.equal(await s.cursor('c-\ud800'), 1);
+          assert.equal(await s.enqueue([item('d-\ud800', { personKey: 'k-\udc00', payload: '{"v":"\ud800"}' })]), 1);
+          assert.equal(await s.enqueue([item('d-\ud800')]), 0);
+        } },
       ];
       for (const c of cases) it(c.name, withStore(c.run));
     });

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { migrate, type Migration } from '../../store/postgres/migrations.js';
 import { fromPgText, schemaPrefix, toPgBigint, toPgText } from '../../store/postgres/pg-text.js';
 import type { JourneyInstance } from '../journey-types.js';
 import type { InboxItem, InstanceQuery, JourneyStore, JourneyUnit, NewInboxItem, OutboxRow } from './journey-store.js';
-import { boundArg, countArg, instanceColumns, lastPerId } from './journey-store-rows.js';
+import { boundArg, countArg, instanceColumns, lastPerId, wellFormed } from './journey-store-rows.js';
 import type { Transferable } from '../../store/transfer.js';
 import type { JourneyRow } from './journey-transfer-rows.js';
 import { exportJourneyRows, importJourneyRows } from './pg-journey-transfer.js';
@@ -72,15 +73,15 @@ const docs = (r: pg.QueryResult<{ doc: string }>): JourneyInstance[] => r.rows.m
 export class PgJourneyStore implements JourneyStore, Transferable {
   readonly transferName = 'journey';
   private readonly q;
+  private readonly names;
 
   private constructor(private readonly pool: pg.Pool, schema?: string) {
     const t = journeyTables(schema);
     const lockOf = (table: string) => `(SELECT pg_advisory_xact_lock(hashtext('${table}'))) AS seq_lock`;
-    // named: each connection parses and plans the two hot statements once (the schema keeps the names apart)
-    const named = (what: string) => `kith_journey_${what}_${schema ?? ''}`.slice(0, 63);
+    // named: each connection parses and plans the two hot statements once (a name per text: schemas stay apart)
+    const named = (what: string, sql: string) => `kith_journey_${what}_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
     this.q = {
       ...t,
-      names: { enqueue: named('enqueue'), commit: named('commit') },
       enqueue: `INSERT INTO ${t.inbox} (sandbox, person_key, kind, dedupe_key, payload, at)
         SELECT s, p, k, d, pl, a FROM ROWS FROM (json_to_recordset($1::json) AS (s text, p text, k text, d text, pl text, a bigint)) WITH ORDINALITY AS x(s, p, k, d, pl, a, n)
           CROSS JOIN ${lockOf(t.inbox)} ORDER BY n
@@ -94,6 +95,7 @@ export class PgJourneyStore implements JourneyStore, Transferable {
         cu AS (INSERT INTO ${t.cursor} (name, value) SELECT * FROM unnest($4::text[], $5::float8[]) ON CONFLICT (name) DO UPDATE SET value = excluded.value)
         SELECT 1`,
     };
+    this.names = { enqueue: named('enqueue', this.q.enqueue), commit: named('commit', this.q.commit) };
   }
 
   static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgJourneyStore> {
@@ -103,8 +105,9 @@ export class PgJourneyStore implements JourneyStore, Transferable {
 
   async enqueue(items: readonly NewInboxItem[]): Promise<number> {
     if (items.length === 0) return 0;
-    const rows = items.map((it) => ({ s: toPgText(it.sandboxId), p: toPgText(it.personKey), k: it.kind, d: toPgText(it.dedupeKey), pl: toPgText(it.payload), a: toPgBigint(it.at) }));
-    const r = await this.pool.query({ name: this.q.names.enqueue, text: this.q.enqueue, values: [JSON.stringify(rows)] });
+    const t = (v: string) => toPgText(wellFormed(v));
+    const rows = items.map((it) => ({ s: t(it.sandboxId), p: t(it.personKey), k: it.kind, d: t(it.dedupeKey), pl: t(it.payload), a: toPgBigint(it.at) }));
+    const r = await this.pool.query({ name: this.names.enqueue, text: this.q.enqueue, values: [JSON.stringify(rows)] });
     return r.rowCount ?? 0;
   }
 
@@ -162,10 +165,11 @@ export class PgJourneyStore implements JourneyStore, Transferable {
 
   async commit(unit: JourneyUnit): Promise<void> {
     // serialised before anything is sent: a document that cannot be written fails the whole unit
+    const t = (v: string) => toPgText(wellFormed(v));
     const instances = lastPerId(unit.instances ?? []).map((i) => {
       const c = instanceColumns(i);
       // times are whole milliseconds in practice; a fraction stays in the document, and a due rounded up is never early
-      return { i: toPgText(c.id), s: toPgText(c.sandbox), j: toPgText(c.journeyId), v: toPgText(c.versionId), p: toPgText(c.personKey), st: c.status, e: toPgBigint(c.enteredAt), du: c.due === null ? null : toPgBigint(Math.ceil(c.due)), d: c.doc };
+      return { i: t(c.id), s: t(c.sandbox), j: t(c.journeyId), v: t(c.versionId), p: t(c.personKey), st: c.status, e: toPgBigint(c.enteredAt), du: c.due === null ? null : toPgBigint(Math.ceil(c.due)), d: c.doc };
     });
     const events = (unit.stepEvents ?? []).map((e) => JSON.stringify(e));
     const consumed = (unit.consumed ?? []).map(toPgBigint);
@@ -173,7 +177,7 @@ export class PgJourneyStore implements JourneyStore, Transferable {
     if (instances.length + events.length + consumed.length + cursors.length === 0) return;
     // rows travel as one JSON text each (a native stringify; pg's array literals escape element by element, slowly)
     const values = [JSON.stringify(instances), `[${events.join(',')}]`, consumed, cursors.map(([k]) => toPgText(k)), cursors.map(([, v]) => v)];
-    await this.pool.query({ name: this.q.names.commit, text: this.q.commit, values });
+    await this.pool.query({ name: this.names.commit, text: this.q.commit, values });
   }
 
   async readOutbox(afterSeq: number, limit: number): Promise<OutboxRow[]> {
