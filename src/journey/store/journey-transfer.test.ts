@@ -5,7 +5,7 @@ import { pgFreshSchemas } from '../../store/postgres/testing/pg-test-schema.js';
 import { transferContract } from '../../store/transfer.contract.js';
 import { allRows } from '../../store/transfer.js';
 import type { JourneyInstance } from '../journey-types.js';
-import { instance, stepEvent } from './journey-store.contract.js';
+import { instance, stepEvent } from './testing/journey-store-fixtures.js';
 import { SqliteJourneyStore } from './sqlite-journey-store.js';
 import { PgJourneyStore } from './pg-journey-store.js';
 

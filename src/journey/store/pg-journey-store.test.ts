@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pgFreshSchemas } from '../../store/postgres/testing/pg-test-schema.js';
 import { appliedMigrations } from '../../store/postgres/migrations.js';
-import { journeyStoreContract, instance, stepEvent } from './journey-store.contract.js';
+import { journeyStoreContract } from './journey-store.contract.js';
+import { instance, stepEvent } from './testing/journey-store-fixtures.js';
 import { PgJourneyStore } from './pg-journey-store.js';
 import type { JourneyStore } from './journey-store.js';
 
