@@ -80,4 +80,23 @@ describe('PgJourneyStore on PostgreSQL', () => {
       await drop(schema);
     }
   });
+
+  it('concurrent units writing the same instances, cursors and outbox never deadlock (the unit lock comes first)', async () => {
+    const schema = await fresh();
+    try {
+      const s = await PgJourneyStore.open({ pool, schema });
+      await s.enqueue(Array.from({ length: 40 }, (_, i) => ({ sandboxId: 'sb', personKey: 'k', kind: 'event' as const, dedupeKey: `d${i}`, payload: '{}', at: i })));
+      const seqs = (await s.readInbox(0, 100)).map((x) => x.seq);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const pair = [instance('a', { steps: i }), instance('b', { steps: i })];
+          return s.commit({ instances: i % 2 ? pair : pair.reverse(), stepEvents: [stepEvent(`a:${i}`)], consumed: [seqs[i]!, seqs[39 - i]!], cursors: { x: i, y: i } });
+        }),
+      );
+      assert.equal((await s.readOutbox(0, 100)).length, 40);
+      assert.deepEqual(await s.readInbox(0, 100), []);
+    } finally {
+      await drop(schema);
+    }
+  });
 });

@@ -68,7 +68,9 @@ const docs = (r: pg.QueryResult<{ doc: string }>): JourneyInstance[] => r.rows.m
  * Sequence numbers: an identity hands numbers out at insert, but transactions commit in any order, so a reader could
  * see seq 11 before 10 commits and step past 10 for good (the lake copy, the engine's inbox position). Rows that take
  * numbers therefore first take a transaction-level advisory lock of their table (joined into the insert's source, so
- * it is held before the first number is drawn, until the commit): numbers become visible in order.
+ * it is held before the first number is drawn, until the commit): numbers become visible in order. Every write of a
+ * commit joins the outbox's lock the same way, so the lock comes before any row lock of the unit (the order of a
+ * statement's CTEs is the planner's: two units locking an instance and the outbox in opposite orders would deadlock).
  */
 export class PgJourneyStore implements JourneyStore, Transferable {
   readonly transferName = 'journey';
@@ -78,6 +80,7 @@ export class PgJourneyStore implements JourneyStore, Transferable {
   private constructor(private readonly pool: pg.Pool, schema?: string) {
     const t = journeyTables(schema);
     const lockOf = (table: string) => `(SELECT pg_advisory_xact_lock(hashtext('${table}'))) AS seq_lock`;
+    const unitLock = lockOf(t.outbox);
     // named: each connection parses and plans the two hot statements once (a name per text: schemas stay apart)
     const named = (what: string, sql: string) => `kith_journey_${what}_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
     this.q = {
@@ -87,12 +90,13 @@ export class PgJourneyStore implements JourneyStore, Transferable {
           CROSS JOIN ${lockOf(t.inbox)} ORDER BY n
         ON CONFLICT (sandbox, dedupe_key) DO NOTHING`,
       commit: `WITH ins AS (INSERT INTO ${t.inst} (id, sandbox, journey_id, version_id, person_key, status, entered_at, due, doc)
-          SELECT * FROM json_to_recordset($1::json) AS x(i text, s text, j text, v text, p text, st text, e bigint, du bigint, d text)
+          SELECT x.* FROM json_to_recordset($1::json) AS x(i text, s text, j text, v text, p text, st text, e bigint, du bigint, d text) CROSS JOIN ${unitLock}
           ON CONFLICT (id) DO UPDATE SET sandbox = excluded.sandbox, journey_id = excluded.journey_id, version_id = excluded.version_id,
             person_key = excluded.person_key, status = excluded.status, entered_at = excluded.entered_at, due = excluded.due, doc = excluded.doc),
-        ob AS (INSERT INTO ${t.outbox} (event) SELECT e::text FROM json_array_elements($2::json) WITH ORDINALITY AS x(e, n) CROSS JOIN ${lockOf(t.outbox)} ORDER BY n),
-        co AS (UPDATE ${t.inbox} SET consumed = true WHERE seq = ANY($3::bigint[]) AND NOT consumed),
-        cu AS (INSERT INTO ${t.cursor} (name, value) SELECT * FROM unnest($4::text[], $5::float8[]) ON CONFLICT (name) DO UPDATE SET value = excluded.value)
+        ob AS (INSERT INTO ${t.outbox} (event) SELECT e::text FROM json_array_elements($2::json) WITH ORDINALITY AS x(e, n) CROSS JOIN ${unitLock} ORDER BY n),
+        co AS (UPDATE ${t.inbox} i SET consumed = true FROM ${unitLock} WHERE i.seq = ANY($3::bigint[]) AND NOT i.consumed),
+        cu AS (INSERT INTO ${t.cursor} (name, value) SELECT c.name, c.value FROM unnest($4::text[], $5::float8[]) AS c(name, value) CROSS JOIN ${unitLock}
+          ON CONFLICT (name) DO UPDATE SET value = excluded.value)
         SELECT 1`,
     };
     this.names = { enqueue: named('enqueue', this.q.enqueue), commit: named('commit', this.q.commit) };
