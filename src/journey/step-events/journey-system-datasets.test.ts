@@ -2,7 +2,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { StepEventsFixture } from './testing/step-events-fixture.js';
 import {
-  JOURNEY_DATASET, JOURNEY_SCHEMA, JOURNEY_SYSTEM_KIND, PROFILE_EVENT_NAME, STEP_EVENT_DATASET, STEP_EVENT_SCHEMA,
+  JOURNEY_DATASET, JOURNEY_SCHEMA, JOURNEY_SYSTEM_KIND, PROFILE_EVENT_NAME, PROFILE_UPDATE_NAME, STEP_EVENT_DATASET, STEP_EVENT_SCHEMA,
   readJourneySystemDatasets,
 } from './journey-system-datasets.js';
 import { isEnabled, PROFILE_TAG, TABLE_TAG } from '../../catalog/catalog-types.js';
@@ -52,6 +52,22 @@ describe('JourneySystemDatasets', () => {
     const stepFields = (p: Record<string, unknown>) => Object.keys(((((p._experience as { properties: Record<string, { properties: Record<string, { properties: object }> }> }).properties.journeyOrchestration!).properties.stepEvents!).properties));
     assert.ok(stepFields(se).includes('profileID') && stepFields(se).includes('actionExecutionErrorCode'));
     assert.ok(!stepFields(pe).includes('profileID') && stepFields(pe).includes('stepStatus'));
+    // updateProfile actions write fragments of a Profile-enabled profile dataset
+    const pu = datasets.find((d) => d.id === sys.profileUpdateDatasetId)!;
+    assert.equal(pu.name, PROFILE_UPDATE_NAME);
+    assert.equal(isEnabled(pu.tags, PROFILE_TAG), true);
+    assert.deepEqual(pu.tags['kith/system'], ['journeys']);
+    assert.equal(sys.profileUpdateTable, 'journey_profile_updates');
+  });
+
+  it('adds the profile-update dataset to a sandbox provisioned before it existed', async () => {
+    const ctx = f.ctx('sb-6');
+    const full = unwrap(await f.provisioner().ensure(ctx));
+    const { profileUpdateDatasetId: _d, profileUpdateTable: _t, ...older } = full;
+    await f.resources.put(JOURNEY_SYSTEM_KIND, 'sb-6', 'datasets', older);
+    const again = unwrap(await f.provisioner().ensure(ctx));
+    assert.deepEqual(again, full, 'the dataset is found by name and adopted');
+    assert.deepEqual(await readJourneySystemDatasets(f.resources, 'sb-6'), full);
   });
 
   it('is idempotent: a second call, a new provisioner and concurrent calls create nothing more', async () => {
@@ -64,8 +80,8 @@ describe('JourneySystemDatasets', () => {
     const more = await Promise.all([fresh.ensure(f.ctx('sb-3')), fresh.ensure(f.ctx('sb-3'))]);
     for (const r of [...all, ...more]) assert.ok(r.ok);
     for (const sb of ['sb-1', 'sb-2', 'sb-3']) {
-      assert.equal((await f.catalog.listDatasets(sb)).length, 3, sb);
-      assert.equal((await f.schemas.list(sb, 'tenant', 'schemas')).length, 3, sb);
+      assert.equal((await f.catalog.listDatasets(sb)).length, 4, sb);
+      assert.equal((await f.schemas.list(sb, 'tenant', 'schemas')).length, 4, sb);
     }
     assert.deepEqual(await readJourneySystemDatasets(f.resources, 'sb-2'), unwrap(all[0]!));
   });
@@ -77,7 +93,7 @@ describe('JourneySystemDatasets', () => {
     await f.resources.delete(JOURNEY_SYSTEM_KIND, 'sb-4', 'datasets'); // as if the process died before the last put
     const again = unwrap(await f.provisioner().ensure(ctx));
     assert.deepEqual(again, ids);
-    assert.equal((await f.catalog.listDatasets('sb-4')).length, 3);
+    assert.equal((await f.catalog.listDatasets('sb-4')).length, 4);
   });
 
   describe('invalid input', () => {

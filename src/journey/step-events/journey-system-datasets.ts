@@ -29,6 +29,9 @@ export interface JourneySystemDatasetIds {
   stepEventTable: string;
   journeyDatasetId: string;
   journeyTable: string;
+  /** Where `updateProfile` actions write (profile class, enabled for Profile); absent in sandboxes provisioned before it existed. */
+  profileUpdateDatasetId?: string;
+  profileUpdateTable?: string;
 }
 
 export const JOURNEY_SYSTEM_KIND = 'journey-system';
@@ -41,6 +44,7 @@ export const STEP_EVENT_SCHEMA = 'Journey Step Event schema for Journey Orchestr
 export const STEP_EVENT_DATASET = 'Journey Step Events';
 export const JOURNEY_SCHEMA = 'Journey schema with Journey Fields for Journey Orchestration';
 export const JOURNEY_DATASET = 'Journeys';
+export const PROFILE_UPDATE_NAME = 'Journey Profile Updates';
 
 const CTX = 'https://ns.adobe.com/xdm/context/';
 const JO = 'https://ns.adobe.com/experience/journeyOrchestration/stepEvents/';
@@ -53,6 +57,13 @@ const SCHEMAS: Array<{ title: string; allOf: string[]; union: boolean }> = [
   { title: STEP_EVENT_SCHEMA, allOf: [JOURNEY_STEP_EVENT, COMMON, ACTION, JO + 'journeyStepEventIdentityFields'], union: false },
   { title: JOURNEY_SCHEMA, allOf: [JOURNEY, JO + 'journeyFields'], union: false },
 ];
+
+/** `updateProfile` fragments: the profile class with the common profile field groups, in the union (Profile-enabled dataset). */
+const PROFILE_UPDATES = {
+  title: PROFILE_UPDATE_NAME,
+  allOf: ['profile', 'identitymap', 'profile-person-details', 'profile-personal-details', 'profile-loyalty-details', 'profile-consents', 'profile-user-account-details', 'profile-work-details'].map((g) => CTX + g),
+  union: true,
+};
 
 /** What the processor thread reads (undefined until the API thread provisioned the sandbox). */
 export async function readJourneySystemDatasets(resources: ResourceStore, sandboxId: string): Promise<JourneySystemDatasetIds | undefined> {
@@ -84,6 +95,15 @@ export class JourneySystemDatasets {
 
   private async provision(ctx: SandboxContext): Promise<Result<JourneySystemDatasetIds, Problem>> {
     const stored = await readJourneySystemDatasets(this.resources, ctx.sandbox.id);
+    if (stored && !stored.profileUpdateDatasetId) {
+      // provisioned before journeys wrote profile updates: add that dataset
+      const pud = await this.pair(ctx, PROFILE_UPDATES, PROFILE_UPDATE_NAME, PROFILE_ENABLED);
+      if (!pud.ok) return pud;
+      const sys = { ...stored, profileUpdateDatasetId: pud.value.id, profileUpdateTable: tableOf(pud.value) };
+      await this.resources.put(JOURNEY_SYSTEM_KIND, ctx.sandbox.id, RESOURCE_ID, sys);
+      this.done.set(ctx.sandbox.id, sys);
+      return ok(sys);
+    }
     if (stored) {
       this.done.set(ctx.sandbox.id, stored);
       return ok(stored);
@@ -95,6 +115,8 @@ export class JourneySystemDatasets {
     if (!sed.ok) return sed;
     const jd = await this.pair(ctx, jr!, JOURNEY_DATASET);
     if (!jd.ok) return jd;
+    const pud = await this.pair(ctx, PROFILE_UPDATES, PROFILE_UPDATE_NAME, PROFILE_ENABLED);
+    if (!pud.ok) return pud;
     const sys: JourneySystemDatasetIds = {
       profileEventDatasetId: ped.value.id,
       profileEventTable: tableOf(ped.value),
@@ -102,6 +124,8 @@ export class JourneySystemDatasets {
       stepEventTable: tableOf(sed.value),
       journeyDatasetId: jd.value.id,
       journeyTable: tableOf(jd.value),
+      profileUpdateDatasetId: pud.value.id,
+      profileUpdateTable: tableOf(pud.value),
     };
     await this.resources.put(JOURNEY_SYSTEM_KIND, ctx.sandbox.id, RESOURCE_ID, sys);
     this.done.set(ctx.sandbox.id, sys);
@@ -109,7 +133,7 @@ export class JourneySystemDatasets {
   }
 
   /** The schema and its dataset, reusing what a provisioning that stopped half-way left (found by title / name). */
-  private async pair(ctx: SandboxContext, s: { title: string; allOf: string[]; union: boolean }, datasetName: string): Promise<Result<Dataset, Problem>> {
+  private async pair(ctx: SandboxContext, s: { title: string; allOf: string[]; union: boolean }, datasetName: string, extraTags: Record<string, string[]> = {}): Promise<Result<Dataset, Problem>> {
     let schemaId = (await this.schemas.list(ctx.sandbox.id, 'tenant', 'schemas')).find((x) => x.title === s.title)?.$id;
     if (!schemaId) {
       const body = { title: s.title, description: 'System schema of Kith journeys (read-only)', allOf: s.allOf.map(($ref) => ({ $ref })), ...(s.union ? { 'meta:immutableTags': ['union'] } : {}) };
@@ -123,7 +147,7 @@ export class JourneySystemDatasets {
       name: datasetName,
       description: 'System dataset of Kith journeys (read-only)',
       schemaRef: { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' },
-      tags: { [SYSTEM_TAG]: [SYSTEM_TAG_VALUE] },
+      tags: { [SYSTEM_TAG]: [SYSTEM_TAG_VALUE], ...extraTags },
     });
     // another process created it in between (names are unique): adopt it
     if (!created.ok && created.error.status === 409) return (await this.existing(ctx, datasetName, schemaId)) ?? created;
@@ -139,6 +163,8 @@ export class JourneySystemDatasets {
     return ok(d);
   }
 }
+
+const PROFILE_ENABLED = { unifiedProfile: ['enabled:true'] };
 
 function tableOf(d: Dataset): string {
   return d.tags[TABLE_TAG]![0]!;
