@@ -88,7 +88,8 @@ export interface VersionReport {
 
 export interface PersonJourneys {
   identity: IdentityRef;
-  instances: Array<JourneyInstance & { journeyName?: string; steps: StepEvent[] }>;
+  /** `stepCount`: the instance's steps so far; `steps`: those already copied to the lake, oldest first. */
+  instances: Array<Omit<JourneyInstance, 'steps'> & { stepCount: number; journeyName?: string; steps: StepEvent[] }>;
 }
 
 /** The engine's face to the API thread (served over the typed RPC as `journeys`). */
