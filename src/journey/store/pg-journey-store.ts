@@ -1,0 +1,200 @@
+import type pg from 'pg';
+import { migrate, type Migration } from '../../store/postgres/migrations.js';
+import { fromPgText, schemaPrefix, toPgBigint, toPgText } from '../../store/postgres/pg-text.js';
+import type { JourneyInstance } from '../journey-types.js';
+import type { InboxItem, InstanceQuery, JourneyStore, JourneyUnit, NewInboxItem, OutboxRow } from './journey-store.js';
+import { boundArg, countArg, instanceColumns, lastPerId } from './journey-store-rows.js';
+
+/**
+ * journey.db's tables on PostgreSQL ("C": ids are matched for equality and ordered bytewise, as in SQLite). Documents
+ * are TEXT holding JSON (JSON.stringify never writes a raw U+0000, which TEXT refuses; JSONB would reorder keys and
+ * refuse `\u0000`). Cursor values are float8: any JS number round-trips, as in SQLite.
+ */
+export const JOURNEY_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'inbox, instances, step-event outbox, cursors',
+    sql: (p) => `
+      CREATE TABLE ${p}kith_journey_inbox (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, sandbox TEXT COLLATE "C" NOT NULL, person_key TEXT NOT NULL,
+        kind TEXT NOT NULL, dedupe_key TEXT COLLATE "C" NOT NULL, payload TEXT NOT NULL, at BIGINT NOT NULL, consumed BOOLEAN NOT NULL DEFAULT false,
+        UNIQUE (sandbox, dedupe_key));
+      CREATE INDEX kith_journey_inbox_pending ON ${p}kith_journey_inbox (seq) WHERE NOT consumed;
+      CREATE TABLE ${p}kith_journey_instance (id TEXT COLLATE "C" PRIMARY KEY, sandbox TEXT COLLATE "C" NOT NULL, journey_id TEXT COLLATE "C" NOT NULL,
+        version_id TEXT COLLATE "C" NOT NULL, person_key TEXT COLLATE "C" NOT NULL, status TEXT NOT NULL, entered_at BIGINT NOT NULL, due BIGINT, doc TEXT NOT NULL);
+      CREATE INDEX kith_journey_instance_due ON ${p}kith_journey_instance (due, id) WHERE due IS NOT NULL;
+      CREATE INDEX kith_journey_instance_person ON ${p}kith_journey_instance (sandbox, person_key, journey_id, entered_at);
+      CREATE INDEX kith_journey_instance_version ON ${p}kith_journey_instance (sandbox, version_id, id);
+      CREATE TABLE ${p}kith_journey_outbox (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, event TEXT NOT NULL);
+      CREATE TABLE ${p}kith_journey_cursor (name TEXT COLLATE "C" PRIMARY KEY, value DOUBLE PRECISION NOT NULL);`,
+  },
+];
+
+/** Table names of one schema. */
+export function journeyTables(schema?: string) {
+  const p = schemaPrefix(schema);
+  return { inbox: `${p}kith_journey_inbox`, inst: `${p}kith_journey_instance`, outbox: `${p}kith_journey_outbox`, cursor: `${p}kith_journey_cursor` };
+}
+
+interface PgInboxRow {
+  seq: string;
+  sandbox: string;
+  person_key: string;
+  kind: InboxItem['kind'];
+  dedupe_key: string;
+  payload: string;
+  at: string;
+}
+const toItem = (r: PgInboxRow): InboxItem => ({
+  seq: Number(r.seq),
+  sandboxId: fromPgText(r.sandbox),
+  personKey: fromPgText(r.person_key),
+  kind: r.kind,
+  dedupeKey: fromPgText(r.dedupe_key),
+  payload: fromPgText(r.payload),
+  at: Number(r.at),
+});
+const docs = (r: pg.QueryResult<{ doc: string }>): JourneyInstance[] => r.rows.map((x) => JSON.parse(x.doc) as JourneyInstance);
+
+/**
+ * JourneyStore on PostgreSQL (same rules as SqliteJourneyStore). The pool is the caller's; `schema` qualifies the
+ * tables. A commit is ONE statement (hence one transaction, one round trip whatever its size): multi-row `unnest`
+ * writes in data-modifying CTEs.
+ *
+ * Sequence numbers: an identity hands numbers out at insert, but transactions commit in any order, so a reader could
+ * see seq 11 before 10 commits and step past 10 for good (the lake copy, the engine's inbox position). Rows that take
+ * numbers therefore first take a transaction-level advisory lock of their table (joined into the insert's source, so
+ * it is held before the first number is drawn, until the commit): numbers become visible in order.
+ */
+export class PgJourneyStore implements JourneyStore {
+  private readonly q;
+
+  private constructor(private readonly pool: pg.Pool, schema?: string) {
+    const t = journeyTables(schema);
+    const lockOf = (table: string) => `(SELECT pg_advisory_xact_lock(hashtext('${table}'))) AS seq_lock`;
+    this.q = {
+      ...t,
+      enqueue: `INSERT INTO ${t.inbox} (sandbox, person_key, kind, dedupe_key, payload, at)
+        SELECT s, p, k, d, pl, a FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS x(s, p, k, d, pl, a, n)
+          CROSS JOIN ${lockOf(t.inbox)} ORDER BY n
+        ON CONFLICT (sandbox, dedupe_key) DO NOTHING`,
+      commit: `WITH ins AS (INSERT INTO ${t.inst} (id, sandbox, journey_id, version_id, person_key, status, entered_at, due, doc)
+          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
+          ON CONFLICT (id) DO UPDATE SET sandbox = excluded.sandbox, journey_id = excluded.journey_id, version_id = excluded.version_id,
+            person_key = excluded.person_key, status = excluded.status, entered_at = excluded.entered_at, due = excluded.due, doc = excluded.doc),
+        ob AS (INSERT INTO ${t.outbox} (event) SELECT e FROM unnest($10::text[]) WITH ORDINALITY AS x(e, n) CROSS JOIN ${lockOf(t.outbox)} ORDER BY n),
+        co AS (UPDATE ${t.inbox} SET consumed = true WHERE seq = ANY($11::bigint[]) AND NOT consumed),
+        cu AS (INSERT INTO ${t.cursor} (name, value) SELECT * FROM unnest($12::text[], $13::float8[]) ON CONFLICT (name) DO UPDATE SET value = excluded.value)
+        SELECT 1`,
+    };
+  }
+
+  static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgJourneyStore> {
+    await migrate(opts.pool, 'journey', JOURNEY_MIGRATIONS, opts.schema);
+    return new PgJourneyStore(opts.pool, opts.schema);
+  }
+
+  async enqueue(items: readonly NewInboxItem[]): Promise<number> {
+    if (items.length === 0) return 0;
+    const cols: unknown[][] = [[], [], [], [], [], []];
+    for (const it of items) {
+      cols[0]!.push(toPgText(it.sandboxId));
+      cols[1]!.push(toPgText(it.personKey));
+      cols[2]!.push(it.kind);
+      cols[3]!.push(toPgText(it.dedupeKey));
+      cols[4]!.push(toPgText(it.payload));
+      cols[5]!.push(toPgBigint(it.at));
+    }
+    const r = await this.pool.query(this.q.enqueue, cols);
+    return r.rowCount ?? 0;
+  }
+
+  async readInbox(afterSeq: number, limit: number): Promise<InboxItem[]> {
+    const n = countArg(limit);
+    if (n === 0) return [];
+    const r = await this.pool.query<PgInboxRow>(`SELECT seq, sandbox, person_key, kind, dedupe_key, payload, at FROM ${this.q.inbox} WHERE NOT consumed AND seq > $1 ORDER BY seq LIMIT $2`, [toPgBigint(boundArg(afterSeq)), n]);
+    return r.rows.map(toItem);
+  }
+
+  async trimInbox(before: number): Promise<number> {
+    const r = await this.pool.query(`DELETE FROM ${this.q.inbox} WHERE consumed AND at < $1`, [toPgBigint(Math.ceil(boundArg(before)))]);
+    return r.rowCount ?? 0;
+  }
+
+  async instance(id: string): Promise<JourneyInstance | undefined> {
+    return docs(await this.pool.query<{ doc: string }>(`SELECT doc FROM ${this.q.inst} WHERE id = $1`, [toPgText(id)]))[0];
+  }
+
+  async instancesOf(sandboxId: string, personKeys: readonly string[]): Promise<JourneyInstance[]> {
+    if (personKeys.length === 0) return [];
+    return docs(await this.pool.query<{ doc: string }>(`SELECT doc FROM ${this.q.inst} WHERE sandbox = $1 AND person_key = ANY($2::text[]) ORDER BY entered_at, id`, [toPgText(sandboxId), personKeys.map(toPgText)]));
+  }
+
+  async activeInstance(sandboxId: string, journeyId: string, personKey: string): Promise<JourneyInstance | undefined> {
+    const sql = `SELECT doc FROM ${this.q.inst} WHERE sandbox = $1 AND person_key = $2 AND journey_id = $3 AND status <> 'ended' ORDER BY entered_at, id LIMIT 1`;
+    return docs(await this.pool.query<{ doc: string }>(sql, [toPgText(sandboxId), toPgText(personKey), toPgText(journeyId)]))[0];
+  }
+
+  async lastInstance(sandboxId: string, journeyId: string, personKey: string): Promise<JourneyInstance | undefined> {
+    const sql = `SELECT doc FROM ${this.q.inst} WHERE sandbox = $1 AND person_key = $2 AND journey_id = $3 ORDER BY entered_at DESC, id DESC LIMIT 1`;
+    return docs(await this.pool.query<{ doc: string }>(sql, [toPgText(sandboxId), toPgText(personKey), toPgText(journeyId)]))[0];
+  }
+
+  async instancesOfVersion(sandboxId: string, versionId: string, q: InstanceQuery = {}): Promise<JourneyInstance[]> {
+    const n = q.limit === undefined ? null : countArg(q.limit);
+    if (n === 0) return [];
+    const status = q.status === 'active' ? ` AND status <> 'ended'` : q.status === 'ended' ? ` AND status = 'ended'` : '';
+    const sql = `SELECT doc FROM ${this.q.inst} WHERE sandbox = $1 AND version_id = $2 AND id > $3${status} ORDER BY id LIMIT $4`;
+    return docs(await this.pool.query<{ doc: string }>(sql, [toPgText(sandboxId), toPgText(versionId), toPgText(q.after ?? ''), n]));
+  }
+
+  async due(now: number, limit: number): Promise<JourneyInstance[]> {
+    const n = countArg(limit);
+    if (n === 0) return [];
+    const sql = `SELECT doc FROM ${this.q.inst} WHERE due IS NOT NULL AND due <= $1 ORDER BY due, id LIMIT $2`;
+    return docs(await this.pool.query<{ doc: string }>(sql, [toPgBigint(Math.floor(boundArg(now))), n]));
+  }
+
+  async nextDue(): Promise<number | undefined> {
+    const r = await this.pool.query<{ due: string | null }>(`SELECT min(due) AS due FROM ${this.q.inst} WHERE due IS NOT NULL`);
+    const due = r.rows[0]?.due;
+    return due === null || due === undefined ? undefined : Number(due);
+  }
+
+  async commit(unit: JourneyUnit): Promise<void> {
+    const cols: unknown[][] = Array.from({ length: 13 }, () => []);
+    // serialised before anything is sent: a document that cannot be written fails the whole unit
+    for (const i of lastPerId(unit.instances ?? [])) {
+      const c = instanceColumns(i);
+      // times are whole milliseconds in practice; a fraction is kept in the document, and a due rounded up is never early
+      const row = [toPgText(c.id), toPgText(c.sandbox), toPgText(c.journeyId), toPgText(c.versionId), toPgText(c.personKey), c.status, toPgBigint(c.enteredAt), c.due === null ? null : toPgBigint(Math.ceil(c.due)), c.doc];
+      row.forEach((v, k) => cols[k]!.push(v));
+    }
+    for (const e of unit.stepEvents ?? []) cols[9]!.push(JSON.stringify(e));
+    for (const seq of unit.consumed ?? []) cols[10]!.push(toPgBigint(seq));
+    for (const [name, value] of Object.entries(unit.cursors ?? {})) {
+      cols[11]!.push(toPgText(name));
+      cols[12]!.push(value);
+    }
+    if (cols.every((c) => c.length === 0)) return;
+    await this.pool.query(this.q.commit, cols);
+  }
+
+  async readOutbox(afterSeq: number, limit: number): Promise<OutboxRow[]> {
+    const n = countArg(limit);
+    if (n === 0) return [];
+    const r = await this.pool.query<{ seq: string; event: string }>(`SELECT seq, event FROM ${this.q.outbox} WHERE seq > $1 ORDER BY seq LIMIT $2`, [toPgBigint(boundArg(afterSeq)), n]);
+    return r.rows.map((x) => ({ seq: Number(x.seq), event: JSON.parse(x.event) as OutboxRow['event'] }));
+  }
+
+  async trimOutbox(upTo: number): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.q.outbox} WHERE seq <= $1`, [toPgBigint(boundArg(upTo))]);
+  }
+
+  async cursor(name: string): Promise<number> {
+    const r = await this.pool.query<{ value: number }>(`SELECT value FROM ${this.q.cursor} WHERE name = $1`, [toPgText(name)]);
+    return r.rows[0]?.value ?? 0;
+  }
+
+  /** The pool is the caller's. */
+  async close(): Promise<void> {}
+}
