@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IdentityRef } from '../../profile/identity-resolver.js';
 import type { Clock } from '../../shared/clock.js';
 import { KeyedSerial } from '../../shared/serial.js';
@@ -14,6 +13,7 @@ import { item, personKeyOf, readPayload, type AudiencePayload, type DirectEntryP
 import { InputIndex } from './input-index.js';
 import { interpret, type EnterInput, type InterpreterInput, type Transition } from './interpreter.js';
 import { Limiter } from './limiter.js';
+import { sortableIds } from './instance-ids.js';
 import { runTest } from './test-run.js';
 
 export interface JourneyEngineOptions {
@@ -35,6 +35,7 @@ export interface JourneyEngineDeps {
   clock: Clock;
   onError: (error: unknown, context: string) => void;
   options?: JourneyEngineOptions;
+  /** Instance ids (default: sortable by creation, see instance-ids.ts). */
   newId?: () => string;
 }
 
@@ -70,6 +71,9 @@ export class JourneyEngine {
   /** Units committed (drain's progress). */
   private applied = 0;
   private pumping: Promise<void> | undefined;
+  /** Inbox items handed to lanes and not done; `room` wakes the pump when it drops. */
+  private inboxPending = 0;
+  private room: Array<() => void> = [];
   private again = false;
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
@@ -81,7 +85,7 @@ export class JourneyEngine {
     this.actionLimiter = new Limiter(this.opts.actionConcurrency);
     this.batcher = new CommitBatcher(deps.store);
     this.index = new InputIndex(deps.definitions);
-    this.newId = deps.newId ?? randomUUID;
+    this.newId = deps.newId ?? sortableIds(deps.clock);
   }
 
   /** Starts the ticker (due waits, inbox polling) and reads the inbox once. */
@@ -209,11 +213,21 @@ export class JourneyEngine {
         this.readUpTo = items.at(-1)!.seq;
         const byKey = new Map<string, InboxItem[]>();
         for (const it of items) (byKey.get(it.personKey) ?? byKey.set(it.personKey, []).get(it.personKey)!).push(it);
-        const batch = [...byKey].map(([key, its]) => this.lanes.run(key, () => this.limiter.run(() => this.handleItems(its))));
-        // one batch in flight at a time bounds memory; the lanes keep their order across batches
-        await Promise.allSettled(batch);
+        for (const [key, its] of byKey) {
+          this.inboxPending += its.length;
+          void this.lanes
+            .run(key, () => this.limiter.run(() => this.handleItems(its)))
+            .catch((e: unknown) => this.deps.onError(e, 'journey inbox'))
+            .finally(() => {
+              this.inboxPending -= its.length;
+              if (this.inboxPending <= this.opts.inboxBatch || this.inboxPending === 0) for (const w of this.room.splice(0)) w();
+            });
+        }
+        // at most two batches in flight bounds memory (the lanes keep each key's order across batches)
+        while (this.inboxPending > this.opts.inboxBatch) await new Promise<void>((r) => this.room.push(r));
       }
     } while (this.again && !this.closed);
+    while (this.inboxPending > 0) await new Promise<void>((r) => this.room.push(r));
   }
 
   private async handleItems(items: InboxItem[]): Promise<void> {
@@ -231,7 +245,7 @@ export class JourneyEngine {
     if (!p) return this.apply(it.sandboxId, undefined, [], [it.seq]);
     const sandboxId = it.sandboxId;
     const person = await this.deps.people.read(sandboxId, p.p.identity);
-    const all = (await this.deps.store.instancesOf(sandboxId, unique([it.personKey, ...(person.personKeys ?? [])]))).filter((i) => !i.inTest);
+    const all = await this.instancesOfPerson(sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined);
     const ts: Transition[] = [];
     const now = this.deps.clock.now();
 
@@ -267,6 +281,20 @@ export class JourneyEngine {
       }
     }
     await this.apply(sandboxId, person, ts, [it.seq]);
+  }
+
+  /**
+   * The person's (non-test) instances over every key of their graph. A direct entry of a one-key person (the bulk of
+   * an audience read) only needs its last instance of that journey: one index search instead of a scan of the person.
+   */
+  private async instancesOfPerson(sandboxId: string, key: string, person: Person, journeyId: string | undefined): Promise<JourneyInstance[]> {
+    const keys = unique([key, ...(person.personKeys ?? [])]);
+    if (journeyId !== undefined && keys.length === 1) {
+      const last = await this.deps.store.lastInstance(sandboxId, journeyId, key);
+      if (!last) return [];
+      if (!last.inTest) return [last];
+    }
+    return (await this.deps.store.instancesOf(sandboxId, keys)).filter((i) => !i.inTest);
   }
 
   /** An entry, unless the person (any key of their graph) is in the journey; re-entrance reads their last instance. */
