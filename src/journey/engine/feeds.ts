@@ -1,7 +1,7 @@
 import type { IdentityRef } from '../../profile/identity-resolver.js';
 import type { PersonReader } from '../journey-ports.js';
 import type { NewInboxItem } from '../store/journey-store.js';
-import { audienceTransitionOf, identitiesOf, item, personKeyOf, type AudiencePayload, type EventPayload } from './inbox-items.js';
+import { audienceTransitionOf, identitiesOf, item, personKeyOf, type AudiencePayload, type DirectEntryPayload, type EventPayload } from './inbox-items.js';
 import type { SandboxIndex } from './input-index.js';
 
 /**
@@ -36,6 +36,22 @@ export async function audienceItems(sandboxId: string, records: readonly Record<
     }
   }
   return out;
+}
+
+/** An audience read's members as direct entries (dedupeKey `<runId>:<personKey>`: a replayed run enqueues nothing), in chunks. */
+export async function* audienceReadItems(
+  sandboxId: string, journeyId: string, versionId: string, runId: string, members: Iterable<IdentityRef> | AsyncIterable<IdentityRef>, at: number, size = 5000,
+): AsyncGenerator<NewInboxItem[]> {
+  let chunk: NewInboxItem[] = [];
+  for await (const m of members) {
+    const payload: DirectEntryPayload = { identity: m, journeyId, versionId, source: 'readAudience' };
+    chunk.push(item(sandboxId, 'readAudience', m, `${runId}:${personKeyOf(m)}`, payload, at));
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
 }
 
 /** One identity per wanted namespace (lower-case), from the record first, else from the person's graph. */

@@ -7,9 +7,10 @@ import type { ActionResult, ActionRunner, JourneyDefinitions, Person, PersonRead
 import type { JourneyInstance, JourneyVersion, Journey, StepEvent } from '../journey-types.js';
 import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-store.js';
 import { CommitBatcher } from './commit-batcher.js';
-import { audienceItems, eventItems } from './feeds.js';
+import { audienceItems, audienceReadItems, eventItems } from './feeds.js';
 import { mergeLosers } from './identity-merge.js';
-import { item, personKeyOf, readPayload, type AudiencePayload, type DirectEntryPayload, type EventPayload } from './inbox-items.js';
+import { readPayload } from './inbox-items.js';
+import { audienceEnter, enterOf, jumpItem, sameNs, unique } from './entry-inputs.js';
 import { InputIndex } from './input-index.js';
 import { interpret, type EnterInput, type InterpreterInput, type Transition } from './interpreter.js';
 import { Limiter } from './limiter.js';
@@ -136,18 +137,9 @@ export class JourneyEngine {
 
   /** One run of a read-audience version: each member enters (a batch instance); `runId` dedupes a replayed run. */
   async startAudienceRead(sandboxId: string, journeyId: string, versionId: string, runId: string, members: Iterable<IdentityRef> | AsyncIterable<IdentityRef>): Promise<number> {
-    const at = this.deps.clock.now();
-    let chunk: NewInboxItem[] = [];
     let n = 0;
-    for await (const m of members) {
-      const payload: DirectEntryPayload = { identity: m, journeyId, versionId, source: 'readAudience' };
-      chunk.push(item(sandboxId, 'readAudience', m, `${runId}:${personKeyOf(m)}`, payload, at));
-      if (chunk.length >= 5000) {
-        n += await this.enqueue(chunk);
-        chunk = [];
-      }
-    }
-    return n + (await this.enqueue(chunk));
+    for await (const chunk of audienceReadItems(sandboxId, journeyId, versionId, runId, members, this.deps.clock.now())) n += await this.enqueue(chunk);
+    return n;
   }
 
   async definitionsChanged(sandboxId: string): Promise<void> {
@@ -322,10 +314,7 @@ export class JourneyEngine {
     for (const t of applied) {
       if (t.next.kind !== 'jump') continue;
       const target = await this.deps.definitions.liveOf(sandboxId, t.next.journeyId);
-      if (!target) continue;
-      const identity = keyIn(person, target.version.definition.entry.namespace) ?? t.instance.identity;
-      const payload: DirectEntryPayload = { identity, journeyId: t.next.journeyId, versionId: target.version.id, source: 'jump', ...(t.instance.trigger ? { trigger: t.instance.trigger } : {}) };
-      jumps.push(item(sandboxId, 'readAudience', identity, `jump:${t.instance.id}`, payload, this.deps.clock.now()));
+      if (target) jumps.push(jumpItem(t.instance, target.version, person, this.deps.clock.now()));
     }
     if (jumps.length) await this.deps.store.enqueue(jumps);
     await this.batcher.commit({ instances: applied.map((t) => t.instance), stepEvents: applied.flatMap((t) => t.steps), consumed });
@@ -381,14 +370,19 @@ export class JourneyEngine {
 
   private async runAction(inst: JourneyInstance): Promise<void> {
     const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
-    const node = found?.version.definition.nodes.find((n) => n.id === inst.nodeId);
-    if (!found || node?.type !== 'action') return;
+    // a version that is gone leaves the instance due (like its timers); a node that is not an action ends it as an error
+    if (!found) return;
+    const node = found.version.definition.nodes.find((n) => n.id === inst.nodeId);
     const person = await this.deps.people.read(inst.sandboxId, inst.identity);
     const idempotencyKey = `${inst.id}:${inst.steps}`;
-    const result: ActionResult = await this.deps.actions.run(node.action, {
-      sandboxId: inst.sandboxId, instance: inst, idempotencyKey, profile: person.profile, actionId: node.id, actionName: node.name ?? node.id,
-      ...(inst.trigger ? { event: inst.trigger } : {}),
-    });
+    const result: ActionResult =
+      node?.type === 'action'
+        ? await this.deps.actions.run(node.action, {
+            sandboxId: inst.sandboxId, instance: inst, idempotencyKey, profile: person.profile, actionId: node.id, actionName: node.name ?? node.id,
+            ...(inst.trigger ? { event: inst.trigger } : {}),
+          })
+        : // not read by the interpreter (the node is no action: the instance ends with an error step)
+          { status: 'failed', error: 'error', fields: { actionID: inst.nodeId, actionName: inst.nodeId, actionType: 'http', actionExecutionTime: 0, attempts: 0 } };
     await this.lanes.run(inst.personKey, async () => {
       // the instance may have moved meanwhile (an exit, a stop): then the outcome is not its anymore
       const cur = await this.deps.store.instance(inst.id);
@@ -409,24 +403,4 @@ export class JourneyEngine {
   private async settled(): Promise<void> {
     while (this.tracked.size > 0) await Promise.allSettled([...this.tracked]);
   }
-}
-
-const unique = (xs: string[]): string[] => [...new Set(xs)];
-const sameNs = (ns: string, id: IdentityRef): boolean => typeof ns === 'string' && ns.toLowerCase() === id.namespace.toLowerCase();
-
-function keyIn(person: Person | undefined, namespace: string): IdentityRef | undefined {
-  for (const k of person?.personKeys ?? []) {
-    const i = k.indexOf(':');
-    if (i > 0 && k.slice(0, i).toLowerCase() === namespace.toLowerCase()) return { namespace: k.slice(0, i), id: k.slice(i + 1) };
-  }
-  return undefined;
-}
-
-function enterOf(p: EventPayload, it: InboxItem): EnterInput {
-  const eventId = typeof p.event._id === 'string' ? p.event._id : it.dedupeKey;
-  return { kind: 'enter', source: 'event', instanceId: '', identity: p.identity, personKey: it.personKey, trigger: p.event, eventId, eventName: String(p.event.eventType) };
-}
-
-function audienceEnter(p: AudiencePayload, it: InboxItem): EnterInput {
-  return { kind: 'enter', source: 'audience', instanceId: '', identity: p.identity, personKey: it.personKey, eventId: 'audience', segmentStatus: p.status, ...(p.record ? { trigger: p.record } : {}) };
 }
