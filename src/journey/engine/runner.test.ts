@@ -159,28 +159,43 @@ describe('JourneyEngine over the SQLite store', () => {
       assert.equal(ss.filter((s) => s.id === actions2.calls[0]!.ctx.idempotencyKey).length, 1);
     }));
 
-  it('identity merge mid-journey: the instance entered first goes on, the other ends (identityMerge)', () =>
+  for (const via of ['a@x.io', 'b@x.io'])
+    it(`identity merge mid-journey (next input for ${via}): the instance entered first goes on, the other ends (identityMerge)`, () =>
+      withWorld(async (w) => {
+        addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 86_400, next: 'end' }, end], exitCriteria: [{ id: 'x', type: 'event', eventType: 'ping', condition: 'false' }] });
+        await w.engine.feedEvents('sb', [eventOf('e1', 'signup', {}, 'a@x.io')]);
+        await w.engine.drain();
+        w.clock.advance(1000);
+        await w.engine.feedEvents('sb', [eventOf('e2', 'signup', {}, 'b@x.io')]);
+        await w.engine.drain();
+        w.people.link('Email:a@x.io', 'Email:b@x.io');
+        await w.engine.feedEvents('sb', [eventOf('e3', 'ping', {}, via)]);
+        await w.engine.drain();
+        const [a, b] = await w.store.instancesOf('sb', ['Email:a@x.io', 'Email:b@x.io']);
+        assert.equal(a?.personKey, 'Email:a@x.io');
+        assert.equal(a?.status, 'waiting');
+        assert.equal(b?.status, 'ended');
+        const last = (await steps(w.store)).at(-1)!;
+        assert.equal(last.instanceId, b!.id);
+        assert.equal(last.eventID, 'identityMerge');
+        assert.equal(brief(last), 'w:ended:end');
+        await w.engine.feedEvents('sb', [eventOf('e4', 'signup', {}, 'b@x.io')]);
+        await w.engine.drain();
+        assert.equal((await w.store.instancesOf('sb', ['Email:b@x.io'])).length, 1, 'the merged person is in the journey: no new entry');
+      }));
+
+  it('exit criteria by event, and the instance timeout on the timer wheel', () =>
     withWorld(async (w) => {
-      addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 86_400, next: 'end' }, end] });
-      await w.engine.feedEvents('sb', [eventOf('e1', 'signup', {}, 'a@x.io')]);
+      addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 86_400, next: 'end' }, end], instanceTimeoutSeconds: 3600, exitCriteria: [{ id: 'x', type: 'event', eventType: 'unsubscribe' }] });
+      await w.engine.feedEvents('sb', [eventOf('e1', 'signup', {}, 'a@x.io'), eventOf('e2', 'signup', {}, 'b@x.io')]);
       await w.engine.drain();
-      w.clock.advance(1000);
-      await w.engine.feedEvents('sb', [eventOf('e2', 'signup', {}, 'b@x.io')]);
+      await w.engine.feedEvents('sb', [eventOf('u1', 'unsubscribe', {}, 'a@x.io')]);
       await w.engine.drain();
-      w.people.link('Email:a@x.io', 'Email:b@x.io');
-      await w.engine.feedEvents('sb', [eventOf('e3', 'signup', {}, 'b@x.io')]);
+      w.clock.advance(3600 * 1000);
       await w.engine.drain();
-      const [a, b] = await w.store.instancesOf('sb', ['Email:a@x.io', 'Email:b@x.io']);
-      assert.equal(a?.personKey, 'Email:a@x.io');
-      assert.equal(a?.status, 'waiting');
-      assert.equal(b?.status, 'ended');
-      const last = (await steps(w.store)).at(-1)!;
-      assert.equal(last.instanceId, b!.id);
-      assert.equal(last.eventID, 'identityMerge');
-      assert.equal(brief(last), 'w:ended:end');
-      await w.engine.feedEvents('sb', [eventOf('e4', 'signup', {}, 'b@x.io')]);
-      await w.engine.drain();
-      assert.equal((await w.store.instancesOf('sb', ['Email:b@x.io'])).length, 1, 'the merged person is in the journey: no new entry');
+      const byKey = new Map((await steps(w.store)).filter((s) => s.instanceEnded).map((s) => [s.identity.id, s]));
+      assert.equal(byKey.get('a@x.io')?.exitCriteriaID, 'x');
+      assert.equal(byKey.get('b@x.io')?.stepStatus, 'instanceTimedout');
     }));
 
   it('an audience read of 10,000 members starts 10,000 instances in few transactions', () =>
