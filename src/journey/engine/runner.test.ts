@@ -128,6 +128,24 @@ describe('JourneyEngine over the SQLite store', () => {
       assert.equal(ss[1]!.action?.actionID, 'a');
     }));
 
+  it('start(): the ticker runs due waits by itself; close() waits for the work in flight', () =>
+    withWorld(
+      async (w) => {
+        addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 60, next: 'a' }, { id: 'a', type: 'action', action: { kind: 'updateProfile', set: { x: 1 } }, next: 'end' }, end] });
+        w.engine.start();
+        await w.engine.feedEvents('sb', [eventOf('e1', 'signup')]);
+        await w.engine.drain();
+        w.clock.advance(60_000);
+        // the ticker is unref'd (it never holds a process open): keep the loop alive while waiting for its work
+        const keepAlive = setInterval(() => undefined, 60_000);
+        await w.actions.called(1);
+        clearInterval(keepAlive);
+        await w.engine.close();
+        assert.deepEqual((await steps(w.store)).map(brief), ['start:transitions', 'w:transitions', 'a:transitions', 'end:ended:end']);
+      },
+      { tickMs: 5 },
+    ));
+
   it('a failed action takes errorNext', () =>
     withWorld(async (w) => {
       addJourney(w, 'j1', { nodes: [{ id: 'a', type: 'action', action: { kind: 'email', from: 'f@x.io', subject: 'hi' }, next: 'end', errorNext: 'oops' }, end, { id: 'oops', type: 'end' }] });
