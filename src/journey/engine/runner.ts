@@ -3,7 +3,7 @@ import type { Clock } from '../../shared/clock.js';
 import { KeyedSerial } from '../../shared/serial.js';
 import { err, ok, type Result } from '../../shared/result.js';
 import { notFound, unprocessable, type Problem } from '../../shared/problem.js';
-import type { ActionResult, ActionRunner, JourneyDefinitions, Person, PersonReader } from '../journey-ports.js';
+import type { ActionResult, ActionRunner, JourneyDefinitions, JourneyRuntimeApi, Person, PersonReader } from '../journey-ports.js';
 import type { JourneyInstance, JourneyVersion, Journey, StepEvent } from '../journey-types.js';
 import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-store.js';
 import { CommitBatcher } from './commit-batcher.js';
@@ -57,7 +57,7 @@ type Found = { journey: Journey; version: JourneyVersion };
  * then its outcome commits with its step. A crash in between leaves the action wait due: the next start runs it
  * again with the same key (at least once).
  */
-export class JourneyEngine {
+export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChanged' | 'stopVersion' | 'test'> {
   private readonly lanes = new KeyedSerial();
   private readonly limiter: Limiter;
   private readonly actionLimiter: Limiter;
