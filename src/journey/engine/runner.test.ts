@@ -320,6 +320,18 @@ describe('JourneyEngine over the SQLite store', () => {
         const refused = await w.engine.test('sb', version.id, { identity: email('a@x.io'), event: eventOf('t', 'signup', { plan: 'free' }) });
         assert.equal(!refused.ok && refused.error.status, 422);
       }));
+    it('after close(), inputs are kept in the inbox for the next start', () =>
+      withWorld(async (w) => {
+        addJourney(w, 'j1', { nodes: [end] });
+        await w.engine.close();
+        assert.equal(await w.engine.feedEvents('sb', [eventOf('e1', 'signup')]), 1);
+        await w.engine.drain();
+        assert.equal((await w.store.readInbox(0, 10)).length, 1);
+        const next = w.engineOver(w.store, w.actions);
+        await next.drain();
+        await next.close();
+        assert.deepEqual((await steps(w.store)).map(brief), ['start:transitions', 'end:ended:end']);
+      }));
     it('an instance whose version disappeared is left alone', () =>
       withWorld(async (w) => {
         const { version } = addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 1, next: 'end' }, end] });

@@ -108,7 +108,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
 
   /** Until nothing is left to do now: the inbox read, due waits run, actions done (tests; a manual clock). */
   async drain(): Promise<void> {
-    for (;;) {
+    while (!this.closed) {
       const before = this.applied;
       this.kick();
       await this.pumping;
@@ -199,7 +199,8 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   private async pump(): Promise<void> {
     do {
       this.again = false;
-      for (;;) {
+      // close() stops the reading; what was handed to the lanes finishes
+      while (!this.closed) {
         const items = await this.deps.store.readInbox(this.readUpTo, this.opts.inboxBatch);
         if (items.length === 0) break;
         this.readUpTo = items.at(-1)!.seq;
