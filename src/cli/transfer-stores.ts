@@ -22,6 +22,7 @@ export const TRANSFER_STORES: readonly TransferEntry[] = [
   { name: 'identity', store: 'identityGraph', file: 'identity' },
   { name: 'profile', store: 'profileStore', file: 'profile' },
   { name: 'segment', store: 'segmentStore', file: 'segment' },
+  { name: 'journey', store: 'journeyStore', file: 'journey' },
 ];
 
 export interface TransferStores {

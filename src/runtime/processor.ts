@@ -65,11 +65,11 @@ function checkpointIntervalMs(): number {
 // API's ingest log (the API thread, runtime/api.ts, hands its checkpoints over too); none on PostgreSQL
 // the files whose writers all take the write lock at the start of their transactions (see BackgroundCheckpointer) also
 // get their WAL restarted when a steady load keeps it growing: the ingest log (appends begin with an INSERT, markers
-// and retention wait or retry), identity.db, profile.db and segment.db (IMMEDIATE transactions)
+// and retention wait or retry), identity.db, profile.db, segment.db and journey.db (IMMEDIATE transactions)
 const checkpointed = [...storage.sqliteFiles];
 const checkpointer =
   backgroundCheckpoints && checkpointed.length > 0
-    ? await BackgroundCheckpointer.start(dataDir, checkpointed, checkpointIntervalMs(), checkpointed.filter((f) => ['ingest-log', 'identity', 'profile', 'segment'].includes(f)))
+    ? await BackgroundCheckpointer.start(dataDir, checkpointed, checkpointIntervalMs(), checkpointed.filter((f) => ['ingest-log', 'identity', 'profile', 'segment', 'journey'].includes(f)))
     : undefined;
 
 let last = -2;

@@ -37,7 +37,7 @@ const kinds: Array<{ kind: 'sqlite' | 'postgres'; config(): StorageConfig }> = [
 
 const expected: Record<ThreadRole, string[]> = {
   api: ['failedRecords', 'ingestLog', 'notIngested', 'resources', 'sourceState'],
-  processor: ['failedRecords', 'identityGraph', 'ingestLog', 'lake', 'membershipReader', 'notIngested', 'profileStore', 'resources', 'seenIds'],
+  processor: ['failedRecords', 'identityGraph', 'ingestLog', 'journeyStore', 'lake', 'membershipReader', 'notIngested', 'profileStore', 'resources', 'seenIds'],
   segmentation: ['profileStore', 'resources', 'segmentStore'],
   reader: ['identityGraph', 'membershipReader', 'profileStore', 'resources'],
   cli: ['resources'],
@@ -94,18 +94,18 @@ describe('openStorage', () => {
         const files = readdirSync(cfg.dataDir);
         assert.ok(files.includes('lake.duckdb'), 'the lake is in the data directory on both kinds');
         const dbFiles = files.filter((f) => f.endsWith('.db')).sort();
-        if (kind === 'sqlite') assert.deepEqual(dbFiles, ['control.db', 'failed-records.db', 'identity.db', 'ingest-log.db', 'profile.db', 'segment.db', 'sources.db']);
+        if (kind === 'sqlite') assert.deepEqual(dbFiles, ['control.db', 'failed-records.db', 'identity.db', 'ingest-log.db', 'journey.db', 'profile.db', 'segment.db', 'sources.db']);
         else {
           assert.deepEqual(dbFiles, [], 'no SQLite file on PostgreSQL');
           const applied = await appliedMigrations(admin, cfg.databaseSchema);
-          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'identity', 'ingest-log', 'not-ingested', 'profile', 'resources', 'seen-ids', 'source-state']);
+          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'identity', 'ingest-log', 'journey', 'not-ingested', 'profile', 'resources', 'seen-ids', 'source-state']);
         }
       });
 
       it('names its SQLite files for the checkpointer (none on PostgreSQL)', async () => {
         const s = await openStorageOrThrow(config(), 'processor');
         try {
-          assert.deepEqual([...s.sqliteFiles].sort(), kind === 'sqlite' ? ['control', 'failed-records', 'identity', 'ingest-log', 'profile', 'segment'] : []);
+          assert.deepEqual([...s.sqliteFiles].sort(), kind === 'sqlite' ? ['control', 'failed-records', 'identity', 'ingest-log', 'journey', 'profile', 'segment'] : []);
           s.checkpointsInBackground(['ingest-log']); // a no-op on PostgreSQL
         } finally {
           await s.close();
@@ -130,7 +130,7 @@ describe('openStorage', () => {
     const all = await Promise.all((['api', 'processor', 'segmentation', 'cli'] as const).map((r) => openStorageOrThrow(cfg, r)));
     for (const s of all) await s.close();
     const r = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${cfg.databaseSchema}.kith_migrations`);
-    assert.equal(Number(r.rows[0]!.n), 9);
+    assert.equal(Number(r.rows[0]!.n), 10);
   });
 
   describe('invalid input', () => {

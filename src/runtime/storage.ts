@@ -34,6 +34,9 @@ import { PgSegmentStore } from '../segment/pg-segment-store.js';
 import type { MembershipReader } from '../segment/membership-view.js';
 import { SqliteMembershipReader } from '../segment/sqlite-membership-reader.js';
 import { PgMembershipReader } from '../segment/pg-membership-reader.js';
+import type { JourneyStore } from '../journey/store/journey-store.js';
+import { SqliteJourneyStore } from '../journey/store/sqlite-journey-store.js';
+import { PgJourneyStore } from '../journey/store/pg-journey-store.js';
 
 /** Where a process keeps its state: plain data, so worker threads get it through workerData. */
 export interface StorageConfig {
@@ -72,12 +75,14 @@ export interface Stores {
   segmentStore: SegmentStore;
   /** Committed memberships for profile lookups, read outside segmentation's writer. */
   membershipReader: MembershipReader;
+  /** The journey engine's inbox, instances, due waits, step-event outbox and cursors (the processor writes). */
+  journeyStore: JourneyStore;
 }
 
 /** What each thread opens (see runtime/README.md for who writes what). */
 const ROLE_STORES = {
   api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState'],
-  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader'],
+  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader', 'journeyStore'],
   segmentation: ['resources', 'profileStore', 'segmentStore'],
   // profile lookups off the write path: read connections of the graph, profiles and memberships
   reader: ['resources', 'identityGraph', 'profileStore', 'membershipReader'],
@@ -129,6 +134,7 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
     sqlite: (o) => new SqliteMembershipReader(o.file('segment', { cacheMiB: READER_CACHE_MIB })),
     postgres: async (o) => new PgMembershipReader(o.pool, o.schema),
   },
+  journeyStore: { sqlite: (o) => new SqliteJourneyStore(o.file('journey')), postgres: (o) => PgJourneyStore.open(o) },
 };
 
 /**

@@ -51,3 +51,17 @@ export function boundArg(n: number): number {
   if (Number.isNaN(n)) return 0;
   return Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, n));
 }
+
+/** The columns of an instance document as a dump holds it (the text is kept as it is). */
+export function instanceColumnsOfDoc(doc: string): InstanceColumns {
+  return { ...instanceColumns(JSON.parse(doc) as JourneyInstance), doc };
+}
+
+/** Lone UTF-16 surrogates (from a client's JSON `"\\ud800"`), which no UTF-8 text holds. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A string as UTF-8 text can hold it: lone surrogates become U+FFFD, as bound parameters encode them (SQLite's and
+ * pg's). For text sent inside JSON, where PostgreSQL refuses an escaped lone surrogate and would fail the whole unit.
+ */
+export const wellFormed = (s: string): string => s.replace(LONE_SURROGATE, '\ufffd');

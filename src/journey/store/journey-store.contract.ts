@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { JourneyInstance, StepEvent } from '../journey-types.js';
-import type { InboxItem, JourneyStore, JourneyUnit, NewInboxItem } from './journey-store.js';
+import type { StepEvent } from '../journey-types.js';
+import type { InboxItem, JourneyStore, JourneyUnit } from './journey-store.js';
+import { inboxItem, instance, KEY, stepEvent, T0, waiting } from './testing/journey-store-fixtures.js';
 
 export interface JourneyStoreHarness {
   /** A fresh, empty store. */
@@ -13,22 +14,7 @@ export interface JourneyStoreHarness {
   refuseStepEvent(s: JourneyStore, eventId: string): Promise<void>;
 }
 
-const T0 = Date.UTC(2026, 0, 2); // past 2^31: entries, dues and outbox times are 64-bit
-const KEY = 'Email:a@x.com';
-
-export const instance = (id: string, over: Partial<JourneyInstance> = {}): JourneyInstance => ({
-  id, sandboxId: 'sb', journeyId: 'j1', versionId: 'v1', personKey: KEY, identity: { namespace: 'Email', id: 'a@x.com' }, status: 'running',
-  nodeId: 'n1', instanceType: 'unitary', inTest: false, enteredAt: T0, updatedAt: T0, steps: 0, ...over,
-});
-const waiting = (id: string, due: number, over: Partial<JourneyInstance> = {}) => instance(id, { status: 'waiting', wait: { kind: 'timer', due }, ...over });
-export const stepEvent = (id: string, over: Partial<StepEvent> = {}): StepEvent => ({
-  id, sandboxId: 'sb', timestamp: T0, journeyId: 'j1', journeyVersionId: 'v1', journeyVersionName: 'Welcome', journeyVersion: '1.0', instanceId: id.split(':')[0]!,
-  instanceType: 'unitary', identity: { namespace: 'Email', id: 'a@x.com' }, nodeId: 'n1', nodeName: 'Start', nodeType: 'start', stepStatus: 'transitions',
-  entrance: true, instanceEnded: false, inTest: false, eventID: 'e1', processingTime: 3, ...over,
-});
-const item = (dedupeKey: string, over: Partial<NewInboxItem> = {}): NewInboxItem => ({
-  sandboxId: 'sb', personKey: KEY, kind: 'event', dedupeKey, payload: JSON.stringify({ _id: dedupeKey }), at: T0, ...over,
-});
+const item = inboxItem;
 const keys = (items: InboxItem[]) => items.map((i) => `${i.sandboxId}/${i.dedupeKey}`);
 const ids = (xs: Array<{ id: string }>) => xs.map((x) => x.id);
 const increasing = (seqs: number[]) => seqs.every((s, i) => i === 0 || s > seqs[i - 1]!);
@@ -385,6 +371,17 @@ export function journeyStoreContract(name: string, h: JourneyStoreHarness): void
             assert.deepEqual(ids(await s.instancesOfVersion(v, v)), [v]);
             assert.equal(await s.cursor(v), i + 1);
           }
+        } },
+        { name: 'lone surrogates in ids, keys and payloads do not fail a unit (stored as U+FFFD, as UTF-8 text holds them)', run: async (s) => {
+          const odd = instance('id-\ud800', { personKey: 'k-\udc00', journeyId: 'j-\ud800', trigger: { v: '\udfff' } });
+          await s.commit({ instances: [odd], stepEvents: [stepEvent('id-\ud800:0', { nodeName: '\ud800' })], cursors: { 'c-\ud800': 1 } });
+          assert.deepEqual(await s.instance('id-\ud800'), odd, 'the document keeps them');
+          assert.deepEqual(ids(await s.instancesOf('sb', ['k-\udc00'])), ['id-\ud800']);
+          assert.equal((await s.activeInstance('sb', 'j-\ud800', 'k-\udc00'))?.id, 'id-\ud800');
+          assert.equal((await s.readOutbox(0, 10))[0]?.event.nodeName, '\ud800');
+          assert.equal(await s.cursor('c-\ud800'), 1);
+          assert.equal(await s.enqueue([item('d-\ud800', { personKey: 'k-\udc00', payload: '{"v":"\ud800"}' })]), 1);
+          assert.equal(await s.enqueue([item('d-\ud800')]), 0);
         } },
       ];
       for (const c of cases) it(c.name, withStore(c.run));

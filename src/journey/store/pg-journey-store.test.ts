@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pgFreshSchemas } from '../../store/postgres/testing/pg-test-schema.js';
 import { appliedMigrations } from '../../store/postgres/migrations.js';
-import { journeyStoreContract, instance, stepEvent } from './journey-store.contract.js';
+import { journeyStoreContract } from './journey-store.contract.js';
+import { instance, stepEvent } from './testing/journey-store-fixtures.js';
 import { PgJourneyStore } from './pg-journey-store.js';
 import type { JourneyStore } from './journey-store.js';
 
@@ -53,7 +54,7 @@ describe('PgJourneyStore on PostgreSQL', () => {
     const schema = await fresh();
     try {
       const s = await PgJourneyStore.open({ pool, schema });
-      const n = 60;
+      const n = 200;
       let writing = true;
       let read = 0;
       // a reader that moves its position as the lake copy does, racing the writers: a row it stepped over is never read
@@ -75,6 +76,25 @@ describe('PgJourneyStore on PostgreSQL', () => {
       const seqs = (await s.readInbox(0, 100)).map((x) => x.seq);
       assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
       assert.equal((await s.readInbox(0, 100)).length, 10);
+    } finally {
+      await drop(schema);
+    }
+  });
+
+  it('concurrent units writing the same instances, cursors and outbox never deadlock (the unit lock comes first)', async () => {
+    const schema = await fresh();
+    try {
+      const s = await PgJourneyStore.open({ pool, schema });
+      await s.enqueue(Array.from({ length: 40 }, (_, i) => ({ sandboxId: 'sb', personKey: 'k', kind: 'event' as const, dedupeKey: `d${i}`, payload: '{}', at: i })));
+      const seqs = (await s.readInbox(0, 100)).map((x) => x.seq);
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) => {
+          const pair = [instance('a', { steps: i }), instance('b', { steps: i })];
+          return s.commit({ instances: i % 2 ? pair : pair.reverse(), stepEvents: [stepEvent(`a:${i}`)], consumed: [seqs[i]!, seqs[39 - i]!], cursors: { x: i, y: i } });
+        }),
+      );
+      assert.equal((await s.readOutbox(0, 100)).length, 40);
+      assert.deepEqual(await s.readInbox(0, 100), []);
     } finally {
       await drop(schema);
     }

@@ -1,9 +1,13 @@
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { migrate, type Migration } from '../../store/postgres/migrations.js';
 import { fromPgText, schemaPrefix, toPgBigint, toPgText } from '../../store/postgres/pg-text.js';
 import type { JourneyInstance } from '../journey-types.js';
 import type { InboxItem, InstanceQuery, JourneyStore, JourneyUnit, NewInboxItem, OutboxRow } from './journey-store.js';
-import { boundArg, countArg, instanceColumns, lastPerId } from './journey-store-rows.js';
+import { boundArg, countArg, instanceColumns, lastPerId, wellFormed } from './journey-store-rows.js';
+import type { Transferable } from '../../store/transfer.js';
+import type { JourneyRow } from './journey-transfer-rows.js';
+import { exportJourneyRows, importJourneyRows } from './pg-journey-transfer.js';
 
 /**
  * journey.db's tables on PostgreSQL ("C": ids are matched for equality and ordered bytewise, as in SQLite). Documents
@@ -57,35 +61,45 @@ const docs = (r: pg.QueryResult<{ doc: string }>): JourneyInstance[] => r.rows.m
 
 /**
  * JourneyStore on PostgreSQL (same rules as SqliteJourneyStore). The pool is the caller's; `schema` qualifies the
- * tables. A commit is ONE statement (hence one transaction, one round trip whatever its size): multi-row `unnest`
- * writes in data-modifying CTEs.
+ * tables. A commit is ONE statement (hence one transaction, one round trip whatever its size): multi-row writes in
+ * data-modifying CTEs, their rows sent as JSON text (json_to_recordset; step events through json_array_elements, which
+ * hands each element back as the exact text sent).
  *
  * Sequence numbers: an identity hands numbers out at insert, but transactions commit in any order, so a reader could
  * see seq 11 before 10 commits and step past 10 for good (the lake copy, the engine's inbox position). Rows that take
  * numbers therefore first take a transaction-level advisory lock of their table (joined into the insert's source, so
- * it is held before the first number is drawn, until the commit): numbers become visible in order.
+ * it is held before the first number is drawn, until the commit): numbers become visible in order. Every write of a
+ * commit joins the outbox's lock the same way, so the lock comes before any row lock of the unit (the order of a
+ * statement's CTEs is the planner's: two units locking an instance and the outbox in opposite orders would deadlock).
  */
-export class PgJourneyStore implements JourneyStore {
+export class PgJourneyStore implements JourneyStore, Transferable {
+  readonly transferName = 'journey';
   private readonly q;
+  private readonly names;
 
   private constructor(private readonly pool: pg.Pool, schema?: string) {
     const t = journeyTables(schema);
     const lockOf = (table: string) => `(SELECT pg_advisory_xact_lock(hashtext('${table}'))) AS seq_lock`;
+    const unitLock = lockOf(t.outbox);
+    // named: each connection parses and plans the two hot statements once (a name per text: schemas stay apart)
+    const named = (what: string, sql: string) => `kith_journey_${what}_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
     this.q = {
       ...t,
       enqueue: `INSERT INTO ${t.inbox} (sandbox, person_key, kind, dedupe_key, payload, at)
-        SELECT s, p, k, d, pl, a FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) WITH ORDINALITY AS x(s, p, k, d, pl, a, n)
+        SELECT s, p, k, d, pl, a FROM ROWS FROM (json_to_recordset($1::json) AS (s text, p text, k text, d text, pl text, a bigint)) WITH ORDINALITY AS x(s, p, k, d, pl, a, n)
           CROSS JOIN ${lockOf(t.inbox)} ORDER BY n
         ON CONFLICT (sandbox, dedupe_key) DO NOTHING`,
       commit: `WITH ins AS (INSERT INTO ${t.inst} (id, sandbox, journey_id, version_id, person_key, status, entered_at, due, doc)
-          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])
+          SELECT x.* FROM json_to_recordset($1::json) AS x(i text, s text, j text, v text, p text, st text, e bigint, du bigint, d text) CROSS JOIN ${unitLock}
           ON CONFLICT (id) DO UPDATE SET sandbox = excluded.sandbox, journey_id = excluded.journey_id, version_id = excluded.version_id,
             person_key = excluded.person_key, status = excluded.status, entered_at = excluded.entered_at, due = excluded.due, doc = excluded.doc),
-        ob AS (INSERT INTO ${t.outbox} (event) SELECT e FROM unnest($10::text[]) WITH ORDINALITY AS x(e, n) CROSS JOIN ${lockOf(t.outbox)} ORDER BY n),
-        co AS (UPDATE ${t.inbox} SET consumed = true WHERE seq = ANY($11::bigint[]) AND NOT consumed),
-        cu AS (INSERT INTO ${t.cursor} (name, value) SELECT * FROM unnest($12::text[], $13::float8[]) ON CONFLICT (name) DO UPDATE SET value = excluded.value)
+        ob AS (INSERT INTO ${t.outbox} (event) SELECT e::text FROM json_array_elements($2::json) WITH ORDINALITY AS x(e, n) CROSS JOIN ${unitLock} ORDER BY n),
+        co AS (UPDATE ${t.inbox} i SET consumed = true FROM ${unitLock} WHERE i.seq = ANY($3::bigint[]) AND NOT i.consumed),
+        cu AS (INSERT INTO ${t.cursor} (name, value) SELECT c.name, c.value FROM unnest($4::text[], $5::float8[]) AS c(name, value) CROSS JOIN ${unitLock}
+          ON CONFLICT (name) DO UPDATE SET value = excluded.value)
         SELECT 1`,
     };
+    this.names = { enqueue: named('enqueue', this.q.enqueue), commit: named('commit', this.q.commit) };
   }
 
   static async open(opts: { pool: pg.Pool; schema?: string }): Promise<PgJourneyStore> {
@@ -95,16 +109,9 @@ export class PgJourneyStore implements JourneyStore {
 
   async enqueue(items: readonly NewInboxItem[]): Promise<number> {
     if (items.length === 0) return 0;
-    const cols: unknown[][] = [[], [], [], [], [], []];
-    for (const it of items) {
-      cols[0]!.push(toPgText(it.sandboxId));
-      cols[1]!.push(toPgText(it.personKey));
-      cols[2]!.push(it.kind);
-      cols[3]!.push(toPgText(it.dedupeKey));
-      cols[4]!.push(toPgText(it.payload));
-      cols[5]!.push(toPgBigint(it.at));
-    }
-    const r = await this.pool.query(this.q.enqueue, cols);
+    const t = (v: string) => toPgText(wellFormed(v));
+    const rows = items.map((it) => ({ s: t(it.sandboxId), p: t(it.personKey), k: it.kind, d: t(it.dedupeKey), pl: t(it.payload), a: toPgBigint(it.at) }));
+    const r = await this.pool.query({ name: this.names.enqueue, text: this.q.enqueue, values: [JSON.stringify(rows)] });
     return r.rowCount ?? 0;
   }
 
@@ -161,22 +168,20 @@ export class PgJourneyStore implements JourneyStore {
   }
 
   async commit(unit: JourneyUnit): Promise<void> {
-    const cols: unknown[][] = Array.from({ length: 13 }, () => []);
     // serialised before anything is sent: a document that cannot be written fails the whole unit
-    for (const i of lastPerId(unit.instances ?? [])) {
+    const t = (v: string) => toPgText(wellFormed(v));
+    const instances = lastPerId(unit.instances ?? []).map((i) => {
       const c = instanceColumns(i);
-      // times are whole milliseconds in practice; a fraction is kept in the document, and a due rounded up is never early
-      const row = [toPgText(c.id), toPgText(c.sandbox), toPgText(c.journeyId), toPgText(c.versionId), toPgText(c.personKey), c.status, toPgBigint(c.enteredAt), c.due === null ? null : toPgBigint(Math.ceil(c.due)), c.doc];
-      row.forEach((v, k) => cols[k]!.push(v));
-    }
-    for (const e of unit.stepEvents ?? []) cols[9]!.push(JSON.stringify(e));
-    for (const seq of unit.consumed ?? []) cols[10]!.push(toPgBigint(seq));
-    for (const [name, value] of Object.entries(unit.cursors ?? {})) {
-      cols[11]!.push(toPgText(name));
-      cols[12]!.push(value);
-    }
-    if (cols.every((c) => c.length === 0)) return;
-    await this.pool.query(this.q.commit, cols);
+      // times are whole milliseconds in practice; a fraction stays in the document, and a due rounded up is never early
+      return { i: t(c.id), s: t(c.sandbox), j: t(c.journeyId), v: t(c.versionId), p: t(c.personKey), st: c.status, e: toPgBigint(c.enteredAt), du: c.due === null ? null : toPgBigint(Math.ceil(c.due)), d: c.doc };
+    });
+    const events = (unit.stepEvents ?? []).map((e) => JSON.stringify(e));
+    const consumed = (unit.consumed ?? []).map(toPgBigint);
+    const cursors = Object.entries(unit.cursors ?? {});
+    if (instances.length + events.length + consumed.length + cursors.length === 0) return;
+    // rows travel as one JSON text each (a native stringify; pg's array literals escape element by element, slowly)
+    const values = [JSON.stringify(instances), `[${events.join(',')}]`, consumed, cursors.map(([k]) => toPgText(k)), cursors.map(([, v]) => v)];
+    await this.pool.query({ name: this.names.commit, text: this.q.commit, values });
   }
 
   async readOutbox(afterSeq: number, limit: number): Promise<OutboxRow[]> {
@@ -193,6 +198,14 @@ export class PgJourneyStore implements JourneyStore {
   async cursor(name: string): Promise<number> {
     const r = await this.pool.query<{ value: number }>(`SELECT value FROM ${this.q.cursor} WHERE name = $1`, [toPgText(name)]);
     return r.rows[0]?.value ?? 0;
+  }
+
+  exportRows(): AsyncIterable<JourneyRow[]> {
+    return exportJourneyRows(this.pool, this.q);
+  }
+
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    await importJourneyRows(this.pool, this.q, rows);
   }
 
   /** The pool is the caller's. */

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sqliteAdapterHarness } from '../../store/sqlite/testing/sqlite-adapter-harness.js';
-import { journeyStoreContract, instance, stepEvent } from './journey-store.contract.js';
+import { journeyStoreContract } from './journey-store.contract.js';
+import { instance, stepEvent } from './testing/journey-store-fixtures.js';
 import { SqliteJourneyStore } from './sqlite-journey-store.js';
 import type { JourneyStore } from './journey-store.js';
 

@@ -2,6 +2,9 @@ import { walAutocheckpoint, type SqliteDb } from '../../store/sqlite/open.js';
 import type { JourneyInstance } from '../journey-types.js';
 import type { InboxItem, InstanceQuery, JourneyStore, JourneyUnit, NewInboxItem, OutboxRow } from './journey-store.js';
 import { boundArg, countArg, instanceColumns } from './journey-store-rows.js';
+import type { Transferable } from '../../store/transfer.js';
+import type { JourneyRow } from './journey-transfer-rows.js';
+import { exportJourneyRows, importJourneyRows } from './sqlite-journey-transfer.js';
 
 /**
  * journey.db's tables. Sequence numbers are AUTOINCREMENT: they never go back, even once every row was trimmed (the
@@ -40,7 +43,8 @@ const toInstance = (r: { doc: string }): JourneyInstance => JSON.parse(r.doc) as
  * statements is one IMMEDIATE transaction (the write lock up front: the background checkpointer may restart the WAL);
  * statements are prepared once.
  */
-export class SqliteJourneyStore implements JourneyStore {
+export class SqliteJourneyStore implements JourneyStore, Transferable {
+  readonly transferName = 'journey';
   private readonly s;
   private readonly commitTx;
   private readonly enqueueTx;
@@ -57,6 +61,9 @@ export class SqliteJourneyStore implements JourneyStore {
       put: db.prepare(`INSERT INTO instance (id, sandbox, journey_id, version_id, person_key, status, entered_at, due, doc) VALUES (?,?,?,?,?,?,?,?,?)
         ON CONFLICT (id) DO UPDATE SET sandbox = excluded.sandbox, journey_id = excluded.journey_id, version_id = excluded.version_id, person_key = excluded.person_key,
           status = excluded.status, entered_at = excluded.entered_at, due = excluded.due, doc = excluded.doc`),
+      // an instance keeps its sandbox, journey, version, person key and entry: a step rewrites only what changes, and
+      // leaves the person and version indexes alone (an upsert's SET list rewrites every index it names)
+      step: db.prepare(`UPDATE instance SET status = ?, due = ?, doc = ? WHERE id = ? AND sandbox = ? AND journey_id = ? AND version_id = ? AND person_key = ? AND entered_at = ?`),
       get: db.prepare<[string], { doc: string }>('SELECT doc FROM instance WHERE id = ?'),
       ofPeople: db.prepare<[string, string], { doc: string }>('SELECT doc FROM instance WHERE sandbox = ? AND person_key IN (SELECT value FROM json_each(?)) ORDER BY entered_at, id'),
       active: db.prepare<[string, string, string], { doc: string }>(`SELECT doc FROM instance WHERE sandbox = ? AND person_key = ? AND journey_id = ? AND status <> 'ended' ORDER BY entered_at, id LIMIT 1`),
@@ -76,7 +83,8 @@ export class SqliteJourneyStore implements JourneyStore {
     this.commitTx = db.transaction((u: JourneyUnit) => {
       for (const i of u.instances ?? []) {
         const c = instanceColumns(i);
-        this.s.put.run(c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.status, c.enteredAt, c.due, c.doc);
+        if (this.s.step.run(c.status, c.due, c.doc, c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.enteredAt).changes === 0)
+          this.s.put.run(c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.status, c.enteredAt, c.due, c.doc);
       }
       for (const e of u.stepEvents ?? []) this.s.append.run(JSON.stringify(e));
       for (const seq of u.consumed ?? []) this.s.consume.run(seq);
@@ -142,6 +150,13 @@ export class SqliteJourneyStore implements JourneyStore {
   }
   async cursor(name: string): Promise<number> {
     return this.s.cursor.get(name)?.value ?? 0;
+  }
+
+  exportRows(): AsyncIterable<JourneyRow[]> {
+    return exportJourneyRows(this.db);
+  }
+  async importRows(rows: readonly unknown[]): Promise<void> {
+    importJourneyRows(this.db, rows);
   }
 
   async close(): Promise<void> {
