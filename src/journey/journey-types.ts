@@ -156,6 +156,8 @@ export interface JourneyInstance {
   status: InstanceStatus;
   /** The node the instance is at (the last one when ended). */
   nodeId: string;
+  /** The node it came from to `nodeId` (`start` after the entry): the parent fields of its next step. */
+  parentNodeId?: string;
   wait?: WaitState;
   instanceType: 'unitary' | 'batch';
   inTest: boolean;

@@ -1,0 +1,75 @@
+import type { IdentityRef } from '../../profile/identity-resolver.js';
+import type { PersonReader } from '../journey-ports.js';
+import type { NewInboxItem } from '../store/journey-store.js';
+import { audienceTransitionOf, identitiesOf, item, personKeyOf, type AudiencePayload, type DirectEntryPayload, type EventPayload } from './inbox-items.js';
+import type { SandboxIndex } from './input-index.js';
+
+/**
+ * Raw inputs → inbox items. An input concerns a person once per identity namespace some live version keys on: one
+ * item per person key (dedupeKey `<_id>@<personKey>`: the same event re-delivered is enqueued once per key). The key's
+ * identity comes from the record's identityMap; when the namespace is missing there, from the person's graph.
+ */
+export async function eventItems(sandboxId: string, records: readonly Record<string, unknown>[], ix: SandboxIndex, people: PersonReader, at: number): Promise<NewInboxItem[]> {
+  const out: NewInboxItem[] = [];
+  for (const event of records) {
+    if (!event || typeof event !== 'object' || typeof event._id !== 'string' || typeof event.eventType !== 'string') continue;
+    const namespaces = ix.eventNamespaces.get(event.eventType);
+    if (!namespaces) continue;
+    for (const identity of await keysFor(sandboxId, identitiesOf(event), namespaces, people)) {
+      const payload: EventPayload = { identity, event };
+      out.push(item(sandboxId, 'event', identity, `${event._id}@${personKeyOf(identity)}`, payload, at));
+    }
+  }
+  return out;
+}
+
+export async function audienceItems(sandboxId: string, records: readonly Record<string, unknown>[], ix: SandboxIndex, people: PersonReader, at: number): Promise<NewInboxItem[]> {
+  const out: NewInboxItem[] = [];
+  for (const record of records) {
+    if (!record || typeof record !== 'object' || typeof record._id !== 'string') continue;
+    const t = audienceTransitionOf(record);
+    const namespaces = t && ix.audienceNamespaces.get(t.segmentId);
+    if (!t || !namespaces) continue;
+    for (const identity of await keysFor(sandboxId, identitiesOf(record), namespaces, people)) {
+      const payload: AudiencePayload = { identity, eventId: record._id, segmentId: t.segmentId, status: t.status, record };
+      out.push(item(sandboxId, 'audience', identity, `${record._id}@${personKeyOf(identity)}`, payload, at));
+    }
+  }
+  return out;
+}
+
+/** An audience read's members as direct entries (dedupeKey `<runId>:<personKey>`: a replayed run enqueues nothing), in chunks. */
+export async function* audienceReadItems(
+  sandboxId: string, journeyId: string, versionId: string, runId: string, members: Iterable<IdentityRef> | AsyncIterable<IdentityRef>, at: number, size = 5000,
+): AsyncGenerator<NewInboxItem[]> {
+  let chunk: NewInboxItem[] = [];
+  for await (const m of members) {
+    const payload: DirectEntryPayload = { identity: m, journeyId, versionId, source: 'readAudience' };
+    chunk.push(item(sandboxId, 'readAudience', m, `${runId}:${personKeyOf(m)}`, payload, at));
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
+/** One identity per wanted namespace (lower-case), from the record first, else from the person's graph. */
+async function keysFor(sandboxId: string, ids: IdentityRef[], namespaces: Set<string>, people: PersonReader): Promise<IdentityRef[]> {
+  if (ids.length === 0) return [];
+  const out: IdentityRef[] = [];
+  const missing = new Set(namespaces);
+  for (const id of ids) {
+    const ns = id.namespace.toLowerCase();
+    if (missing.delete(ns)) out.push(id);
+  }
+  if (missing.size > 0) {
+    const person = await people.read(sandboxId, ids[0]!);
+    for (const key of person.personKeys ?? []) {
+      const i = key.indexOf(':');
+      const ns = key.slice(0, i).toLowerCase();
+      if (i > 0 && missing.delete(ns)) out.push({ namespace: key.slice(0, i), id: key.slice(i + 1) });
+    }
+  }
+  return out;
+}

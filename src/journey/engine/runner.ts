@@ -1,0 +1,407 @@
+import type { IdentityRef } from '../../profile/identity-resolver.js';
+import type { Clock } from '../../shared/clock.js';
+import { KeyedSerial } from '../../shared/serial.js';
+import { err, ok, type Result } from '../../shared/result.js';
+import { notFound, unprocessable, type Problem } from '../../shared/problem.js';
+import type { ActionResult, ActionRunner, JourneyDefinitions, JourneyRuntimeApi, Person, PersonReader } from '../journey-ports.js';
+import type { JourneyInstance, JourneyVersion, Journey, StepEvent } from '../journey-types.js';
+import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-store.js';
+import { CommitBatcher } from './commit-batcher.js';
+import { audienceItems, audienceReadItems, eventItems } from './feeds.js';
+import { mergeLosers } from './identity-merge.js';
+import { readPayload } from './inbox-items.js';
+import { audienceEnter, enterOf, jumpItem, sameNs, unique } from './entry-inputs.js';
+import { InputIndex } from './input-index.js';
+import { interpret, type EnterInput, type InterpreterInput, type Transition } from './interpreter.js';
+import { Limiter } from './limiter.js';
+import { sortableIds } from './instance-ids.js';
+import { runTest } from './test-run.js';
+
+export interface JourneyEngineOptions {
+  /** Person keys handled at once (default 256). */
+  concurrency?: number;
+  /** How often due waits are looked for and the inbox polled (default 1,000 ms). */
+  tickMs?: number;
+  /** Actions running at once (default 32). */
+  actionConcurrency?: number;
+  /** Inbox items read per batch (default 2,000). */
+  inboxBatch?: number;
+}
+
+export interface JourneyEngineDeps {
+  store: JourneyStore;
+  definitions: JourneyDefinitions;
+  people: PersonReader;
+  actions: ActionRunner;
+  clock: Clock;
+  onError: (error: unknown, context: string) => void;
+  options?: JourneyEngineOptions;
+  /** Instance ids (default: sortable by creation, see instance-ids.ts). */
+  newId?: () => string;
+}
+
+type Found = { journey: Journey; version: JourneyVersion };
+
+/**
+ * The journey runner: feeds the interpreter from the durable inbox, the timer wheel (`store.due`) and action
+ * outcomes, and writes what it answers.
+ *
+ * ORDERING: every piece of work that reads or writes a person key's instances (its inbox items, its due waits, an
+ * action outcome, a stop) runs on that key's KeyedSerial lane, so one key's inputs are applied one at a time, inbox
+ * items in seq order (they are read in seq order and handed to the lane in that order). Different keys run
+ * concurrently, up to `concurrency` lanes at once.
+ *
+ * WRITES: one input's writes (instances, step events, the consumed inbox seq) are one unit; units ready at the same
+ * time are merged into one transaction (CommitBatcher). Actions run outside any transaction: the instance is first
+ * committed waiting `{kind: 'action'}` (due now), then the action runs with idempotency key `<instanceId>:<stepIndex>`,
+ * then its outcome commits with its step. A crash in between leaves the action wait due: the next start runs it
+ * again with the same key (at least once).
+ */
+export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChanged' | 'stopVersion' | 'test'> {
+  private readonly lanes = new KeyedSerial();
+  private readonly limiter: Limiter;
+  private readonly actionLimiter: Limiter;
+  private readonly batcher: CommitBatcher;
+  private readonly index: InputIndex;
+  private readonly tracked = new Set<Promise<unknown>>();
+  /** Instances whose action runs or whose due wait is queued (the timer wheel skips them). */
+  private readonly inFlight = new Set<string>();
+  private readonly opts: Required<JourneyEngineOptions>;
+  private readonly newId: () => string;
+  private readUpTo = 0;
+  /** Units committed (drain's progress). */
+  private applied = 0;
+  private pumping: Promise<void> | undefined;
+  /** Inbox items handed to lanes and not done; `room` wakes the pump when it drops. */
+  private inboxPending = 0;
+  private room: Array<() => void> = [];
+  private again = false;
+  private ticker: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly deps: JourneyEngineDeps) {
+    const o = deps.options ?? {};
+    this.opts = { concurrency: o.concurrency ?? 256, tickMs: o.tickMs ?? 1000, actionConcurrency: o.actionConcurrency ?? 32, inboxBatch: o.inboxBatch ?? 2000 };
+    this.limiter = new Limiter(this.opts.concurrency);
+    this.actionLimiter = new Limiter(this.opts.actionConcurrency);
+    this.batcher = new CommitBatcher(deps.store);
+    this.index = new InputIndex(deps.definitions);
+    this.newId = deps.newId ?? sortableIds(deps.clock);
+  }
+
+  /** Starts the ticker (due waits, inbox polling) and reads the inbox once. */
+  start(): void {
+    if (this.ticker || this.closed) return;
+    this.ticker = setInterval(() => this.tick(), this.opts.tickMs);
+    this.ticker.unref();
+    this.tick();
+  }
+
+  /** Waits for in-flight work (actions included); the store stays open (its owner closes it). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    await this.pumping;
+    await this.settled();
+  }
+
+  /** Until nothing is left to do now: the inbox read, due waits run, actions done (tests; a manual clock). */
+  async drain(): Promise<void> {
+    while (!this.closed) {
+      const before = this.applied;
+      this.kick();
+      await this.pumping;
+      await this.settled();
+      const ran = await this.runDue();
+      await this.settled();
+      const more = await this.deps.store.readInbox(this.readUpTo, 1);
+      // done when nothing is left, or when due waits were handed yet nothing moved (e.g. their version is gone)
+      if (more.length === 0 && this.tracked.size === 0 && (ran === 0 || this.applied === before)) return;
+    }
+  }
+
+  // ---- inputs ------------------------------------------------------------------------------------------------
+
+  /** ExperienceEvents of the sandbox (after the profile step): enqueued for the person keys live versions care about. */
+  async feedEvents(sandboxId: string, records: readonly Record<string, unknown>[]): Promise<number> {
+    const ix = await this.index.of(sandboxId);
+    return this.enqueue(await eventItems(sandboxId, records, ix, this.deps.people, this.deps.clock.now()));
+  }
+
+  /** Records of the "Audience Membership Events" table (one per transition). */
+  async feedAudienceEvents(sandboxId: string, records: readonly Record<string, unknown>[]): Promise<number> {
+    const ix = await this.index.of(sandboxId);
+    return this.enqueue(await audienceItems(sandboxId, records, ix, this.deps.people, this.deps.clock.now()));
+  }
+
+  /** One run of a read-audience version: each member enters (a batch instance); `runId` dedupes a replayed run. */
+  async startAudienceRead(sandboxId: string, journeyId: string, versionId: string, runId: string, members: Iterable<IdentityRef> | AsyncIterable<IdentityRef>): Promise<number> {
+    let n = 0;
+    for await (const chunk of audienceReadItems(sandboxId, journeyId, versionId, runId, members, this.deps.clock.now())) n += await this.enqueue(chunk);
+    return n;
+  }
+
+  async definitionsChanged(sandboxId: string): Promise<void> {
+    this.deps.definitions.invalidate(sandboxId);
+    this.index.invalidate(sandboxId);
+  }
+
+  /** Ends every active instance of a version (eventID `journeyStopped`). */
+  async stopVersion(sandboxId: string, versionId: string): Promise<{ ended: number }> {
+    await this.definitionsChanged(sandboxId);
+    let ended = 0;
+    for (let after: string | undefined; ; ) {
+      const page = await this.deps.store.instancesOfVersion(sandboxId, versionId, { status: 'active', limit: 1000, ...(after ? { after } : {}) });
+      if (page.length === 0) return { ended };
+      after = page.at(-1)!.id;
+      const done = await Promise.all(page.map((i) => this.lanes.run(i.personKey, () => this.limiter.run(() => this.forceEnd(i.id, 'journeyStopped')))));
+      ended += done.filter(Boolean).length;
+    }
+  }
+
+  /** Runs a person through a version (a draft too): no action is called, waits last 0, steps carry `inTest`. */
+  async test(sandboxId: string, versionId: string, input: { identity: IdentityRef; event?: Record<string, unknown> }): Promise<Result<{ instanceId: string; steps: StepEvent[] }, Problem>> {
+    const found = await this.deps.definitions.version(sandboxId, versionId);
+    if (!found) return err(notFound(`No journey version ${versionId}`));
+    const person = await this.deps.people.read(sandboxId, input.identity);
+    const r = runTest(found, person, input, this.newId(), this.deps.clock.now());
+    if (!r.ok) return err(unprocessable(r.error));
+    await this.batcher.commit({ instances: [r.value.instance], stepEvents: r.value.steps });
+    return ok({ instanceId: r.value.instance.id, steps: r.value.steps });
+  }
+
+  // ---- the inbox -------------------------------------------------------------------------------------------------
+
+  private async enqueue(items: NewInboxItem[]): Promise<number> {
+    const n = items.length === 0 ? 0 : await this.deps.store.enqueue(items);
+    if (n > 0) this.kick();
+    return n;
+  }
+
+  private tick(): void {
+    this.kick();
+    this.track(this.runDue());
+  }
+
+  /** Reads the inbox (again, if a read is running) and hands its items to their key's lane. */
+  private kick(): void {
+    if (this.closed) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch((e: unknown) => this.deps.onError(e, 'journey inbox'))
+      .finally(() => (this.pumping = undefined));
+  }
+
+  private async pump(): Promise<void> {
+    do {
+      this.again = false;
+      // close() stops the reading; what was handed to the lanes finishes
+      while (!this.closed) {
+        const items = await this.deps.store.readInbox(this.readUpTo, this.opts.inboxBatch);
+        if (items.length === 0) break;
+        this.readUpTo = items.at(-1)!.seq;
+        const byKey = new Map<string, InboxItem[]>();
+        for (const it of items) (byKey.get(it.personKey) ?? byKey.set(it.personKey, []).get(it.personKey)!).push(it);
+        for (const [key, its] of byKey) {
+          this.inboxPending += its.length;
+          void this.lanes
+            .run(key, () => this.limiter.run(() => this.handleItems(its)))
+            .catch((e: unknown) => this.deps.onError(e, 'journey inbox'))
+            .finally(() => {
+              this.inboxPending -= its.length;
+              if (this.inboxPending <= this.opts.inboxBatch || this.inboxPending === 0) for (const w of this.room.splice(0)) w();
+            });
+        }
+        // at most two batches in flight bounds memory (the lanes keep each key's order across batches)
+        while (this.inboxPending > this.opts.inboxBatch) await new Promise<void>((r) => this.room.push(r));
+      }
+    } while (this.again && !this.closed);
+    while (this.inboxPending > 0) await new Promise<void>((r) => this.room.push(r));
+  }
+
+  private async handleItems(items: InboxItem[]): Promise<void> {
+    for (const it of items) {
+      try {
+        await this.handleItem(it);
+      } catch (e) {
+        this.deps.onError(e, `journey inbox item ${it.seq}`);
+      }
+    }
+  }
+
+  private async handleItem(it: InboxItem): Promise<void> {
+    const p = readPayload(it);
+    if (!p) return this.apply(it.sandboxId, undefined, [], [it.seq]);
+    const sandboxId = it.sandboxId;
+    const person = await this.deps.people.read(sandboxId, p.p.identity);
+    const all = await this.instancesOfPerson(sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined);
+    const ts: Transition[] = [];
+    const now = this.deps.clock.now();
+
+    // identity merge: the person's graph holds two active instances of a journey; the first entered goes on
+    const losers = new Set(mergeLosers(all).map((l) => l.id));
+    for (const l of all.filter((i) => losers.has(i.id))) {
+      if (l.personKey === it.personKey) ts.push(await this.step(person, l, { kind: 'forceEnd', eventId: 'identityMerge' }, now));
+      else this.track(this.lanes.run(l.personKey, () => this.forceEnd(l.id, 'identityMerge')));
+    }
+    const active = all.filter((i) => i.status !== 'ended' && !losers.has(i.id));
+    const own = active.filter((i) => i.personKey === it.personKey);
+
+    if (p.kind === 'event') {
+      for (const inst of own) ts.push(await this.step(person, inst, { kind: 'event', event: p.p.event }, now));
+      const ix = await this.index.of(sandboxId);
+      for (const lv of ix.eventEntries.get(String(p.p.event.eventType)) ?? [])
+        if (sameNs(lv.version.definition.entry.namespace, p.p.identity))
+          ts.push(this.enter(lv, person, all, active, enterOf(p.p, it), now));
+    } else if (p.kind === 'audience') {
+      if (p.p.status === 'exited') for (const inst of own) ts.push(await this.step(person, inst, { kind: 'audienceExit', segmentId: p.p.segmentId }, now));
+      const ix = await this.index.of(sandboxId);
+      for (const lv of ix.audienceEntries.get(p.p.segmentId) ?? []) {
+        const e = lv.version.definition.entry;
+        if (e.type === 'audienceQualification' && e.status === p.p.status && sameNs(e.namespace, p.p.identity))
+          ts.push(this.enter(lv, person, all, active, audienceEnter(p.p, it), now));
+      }
+    } else {
+      const lv = p.p.versionId ? await this.deps.definitions.version(sandboxId, p.p.versionId) : await this.deps.definitions.liveOf(sandboxId, p.p.journeyId);
+      if (lv && lv.version.status === 'live') {
+        const input: EnterInput = { kind: 'enter', source: p.p.source, instanceId: '', identity: p.p.identity, personKey: it.personKey, eventId: p.p.source === 'jump' ? 'jump' : 'audience', ...(p.p.trigger ? { trigger: p.p.trigger } : {}) };
+        if (p.p.source === 'readAudience') input.segmentStatus = 'existing';
+        ts.push(this.enter(lv, person, all, active, input, now));
+      }
+    }
+    await this.apply(sandboxId, person, ts, [it.seq]);
+  }
+
+  /**
+   * The person's (non-test) instances over every key of their graph. A direct entry of a one-key person (the bulk of
+   * an audience read) only needs its last instance of that journey: one index search instead of a scan of the person.
+   */
+  private async instancesOfPerson(sandboxId: string, key: string, person: Person, journeyId: string | undefined): Promise<JourneyInstance[]> {
+    const keys = unique([key, ...(person.personKeys ?? [])]);
+    if (journeyId !== undefined && keys.length === 1) {
+      const last = await this.deps.store.lastInstance(sandboxId, journeyId, key);
+      if (!last) return [];
+      if (!last.inTest) return [last];
+    }
+    return (await this.deps.store.instancesOf(sandboxId, keys)).filter((i) => !i.inTest);
+  }
+
+  /** An entry, unless the person (any key of their graph) is in the journey; re-entrance reads their last instance. */
+  private enter(lv: Found, person: Person, all: JourneyInstance[], active: JourneyInstance[], input: EnterInput, now: number): Transition {
+    if (active.some((i) => i.journeyId === lv.journey.id)) return { applied: false, why: 'already in the journey' };
+    const mine = all.filter((i) => i.journeyId === lv.journey.id);
+    const last = mine.length ? mine.reduce((a, b) => (b.enteredAt >= a.enteredAt ? b : a)) : undefined;
+    const t = interpret({ journey: lv.journey, version: lv.version, person, now }, undefined, { ...input, instanceId: this.newId(), ...(last ? { last } : {}) });
+    if (t.applied) active.push(t.instance);
+    return t;
+  }
+
+  private async step(person: Person, inst: JourneyInstance, input: InterpreterInput, now: number): Promise<Transition> {
+    const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
+    if (!found) return { applied: false, why: 'unknown version' };
+    return interpret({ journey: found.journey, version: found.version, person, now }, inst, input);
+  }
+
+  // ---- writes ----------------------------------------------------------------------------------------------------
+
+  /** Commits the transitions of one input (jump entries enqueued first: deduped, so a replay enqueues them once), then starts their actions. */
+  private async apply(sandboxId: string, person: Person | undefined, ts: Transition[], consumed: number[]): Promise<void> {
+    const applied = ts.filter((t): t is Extract<Transition, { applied: true }> => t.applied);
+    const jumps: NewInboxItem[] = [];
+    for (const t of applied) {
+      if (t.next.kind !== 'jump') continue;
+      const target = await this.deps.definitions.liveOf(sandboxId, t.next.journeyId);
+      if (target) jumps.push(jumpItem(t.instance, target.version, person, this.deps.clock.now()));
+    }
+    if (jumps.length) await this.deps.store.enqueue(jumps);
+    await this.batcher.commit({ instances: applied.map((t) => t.instance), stepEvents: applied.flatMap((t) => t.steps), consumed });
+    if (applied.length) this.applied++;
+    for (const t of applied) if (t.next.kind === 'action') this.dispatchAction(t.instance);
+    if (jumps.length) this.kick();
+  }
+
+  private async forceEnd(id: string, eventId: 'identityMerge' | 'journeyStopped'): Promise<boolean> {
+    const inst = await this.deps.store.instance(id);
+    if (!inst || inst.status === 'ended') return false;
+    const person = await this.deps.people.read(inst.sandboxId, inst.identity);
+    const t = await this.step(person, inst, { kind: 'forceEnd', eventId }, this.deps.clock.now());
+    await this.apply(inst.sandboxId, person, [t], []);
+    return t.applied;
+  }
+
+  // ---- timers and actions -----------------------------------------------------------------------------------------
+
+  /** Hands every due wait to its key's lane (actions to the action pool); answers how many were handed. */
+  async runDue(): Promise<number> {
+    if (this.closed) return 0;
+    const now = this.deps.clock.now();
+    const due = await this.deps.store.due(now, this.inFlight.size + 1000);
+    let n = 0;
+    for (const inst of due) {
+      if (this.inFlight.has(inst.id)) continue;
+      n++;
+      if (inst.wait?.kind === 'action') {
+        this.dispatchAction(inst);
+        continue;
+      }
+      this.inFlight.add(inst.id);
+      this.track(this.lanes.run(inst.personKey, () => this.limiter.run(() => this.handleDue(inst.id))).finally(() => this.inFlight.delete(inst.id)));
+    }
+    return n;
+  }
+
+  private async handleDue(id: string): Promise<void> {
+    const inst = await this.deps.store.instance(id);
+    const now = this.deps.clock.now();
+    if (!inst || inst.status === 'ended' || !inst.wait || inst.wait.kind === 'action' || inst.wait.due > now) return;
+    const person = await this.deps.people.read(inst.sandboxId, inst.identity);
+    const t = await this.step(person, inst, { kind: 'timer' }, now);
+    await this.apply(inst.sandboxId, person, [t], []);
+  }
+
+  private dispatchAction(inst: JourneyInstance): void {
+    if (this.inFlight.has(inst.id) || this.closed) return;
+    this.inFlight.add(inst.id);
+    this.track(this.actionLimiter.run(() => this.runAction(inst)).finally(() => this.inFlight.delete(inst.id)));
+  }
+
+  private async runAction(inst: JourneyInstance): Promise<void> {
+    const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
+    // a version that is gone leaves the instance due (like its timers); a node that is not an action ends it as an error
+    if (!found) return;
+    const node = found.version.definition.nodes.find((n) => n.id === inst.nodeId);
+    const person = await this.deps.people.read(inst.sandboxId, inst.identity);
+    const idempotencyKey = `${inst.id}:${inst.steps}`;
+    const result: ActionResult =
+      node?.type === 'action'
+        ? await this.deps.actions.run(node.action, {
+            sandboxId: inst.sandboxId, instance: inst, idempotencyKey, profile: person.profile, actionId: node.id, actionName: node.name ?? node.id,
+            ...(inst.trigger ? { event: inst.trigger } : {}),
+          })
+        : // not read by the interpreter (the node is no action: the instance ends with an error step)
+          { status: 'failed', error: 'error', fields: { actionID: inst.nodeId, actionName: inst.nodeId, actionType: 'http', actionExecutionTime: 0, attempts: 0 } };
+    await this.lanes.run(inst.personKey, async () => {
+      // the instance may have moved meanwhile (an exit, a stop): then the outcome is not its anymore
+      const cur = await this.deps.store.instance(inst.id);
+      if (!cur || cur.status === 'ended' || cur.wait?.kind !== 'action' || cur.steps !== inst.steps || cur.nodeId !== inst.nodeId) return;
+      const t = interpret({ journey: found.journey, version: found.version, person, now: this.deps.clock.now() }, cur, { kind: 'actionDone', result });
+      await this.apply(inst.sandboxId, person, [t], []);
+    });
+  }
+
+  // ---- bookkeeping -----------------------------------------------------------------------------------------------
+
+  private track(p: Promise<unknown>): void {
+    const q = p.catch((e: unknown) => this.deps.onError(e, 'journey engine'));
+    this.tracked.add(q);
+    void q.finally(() => this.tracked.delete(q));
+  }
+
+  private async settled(): Promise<void> {
+    while (this.tracked.size > 0) await Promise.allSettled([...this.tracked]);
+  }
+}
