@@ -12,6 +12,8 @@ import type { ActionError, ActionOutcomeFields, ActionSpec, Journey, JourneyInst
 export interface JourneyDefinitions {
   /** Live versions of the sandbox with their journeys. */
   live(sandboxId: string): Promise<Array<{ journey: Journey; version: JourneyVersion }>>;
+  /** Live and finished versions (a finished one takes no new entrants, but its instances still wait for events). */
+  running(sandboxId: string): Promise<Array<{ journey: Journey; version: JourneyVersion }>>;
   /** Any version by id (instances stay on theirs, live or not). */
   version(sandboxId: string, versionId: string): Promise<{ journey: Journey; version: JourneyVersion } | undefined>;
   /** The live version of a journey (jump targets). */

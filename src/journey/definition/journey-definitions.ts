@@ -27,6 +27,16 @@ export class ResourceJourneyDefinitions implements JourneyDefinitions {
     return [...(await this.snapshot(sandboxId)).live.values()];
   }
 
+  async running(sandboxId: string): Promise<Pair[]> {
+    const s = await this.snapshot(sandboxId);
+    const out: Pair[] = [];
+    for (const v of s.versions.values()) {
+      const j = s.journeys.get(v.journeyId);
+      if (j && (v.status === 'finished' || (v.status === 'live' && s.live.get(j.id)?.version.id === v.id))) out.push({ journey: j, version: v });
+    }
+    return out;
+  }
+
   async version(sandboxId: string, versionId: string): Promise<Pair | undefined> {
     const s = await this.snapshot(sandboxId);
     const v = s.versions.get(versionId);

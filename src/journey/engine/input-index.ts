@@ -22,13 +22,13 @@ export interface SandboxIndex {
   audienceNamespaces: Map<string, Set<string>>;
 }
 
-export function buildIndex(live: readonly LiveVersion[]): SandboxIndex {
+/** `live`: versions taking entrants; `running`: those and the finished ones whose instances still wait and exit. */
+export function buildIndex(live: readonly LiveVersion[], running: readonly LiveVersion[] = live): SandboxIndex {
   const ix: SandboxIndex = { eventEntries: new Map(), eventNamespaces: new Map(), audienceEntries: new Map(), audienceNamespaces: new Map() };
   const add = <V>(m: Map<string, V[]>, k: string, v: V) => void (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   const ns = (m: Map<string, Set<string>>, k: string, namespace: string) => void (m.get(k) ?? m.set(k, new Set()).get(k)!).add(namespace.toLowerCase());
   for (const lv of live) {
-    const def = lv.version.definition;
-    const entry = def?.entry;
+    const entry = lv.version.definition?.entry;
     if (!entry || typeof entry.namespace !== 'string') continue;
     if (entry.type === 'event') {
       add(ix.eventEntries, entry.eventType, lv);
@@ -37,6 +37,11 @@ export function buildIndex(live: readonly LiveVersion[]): SandboxIndex {
       add(ix.audienceEntries, entry.segmentId, lv);
       ns(ix.audienceNamespaces, entry.segmentId, entry.namespace);
     }
+  }
+  for (const lv of running) {
+    const def = lv.version.definition;
+    const entry = def?.entry;
+    if (!entry || typeof entry.namespace !== 'string') continue;
     for (const n of def.nodes ?? []) if (n?.type === 'waitForEvent') ns(ix.eventNamespaces, n.eventType, entry.namespace);
     for (const c of def.exitCriteria ?? []) {
       if (c.type === 'event') ns(ix.eventNamespaces, c.eventType, entry.namespace);
@@ -55,7 +60,7 @@ export class InputIndex {
   of(sandboxId: string): Promise<SandboxIndex> {
     let hit = this.bySandbox.get(sandboxId);
     if (!hit) {
-      const p = this.definitions.live(sandboxId).then(buildIndex);
+      const p = Promise.all([this.definitions.live(sandboxId), this.definitions.running(sandboxId)]).then(([live, running]) => buildIndex(live, running));
       // a failed read is not cached
       void p.catch(() => {
         if (this.bySandbox.get(sandboxId) === p) this.bySandbox.delete(sandboxId);

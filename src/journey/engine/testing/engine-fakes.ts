@@ -19,6 +19,9 @@ export class FakeDefinitions implements JourneyDefinitions {
   async live(sandboxId: string) {
     return [...this.byVersion.values()].filter((f) => f.journey.sandboxId === sandboxId && f.version.status === 'live');
   }
+  async running(sandboxId: string) {
+    return [...this.byVersion.values()].filter((f) => f.journey.sandboxId === sandboxId && (f.version.status === 'live' || f.version.status === 'finished'));
+  }
   async version(sandboxId: string, versionId: string) {
     const f = this.byVersion.get(versionId);
     return f && f.journey.sandboxId === sandboxId ? f : undefined;
