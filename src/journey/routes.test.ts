@@ -7,7 +7,7 @@ import type { IdentityRef } from '../profile/identity-resolver.js';
 import type { JourneyRuntimeApi, PersonJourneys, VersionReport } from './journey-ports.js';
 import type { JourneyDefinition, StepEvent } from './journey-types.js';
 import { fullDefinition } from './definition/testing/journey-fixtures.js';
-import { rangeOf } from './routes.js';
+import { rangeOf, journeyEngineNotRunning } from './routes.js';
 
 const J = '/ajo/journeys';
 
@@ -258,7 +258,7 @@ describe('journey routes (/ajo/journeys)', () => {
 describe('journey routes without a running engine', () => {
   let k: TestKith;
   before(async () => {
-    k = await startTestKith();
+    k = await startTestKith({}, { journeyRuntime: journeyEngineNotRunning });
   });
   after(() => k.stop());
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ctxOf, sandboxCtxOf } from '../http/request-context.js';
+import { ctxOf, sandboxCtxOf, type SandboxContext } from '../http/request-context.js';
 import { sendProblem, sendResult } from '../http/reply.js';
 import { badRequest, problem, type Problem } from '../shared/problem.js';
 import { err, ok, type Result } from '../shared/result.js';
@@ -19,6 +19,8 @@ export interface JourneyRouteDeps {
   clock: Clock;
   /** The engine (on the processor thread; see journeyEngineNotRunning for a Kith without one). */
   runtime: JourneyRuntimeApi;
+  /** Creates the sandbox's journey system datasets (step events, journeys, profile updates) on its first journey. */
+  provision?: (ctx: SandboxContext) => Promise<Result<unknown, Problem>>;
 }
 
 type P = { journeyId: string; versionId: string };
@@ -39,7 +41,12 @@ export function registerJourneyRoutes(app: FastifyInstance, deps: JourneyRouteDe
     return journeys.getVersion(sandboxOf(req), p.journeyId, p.versionId);
   };
 
-  app.post(JOURNEYS, { schema: S.create }, async (req, reply) => send(reply, await journeys.create(sandboxOf(req), req.body, ctxOf(req).actor), 201));
+  const provisioned = async (req: FastifyRequest): Promise<Result<unknown, Problem>> => (deps.provision ? deps.provision(sandboxCtxOf(req)) : ok(undefined));
+  app.post(JOURNEYS, { schema: S.create }, async (req, reply) => {
+    const p = await provisioned(req);
+    if (!p.ok) return sendProblem(reply, p.error);
+    return send(reply, await journeys.create(sandboxOf(req), req.body, ctxOf(req).actor), 201);
+  });
   app.get(JOURNEYS, { schema: S.list }, async (req, reply) => {
     const q = req.query as { start?: number; limit?: number; name?: string; sort?: string };
     return send(reply, await journeys.list(sandboxOf(req), q));
@@ -65,6 +72,8 @@ export function registerJourneyRoutes(app: FastifyInstance, deps: JourneyRouteDe
   });
   app.post(`${JOURNEYS}/:journeyId/versions/:versionId/publish`, { schema: S.publish }, async (req, reply) => {
     const p = req.params as P;
+    const prov = await provisioned(req);
+    if (!prov.ok) return sendProblem(reply, prov.error);
     return send(reply, await journeys.publish(sandboxOf(req), p.journeyId, p.versionId));
   });
   app.post(`${JOURNEYS}/:journeyId/versions/:versionId/stop`, { schema: S.stop }, async (req, reply) => {

@@ -60,7 +60,8 @@ import { startQueryServer, type QueryServer } from '../query/wire/query-server.j
 import { CredentialQueryAuth } from '../query/wire/query-auth.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
 import type { JourneyRuntimeApi } from '../journey/journey-ports.js';
-import { journeyEngineNotRunning, registerJourneyRoutes } from '../journey/routes.js';
+import { registerJourneyRoutes } from '../journey/routes.js';
+import { JourneySystemDatasets } from '../journey/step-events/journey-system-datasets.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -293,7 +294,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     const systemDatasets = new SystemDatasetProvisioner(schemas, catalog, resources);
     registerSegmentationRoutes(app, { segments: handle.remote.segments, provision: (ctx) => systemDatasets.ensure(ctx) });
   }
-  registerJourneyRoutes(app, { resources, clock, runtime: opts.journeyRuntime ?? journeyEngineNotRunning });
+  const journeySystem = new JourneySystemDatasets(schemas, catalog, resources);
+  registerJourneyRoutes(app, { resources, clock, runtime: opts.journeyRuntime ?? handle.remote.journeys, provision: (ctx) => journeySystem.ensure(ctx) });
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },

@@ -27,6 +27,8 @@ import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
 import { LakeTableSpace } from '../query/tables/lake-table-space.js';
 import { DuckdbQueryEngine } from '../query/engine/duckdb-query-engine.js';
+import { createJourneyContext, type JourneyContext } from '../journey/wiring.js';
+import { SYSTEM_KIND, type SegmentSystemDatasets } from '../segment/segment-types.js';
 
 export interface Pipeline {
   processor: LakeProcessor;
@@ -36,6 +38,7 @@ export interface Pipeline {
   profile: ProfileContext;
   /** Segmentation on this thread (inline pipelines); undefined when it runs in its own worker. */
   segments?: SegmentContext;
+  journeys: JourneyContext;
   /** Serves the pipeline-owned services to other threads (and, through `local()`, to this one). */
   rpc: RpcServer<PipelineServiceMap>;
   close(): Promise<void>;
@@ -90,6 +93,22 @@ export async function createPipeline(
     segments = createSegmentContext({ dataDir, resources: s.resources, clock: s.clock, profile, lake, batchSql: new DuckDbBatchEvaluator(), exportTarget, store: opened.segmentStore });
     segments.runtime.onError = (e) => hooks.onError(e);
   }
+  // journeys read profiles and memberships, take the events after the profile step, write step events to the lake
+  const sandboxIds = await allSandboxIds(s.resources, s.clock);
+  const journeys = await createJourneyContext({
+    store: opened.journeyStore,
+    resources: s.resources,
+    catalog: s.catalog,
+    clock: s.clock,
+    lake,
+    profiles: profile.profiles,
+    computedAttributes: profile.computedAttributes,
+    memberships: opened.membershipReader,
+    audienceTableOf: async (sb) => (await s.resources.get<SegmentSystemDatasets>(SYSTEM_KIND, sb, 'datasets'))?.doc.eventsTable,
+    sandboxIds: () => allSandboxIds(s.resources, s.clock),
+    onError: (e) => hooks.onError(e),
+    ...(process.env.KITH_SMTP_URL ? { smtpUrl: process.env.KITH_SMTP_URL } : {}),
+  });
   let profileSink: ProfileSink | undefined;
   // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
   const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
@@ -98,6 +117,8 @@ export async function createPipeline(
     accept: async (records) => {
       if (host) await host.caughtUp(20_000);
       else await segments!.runtime.caughtUp(20_000);
+      // before the downstream marker moves: a crash re-delivers, the journey inbox drops what it already has
+      await journeys.feed(records);
       await hooks.sink?.accept(records);
     },
   };
@@ -105,7 +126,7 @@ export async function createPipeline(
   // the Query Service's typed tables follow the lake's commits; its engine runs SQL on the lake's instance
   const tables = LakeTableSpace.create({ lake, catalog: s.catalog, schemas: s.schemas, clock: s.clock, onError: hooks.onError });
   await tables.start();
-  tables.warm(await allSandboxIds(s.resources, s.clock));
+  tables.warm(sandboxIds);
   const query = DuckdbQueryEngine.create({ lake, tables });
   const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink }, opts);
   const rpc = new RpcServer<PipelineServiceMap>(
@@ -121,6 +142,7 @@ export async function createPipeline(
       // in the segmentation worker when it has its own thread (the host flushes forwarded changes first)
       segments: host ? host.remote.segments : segments!.api,
       query,
+      journeys: journeys.api,
     },
     // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
     (service) => {
@@ -134,11 +156,13 @@ export async function createPipeline(
     identitySink,
     profile,
     segments,
+    journeys,
     rpc,
     async close() {
       await query.close();
       await tables.close();
       await processor.stop();
+      await journeys.close();
       unforward?.();
       if (host) profile.profiles.useMemberships(undefined);
       await host?.close();

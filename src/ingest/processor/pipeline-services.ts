@@ -8,6 +8,7 @@ import type { ProfileJobService } from '../../profile/profile-jobs.js';
 import type { FragmentStoreCalls } from '../../profile/fragment-store.js';
 import type { SegmentationApi } from '../../segment/segmentation-api.js';
 import type { NotIngestedReplay } from '../../profile/not-ingested-replay.js';
+import type { JourneyRuntimeApi } from '../../journey/journey-ports.js';
 
 /** The services the processor's thread owns (one writer each); the API thread reaches them through `Remote<…>`. */
 export interface PipelineServiceMap {
@@ -24,6 +25,8 @@ export interface PipelineServiceMap {
   segments: SegmentationApi;
   /** The Query Service's SQL engine: on this thread because the lake's DuckDB instance is here. */
   query: QueryEngine;
+  /** The journey engine (reads profiles and writes step events to the lake: both here). */
+  journeys: JourneyRuntimeApi;
 }
 
 /** What the main thread asks of the processor worker itself. */
