@@ -1,3 +1,4 @@
+import { personKey } from '../person-key.js';
 import type { IdentityRef } from '../../profile/identity-resolver.js';
 import type { InboxItem, NewInboxItem } from '../store/journey-store.js';
 
@@ -31,7 +32,8 @@ export interface DirectEntryPayload {
 
 export type Payload = { kind: 'event'; p: EventPayload } | { kind: 'audience'; p: AudiencePayload } | { kind: 'readAudience'; p: DirectEntryPayload };
 
-export const personKeyOf = (ref: IdentityRef): string => `${ref.namespace}:${ref.id}`;
+/** One key per person identity whatever the namespace's case (see ../person-key.ts). */
+export const personKeyOf = (ref: IdentityRef): string => personKey(ref);
 
 /** An inbox item's payload, or undefined when it is not one the engine wrote (never throws). */
 export function readPayload(item: InboxItem): Payload | undefined {

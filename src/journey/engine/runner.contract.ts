@@ -75,7 +75,7 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 60, next: 'end' }, end] });
         assert.equal(await w.engine.feedEvents('sb', [eventOf('e1', 'signup'), eventOf('e2', 'unrelated')]), 1);
         await w.engine.drain();
-        const [inst] = await w.store.instancesOf('sb', ['Email:a@x.io']);
+        const [inst] = await w.store.instancesOf('sb', ['email:a@x.io']);
         assert.equal(inst?.status, 'waiting');
         assert.deepEqual(inst?.wait, { kind: 'timer', due: T0 + 60_000 });
         assert.deepEqual(await w.store.readInbox(0, 10), [], 'the input is consumed');
@@ -100,7 +100,7 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         const events = ['signup', 'a', 'b'].flatMap((t, k) => people.map((p) => eventOf(`${p}-${k}`, t, {}, p)));
         assert.equal(await w.engine.feedEvents('sb', events), 120);
         await w.engine.drain();
-        const all = await w.store.instancesOf('sb', people.map((p) => `Email:${p}`));
+        const all = await w.store.instancesOf('sb', people.map((p) => `email:${p}`));
         assert.equal(all.length, 40);
         assert.ok(all.every((i) => i.status === 'ended'), 'a b before its a would have been skipped');
         const byInstance = new Map<string, StepEvent[]>();
@@ -188,11 +188,11 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
           w.clock.advance(1000);
           await w.engine.feedEvents('sb', [eventOf('e2', 'signup', {}, 'b@x.io')]);
           await w.engine.drain();
-          w.people.link('Email:a@x.io', 'Email:b@x.io');
+          w.people.link('email:a@x.io', 'email:b@x.io');
           await w.engine.feedEvents('sb', [eventOf('e3', 'ping', {}, via)]);
           await w.engine.drain();
-          const [a, b] = await w.store.instancesOf('sb', ['Email:a@x.io', 'Email:b@x.io']);
-          assert.equal(a?.personKey, 'Email:a@x.io');
+          const [a, b] = await w.store.instancesOf('sb', ['email:a@x.io', 'email:b@x.io']);
+          assert.equal(a?.personKey, 'email:a@x.io');
           assert.equal(a?.status, 'waiting');
           assert.equal(b?.status, 'ended');
           const last = (await steps(w.store)).at(-1)!;
@@ -201,7 +201,7 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
           assert.equal(brief(last), 'w:ended:end');
           await w.engine.feedEvents('sb', [eventOf('e4', 'signup', {}, 'b@x.io')]);
           await w.engine.drain();
-          assert.equal((await w.store.instancesOf('sb', ['Email:b@x.io'])).length, 1, 'the merged person is in the journey: no new entry');
+          assert.equal((await w.store.instancesOf('sb', ['email:b@x.io'])).length, 1, 'the merged person is in the journey: no new entry');
         }));
 
     it('exit criteria by event, and the instance timeout on the timer wheel', () =>
@@ -266,7 +266,7 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         addJourney(w, 'j2', { entry: { type: 'event', eventType: 'never', namespace: 'Email', next: 'end' }, nodes: [end] });
         await w.engine.feedEvents('sb', [eventOf('e1', 'signup', { plan: 'pro' })]);
         await w.engine.drain();
-        const all = await w.store.instancesOf('sb', ['Email:a@x.io']);
+        const all = await w.store.instancesOf('sb', ['email:a@x.io']);
         assert.deepEqual(all.map((i) => [i.journeyId, i.status]), [['j1', 'ended'], ['j2', 'ended']]);
         assert.equal(all[1]!.trigger?.plan, 'pro', 'the trigger travels with the jump');
       }));
@@ -292,7 +292,7 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         await w.engine.definitionsChanged('sb');
         await w.engine.feedEvents('sb', [eventOf('e1', 'signup')]);
         await w.engine.drain();
-        const real = (await w.store.instancesOf('sb', ['Email:a@x.io'])).filter((i) => !i.inTest);
+        const real = (await w.store.instancesOf('sb', ['email:a@x.io'])).filter((i) => !i.inTest);
         assert.equal(real.length, 1);
       }));
 
@@ -300,8 +300,8 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
       it('an unreadable inbox item is consumed and ignored', () =>
         withWorld(async (w) => {
           addJourney(w, 'j1', { nodes: [end] });
-          await w.store.enqueue([{ sandboxId: 'sb', personKey: 'Email:a@x.io', kind: 'event', dedupeKey: 'bad', payload: '{not json', at: T0 }]);
-          await w.store.enqueue([{ sandboxId: 'sb', personKey: 'Email:a@x.io', kind: 'event', dedupeKey: 'bad2', payload: '{"identity":1}', at: T0 }]);
+          await w.store.enqueue([{ sandboxId: 'sb', personKey: 'email:a@x.io', kind: 'event', dedupeKey: 'bad', payload: '{not json', at: T0 }]);
+          await w.store.enqueue([{ sandboxId: 'sb', personKey: 'email:a@x.io', kind: 'event', dedupeKey: 'bad2', payload: '{"identity":1}', at: T0 }]);
           await w.engine.drain();
           assert.deepEqual(await w.store.readInbox(0, 10), []);
           assert.deepEqual(await steps(w.store), []);
@@ -342,7 +342,7 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
           w.defs.byVersion.delete(version.id);
           w.clock.advance(1000);
           await w.engine.drain();
-          assert.equal((await w.store.instancesOf('sb', ['Email:a@x.io']))[0]?.status, 'waiting');
+          assert.equal((await w.store.instancesOf('sb', ['email:a@x.io']))[0]?.status, 'waiting');
         }));
     });
   });

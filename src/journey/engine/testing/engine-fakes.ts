@@ -1,3 +1,4 @@
+import { identityOfKey, personKey } from '../../person-key.js';
 import type { IdentityRef } from '../../../profile/identity-resolver.js';
 import type { ActionContext, ActionResult, ActionRunner, JourneyDefinitions, Person, PersonReader } from '../../journey-ports.js';
 import type { ActionSpec, Journey, JourneyVersion } from '../../journey-types.js';
@@ -34,6 +35,9 @@ export class FakeDefinitions implements JourneyDefinitions {
   }
 }
 
+/** `Email:a@x.io` → the engine's key (namespace lower-cased, ../../person-key.ts). */
+const normalKey = (k: string): string => personKey(identityOfKey(k));
+
 /** People by key; `link` stitches keys into one graph. Counts concurrent reads (concurrency across persons). */
 export class FakePeople implements PersonReader {
   private readonly graphs = new Map<string, Set<string>>();
@@ -43,18 +47,20 @@ export class FakePeople implements PersonReader {
   /** Turns of the event loop a read takes, per key (shuffles the order across persons). */
   delay: (key: string) => number = () => 0;
 
-  link(...keys: string[]): void {
+  link(...raw: string[]): void {
+    const keys = raw.map(normalKey);
     const g = new Set(keys.flatMap((k) => [...(this.graphs.get(k) ?? [k])]));
     for (const k of g) this.graphs.set(k, g);
   }
   async read(_sandboxId: string, identity: IdentityRef): Promise<Person> {
-    const key = `${identity.namespace}:${identity.id}`;
+    const key = personKey(identity);
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     for (let i = this.delay(key); i > 0; i--) await new Promise<void>((r) => setImmediate(r));
     this.inFlight--;
     const keys = [...(this.graphs.get(key) ?? [key])];
-    return { personKeys: keys, profile: this.profiles.get(key) ?? {}, segments: new Set(), events: [] };
+    const profile = this.profiles.get(key) ?? this.profiles.get(`${identity.namespace}:${identity.id}`) ?? {};
+    return { personKeys: keys, profile, segments: new Set(), events: [] };
   }
 }
 
