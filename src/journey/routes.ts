@@ -42,10 +42,14 @@ export function registerJourneyRoutes(app: FastifyInstance, deps: JourneyRouteDe
   };
 
   const provisioned = async (req: FastifyRequest): Promise<Result<unknown, Problem>> => (deps.provision ? deps.provision(sandboxCtxOf(req)) : ok(undefined));
+  // the system datasets come with the sandbox's first journey (a refused definition creates none); publish checks again
   app.post(JOURNEYS, { schema: S.create }, async (req, reply) => {
-    const p = await provisioned(req);
-    if (!p.ok) return sendProblem(reply, p.error);
-    return send(reply, await journeys.create(sandboxOf(req), req.body, ctxOf(req).actor), 201);
+    const created = await journeys.create(sandboxOf(req), req.body, ctxOf(req).actor);
+    if (created.ok) {
+      const p = await provisioned(req);
+      if (!p.ok) return sendProblem(reply, p.error);
+    }
+    return send(reply, created, 201);
   });
   app.get(JOURNEYS, { schema: S.list }, async (req, reply) => {
     const q = req.query as { start?: number; limit?: number; name?: string; sort?: string };
