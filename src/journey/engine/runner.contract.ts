@@ -235,6 +235,18 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         assert.equal((await steps(w.store)).filter((s) => s.entrance && s.segmentQualificationStatus === 'existing').length, 10_000);
       }));
 
+    it('an audience read keys each member by their identity in the journey namespace; a member without one does not enter', () =>
+      withWorld(async (w) => {
+        const { version } = addJourney(w, 'j1', { entry: { type: 'readAudience', segmentId: 's1', namespace: 'CRMID', schedule: { frequency: 'once' }, next: 'w' }, nodes: [{ id: 'w', type: 'wait', seconds: 3600, next: 'end' }, end] });
+        w.people.link('email:a@x.io', 'crmid:c-1');
+        const crm = { namespace: 'CRMID', id: 'c-2' };
+        assert.equal(await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', [email('a@x.io'), email('b@x.io'), crm]), 3);
+        await w.engine.drain();
+        const active = await w.store.instancesOfVersion('sb', version.id, { status: 'active' });
+        assert.deepEqual(active.map((i) => i.personKey).sort(), ['crmid:c-1', 'crmid:c-2']);
+        assert.deepEqual(active.find((i) => i.personKey === 'crmid:c-1')?.identity, { namespace: 'crmid', id: 'c-1' });
+      }));
+
     it('stopVersion ends the version’s active instances', () =>
       withWorld(async (w) => {
         const { version } = addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 600, next: 'end' }, end] });
