@@ -249,7 +249,10 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       else this.track(this.lanes.run(l.personKey, () => this.forceEnd(l.id, 'identityMerge')));
     }
     const active = all.filter((i) => i.status !== 'ended' && !losers.has(i.id));
-    const own = active.filter((i) => i.personKey === it.personKey);
+    // the person's instances keyed in this input's namespace: after a merge, the survivor takes the events of every
+    // identity of the person in its namespace (one item per namespace per input: no instance sees an input twice)
+    const ns = it.personKey.slice(0, it.personKey.indexOf(':') + 1);
+    const own = active.filter((i) => i.personKey === it.personKey || i.personKey.startsWith(ns));
 
     if (p.kind === 'event') {
       for (const inst of own) ts.push(await this.step(person, inst, { kind: 'event', event: p.p.event }, now));
