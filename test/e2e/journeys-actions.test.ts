@@ -97,8 +97,9 @@ describe('journeys: actions and identities end to end', () => {
   const datasetNamed = async (name: string) => {
     const r = await p.call('GET', `/data/foundation/catalog/dataSets?name=${encodeURIComponent(name)}`);
     assert.equal(r.status, 200, r.body);
-    const [id, ds] = Object.entries(r.json)[0] as [string, any];
-    return { id, ds };
+    const found = Object.entries(r.json).find(([, d]) => (d as { name: string }).name === name) as [string, any] | undefined;
+    assert.ok(found, `dataset ${name}`);
+    return { id: found[0], ds: found[1] };
   };
 
   it('update profile: the attribute is in the merged profile and the record in the Journey Profile Updates table', async () => {
@@ -118,7 +119,10 @@ describe('journeys: actions and identities end to end', () => {
     }, 'the updated profile');
     assert.equal(prof.entity.loyalty.points, 120);
     assert.equal(prof.entity.person.name.firstName, 'Tia', 'merged with what the person had');
+    // the first journey of the sandbox provisioned its four system datasets; the profile updates one is on Profile
+    for (const name of ['Journey Step Profile Event schema for Journey Orchestration', 'Journey Step Events', 'Journeys', 'Journey Profile Updates']) assert.ok((await datasetNamed(name)).id, name);
     const { ds } = await datasetNamed('Journey Profile Updates');
+    assert.deepEqual(ds.tags.unifiedProfile, ['enabled:true']);
     const table = ds.tags['adobe/pqs/table'][0] as string;
     const rows = await eventually(async () => {
       const r = await sql((c) => c.query(`SELECT loyalty.tier AS tier, loyalty.points AS points FROM ${table}`)).catch(() => undefined);
