@@ -20,6 +20,8 @@ describe('loadConfig', () => {
     { name: 'the database flag overrides env', argv: ['--database-url', 'postgres://b/x'], env: { KITH_DATABASE_URL: 'postgres://a/x' }, expect: { databaseUrl: 'postgres://b/x' } },
     { name: 'pool size and schema', argv: ['--database-pool-max', '3'], env: { KITH_DATABASE_URL: 'postgres://h/d', KITH_DATABASE_SCHEMA: 'kith_test' }, expect: { databasePoolMax: 3, databaseSchema: 'kith_test' } },
     { name: 'an empty database URL keeps SQLite', argv: [], env: { KITH_DATABASE_URL: '' }, expect: { databaseUrl: undefined } },
+    { name: 'SMTP URL from env, the flag overrides it', argv: ['--smtp-url', 'smtp://127.0.0.1:2525/?ignoreTLS=true'], env: { KITH_SMTP_URL: 'smtp://mail:25' }, expect: { smtpUrl: 'smtp://127.0.0.1:2525/?ignoreTLS=true' } },
+    { name: 'no SMTP server by default', argv: [], env: {}, expect: { smtpUrl: undefined } },
     { name: 'unknown arguments are returned', argv: ['start', '--nope', '--port', '1'], env: {}, expect: { port: 1 }, rest: ['start', '--nope'] },
   ];
   for (const c of cases)
@@ -35,7 +37,7 @@ describe('loadConfig', () => {
     for (const [flag, env] of [['max-backlog', 'KITH_MAX_BACKLOG'], ['min-free-disk-mb', 'KITH_MIN_FREE_DISK_MB'], ['tls-cert', 'KITH_TLS_CERT'], ['body-timeout-ms', 'KITH_BODY_TIMEOUT_MS']])
       assert.match(configHelp(), new RegExp(`--${flag}\\s+${env}`));
     assert.equal(DEFAULTS.ingestLogRetentionMinutes, 60);
-    for (const [flag, env] of [['database-url', 'KITH_DATABASE_URL'], ['database-pool-max', 'KITH_DATABASE_POOL_MAX'], ['database-schema', 'KITH_DATABASE_SCHEMA']])
+    for (const [flag, env] of [['database-url', 'KITH_DATABASE_URL'], ['database-pool-max', 'KITH_DATABASE_POOL_MAX'], ['database-schema', 'KITH_DATABASE_SCHEMA'], ['smtp-url', 'KITH_SMTP_URL']])
       assert.match(configHelp(), new RegExp(`--${flag}\\s+${env}`));
   });
 

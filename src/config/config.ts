@@ -43,6 +43,8 @@ export interface KithConfig {
   databasePoolMax: number;
   /** Schema of Kith's tables on PostgreSQL (created when missing); unset: the connection's search_path (public). */
   databaseSchema?: string;
+  /** smtp:// or smtps:// URL of the server journeys' email actions send through (nodemailer URL options pass through); unset: email actions fail `noSmtp`. */
+  smtpUrl?: string;
 }
 
 /** Flag name -> env var name, value parser. */
@@ -80,6 +82,7 @@ const OPTIONS: Record<string, { env: string; key: keyof KithConfig; kind: 'int' 
   'database-url': { env: 'KITH_DATABASE_URL', key: 'databaseUrl', kind: 'string', help: 'postgres://… URL: all state on PostgreSQL (default: SQLite files in the data dir)' },
   'database-pool-max': { env: 'KITH_DATABASE_POOL_MAX', key: 'databasePoolMax', kind: 'int', help: 'PostgreSQL connections per thread (default 10)' },
   'database-schema': { env: 'KITH_DATABASE_SCHEMA', key: 'databaseSchema', kind: 'string', help: "PostgreSQL schema of Kith's tables (default: the search_path, public)" },
+  'smtp-url': { env: 'KITH_SMTP_URL', key: 'smtpUrl', kind: 'string', help: 'smtp://host:port/?ignoreTLS=true …: where journey email actions are sent (default: none)' },
 };
 
 export const DEFAULTS: KithConfig = {

@@ -157,6 +157,13 @@ export function stepOfRecord(sandboxId: string, ts: number, record: Record<strin
     ...(str('eventName') ? { eventName: str('eventName')! } : {}),
     ...(str('exitCriteriaID') ? { exitCriteriaID: str('exitCriteriaID')! } : {}),
     ...(str('exitCriteriaName') ? { exitCriteriaName: str('exitCriteriaName')! } : {}),
+    // the rest of what step-event-records writes, so a person's steps read back as the engine emitted them
+    ...(typeof s.reentrance === 'boolean' ? { reentrance: s.reentrance } : {}),
+    ...(typeof s.isExternalEvent === 'boolean' ? { isExternalEvent: s.isExternalEvent } : {}),
+    ...(str('parentNodeID') ? { parentNodeId: str('parentNodeID')! } : {}),
+    ...(str('parentNodeType') ? { parentNodeType: str('parentNodeType')! } : {}),
+    ...(str('parentNodeName') ? { parentNodeName: str('parentNodeName')! } : {}),
+    ...(['existing', 'realized', 'exited'].includes(str('segmentQualificationStatus') ?? '') ? { segmentQualificationStatus: str('segmentQualificationStatus') as 'existing' | 'realized' | 'exited' } : {}),
     ...(action ? { action } : {}),
   };
 }

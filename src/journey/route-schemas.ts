@@ -164,6 +164,7 @@ const stepEvent = obj(
   {
     id: str, timestamp: int, journeyId: str, journeyVersionId: str, journeyVersionName: str, journeyVersion: str, instanceId: str, instanceType: str, identity: obj({ namespace: str, id: str }),
     nodeId: str, nodeName: str, nodeType: str, stepStatus: str, entrance: bool, reentrance: bool, instanceEnded: bool, inTest: bool, eventID: str, eventName: str, processingTime: num, action: anyObject,
+    isExternalEvent: bool, parentNodeId: str, parentNodeType: str, parentNodeName: str, exitCriteriaID: str, exitCriteriaName: str, segmentQualificationStatus: str,
   },
   ['id', 'nodeId', 'stepStatus'],
   { description: 'A step event (journeyStepEvents)' },

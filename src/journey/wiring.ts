@@ -34,7 +34,7 @@ export interface JourneyContextDeps {
   /** Every sandbox (those with journeys are found at start). */
   sandboxIds: () => Promise<string[]>;
   onError: (e: unknown) => void;
-  /** `KITH_SMTP_URL`: where email actions go. */
+  /** KithConfig `smtpUrl` (`--smtp-url`, `KITH_SMTP_URL`): where email actions go. */
   smtpUrl?: string;
   /** How often due waits, audience transitions and scheduled reads are looked at (default 200 ms; a manual clock's tests pass 0 and drive `drain`). */
   tickMs?: number;

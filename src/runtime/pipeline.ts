@@ -107,7 +107,7 @@ export async function createPipeline(
     audienceTableOf: async (sb) => (await s.resources.get<SegmentSystemDatasets>(SYSTEM_KIND, sb, 'datasets'))?.doc.eventsTable,
     sandboxIds: () => allSandboxIds(s.resources, s.clock),
     onError: (e) => hooks.onError(e),
-    ...(process.env.KITH_SMTP_URL ? { smtpUrl: process.env.KITH_SMTP_URL } : {}),
+    ...(storage.smtpUrl ? { smtpUrl: storage.smtpUrl } : {}),
   });
   let profileSink: ProfileSink | undefined;
   // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next

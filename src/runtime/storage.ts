@@ -46,10 +46,13 @@ export interface StorageConfig {
   databaseUrl?: string;
   databasePoolMax?: number;
   databaseSchema?: string;
+  /** Not storage: the SMTP server of journeys' email actions, carried with it to the processor thread (workerData). */
+  smtpUrl?: string;
 }
 
 export const storageConfigOf = (cfg: KithConfig): StorageConfig => ({
   dataDir: cfg.dataDir,
+  ...(cfg.smtpUrl !== undefined && cfg.smtpUrl !== '' ? { smtpUrl: cfg.smtpUrl } : {}),
   ...(cfg.databaseUrl !== undefined ? { databaseUrl: cfg.databaseUrl, databasePoolMax: cfg.databasePoolMax } : {}),
   ...(cfg.databaseSchema !== undefined ? { databaseSchema: cfg.databaseSchema } : {}),
 });

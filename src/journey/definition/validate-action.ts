@@ -1,5 +1,9 @@
 import { isObj } from '../../shared/objects.js';
 import { at, MAX_NAME, type Problems } from './definition-problems.js';
+import type { ActionSpec, EmailActionSpec, HttpActionSpec, UpdateProfileActionSpec } from '../journey-types.js';
+import { checkHttpAction } from '../actions/http-action.js';
+import { checkEmailAction } from '../actions/email-action.js';
+import { checkUpdateProfile } from '../actions/update-profile-action.js';
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export const ACTION_KINDS = ['http', 'email', 'updateProfile'] as const;
@@ -9,8 +13,24 @@ const EMAIL = /^(?:[^<>]*<\s*[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+\s*>|[^\s@<>]+@[^\s@<
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PROTECTED_ROOTS = new Set(['_id', 'identityMap']);
 
-/** Checks an action node's spec (HTTP, email, profile update). */
+/** Checks an action node's spec (HTTP, email, profile update): its shape, then what its runner would refuse (templates). */
 export function checkAction(p: Problems, a: unknown, path: string): void {
+  const before = p.list.length;
+  checkShape(p, a, path);
+  // a well-shaped action the runner would refuse at every call (an unclosed placeholder, an email without a body) is a 400 now
+  if (p.list.length === before && isObj(a)) {
+    const r = runnerCheck(a as unknown as ActionSpec);
+    if (!r.ok) p.add(path, r.error);
+  }
+}
+
+function runnerCheck(a: ActionSpec) {
+  if (a.kind === 'http') return checkHttpAction(a as HttpActionSpec);
+  if (a.kind === 'email') return checkEmailAction(a as EmailActionSpec);
+  return checkUpdateProfile(a as UpdateProfileActionSpec);
+}
+
+function checkShape(p: Problems, a: unknown, path: string): void {
   if (!isObj(a)) return p.add(path, a === undefined ? 'is required' : 'must be an object');
   switch (a.kind) {
     case 'http': {

@@ -10,7 +10,8 @@ import type { EnterInput } from './interpreter.js';
 export const unique = (xs: string[]): string[] => [...new Set(xs)];
 export const sameNs = (ns: string, id: IdentityRef): boolean => typeof ns === 'string' && ns.toLowerCase() === id.namespace.toLowerCase();
 
-function keyIn(person: Person | undefined, namespace: string): IdentityRef | undefined {
+/** The person's identity in `namespace` (their graph's keys), if any. */
+export function keyIn(person: Person | undefined, namespace: string): IdentityRef | undefined {
   for (const k of person?.personKeys ?? []) {
     const i = k.indexOf(':');
     if (i > 0 && k.slice(0, i).toLowerCase() === namespace.toLowerCase()) return { namespace: k.slice(0, i), id: k.slice(i + 1) };

@@ -206,6 +206,8 @@ function onActionDone(ctx: InterpreterContext, inst: JourneyInstance, result: Ac
   const status: StepStatus = failed ? (result.error === 'capping' ? 'capped' : 'error') : 'transitions';
   return leave(ctx, m, node, failed ? node.errorNext : node.next, status, (s) => {
     if (result.fields) s.action = result.fields;
+    // a skipped action (no consent, no recipient) goes on along `next`; its step says why nothing was sent
+    if (result.status === 'skipped' && s.action && s.action.actionErrorContext === undefined) s.action = { ...s.action, actionErrorContext: `skipped: ${result.reason}` };
   });
 }
 

@@ -204,6 +204,26 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
           assert.equal((await w.store.instancesOf('sb', ['email:b@x.io'])).length, 1, 'the merged person is in the journey: no new entry');
         }));
 
+    it('after an identity merge the surviving instance takes the awaited event of the other identity', () =>
+      withWorld(async (w) => {
+        addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'waitForEvent', eventType: 'opened', timeoutSeconds: 86_400, next: 'end' }, end] });
+        await w.engine.feedEvents('sb', [eventOf('e1', 'signup', {}, 'a@x.io')]);
+        await w.engine.drain();
+        w.clock.advance(1000);
+        await w.engine.feedEvents('sb', [eventOf('e2', 'signup', {}, 'b@x.io')]);
+        await w.engine.drain();
+        w.people.link('email:a@x.io', 'email:b@x.io');
+        await w.engine.feedEvents('sb', [eventOf('e3', 'opened', {}, 'b@x.io')]);
+        await w.engine.drain();
+        const [a, b] = await w.store.instancesOf('sb', ['email:a@x.io', 'email:b@x.io']);
+        assert.equal(a?.personKey, 'email:a@x.io');
+        assert.equal(a?.status, 'ended');
+        assert.equal(a?.nodeId, 'end', 'the survivor went on with the event of b');
+        const ofB = (await steps(w.store)).filter((st) => st.instanceId === b!.id);
+        assert.equal(ofB.at(-1)?.eventID, 'identityMerge');
+        assert.equal((await steps(w.store)).filter((st) => st.instanceId === a!.id && st.eventID === 'e3' && st.nodeId === 'w').length, 1, 'once');
+      }));
+
     it('exit criteria by event, and the instance timeout on the timer wheel', () =>
       withWorld(async (w) => {
         addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 86_400, next: 'end' }, end], instanceTimeoutSeconds: 3600, exitCriteria: [{ id: 'x', type: 'event', eventType: 'unsubscribe' }] });
@@ -233,6 +253,18 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         assert.ok(active.every((i) => i.instanceType === 'batch'));
         assert.ok(commits <= 200, `${commits} commits for 10,000 entries`);
         assert.equal((await steps(w.store)).filter((s) => s.entrance && s.segmentQualificationStatus === 'existing').length, 10_000);
+      }));
+
+    it('an audience read keys each member by their identity in the journey namespace; a member without one does not enter', () =>
+      withWorld(async (w) => {
+        const { version } = addJourney(w, 'j1', { entry: { type: 'readAudience', segmentId: 's1', namespace: 'CRMID', schedule: { frequency: 'once' }, next: 'w' }, nodes: [{ id: 'w', type: 'wait', seconds: 3600, next: 'end' }, end] });
+        w.people.link('email:a@x.io', 'crmid:c-1');
+        const crm = { namespace: 'CRMID', id: 'c-2' };
+        assert.equal(await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', [email('a@x.io'), email('b@x.io'), crm]), 3);
+        await w.engine.drain();
+        const active = await w.store.instancesOfVersion('sb', version.id, { status: 'active' });
+        assert.deepEqual(active.map((i) => i.personKey).sort(), ['crmid:c-1', 'crmid:c-2']);
+        assert.deepEqual(active.find((i) => i.personKey === 'crmid:c-1')?.identity, { namespace: 'crmid', id: 'c-1' });
       }));
 
     it('stopVersion ends the version’s active instances', () =>

@@ -9,8 +9,8 @@ import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-sto
 import { CommitBatcher } from './commit-batcher.js';
 import { audienceItems, audienceReadItems, eventItems } from './feeds.js';
 import { mergeLosers } from './identity-merge.js';
-import { readPayload } from './inbox-items.js';
-import { audienceEnter, enterOf, jumpItem, sameNs, unique } from './entry-inputs.js';
+import { personKeyOf, readPayload } from './inbox-items.js';
+import { audienceEnter, enterOf, jumpItem, keyIn, sameNs, unique } from './entry-inputs.js';
 import { InputIndex } from './input-index.js';
 import { interpret, type EnterInput, type InterpreterInput, type Transition } from './interpreter.js';
 import { Limiter } from './limiter.js';
@@ -249,7 +249,10 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       else this.track(this.lanes.run(l.personKey, () => this.forceEnd(l.id, 'identityMerge')));
     }
     const active = all.filter((i) => i.status !== 'ended' && !losers.has(i.id));
-    const own = active.filter((i) => i.personKey === it.personKey);
+    // the person's instances keyed in this input's namespace: after a merge, the survivor takes the events of every
+    // identity of the person in its namespace (one item per namespace per input: no instance sees an input twice)
+    const ns = it.personKey.slice(0, it.personKey.indexOf(':') + 1);
+    const own = active.filter((i) => i.personKey === it.personKey || i.personKey.startsWith(ns));
 
     if (p.kind === 'event') {
       for (const inst of own) ts.push(await this.step(person, inst, { kind: 'event', event: p.p.event }, now));
@@ -267,8 +270,13 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       }
     } else {
       const lv = p.p.versionId ? await this.deps.definitions.version(sandboxId, p.p.versionId) : await this.deps.definitions.liveOf(sandboxId, p.p.journeyId);
-      if (lv && lv.version.status === 'live') {
-        const input: EnterInput = { kind: 'enter', source: p.p.source, instanceId: '', identity: p.p.identity, personKey: it.personKey, eventId: p.p.source === 'jump' ? 'jump' : 'audience', ...(p.p.trigger ? { trigger: p.p.trigger } : {}) };
+      // a read's member is the membership's profile identity, in any namespace: the instance is keyed by the person's
+      // identity in the journey's namespace, and a person without one does not enter (as with events)
+      const ns = lv?.version.definition.entry.namespace ?? '';
+      const identity = p.p.source !== 'readAudience' || sameNs(ns, p.p.identity) ? p.p.identity : keyIn(person, ns);
+      if (lv && lv.version.status === 'live' && identity) {
+        const personKey = identity === p.p.identity ? it.personKey : personKeyOf(identity);
+        const input: EnterInput = { kind: 'enter', source: p.p.source, instanceId: '', identity, personKey, eventId: p.p.source === 'jump' ? 'jump' : 'audience', ...(p.p.trigger ? { trigger: p.p.trigger } : {}) };
         if (p.p.source === 'readAudience') input.segmentStatus = 'existing';
         ts.push(this.enter(lv, person, all, active, input, now));
       }
