@@ -27,6 +27,8 @@ const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 const SE = '_experience.journeyOrchestration.stepEvents';
 const N = 30;
 const WAIT_FOR = 120_000;
+/** Two child starts (~20 s each from the TypeScript sources) and the polls in between. */
+const SCENARIO = { timeout: 360_000 };
 
 interface Child {
   child: ChildProcess;
@@ -231,8 +233,8 @@ function assertActionsOnceByKey(calls: Array<{ key: string; email: string; phase
 
 const people = (tag: string, n = N) => Array.from({ length: n }, (_, i) => `p${i}@${tag}.example`);
 
-describe('journeys across kill -9 (a child Kith, processor in its worker thread)', { timeout: 300_000 }, () => {
-  it('mid-journey: killed while every instance waits; after restart every action arrives, every instance ends, each step is in the lake once', async () => {
+describe('journeys across kill -9 (a child Kith, processor in its worker thread)', () => {
+  it('mid-journey: killed while every instance waits; after restart every action arrives, every instance ends, each step is in the lake once', SCENARIO, async () => {
     const dir = scratch('wait');
     const hook = await receiver();
     let c = await start(dir);
@@ -263,7 +265,7 @@ describe('journeys across kill -9 (a child Kith, processor in its worker thread)
     await stopGracefully(c);
   });
 
-  it('mid-action: killed while every call is held by the endpoint; after restart the calls repeat with the same Idempotency-Key, each step once', async () => {
+  it('mid-action: killed while every call is held by the endpoint; after restart the calls repeat with the same Idempotency-Key, each step once', SCENARIO, async () => {
     const dir = scratch('action');
     const hook = await receiver();
     hook.state.hold = true;
@@ -296,7 +298,7 @@ describe('journeys across kill -9 (a child Kith, processor in its worker thread)
     await stopGracefully(c);
   });
 
-  it('email: killed between two email steps; a real SMTP server accepts exactly one message per person per step', async () => {
+  it('email: killed between two email steps; a real SMTP server accepts exactly one message per person per step', SCENARIO, async () => {
     const dir = scratch('email');
     const smtp = await smtpServer();
     let c = await start(dir, { KITH_SMTP_URL: smtp.url });
@@ -340,7 +342,7 @@ describe('journeys across kill -9 (a child Kith, processor in its worker thread)
   });
 
   describe('invalid input', () => {
-    it('a restart over an inbox holding unparsable and unusable items consumes them and goes on (the waiting instances end, new people enter)', async () => {
+    it('a restart over an inbox holding unparsable and unusable items consumes them and goes on (the waiting instances end, new people enter)', SCENARIO, async () => {
       const dir = scratch('inbox');
       const hook = await receiver();
       let c = await start(dir);
