@@ -179,6 +179,40 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         assert.equal(ss.filter((s) => s.id === actions2.calls[0]!.ctx.idempotencyKey).length, 1);
       }));
 
+    it('a due read taken before an action’s outcome committed does not call the action again (found by the kill -9 e2e test)', () =>
+      withWorld(async (w) => {
+        addJourney(w, 'j1', { nodes: [{ id: 'a', type: 'action', action: { kind: 'updateProfile', set: { x: 1 } }, next: 'end' }, end] });
+        let answer!: (r: ActionResult) => void;
+        w.actions.answer = () => new Promise<ActionResult>((r) => (answer = r));
+        await w.engine.feedEvents('sb', [eventOf('e1', 'signup')]);
+        await w.actions.called(1);
+        w.actions.answer = async () => ({ status: 'done', fields: fields() });
+        // the timer wheel reads the action wait while the call runs, and hands it on only after the outcome is committed
+        const due = w.store.due.bind(w.store);
+        let stale!: () => void;
+        const readTaken = new Promise<void>((r) => (stale = r));
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        w.store.due = async (now, limit) => {
+          const rows = await due(now, limit);
+          stale();
+          await held;
+          return rows;
+        };
+        const running = w.engine.runDue();
+        await readTaken;
+        answer({ status: 'done', fields: fields() });
+        const [inst] = await w.store.instancesOf('sb', ['email:a@x.io']);
+        while ((await w.store.instance(inst!.id))?.status !== 'ended') await new Promise<void>((r) => setImmediate(r));
+        await new Promise<void>((r) => setImmediate(r));
+        release();
+        await running;
+        w.store.due = due;
+        await w.engine.drain();
+        assert.equal(w.actions.calls.length, 1, 'the action ran once');
+        assert.deepEqual((await steps(w.store)).map(brief), ['start:transitions', 'a:transitions', 'end:ended:end']);
+      }));
+
     for (const via of ['a@x.io', 'b@x.io'])
       it(`identity merge mid-journey (next input for ${via}): the instance entered first goes on, the other ends (identityMerge)`, () =>
         withWorld(async (w) => {

@@ -377,7 +377,10 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     this.track(this.actionLimiter.run(() => this.runAction(inst)).finally(() => this.inFlight.delete(inst.id)));
   }
 
-  private async runAction(inst: JourneyInstance): Promise<void> {
+  private async runAction(stale: JourneyInstance): Promise<void> {
+    // a due read taken before another run's outcome committed hands in a stale copy: only the stored wait is called
+    const inst = await this.deps.store.instance(stale.id);
+    if (!inst || inst.status === 'ended' || inst.wait?.kind !== 'action' || inst.steps !== stale.steps || inst.nodeId !== stale.nodeId) return;
     const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
     // a version that is gone leaves the instance due (like its timers); a node that is not an action ends it as an error
     if (!found) return;
