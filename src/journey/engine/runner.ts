@@ -85,8 +85,8 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   private again = false;
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Keys whose lane was handed work while a batch read of last instances ran: its answers for them may be stale. */
-  private touched: Set<string> | undefined;
+  /** Per batch read running (last instances, due waits): the keys whose lane was handed work meanwhile (stale answers). */
+  private readonly touched = new Set<Set<string>>();
 
   constructor(private readonly deps: JourneyEngineDeps) {
     const o = deps.options ?? {};
@@ -260,22 +260,35 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       w.seqs.push(it.seq);
     }
     if (want.size === 0) return out;
-    const touched = (this.touched = new Set());
-    try {
+    const touched = await this.watching(async () => {
       for (const w of want.values()) {
         const found = await this.deps.store.lastInstances(w.sandboxId, w.journeyId, w.keys);
         w.keys.forEach((k, n) => out.set(k, { seq: w.seqs[n]!, instance: found.get(k) }));
       }
-    } finally {
-      this.touched = undefined;
-    }
+    });
     for (const k of touched) out.delete(k);
     return out;
   }
 
+  /** Runs a read and answers the keys whose lane was handed work while it ran. */
+  private async watching(read: () => Promise<void>): Promise<Set<string>> {
+    const touched = new Set<string>();
+    this.touched.add(touched);
+    try {
+      await read();
+    } finally {
+      this.touched.delete(touched);
+    }
+    return touched;
+  }
+
+  /** Runs on the key's lane; a batch read running meanwhile learns the key was handed work, and when that work ended. */
   private lane<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    this.touched?.add(key);
-    return this.lanes.run(key, fn);
+    const mark = () => {
+      for (const t of this.touched) t.add(key);
+    };
+    mark();
+    return this.lanes.run(key, () => fn().finally(mark));
   }
 
   private async handleItems(items: Input[], last: LastOf | undefined): Promise<void> {
@@ -403,8 +416,12 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     let stuck = 0;
     for (;;) {
       const limit = this.inFlight.size + stuck + page;
-      const due = await this.deps.store.due(now, limit);
-      let fresh = 0;
+      // an idle lane whose key nothing touched during the read: the row read is the instance (no second read)
+      const idle = (key: string) => !this.lanes.busy(key);
+      let due: JourneyInstance[] = [];
+      const touched = await this.watching(async () => void (due = await this.deps.store.due(now, limit)));
+      const fresh = new Set<string>();
+      let handedNow = 0;
       stuck = 0;
       for (const inst of due) {
         if (this.inFlight.has(inst.id) || this.closed) continue;
@@ -412,16 +429,18 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
           stuck++;
           continue;
         }
-        fresh++;
+        handedNow++;
         handed.add(inst.id);
         if (inst.wait?.kind === 'action') {
           this.dispatchAction(inst);
           continue;
         }
+        if (idle(inst.personKey) && !touched.has(inst.personKey)) fresh.add(inst.id);
+        const known = fresh.has(inst.id) ? inst : undefined;
         this.inFlight.add(inst.id);
-        this.track(this.lane(inst.personKey, () => this.limiter.run(() => this.handleDue(inst.id))).finally(() => this.doneInFlight(inst.id)));
+        this.track(this.lane(inst.personKey, () => this.limiter.run(() => this.handleDue(inst.id, known))).finally(() => this.doneInFlight(inst.id)));
       }
-      if (due.length < limit || fresh === 0 || this.closed) return handed.size;
+      if (due.length < limit || handedNow === 0 || this.closed) return handed.size;
       while (this.inFlight.size > page / 2 && !this.closed) await new Promise<void>((r) => this.dueRoom.push(r));
     }
   }
@@ -431,8 +450,9 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     if (this.inFlight.size <= this.opts.inboxBatch / 2) for (const w of this.dueRoom.splice(0)) w();
   }
 
-  private async handleDue(id: string): Promise<void> {
-    const inst = await this.deps.store.instance(id);
+  /** `known`: the instance as the due read answered it, when nothing could have changed it since. */
+  private async handleDue(id: string, known?: JourneyInstance): Promise<void> {
+    const inst = known ?? (await this.deps.store.instance(id));
     const now = this.deps.clock.now();
     if (!inst || inst.status === 'ended' || !inst.wait || inst.wait.kind === 'action' || inst.wait.due > now) return;
     const person = await this.deps.people.read(inst.sandboxId, inst.identity);
