@@ -1,7 +1,7 @@
 /**
  * The journeys bench's HTTP endpoint, in its own process: records when each request arrives (epoch ms, sub-ms) by
  * the `key` field of its JSON body, answers 200. Prints `SINK <port>` when listening; `GET /arrivals` answers
- * `{ key: arrivalMs }` for everything received; `GET /count` the number of requests.
+ * `{ key: arrivalMs }` for everything received; `GET /count` `{ requests, keys }`: requests received (retries included) and distinct keys.
  *   node --import tsx bench/journey/http-sink.ts
  */
 import http from 'node:http';
@@ -17,7 +17,8 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (req.method === 'GET' && req.url === '/count') {
-    res.end(String(count));
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ requests: count, keys: arrivals.size }));
     return;
   }
   const chunks: Buffer[] = [];

@@ -17,6 +17,11 @@ export class Serial {
 export class KeyedSerial {
   private readonly byKey = new Map<string, { serial: Serial; pending: number }>();
 
+  /** True while calls on this key are queued or running. */
+  busy(key: string): boolean {
+    return this.byKey.has(key);
+  }
+
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let e = this.byKey.get(key);
     if (!e) this.byKey.set(key, (e = { serial: new Serial(), pending: 0 }));

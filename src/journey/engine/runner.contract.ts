@@ -301,6 +301,26 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         assert.deepEqual(active.find((i) => i.personKey === 'crmid:c-1')?.identity, { namespace: 'crmid', id: 'c-1' });
       }));
 
+    it('waits due at once beyond one page are all handed by one pass of the timer wheel', () =>
+      withWorld(async (w) => {
+        const { version } = addJourney(w, 'j1', { entry: { type: 'readAudience', segmentId: 's1', namespace: 'Email', schedule: { frequency: 'once' }, next: 'w' }, nodes: [{ id: 'w', type: 'wait', seconds: 60, next: 'end' }, end] });
+        await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', Array.from({ length: 25 }, (_, i) => email(`m${i}@x.io`)));
+        await w.engine.drain();
+        w.clock.advance(60_000);
+        assert.equal(await w.engine.runDue(), 25);
+        await w.engine.drain();
+        assert.equal((await w.store.instancesOfVersion('sb', version.id, { status: 'ended' })).length, 25);
+      }, { inboxBatch: 10 }));
+
+    it('two direct entries of one person in one inbox batch: the second finds the first instance (no double entry)', () =>
+      withWorld(async (w) => {
+        const { version } = addJourney(w, 'j1', { entry: { type: 'readAudience', segmentId: 's1', namespace: 'Email', schedule: { frequency: 'once' }, next: 'w' }, nodes: [{ id: 'w', type: 'wait', seconds: 60, next: 'end' }, end] });
+        await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', [email('a@x.io'), email('b@x.io')]);
+        await w.engine.startAudienceRead('sb', 'j1', version.id, 'run2', [email('a@x.io')]);
+        await w.engine.drain();
+        assert.deepEqual((await w.store.instancesOf('sb', ['email:a@x.io', 'email:b@x.io'])).map((i) => i.personKey).sort(), ['email:a@x.io', 'email:b@x.io']);
+      }));
+
     it('stopVersion ends the version’s active instances', () =>
       withWorld(async (w) => {
         const { version } = addJourney(w, 'j1', { nodes: [{ id: 'w', type: 'wait', seconds: 600, next: 'end' }, end] });

@@ -9,7 +9,7 @@ import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-sto
 import { CommitBatcher } from './commit-batcher.js';
 import { audienceItems, audienceReadItems, eventItems } from './feeds.js';
 import { mergeLosers } from './identity-merge.js';
-import { personKeyOf, readPayload } from './inbox-items.js';
+import { personKeyOf, readPayload, type Payload } from './inbox-items.js';
 import { audienceEnter, enterOf, jumpItem, keyIn, sameNs, unique } from './entry-inputs.js';
 import { InputIndex } from './input-index.js';
 import { interpret, type EnterInput, type InterpreterInput, type Transition } from './interpreter.js';
@@ -41,6 +41,10 @@ export interface JourneyEngineDeps {
 }
 
 type Found = { journey: Journey; version: JourneyVersion };
+/** An inbox item with its payload read once. */
+type Input = { it: InboxItem; p: Payload | undefined };
+/** A key's last instance of a journey, read for a whole inbox batch (`instance` undefined: none). */
+type LastOf = { seq: number; instance: JourneyInstance | undefined };
 
 /**
  * The journey runner: feeds the interpreter from the durable inbox, the timer wheel (`store.due`) and action
@@ -75,9 +79,14 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   /** Inbox items handed to lanes and not done; `room` wakes the pump when it drops. */
   private inboxPending = 0;
   private room: Array<() => void> = [];
+  /** runDue waiting for in-flight due waits to drop before reading its next page. */
+  private dueRoom: Array<() => void> = [];
+  private dueRunning = false;
   private again = false;
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Per batch read running (last instances, due waits): the keys whose lane was handed work meanwhile (stale answers). */
+  private readonly touched = new Set<Set<string>>();
 
   constructor(private readonly deps: JourneyEngineDeps) {
     const o = deps.options ?? {};
@@ -102,6 +111,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     this.closed = true;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
+    for (const w of this.dueRoom.splice(0)) w();
     await this.pumping;
     await this.settled();
   }
@@ -155,7 +165,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       const page = await this.deps.store.instancesOfVersion(sandboxId, versionId, { status: 'active', limit: 1000, ...(after ? { after } : {}) });
       if (page.length === 0) return { ended };
       after = page.at(-1)!.id;
-      const done = await Promise.all(page.map((i) => this.lanes.run(i.personKey, () => this.limiter.run(() => this.forceEnd(i.id, 'journeyStopped')))));
+      const done = await Promise.all(page.map((i) => this.lane(i.personKey, () => this.limiter.run(() => this.forceEnd(i.id, 'journeyStopped')))));
       ended += done.filter(Boolean).length;
     }
   }
@@ -181,7 +191,10 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
 
   private tick(): void {
     this.kick();
-    this.track(this.runDue());
+    // a tick while the previous one still pages through due waits leaves it to that one
+    if (this.dueRunning) return;
+    this.dueRunning = true;
+    this.track(this.runDue().finally(() => (this.dueRunning = false)));
   }
 
   /** Reads the inbox (again, if a read is running) and hands its items to their key's lane. */
@@ -204,12 +217,19 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
         const items = await this.deps.store.readInbox(this.readUpTo, this.opts.inboxBatch);
         if (items.length === 0) break;
         this.readUpTo = items.at(-1)!.seq;
-        const byKey = new Map<string, InboxItem[]>();
-        for (const it of items) (byKey.get(it.personKey) ?? byKey.set(it.personKey, []).get(it.personKey)!).push(it);
+        const byKey = new Map<string, Input[]>();
+        for (const it of items) {
+          const input = { it, p: readPayload(it) };
+          const its = byKey.get(it.personKey);
+          if (its) its.push(input);
+          else byKey.set(it.personKey, [input]);
+        }
+        const lastOf = await this.lastOfBatch(byKey);
         for (const [key, its] of byKey) {
           this.inboxPending += its.length;
-          void this.lanes
-            .run(key, () => this.limiter.run(() => this.handleItems(its)))
+          const last = lastOf.get(key);
+          void this
+            .lane(key, () => this.limiter.run(() => this.handleItems(its, last)))
             .catch((e: unknown) => this.deps.onError(e, 'journey inbox'))
             .finally(() => {
               this.inboxPending -= its.length;
@@ -223,22 +243,69 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     while (this.inboxPending > 0) await new Promise<void>((r) => this.room.push(r));
   }
 
-  private async handleItems(items: InboxItem[]): Promise<void> {
-    for (const it of items) {
+  /**
+   * The last instance of the journey an audience read (or a jump) enters, for every key of the batch whose first item
+   * is one and whose lane is idle: one read for the batch instead of one per member. Only keys nothing else touched
+   * meanwhile keep their answer (every write of a key's instances runs on its lane, after this hand-off).
+   */
+  private async lastOfBatch(byKey: Map<string, Input[]>): Promise<Map<string, LastOf>> {
+    const out = new Map<string, LastOf>();
+    const want = new Map<string, { sandboxId: string; journeyId: string; keys: string[]; seqs: number[] }>();
+    for (const [key, its] of byKey) {
+      const { it, p } = its[0]!;
+      if (p?.kind !== 'readAudience' || this.lanes.busy(key)) continue;
+      const g = `${it.sandboxId}\n${p.p.journeyId}`;
+      const w = want.get(g) ?? want.set(g, { sandboxId: it.sandboxId, journeyId: p.p.journeyId, keys: [], seqs: [] }).get(g)!;
+      w.keys.push(key);
+      w.seqs.push(it.seq);
+    }
+    if (want.size === 0) return out;
+    const touched = await this.watching(async () => {
+      for (const w of want.values()) {
+        const found = await this.deps.store.lastInstances(w.sandboxId, w.journeyId, w.keys);
+        w.keys.forEach((k, n) => out.set(k, { seq: w.seqs[n]!, instance: found.get(k) }));
+      }
+    });
+    for (const k of touched) out.delete(k);
+    return out;
+  }
+
+  /** Runs a read and answers the keys whose lane was handed work while it ran. */
+  private async watching(read: () => Promise<void>): Promise<Set<string>> {
+    const touched = new Set<string>();
+    this.touched.add(touched);
+    try {
+      await read();
+    } finally {
+      this.touched.delete(touched);
+    }
+    return touched;
+  }
+
+  /** Runs on the key's lane; a batch read running meanwhile learns the key was handed work, and when that work ended. */
+  private lane<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const mark = () => {
+      for (const t of this.touched) t.add(key);
+    };
+    mark();
+    return this.lanes.run(key, () => fn().finally(mark));
+  }
+
+  private async handleItems(items: Input[], last: LastOf | undefined): Promise<void> {
+    for (const { it, p } of items) {
       try {
-        await this.handleItem(it);
+        await this.handleItem(it, p, last?.seq === it.seq ? last : undefined);
       } catch (e) {
         this.deps.onError(e, `journey inbox item ${it.seq}`);
       }
     }
   }
 
-  private async handleItem(it: InboxItem): Promise<void> {
-    const p = readPayload(it);
+  private async handleItem(it: InboxItem, p: Payload | undefined, last: LastOf | undefined): Promise<void> {
     if (!p) return this.apply(it.sandboxId, undefined, [], [it.seq]);
     const sandboxId = it.sandboxId;
     const person = await this.deps.people.read(sandboxId, p.p.identity);
-    const all = await this.instancesOfPerson(sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined);
+    const all = await this.instancesOfPerson(sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined, last);
     const ts: Transition[] = [];
     const now = this.deps.clock.now();
 
@@ -246,7 +313,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     const losers = new Set(mergeLosers(all).map((l) => l.id));
     for (const l of all.filter((i) => losers.has(i.id))) {
       if (l.personKey === it.personKey) ts.push(await this.step(person, l, { kind: 'forceEnd', eventId: 'identityMerge' }, now));
-      else this.track(this.lanes.run(l.personKey, () => this.forceEnd(l.id, 'identityMerge')));
+      else this.track(this.lane(l.personKey, () => this.forceEnd(l.id, 'identityMerge')));
     }
     const active = all.filter((i) => i.status !== 'ended' && !losers.has(i.id));
     // the person's instances keyed in this input's namespace: after a merge, the survivor takes the events of every
@@ -288,10 +355,10 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
    * The person's (non-test) instances over every key of their graph. A direct entry of a one-key person (the bulk of
    * an audience read) only needs its last instance of that journey: one index search instead of a scan of the person.
    */
-  private async instancesOfPerson(sandboxId: string, key: string, person: Person, journeyId: string | undefined): Promise<JourneyInstance[]> {
+  private async instancesOfPerson(sandboxId: string, key: string, person: Person, journeyId: string | undefined, known?: LastOf): Promise<JourneyInstance[]> {
     const keys = unique([key, ...(person.personKeys ?? [])]);
     if (journeyId !== undefined && keys.length === 1) {
-      const last = await this.deps.store.lastInstance(sandboxId, journeyId, key);
+      const last = known ? known.instance : await this.deps.store.lastInstance(sandboxId, journeyId, key);
       if (!last) return [];
       if (!last.inTest) return [last];
     }
@@ -343,27 +410,57 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
 
   // ---- timers and actions -----------------------------------------------------------------------------------------
 
-  /** Hands every due wait to its key's lane (actions to the action pool); answers how many were handed. */
+  /**
+   * Hands every wait due now to its key's lane (actions to the action pool); answers how many were handed. Pages of
+   * `inboxBatch`: the next page is read once half of what was handed finished (100,000 waits due in the same second
+   * go through at the engine's pace, not a page per tick).
+   */
   async runDue(): Promise<number> {
     if (this.closed) return 0;
     const now = this.deps.clock.now();
-    const due = await this.deps.store.due(now, this.inFlight.size + 1000);
-    let n = 0;
-    for (const inst of due) {
-      if (this.inFlight.has(inst.id)) continue;
-      n++;
-      if (inst.wait?.kind === 'action') {
-        this.dispatchAction(inst);
-        continue;
+    const page = this.opts.inboxBatch;
+    // handed in this run: one still due after its handling (its version is gone) waits for the next tick
+    const handed = new Set<string>();
+    let stuck = 0;
+    for (;;) {
+      const limit = this.inFlight.size + stuck + page;
+      // an idle lane whose key nothing touched during the read: the row read is the instance (no second read)
+      const idle = (key: string) => !this.lanes.busy(key);
+      let due: JourneyInstance[] = [];
+      const touched = await this.watching(async () => void (due = await this.deps.store.due(now, limit)));
+      const fresh = new Set<string>();
+      let handedNow = 0;
+      stuck = 0;
+      for (const inst of due) {
+        if (this.inFlight.has(inst.id) || this.closed) continue;
+        if (handed.has(inst.id)) {
+          stuck++;
+          continue;
+        }
+        handedNow++;
+        handed.add(inst.id);
+        if (inst.wait?.kind === 'action') {
+          this.dispatchAction(inst);
+          continue;
+        }
+        if (idle(inst.personKey) && !touched.has(inst.personKey)) fresh.add(inst.id);
+        const known = fresh.has(inst.id) ? inst : undefined;
+        this.inFlight.add(inst.id);
+        this.track(this.lane(inst.personKey, () => this.limiter.run(() => this.handleDue(inst.id, known))).finally(() => this.doneInFlight(inst.id)));
       }
-      this.inFlight.add(inst.id);
-      this.track(this.lanes.run(inst.personKey, () => this.limiter.run(() => this.handleDue(inst.id))).finally(() => this.inFlight.delete(inst.id)));
+      if (due.length < limit || handedNow === 0 || this.closed) return handed.size;
+      while (this.inFlight.size > page / 2 && !this.closed) await new Promise<void>((r) => this.dueRoom.push(r));
     }
-    return n;
   }
 
-  private async handleDue(id: string): Promise<void> {
-    const inst = await this.deps.store.instance(id);
+  private doneInFlight(id: string): void {
+    this.inFlight.delete(id);
+    if (this.inFlight.size <= this.opts.inboxBatch / 2) for (const w of this.dueRoom.splice(0)) w();
+  }
+
+  /** `known`: the instance as the due read answered it, when nothing could have changed it since. */
+  private async handleDue(id: string, known?: JourneyInstance): Promise<void> {
+    const inst = known ?? (await this.deps.store.instance(id));
     const now = this.deps.clock.now();
     if (!inst || inst.status === 'ended' || !inst.wait || inst.wait.kind === 'action' || inst.wait.due > now) return;
     const person = await this.deps.people.read(inst.sandboxId, inst.identity);
@@ -374,7 +471,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   private dispatchAction(inst: JourneyInstance): void {
     if (this.inFlight.has(inst.id) || this.closed) return;
     this.inFlight.add(inst.id);
-    this.track(this.actionLimiter.run(() => this.runAction(inst)).finally(() => this.inFlight.delete(inst.id)));
+    this.track(this.actionLimiter.run(() => this.runAction(inst)).finally(() => this.doneInFlight(inst.id)));
   }
 
   private async runAction(stale: JourneyInstance): Promise<void> {
@@ -395,7 +492,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
           })
         : // not read by the interpreter (the node is no action: the instance ends with an error step)
           { status: 'failed', error: 'error', fields: { actionID: inst.nodeId, actionName: inst.nodeId, actionType: 'http', actionExecutionTime: 0, attempts: 0 } };
-    await this.lanes.run(inst.personKey, async () => {
+    await this.lane(inst.personKey, async () => {
       // the instance may have moved meanwhile (an exit, a stop): then the outcome is not its anymore
       const cur = await this.deps.store.instance(inst.id);
       if (!cur || cur.status === 'ended' || cur.wait?.kind !== 'action' || cur.steps !== inst.steps || cur.nodeId !== inst.nodeId) return;

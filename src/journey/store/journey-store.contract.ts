@@ -129,7 +129,10 @@ export function journeyStoreContract(name: string, h: JourneyStoreHarness): void
         for (const [sb, j, key, active, last] of cases) {
           assert.equal((await s.activeInstance(sb, j, key))?.id, active, `active ${sb}/${j}/${key}`);
           assert.equal((await s.lastInstance(sb, j, key))?.id, last, `last ${sb}/${j}/${key}`);
+          assert.equal((await s.lastInstances(sb, j, [key, 'absent', key])).get(key)?.id, last, `lastInstances ${sb}/${j}/${key}`);
         }
+        const many = await s.lastInstances('sb', 'j1', ['ECID:9', KEY, 'absent']);
+        assert.deepEqual([...many].map(([k, i]) => [k, i.id]).sort(), [['ECID:9', 'j1-other'], [KEY, 'j1-now']].sort());
         await s.commit({ instances: [instance('j1-now', { status: 'ended', enteredAt: T0 + 10, versionId: 'v2' })] });
         assert.equal(await s.activeInstance('sb', 'j1', KEY), undefined);
         assert.equal((await s.lastInstance('sb', 'j1', KEY))?.id, 'j1-now');
@@ -318,6 +321,7 @@ export function journeyStoreContract(name: string, h: JourneyStoreHarness): void
         { name: 'empty arrays and an empty unit change nothing', run: async (s) => {
           assert.equal(await s.enqueue([]), 0);
           assert.deepEqual(await s.instancesOf('sb', []), []);
+          assert.equal((await s.lastInstances('sb', 'j1', [])).size, 0);
           await s.commit({});
           await s.commit({ instances: [], stepEvents: [], consumed: [], cursors: {} });
           assert.deepEqual(await s.readOutbox(0, 10), []);
@@ -327,6 +331,7 @@ export function journeyStoreContract(name: string, h: JourneyStoreHarness): void
           assert.equal(await s.instance('nope'), undefined);
           assert.equal(await s.activeInstance('sb', 'nope', KEY), undefined);
           assert.equal(await s.lastInstance('nowhere', 'j1', KEY), undefined);
+          assert.equal((await s.lastInstances('nowhere', 'j1', [KEY, ''])).size, 0);
           assert.deepEqual(await s.instancesOfVersion('sb', 'nope', { status: 'active' }), []);
           assert.equal(await s.cursor('never set'), 0);
           await s.commit({ consumed: [123_456] }); // consuming what is not there is harmless

@@ -71,6 +71,8 @@ export interface JourneyStore {
   activeInstance(sandboxId: string, journeyId: string, personKey: string): Promise<JourneyInstance | undefined>;
   /** The most recent instance (by entry) of a journey for a person key, active or ended. */
   lastInstance(sandboxId: string, journeyId: string, personKey: string): Promise<JourneyInstance | undefined>;
+  /** `lastInstance` for many person keys in one read (an inbox batch of an audience read): keys without one are absent. */
+  lastInstances(sandboxId: string, journeyId: string, personKeys: readonly string[]): Promise<Map<string, JourneyInstance>>;
   /** Instances of a version, by id. */
   instancesOfVersion(sandboxId: string, versionId: string, q?: InstanceQuery): Promise<JourneyInstance[]>;
   /** Active instances with a wait due at or before `now`, earliest first. */

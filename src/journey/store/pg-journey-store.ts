@@ -146,6 +146,16 @@ export class PgJourneyStore implements JourneyStore, Transferable {
     return docs(await this.pool.query<{ doc: string }>(sql, [toPgText(sandboxId), toPgText(personKey), toPgText(journeyId)]))[0];
   }
 
+  async lastInstances(sandboxId: string, journeyId: string, personKeys: readonly string[]): Promise<Map<string, JourneyInstance>> {
+    const out = new Map<string, JourneyInstance>();
+    if (personKeys.length === 0) return out;
+    const sql = `SELECT DISTINCT ON (person_key) person_key, doc FROM ${this.q.inst} WHERE sandbox = $1 AND journey_id = $2 AND person_key = ANY($3::text[])
+      ORDER BY person_key, entered_at DESC, id DESC`;
+    const r = await this.pool.query<{ person_key: string; doc: string }>(sql, [toPgText(sandboxId), toPgText(journeyId), [...new Set(personKeys)].map(toPgText)]);
+    for (const row of r.rows) out.set(row.person_key, JSON.parse(row.doc) as JourneyInstance);
+    return out;
+  }
+
   async instancesOfVersion(sandboxId: string, versionId: string, q: InstanceQuery = {}): Promise<JourneyInstance[]> {
     const n = q.limit === undefined ? null : countArg(q.limit);
     if (n === 0) return [];

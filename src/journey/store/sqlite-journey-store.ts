@@ -64,10 +64,15 @@ export class SqliteJourneyStore implements JourneyStore, Transferable {
       // an instance keeps its sandbox, journey, version, person key and entry: a step rewrites only what changes, and
       // leaves the person and version indexes alone (an upsert's SET list rewrites every index it names)
       step: db.prepare(`UPDATE instance SET status = ?, due = ?, doc = ? WHERE id = ? AND sandbox = ? AND journey_id = ? AND version_id = ? AND person_key = ? AND entered_at = ?`),
+      insert: db.prepare(`INSERT INTO instance (id, sandbox, journey_id, version_id, person_key, status, entered_at, due, doc) VALUES (?,?,?,?,?,?,?,?,?)
+        ON CONFLICT (id) DO NOTHING`),
       get: db.prepare<[string], { doc: string }>('SELECT doc FROM instance WHERE id = ?'),
       ofPeople: db.prepare<[string, string], { doc: string }>('SELECT doc FROM instance WHERE sandbox = ? AND person_key IN (SELECT value FROM json_each(?)) ORDER BY entered_at, id'),
       active: db.prepare<[string, string, string], { doc: string }>(`SELECT doc FROM instance WHERE sandbox = ? AND person_key = ? AND journey_id = ? AND status <> 'ended' ORDER BY entered_at, id LIMIT 1`),
       last: db.prepare<[string, string, string], { doc: string }>('SELECT doc FROM instance WHERE sandbox = ? AND person_key = ? AND journey_id = ? ORDER BY entered_at DESC, id DESC LIMIT 1'),
+      // one index search per key, in key order (neighbouring keys share B-tree pages)
+      lastOf: db.prepare<[string, string, string], { k: string; doc: string | null }>(`SELECT j.value AS k, (SELECT doc FROM instance WHERE sandbox = ? AND person_key = j.value
+        AND journey_id = ? ORDER BY entered_at DESC, id DESC LIMIT 1) AS doc FROM json_each(?) j`),
       ofVersion: db.prepare<[string, string, string, number], { doc: string }>('SELECT doc FROM instance WHERE sandbox = ? AND version_id = ? AND id > ? ORDER BY id LIMIT ?'),
       ofVersionActive: db.prepare<[string, string, string, number], { doc: string }>(`SELECT doc FROM instance WHERE sandbox = ? AND version_id = ? AND id > ? AND status <> 'ended' ORDER BY id LIMIT ?`),
       ofVersionEnded: db.prepare<[string, string, string, number], { doc: string }>(`SELECT doc FROM instance WHERE sandbox = ? AND version_id = ? AND id > ? AND status = 'ended' ORDER BY id LIMIT ?`),
@@ -83,6 +88,8 @@ export class SqliteJourneyStore implements JourneyStore, Transferable {
     this.commitTx = db.transaction((u: JourneyUnit) => {
       for (const i of u.instances ?? []) {
         const c = instanceColumns(i);
+        // an instance not updated since its entry is most likely new (an audience read's members): insert first
+        if (i.updatedAt === i.enteredAt && this.s.insert.run(c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.status, c.enteredAt, c.due, c.doc).changes === 1) continue;
         if (this.s.step.run(c.status, c.due, c.doc, c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.enteredAt).changes === 0)
           this.s.put.run(c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.status, c.enteredAt, c.due, c.doc);
       }
@@ -122,6 +129,13 @@ export class SqliteJourneyStore implements JourneyStore, Transferable {
   async lastInstance(sandboxId: string, journeyId: string, personKey: string): Promise<JourneyInstance | undefined> {
     const r = this.s.last.get(sandboxId, personKey, journeyId);
     return r && toInstance(r);
+  }
+  async lastInstances(sandboxId: string, journeyId: string, personKeys: readonly string[]): Promise<Map<string, JourneyInstance>> {
+    const out = new Map<string, JourneyInstance>();
+    if (personKeys.length === 0) return out;
+    const keys = [...new Set(personKeys)].sort();
+    for (const r of this.s.lastOf.all(sandboxId, journeyId, JSON.stringify(keys))) if (r.doc !== null) out.set(r.k, toInstance({ doc: r.doc }));
+    return out;
   }
   async instancesOfVersion(sandboxId: string, versionId: string, q: InstanceQuery = {}): Promise<JourneyInstance[]> {
     const n = q.limit === undefined ? Number.MAX_SAFE_INTEGER : countArg(q.limit);
