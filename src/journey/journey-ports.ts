@@ -34,8 +34,16 @@ export interface Person {
   events: Array<{ id: string; ts: number; event: Record<string, unknown> }>;
 }
 
+/** What a read must fill (default: everything). `personKeys` always. */
+export interface PersonNeeds {
+  /** The merged profile with memberships and computed attributes. */
+  profile?: boolean;
+  /** The person's recent events (PQL conditions over `xEvent`). */
+  events?: boolean;
+}
+
 export interface PersonReader {
-  read(sandboxId: string, identity: IdentityRef): Promise<Person>;
+  read(sandboxId: string, identity: IdentityRef, needs?: PersonNeeds): Promise<Person>;
 }
 
 /** What an action sees. */

@@ -6,7 +6,7 @@ import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
 import { CredentialService } from '../auth/credentials.js';
 import { SandboxService } from '../sandbox/sandbox-service.js';
-import type { Person, PersonReader } from './journey-ports.js';
+import type { Person, PersonNeeds, PersonReader } from './journey-ports.js';
 import { personKey } from './person-key.js';
 
 /** How many of a person's newest events a condition can see (PQL `xEvent` conditions in a journey). */
@@ -26,22 +26,24 @@ export class ProfilePersonReader implements PersonReader {
     private readonly sandboxes: (sandboxId: string) => Promise<SandboxRef | undefined>,
   ) {}
 
-  async read(sandboxId: string, identity: IdentityRef): Promise<Person> {
+  async read(sandboxId: string, identity: IdentityRef, needs: PersonNeeds = {}): Promise<Person> {
     const alone: Person = { personKeys: [personKey(identity)], profile: {}, segments: new Set(), events: [] };
     const sb = this.refs.get(sandboxId) ?? (await this.sandboxes(sandboxId));
     if (!sb) return alone;
     this.refs.set(sandboxId, sb);
     const r = await this.profiles.resolve(sb, identity);
     if (!r.ok) return alone;
+    const keys = r.value.members.map(personKey);
+    if (!keys.includes(personKey(identity))) keys.unshift(personKey(identity));
+    // the feeds need the graph only; the merged entity and the events are the costly part of a read
+    if (needs.profile === false) return { ...alone, personKeys: keys };
     const entity = await this.profiles.entityOf(sandboxId, r.value, { withCA: true }, await this.cas.list(sandboxId));
     const profile = entity.ok ? entity.value.entity : {};
     const segments = new Set<string>();
     const ups = (profile.segmentMembership as { ups?: Record<string, { status?: string }> } | undefined)?.ups ?? {};
     for (const [id, m] of Object.entries(ups)) if (m?.status === 'realized' || m?.status === 'existing') segments.add(id);
-    const page = await this.profiles.getEvents(sb, identity, { limit: EVENTS, order: 'desc' });
-    const events = page.ok ? page.value.children.map((c) => ({ id: c.entityId, ts: c.timestamp, event: c.entity })).reverse() : [];
-    const keys = r.value.members.map(personKey);
-    if (!keys.includes(personKey(identity))) keys.unshift(personKey(identity));
+    const page = needs.events === false ? undefined : await this.profiles.getEvents(sb, identity, { limit: EVENTS, order: 'desc' });
+    const events = page?.ok ? page.value.children.map((c) => ({ id: c.entityId, ts: c.timestamp, event: c.entity })).reverse() : [];
     return { personKeys: keys, profile, segments, events };
   }
 }

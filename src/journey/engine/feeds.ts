@@ -64,7 +64,7 @@ async function keysFor(sandboxId: string, ids: IdentityRef[], namespaces: Set<st
     if (missing.delete(ns)) out.push(id);
   }
   if (missing.size > 0) {
-    const person = await people.read(sandboxId, ids[0]!);
+    const person = await people.read(sandboxId, ids[0]!, { profile: false, events: false });
     for (const key of person.personKeys ?? []) {
       const i = key.indexOf(':');
       const ns = key.slice(0, i).toLowerCase();

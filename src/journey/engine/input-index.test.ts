@@ -20,6 +20,12 @@ describe('input index', () => {
     { name: "a finished version's instances still get the event they wait for", got: () => [...(ix.eventNamespaces.get('clicked') ?? [])], want: ['ecid'] },
     { name: "a finished version's audience exit still counts", got: () => [...(ix.audienceNamespaces.get('seg-1') ?? [])], want: ['ecid'] },
     { name: 'a live wait is indexed under its entry namespace', got: () => [...(ix.eventNamespaces.get('opened') ?? [])], want: ['email'] },
+    { name: 'no condition reads past events: person reads skip them', got: () => ix.readsHistory, want: false },
+    {
+      name: 'a condition over xEvent makes person reads include past events',
+      got: () => buildIndex([lv('c', 'live', { nodes: [{ id: 'c', type: 'condition', branches: [{ condition: 'xEvent[eventType = "x"].count() > 1', next: 'end' }] }, { id: 'end', type: 'end' }] })]).readsHistory,
+      want: true,
+    },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(c.got(), c.want));
 

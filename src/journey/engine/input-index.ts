@@ -20,11 +20,15 @@ export interface SandboxIndex {
   audienceEntries: Map<string, LiveVersion[]>;
   /** Segment id → namespaces of the versions that enter on it or exit on it. */
   audienceNamespaces: Map<string, Set<string>>;
+  /** Whether any running version's PQL reads the person's past events (`xEvent`, `chain`): else reads skip them. */
+  readsHistory: boolean;
 }
+
+const HISTORY = /xEvent|\bchain\s*\(/i;
 
 /** `live`: versions taking entrants; `running`: those and the finished ones whose instances still wait and exit. */
 export function buildIndex(live: readonly LiveVersion[], running: readonly LiveVersion[] = live): SandboxIndex {
-  const ix: SandboxIndex = { eventEntries: new Map(), eventNamespaces: new Map(), audienceEntries: new Map(), audienceNamespaces: new Map() };
+  const ix: SandboxIndex = { eventEntries: new Map(), eventNamespaces: new Map(), audienceEntries: new Map(), audienceNamespaces: new Map(), readsHistory: false };
   const add = <V>(m: Map<string, V[]>, k: string, v: V) => void (m.get(k) ?? m.set(k, []).get(k)!).push(v);
   const ns = (m: Map<string, Set<string>>, k: string, namespace: string) => void (m.get(k) ?? m.set(k, new Set()).get(k)!).add(namespace.toLowerCase());
   for (const lv of live) {
@@ -42,6 +46,7 @@ export function buildIndex(live: readonly LiveVersion[], running: readonly LiveV
     const def = lv.version.definition;
     const entry = def?.entry;
     if (!entry || typeof entry.namespace !== 'string') continue;
+    if (!ix.readsHistory && HISTORY.test(JSON.stringify([entry, def.nodes, def.exitCriteria]))) ix.readsHistory = true;
     for (const n of def.nodes ?? []) if (n?.type === 'waitForEvent') ns(ix.eventNamespaces, n.eventType, entry.namespace);
     for (const c of def.exitCriteria ?? []) {
       if (c.type === 'event') ns(ix.eventNamespaces, c.eventType, entry.namespace);

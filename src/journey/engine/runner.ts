@@ -304,7 +304,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   private async handleItem(it: InboxItem, p: Payload | undefined, last: LastOf | undefined): Promise<void> {
     if (!p) return this.apply(it.sandboxId, undefined, [], [it.seq]);
     const sandboxId = it.sandboxId;
-    const person = await this.deps.people.read(sandboxId, p.p.identity);
+    const person = await this.person(sandboxId, p.p.identity);
     const all = await this.instancesOfPerson(sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined, last);
     const ts: Transition[] = [];
     const now = this.deps.clock.now();
@@ -399,10 +399,16 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     if (jumps.length) this.kick();
   }
 
+  /** The person as the sandbox's journeys need them: their past events only when some condition reads them. */
+  private async person(sandboxId: string, identity: IdentityRef): Promise<Person> {
+    const ix = await this.index.of(sandboxId);
+    return this.deps.people.read(sandboxId, identity, { events: ix.readsHistory });
+  }
+
   private async forceEnd(id: string, eventId: 'identityMerge' | 'journeyStopped'): Promise<boolean> {
     const inst = await this.deps.store.instance(id);
     if (!inst || inst.status === 'ended') return false;
-    const person = await this.deps.people.read(inst.sandboxId, inst.identity);
+    const person = await this.person(inst.sandboxId, inst.identity);
     const t = await this.step(person, inst, { kind: 'forceEnd', eventId }, this.deps.clock.now());
     await this.apply(inst.sandboxId, person, [t], []);
     return t.applied;
@@ -463,7 +469,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     const inst = known ?? (await this.deps.store.instance(id));
     const now = this.deps.clock.now();
     if (!inst || inst.status === 'ended' || !inst.wait || inst.wait.kind === 'action' || inst.wait.due > now) return;
-    const person = await this.deps.people.read(inst.sandboxId, inst.identity);
+    const person = await this.person(inst.sandboxId, inst.identity);
     const t = await this.step(person, inst, { kind: 'timer' }, now);
     await this.apply(inst.sandboxId, person, [t], []);
   }
@@ -482,7 +488,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     // a version that is gone leaves the instance due (like its timers); a node that is not an action ends it as an error
     if (!found) return;
     const node = found.version.definition.nodes.find((n) => n.id === inst.nodeId);
-    const person = await this.deps.people.read(inst.sandboxId, inst.identity);
+    const person = await this.person(inst.sandboxId, inst.identity);
     const idempotencyKey = `${inst.id}:${inst.steps}`;
     const result: ActionResult =
       node?.type === 'action'
