@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import { startTestSmtp } from '../../src/testing/smtp-test-server.js';
 import { testChildEnv } from '../../src/testing/test-kith.js';
 import { openSqlite } from '../../src/store/sqlite/open.js';
 import { SqliteJourneyStore } from '../../src/journey/store/sqlite-journey-store.js';
@@ -315,7 +315,7 @@ describe('journeys across kill -9 (a child Kith, processor in its worker thread)
     // no welcome is in flight; follow-ups are not accepted before the kill (the server holds their final 250, and a
     // message whose 250 never came is not delivered: its connection dies with the child), so none was delivered whose
     // outcome could be lost. After the restart nothing is killed: each send's outcome commits after its 250.
-    smtp.state.holdSubject = 'Follow-up';
+    smtp.hold.subject = 'Follow-up';
     await enter(who);
     await eventually(async () => {
       const rep = await report(c.api, j);
@@ -323,14 +323,14 @@ describe('journeys across kill -9 (a child Kith, processor in its worker thread)
     }, 'every welcome sent and committed', WAIT_FOR);
     await kill9(c);
     await eventually(async () => smtp.pending.size === 0, 'held messages dropped with their connections', WAIT_FOR);
-    smtp.state.holdSubject = undefined;
-    assert.equal(smtp.accepted.filter((m) => m.subject === 'Follow-up').length, 0, 'no follow-up delivered before the kill');
+    smtp.hold.subject = undefined;
+    assert.equal(smtp.received.filter((m) => m.subject === 'Follow-up').length, 0, 'no follow-up delivered before the kill');
 
     c = await start(dir, { KITH_SMTP_URL: smtp.url });
     await eventually(async () => (await report(c.api, j)).ended === N, 'every instance ended after the restart', WAIT_FOR);
     for (const subject of ['Welcome', 'Follow-up']) {
-      const got = smtp.accepted.filter((m) => m.subject === subject);
-      assert.deepEqual(got.map((m) => m.to).sort(), [...who].sort(), `one ${subject} per person`);
+      const got = smtp.received.filter((m) => m.subject === subject);
+      assert.deepEqual(got.map((m) => m.to.join(',')).sort(), [...who].sort(), `one ${subject} per person`);
       assert.equal(new Set(got.map((m) => m.messageId)).size, N, `distinct Message-IDs (${subject})`);
       assert.equal(new Set(got.map((m) => m.key)).size, N, `distinct X-Kith-Idempotency-Keys (${subject})`);
       for (const m of got) assert.equal(m.messageId, `<${m.key.replace(/:/g, '%3A')}@kith>`, 'the Message-ID carries the idempotency key');
@@ -405,42 +405,9 @@ async function withJourneyStore(dir: string, fn: (s: JourneyStore) => Promise<vo
   }
 }
 
-/**
- * A real SMTP server on 127.0.0.1 (no TLS). A message is delivered (`accepted`) when the server answers its final
- * 250; a message whose subject is `holdSubject` gets no answer (pending) until its connection closes, and is dropped.
- */
+/** The test SMTP server (src/testing/smtp-test-server.ts); stopped with the scenario. */
 async function smtpServer() {
-  const accepted: Array<{ to: string; subject: string; messageId: string; key: string }> = [];
-  const pending = new Map<string, () => void>();
-  const state: { holdSubject: string | undefined } = { holdSubject: undefined };
-  const header = (raw: string, name: string): string => {
-    const head = raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
-    return new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
-  };
-  const server = new SMTPServer({
-    authOptional: true,
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (d: Buffer) => chunks.push(d));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const m = { to: session.envelope.rcptTo.map((r) => r.address).join(','), subject: header(raw, 'Subject'), messageId: header(raw, 'Message-ID'), key: header(raw, 'X-Kith-Idempotency-Key') };
-        if (state.holdSubject !== undefined && m.subject === state.holdSubject) {
-          pending.set(session.id, () => callback());
-          return;
-        }
-        accepted.push(m);
-        callback();
-      });
-    },
-    onClose(session) {
-      pending.delete(session.id);
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}/?ignoreTLS=true`, accepted, pending, state };
+  const smtp = await startTestSmtp();
+  cleanups.push(() => smtp.close());
+  return smtp;
 }

@@ -1,8 +1,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
+import { mailHeader, startTestSmtp } from '../../src/testing/smtp-test-server.js';
 import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
 import { Platform, eventually } from '../helpers/platform.js';
 import { journeysOf, publishJourney, startReceiver } from '../helpers/journeys.js';
@@ -17,36 +16,8 @@ const FG = (n: string) => `https://ns.adobe.com/xdm/context/${n}`;
 const SE = '_experience.journeyOrchestration.stepEvents';
 const LONG = 86_400;
 
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtp(): Promise<{ url: string; received: Mail[]; close(): Promise<void> }> {
-  const received: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { url: `smtp://127.0.0.1:${port}/?ignoreTLS=true`, received, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-const header = (raw: string, name: string): string | undefined => {
-  const head = raw.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
-  return new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1];
-};
+const startSmtp = startTestSmtp;
+const header = mailHeader;
 
 describe('journeys: actions and identities end to end', () => {
   let k: TestKith;

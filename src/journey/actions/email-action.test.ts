@@ -1,52 +1,27 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { ManualClock } from '../../shared/clock.js';
 import { ok } from '../../shared/result.js';
 import type { EmailActionSpec } from '../journey-types.js';
 import { JourneyActionRunner, type JourneyActionRunnerOptions } from './action-runner.js';
 import { checkEmailAction, consentRefusal, messageIdOf } from './email-action.js';
 import { actionContext } from './testing/action-context.js';
+import { mailHeader, startTestSmtp, type TestSmtp } from '../../testing/smtp-test-server.js';
 
-interface Received {
-  from: string;
-  to: string[];
-  raw: string;
-}
-
-/** A real SMTP server: RCPT to `reject@…` answers 550, to `flaky@…` 451 the first time. */
-function startSmtp(): Promise<{ server: SMTPServer; url: string; received: Received[] }> {
-  const received: Received[] = [];
+/** RCPT to `reject@…` answers 550, to `flaky@…` 451 the first time. */
+function startSmtp(): Promise<TestSmtp> {
   let flaky = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    secure: false,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      const fail = (code: number, msg: string) => callback(Object.assign(new Error(msg), { responseCode: code }));
-      if (address.address.startsWith('reject@')) return fail(550, 'No such user');
-      if (address.address.startsWith('flaky@') && flaky++ === 0) return fail(451, 'Try again later');
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const env = session.envelope;
-        received.push({ from: env.mailFrom ? env.mailFrom.address : '', to: env.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        callback();
-      });
+  return startTestSmtp({
+    refuse: (address) => {
+      if (address.startsWith('reject@')) return { code: 550, message: 'No such user' };
+      if (address.startsWith('flaky@') && flaky++ === 0) return { code: 451, message: 'Try again later' };
+      return undefined;
     },
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}/?ignoreTLS=true`, received })));
 }
 
-const header = (raw: string, name: string): string | undefined => {
-  const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
-  return new RegExp(`^${name}: (.*)$`, 'im').exec(head)?.[1];
-};
+const header = mailHeader;
 
 const sink = { write: () => Promise.resolve(ok(undefined)) };
 const noSleep = () => Promise.resolve();
@@ -68,7 +43,7 @@ describe('email action', () => {
   });
   after(async () => {
     runner.close();
-    await new Promise<void>((resolve) => smtp.server.close(() => resolve()));
+    await smtp.close();
   });
   const arrivedFor = (to: string) => smtp.received.filter((m) => m.to.includes(to));
 
