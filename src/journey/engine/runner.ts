@@ -3,19 +3,21 @@ import type { Clock } from '../../shared/clock.js';
 import { KeyedSerial } from '../../shared/serial.js';
 import { err, ok, type Result } from '../../shared/result.js';
 import { notFound, unprocessable, type Problem } from '../../shared/problem.js';
-import type { ActionResult, ActionRunner, JourneyDefinitions, JourneyRuntimeApi, Person, PersonReader } from '../journey-ports.js';
+import type { ActionRunner, JourneyDefinitions, JourneyRuntimeApi, Person, PersonReader } from '../journey-ports.js';
 import type { JourneyInstance, JourneyVersion, Journey, StepEvent } from '../journey-types.js';
 import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-store.js';
 import { CommitBatcher } from './commit-batcher.js';
 import { audienceItems, audienceReadItems, eventItems } from './feeds.js';
 import { mergeLosers } from './identity-merge.js';
 import { personKeyOf, readPayload, type Payload } from './inbox-items.js';
-import { audienceEnter, enterOf, jumpItem, keyIn, sameNs, unique } from './entry-inputs.js';
+import { audienceEnter, enterOf, jumpItem, keyIn, sameNs } from './entry-inputs.js';
 import { InputIndex } from './input-index.js';
 import { interpret, type EnterInput, type InterpreterInput, type Transition } from './interpreter.js';
 import { Limiter } from './limiter.js';
 import { sortableIds } from './instance-ids.js';
 import { runTest } from './test-run.js';
+import { callAction, stillWaitsFor } from './action-call.js';
+import { enterUnlessIn, instancesOfPerson, type LastOf } from './person-instances.js';
 
 export interface JourneyEngineOptions {
   /** Person keys handled at once (default 256). */
@@ -44,7 +46,6 @@ type Found = { journey: Journey; version: JourneyVersion };
 /** An inbox item with its payload read once. */
 type Input = { it: InboxItem; p: Payload | undefined };
 /** A key's last instance of a journey, read for a whole inbox batch (`instance` undefined: none). */
-type LastOf = { seq: number; instance: JourneyInstance | undefined };
 
 /**
  * The journey runner: feeds the interpreter from the durable inbox, the timer wheel (`store.due`) and action
@@ -305,7 +306,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     if (!p) return this.apply(it.sandboxId, undefined, [], [it.seq]);
     const sandboxId = it.sandboxId;
     const person = await this.person(sandboxId, p.p.identity);
-    const all = await this.instancesOfPerson(sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined, last);
+    const all = await instancesOfPerson(this.deps.store, sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined, last);
     const ts: Transition[] = [];
     const now = this.deps.clock.now();
 
@@ -326,14 +327,14 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       const ix = await this.index.of(sandboxId);
       for (const lv of ix.eventEntries.get(String(p.p.event.eventType)) ?? [])
         if (sameNs(lv.version.definition.entry.namespace, p.p.identity))
-          ts.push(this.enter(lv, person, all, active, enterOf(p.p, it), now));
+          ts.push(enterUnlessIn(lv, person, all, active, enterOf(p.p, it), now, this.newId()));
     } else if (p.kind === 'audience') {
       if (p.p.status === 'exited') for (const inst of own) ts.push(await this.step(person, inst, { kind: 'audienceExit', segmentId: p.p.segmentId }, now));
       const ix = await this.index.of(sandboxId);
       for (const lv of ix.audienceEntries.get(p.p.segmentId) ?? []) {
         const e = lv.version.definition.entry;
         if (e.type === 'audienceQualification' && e.status === p.p.status && sameNs(e.namespace, p.p.identity))
-          ts.push(this.enter(lv, person, all, active, audienceEnter(p.p, it), now));
+          ts.push(enterUnlessIn(lv, person, all, active, audienceEnter(p.p, it), now, this.newId()));
       }
     } else {
       const lv = p.p.versionId ? await this.deps.definitions.version(sandboxId, p.p.versionId) : await this.deps.definitions.liveOf(sandboxId, p.p.journeyId);
@@ -345,7 +346,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
         const personKey = identity === p.p.identity ? it.personKey : personKeyOf(identity);
         const input: EnterInput = { kind: 'enter', source: p.p.source, instanceId: '', identity, personKey, eventId: p.p.source === 'jump' ? 'jump' : 'audience', ...(p.p.trigger ? { trigger: p.p.trigger } : {}) };
         if (p.p.source === 'readAudience') input.segmentStatus = 'existing';
-        ts.push(this.enter(lv, person, all, active, input, now));
+        ts.push(enterUnlessIn(lv, person, all, active, input, now, this.newId()));
       }
     }
     await this.apply(sandboxId, person, ts, [it.seq]);
@@ -355,26 +356,6 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
    * The person's (non-test) instances over every key of their graph. A direct entry of a one-key person (the bulk of
    * an audience read) only needs its last instance of that journey: one index search instead of a scan of the person.
    */
-  private async instancesOfPerson(sandboxId: string, key: string, person: Person, journeyId: string | undefined, known?: LastOf): Promise<JourneyInstance[]> {
-    const keys = unique([key, ...(person.personKeys ?? [])]);
-    if (journeyId !== undefined && keys.length === 1) {
-      const last = known ? known.instance : await this.deps.store.lastInstance(sandboxId, journeyId, key);
-      if (!last) return [];
-      if (!last.inTest) return [last];
-    }
-    return (await this.deps.store.instancesOf(sandboxId, keys)).filter((i) => !i.inTest);
-  }
-
-  /** An entry, unless the person (any key of their graph) is in the journey; re-entrance reads their last instance. */
-  private enter(lv: Found, person: Person, all: JourneyInstance[], active: JourneyInstance[], input: EnterInput, now: number): Transition {
-    if (active.some((i) => i.journeyId === lv.journey.id)) return { applied: false, why: 'already in the journey' };
-    const mine = all.filter((i) => i.journeyId === lv.journey.id);
-    const last = mine.length ? mine.reduce((a, b) => (b.enteredAt >= a.enteredAt ? b : a)) : undefined;
-    const t = interpret({ journey: lv.journey, version: lv.version, person, now }, undefined, { ...input, instanceId: this.newId(), ...(last ? { last } : {}) });
-    if (t.applied) active.push(t.instance);
-    return t;
-  }
-
   private async step(person: Person, inst: JourneyInstance, input: InterpreterInput, now: number): Promise<Transition> {
     const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
     if (!found) return { applied: false, why: 'unknown version' };
@@ -481,27 +462,16 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   }
 
   private async runAction(stale: JourneyInstance): Promise<void> {
-    // a due read taken before another run's outcome committed hands in a stale copy: only the stored wait is called
     const inst = await this.deps.store.instance(stale.id);
-    if (!inst || inst.status === 'ended' || inst.wait?.kind !== 'action' || inst.steps !== stale.steps || inst.nodeId !== stale.nodeId) return;
+    if (!stillWaitsFor(inst, stale)) return;
     const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
-    // a version that is gone leaves the instance due (like its timers); a node that is not an action ends it as an error
+    // a version that is gone leaves the instance due (like its timers)
     if (!found) return;
-    const node = found.version.definition.nodes.find((n) => n.id === inst.nodeId);
     const person = await this.person(inst.sandboxId, inst.identity);
-    const idempotencyKey = `${inst.id}:${inst.steps}`;
-    const result: ActionResult =
-      node?.type === 'action'
-        ? await this.deps.actions.run(node.action, {
-            sandboxId: inst.sandboxId, instance: inst, idempotencyKey, profile: person.profile, actionId: node.id, actionName: node.name ?? node.id,
-            ...(inst.trigger ? { event: inst.trigger } : {}),
-          })
-        : // not read by the interpreter (the node is no action: the instance ends with an error step)
-          { status: 'failed', error: 'error', fields: { actionID: inst.nodeId, actionName: inst.nodeId, actionType: 'http', actionExecutionTime: 0, attempts: 0 } };
+    const result = await callAction(this.deps.actions, found.version, inst, person);
     await this.lane(inst.personKey, async () => {
-      // the instance may have moved meanwhile (an exit, a stop): then the outcome is not its anymore
       const cur = await this.deps.store.instance(inst.id);
-      if (!cur || cur.status === 'ended' || cur.wait?.kind !== 'action' || cur.steps !== inst.steps || cur.nodeId !== inst.nodeId) return;
+      if (!stillWaitsFor(cur, inst)) return;
       const t = interpret({ journey: found.journey, version: found.version, person, now: this.deps.clock.now() }, cur, { kind: 'actionDone', result });
       await this.apply(inst.sandboxId, person, [t], []);
     });
