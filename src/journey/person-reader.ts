@@ -4,8 +4,7 @@ import type { ComputedAttributeService } from '../profile/computed-attributes.js
 import type { IdentityRef } from '../profile/identity-resolver.js';
 import type { ResourceStore } from '../store/resource-store.js';
 import type { Clock } from '../shared/clock.js';
-import { CredentialService } from '../auth/credentials.js';
-import { SandboxService } from '../sandbox/sandbox-service.js';
+import { allSandboxes } from '../sandbox/all-sandboxes.js';
 import type { Person, PersonNeeds, PersonReader } from './journey-ports.js';
 import { personKey } from './person-key.js';
 
@@ -51,13 +50,10 @@ export class ProfilePersonReader implements PersonReader {
 /** Finds a sandbox by id across orgs (the processor knows sandbox ids only), cached. */
 export function sandboxDirectory(resources: ResourceStore, clock: Clock): (sandboxId: string) => Promise<SandboxRef | undefined> {
   const known = new Map<string, SandboxRef>();
-  const sandboxes = new SandboxService(resources, clock);
-  const credentials = new CredentialService(resources, clock);
   return async (sandboxId) => {
     const hit = known.get(sandboxId);
     if (hit) return hit;
-    for (const org of await credentials.listOrgs())
-      for (const sb of await sandboxes.list(org.orgId)) known.set(sb.id, { orgId: org.orgId, sandbox: { id: sb.id, name: sb.name, type: sb.type, isDefault: sb.isDefault } });
+    for (const sb of await allSandboxes(resources, clock)) known.set(sb.id, { orgId: sb.orgId, sandbox: { id: sb.id, name: sb.name, type: sb.type, isDefault: sb.isDefault } });
     return known.get(sandboxId);
   };
 }

@@ -31,8 +31,8 @@ export interface JourneyContextDeps {
   memberships: MembershipReader;
   /** The sandbox's "Audience Membership Events" table (segmentation's system datasets), if provisioned. */
   audienceTableOf: (sandboxId: string) => Promise<string | undefined>;
-  /** Every sandbox (those with journeys are found at start). */
-  sandboxIds: () => Promise<string[]>;
+  /** Every sandbox at start (those with journeys are found among them; a new one arrives with definitionsChanged). */
+  sandboxIds: readonly string[];
   onError: (e: unknown) => void;
   /** KithConfig `smtpUrl` (`--smtp-url`, `KITH_SMTP_URL`): where email actions go. */
   smtpUrl?: string;
@@ -89,7 +89,7 @@ export async function createJourneyContext(d: JourneyContextDeps): Promise<Journ
 
   // the sandboxes with journeys (the feeds and reads look at those only); a new one arrives with definitionsChanged
   const active = new Set<string>();
-  for (const sb of await d.sandboxIds()) if ((await definitions.running(sb)).length > 0) active.add(sb);
+  for (const sb of d.sandboxIds) if ((await definitions.running(sb)).length > 0) active.add(sb);
 
   const background = async () => {
     for (const sb of active) await audience.poll(sb);

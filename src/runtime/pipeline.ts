@@ -21,14 +21,11 @@ import type { ExportTarget } from '../segment/audience-service.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
 import { RpcServer } from '../shared/rpc.js';
 import type { SchemaRegistry } from '../schema/schema-registry.js';
-import { CredentialService } from '../auth/credentials.js';
-import { SandboxService } from '../sandbox/sandbox-service.js';
-import type { ResourceStore } from '../store/resource-store.js';
-import type { Clock } from '../shared/clock.js';
 import { LakeTableSpace } from '../query/tables/lake-table-space.js';
 import { DuckdbQueryEngine } from '../query/engine/duckdb-query-engine.js';
 import { createJourneyContext, type JourneyContext } from '../journey/wiring.js';
 import { SYSTEM_KIND, type SegmentSystemDatasets } from '../segment/segment-types.js';
+import { allSandboxes } from '../sandbox/all-sandboxes.js';
 
 export interface Pipeline {
   processor: LakeProcessor;
@@ -94,7 +91,7 @@ export async function createPipeline(
     segments.runtime.onError = (e) => hooks.onError(e);
   }
   // journeys read profiles and memberships, take the events after the profile step, write step events to the lake
-  const sandboxIds = await allSandboxIds(s.resources, s.clock);
+  const sandboxIds = (await allSandboxes(s.resources, s.clock)).map((sb) => sb.id);
   const journeys = await createJourneyContext({
     store: opened.journeyStore,
     resources: s.resources,
@@ -105,7 +102,7 @@ export async function createPipeline(
     computedAttributes: profile.computedAttributes,
     memberships: opened.membershipReader,
     audienceTableOf: async (sb) => (await s.resources.get<SegmentSystemDatasets>(SYSTEM_KIND, sb, 'datasets'))?.doc.eventsTable,
-    sandboxIds: () => allSandboxIds(s.resources, s.clock),
+    sandboxIds,
     onError: (e) => hooks.onError(e),
     ...(storage.smtpUrl ? { smtpUrl: storage.smtpUrl } : {}),
   });
@@ -171,12 +168,4 @@ export async function createPipeline(
       profile.close();
     },
   };
-}
-
-/** Every sandbox of every org (the Query Service's typed tables catch up with all of them at start). */
-async function allSandboxIds(resources: ResourceStore, clock: Clock): Promise<string[]> {
-  const sandboxes = new SandboxService(resources, clock);
-  const ids: string[] = [];
-  for (const org of await new CredentialService(resources, clock).listOrgs()) for (const sb of await sandboxes.list(org.orgId)) ids.push(sb.id);
-  return ids;
 }
