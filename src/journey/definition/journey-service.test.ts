@@ -273,6 +273,29 @@ for (const backend of stores) {
       assert.equal(value(await svc.versions(SB, journey.id)).length, 2);
     });
 
+    it('another process reading the journey right after a new draft was named in it finds that draft (409, not a second draft)', async () => {
+      const { journey } = value(await svc.create(SB, small(uniq('Race2'))));
+      value(await svc.publish(SB, journey.id, journey.draftVersionId!));
+      // the real store; the other process runs whole between the first one's writes of the journey document
+      let other: Result<unknown, Problem> | undefined;
+      const between: ResourceStore = {
+        get: (...a) => store.get(...a),
+        getByUniqueKey: (...a) => store.getByUniqueKey(...a),
+        list: (...a) => store.list(...a),
+        delete: (...a) => store.delete(...a),
+        close: () => store.close(),
+        put: async (kind, scope, id, doc, opts) => {
+          const r = await store.put(kind, scope, id, doc, opts);
+          if (kind === JOURNEY_KIND && other === undefined) other = await new JourneyService(store, clock, runtime).newVersion(SB, journey.id);
+          return r;
+        },
+      };
+      const first = await new JourneyService(between, clock, runtime).newVersion(SB, journey.id);
+      assert.equal(status(first), 200);
+      assert.equal(other && status(other), 409);
+      assert.equal(value(await svc.versions(SB, journey.id)).filter((v) => v.status === 'draft').length, 1);
+    });
+
     it('ResourceJourneyDefinitions: the live versions of a sandbox, any version, the live one of a journey; cached until invalidated', async () => {
       const sb = `sb-defs-${n}`;
       const defs = new ResourceJourneyDefinitions(store);

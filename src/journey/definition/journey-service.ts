@@ -71,9 +71,14 @@ export class JourneyService {
       const journey: Journey = { id: journeyId, sandboxId, name: def.name, draftVersionId: version.id, versionIds: [version.id], createdAt: now, updatedAt: now, ...(actor ? { createdBy: actor } : {}) };
       const count = (await this.resources.list(JOURNEY_KIND, sandboxId, { limit: MAX_JOURNEYS + 1 })).length;
       if (count >= MAX_JOURNEYS) return err(badRequest(`A sandbox holds at most ${MAX_JOURNEYS} journeys`));
-      const w = await this.writeJourney(sandboxId, journey, 0);
-      if (!w.ok) return w;
+      // the version first: once the journey document names it, every reader finds it (one the CAS then refuses is
+      // never listed: versions are read through the journey's versionIds)
       await this.resources.put(JOURNEY_VERSION_KIND, sandboxId, version.id, version);
+      const w = await this.writeJourney(sandboxId, journey, 0);
+      if (!w.ok) {
+        await this.resources.delete(JOURNEY_VERSION_KIND, sandboxId, version.id);
+        return w;
+      }
       return ok({ journey, version });
     }));
   }
@@ -156,9 +161,13 @@ export class JourneyService {
       const now = this.clock.now();
       const version: JourneyVersion = { id: uuid(), journeyId, version: `${(latest ? majorOf(latest) : 0) + 1}.0`, status: 'draft', definition: def, createdAt: now, updatedAt: now };
       const next: Journey = { ...journey.doc, name: def.name, draftVersionId: version.id, versionIds: [...journey.doc.versionIds, version.id], updatedAt: now };
-      const w = await this.writeJourney(sandboxId, next, journey.version);
-      if (!w.ok) return w;
+      // the new draft before the journey names it: another process reading the journey in between sees its draft (409)
       await this.resources.put(JOURNEY_VERSION_KIND, sandboxId, version.id, version);
+      const w = await this.writeJourney(sandboxId, next, journey.version);
+      if (!w.ok) {
+        await this.resources.delete(JOURNEY_VERSION_KIND, sandboxId, version.id);
+        return w;
+      }
       return ok({ journey: next, version });
     }));
   }
