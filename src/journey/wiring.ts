@@ -83,7 +83,7 @@ export async function createJourneyContext(d: JourneyContextDeps): Promise<Journ
     },
   };
   const flusher = new StepEventFlusher({ store: d.store, lake: d.lake, systemDatasets: system, versions: definitions, profileWriter, now: () => d.clock.now(), onError: d.onError });
-  const audience = new AudienceEventFeed(d.lake, d.store, d.audienceTableOf, async (sb, events) => void (await engine.feedAudienceEvents(sb, events)));
+  const audience = new AudienceEventFeed(d.lake, d.store, async (sb) => audienceTables.get(sb) ?? d.audienceTableOf(sb), async (sb, events) => void (await engine.feedAudienceEvents(sb, events)));
   const reads = new AudienceReads(definitions, d.store, d.memberships, (sb, j, v, run, members) => engine.startAudienceRead(sb, j, v, run, members), d.clock);
   const reports = new JourneyReports(d.lake, d.store, definitions, people, system, () => flusher.flush());
 
@@ -91,8 +91,33 @@ export async function createJourneyContext(d: JourneyContextDeps): Promise<Journ
   const active = new Set<string>();
   for (const sb of d.sandboxIds) if ((await definitions.running(sb)).length > 0) active.add(sb);
 
+  // audience transitions: the sandbox's table is read (on the lake's one connection, which the ingest path writes
+  // through) only after the lake committed rows to it, and only for sandboxes whose journeys enter or exit on audiences
+  const audienceTables = new Map<string, string>();
+  const unread = new Set<string>(active);
+  d.lake.onCommitted((tables) => {
+    for (const t of tables) if (audienceTables.get(t.sandboxId) === t.table) unread.add(t.sandboxId);
+  });
+  const readsAudiences = async (sb: string) =>
+    (await definitions.running(sb)).some(({ version: { definition: def } }) => def.entry.type === 'audienceQualification' || (def.exitCriteria ?? []).some((c) => c.type === 'audienceExit'));
   const background = async () => {
-    for (const sb of active) await audience.poll(sb);
+    for (const sb of active) {
+      if (audienceTables.has(sb)) continue;
+      // segmentation provisions its events table with the sandbox's first audience: until then nothing to read
+      const table = await d.audienceTableOf(sb);
+      if (table === undefined) continue;
+      audienceTables.set(sb, table);
+      unread.add(sb);
+    }
+    for (const sb of [...unread]) {
+      unread.delete(sb);
+      try {
+        if (await readsAudiences(sb)) await audience.poll(sb);
+      } catch (e) {
+        unread.add(sb); // read again at the next tick
+        throw e;
+      }
+    }
     await reads.runDue(active);
   };
   let ticking: Promise<void> | undefined;
@@ -113,6 +138,8 @@ export async function createJourneyContext(d: JourneyContextDeps): Promise<Journ
   const api: JourneyRuntimeApi = {
     definitionsChanged: async (sb) => {
       active.add(sb);
+      // a journey that now enters on an audience reads what the table holds after the cursor
+      unread.add(sb);
       await engine.definitionsChanged(sb);
     },
     stopVersion: (sb, versionId) => engine.stopVersion(sb, versionId),
