@@ -168,6 +168,8 @@ export interface JourneyInstance {
   trigger?: Record<string, unknown>;
   /** Steps written so far (a step's id is `<instanceId>:<stepIndex>`: the idempotency key of its action). */
   steps: number;
+  /** The audience read run that started it (a replayed run does not start the person again). */
+  runId?: string;
 }
 
 /** One step event as the engine emits it; step-events/ turns it into the XDM records of the three datasets. */

@@ -14,6 +14,8 @@ export class CommitBatcher {
   constructor(
     private readonly store: JourneyStore,
     private readonly maxUnits = 5000,
+    /** Instances and step events per transaction: past a few thousand rows SQLite's page cache spills (bench/journey batch). */
+    private readonly maxRows = 10_000,
   ) {}
 
   commit(unit: JourneyUnit): Promise<void> {
@@ -37,7 +39,12 @@ export class CommitBatcher {
     this.running = true;
     try {
       while (this.pending.length > 0) {
-        const batch = this.pending.splice(0, this.maxUnits);
+        let take = 0;
+        for (let rows = 0; take < this.pending.length && take < this.maxUnits && (take === 0 || rows < this.maxRows); take++) {
+          const u = this.pending[take]!.unit;
+          rows += (u.instances?.length ?? 0) + (u.stepEvents?.length ?? 0);
+        }
+        const batch = this.pending.splice(0, take);
         try {
           await this.store.commit(merge(batch.map((b) => b.unit)));
           for (const b of batch) b.resolve();

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { IdentityRef } from '../../profile/identity-resolver.js';
 import type { PersonReader } from '../journey-ports.js';
 import type { NewInboxItem } from '../store/journey-store.js';
-import { audienceTransitionOf, identitiesOf, item, personKeyOf, type AudiencePayload, type DirectEntryPayload, type EventPayload } from './inbox-items.js';
+import { audienceTransitionOf, identitiesOf, item, personKeyOf, type AudiencePayload, type AudienceRunPayload, type EventPayload } from './inbox-items.js';
 import type { SandboxIndex } from './input-index.js';
 
 /**
@@ -38,20 +39,29 @@ export async function audienceItems(sandboxId: string, records: readonly Record<
   return out;
 }
 
-/** An audience read's members as direct entries (dedupeKey `<runId>:<personKey>`: a replayed run enqueues nothing), in chunks. */
-export async function* audienceReadItems(
+/**
+ * An audience read's members in chunks, one inbox item per chunk (one row instead of one per member: bench/journey
+ * batch). dedupeKey `<runId>:<digest of the chunk's members>`: a replayed run enqueues a chunk again only when its
+ * members changed, and the members of such a chunk already entered by the run are not entered twice (the instance
+ * carries `runId`).
+ */
+export async function* audienceRunItems(
   sandboxId: string, journeyId: string, versionId: string, runId: string, members: Iterable<IdentityRef> | AsyncIterable<IdentityRef>, at: number, size = 5000,
-): AsyncGenerator<NewInboxItem[]> {
-  let chunk: NewInboxItem[] = [];
+): AsyncGenerator<{ item: NewInboxItem; members: number }> {
+  let chunk: IdentityRef[] = [];
+  const out = () => {
+    const digest = createHash('sha256');
+    for (const m of chunk) digest.update(personKeyOf(m)).update('\n');
+    const payload: AudienceRunPayload = { journeyId, versionId, runId, members: chunk };
+    const r = { item: { sandboxId, personKey: `run:${runId}`, kind: 'audienceRun' as const, dedupeKey: `${runId}:${digest.digest('base64url')}`, payload: JSON.stringify(payload), at }, members: chunk.length };
+    chunk = [];
+    return r;
+  };
   for await (const m of members) {
-    const payload: DirectEntryPayload = { identity: m, journeyId, versionId, source: 'readAudience' };
-    chunk.push(item(sandboxId, 'readAudience', m, `${runId}:${personKeyOf(m)}`, payload, at));
-    if (chunk.length >= size) {
-      yield chunk;
-      chunk = [];
-    }
+    chunk.push({ namespace: m.namespace, id: m.id });
+    if (chunk.length >= size) yield out();
   }
-  if (chunk.length) yield chunk;
+  if (chunk.length) yield out();
 }
 
 /** One identity per wanted namespace (lower-case), from the record first, else from the person's graph. */

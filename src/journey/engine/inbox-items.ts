@@ -4,8 +4,8 @@ import type { InboxItem, NewInboxItem } from '../store/journey-store.js';
 
 /**
  * The payloads of the engine's inbox items (JSON text in `InboxItem.payload`) and the helpers that read identities
- * from raw inputs. `readAudience` items are direct entries of a person into a named journey: a member of an audience
- * read, or a jump from another journey.
+ * from raw inputs. `readAudience` items are direct entries of a person into a named journey (a jump from another
+ * journey, or one member of an audience read); `audienceRun` items carry a chunk of an audience read's members.
  */
 export interface EventPayload {
   identity: IdentityRef;
@@ -28,9 +28,23 @@ export interface DirectEntryPayload {
   versionId?: string;
   source: 'readAudience' | 'jump';
   trigger?: Record<string, unknown>;
+  /** The audience read run that entered the person (an instance it started is not started again by a replay). */
+  runId?: string;
 }
 
-export type Payload = { kind: 'event'; p: EventPayload } | { kind: 'audience'; p: AudiencePayload } | { kind: 'readAudience'; p: DirectEntryPayload };
+/** Up to a few thousand members of one audience read run, entered in one pass (one inbox row, not one per member). */
+export interface AudienceRunPayload {
+  journeyId: string;
+  versionId: string;
+  runId: string;
+  members: IdentityRef[];
+}
+
+export type Payload =
+  | { kind: 'event'; p: EventPayload }
+  | { kind: 'audience'; p: AudiencePayload }
+  | { kind: 'readAudience'; p: DirectEntryPayload }
+  | { kind: 'audienceRun'; p: AudienceRunPayload };
 
 /** One key per person identity whatever the namespace's case (see ../person-key.ts). */
 export const personKeyOf = (ref: IdentityRef): string => personKey(ref);
@@ -43,7 +57,12 @@ export function readPayload(item: InboxItem): Payload | undefined {
   } catch {
     return undefined;
   }
-  if (!isObject(p) || !isIdentity(p.identity)) return undefined;
+  if (!isObject(p)) return undefined;
+  if (item.kind === 'audienceRun')
+    return typeof p.journeyId === 'string' && typeof p.versionId === 'string' && typeof p.runId === 'string' && Array.isArray(p.members) && p.members.every(isIdentity)
+      ? { kind: 'audienceRun', p: p as unknown as AudienceRunPayload }
+      : undefined;
+  if (!isIdentity(p.identity)) return undefined;
   if (item.kind === 'event' && isObject(p.event)) return { kind: 'event', p: p as unknown as EventPayload };
   if (item.kind === 'audience' && typeof p.segmentId === 'string' && typeof p.status === 'string') return { kind: 'audience', p: p as unknown as AudiencePayload };
   if (item.kind === 'readAudience' && typeof p.journeyId === 'string') return { kind: 'readAudience', p: p as unknown as DirectEntryPayload };

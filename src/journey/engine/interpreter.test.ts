@@ -232,8 +232,10 @@ describe('interpreter: entry and re-entrance', () => {
     id: 'old', sandboxId: 'sb', journeyId: 'j1', versionId: 'j1-v1', personKey: 'Email:a@x.io', identity, status: 'ended', nodeId: 'end',
     instanceType: 'unitary', inTest: false, enteredAt, updatedAt: enteredAt, endedAt: enteredAt, steps: 2,
   });
-  const cases: Array<{ name: string; def: Partial<JourneyDefinition>; last?: JourneyInstance; entered: boolean }> = [
+  const cases: Array<{ name: string; def: Partial<JourneyDefinition>; last?: JourneyInstance; runId?: string; entered: boolean }> = [
     { name: 'first entry', def: {}, entered: true },
+    { name: 'a replayed audience read run does not enter a person it entered', def: { reentrance: { mode: 'afterWait', waitSeconds: 0 } }, last: { ...ended(T0 - 1000), runId: 'r1' }, runId: 'r1', entered: false },
+    { name: 'the next run of the read enters them again (re-entrance allows)', def: { reentrance: { mode: 'afterWait', waitSeconds: 0 } }, last: { ...ended(T0 - 1000), runId: 'r1' }, runId: 'r2', entered: true },
     { name: 'none: once ended, never again', def: { reentrance: { mode: 'none' } }, last: ended(T0 - 86_400_000), entered: false },
     { name: 'default is none', def: {}, last: ended(T0 - 86_400_000), entered: false },
     { name: 'afterWait: too early', def: { reentrance: { mode: 'afterWait', waitSeconds: 3600 } }, last: ended(T0 - 1000), entered: false },
@@ -243,7 +245,7 @@ describe('interpreter: entry and re-entrance', () => {
   ];
   for (const c of cases)
     it(c.name, () => {
-      const r = run({ nodes, ...c.def }, [], { enter: { last: c.last } });
+      const r = run({ nodes, ...c.def }, [], { enter: { last: c.last, ...(c.runId ? { source: 'readAudience' as const, runId: c.runId } : {}) } });
       assert.equal(r.last.applied, c.entered, r.last.applied ? '' : r.last.why);
       if (r.last.applied && c.last) assert.equal(r.steps[0]!.reentrance, true);
     });

@@ -46,6 +46,8 @@ export interface EnterInput {
   segmentStatus?: 'existing' | 'realized' | 'exited';
   /** The person's most recent (non-test) instance of this journey, any version, if any. */
   last?: JourneyInstance;
+  /** The audience read run entering the person: a replay of the run (after a crash) does not enter them twice. */
+  runId?: string;
 }
 
 export type InterpreterInput =
@@ -117,6 +119,7 @@ function enter(ctx: InterpreterContext, input: EnterInput): Transition {
   const def = ctx.version.definition;
   const inTest = input.source === 'test';
   if (!inTest && input.last) {
+    if (input.runId !== undefined && input.last.runId === input.runId) return skip('entered by this run');
     if (input.last.status !== 'ended') return skip('already in the journey');
     const re = def.reentrance ?? { mode: 'none' };
     if (re.mode === 'none') return skip('re-entrance not allowed');
@@ -141,6 +144,7 @@ function enter(ctx: InterpreterContext, input: EnterInput): Transition {
     steps: 0,
   };
   if (input.trigger) inst.trigger = input.trigger;
+  if (input.runId !== undefined) inst.runId = input.runId;
   const m: Moving = { inst, steps: [], event: input.trigger, eventId: input.eventId, eventName: input.eventName, external: input.source === 'event' };
   const start: JourneyNodeLike = { id: 'start', type: 'start', name: 'start' };
   // an entry without a next node is an invalid definition: the start step is an error

@@ -280,7 +280,10 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         w.store.commit = (u) => (commits++, commit(u));
         const members = Array.from({ length: 10_000 }, (_, i) => email(`m${i}@x.io`));
         assert.equal(await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', members), 10_000);
-        assert.equal(await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', members.slice(0, 10)), 0, 'a replayed run is deduplicated');
+        assert.equal(await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', members), 0, 'a replayed run is deduplicated');
+        await w.engine.drain();
+        // a replay whose membership changed meanwhile enqueues its chunk again, yet starts no member twice
+        assert.equal(await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', members.slice(0, 10)), 10);
         await w.engine.drain();
         const active = await w.store.instancesOfVersion('sb', version.id, { status: 'active' });
         assert.equal(active.length, 10_000);
@@ -311,6 +314,37 @@ export function runnerContract(name: string, h: RunnerStoreHarness): void {
         await w.engine.drain();
         assert.equal((await w.store.instancesOfVersion('sb', version.id, { status: 'ended' })).length, 25);
       }, { inboxBatch: 10 }));
+
+    it('a replayed read run (its membership changed) enters only members it did not enter, though re-entrance allows; the next run enters again', () =>
+      withWorld(async (w) => {
+        const { version } = addJourney(w, 'j1', { entry: { type: 'readAudience', segmentId: 's1', namespace: 'Email', schedule: { frequency: 'once' }, next: 'end' }, nodes: [end], reentrance: { mode: 'afterWait', waitSeconds: 0 } });
+        await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', [email('a@x.io'), email('b@x.io')]);
+        await w.engine.drain();
+        assert.equal(await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', [email('a@x.io'), email('b@x.io'), email('c@x.io')]), 3);
+        await w.engine.drain();
+        const entries = async () => (await steps(w.store)).filter((s) => s.entrance).map((s) => s.identity.id).sort();
+        assert.deepEqual(await entries(), ['a@x.io', 'b@x.io', 'c@x.io']);
+        await w.engine.startAudienceRead('sb', 'j1', version.id, 'run2', [email('a@x.io')]);
+        await w.engine.drain();
+        assert.deepEqual(await entries(), ['a@x.io', 'a@x.io', 'b@x.io', 'c@x.io']);
+        assert.deepEqual(await w.store.readInbox(0, 10), [], 'every chunk consumed');
+      }));
+
+    it('a read member whose person is busy enters after what their lane runs; the chunk is consumed once every member is handled', () =>
+      withWorld(async (w) => {
+        addJourney(w, 'j0', { nodes: [{ id: 'w', type: 'wait', seconds: 60, next: 'end' }, end] });
+        const { version } = addJourney(w, 'j1', { entry: { type: 'readAudience', segmentId: 's1', namespace: 'Email', schedule: { frequency: 'once' }, next: 'w' }, nodes: [{ id: 'w', type: 'wait', seconds: 60, next: 'end' }, end] });
+        // a's event is still being handled (its person read takes turns of the event loop) when the chunk is handed out
+        w.people.delay = (key) => (key === 'email:a@x.io' ? 50 : 0);
+        await w.engine.feedEvents('sb', [eventOf('e1', 'signup', {}, 'a@x.io')]);
+        await w.engine.startAudienceRead('sb', 'j1', version.id, 'run1', [email('a@x.io'), email('b@x.io'), email('c@x.io')]);
+        await w.engine.drain();
+        const byJourney = (await w.store.instancesOf('sb', ['email:a@x.io', 'email:b@x.io', 'email:c@x.io'])).map((i) => `${i.journeyId}:${i.personKey}`).sort();
+        assert.deepEqual(byJourney, ['j0:email:a@x.io', 'j1:email:a@x.io', 'j1:email:b@x.io', 'j1:email:c@x.io']);
+        const order = (await steps(w.store)).filter((s) => s.entrance && s.identity.id === 'a@x.io').map((s) => s.journeyId);
+        assert.deepEqual(order, ['j0', 'j1'], 'the event enqueued first is handled first');
+        assert.deepEqual(await w.store.readInbox(0, 10), []);
+      }));
 
     it('two direct entries of one person in one inbox batch: the second finds the first instance (no double entry)', () =>
       withWorld(async (w) => {

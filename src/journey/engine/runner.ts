@@ -1,30 +1,33 @@
 import type { IdentityRef } from '../../profile/identity-resolver.js';
 import type { Clock } from '../../shared/clock.js';
-import { KeyedSerial } from '../../shared/serial.js';
 import { err, ok, type Result } from '../../shared/result.js';
 import { notFound, unprocessable, type Problem } from '../../shared/problem.js';
 import type { ActionRunner, JourneyDefinitions, JourneyRuntimeApi, Person, PersonReader } from '../journey-ports.js';
-import type { JourneyInstance, JourneyVersion, Journey, StepEvent } from '../journey-types.js';
+import type { JourneyInstance, StepEvent } from '../journey-types.js';
 import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-store.js';
 import { CommitBatcher } from './commit-batcher.js';
-import { audienceItems, audienceReadItems, eventItems } from './feeds.js';
-import { mergeLosers } from './identity-merge.js';
-import { personKeyOf, readPayload, type Payload } from './inbox-items.js';
-import { audienceEnter, enterOf, jumpItem, keyIn, sameNs } from './entry-inputs.js';
+import { audienceItems, audienceRunItems, eventItems } from './feeds.js';
+import { personKeyOf, readPayload, type AudienceRunPayload, type Payload } from './inbox-items.js';
+import { jumpItem } from './entry-inputs.js';
 import { InputIndex } from './input-index.js';
-import { interpret, type EnterInput, type InterpreterInput, type Transition } from './interpreter.js';
+import { InputTransitions } from './input-transitions.js';
+import { interpret, type InterpreterInput, type Transition } from './interpreter.js';
+import { Lanes } from './lanes.js';
 import { Limiter } from './limiter.js';
 import { sortableIds } from './instance-ids.js';
 import { runTest } from './test-run.js';
 import { callAction, stillWaitsFor } from './action-call.js';
-import { enterUnlessIn, instancesOfPerson, type LastOf } from './person-instances.js';
+import type { LastOf } from './person-instances.js';
 
 export interface JourneyEngineOptions {
   /** Person keys handled at once (default 256). */
   concurrency?: number;
   /** How often due waits are looked for and the inbox polled (default 1,000 ms). */
   tickMs?: number;
-  /** Actions running at once (default 32). */
+  /**
+   * Actions running at once (default 512): calls wait on their endpoint, not on this thread; 32 queued entries for
+   * seconds at 1,000 entries/s (bench/journey unitary). An endpoint is protected by its action's `ratePerSecond`.
+   */
   actionConcurrency?: number;
   /** Inbox items read per batch (default 2,000). */
   inboxBatch?: number;
@@ -42,10 +45,16 @@ export interface JourneyEngineDeps {
   newId?: () => string;
 }
 
-type Found = { journey: Journey; version: JourneyVersion };
+/**
+ * An action wait this engine runs is due this much later: the timer wheel does not read it again every tick while
+ * the call runs (bench/journey unitary). A restarted engine's first pass reads this far ahead for the actions a
+ * crash cut short.
+ */
+const ACTION_LEASE_MS = 60_000;
 /** An inbox item with its payload read once. */
 type Input = { it: InboxItem; p: Payload | undefined };
-/** A key's last instance of a journey, read for a whole inbox batch (`instance` undefined: none). */
+/** A transition and the person it was computed for (a jump keys its entry by the person's identities). */
+type Move = { t: Transition; person: Person | undefined };
 
 /**
  * The journey runner: feeds the interpreter from the durable inbox, the timer wheel (`store.due`) and action
@@ -63,14 +72,17 @@ type Input = { it: InboxItem; p: Payload | undefined };
  * again with the same key (at least once).
  */
 export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChanged' | 'stopVersion' | 'test'> {
-  private readonly lanes = new KeyedSerial();
+  private readonly lanes = new Lanes();
   private readonly limiter: Limiter;
   private readonly actionLimiter: Limiter;
   private readonly batcher: CommitBatcher;
   private readonly index: InputIndex;
+  private readonly moves: InputTransitions;
   private readonly tracked = new Set<Promise<unknown>>();
-  /** Instances whose action runs or whose due wait is queued (the timer wheel skips them). */
+  /** Instances whose due wait the timer wheel handed out and whose step is not done (it skips them). */
   private readonly inFlight = new Set<string>();
+  /** Instances whose action runs (the timer wheel skips them; an action is dispatched once at a time). */
+  private readonly running = new Set<string>();
   private readonly opts: Required<JourneyEngineOptions>;
   private readonly newId: () => string;
   private readUpTo = 0;
@@ -86,17 +98,19 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   private again = false;
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
-  /** Per batch read running (last instances, due waits): the keys whose lane was handed work meanwhile (stale answers). */
-  private readonly touched = new Set<Set<string>>();
+  /** Whether a due pass ran (the first reads action waits leased by an engine before this one). */
+  private passed = false;
 
   constructor(private readonly deps: JourneyEngineDeps) {
     const o = deps.options ?? {};
-    this.opts = { concurrency: o.concurrency ?? 256, tickMs: o.tickMs ?? 1000, actionConcurrency: o.actionConcurrency ?? 32, inboxBatch: o.inboxBatch ?? 2000 };
+    this.opts = { concurrency: o.concurrency ?? 256, tickMs: o.tickMs ?? 1000, actionConcurrency: o.actionConcurrency ?? 512, inboxBatch: o.inboxBatch ?? 2000 };
     this.limiter = new Limiter(this.opts.concurrency);
     this.actionLimiter = new Limiter(this.opts.actionConcurrency);
     this.batcher = new CommitBatcher(deps.store);
     this.index = new InputIndex(deps.definitions);
     this.newId = deps.newId ?? sortableIds(deps.clock);
+    const endElsewhere = (l: JourneyInstance) => this.track(this.lanes.run(l.personKey, () => this.forceEnd(l.id, 'identityMerge')));
+    this.moves = new InputTransitions({ store: deps.store, definitions: deps.definitions, index: this.index, clock: deps.clock, newId: () => this.newId(), endElsewhere });
   }
 
   /** Starts the ticker (due waits, inbox polling) and reads the inbox once. */
@@ -146,10 +160,13 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     return this.enqueue(await audienceItems(sandboxId, records, ix, this.deps.people, this.deps.clock.now()));
   }
 
-  /** One run of a read-audience version: each member enters (a batch instance); `runId` dedupes a replayed run. */
+  /**
+   * One run of a read-audience version: each member enters (a batch instance); answers how many members were enqueued
+   * (a replayed run enqueues only chunks whose members changed, and starts no member twice: `runId`).
+   */
   async startAudienceRead(sandboxId: string, journeyId: string, versionId: string, runId: string, members: Iterable<IdentityRef> | AsyncIterable<IdentityRef>): Promise<number> {
     let n = 0;
-    for await (const chunk of audienceReadItems(sandboxId, journeyId, versionId, runId, members, this.deps.clock.now())) n += await this.enqueue(chunk);
+    for await (const chunk of audienceRunItems(sandboxId, journeyId, versionId, runId, members, this.deps.clock.now())) if ((await this.enqueue([chunk.item])) > 0) n += chunk.members;
     return n;
   }
 
@@ -166,7 +183,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       const page = await this.deps.store.instancesOfVersion(sandboxId, versionId, { status: 'active', limit: 1000, ...(after ? { after } : {}) });
       if (page.length === 0) return { ended };
       after = page.at(-1)!.id;
-      const done = await Promise.all(page.map((i) => this.lane(i.personKey, () => this.limiter.run(() => this.forceEnd(i.id, 'journeyStopped')))));
+      const done = await Promise.all(page.map((i) => this.lanes.run(i.personKey, () => this.limiter.run(() => this.forceEnd(i.id, 'journeyStopped')))));
       ended += done.filter(Boolean).length;
     }
   }
@@ -218,30 +235,85 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
         const items = await this.deps.store.readInbox(this.readUpTo, this.opts.inboxBatch);
         if (items.length === 0) break;
         this.readUpTo = items.at(-1)!.seq;
-        const byKey = new Map<string, Input[]>();
+        // items are handed to lanes in seq order: the items before an audience-run chunk, then the chunk's members
+        let byKey = new Map<string, Input[]>();
         for (const it of items) {
           const input = { it, p: readPayload(it) };
+          if (input.p?.kind === 'audienceRun') {
+            await this.handOff(byKey);
+            byKey = new Map();
+            this.handOffRun(it, input.p.p);
+            continue;
+          }
           const its = byKey.get(it.personKey);
           if (its) its.push(input);
           else byKey.set(it.personKey, [input]);
         }
-        const lastOf = await this.lastOfBatch(byKey);
-        for (const [key, its] of byKey) {
-          this.inboxPending += its.length;
-          const last = lastOf.get(key);
-          void this
-            .lane(key, () => this.limiter.run(() => this.handleItems(its, last)))
-            .catch((e: unknown) => this.deps.onError(e, 'journey inbox'))
-            .finally(() => {
-              this.inboxPending -= its.length;
-              if (this.inboxPending <= this.opts.inboxBatch || this.inboxPending === 0) for (const w of this.room.splice(0)) w();
-            });
-        }
+        await this.handOff(byKey);
         // at most two batches in flight bounds memory (the lanes keep each key's order across batches)
         while (this.inboxPending > this.opts.inboxBatch) await new Promise<void>((r) => this.room.push(r));
       }
     } while (this.again && !this.closed);
     while (this.inboxPending > 0) await new Promise<void>((r) => this.room.push(r));
+  }
+
+  private handOff(byKey: Map<string, Input[]>): Promise<void> {
+    if (byKey.size === 0) return Promise.resolve();
+    return this.lastOfBatch(byKey).then((lastOf) => {
+      for (const [key, its] of byKey) {
+        const last = lastOf.get(key);
+        this.pending(its.length, this.lanes.run(key, () => this.limiter.run(() => this.handleItems(its, last))));
+      }
+    });
+  }
+
+  /** Counts inbox work in flight until it settles (the pump reads ahead at most one batch). */
+  private pending(n: number, work: Promise<unknown>): void {
+    this.inboxPending += n;
+    void work
+      .catch((e: unknown) => this.deps.onError(e, 'journey inbox'))
+      .finally(() => {
+        this.inboxPending -= n;
+        if (this.inboxPending <= this.opts.inboxBatch || this.inboxPending === 0) for (const w of this.room.splice(0)) w();
+      });
+  }
+
+  /**
+   * A chunk of an audience read: the members whose lane is idle are held and entered together (one pass, one commit:
+   * bench/journey batch), the others one by one on their lane after what it runs; the chunk is consumed once all are.
+   */
+  private handOffRun(it: InboxItem, run: AudienceRunPayload): void {
+    const together: IdentityRef[] = [];
+    const alone: Array<Promise<void>> = [];
+    const seen = new Set<string>();
+    const held = deferred();
+    for (const m of run.members) {
+      const key = personKeyOf(m);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const p: Payload = { kind: 'readAudience', p: { identity: m, journeyId: run.journeyId, versionId: run.versionId, source: 'readAudience', runId: run.runId } };
+      if (this.lanes.busy(key)) alone.push(this.lanes.run(key, () => this.limiter.run(() => this.handleItem({ ...it, personKey: key }, p, undefined, []))));
+      else {
+        together.push(m);
+        this.lanes.hold(key, held.promise);
+      }
+    }
+    const entered = this.enterTogether(it, run, together).finally(held.resolve);
+    this.pending(run.members.length, Promise.all([entered, ...alone]).then(() => this.apply([], [it.seq])));
+  }
+
+  private async enterTogether(it: InboxItem, run: AudienceRunPayload, members: IdentityRef[]): Promise<void> {
+    if (members.length === 0) return;
+    const keys = members.map(personKeyOf);
+    const last = await this.deps.store.lastInstances(it.sandboxId, run.journeyId, keys);
+    const people = await Promise.all(members.map((m) => this.person(it.sandboxId, m)));
+    const moves: Move[] = [];
+    for (let n = 0; n < members.length; n++) {
+      const p: Payload = { kind: 'readAudience', p: { identity: members[n]!, journeyId: run.journeyId, versionId: run.versionId, source: 'readAudience', runId: run.runId } };
+      const person = people[n]!;
+      for (const t of await this.moves.of({ ...it, personKey: keys[n]! }, p, person, { seq: it.seq, instance: last.get(keys[n]!) })) moves.push({ t, person });
+    }
+    await this.apply(moves, []);
   }
 
   /**
@@ -261,7 +333,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       w.seqs.push(it.seq);
     }
     if (want.size === 0) return out;
-    const touched = await this.watching(async () => {
+    const touched = await this.lanes.watching(async () => {
       for (const w of want.values()) {
         const found = await this.deps.store.lastInstances(w.sandboxId, w.journeyId, w.keys);
         w.keys.forEach((k, n) => out.set(k, { seq: w.seqs[n]!, instance: found.get(k) }));
@@ -269,27 +341,6 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     });
     for (const k of touched) out.delete(k);
     return out;
-  }
-
-  /** Runs a read and answers the keys whose lane was handed work while it ran. */
-  private async watching(read: () => Promise<void>): Promise<Set<string>> {
-    const touched = new Set<string>();
-    this.touched.add(touched);
-    try {
-      await read();
-    } finally {
-      this.touched.delete(touched);
-    }
-    return touched;
-  }
-
-  /** Runs on the key's lane; a batch read running meanwhile learns the key was handed work, and when that work ended. */
-  private lane<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const mark = () => {
-      for (const t of this.touched) t.add(key);
-    };
-    mark();
-    return this.lanes.run(key, () => fn().finally(mark));
   }
 
   private async handleItems(items: Input[], last: LastOf | undefined): Promise<void> {
@@ -302,81 +353,37 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     }
   }
 
-  private async handleItem(it: InboxItem, p: Payload | undefined, last: LastOf | undefined): Promise<void> {
-    if (!p) return this.apply(it.sandboxId, undefined, [], [it.seq]);
-    const sandboxId = it.sandboxId;
-    const person = await this.person(sandboxId, p.p.identity);
-    const all = await instancesOfPerson(this.deps.store, sandboxId, it.personKey, person, p.kind === 'readAudience' ? p.p.journeyId : undefined, last);
-    const ts: Transition[] = [];
-    const now = this.deps.clock.now();
-
-    // identity merge: the person's graph holds two active instances of a journey; the first entered goes on
-    const losers = new Set(mergeLosers(all).map((l) => l.id));
-    for (const l of all.filter((i) => losers.has(i.id))) {
-      if (l.personKey === it.personKey) ts.push(await this.step(person, l, { kind: 'forceEnd', eventId: 'identityMerge' }, now));
-      else this.track(this.lane(l.personKey, () => this.forceEnd(l.id, 'identityMerge')));
-    }
-    const active = all.filter((i) => i.status !== 'ended' && !losers.has(i.id));
-    // the person's instances keyed in this input's namespace: after a merge, the survivor takes the events of every
-    // identity of the person in its namespace (one item per namespace per input: no instance sees an input twice)
-    const ns = it.personKey.slice(0, it.personKey.indexOf(':') + 1);
-    const own = active.filter((i) => i.personKey === it.personKey || i.personKey.startsWith(ns));
-
-    if (p.kind === 'event') {
-      for (const inst of own) ts.push(await this.step(person, inst, { kind: 'event', event: p.p.event }, now));
-      const ix = await this.index.of(sandboxId);
-      for (const lv of ix.eventEntries.get(String(p.p.event.eventType)) ?? [])
-        if (sameNs(lv.version.definition.entry.namespace, p.p.identity))
-          ts.push(enterUnlessIn(lv, person, all, active, enterOf(p.p, it), now, this.newId()));
-    } else if (p.kind === 'audience') {
-      if (p.p.status === 'exited') for (const inst of own) ts.push(await this.step(person, inst, { kind: 'audienceExit', segmentId: p.p.segmentId }, now));
-      const ix = await this.index.of(sandboxId);
-      for (const lv of ix.audienceEntries.get(p.p.segmentId) ?? []) {
-        const e = lv.version.definition.entry;
-        if (e.type === 'audienceQualification' && e.status === p.p.status && sameNs(e.namespace, p.p.identity))
-          ts.push(enterUnlessIn(lv, person, all, active, audienceEnter(p.p, it), now, this.newId()));
-      }
-    } else {
-      const lv = p.p.versionId ? await this.deps.definitions.version(sandboxId, p.p.versionId) : await this.deps.definitions.liveOf(sandboxId, p.p.journeyId);
-      // a read's member is the membership's profile identity, in any namespace: the instance is keyed by the person's
-      // identity in the journey's namespace, and a person without one does not enter (as with events)
-      const ns = lv?.version.definition.entry.namespace ?? '';
-      const identity = p.p.source !== 'readAudience' || sameNs(ns, p.p.identity) ? p.p.identity : keyIn(person, ns);
-      if (lv && lv.version.status === 'live' && identity) {
-        const personKey = identity === p.p.identity ? it.personKey : personKeyOf(identity);
-        const input: EnterInput = { kind: 'enter', source: p.p.source, instanceId: '', identity, personKey, eventId: p.p.source === 'jump' ? 'jump' : 'audience', ...(p.p.trigger ? { trigger: p.p.trigger } : {}) };
-        if (p.p.source === 'readAudience') input.segmentStatus = 'existing';
-        ts.push(enterUnlessIn(lv, person, all, active, input, now, this.newId()));
-      }
-    }
-    await this.apply(sandboxId, person, ts, [it.seq]);
+  /** `consumed`: the inbox seqs this input's commit marks consumed (none for a member of an audience-run chunk). */
+  private async handleItem(it: InboxItem, p: Payload | undefined, last: LastOf | undefined, consumed = [it.seq]): Promise<void> {
+    if (!p || p.kind === 'audienceRun') return this.apply([], consumed);
+    const person = await this.person(it.sandboxId, p.p.identity);
+    const ts = await this.moves.of(it, p, person, last);
+    await this.apply(ts.map((t) => ({ t, person })), consumed);
   }
 
-  /**
-   * The person's (non-test) instances over every key of their graph. A direct entry of a one-key person (the bulk of
-   * an audience read) only needs its last instance of that journey: one index search instead of a scan of the person.
-   */
-  private async step(person: Person, inst: JourneyInstance, input: InterpreterInput, now: number): Promise<Transition> {
-    const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
-    if (!found) return { applied: false, why: 'unknown version' };
-    return interpret({ journey: found.journey, version: found.version, person, now }, inst, input);
+  private step(person: Person, inst: JourneyInstance, input: InterpreterInput, now: number): Promise<Transition> {
+    return this.moves.step(person, inst, input, now);
   }
 
   // ---- writes ----------------------------------------------------------------------------------------------------
 
-  /** Commits the transitions of one input (jump entries enqueued first: deduped, so a replay enqueues them once), then starts their actions. */
-  private async apply(sandboxId: string, person: Person | undefined, ts: Transition[], consumed: number[]): Promise<void> {
-    const applied = ts.filter((t): t is Extract<Transition, { applied: true }> => t.applied);
+  /** Commits the transitions of one input or more (jump entries enqueued first: deduped, so a replay enqueues them once), then starts their actions. */
+  private async apply(moves: Move[], consumed: number[]): Promise<void> {
+    const applied: Array<Extract<Transition, { applied: true }>> = [];
     const jumps: NewInboxItem[] = [];
-    for (const t of applied) {
+    for (const { t, person } of moves) {
+      if (!t.applied) continue;
+      applied.push(t);
       if (t.next.kind !== 'jump') continue;
-      const target = await this.deps.definitions.liveOf(sandboxId, t.next.journeyId);
+      const target = await this.deps.definitions.liveOf(t.instance.sandboxId, t.next.journeyId);
       if (target) jumps.push(jumpItem(t.instance, target.version, person, this.deps.clock.now()));
     }
     if (jumps.length) await this.deps.store.enqueue(jumps);
+    const leased = this.deps.clock.now() + ACTION_LEASE_MS;
+    for (const t of applied) if (t.next.kind === 'action' && t.instance.wait?.kind === 'action') t.instance.wait.due = Math.max(t.instance.wait.due, leased);
     await this.batcher.commit({ instances: applied.map((t) => t.instance), stepEvents: applied.flatMap((t) => t.steps), consumed });
     if (applied.length) this.applied++;
-    for (const t of applied) if (t.next.kind === 'action') this.dispatchAction(t.instance);
+    for (const { t, person } of moves) if (t.applied && t.next.kind === 'action') this.dispatchAction(t.instance, person);
     if (jumps.length) this.kick();
   }
 
@@ -391,7 +398,7 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
     if (!inst || inst.status === 'ended') return false;
     const person = await this.person(inst.sandboxId, inst.identity);
     const t = await this.step(person, inst, { kind: 'forceEnd', eventId }, this.deps.clock.now());
-    await this.apply(inst.sandboxId, person, [t], []);
+    await this.apply([{ t, person }], []);
     return t.applied;
   }
 
@@ -405,22 +412,27 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   async runDue(): Promise<number> {
     if (this.closed) return 0;
     const now = this.deps.clock.now();
+    const upTo = this.passed ? now : now + ACTION_LEASE_MS;
+    this.passed = true;
     const page = this.opts.inboxBatch;
     // handed in this run: one still due after its handling (its version is gone) waits for the next tick
     const handed = new Set<string>();
     let stuck = 0;
     for (;;) {
-      const limit = this.inFlight.size + stuck + page;
+      const limit = this.inFlight.size + this.running.size + stuck + page;
       // an idle lane whose key nothing touched during the read: the row read is the instance (no second read)
       const idle = (key: string) => !this.lanes.busy(key);
       let due: JourneyInstance[] = [];
-      const touched = await this.watching(async () => void (due = await this.deps.store.due(now, limit)));
-      const fresh = new Set<string>();
+      const touched = await this.lanes.watching(async () => void (due = await this.deps.store.due(upTo, limit)));
+      // fresh: the row read is the instance; their lanes are held and they move together (one pass, one commit)
+      const fresh: JourneyInstance[] = [];
+      const held = deferred();
       let handedNow = 0;
       stuck = 0;
       for (const inst of due) {
-        if (this.inFlight.has(inst.id) || this.closed) continue;
-        if (handed.has(inst.id)) {
+        if (this.inFlight.has(inst.id) || this.running.has(inst.id) || this.closed) continue;
+        // the first pass reads ahead for leased actions only
+        if (handed.has(inst.id) || (inst.wait && inst.wait.kind !== 'action' && inst.wait.due > now)) {
           stuck++;
           continue;
         }
@@ -430,50 +442,64 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
           this.dispatchAction(inst);
           continue;
         }
-        if (idle(inst.personKey) && !touched.has(inst.personKey)) fresh.add(inst.id);
-        const known = fresh.has(inst.id) ? inst : undefined;
         this.inFlight.add(inst.id);
-        this.track(this.lane(inst.personKey, () => this.limiter.run(() => this.handleDue(inst.id, known))).finally(() => this.doneInFlight(inst.id)));
+        if (idle(inst.personKey) && !touched.has(inst.personKey)) {
+          fresh.push(inst);
+          this.lanes.hold(inst.personKey, held.promise);
+        } else this.track(this.lanes.run(inst.personKey, () => this.limiter.run(() => this.handleDue(inst.id))).finally(() => this.doneInFlight(inst.id)));
       }
+      this.track(
+        this.dueTogether(fresh).finally(() => {
+          held.resolve();
+          for (const i of fresh) this.doneInFlight(i.id);
+        }),
+      );
       if (due.length < limit || handedNow === 0 || this.closed) return handed.size;
-      while (this.inFlight.size > page / 2 && !this.closed) await new Promise<void>((r) => this.dueRoom.push(r));
+      while (this.inFlight.size + this.running.size > page / 2 && !this.closed) await new Promise<void>((r) => this.dueRoom.push(r));
     }
   }
 
-  private doneInFlight(id: string): void {
-    this.inFlight.delete(id);
-    if (this.inFlight.size <= this.opts.inboxBatch / 2) for (const w of this.dueRoom.splice(0)) w();
+  private doneInFlight(id: string, set = this.inFlight): void {
+    set.delete(id);
+    if (this.inFlight.size + this.running.size <= this.opts.inboxBatch / 2) for (const w of this.dueRoom.splice(0)) w();
   }
 
-  /** `known`: the instance as the due read answered it, when nothing could have changed it since. */
-  private async handleDue(id: string, known?: JourneyInstance): Promise<void> {
-    const inst = known ?? (await this.deps.store.instance(id));
+  private async handleDue(id: string): Promise<void> {
+    const inst = await this.deps.store.instance(id);
+    if (inst) await this.dueTogether([inst]);
+  }
+
+  /** Due waits whose lanes are held (or run on): their timer steps, one commit. */
+  private async dueTogether(insts: JourneyInstance[]): Promise<void> {
     const now = this.deps.clock.now();
-    if (!inst || inst.status === 'ended' || !inst.wait || inst.wait.kind === 'action' || inst.wait.due > now) return;
-    const person = await this.person(inst.sandboxId, inst.identity);
-    const t = await this.step(person, inst, { kind: 'timer' }, now);
-    await this.apply(inst.sandboxId, person, [t], []);
+    const ready = insts.filter((i) => i.status !== 'ended' && i.wait && i.wait.kind !== 'action' && i.wait.due <= now);
+    if (ready.length === 0) return;
+    const people = await Promise.all(ready.map((i) => this.person(i.sandboxId, i.identity)));
+    const moves: Move[] = [];
+    for (let n = 0; n < ready.length; n++) moves.push({ t: await this.step(people[n]!, ready[n]!, { kind: 'timer' }, now), person: people[n] });
+    await this.apply(moves, []);
   }
 
-  private dispatchAction(inst: JourneyInstance): void {
-    if (this.inFlight.has(inst.id) || this.closed) return;
-    this.inFlight.add(inst.id);
-    this.track(this.actionLimiter.run(() => this.runAction(inst)).finally(() => this.doneInFlight(inst.id)));
+  /** `person`: as the step that reached the action read them (not read again); absent for an action found due. */
+  private dispatchAction(inst: JourneyInstance, person?: Person): void {
+    if (this.running.has(inst.id) || this.closed) return;
+    this.running.add(inst.id);
+    this.track(this.actionLimiter.run(() => this.runAction(inst, person)).finally(() => this.doneInFlight(inst.id, this.running)));
   }
 
-  private async runAction(stale: JourneyInstance): Promise<void> {
+  private async runAction(stale: JourneyInstance, known?: Person): Promise<void> {
     const inst = await this.deps.store.instance(stale.id);
     if (!stillWaitsFor(inst, stale)) return;
     const found = await this.deps.definitions.version(inst.sandboxId, inst.versionId);
     // a version that is gone leaves the instance due (like its timers)
     if (!found) return;
-    const person = await this.person(inst.sandboxId, inst.identity);
+    const person = known ?? (await this.person(inst.sandboxId, inst.identity));
     const result = await callAction(this.deps.actions, found.version, inst, person);
-    await this.lane(inst.personKey, async () => {
+    await this.lanes.run(inst.personKey, async () => {
       const cur = await this.deps.store.instance(inst.id);
       if (!stillWaitsFor(cur, inst)) return;
       const t = interpret({ journey: found.journey, version: found.version, person, now: this.deps.clock.now() }, cur, { kind: 'actionDone', result });
-      await this.apply(inst.sandboxId, person, [t], []);
+      await this.apply([{ t, person }], []);
     });
   }
 
@@ -488,4 +514,10 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   private async settled(): Promise<void> {
     while (this.tracked.size > 0) await Promise.allSettled([...this.tracked]);
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

@@ -22,8 +22,8 @@ export interface InboxItem {
   sandboxId: string;
   /** The person the input concerns (`namespace:id`); the engine handles one key's items in seq order. */
   personKey: string;
-  kind: 'event' | 'audience' | 'readAudience' | 'test';
-  /** Unique per input within the sandbox (an event's `_id`, a transition's event `_id`, `<run>:<member>`). */
+  kind: 'event' | 'audience' | 'readAudience' | 'audienceRun' | 'test';
+  /** Unique per input within the sandbox (an event's `_id`, a transition's event `_id`, `<run>:<chunk digest>`). */
   dedupeKey: string;
   /** JSON text. */
   payload: string;

@@ -20,7 +20,7 @@ export type JourneyRow =
 export type JourneyRowOf<K extends JourneyRow['t']> = Extract<JourneyRow, { t: K }>;
 
 const isSeq = (v: unknown): boolean => isInt(v) && v > 0;
-const isKind = (v: unknown): boolean => v === 'event' || v === 'audience' || v === 'readAudience' || v === 'test';
+const isKind = (v: unknown): boolean => v === 'event' || v === 'audience' || v === 'readAudience' || v === 'audienceRun' || v === 'test';
 /** An instance document: JSON of an object with the fields the adapters index. */
 const isInstanceDoc = (v: unknown): boolean => {
   if (!isJsonText(v)) return false;

@@ -79,6 +79,8 @@ export class SqliteJourneyStore implements JourneyStore, Transferable {
       due: db.prepare<[number, number], { doc: string }>('SELECT doc FROM instance WHERE due IS NOT NULL AND due <= ? ORDER BY due, id LIMIT ?'),
       nextDue: db.prepare<[], { due: number | null }>('SELECT min(due) AS due FROM instance WHERE due IS NOT NULL'),
       append: db.prepare('INSERT INTO outbox (event) VALUES (?)'),
+      // a unit's step events 16 rows per statement: ~20 % less per row than one statement each (bench/journey timers)
+      append16: db.prepare(`INSERT INTO outbox (event) VALUES ${Array<string>(16).fill('(?)').join(',')}`),
       readOutbox: db.prepare<[number, number], { seq: number; event: string }>('SELECT seq, event FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'),
       trimOutbox: db.prepare('DELETE FROM outbox WHERE seq <= ?'),
       cursor: db.prepare<[string], { value: number }>('SELECT value FROM cursor WHERE name = ?'),
@@ -93,7 +95,10 @@ export class SqliteJourneyStore implements JourneyStore, Transferable {
         if (this.s.step.run(c.status, c.due, c.doc, c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.enteredAt).changes === 0)
           this.s.put.run(c.id, c.sandbox, c.journeyId, c.versionId, c.personKey, c.status, c.enteredAt, c.due, c.doc);
       }
-      for (const e of u.stepEvents ?? []) this.s.append.run(JSON.stringify(e));
+      const events = (u.stepEvents ?? []).map((e) => JSON.stringify(e));
+      let n = 0;
+      for (; n + 16 <= events.length; n += 16) this.s.append16.run(events.slice(n, n + 16));
+      for (; n < events.length; n++) this.s.append.run(events[n]);
       for (const seq of u.consumed ?? []) this.s.consume.run(seq);
       for (const [name, value] of Object.entries(u.cursors ?? {})) this.s.setCursor.run(name, value);
     });
