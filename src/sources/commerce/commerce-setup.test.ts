@@ -39,6 +39,15 @@ describe('Commerce setup: the schemas hold every documented payload', () => {
     assert.deepEqual([count('storefront-'), count('backoffice-'), count('profile-record-')], [18, 11, 3]);
   });
 
+  it("a customer's record without addresses or phones is still a profile record (userAccount.startDate)", () => {
+    const { billingAddress: _b, shippingAddress: _s, billingAddressPhone: _bp, shippingAddressPhone: _sp, ...bare } = xdmOf(FIXTURES.find((f) => f.name === 'profile-record-create')!);
+    assert.equal(classifyEdgeItem({ xdm: bare }, routing), 'profile');
+    // name, email and channel alone are fields both schemas have: ambiguous, it stays an event unless addressed
+    const { userAccount: _u, ...nameOnly } = bare;
+    assert.equal(classifyEdgeItem({ xdm: nameOnly }, routing), 'event');
+    assert.equal(classifyEdgeItem({ xdm: nameOnly, meta: { collect: { datasetId: report.profileDataset.id } } }, routing), 'profile');
+  });
+
   for (const f of FIXTURES)
     it(f.name, async () => {
       const xdm = xdmOf(f);

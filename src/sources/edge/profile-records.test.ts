@@ -7,7 +7,8 @@ const routing: RecordRouting = {
   profileDataSetId: 'ds-profiles',
   eventDataSetId: 'ds-events',
   profileFields: new Set(['_id', 'identityMap', 'person', 'personalEmail', 'billingAddress', 'shippingAddress', 'billingAddressPhone', 'shippingAddressPhone', 'userAccount', 'channel', 'consents']),
-  eventFields: new Set(['_id', 'timestamp', 'eventType', 'identityMap', 'person', 'personalEmail', 'userAccount', 'channel', 'commerce', 'productListItems', 'web']),
+  // what the profile schema defines and the event schema does not (the event schema has person, personalEmail, channel, userAccount.login…)
+  profileOnlyPaths: new Set(['billingAddress', 'billingAddress.city', 'shippingAddress', 'billingAddressPhone', 'shippingAddressPhone', 'userAccount.startDate', 'person.birthDate', 'consents']),
 };
 const ev = (xdm: Record<string, unknown>, meta?: Record<string, unknown>): AlloyEvent => ({ xdm, ...(meta ? { meta } : {}) });
 const CUSTOMER = { CustomerId: [{ id: '1001', primary: true }], Email: [{ id: 'a@example.com' }] };
@@ -15,6 +16,8 @@ const CUSTOMER = { CustomerId: [{ id: '1001', primary: true }], Email: [{ id: 'a
 describe('Edge: Individual Profile records are told from ExperienceEvents', () => {
   const cases: Array<[string, AlloyEvent, 'profile' | 'event', RecordRouting?]> = [
     ['a Commerce profile record (billing address: a profile-only field)', ev({ channel: {}, person: {}, billingAddress: { city: 'Seoul' }, userAccount: { startDate: '2026-01-01T00:00:00Z' }, identityMap: CUSTOMER }), 'profile'],
+    ['a customer without addresses: userAccount.startDate is profile-only', ev({ channel: {}, person: { name: { firstName: 'A' } }, personalEmail: { address: 'a@example.com' }, userAccount: { startDate: '2026-01-01T00:00:00Z' }, identityMap: CUSTOMER }), 'profile'],
+    ['a profile-only field deeper than the comparison goes is not looked at', ev({ person: { a: { b: { c: { d: { billingAddress: 1 } } } } } }), 'event'],
     ['a record with only fields both schemas have stays an event', ev({ person: { name: { firstName: 'A' } }, personalEmail: { address: 'a@example.com' }, identityMap: CUSTOMER }), 'event'],
     ['an eventType makes an event, whatever else it carries', ev({ eventType: 'userAccount.backofficeUpdateProfile', billingAddress: {} }), 'event'],
     ['a field the profile schema lacks keeps it an event (it fails with its reason)', ev({ billingAddress: {}, loyaltyTier: 'gold' }), 'event'],

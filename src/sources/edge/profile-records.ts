@@ -8,8 +8,23 @@ export interface RecordRouting {
   eventDataSetId: string;
   /** Top-level fields of the profile dataset's schema (an Individual Profile schema). */
   profileFields: ReadonlySet<string>;
-  /** Top-level fields of the event dataset's schema (an ExperienceEvent schema). */
-  eventFields: ReadonlySet<string>;
+  /**
+   * Field paths (`billingAddress`, `userAccount.startDate`: objects only, not into arrays) the profile dataset's schema
+   * defines and the event dataset's schema does not: a body carrying one can only be a profile record.
+   */
+  profileOnlyPaths: ReadonlySet<string>;
+}
+
+/** How deep a body's fields are compared with the schemas' (the profile-only fields sit near the top). */
+const MAX_PATH_DEPTH = 4;
+
+function hasProfileOnlyPath(v: Record<string, unknown>, only: ReadonlySet<string>, prefix: string, depth: number): boolean {
+  for (const [k, x] of Object.entries(v)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    if (only.has(path)) return true;
+    if (depth < MAX_PATH_DEPTH && isRecord(x) && hasProfileOnlyPath(x, only, path, depth + 1)) return true;
+  }
+  return false;
 }
 
 /** Fields every body may carry whatever its class: they decide nothing. */
@@ -23,8 +38,9 @@ export type RecordVerdict = 'profile' | 'event';
  * - addressed explicitly: `meta.collect.datasetId` (alloy's per-event `datasetId`) names the profile dataset, or the
  *   event dataset;
  * - else a body with an `eventType` is an event;
- * - else it is a profile record when every top-level field is a field of the profile dataset's schema and at least
- *   one is not a field of the event dataset's schema (e.g. `billingAddress`): it can only be a profile record.
+ * - else it is a profile record when every top-level field is a field of the profile dataset's schema and one of its
+ *   fields is defined by the profile schema and not by the event schema (`billingAddress`, or `userAccount.startDate`
+ *   of a customer without addresses): it can only be a profile record.
  * Everything else stays an event, as before.
  */
 export function classifyEdgeItem(event: AlloyEvent, r: RecordRouting): RecordVerdict {
@@ -35,13 +51,10 @@ export function classifyEdgeItem(event: AlloyEvent, r: RecordRouting): RecordVer
   const xdm = event.xdm;
   if (typeof xdm.eventType === 'string' && xdm.eventType !== '') return 'event';
   if (r.profileDataSetId === r.eventDataSetId) return 'event';
-  let profileOnly = 0;
-  for (const k of Object.keys(xdm)) {
-    if (NEUTRAL.has(k)) continue;
-    if (!r.profileFields.has(k)) return 'event';
-    if (!r.eventFields.has(k)) profileOnly++;
-  }
-  return profileOnly > 0 ? 'profile' : 'event';
+  for (const k of Object.keys(xdm)) if (!NEUTRAL.has(k) && !r.profileFields.has(k)) return 'event';
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(xdm)) if (!NEUTRAL.has(k)) rest[k] = v;
+  return hasProfileOnlyPath(rest, r.profileOnlyPaths, '', 1) ? 'profile' : 'event';
 }
 
 /** A profile record as stored: the caller's xdm with its identityMap cleaned (ids as strings); nothing added. */

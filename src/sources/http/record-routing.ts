@@ -2,18 +2,22 @@ import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { SchemaRegistry } from '../../schema/schema-registry.js';
 import { EXPERIENCE_EVENT, PROFILE } from '../../schema/global/classes.js';
 import type { RecordRouting } from '../edge/profile-records.js';
+import { fieldIndex } from '../../schema/resolver.js';
 import type { SourceDatasets } from './source-provisioner.js';
 
 export type RecordRoutingLookup = (sandboxId: string, targets: SourceDatasets) => Promise<RecordRouting | undefined>;
 
 /**
  * What a datastream needs to tell profile records from events: the top-level fields of its profile dataset's
- * Individual Profile schema and of its event dataset's ExperienceEvent schema. Undefined (everything is an event)
- * when the two are one dataset or their schemas are not of those classes. Field sets are computed once per schema
- * and forgotten when the sandbox's schemas change.
+ * Individual Profile schema, and the field paths that schema defines and its event dataset's ExperienceEvent schema
+ * does not. Undefined (everything is an event) when the two are one dataset or their schemas are not of those
+ * classes. Field sets are computed once per schema and forgotten when the sandbox's schemas change.
  */
 export function recordRoutingLookup(catalog: CatalogService, schemas: SchemaRegistry): RecordRoutingLookup {
-  const cache = new Map<string, { classId: string; fields: ReadonlySet<string> } | null>();
+  type Shape = { classId: string; fields: ReadonlySet<string>; paths: ReadonlySet<string> };
+  const cache = new Map<string, Shape | null>();
+  // profile-only paths per pair of schemas (shapes are replaced, not changed, when a schema changes)
+  const pairs = new WeakMap<Shape, WeakMap<Shape, ReadonlySet<string>>>();
   schemas.onChange((sandboxId) => {
     for (const k of cache.keys()) if (k.startsWith(`${sandboxId}\u0000`)) cache.delete(k);
   });
@@ -26,7 +30,10 @@ export function recordRoutingLookup(catalog: CatalogService, schemas: SchemaRegi
     const info = await schemas.getSchema(sandboxId, ds.schemaRef.id);
     const res = await schemas.resolve(sandboxId, ds.schemaRef.id);
     const flat = res ? await schemas.flattenOf(sandboxId, res) : undefined;
-    const value = info && flat && flat.errors.length === 0 ? { classId: info.classId, fields: new Set(Object.keys(flat.properties)) } : null;
+    const value =
+      info && flat && flat.errors.length === 0
+        ? { classId: info.classId, fields: new Set(Object.keys(flat.properties)), paths: new Set([...fieldIndex(flat.properties).keys()].filter((x) => !x.includes('[]'))) }
+        : null;
     cache.set(key, value);
     return value ?? undefined;
   }
@@ -34,6 +41,10 @@ export function recordRoutingLookup(catalog: CatalogService, schemas: SchemaRegi
     if (t.profileDataSetId === t.eventDataSetId) return undefined;
     const [p, e] = await Promise.all([shape(sandboxId, t.profileDataSetId), shape(sandboxId, t.eventDataSetId)]);
     if (!p || !e || p.classId !== PROFILE || e.classId !== EXPERIENCE_EVENT) return undefined;
-    return { profileDataSetId: t.profileDataSetId, eventDataSetId: t.eventDataSetId, profileFields: p.fields, eventFields: e.fields };
+    let byEvent = pairs.get(p);
+    if (!byEvent) pairs.set(p, (byEvent = new WeakMap()));
+    let only = byEvent.get(e);
+    if (!only) byEvent.set(e, (only = new Set([...p.paths].filter((x) => !e.paths.has(x)))));
+    return { profileDataSetId: t.profileDataSetId, eventDataSetId: t.eventDataSetId, profileFields: p.fields, profileOnlyPaths: only };
   };
 }
