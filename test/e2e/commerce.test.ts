@@ -192,6 +192,17 @@ describe('Adobe Commerce: setup, storefront and back-office events and profile r
     assert.equal(refund.commerce.refunds[0].refundAmount, 84);
   });
 
+  it('a plain Web SDK datastream (datasets Kith provisions) also routes the profile record and takes the sign-in', async () => {
+    const c = await p.call('POST', '/data/foundation/flowservice/connections', { name: 'plain web', connectionSpec: { id: '6d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6', version: '1.0' }, auth: { params: {} } });
+    assert.equal(c.status, 201, c.body);
+    const plain = (await p.call('GET', `/data/foundation/flowservice/connections/${c.json.id}`)).json.items[0].auth.params.datastreamId;
+    const send = (f: Fixture) => k.app.inject({ method: 'POST', url: `${f.path}?configId=${plain}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(f.body) });
+    for (const f of [records[0]!, storefront.find((x) => x.name.endsWith('sign-in'))!]) assert.ok([200, 204].includes((await send(f)).statusCode), f.name);
+    await k.processor.drain();
+    const failed = (await p.call('GET', '/data/foundation/kith/failed-records')).json.records;
+    assert.deepEqual(failed.map((r: { reason: string }) => r.reason), [], 'nothing failed (neither before nor now)');
+  });
+
   describe('invalid input', () => {
     const cases: Array<[string, () => Promise<{ status: number }>, number]> = [
       ['a setup body with an unknown field', () => p.call('POST', '/data/foundation/kith/setup/commerce', { datasets: 1 }), 400],
