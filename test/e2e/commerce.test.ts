@@ -211,6 +211,25 @@ describe('Adobe Commerce: setup, storefront and back-office events and profile r
       ['a setup of an unknown sandbox', () => p.call('POST', '/data/foundation/kith/setup/commerce', undefined, { 'x-sandbox-name': 'nope' }), 403],
     ];
     for (const [name, call, status] of cases) it(name, async () => assert.equal((await call()).status, status));
+    // [name, data directory ('' = the test Kith's), arguments, output]
+    const cli: Array<[string, string, string[], RegExp]> = [
+      ['the CLI without a subcommand', '', [], /usage:/],
+      ['the CLI with an unknown subcommand', '', ['shopify'], /usage:/],
+      ['the CLI without credentials', '/nonexistent-kith-dir', ['commerce'], /no credentials/],
+    ];
+    for (const [name, dir, args, msg] of cli)
+      it(name, async () => {
+        let out = '';
+        const sink = new Writable({ write: (c: Buffer, _e, done) => ((out += c.toString()), done()) });
+        const env = { ...process.env };
+        for (const v of ['KITH_URL', 'KITH_TOKEN', 'KITH_API_KEY', 'KITH_ORG_ID']) delete process.env[v];
+        try {
+          assert.equal(await runSetup({ dataDir: dir === '' ? k.dataDir : dir } as KithConfig, args, sink), 2);
+        } finally {
+          process.env = env;
+        }
+        assert.match(out, msg);
+      });
     it('a profile record with a field no schema has stays an event and fails with its reason (nothing lost)', async () => {
       const xdm = { ...xdmOf(records[0]!), loyaltyTier: 'gold' };
       assert.equal((await edge('/ee/v2/collect', { event: { xdm } })).statusCode, 204);

@@ -148,7 +148,9 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
         if (!parsed.ok) return send(reply, parsed.error);
         const requestId = parseEdgeQuery(req.query as Record<string, string>).requestId ?? randomUUID();
         // Individual Profile records (e.g. the Commerce customers-connector's) go to the datastream's profile dataset
-        const { events, records } = splitProfileRecords(parsed.value, await d.recordRouting?.(ds.found.sandboxId, ds.targets));
+        // (schemas that cannot be read: everything is an event, and a record then fails visibly with its reason)
+        const routing = await d.recordRouting?.(ds.found.sandboxId, ds.targets).catch((e: unknown) => void req.log.warn({ err: e }, 'datastream schemas could not be read'));
+        const { events, records } = splitProfileRecords(parsed.value, routing ?? undefined);
         const resolved = resolveEcid(parsed.value, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });
         // a server-side call (/ee/v2) is not a device: no ECID is minted for one that names the person otherwise
         const ecid = path.startsWith('/ee/v2/') && resolved.source === 'minted' && namesPerson(events, records) ? undefined : resolved.ecid;
