@@ -10,7 +10,7 @@ import type { KithConfig } from '../config/config.js';
  */
 const CHUNK = 1024 * 1024;
 
-interface Creds {
+export interface Creds {
   baseUrl: string;
   orgId: string;
   sandbox: string;
@@ -18,7 +18,7 @@ interface Creds {
   accessToken: string;
 }
 
-function loadCreds(cfg: KithConfig, env: NodeJS.ProcessEnv): Creds | undefined {
+export function loadCreds(cfg: KithConfig, env: NodeJS.ProcessEnv): Creds | undefined {
   const file = join(cfg.dataDir, 'credentials.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Creds>) : {};
   const c = {

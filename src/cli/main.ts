@@ -2,6 +2,7 @@ import { configHelp, loadConfig } from '../config/config.js';
 import { startKith } from '../runtime/api.js';
 import { runAdmin } from './admin.js';
 import { runIngest } from './ingest.js';
+import { runSetup, SETUP_USAGE } from './setup.js';
 import { runTransfer, TRANSFER_USAGE } from './transfer.js';
 
 const USAGE = `kith — real-time Customer Data Platform with an AEP-compatible API
@@ -14,6 +15,7 @@ Usage:
   kith admin token revoke <token>          revoke a bearer token
   kith ingest <file> --dataset <id>        send a JSON, JSON-lines, CSV or Parquet file through the batch API
 ${TRANSFER_USAGE}
+${SETUP_USAGE}
   kith --help                              this text
 
 Options (flag / environment variable):
@@ -33,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command = 'start', ...rest] = loaded.rest;
   if (command === 'admin') return runAdmin(loaded.config, rest);
   if (command === 'ingest') return runIngest(loaded.config, rest);
+  if (command === 'setup') return runSetup(loaded.config, rest);
   if (command === 'export' || command === 'import') return runTransfer(command, loaded.config, rest, argv);
   if (command !== 'start') {
     process.stderr.write(`kith: unknown command "${command}"\n\n${USAGE}`);

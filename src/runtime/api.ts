@@ -48,6 +48,9 @@ import { registerShopifyWebhookRoutes } from '../sources/http/shopify-webhooks.j
 import { registerShopifyAppRoutes } from '../sources/http/shopify-app.js';
 import { registerSegmentRoutes } from '../sources/http/segment-routes.js';
 import { registerEdgeRoutes } from '../sources/http/edge-routes.js';
+import { recordRoutingLookup } from '../sources/http/record-routing.js';
+import { CommerceSetup } from '../sources/commerce/commerce-setup.js';
+import { registerCommerceSetupRoutes } from '../sources/commerce/setup-routes.js';
 import { profileConsentLookup } from '../sources/http/stored-consent.js';
 import { registerIdentityRoutes } from '../identity/routes.js';
 import { registerProfileRoutes } from '../profile/routes.js';
@@ -285,8 +288,9 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerShopifyWebhookRoutes(app, shopifyDeps);
   registerShopifyAppRoutes(app, shopifyDeps);
   registerSegmentRoutes(app, { flow, resources, state: sourceState, provisioner, sink: sourceSink, credentials, sandboxes, clock });
-  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup(reader.remote.profiles, sandboxes) });
+  registerEdgeRoutes(app, { flow, resources, provisioner, sink: sourceSink, credentials, sandboxes, clock, state: sourceState, storedConsent: profileConsentLookup(reader.remote.profiles, sandboxes), recordRouting: recordRoutingLookup(catalog, schemas) });
   registerIdentityRoutes(app, handle.remote);
+  registerCommerceSetupRoutes(app, new CommerceSetup({ schemas, catalog, flow, namespaces: handle.remote.namespaces }));
   // the profile services live with the processor (one writer), lookups with the reader; the routes reach both through typed RPC
   if (!opts.skipProfileRoutes) registerProfileRoutes(app, { profile: profileRemote });
   registerEventTypeRoutes(app, { eventTypes: new EventTypeService(resources, clock) });

@@ -30,7 +30,7 @@ describe('xdm-column-types', () => {
     ['date-time', ev.commerce, /"createdDate" TIMESTAMPTZ/],
     ['array of objects', ev.productListItems, /^STRUCT\(.*\)\[\]$/],
     ['integer', ev.productListItems, /"quantity" BIGINT/],
-    ['open object is JSON', ev.commerce, /"shipping" JSON/],
+    ['open object is JSON', ev.environment, /"browserDetails" JSON/],
     ['boolean', ev.web, /"isHomePage" BOOLEAN/],
     ['date', pr.person, /"birthDate" DATE/],
     ['array of strings', pr.loyalty, /"loyaltyID" VARCHAR\[\]/],

@@ -1,5 +1,7 @@
 import { address, arr, bool, date, dateTime, email, enumOf, int, long, mapOf, measure, num, obj, openObject, phone, str, type JsonSchema } from './field-types.js';
 import { EXPERIENCE_EVENT, JOURNEY, JOURNEY_STEP_EVENT, PROFILE, altIdOf, identityMap, type GlobalResource } from './classes.js';
+import { billing, commerceScope, refund, requisitionList, returnItem, shipping } from './commerce-types.js';
+import { STANDARD_FIELD_GROUPS } from './standard-field-groups.js';
 
 const fg = (name: string, title: string, extend: string[], properties: Record<string, JsonSchema>, base = 'https://ns.adobe.com/xdm/context/'): GlobalResource => {
   const $id = `${base}${name}`;
@@ -8,10 +10,14 @@ const fg = (name: string, title: string, extend: string[], properties: Record<st
 
 const P = [PROFILE];
 const E = [EXPERIENCE_EVENT];
+/** Groups Adobe lets both classes use (the Commerce connector's event schemas list Demographic and Personal Contact Details). */
+const PE = [PROFILE, EXPERIENCE_EVENT];
 
 const productListItem = (): JsonSchema =>
   obj({
     _id: str(),
+    /** Line item id (Commerce back-office events). */
+    id: str('Line item ID'),
     SKU: str('SKU'),
     name: str('Name'),
     lineItemId: str(),
@@ -25,7 +31,7 @@ const productListItem = (): JsonSchema =>
     productID: str(),
     categories: arr(obj({ id: str(), name: str(), path: str() })),
     selectedOptions: arr(obj({ attribute: str(), value: str() })),
-    returnItem: openObject(),
+    returnItem: returnItem(),
   });
 
 const order = (): JsonSchema =>
@@ -85,7 +91,7 @@ const consentValue = () => obj({ val: enumOf(['y', 'n', 'p', 'u', 'dy', 'dn', 'L
 
 export const FIELD_GROUPS: GlobalResource[] = [
   fg('identitymap', 'IdentityMap', [PROFILE, EXPERIENCE_EVENT], { identityMap: identityMap() }),
-  fg('profile-person-details', 'Demographic Details', P, {
+  fg('profile-person-details', 'Demographic Details', PE, {
     person: obj({
       name: obj({ firstName: str('First name'), middleName: str(), lastName: str('Last name'), fullName: str(), courtesyTitle: str(), suffix: str() }),
       birthDate: date('Birth date'),
@@ -98,7 +104,7 @@ export const FIELD_GROUPS: GlobalResource[] = [
       sortName: str(),
     }),
   }),
-  fg('profile-personal-details', 'Personal Contact Details', P, {
+  fg('profile-personal-details', 'Personal Contact Details', PE, {
     personalEmail: email(),
     mobilePhone: phone(),
     homePhone: phone(),
@@ -125,7 +131,18 @@ export const FIELD_GROUPS: GlobalResource[] = [
     }),
   }),
   fg('profile-user-account-details', 'User Account Details', P, {
-    userAccount: obj({ ID: str(), startDate: dateTime(), accountStatus: str(), accountType: str(), accountName: str() }),
+    userAccount: obj({
+      ID: str('ID'),
+      startDate: dateTime('Start date'),
+      status: enumOf(['active', 'inactive', 'disabled', 'other'], 'Status'),
+      accountStatus: str(),
+      accountType: str('Account type'),
+      accountName: str(),
+      contactDetails: openObject('Contact details'),
+      productPreferences: arr(str()),
+      alertStatus: bool('Alert status'),
+      autopayStatus: bool('Autopay status'),
+    }),
     billingAddress: address(),
     shippingAddress: address(),
     billingAddressPhone: phone(),
@@ -171,11 +188,16 @@ export const FIELD_GROUPS: GlobalResource[] = [
       saveForLaters: measure(),
       inStorePurchase: measure(),
       cart: obj({ cartID: str(), cartSource: str(), cartAbandons: measure() }),
-      shipping: openObject(),
-      billing: openObject(),
-      refunds: arr(openObject()),
+      shipping: shipping(),
+      billing: billing(),
+      refunds: arr(refund()),
       promotionID: str(),
-      commerceScope: openObject(),
+      commerceScope: commerceScope(),
+      requisitionList: requisitionList(),
+      requisitionListOpens: measure(),
+      requisitionListAdds: measure(),
+      requisitionListRemovals: measure(),
+      requisitionListDeletes: measure(),
     }),
     productListItems: arr(productListItem(), 'Product list items'),
   }),
@@ -254,4 +276,5 @@ export const FIELD_GROUPS: GlobalResource[] = [
       userActivityRegion: openObject(),
     }, 'https://ns.adobe.com/experience/'),
   },
+  ...STANDARD_FIELD_GROUPS,
 ];

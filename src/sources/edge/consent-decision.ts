@@ -24,10 +24,10 @@ export function cookieConsent(orgId: string, entries: readonly StateEntry[], coo
   return undefined;
 }
 
-/** The identities a request names: the device's ECID, then the top-level and the events' identityMap entries, once each. */
-export function requestIdentities(req: InteractRequest, ecid: string, max = MAX_LOOKUP_IDENTITIES): IdentityRef[] {
-  const out: IdentityRef[] = [{ namespace: 'ECID', id: ecid }];
-  const seen = new Set([`ecid\u0000${ecid}`]);
+/** The identities a request names: the device's ECID (when it has one), then the top-level and the events' identityMap entries, once each. */
+export function requestIdentities(req: InteractRequest, ecid: string | undefined, max = MAX_LOOKUP_IDENTITIES): IdentityRef[] {
+  const out: IdentityRef[] = ecid === undefined ? [] : [{ namespace: 'ECID', id: ecid }];
+  const seen = new Set(ecid === undefined ? [] : [`ecid\u0000${ecid}`]);
   for (const m of [req.identityMap, ...req.events.map((e) => e.xdm.identityMap)]) {
     if (!isRecord(m)) continue;
     for (const [namespace, items] of Object.entries(m)) {

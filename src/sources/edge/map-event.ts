@@ -7,7 +7,8 @@ import type { AlloyEvent, InteractRequest } from './interact.js';
 export const UNSPECIFIED_EVENT_TYPE = 'edge.unspecified';
 
 export interface EdgeMapOptions {
-  ecid: string;
+  /** The device's ECID; none for a server-side call that names the person by another identity (no device). */
+  ecid: string | undefined;
   requestId: string;
   /** Epoch ms; default event time when xdm.timestamp is missing. */
   receivedAt: number;
@@ -25,7 +26,7 @@ function cleanIdentityMap(raw: unknown): IdentityMap {
 }
 
 /**
- * One alloy event → an XDM ExperienceEvent: the caller's xdm, plus `identityMap.ECID` (ambiguous; primary only when
+ * One alloy event → an XDM ExperienceEvent: the caller's xdm, plus `identityMap.ECID` when there is a device ECID (ambiguous; primary only when
  * the event carries no other identity and no other item is primary), `_id` defaulted deterministically from the
  * request id + event index, `timestamp` defaulted to the receive time (ISO UTC).
  */
@@ -34,11 +35,11 @@ export function mapAlloyEvent(event: AlloyEvent, index: number, opts: EdgeMapOpt
   const identityMap = cleanIdentityMap(xdm.identityMap);
   const hasOther = Object.entries(identityMap).some(([ns, items]) => ns !== NS.ecid && items.length > 0);
   const anyPrimary = Object.values(identityMap).some((items) => items.some((i) => i.primary === true));
-  const ecids = identityMap[NS.ecid] ?? [];
-  if (!ecids.some((i) => i.id === opts.ecid)) {
-    ecids.push({ id: opts.ecid, primary: !hasOther && !anyPrimary, authenticatedState: 'ambiguous' });
+  if (opts.ecid !== undefined) {
+    const ecids = identityMap[NS.ecid] ?? [];
+    if (!ecids.some((i) => i.id === opts.ecid)) ecids.push({ id: opts.ecid, primary: !hasOther && !anyPrimary, authenticatedState: 'ambiguous' });
+    identityMap[NS.ecid] = ecids;
   }
-  identityMap[NS.ecid] = ecids;
   const link: IdentityRef[] = [];
   for (const [ns, items] of Object.entries(identityMap)) for (const i of items) link.push({ namespace: ns, id: i.id });
   const out: XdmEvent = {

@@ -18,7 +18,8 @@ export interface InteractResponse {
 
 export interface BuildInteractResponseParams {
   requestId: string;
-  ecid: string;
+  /** The device's ECID; undefined for a server-side call that names a person without a device (no identity handles). */
+  ecid: string | undefined;
   orgId: string;
   /** When consent was just set (set-consent) or is known, also store alloy's consent cookie. */
   consent?: GeneralConsent;
@@ -32,14 +33,13 @@ export interface BuildInteractResponseParams {
  * (395 days, SameSite=None) and optionally the consent cookie, and `locationHint:result`.
  */
 export function buildInteractResponse(p: BuildInteractResponseParams): InteractResponse {
-  const store: Array<Record<string, unknown>> = [
-    { key: identityCookieName(p.orgId), value: encodeIdentityCookie(p.ecid), maxAge: IDENTITY_COOKIE_MAX_AGE, attrs: { SameSite: 'None' } },
-  ];
+  const store: Array<Record<string, unknown>> =
+    p.ecid === undefined ? [] : [{ key: identityCookieName(p.orgId), value: encodeIdentityCookie(p.ecid), maxAge: IDENTITY_COOKIE_MAX_AGE, attrs: { SameSite: 'None' } }];
   const consent = p.consent ? consentCookieValue(p.consent) : undefined;
   if (consent) store.push({ key: consentCookieName(p.orgId), value: consent, maxAge: CONSENT_COOKIE_MAX_AGE, attrs: { SameSite: 'None' } });
   const handle: Handle[] = [
-    { type: 'identity:result', payload: [{ id: p.ecid, namespace: { code: 'ECID' } }] },
-    { type: 'state:store', payload: store },
+    ...(p.ecid === undefined ? [] : [{ type: 'identity:result', payload: [{ id: p.ecid, namespace: { code: 'ECID' } }] }]),
+    ...(store.length ? [{ type: 'state:store', payload: store }] : []),
     { type: 'locationHint:result', payload: [{ scope: 'EdgeNetwork', hint: p.locationHint ?? 'kith', ttlSeconds: 1800 }] },
   ];
   const out: InteractResponse = { requestId: p.requestId, handle };

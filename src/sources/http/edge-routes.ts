@@ -9,6 +9,8 @@ import { buildInteractResponse, parseEdgeQuery } from '../edge/response.js';
 import { consentProfileRecord, parseSetConsent, type GeneralConsent } from '../edge/consent.js';
 import { cookieConsent, decideConsent, requestIdentities, type ConsentDecision } from '../edge/consent-decision.js';
 import type { InteractRequest } from '../edge/interact.js';
+import { namesPerson, splitProfileRecords } from '../edge/profile-records.js';
+import type { RecordRoutingLookup } from './record-routing.js';
 import { sandboxCtxOf } from '../../http/request-context.js';
 import { sendProblem } from '../../http/reply.js';
 import { notFound } from '../../shared/problem.js';
@@ -36,6 +38,8 @@ export interface EdgeDeps extends SourceBindingDeps {
   state: SourceStateStore;
   /** Consent stored on the profiles of a request's identities (set-consent or ingested `consents.collect.val`). */
   storedConsent: StoredConsentLookup;
+  /** The datastream's two datasets' fields, to route Individual Profile records to the profile dataset (none: all events). */
+  recordRouting?: RecordRoutingLookup;
 }
 
 interface DatastreamParams {
@@ -74,7 +78,7 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
    * The device's consent cookie, else (or when it says in) the consent stored for the request's identities, else the
    * datastream default. A stored consent that cannot be read leaves the decision to the cookie and the default.
    */
-  async function consentOf(req: FastifyRequest, found: { orgId: string; sandboxId: string }, body: InteractRequest, ecid: string, def: GeneralConsent): Promise<ConsentDecision> {
+  async function consentOf(req: FastifyRequest, found: { orgId: string; sandboxId: string }, body: InteractRequest, ecid: string | undefined, def: GeneralConsent): Promise<ConsentDecision> {
     const cookie = cookieConsent(found.orgId, body.stateEntries, req.headers.cookie);
     if (cookie === 'out') return decideConsent(cookie, undefined, def);
     let stored: GeneralConsent | undefined;
@@ -143,10 +147,17 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
         const parsed = parseInteract(req.body);
         if (!parsed.ok) return send(reply, parsed.error);
         const requestId = parseEdgeQuery(req.query as Record<string, string>).requestId ?? randomUUID();
-        const { ecid } = resolveEcid(parsed.value, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });
+        // Individual Profile records (e.g. the Commerce customers-connector's) go to the datastream's profile dataset
+        // (schemas that cannot be read: everything is an event, and a record then fails visibly with its reason)
+        const routing = await d.recordRouting?.(ds.found.sandboxId, ds.targets).catch((e: unknown) => void req.log.warn({ err: e }, 'datastream schemas could not be read'));
+        const { events, records } = splitProfileRecords(parsed.value, routing ?? undefined);
+        const resolved = resolveEcid(parsed.value, { orgId: ds.found.orgId, cookieHeader: req.headers.cookie });
+        // a server-side call (/ee/v2) is not a device: no ECID is minted for one that names the person otherwise
+        const ecid = path.startsWith('/ee/v2/') && resolved.source === 'minted' && namesPerson(events, records) ? undefined : resolved.ecid;
         const decision = await consentOf(req, ds.found, parsed.value, ecid, ds.params.defaultConsent ?? 'in');
         // honour consent: with collect denied (or still pending), events are not collected
-        const out = decision.consent === 'in' ? mapInteractEvents(parsed.value, { ecid, requestId, receivedAt: now }) : emptyOutput();
+        const mapped = decision.consent === 'in' ? mapInteractEvents(events, { ecid, requestId, receivedAt: now }) : emptyOutput();
+        const out = decision.consent === 'in' ? { ...mapped, profiles: [...mapped.profiles, ...records] } : mapped;
         if (decision.consent !== 'in' && parsed.value.events.length > 0) await counters.refused(ds.found.connection.id, decision.reason, parsed.value.events.length);
         const w = await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
           receivedAt: now,

@@ -3,12 +3,18 @@ import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { SandboxContext } from '../../http/request-context.js';
 import { ok, err, type Result } from '../../shared/result.js';
 import type { Problem } from '../../shared/problem.js';
+import { CHANNEL_DETAILS, REFERENCE_KEYS, SITE_SEARCH, USER_LOGIN_PROCESS } from '../../schema/global/standard-field-groups.js';
 
 const CTX = 'https://ns.adobe.com/xdm/context/';
-const PROFILE_FGS = ['identitymap', 'profile-person-details', 'profile-personal-details', 'profile-user-account-details', 'profile-consents'].map((x) => CTX + x);
+// Channel Details on both: Commerce storefront events and customer records carry `channel`
+const PROFILE_FGS = [...['identitymap', 'profile-person-details', 'profile-personal-details', 'profile-user-account-details', 'profile-consents'].map((x) => CTX + x), CHANNEL_DETAILS];
 const EVENT_FGS = [
   ...['identitymap', 'experienceevent-commerce', 'experienceevent-web', 'experienceevent-environment-details', 'experienceevent-personal-details', 'experienceevent-marketing'].map((x) => CTX + x),
   'https://ns.adobe.com/experience/aep-web-sdk-experienceevent',
+  USER_LOGIN_PROCESS,
+  SITE_SEARCH,
+  REFERENCE_KEYS,
+  CHANNEL_DETAILS,
 ];
 const EXTRAS = 'https://ns.adobe.com/kith/source-extras';
 
