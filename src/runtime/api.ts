@@ -12,6 +12,8 @@ import { buildApp } from '../http/app.js';
 import { healthSchema, ingestStatusSchema, readySchema } from '../http/operations-schemas.js';
 import { registerSandboxRoutes } from '../sandbox/routes.js';
 import { registerAuthRoutes } from '../auth/routes.js';
+import { RejectionRecorder } from '../auth/rejections/rejection-recorder.js';
+import { registerRejectionRoutes } from '../auth/rejections/routes.js';
 import { SchemaRegistry } from '../schema/schema-registry.js';
 import { registerSchemaRoutes } from '../schema/routes.js';
 import { CatalogService } from '../catalog/catalog-service.js';
@@ -195,7 +197,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   let log: FastifyInstance['log'] | undefined;
   const onPoolError = (e: Error) => log?.warn({ err: e }, 'a PostgreSQL connection was lost (the pool opens another)');
   const storage = await openStorageOrThrow(storageConfig, 'api', { clock, onPoolError });
-  const { resources, ingestLog, failedRecords, notIngested, sourceState } = storage.stores;
+  const { resources, ingestLog, failedRecords, notIngested, sourceState, gatewayRejections } = storage.stores;
   const credentials = new CredentialService(resources, clock, opts.tokenRecheckMs);
   const sandboxes = new SandboxService(resources, clock);
 
@@ -210,7 +212,9 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: cfg.maxBacklog, maxQueued: 200_000 });
 
   const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
-  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
+  // refused requests, counted by the gateway and kept (bounded) for the profile doctor and /gateway/rejections
+  const rejections = new RejectionRecorder(gatewayRejections, clock, (e) => log?.error({ err: e }, 'recording gateway rejections failed'));
+  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, onRejected: (r) => rejections.note(r), ...(https ? { https } : {}) });
   log = app.log;
   installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
@@ -264,6 +268,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         : { status: 'ready' },
   );
   registerAuthRoutes(app, credentials);
+  registerRejectionRoutes(app, rejections);
   registerSandboxRoutes(app, sandboxes);
   registerSchemaRoutes(app, schemas);
   registerCatalogRoutes(app, catalog);
@@ -375,6 +380,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       ready = false;
       await queryServer?.close();
       await app.close();
+      await rejections.close();
       await retention.stop();
       await sourceKeyExpiry.stop();
       await handle.stop();
