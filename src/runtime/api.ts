@@ -63,6 +63,8 @@ import { CredentialQueryAuth } from '../query/wire/query-auth.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
 import type { JourneyRuntimeApi } from '../journey/journey-ports.js';
 import { registerJourneyRoutes } from '../journey/routes.js';
+import { createProfileDoctor } from '../doctor/wiring.js';
+import { registerDoctorRoutes } from '../doctor/routes.js';
 import { JourneySystemDatasets } from '../journey/step-events/journey-system-datasets.js';
 
 export interface LocalCredentials {
@@ -301,6 +303,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   }
   const journeySystem = new JourneySystemDatasets(schemas, catalog, resources);
   registerJourneyRoutes(app, { resources, clock, runtime: opts.journeyRuntime ?? handle.remote.journeys, provision: (ctx) => journeySystem.ensure(ctx) });
+  registerDoctorRoutes(app, createProfileDoctor({ clock, sandboxes, catalog, schemas, flow, ingestLog, failedRecords, notIngested, sourceState, rejections, processor: handle, reader: reader.remote }));
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },
