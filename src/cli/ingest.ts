@@ -18,7 +18,7 @@ interface Creds {
   accessToken: string;
 }
 
-function loadCreds(cfg: KithConfig, env: NodeJS.ProcessEnv): Creds | undefined {
+export function loadCreds(cfg: KithConfig, env: NodeJS.ProcessEnv): Creds | undefined {
   const file = join(cfg.dataDir, 'credentials.json');
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Creds>) : {};
   const c = {

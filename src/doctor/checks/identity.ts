@@ -79,6 +79,8 @@ export async function identityGraph(c: CheckContext): Promise<Finding> {
     return fail(`${identityLabel(c)} lost links that still keep identities apart: ${[evicted.length && 'evicted by the graph size limit', cuts.length && `${cuts.length} links cut by the linking rules`, refused.length && `${refused.length} links refused`, unlinked.length && `${unlinked.length} links unlinked`].filter(Boolean).join(', ')}.`, evidence, fixes);
   if (!node) {
     if (c.profile) return pass(`${identityLabel(c)} is not in the identity graph, but a profile answers for it.`, evidence);
+    const reachedIdentity = c.sightings.lake.some((l) => c.sightings.datasets.get(l.datasetId)?.identityEnabled);
+    if (!reachedIdentity) return notApplicable(`No record naming ${identityLabel(c)} reached a dataset enabled for Identity: the cause is upstream (checks 1-3).`, evidence);
     return fail(`${identityLabel(c)} is not in the identity graph of sandbox "${c.sandbox.name}": no record placed it there.`, evidence, [
       'Its records must land in a dataset enabled for Identity and Profile (check 3), with a known namespace and a valid value (check 4), and not fail (check 2).',
     ]);
