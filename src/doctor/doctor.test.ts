@@ -55,6 +55,13 @@ describe('Profile doctor: each check fails for its reason and passes once the ca
     assert.deepEqual(c2.fix, []);
   });
 
+  it('1. the value is looked for whole and case-insensitively: "Case@Example.COM" counts for case@example.com, "xcase@example.com" does not', async () => {
+    assert.equal(await api.send(inlet, customers.schema, customers.ds, { _id: 'case-1', personalEmail: { address: 'Case@Example.COM' } }), 200);
+    assert.equal(await api.send(inlet, customers.schema, customers.ds, { _id: 'case-2', personalEmail: { address: 'xcase@example.com' } }), 200);
+    const c = await api.check('Email', 'case@example.com', 'recordsReceived');
+    assert.deepEqual((c.evidence.lake as any[]).map((l) => [l.records, l.lastRecordId]), [[1, 'case-1']]);
+  });
+
   it('2. failed records: events sent to the profile dataset → fail naming it; the same events sent to the events dataset → pass', async () => {
     for (const i of [1, 2]) assert.equal(await api.send(inlet, customers.schema, customers.ds, event(`mis-${i}`, 'misrouted@example.com')), 200);
     const c1 = await api.check('Email', 'misrouted@example.com', 'failedRecords');
