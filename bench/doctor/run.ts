@@ -81,14 +81,6 @@ async function main(): Promise<void> {
       const rows = await k.queryLake(scanSql);
       return { ms: performance.now() - s, rows: rows.length };
     };
-    if (process.env.BENCH_PROBE) {
-      for (const q of ['', '&fields=consents']) for (let i = 0; i < 4; i++) {
-        const s = performance.now();
-        const r = await fetch(`${k.baseUrl}/data/core/ups/access/entities?schema.name=_xdm.context.profile&entityIdNS=Email&entityId=${TARGET}${q}`, { headers });
-        await r.text();
-        process.stderr.write(`entities${q} ${r.status} ${(performance.now() - s).toFixed(0)} ms\n`);
-      }
-    }
     for (let i = 0; i < 2; i++) {
       await doctor();
       await baseline();
