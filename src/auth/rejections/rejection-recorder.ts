@@ -33,7 +33,10 @@ export class RejectionRecorder {
     if (cur) Object.assign(cur, { count: cur.count + 1, at, detail: r.detail, errorCode: r.errorCode });
     else this.pending.set(k, { ...r, count: 1, at });
     if (this.pending.size >= MAX_PENDING_KEYS) void this.flush().catch(this.onError);
-    else this.timer ??= setTimeout(() => void this.flush().catch(this.onError), FLUSH_MS);
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush().catch(this.onError), FLUSH_MS);
+      this.timer.unref();
+    }
   }
 
   /** Writes what is pending. */
