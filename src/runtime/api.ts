@@ -258,6 +258,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     log: appender,
     clock,
     verifyToken: (t) => credentials.verifyToken(t),
+    onRejected: (r) => rejections.note({ ...r, clientId: '', sandboxName: '' }),
   });
   const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads`, maxFileBytes: cfg.apiBodyLimit });
   let ready = false;

@@ -46,6 +46,22 @@ describe('Gateway rejections: every refused request is kept, by org, client id a
       assert.ok(!JSON.stringify(row).includes(k.local.apiKey), 'never the whole key');
     });
 
+  it('an authenticated streaming inlet refusing a token is recorded too (the inlet\'s org)', async () => {
+    const c = await k.app.inject({
+      method: 'POST',
+      url: '/data/foundation/flowservice/connections',
+      headers: { ...k.headers(), 'content-type': 'application/json' },
+      payload: { name: 'secured', connectionSpec: { id: 'bc7b00d6-623a-4dfc-9fdb-f1240aeadaeb', version: '1.0' }, auth: { specName: 'Streaming Connection', params: { dataType: 'xdm', authenticationRequired: true } } },
+    });
+    const id = (JSON.parse(c.body) as { id: string }).id;
+    const inletId = (JSON.parse((await get(`/data/foundation/flowservice/connections/${id}`, k.headers())).body) as any).items[0].auth.params.inletId as string;
+    const post = (auth?: string) => k.app.inject({ method: 'POST', url: `/collection/${inletId}`, headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, payload: '{}' });
+    assert.equal((await post(`Bearer ${revoked.token}`)).statusCode, 403);
+    assert.equal((await post()).statusCode, 401);
+    const mine = (await rows()).filter((r) => String(r.detail).includes(inletId));
+    assert.deepEqual(mine.map((r) => [r.reason, r.count]).sort(), [['invalidToken', 1], ['missingToken', 1]]);
+  });
+
   it('another org does not see this org\'s rejections', async () => {
     assert.ok((await rows()).every((r) => r.reason !== undefined));
     // the wrong-org request is kept under the org of its token and key, not under the org it named
