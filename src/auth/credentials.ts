@@ -151,6 +151,26 @@ export class CredentialService {
     return true;
   }
 
+  /**
+   * Why a bearer token is not live (for the gateway's rejection log; only read on the refusal path): unknown,
+   * expired, revoked, or its credential revoked; with the org and credential when the token is known.
+   */
+  async tokenProblem(token: string): Promise<{ problem: 'unknown' | 'expired' | 'revoked' | 'credentialRevoked'; orgId?: string; credentialId?: string }> {
+    const t = (await this.store.get<Token>('token', GLOBAL, sha256Hex(token)))?.doc;
+    if (!t) return { problem: 'unknown' };
+    const who = { orgId: t.orgId, credentialId: t.credentialId };
+    if (t.revoked) return { problem: 'revoked', ...who };
+    const cred = await this.store.get<Credential>('credential', orgScope(t.orgId), t.credentialId);
+    if (!cred || cred.doc.revoked) return { problem: 'credentialRevoked', ...who };
+    return { problem: 'expired', ...who };
+  }
+
+  /** The credential of an API key whether revoked or not (the gateway's rejection log tells a revoked key from an unknown one). */
+  async anyCredentialByApiKey(apiKey: string): Promise<Credential | undefined> {
+    const idx = await this.store.get<{ orgId: string; credentialId: string }>('apikey', GLOBAL, sha256Hex(apiKey));
+    return idx ? (await this.store.get<Credential>('credential', orgScope(idx.doc.orgId), idx.doc.credentialId))?.doc : undefined;
+  }
+
   /** Returns the live token record, or undefined if unknown, expired, revoked, or its credential is revoked or gone. */
   async verifyToken(token: string): Promise<Token | undefined> {
     const id = sha256Hex(token);

@@ -3,6 +3,7 @@ import { startKith } from '../runtime/api.js';
 import { runAdmin } from './admin.js';
 import { runIngest } from './ingest.js';
 import { runSetup, SETUP_USAGE } from './setup.js';
+import { runDoctor } from './doctor.js';
 import { runTransfer, TRANSFER_USAGE } from './transfer.js';
 
 const USAGE = `kith — real-time Customer Data Platform with an AEP-compatible API
@@ -14,6 +15,7 @@ Usage:
   kith admin credentials revoke <id>       revoke a credential and every token it issued
   kith admin token revoke <token>          revoke a bearer token
   kith ingest <file> --dataset <id>        send a JSON, JSON-lines, CSV or Parquet file through the batch API
+  kith doctor profile --email <address>    why doesn't this person show up? (or --id <value> --ns <namespace>; --sandbox, --json)
 ${TRANSFER_USAGE}
 ${SETUP_USAGE}
   kith --help                              this text
@@ -36,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'admin') return runAdmin(loaded.config, rest);
   if (command === 'ingest') return runIngest(loaded.config, rest);
   if (command === 'setup') return runSetup(loaded.config, rest);
+  if (command === 'doctor') return runDoctor(loaded.config, rest);
   if (command === 'export' || command === 'import') return runTransfer(command, loaded.config, rest, argv);
   if (command !== 'start') {
     process.stderr.write(`kith: unknown command "${command}"\n\n${USAGE}`);

@@ -23,6 +23,7 @@ export const TRANSFER_STORES: readonly TransferEntry[] = [
   { name: 'profile', store: 'profileStore', file: 'profile' },
   { name: 'segment', store: 'segmentStore', file: 'segment' },
   { name: 'journey', store: 'journeyStore', file: 'journey' },
+  { name: 'gateway-rejections', store: 'gatewayRejections', file: 'gateway' },
 ];
 
 export interface TransferStores {

@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { CredentialService } from '../auth/credentials.js';
 import type { SandboxService } from '../sandbox/sandbox-service.js';
-import { installGateway } from './gateway.js';
+import { installGateway, type RejectionListener } from './gateway.js';
 import { exceedsDepth, MAX_JSON_DEPTH } from '../shared/json-depth.js';
 import { ResponseChecker, ResponseSchemaMismatch, responseChecksEnabled } from './response-check.js';
 import { mapError } from './error-mapper.js';
@@ -18,6 +18,8 @@ export interface AppOptions {
   apiBodyLimit: number;
   credentials: CredentialService;
   sandboxes: SandboxService;
+  /** Told of every request the gateway refuses (the gateway rejections log). */
+  onRejected?: RejectionListener;
   /** Slow-client limits (ms); see KithConfig. Node's defaults when unset. */
   timeouts?: { headersMs: number; bodyMs: number; uploadMs: number; idleMs: number; keepAliveMs: number };
   /** PEM certificate and key: listen with HTTPS. */
@@ -157,7 +159,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { config: { auth: 'none' }, schema: openApiSchema }, async () => app.swagger());
 
   if (t) installBodyDeadlines(app, { bodyMs: t.bodyMs, uploadMs: t.uploadMs, idleMs: t.idleMs });
-  installGateway(app, opts.credentials, opts.sandboxes);
+  installGateway(app, opts.credentials, opts.sandboxes, opts.onRejected);
   return app;
 }
 

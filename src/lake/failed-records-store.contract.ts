@@ -50,6 +50,21 @@ export function failedRecordsStoreContract(name: string, h: FailedRecordsHarness
       assert.equal(all[2]!.payload, '{not json', 'payload kept byte for byte');
     });
 
+    it('finds the records whose payload mentions a value (ASCII case folded), newest first, replayed ones too, sandbox-scoped', async () => {
+      await s.add([
+        item(40, { sandboxId: 'search-1', payload: '{"e":{"identityMap":{"Email":[{"id":"Ann@Example.com"}]}}}' }),
+        item(41, { sandboxId: 'search-1', payload: '{"e":{"personalEmail":{"address":"ann@example.com"}}}' }),
+        item(42, { sandboxId: 'search-1', payload: '{"e":{"personalEmail":{"address":"joann@example.com"}}}' }),
+        item(43, { sandboxId: 'search-2', payload: '{"e":"ann@example.com"}' }),
+      ]);
+      const found = await s.containing('search-1', '"ann@example.com"', 10);
+      assert.deepEqual(found.map((r) => r.offset), [41, 40]);
+      assert.deepEqual((await s.containing('search-1', '"ANN@example.com"', 1)).map((r) => r.offset), [41]);
+      assert.deepEqual((await s.containing('search-2', '"ann@example.com"', 10)).map((r) => r.offset), [43]);
+      for (const needle of ['', 'nul\u0000']) assert.deepEqual(await s.containing('search-1', needle, 10), [], `unsearchable ${JSON.stringify(needle)}`);
+      assert.deepEqual(await s.containing('search-1', '"ann@example.com"', 0), []);
+    });
+
     it('is idempotent per log offset (a replayed chunk adds nothing, the first row stays)', async () => {
       await s.add([item(1, { reason: 'again' }), item(2), item(2)]);
       const all = await s.list({ sandboxId: 'sb-1', limit: 10 });

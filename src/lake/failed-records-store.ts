@@ -33,6 +33,11 @@ export interface FailedRecordsStore extends FailedSink, FailedRecordsReader {
   /** Failed (and of those, replayed) record counts per batch of the sandbox, optionally of one dataset. */
   countsByBatch(sandboxId: string, datasetId?: string): Promise<BatchFailedCounts[]>;
   markReplayed(sandboxId: string, ids: string[]): Promise<void>;
+  /**
+   * Records of the sandbox whose payload contains `text` (ASCII case folded, see text-search.ts), replayed ones
+   * included, newest first, at most `limit` (≤ MAX_SEARCH_ROWS): the profile doctor's search for an identity.
+   */
+  containing(sandboxId: string, text: string, limit: number): Promise<StoredFailedRecord[]>;
 }
 
 /** A failed record in a dump (store 'failed-records'): as stored, `violations` and `replayedAt` null when absent. */

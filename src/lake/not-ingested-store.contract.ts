@@ -120,6 +120,18 @@ export function notIngestedStoreContract(name: string, create: (clock: ManualClo
       assert.deepEqual([back?.replayedAt, back?.code], [null, 'UNKNOWN_NAMESPACE']);
     });
 
+    it('finds the rows whose record mentions a value (ASCII case folded), newest first, sandbox-scoped', async () => {
+      await s.add([
+        item(60, { sandboxId: 'search-1', record: '{"identityMap":{"Email":[{"id":"Zed@Example.com"}]}}' }),
+        item(61, { sandboxId: 'search-1', record: '{"personalEmail":{"address":"zed@example.com"}}' }),
+        item(62, { sandboxId: 'search-2', record: '{"x":"zed@example.com"}' }),
+      ]);
+      assert.deepEqual((await s.containing('search-1', '"zed@example.com"', 10)).map((r) => r.offset), [61, 60]);
+      assert.deepEqual((await s.containing('search-2', '"ZED@example.com"', 10)).map((r) => r.offset), [62]);
+      assert.deepEqual(await s.containing('search-1', '', 10), []);
+      assert.deepEqual(await s.containing('search-1', '"nobody@example.com"', 10), []);
+    });
+
     it('bounds the stored record', async () => {
       await s.add([item(9, { sandboxId: 'sb-3', record: 'x'.repeat(MAX_STORED_RECORD_CHARS + 10) })]);
       const [r] = await s.list({ sandboxId: 'sb-3', limit: 1 });

@@ -87,6 +87,8 @@ export interface NotIngestedStore extends NotIngestedSink, NotIngestedCounter {
   /** The newest live rows of the given sandboxes. */
   recent(sandboxIds: readonly string[], n: number): Promise<StoredNotIngested[]>;
   markReplayed(sandboxId: string, ids: readonly string[], at: number): Promise<void>;
+  /** Rows of the sandbox whose record contains `text` (ASCII case folded, see text-search.ts), replayed ones included, newest first, at most `limit`. */
+  containing(sandboxId: string, text: string, limit: number): Promise<StoredNotIngested[]>;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import { FAILED_RECORD_ROW, failedRecordRow, type BatchFailedCounts, type Failed
 import { checkedRows, type Transferable } from '../store/transfer.js';
 import { bumpSerial, columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
 import { isRowId, toStoredFailed, type FailedRow } from './sqlite-failed-records-store.js';
+import { foldAscii, MAX_SEARCH_ROWS, pgFoldAscii, unsearchable } from './text-search.js';
 
 /** The store's table (IF NOT EXISTS: databases from before migrations already have it). */
 export const PG_FAILED_RECORDS_MIGRATIONS: readonly Migration[] = [
@@ -87,6 +88,15 @@ export class PgFailedRecordsStore implements FailedRecordsStore, Transferable {
     if (!isRowId(id)) return undefined;
     const r = await this.pool.query<FailedRow>(`SELECT * FROM ${this.t} WHERE sandbox_id = $1 AND id = $2`, [toPgText(sandboxId), id]);
     return r.rows[0] ? toStoredFailed(r.rows[0], fromPgText) : undefined;
+  }
+
+  async containing(sandboxId: string, text: string, limit: number): Promise<StoredFailedRecord[]> {
+    if (unsearchable(text)) return [];
+    const r = await this.pool.query<FailedRow>(
+      `SELECT * FROM ${this.t} WHERE sandbox_id = $1 AND strpos(${pgFoldAscii('payload')}, $2) > 0 ORDER BY id DESC LIMIT $3`,
+      [toPgText(sandboxId), foldAscii(text), Math.max(0, Math.min(limit, MAX_SEARCH_ROWS))],
+    );
+    return r.rows.map((x) => toStoredFailed(x, fromPgText));
   }
 
   async countsByBatch(sandboxId: string, datasetId?: string): Promise<BatchFailedCounts[]> {

@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { boundRecord, NOT_INGESTED_ROW, type BatchNotIngested, type DatasetNotIngested, type NotIngestedItem, type NotIngestedQuery, type NotIngestedStore, type StoredNotIngested } from './not-ingested-store.js';
 import { datasetCounts, type CountRow } from './not-ingested-counts.js';
 import { toStoredNotIngested, type NotIngestedRow } from './sqlite-not-ingested-store.js';
+import { foldAscii, MAX_SEARCH_ROWS, pgFoldAscii, unsearchable } from './text-search.js';
 import { fromPgRow, fromPgText, schemaPrefix, toPgBigint, toPgValue } from '../store/postgres/pg-text.js';
 import { checkedRows, type Transferable } from '../store/transfer.js';
 import { bumpSerial, columns, pgExport, pgTransaction } from '../store/postgres/pg-transfer.js';
@@ -79,6 +80,15 @@ export class PgNotIngestedStore implements NotIngestedStore, Transferable {
     if (!q.includeReplayed) where.push('replayed_at IS NULL');
     args.push(q.limit);
     const r = await this.pool.query<NotIngestedRow>(`SELECT * FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${args.length}`, args);
+    return r.rows.map((x) => toStoredNotIngested(fromPgRow(x)));
+  }
+
+  async containing(sandboxId: string, text: string, limit: number): Promise<StoredNotIngested[]> {
+    if (unsearchable(text)) return [];
+    const r = await this.pool.query<NotIngestedRow>(
+      `SELECT * FROM ${this.table} WHERE sandbox_id = $1 AND strpos(${pgFoldAscii('record')}, $2) > 0 ORDER BY id DESC LIMIT $3`,
+      [sandboxId, foldAscii(text), Math.max(0, Math.min(limit, MAX_SEARCH_ROWS))],
+    );
     return r.rows.map((x) => toStoredNotIngested(fromPgRow(x)));
   }
 

@@ -4,6 +4,7 @@ import type { FailedItem } from '../ingest/processor/processor-ports.js';
 import { FAILED_RECORD_ROW, failedRecordRow, type BatchFailedCounts, type FailedQuery, type FailedRecordRow, type FailedRecordsStore, type StoredFailedRecord } from './failed-records-store.js';
 import { checkedRows, type Transferable } from '../store/transfer.js';
 import { sqliteExport } from '../store/sqlite/sqlite-transfer.js';
+import { foldAscii, MAX_SEARCH_ROWS, unsearchable } from './text-search.js';
 
 export interface FailedRow {
   id: number | string;
@@ -110,6 +111,14 @@ export class SqliteFailedRecordsStore implements FailedRecordsStore, Transferabl
     if (!isRowId(id)) return undefined;
     const r = this.stmts.get.get(sandboxId, Number(id));
     return r ? toStoredFailed(r) : undefined;
+  }
+
+  async containing(sandboxId: string, text: string, limit: number): Promise<StoredFailedRecord[]> {
+    if (unsearchable(text)) return [];
+    const rows = this.db
+      .prepare<[string, string, number], FailedRow>('SELECT * FROM failed_records WHERE sandbox_id = ? AND instr(lower(payload), ?) > 0 ORDER BY id DESC LIMIT ?')
+      .all(sandboxId, foldAscii(text), Math.max(0, Math.min(limit, MAX_SEARCH_ROWS)));
+    return rows.map((r) => toStoredFailed(r));
   }
 
   async countsByBatch(sandboxId: string, datasetId?: string): Promise<BatchFailedCounts[]> {

@@ -1,4 +1,5 @@
 import type { SqliteDb } from '../store/sqlite/open.js';
+import { foldAscii, MAX_SEARCH_ROWS, unsearchable } from './text-search.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import {
   boundRecord,
@@ -134,6 +135,14 @@ export class SqliteNotIngestedStore implements NotIngestedStore, Transferable {
     if (!q.includeReplayed) where.push('replayed_at IS NULL');
     const rows = this.db.prepare<unknown[], NotIngestedRow>(`SELECT * FROM not_ingested_to_profile WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`).all(...args, q.limit);
     return rows.map(toStoredNotIngested);
+  }
+
+  async containing(sandboxId: string, text: string, limit: number): Promise<StoredNotIngested[]> {
+    if (unsearchable(text)) return [];
+    return this.db
+      .prepare<[string, string, number], NotIngestedRow>('SELECT * FROM not_ingested_to_profile WHERE sandbox_id = ? AND instr(lower(record), ?) > 0 ORDER BY id DESC LIMIT ?')
+      .all(sandboxId, foldAscii(text), Math.max(0, Math.min(limit, MAX_SEARCH_ROWS)))
+      .map(toStoredNotIngested);
   }
 
   async get(sandboxId: string, id: string): Promise<StoredNotIngested | undefined> {

@@ -12,6 +12,8 @@ import { buildApp } from '../http/app.js';
 import { healthSchema, ingestStatusSchema, readySchema } from '../http/operations-schemas.js';
 import { registerSandboxRoutes } from '../sandbox/routes.js';
 import { registerAuthRoutes } from '../auth/routes.js';
+import { RejectionRecorder } from '../auth/rejections/rejection-recorder.js';
+import { registerRejectionRoutes } from '../auth/rejections/routes.js';
 import { SchemaRegistry } from '../schema/schema-registry.js';
 import { registerSchemaRoutes } from '../schema/routes.js';
 import { CatalogService } from '../catalog/catalog-service.js';
@@ -64,6 +66,8 @@ import { CredentialQueryAuth } from '../query/wire/query-auth.js';
 import { TABLE_TAG } from '../catalog/catalog-types.js';
 import type { JourneyRuntimeApi } from '../journey/journey-ports.js';
 import { registerJourneyRoutes } from '../journey/routes.js';
+import { createProfileDoctor } from '../doctor/wiring.js';
+import { registerDoctorRoutes } from '../doctor/routes.js';
 import { JourneySystemDatasets } from '../journey/step-events/journey-system-datasets.js';
 
 export interface LocalCredentials {
@@ -198,7 +202,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   let log: FastifyInstance['log'] | undefined;
   const onPoolError = (e: Error) => log?.warn({ err: e }, 'a PostgreSQL connection was lost (the pool opens another)');
   const storage = await openStorageOrThrow(storageConfig, 'api', { clock, onPoolError });
-  const { resources, ingestLog, failedRecords, notIngested, sourceState } = storage.stores;
+  const { resources, ingestLog, failedRecords, notIngested, sourceState, gatewayRejections } = storage.stores;
   const credentials = new CredentialService(resources, clock, opts.tokenRecheckMs);
   const sandboxes = new SandboxService(resources, clock);
 
@@ -213,7 +217,9 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: cfg.maxBacklog, maxQueued: 200_000 });
 
   const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
-  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
+  // refused requests, counted by the gateway and kept (bounded) for the profile doctor and /gateway/rejections
+  const rejections = new RejectionRecorder(gatewayRejections, clock, (e) => log?.error({ err: e }, 'recording gateway rejections failed'));
+  const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, onRejected: (r) => rejections.note(r), ...(https ? { https } : {}) });
   log = app.log;
   installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
@@ -255,6 +261,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     log: appender,
     clock,
     verifyToken: (t) => credentials.verifyToken(t),
+    onRejected: (r) => rejections.note({ ...r, clientId: '', sandboxName: '' }),
   });
   const batchImport = new BatchImportService({ catalog: batches, datasets, log: appender, clock, uploadsDir: `${cfg.dataDir}/uploads`, maxFileBytes: cfg.apiBodyLimit });
   let ready = false;
@@ -267,6 +274,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
         : { status: 'ready' },
   );
   registerAuthRoutes(app, credentials);
+  registerRejectionRoutes(app, rejections);
   registerSandboxRoutes(app, sandboxes);
   registerSchemaRoutes(app, schemas);
   registerCatalogRoutes(app, catalog);
@@ -300,6 +308,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   }
   const journeySystem = new JourneySystemDatasets(schemas, catalog, resources);
   registerJourneyRoutes(app, { resources, clock, runtime: opts.journeyRuntime ?? handle.remote.journeys, provision: (ctx) => journeySystem.ensure(ctx) });
+  registerDoctorRoutes(app, createProfileDoctor({ clock, sandboxes, catalog, schemas, flow, ingestLog, failedRecords, notIngested, sourceState, rejections, processor: handle, reader: reader.remote }));
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },
@@ -379,6 +388,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
       ready = false;
       await queryServer?.close();
       await app.close();
+      await rejections.close();
       await retention.stop();
       await sourceKeyExpiry.stop();
       await handle.stop();

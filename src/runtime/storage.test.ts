@@ -36,7 +36,7 @@ const kinds: Array<{ kind: 'sqlite' | 'postgres'; config(): StorageConfig }> = [
 ];
 
 const expected: Record<ThreadRole, string[]> = {
-  api: ['failedRecords', 'ingestLog', 'notIngested', 'resources', 'sourceState'],
+  api: ['failedRecords', 'gatewayRejections', 'ingestLog', 'notIngested', 'resources', 'sourceState'],
   processor: ['failedRecords', 'identityGraph', 'ingestLog', 'journeyStore', 'lake', 'membershipReader', 'notIngested', 'profileStore', 'resources', 'seenIds'],
   segmentation: ['profileStore', 'resources', 'segmentStore'],
   reader: ['identityGraph', 'membershipReader', 'profileStore', 'resources'],
@@ -61,13 +61,14 @@ describe('openStorage', () => {
         const cfg = config();
         const clock = new ManualClock(1_000_000);
         const api = await openStorageOrThrow(cfg, 'api', { clock });
-        const { resources, ingestLog, failedRecords, notIngested, sourceState } = api.stores;
+        const { resources, ingestLog, failedRecords, notIngested, sourceState, gatewayRejections } = api.stores;
         assert.ok((await resources.put('org', 'global', 'o1', { name: 'Org' })).ok);
         const offsets = await ingestLog.append([{ sandboxId: 'sb', orgId: 'o1', kind: 'xdm', receivedAt: 1, payload: '{"a":1}' }]);
         assert.deepEqual(offsets, [1]);
         await failedRecords.add([{ sandboxId: 'sb', datasetId: 'ds', batchId: 'B1', offset: 1, code: 'X', reason: 'bad', payload: '{}' }]);
         await notIngested.add([{ sandboxId: 'sb', orgId: 'o1', datasetId: 'ds', batchId: 'B1', offset: 1, recordId: 'r1', xactionId: 'x', isEvent: true, receivedAt: 1, code: 'NO_ID', reason: 'no identity', record: '{}' }]);
         await sourceState.remember(['k1'], 10, 1000);
+        await gatewayRejections.record([{ orgId: 'o1', clientId: 'kith_ak_x', reason: 'revokedApiKey', errorCode: '403003', sandboxName: 'prod', detail: 'revoked', count: 2, at: 5 }]);
         await api.close();
         await api.close(); // idempotent
 
@@ -87,6 +88,7 @@ describe('openStorage', () => {
         const again = await openStorageOrThrow(cfg, 'api', { clock });
         try {
           assert.deepEqual([...(await again.stores.sourceState.seen(['k1', 'k2'], 20))], ['k1']);
+          assert.deepEqual((await again.stores.gatewayRejections.list({ orgId: 'o1', limit: 5 })).map((r) => [r.reason, r.count]), [['revokedApiKey', 2]]);
         } finally {
           await again.close();
         }
@@ -94,11 +96,11 @@ describe('openStorage', () => {
         const files = readdirSync(cfg.dataDir);
         assert.ok(files.includes('lake.duckdb'), 'the lake is in the data directory on both kinds');
         const dbFiles = files.filter((f) => f.endsWith('.db')).sort();
-        if (kind === 'sqlite') assert.deepEqual(dbFiles, ['control.db', 'failed-records.db', 'identity.db', 'ingest-log.db', 'journey.db', 'profile.db', 'segment.db', 'sources.db']);
+        if (kind === 'sqlite') assert.deepEqual(dbFiles, ['control.db', 'failed-records.db', 'gateway.db', 'identity.db', 'ingest-log.db', 'journey.db', 'profile.db', 'segment.db', 'sources.db']);
         else {
           assert.deepEqual(dbFiles, [], 'no SQLite file on PostgreSQL');
           const applied = await appliedMigrations(admin, cfg.databaseSchema);
-          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'identity', 'ingest-log', 'journey', 'not-ingested', 'profile', 'resources', 'seen-ids', 'source-state']);
+          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'gateway-rejections', 'identity', 'ingest-log', 'journey', 'not-ingested', 'profile', 'resources', 'seen-ids', 'source-state']);
         }
       });
 
@@ -130,7 +132,7 @@ describe('openStorage', () => {
     const all = await Promise.all((['api', 'processor', 'segmentation', 'cli'] as const).map((r) => openStorageOrThrow(cfg, r)));
     for (const s of all) await s.close();
     const r = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${cfg.databaseSchema}.kith_migrations`);
-    assert.equal(Number(r.rows[0]!.n), 10);
+    assert.equal(Number(r.rows[0]!.n), 11);
   });
 
   describe('invalid input', () => {

@@ -35,6 +35,9 @@ import type { MembershipReader } from '../segment/membership-view.js';
 import { SqliteMembershipReader } from '../segment/sqlite-membership-reader.js';
 import { PgMembershipReader } from '../segment/pg-membership-reader.js';
 import type { JourneyStore } from '../journey/store/journey-store.js';
+import type { GatewayRejectionStore } from '../auth/rejections/rejection-store.js';
+import { SqliteRejectionStore } from '../auth/rejections/sqlite-rejection-store.js';
+import { PgRejectionStore } from '../auth/rejections/pg-rejection-store.js';
 import { SqliteJourneyStore } from '../journey/store/sqlite-journey-store.js';
 import { PgJourneyStore } from '../journey/store/pg-journey-store.js';
 
@@ -80,11 +83,13 @@ export interface Stores {
   membershipReader: MembershipReader;
   /** The journey engine's inbox, instances, due waits, step-event outbox and cursors (the processor writes). */
   journeyStore: JourneyStore;
+  /** Requests the gateway refused, aggregated by org, client id, reason and sandbox (bounded; the API writes). */
+  gatewayRejections: GatewayRejectionStore;
 }
 
 /** What each thread opens (see runtime/README.md for who writes what). */
 const ROLE_STORES = {
-  api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState'],
+  api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState', 'gatewayRejections'],
   processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader', 'journeyStore'],
   segmentation: ['resources', 'profileStore', 'segmentStore'],
   // profile lookups off the write path: read connections of the graph, profiles and memberships
@@ -138,6 +143,7 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
     postgres: async (o) => new PgMembershipReader(o.pool, o.schema),
   },
   journeyStore: { sqlite: (o) => new SqliteJourneyStore(o.file('journey')), postgres: (o) => PgJourneyStore.open(o) },
+  gatewayRejections: { sqlite: (o) => new SqliteRejectionStore(o.file('gateway')), postgres: (o) => PgRejectionStore.open(o) },
 };
 
 /**

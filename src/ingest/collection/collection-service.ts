@@ -40,6 +40,8 @@ export interface CollectionDeps {
   log: LogAppender;
   clock: Clock;
   verifyToken(token: string): Promise<{ orgId: string } | undefined>;
+  /** Told when an authenticated inlet refuses a request's token (the gateway rejections log). */
+  onRejected?: (r: { orgId: string; reason: 'missingToken' | 'invalidToken'; errorCode: string; detail: string }) => void;
 }
 
 /** AEP guardrails: ExperienceEvents ≤ 10 KB, profile (record) rows ≤ 100 KB. */
@@ -86,7 +88,8 @@ export class CollectionService {
       };
     if (!inlet.authenticationRequired) return { ok: true, inlet };
     const m = authorization ? /^Bearer\s+(\S+)$/i.exec(authorization.trim()) : null;
-    if (!m)
+    if (!m) {
+      this.deps.onRejected?.({ orgId: inlet.orgId, reason: 'missingToken', errorCode: '401', detail: `streaming inlet ${inletId}: no bearer token (the inlet requires authentication)` });
       return {
         ok: false,
         status: 401,
@@ -97,8 +100,10 @@ export class CollectionService {
           report: { message: `[${inletId}] Ims service token is empty` },
         },
       };
+    }
     const t = await this.deps.verifyToken(m[1]!);
-    if (!t || t.orgId !== inlet.orgId)
+    if (!t || t.orgId !== inlet.orgId) {
+      this.deps.onRejected?.({ orgId: inlet.orgId, reason: 'invalidToken', errorCode: '403', detail: `streaming inlet ${inletId}: the token is ${t ? 'of another org' : 'invalid, expired or revoked'}` });
       return {
         ok: false,
         status: 403,
@@ -109,6 +114,7 @@ export class CollectionService {
           report: { message: `[${inletId}] Ims service token is invalid or expired` },
         },
       };
+    }
     return { ok: true, inlet };
   }
 
