@@ -57,7 +57,7 @@ export async function newtonFit(d: number, sums: (w: Float64Array) => Promise<Ne
   const ridge = o.ridge ?? 1;
   const max = o.maxIterations ?? 30;
   const tol = o.tolerance ?? 1e-7;
-  let w = new Float64Array(d + 1);
+  let w: Float64Array = new Float64Array(d + 1);
   for (let it = 1; it <= max; it++) {
     const next = newtonStep(w, await sums(w), ridge);
     if (!next) return { weights: w, iterations: it, converged: false };
