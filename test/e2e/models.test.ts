@@ -135,14 +135,17 @@ describe('models end to end', () => {
   });
 
   it('a run below its floor publishes nothing', async () => {
-    const m = await p.call('POST', MODELS, { name: 'Impossible', kind: 'churn', namespace: 'Email', outcome: {}, predictionWindowDays: 30, lookbackDays: 120, qualityFloor: { minAuc: 1 } });
+    const m = await p.call('POST', MODELS, { name: 'Impossible', kind: 'lifetimeValue', namespace: 'Email', outcome: { eventType: 'commerce.purchases' }, predictionWindowDays: 30, lookbackDays: 120, qualityFloor: { maxMae: 0 } });
     assert.equal(m.status, 201, m.body);
     const queued = await p.call('POST', `${MODELS}/${m.json.id}/runs`, {});
     const run = await eventually(async () => {
       const r = await p.call('GET', `${MODELS}/${m.json.id}/runs/${queued.json.id}`);
       return ['published', 'belowFloor', 'failed'].includes(r.json.status) ? r.json : undefined;
     }, 'the run', 60_000);
-    assert.ok(run.status === 'belowFloor' || run.status === 'failed', JSON.stringify(run));
+    assert.equal(run.status, 'belowFloor', JSON.stringify(run));
+    assert.equal(run.quality.meetsFloor, false);
+    assert.match(run.quality.floorDetail, /MAE .* above the floor/);
+    assert.ok(run.quality.value.error.mae > 0);
     assert.equal((await p.call('GET', `${MODELS}/${m.json.id}`)).json.publishedVersion, undefined);
     const r = await p.call('GET', PROFILE(email(7)));
     assert.equal((Object.values(r.json)[0] as any)?.entity?._kith?.models?.impossible, undefined);
