@@ -46,6 +46,8 @@ export interface TrainingResult {
 const TEST_SQL = '(hash(pid) % 5) = 0';
 const MAX_EVENT_TYPES = 8;
 const MIN_PEOPLE = 20;
+/** Scores per write: one profile-store transaction (about 150 ms of the processor thread at 1,000) and one lake append. */
+const SCORE_CHUNK = 1000;
 
 export async function trainAndScore(t: TrainingInput): Promise<Result<TrainingResult, string>> {
   const { model, sql } = t;
@@ -163,7 +165,7 @@ LEFT JOIN (${outcomeSql(model, cutoff, now, withIds)}) l USING (pid)`);
       chunk.push({ pid: String(c[0]![i]), score: Number(c[1]![i]), percentile: Number(c[2]![i]), bucket: String(c[3]![i]) as ScoreRow['bucket'], factors: (c[4]![i] as string[] | null) ?? [] });
       scored++;
     }
-    if (chunk.length >= 1000) await flush();
+    if (chunk.length >= SCORE_CHUNK) await flush();
   });
   await flush();
   await sql.run('DROP TABLE m_score');
