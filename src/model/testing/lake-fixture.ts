@@ -3,6 +3,7 @@ import { DuckDbSession } from '../sql-session.js';
 
 /** An in-memory DuckDB with one lake-shaped table (`s_test.events`, the Lake's columns) for the model's tests. */
 export interface LakeFixture {
+  db: DuckDBInstance;
   conn: DuckDBConnection;
   session: DuckDbSession;
   table: string;
@@ -10,16 +11,18 @@ export interface LakeFixture {
   close(): void;
 }
 
-export async function lakeFixture(): Promise<LakeFixture> {
+/** `schema`: the DuckDB schema of the table (a sandbox's is `Lake.schemaOf(sandboxId)`). */
+export async function lakeFixture(schema = 's_test'): Promise<LakeFixture> {
   const db = await DuckDBInstance.create(':memory:');
   const conn = await db.connect();
-  await conn.run('CREATE SCHEMA s_test');
-  await conn.run('CREATE TABLE s_test.events (_id VARCHAR, "timestamp" TIMESTAMPTZ, _kith_batch_id VARCHAR, _kith_offset BIGINT, _kith_ingested_at TIMESTAMPTZ, record JSON)');
+  await conn.run(`CREATE SCHEMA ${schema}`);
+  await conn.run(`CREATE TABLE ${schema}.events (_id VARCHAR, "timestamp" TIMESTAMPTZ, _kith_batch_id VARCHAR, _kith_offset BIGINT, _kith_ingested_at TIMESTAMPTZ, record JSON)`);
   let n = 0;
   return {
+    db,
     conn,
     session: new DuckDbSession(conn),
-    table: 's_test.events',
+    table: `${schema}.events`,
     async add(rows) {
       for (let i = 0; i < rows.length; i += 500) {
         const part = rows.slice(i, i + 500);
@@ -29,7 +32,7 @@ export async function lakeFixture(): Promise<LakeFixture> {
           const json = JSON.stringify({ _id: id, ...r.record }).replace(/'/g, "''");
           return `('${id}', ${ts}, 'b', 0, make_timestamptz(${Math.trunc(r.ingestedAt ?? 0)}::BIGINT * 1000), '${json}')`;
         });
-        await conn.run(`INSERT INTO s_test.events VALUES ${values.join(', ')}`);
+        await conn.run(`INSERT INTO ${schema}.events VALUES ${values.join(', ')}`);
       }
     },
     close() {
