@@ -156,6 +156,8 @@ export class ModelRunner implements ModelRuntimeApi {
   }
 
   private async finish(sandboxId: string, run: ModelRun, patch: Partial<ModelRun>): Promise<void> {
+    // the model was deleted during its run: its runs go with it
+    if (!(await this.models.get(sandboxId, run.modelId)).ok) return void (await this.models.deleteRun(sandboxId, run.id));
     await this.models.saveRun(sandboxId, { ...run, ...patch, finishedAt: this.d.clock.now() });
     await this.models.pruneRuns(sandboxId, run.modelId);
   }

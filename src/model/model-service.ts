@@ -128,6 +128,10 @@ export class ModelService {
     await this.resources.put(MODEL_RUN_KIND, sandboxId, run.id, run);
   }
 
+  async deleteRun(sandboxId: string, runId: string): Promise<void> {
+    await this.resources.delete(MODEL_RUN_KIND, sandboxId, runId);
+  }
+
   /** Deletes all but the newest RUNS_KEPT runs of a model. */
   async pruneRuns(sandboxId: string, modelId: string): Promise<void> {
     const runs = await this.runs(sandboxId, modelId);
