@@ -29,7 +29,8 @@ export class ScoreWriter implements ScoreSink {
     const items: BatchItem[] = rows.map((r, i) => ({
       sandboxId: t.sandboxId,
       kind: 'record',
-      input: { datasetId: t.dataset.datasetId, batchId, primary: { namespace: t.namespace, id: r.pid }, record: records[i]!, eventTime: t.scoredAt },
+      // the profile fragment is keyed by the identity already: the score attributes only (fewer leaves to merge)
+      input: { datasetId: t.dataset.datasetId, batchId, primary: { namespace: t.namespace, id: r.pid }, record: { _kith: records[i]!._kith }, eventTime: t.scoredAt },
     }));
     const results = await this.profiles.applyBatch(items);
     const refused = results.find((r) => !r.ok);
