@@ -104,7 +104,7 @@ describe('models end to end', () => {
       const r = await p.call('GET', PROFILE(frequent));
       const entity = r.status === 200 ? (Object.values(r.json)[0] as any)?.entity : undefined;
       return entity?._kith?.models?.likelyBuyers;
-    }, 'scores in the profile');
+    }, 'scores in the profile', 60_000);
     assert.ok(scores.score > 0.5 && scores.score <= 1, JSON.stringify(scores));
     assert.ok(scores.percentile >= 1 && scores.percentile <= 100);
     assert.ok(['high', 'medium', 'low'].includes(scores.bucket));
@@ -123,12 +123,12 @@ describe('models end to end', () => {
         if (s?.bucket === 'high' && s.score > 0.5) return { i, membership: entity?.segmentMembership?.ups?.[segmentId] };
       }
       return undefined;
-    }, 'a high-bucket person');
+    }, 'a high-bucket person', 60_000);
     const member = await eventually(async () => {
       const r = await p.call('GET', PROFILE(email(high.i)));
       const m = (Object.values(r.json)[0] as any)?.entity?.segmentMembership?.ups?.[segmentId];
       return m?.status === 'realized' ? m : undefined;
-    }, 'the high-bucket person in the audience');
+    }, 'the high-bucket person in the audience', 60_000);
     assert.equal(member.status, 'realized');
     const low = (Object.values((await p.call('GET', PROFILE(email(0)))).json)[0] as any)?.entity;
     assert.notEqual(low?.segmentMembership?.ups?.[segmentId]?.status, 'realized', 'a person who never views is not a likely buyer');
