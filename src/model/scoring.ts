@@ -29,7 +29,11 @@ export function bucketOf(percentile: number): Bucket {
 
 export const TOP_FACTORS = 3;
 
-/** `pid, score, percentile, bucket, factors` over a table of standardized features `z0…` (same rules as bucketOf). */
+/**
+ * `pid, score, percentile, bucket, factors` over a table of standardized features `z0…` (same rules as bucketOf), in
+ * pid order: the profile store keys fragments by identity, so writes in key order touch each page once (100k scores:
+ * 7.8 s instead of 11.8 s in random order, bench/models).
+ */
 export function scoresSql(table: string, kind: ModelKind, w: ArrayLike<number>, names: readonly string[]): string {
   const d = names.length;
   const eta = [num(w[0]!), ...names.map((_, j) => `${num(w[j + 1]!)} * z${j}`)].join(' + ');
@@ -38,7 +42,7 @@ export function scoresSql(table: string, kind: ModelKind, w: ArrayLike<number>, 
   return `WITH s AS (SELECT pid, ${score} AS score,
   list_transform(list_slice(list_reverse_sort(list_filter(${contributions}, x -> x.c > 0)), 1, ${TOP_FACTORS}), x -> x.f) AS factors FROM ${table}),
 r AS (SELECT *, greatest(1, ceil(100 * cume_dist() OVER (ORDER BY score)))::INTEGER AS percentile FROM s)
-SELECT pid, score, percentile, CASE WHEN percentile > 80 THEN 'high' WHEN percentile > 50 THEN 'medium' ELSE 'low' END AS bucket, factors FROM r`;
+SELECT pid, score, percentile, CASE WHEN percentile > 80 THEN 'high' WHEN percentile > 50 THEN 'medium' ELSE 'low' END AS bucket, factors FROM r ORDER BY pid`;
 }
 
 /** The profile attributes of one score (under `_kith.models.<attribute>`). */
