@@ -125,4 +125,31 @@ describe('ModelRunner: queued and scheduled runs on the processor thread', () =>
     assert.match(run.value.error!, /interrupted/);
     await second.close();
   });
+
+  it('stopping during a run interrupts it: the run fails with that reason', async () => {
+    const m = await models.create(sandboxId, { ...spec, name: 'Stopped', eligibility: 'true' });
+    assert.ok(m.ok);
+    const q = await models.queueRun(sandboxId, m.value.id, 'api');
+    assert.ok(q.ok);
+    let closing: Promise<void> | undefined;
+    const stopping: ModelRunner = new ModelRunner({
+      resources, clock,
+      lake: { connect: () => lake.db.connect(), appendRecords: async () => undefined, tables: async () => ['events'] },
+      catalog: { listDatasets: async () => [{ id: 'ds-events', tags: { [TABLE_TAG]: ['events'] } } as unknown as Dataset] },
+      profiles: f.ctx.profiles,
+      // the eligibility rule reads people: Kith stops while it does
+      readPerson: async () => {
+        closing ??= stopping.close();
+        return { personKeys: [], profile: {}, segments: new Set(), events: [] };
+      },
+      onError: () => undefined,
+      tickMs: 0,
+    });
+    await stopping.tick();
+    await closing;
+    const run = await models.run(sandboxId, m.value.id, q.value.id);
+    assert.ok(run.ok);
+    assert.equal(run.value.status, 'failed');
+    assert.match(run.value.error!, /interrupted/);
+  });
 });

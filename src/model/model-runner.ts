@@ -16,6 +16,8 @@ import { TABLE_TAG } from '../catalog/catalog-types.js';
 import type { Model, ModelRun } from './model-types.js';
 import { lit } from './sql-text.js';
 
+const INTERRUPTED = 'interrupted: Kith stopped during the run; run it again';
+
 /** What the API thread asks of the runner (the processor thread's `models` service). */
 export interface ModelRuntimeApi {
   /** A run was queued in the sandbox: look at the queue now. */
@@ -48,6 +50,8 @@ export class ModelRunner implements ModelRuntimeApi {
   private ticking: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  /** The DuckDB session of the run under way (interrupted by close). */
+  private current: SqlSession | undefined;
 
   constructor(private readonly d: ModelRunnerDeps) {
     this.models = new ModelService(d.resources, d.clock);
@@ -56,7 +60,7 @@ export class ModelRunner implements ModelRuntimeApi {
   async start(): Promise<void> {
     for (const sb of await this.sandboxIds())
       for (const run of await this.models.runsIn(sb, 'running'))
-        await this.models.saveRun(sb, { ...run, status: 'failed', error: 'interrupted: Kith stopped during the run; run it again', finishedAt: this.d.clock.now() });
+        await this.models.saveRun(sb, { ...run, status: 'failed', error: INTERRUPTED, finishedAt: this.d.clock.now() });
     const ms = this.d.tickMs ?? 30_000;
     if (ms > 0) {
       this.timer = setInterval(() => void this.tick(), ms);
@@ -88,9 +92,11 @@ export class ModelRunner implements ModelRuntimeApi {
     return this.ticking;
   }
 
+  /** Stops: a run under way is interrupted (its statement stopped, the run failed with that reason). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.current?.interrupt();
     await this.ticking;
   }
 
@@ -130,6 +136,7 @@ export class ModelRunner implements ModelRuntimeApi {
       if (!dataset) return await this.finish(sandboxId, run, { status: 'failed', error: 'the sandbox has no Model Scores dataset (it is created with the first model through the API)' });
       if (typeof tables === 'string') return await this.finish(sandboxId, run, { status: 'failed', error: tables });
       session = new DuckDbSession(await this.d.lake.connect());
+      this.current = session;
       const now = this.d.clock.now();
       const sink = new ScoreWriter(this.d.profiles, this.d.lake, { sandboxId, dataset, namespace: model.namespace, attribute: model.attribute, modelId: model.id, modelVersion: run.version, scoredAt: now });
       const r = await trainAndScore({
@@ -139,7 +146,7 @@ export class ModelRunner implements ModelRuntimeApi {
         sql: session,
         clock: { now: () => now },
         sink,
-        pause: () => new Promise((res) => setImmediate(res)),
+        pause: () => (this.closed ? Promise.reject(new Error(INTERRUPTED)) : new Promise((res) => setImmediate(res))),
         ...(model.eligibility !== undefined ? { eligible: (pids: string[]) => this.eligible(sandboxId, model, pids, now) } : {}),
         ...(model.outcome.condition !== undefined ? { outcomeFilter: (t: readonly string[], from: number, to: number) => this.outcomeIds(session!, model, t, from, to, now) } : {}),
       });
@@ -148,9 +155,11 @@ export class ModelRunner implements ModelRuntimeApi {
       await this.finish(sandboxId, run, { status: v.published ? 'published' : 'belowFloor', cutoff: v.cutoff, quality: v.quality, scored: v.scored, timings: v.timings });
       if (v.published) await this.models.update(sandboxId, model.id, (cur) => ({ ok: true, value: { ...cur, publishedVersion: Math.max(cur.publishedVersion ?? 0, run.version) } }));
     } catch (e) {
+      if (this.closed) return await this.finish(sandboxId, run, { status: 'failed', error: INTERRUPTED });
       await this.finish(sandboxId, run, { status: 'failed', error: e instanceof Error ? e.message : String(e) });
       this.d.onError(e);
     } finally {
+      this.current = undefined;
       session?.close();
     }
   }

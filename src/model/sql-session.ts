@@ -13,6 +13,8 @@ export interface SqlSession {
   chunks(sql: string, onChunk: (columns: unknown[][]) => Promise<void> | void): Promise<void>;
   /** Inserts single-column text values into a (temporary) table, in statements of a few thousand. */
   insertTexts(table: string, values: readonly string[]): Promise<void>;
+  /** Stops the statement running now (it fails with an interrupt error). */
+  interrupt(): void;
   close(): void;
 }
 
@@ -42,6 +44,10 @@ export class DuckDbSession implements SqlSession {
       const part = values.slice(i, i + 2000);
       await this.conn.run(`INSERT INTO ${table} SELECT unnest([${part.map(lit).join(',')}]::VARCHAR[])`);
     }
+  }
+
+  interrupt(): void {
+    this.conn.interrupt();
   }
 
   close(): void {
