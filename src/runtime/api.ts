@@ -69,6 +69,8 @@ import { registerJourneyRoutes } from '../journey/routes.js';
 import { createProfileDoctor } from '../doctor/wiring.js';
 import { registerDoctorRoutes } from '../doctor/routes.js';
 import { JourneySystemDatasets } from '../journey/step-events/journey-system-datasets.js';
+import { registerModelRoutes } from '../model/routes.js';
+import { ModelSystemDatasets } from '../model/model-system-datasets.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -309,6 +311,8 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const journeySystem = new JourneySystemDatasets(schemas, catalog, resources);
   registerJourneyRoutes(app, { resources, clock, runtime: opts.journeyRuntime ?? handle.remote.journeys, provision: (ctx) => journeySystem.ensure(ctx) });
   registerDoctorRoutes(app, createProfileDoctor({ clock, sandboxes, catalog, schemas, flow, ingestLog, failedRecords, notIngested, sourceState, rejections, processor: handle, reader: reader.remote }));
+  const modelSystem = new ModelSystemDatasets(schemas, catalog, resources);
+  registerModelRoutes(app, { resources, clock, runtime: handle.remote.models, provision: (ctx) => modelSystem.ensure(ctx) });
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },

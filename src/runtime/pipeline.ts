@@ -26,6 +26,8 @@ import { DuckdbQueryEngine } from '../query/engine/duckdb-query-engine.js';
 import { createJourneyContext, type JourneyContext } from '../journey/wiring.js';
 import { SYSTEM_KIND, type SegmentSystemDatasets } from '../segment/segment-types.js';
 import { allSandboxes } from '../sandbox/all-sandboxes.js';
+import { createModelContext } from '../model/wiring.js';
+import type { ModelRunner } from '../model/model-runner.js';
 
 export interface Pipeline {
   processor: LakeProcessor;
@@ -36,6 +38,8 @@ export interface Pipeline {
   /** Segmentation on this thread (inline pipelines); undefined when it runs in its own worker. */
   segments?: SegmentContext;
   journeys: JourneyContext;
+  /** Model training and scoring (schedules, queued runs). */
+  models: ModelRunner;
   /** Serves the pipeline-owned services to other threads (and, through `local()`, to this one). */
   rpc: RpcServer<PipelineServiceMap>;
   close(): Promise<void>;
@@ -106,6 +110,8 @@ export async function createPipeline(
     onError: (e) => hooks.onError(e),
     ...(storage.smtpUrl ? { smtpUrl: storage.smtpUrl } : {}),
   });
+  // models read the lake here and write their scores into profiles here
+  const models = await createModelContext({ resources: s.resources, clock: s.clock, lake, catalog: s.catalog, profiles: profile.profiles, computedAttributes: profile.computedAttributes, onError: (e) => hooks.onError(e) });
   let profileSink: ProfileSink | undefined;
   // identity first (links), then profile (fragments and events of the primary identity), then whatever comes next
   const identitySink = new IdentitySink(identity, s.schemas, { accept: (records) => profileSink!.accept(records) });
@@ -140,6 +146,7 @@ export async function createPipeline(
       segments: host ? host.remote.segments : segments!.api,
       query,
       journeys: journeys.api,
+      models,
     },
     // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
     (service) => {
@@ -154,12 +161,14 @@ export async function createPipeline(
     profile,
     segments,
     journeys,
+    models,
     rpc,
     async close() {
       await query.close();
       await tables.close();
       await processor.stop();
       await journeys.close();
+      await models.close();
       unforward?.();
       if (host) profile.profiles.useMemberships(undefined);
       await host?.close();

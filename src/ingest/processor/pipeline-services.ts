@@ -9,6 +9,7 @@ import type { FragmentStoreCalls } from '../../profile/fragment-store.js';
 import type { SegmentationApi } from '../../segment/segmentation-api.js';
 import type { NotIngestedReplay } from '../../profile/not-ingested-replay.js';
 import type { JourneyRuntimeApi } from '../../journey/journey-ports.js';
+import type { ModelRuntimeApi } from '../../model/model-runner.js';
 
 /** The services the processor's thread owns (one writer each); the API thread reaches them through `Remote<…>`. */
 export interface PipelineServiceMap {
@@ -27,6 +28,8 @@ export interface PipelineServiceMap {
   query: QueryEngine;
   /** The journey engine (reads profiles and writes step events to the lake: both here). */
   journeys: JourneyRuntimeApi;
+  /** Model training and scoring (reads the lake, writes scores into profiles: both here). */
+  models: ModelRuntimeApi;
 }
 
 /** What the main thread asks of the processor worker itself. */
