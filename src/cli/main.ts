@@ -2,6 +2,7 @@ import { configHelp, loadConfig } from '../config/config.js';
 import { startKith } from '../runtime/api.js';
 import { runAdmin } from './admin.js';
 import { runIngest } from './ingest.js';
+import { DEMO_USAGE, runDemo } from './demo.js';
 import { runTransfer, TRANSFER_USAGE } from './transfer.js';
 
 const USAGE = `kith — real-time Customer Data Platform with an AEP-compatible API
@@ -14,6 +15,7 @@ Usage:
   kith admin token revoke <token>          revoke a bearer token
   kith ingest <file> --dataset <id>        send a JSON, JSON-lines, CSV or Parquet file through the batch API
 ${TRANSFER_USAGE}
+${DEMO_USAGE}
   kith --help                              this text
 
 Options (flag / environment variable):
@@ -33,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command = 'start', ...rest] = loaded.rest;
   if (command === 'admin') return runAdmin(loaded.config, rest);
   if (command === 'ingest') return runIngest(loaded.config, rest);
+  if (command === 'demo') return runDemo(loaded.config, rest);
   if (command === 'export' || command === 'import') return runTransfer(command, loaded.config, rest, argv);
   if (command !== 'start') {
     process.stderr.write(`kith: unknown command "${command}"\n\n${USAGE}`);
@@ -65,6 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       `  x-api-key:    ${l.apiKey}`,
       `  access token: ${l.accessToken}`,
       `  saved to      ${loaded.config.dataDir}/credentials.json`,
+      `  console:      ${kith.baseUrl}/  (sign in with the x-api-key and the clientSecret of credentials.json)`,
       `  API docs:     ${kith.baseUrl}/docs`,
       `  SQL (psql):   psql "host=${loaded.config.host} port=${kith.queryPort} dbname=${l.sandbox}:all user=${l.orgId} password=<access token>"`,
       '',

@@ -62,6 +62,7 @@ import { TABLE_TAG } from '../catalog/catalog-types.js';
 import type { JourneyRuntimeApi } from '../journey/journey-ports.js';
 import { registerJourneyRoutes } from '../journey/routes.js';
 import { JourneySystemDatasets } from '../journey/step-events/journey-system-datasets.js';
+import { registerConsoleAssets } from '../console/console-assets.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -124,6 +125,8 @@ export interface StartOptions {
   tokenRecheckMs?: number;
   /** The journey engine the journey routes call (tests: a fake of the seam); default: none running (503s). */
   journeyRuntime?: JourneyRuntimeApi;
+  /** The console's built assets (default dist/console-app; tests: a fresh build). */
+  consoleDir?: string;
   /** Least age of an ingest-log entry retention deletes, whatever the configured retention (default 60 s; tests: 0). */
   retentionMinAgeMs?: number;
 }
@@ -296,6 +299,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   }
   const journeySystem = new JourneySystemDatasets(schemas, catalog, resources);
   registerJourneyRoutes(app, { resources, clock, runtime: opts.journeyRuntime ?? handle.remote.journeys, provision: (ctx) => journeySystem.ensure(ctx) });
+  registerConsoleAssets(app, opts.consoleDir);
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },
