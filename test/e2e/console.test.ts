@@ -11,6 +11,7 @@ import { loadDemo, waitForIngest } from '../../src/console/demo/demo-loader.js';
 import { demoCustomer } from '../../src/console/demo/demo-data.js';
 import { eventually } from '../helpers/platform.js';
 
+
 /** Where the test leaves its screenshots of the main pages (KITH_SCREENSHOT_DIR, else a temp folder). */
 const SHOTS = process.env.KITH_SCREENSHOT_DIR ?? join(tmpdir(), 'kith-console-screenshots');
 const SIZES = [
@@ -54,9 +55,9 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
   });
 
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-  const textOf = (sel: string) => page.$eval(sel, (e) => (e as HTMLElement).innerText);
+  const textOf = (sel: string) => page.$eval(sel, (e) => (e as unknown as { innerText: string }).innerText);
   const goto = async (hash: string, ready: string) => {
-    await page.evaluate((h) => (location.hash = h), hash);
+    await page.evaluate((h) => ((globalThis as any).location.hash = h), hash);
     await page.waitForSelector(ready, { timeout: 15_000 });
   };
 
@@ -67,9 +68,9 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     await page.click('button[type=submit]');
     await page.waitForSelector('.notice.error');
     assert.match(await textOf('.notice.error'), /do not match/);
-    await page.evaluate(() => sessionStorage.clear());
+    await page.evaluate(() => (globalThis as any).sessionStorage.clear());
     await signIn(page, base, k.local.apiKey, k.local.clientSecret!);
-    const stored = await page.evaluate(() => sessionStorage.getItem('kith.console.session') ?? '');
+    const stored = await page.evaluate(() => ((globalThis as any).sessionStorage.getItem('kith.console.session') ?? '') as string);
     assert.ok(stored.includes(k.local.orgId) && !stored.includes(k.local.clientSecret!), 'the token is kept for the session, the secret is not');
     await pickSandbox(page, 'demo');
   });
@@ -79,7 +80,7 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     await Promise.all([page.waitForSelector('.person[data-ready]', { timeout: 15_000 }), page.click('form.search button[type=submit]')]);
     assert.equal(await textOf('.person h1'), `${ann.firstName} ${ann.lastName}`);
     await page.waitForSelector('#events tbody tr');
-    const events = await page.$$eval('#events tbody tr', (rows) => rows.map((r) => (r as HTMLElement).innerText));
+    const events = await page.$$eval('#events tbody tr', (rows) => rows.map((r) => (r as unknown as { innerText: string }).innerText));
     assert.equal(events.length, 20, 'the first page of the 20 events');
     const times = events.map((e) => e.split('\t')[0]!);
     assert.deepEqual([...times].sort().reverse(), times, 'newest first');
@@ -89,13 +90,13 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     assert.match(await textOf('#consent'), /marketing\.email/);
     // orders, by type
     await page.select('#events select', 'commerce.purchases');
-    await page.waitForFunction(() => [...document.querySelectorAll('#events tbody tr')].every((r) => (r as HTMLElement).innerText.includes('commerce.purchases')));
+    await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('#events tbody tr')].every((r: { innerText: string }) => r.innerText.includes('commerce.purchases')));
     assert.match(await textOf('#events'), /Order ORD-1-\d+ · [\d,]+ KRW/);
     // why are these one person?
     await page.click('#identities tbody button');
     await page.waitForSelector('.explain ol li');
     assert.match(await textOf('.explain'), /were seen together in Demo/);
-    await shot('person-360-desktop');
+    await page.screenshot({ path: join(SHOTS, 'person-360-full.png'), fullPage: true });
   });
 
   it('offers near identities for a typo, and the profile doctor when nothing matches', async () => {
@@ -108,7 +109,7 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
 
   it('runs a SQL query on the Query Service and shows the rows', async () => {
     await goto('#/admin/sql', 'textarea[name=sql]');
-    await page.$eval('textarea[name=sql]', (e) => ((e as HTMLTextAreaElement).value = ''));
+    await page.$eval('textarea[name=sql]', (e) => ((e as unknown as { value: string }).value = ''));
     await page.type('textarea[name=sql]', 'SELECT count(*) AS customers FROM demo_customers');
     await page.click('form button[type=submit]');
     await page.waitForSelector('main table tbody tr', { timeout: 30_000 });
@@ -124,7 +125,7 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     await shot('failed-records-desktop');
     await page.click('main section:first-of-type tbody tr input[type=checkbox]');
     await page.click('main section:first-of-type .panel-actions button');
-    await page.waitForFunction(() => /Replayed 1 record/.test((document.querySelector('main section .notice.ok') as HTMLElement | null)?.innerText ?? ''));
+    await page.waitForFunction(() => /Replayed 1 record/.test((globalThis as any).document.querySelector('main section .notice.ok')?.innerText ?? ''));
   });
 
   const PAGES: Array<[string, string, string]> = [
@@ -146,9 +147,9 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
       const problems: string[] = [];
       for (const [name, hash, ready] of PAGES) {
         await goto(hash, ready);
-        await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+        await page.evaluate(() => new Promise((r) => (globalThis as any).requestAnimationFrame(() => (globalThis as any).requestAnimationFrame(r))));
         for (const v of seriousOf(await axeViolations(page))) problems.push(`${name}: ${v.impact} ${v.id} (${v.help}) at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth - (globalThis as any).innerWidth);
         if (overflow > 1) problems.push(`${name}: the page is ${overflow}px wider than the ${size.width}px screen`);
         await shot(`${name}-${size.name}`);
       }

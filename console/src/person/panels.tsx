@@ -16,14 +16,14 @@ export interface PanelProps {
 }
 
 export const PANELS: Array<{ id: string; render: FunctionComponent<PanelProps> }> = [
-  { id: 'attributes', render: Attributes },
-  { id: 'events', render: EventsPanel },
   { id: 'audiences', render: Audiences },
   { id: 'computed', render: Computed },
+  { id: 'events', render: EventsPanel },
   { id: 'traits', render: ModelTraits },
-  { id: 'identities', render: Identities },
   { id: 'consent', render: Consent },
+  { id: 'identities', render: Identities },
   { id: 'journeys', render: Journeys },
+  { id: 'attributes', render: Attributes },
 ];
 
 const HIDDEN = /^(segmentMembership|computedAttributes|identityMap|_id$|consents)/;

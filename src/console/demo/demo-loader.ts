@@ -169,7 +169,10 @@ export async function loadDemo(target: DemoTarget, opts: DemoOptions = {}): Prom
     const schemaRef = { id: schemaId, contentType: 'application/vnd.adobe.xed-full+json;version=1' };
     return { header: { schemaRef, imsOrgId: target.headers['x-gw-ims-org-id'], datasetId, source: { name: 'kith demo' } }, body: { xdmMeta: { schemaRef }, xdmEntity: entity } };
   };
-  const messages: unknown[] = people.map((c) => envelope(custSchema, datasets.customers, customerRecord(c)));
+  // events are deduplicated by _id; profile records are not (each is a new fragment row in the lake): send them once
+  const custDs = await must('dataset', call('GET', `/data/foundation/catalog/dataSets/${datasets.customers}`));
+  const loaded = Boolean(custDs?.[datasets.customers]?.lastBatchId);
+  const messages: unknown[] = loaded ? [] : people.map((c) => envelope(custSchema, datasets.customers, customerRecord(c)));
   let events = 0;
   for (const c of people) {
     const evs = customerEvents(c, perCustomer + (c.index === 0 ? (opts.heavyEvents ?? 0) : 0), now);

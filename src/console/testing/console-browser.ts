@@ -31,9 +31,11 @@ export interface AxeViolation {
 
 /** axe-core's violations on the page as it is now (WCAG 2 A/AA rules and best practices). */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_JS });
+  // page functions: this tsconfig has no DOM types, so the page's globals are reached through globalThis
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.addScriptTag({ path: AXE_JS });
   return page.evaluate(async () => {
-    const r = await (window as unknown as { axe: { run: (ctx: unknown, o: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+    const g = globalThis as any;
+    const r = (await g.axe.run(g.document, { resultTypes: ['violations'] })) as { violations: AxeViolation[] };
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
   });
 }
@@ -51,7 +53,7 @@ export async function signIn(page: Page, baseUrl: string, apiKey: string, secret
 
 /** Sets the session's sandbox (the header's picker) and waits for the search page to come back. */
 export async function pickSandbox(page: Page, name: string): Promise<void> {
-  await page.waitForFunction((n) => [...document.querySelectorAll('header .sandbox option')].some((o) => (o as HTMLOptionElement).value === n), {}, name);
+  await page.waitForFunction((n) => [...(globalThis as any).document.querySelectorAll('header .sandbox option')].some((o: { value: string }) => o.value === n), {}, name);
   await page.select('header .sandbox select', name);
-  await page.waitForFunction((n) => (document.querySelector('header .sandbox select') as HTMLSelectElement | null)?.value === n, {}, name);
+  await page.waitForFunction((n) => (globalThis as any).document.querySelector('header .sandbox select')?.value === n, {}, name);
 }
