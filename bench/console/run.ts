@@ -73,6 +73,25 @@ async function main() {
     await settle(-1);
     page.off('request', record);
     const eventsShown = await page.$$eval('#events tbody tr', (rows) => rows.length);
+    // where the time goes in one navigation (Resource Timing): the document, the script, the API calls, the render
+    const breakdown = async () =>
+      page.evaluate(() => {
+        const perf = (globalThis as any).performance;
+        const nav = perf.getEntriesByType('navigation')[0];
+        const res = perf.getEntriesByType('resource') as Array<{ name: string; initiatorType: string; startTime: number; responseEnd: number }>;
+        const api = res.filter((r) => r.initiatorType === 'fetch');
+        const script = res.find((r) => r.initiatorType === 'script');
+        // no named helpers in here: tsx wraps them in __name(), which the page does not have
+        return {
+          documentMs: Math.round(nav.responseEnd),
+          scriptLoadedMs: script ? Math.round(script.responseEnd) : null,
+          domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd),
+          firstApiCallMs: api.length ? Math.round(Math.min(...api.map((a) => a.startTime))) : null,
+          lastApiAnswerMs: api.length ? Math.round(Math.max(...api.map((a) => a.responseEnd))) : null,
+          slowestCall: api.length ? api.map((a) => ({ call: new URL(a.name).pathname, ms: Math.round(a.responseEnd - a.startTime) })).sort((a, b) => b.ms - a.ms)[0] : null,
+          apiCalls: api.length,
+        };
+      });
 
     const baseline = async (): Promise<number> =>
       page.evaluate(async (cs) => {
@@ -87,10 +106,13 @@ async function main() {
     }
     const pageMs: number[] = [];
     const baseMs: number[] = [];
+    const phases: Array<Awaited<ReturnType<typeof breakdown>>> = [];
     for (let i = 0; i < RUNS; i++) {
       pageMs.push(await settle(1000 + i));
+      phases.push(await breakdown());
       baseMs.push(await baseline());
     }
+    const median = (f: (p: (typeof phases)[number]) => number | null) => pct(phases.map(f).filter((x): x is number => x !== null), 50);
     const page360 = stats(pageMs);
     process.stdout.write(
       JSON.stringify(
@@ -103,6 +125,15 @@ async function main() {
           page: page360,
           baseline: { what: `the page's ${calls.length} API calls sent at once by fetch in the same tab`, ...stats(baseMs) },
           calls: calls.map((c) => `${c.method} ${new URL(c.url).pathname}`),
+          medianPhasesMs: {
+            document: median((p) => p.documentMs),
+            scriptLoaded: median((p) => p.scriptLoadedMs),
+            domContentLoaded: median((p) => p.domContentLoadedMs),
+            firstApiCall: median((p) => p.firstApiCallMs),
+            lastApiAnswer: median((p) => p.lastApiAnswerMs),
+            settled: page360.p50,
+          },
+          slowestCalls: phases.map((p) => p.slowestCall?.call).filter(Boolean).reduce((m: Record<string, number>, c) => ((m[c!] = (m[c!] ?? 0) + 1), m), {}),
           person: { events: EVENTS, eventsShown },
           dataset: { customers: 50, events: 49 * 20 + EVENTS, loadSeconds: Math.round(loadS * 10) / 10 },
           browser: await browser.version(),

@@ -90,7 +90,10 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     assert.match(await textOf('#consent'), /marketing\.email/);
     // orders, by type
     await page.select('#events select', 'commerce.purchases');
-    await page.waitForFunction(() => [...(globalThis as any).document.querySelectorAll('#events tbody tr')].every((r: { innerText: string }) => r.innerText.includes('commerce.purchases')));
+    await page.waitForFunction(() => {
+      const rows = [...(globalThis as any).document.querySelectorAll('#events tbody tr')] as Array<{ innerText: string }>;
+      return rows.length > 0 && rows.every((r) => r.innerText.includes('commerce.purchases'));
+    });
     assert.match(await textOf('#events'), /Order ORD-1-\d+ · [\d,]+ KRW/);
     // why are these one person?
     await page.click('#identities tbody button');

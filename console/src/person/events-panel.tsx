@@ -1,7 +1,9 @@
-import { useEffect, useState } from 'preact/hooks';
-import { get, qs } from '../api';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { get, qs, type ApiResult } from '../api';
 import { Field, Notice, Panel, Table, money, time, val } from '../ui';
 import type { PanelProps } from './panels';
+
+const PAGE = 25;
 
 interface EventChild {
   entityId: string;
@@ -9,8 +11,28 @@ interface EventChild {
   entity: Record<string, any>;
 }
 
+/** The URL of a page of a person's events (newest first, optionally one type). */
+export const eventsUrl = (ns: string, id: string, type: string, start?: string) =>
+  `/data/core/ups/access/entities?${qs({ 'schema.name': '_xdm.context.experienceevent', 'relatedSchema.name': '_xdm.context.profile', relatedEntityId: id, relatedEntityIdNS: ns, orderby: '-timestamp', limit: PAGE, start, property: type ? `eventType=${type}` : undefined })}`;
+
+/** The first page, requested with the profile (person-data.ts) so the page loads in one round of calls. */
+const prefetched = new Map<string, Promise<ApiResult<EventsPage>>>();
+export function prefetchEvents(ns: string, id: string): void {
+  const url = eventsUrl(ns, id, '');
+  prefetched.set(url, get<EventsPage>(url));
+}
+const fetchEvents = (url: string) => {
+  const p = prefetched.get(url);
+  prefetched.delete(url);
+  return p ?? get<EventsPage>(url);
+};
+
+interface EventsPage {
+  children: EventChild[];
+  _page: { next?: string };
+}
+
 const TYPES = ['commerce.purchases', 'commerce.productViews', 'commerce.productListAdds', 'web.webpagedetails.pageViews'];
-const PAGE = 25;
 
 /** One line of what an event was: the page, the products, or the order and its total. */
 export function summary(e: Record<string, any>): string {
@@ -26,11 +48,12 @@ export function summary(e: Record<string, any>): string {
 export function EventsPanel({ ns, id }: PanelProps) {
   const [type, setType] = useState('');
   const [pages, setPages] = useState<{ rows: EventChild[]; next?: string; loading: boolean; error?: string }>({ rows: [], loading: true });
+  const seq = useRef(0);
   const load = async (start: string | undefined, keep: EventChild[]) => {
+    const mine = ++seq.current; // a newer load (another type) wins over a slower older one
     setPages({ rows: keep, loading: true });
-    const r = await get<{ children: EventChild[]; _page: { next?: string } }>(
-      `/data/core/ups/access/entities?${qs({ 'schema.name': '_xdm.context.experienceevent', 'relatedSchema.name': '_xdm.context.profile', relatedEntityId: id, relatedEntityIdNS: ns, orderby: '-timestamp', limit: PAGE, start, property: type ? `eventType=${type}` : undefined })}`,
-    );
+    const r = await fetchEvents(eventsUrl(ns, id, type, start));
+    if (mine !== seq.current) return;
     if (!r.ok) return setPages({ rows: keep, loading: false, error: r.status === 404 ? undefined : r.error });
     setPages({ rows: [...keep, ...r.data.children], next: r.data._page.next || undefined, loading: false });
   };

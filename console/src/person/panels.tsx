@@ -116,14 +116,14 @@ function Identities({ ns, id, data }: PanelProps) {
     setWhy({ to: `${m.namespace}:${m.id}`, path: r.data.path, text: r.data.sameGraph ? undefined : 'Not in the same graph' });
   };
   return (
-    <Panel title="Identity graph" id="identities">
+    <Panel title="Identity graph" id="identities" wide>
       <Table
         caption="Identities of this person"
         rows={g.members}
         columns={[
           { label: 'Namespace', cell: (m) => m.namespace },
           { label: 'Identity', cell: (m) => <code>{m.id}</code> },
-          { label: 'Last seen', cell: (m) => time(m.lastSeen) },
+          { label: 'Last seen', cell: (m) => time(m.lastSeen), class: 'nowrap' },
           {
             label: 'Why one person?',
             cell: (m) =>
@@ -186,7 +186,7 @@ function Journeys({ data }: PanelProps) {
   if (data.journeysError) return <Panel title="Journeys" id="journeys"><Notice kind="warn">{data.journeysError}</Notice></Panel>;
   const inst = data.journeys ?? [];
   return (
-    <Panel title="Journeys" id="journeys">
+    <Panel title="Journeys" id="journeys" wide>
       {inst.length === 0 && <p class="muted">In no journey.</p>}
       {inst.map((j) => (
         <div class="journey">
