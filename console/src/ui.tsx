@@ -40,7 +40,9 @@ export function Table<R>(p: { caption: string; columns: Array<Column<R>>; rows: 
           {p.rows.map((r, i) => (
             <tr key={p.rowKey ? p.rowKey(r, i) : i}>
               {p.columns.map((c) => (
-                <td class={c.class}>{c.cell(r)}</td>
+                <td class={c.class} data-label={c.label}>
+                  {c.cell(r)}
+                </td>
               ))}
             </tr>
           ))}
