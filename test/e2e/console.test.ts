@@ -131,6 +131,12 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     await page.waitForFunction(() => /Replayed 1 record/.test((globalThis as any).document.querySelector('main section .notice.ok')?.innerText ?? ''));
   });
 
+  it('evaluates the audiences in a batch job, showing its progress and then its result', async () => {
+    await goto('#/admin/audiences', 'main tbody tr');
+    await page.click('main .panel-actions button');
+    await page.waitForFunction(() => /Evaluated 4 audiences in batch over \d+ profiles/.test((globalThis as any).document.querySelector('main .notice.ok')?.innerText ?? ''), { timeout: 60_000 });
+  });
+
   const PAGES: Array<[string, string, string]> = [
     ['search', '#/search', 'form.search'],
     ['person-360', `#/person?ns=Email&id=${encodeURIComponent(ann.email)}`, '#events tbody tr'],

@@ -21,6 +21,26 @@ export function AudiencesPage() {
   const [pql, setPql] = useState('');
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
   const list = useLoad(() => must(get<{ children: Audience[] }>(`/data/core/ups/audiences?${qs({ limit: PAGE + 1, start: page * PAGE })}`)), [page]);
+  const [job, setJob] = useState<string>();
+  // a batch job over the listed audiences, polled until it ends: long work shows where it is
+  const evaluate = async (ids: string[]) => {
+    setJob('Submitting a batch job…');
+    const r = await post<{ id: string; status: string }>('/data/core/ups/segment/jobs', ids.map((segmentId) => ({ segmentId })));
+    if (!r.ok) return setJob(undefined), setMessage({ kind: 'error', text: r.error! });
+    const t0 = performance.now();
+    for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
+      const st = await get<{ status: string; metrics?: Record<string, any> }>(`/data/core/ups/segment/jobs/${r.data.id}`);
+      if (!st.ok) return setJob(undefined), setMessage({ kind: 'error', text: st.error! });
+      setJob(`Batch job ${st.data.status.toLowerCase()} · ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(st.data.status)) {
+        setJob(undefined);
+        const n = st.data.metrics?.totalProfiles;
+        setMessage(st.data.status === 'SUCCEEDED' ? { kind: 'ok', text: `Evaluated ${ids.length} audience${ids.length === 1 ? '' : 's'} in batch${typeof n === 'number' ? ` over ${n.toLocaleString()} profiles` : ''}.` } : { kind: 'error', text: `The batch job ${st.data.status.toLowerCase()}.` });
+        return list.reload();
+      }
+      await new Promise((res) => setTimeout(res, wait));
+    }
+  };
   const create = async (e: Event) => {
     e.preventDefault();
     const r = await post('/data/core/ups/segment/definitions', { name, schema: { name: '_xdm.context.profile' }, expression: { type: 'PQL', format: 'pql/text', value: pql } });
@@ -36,7 +56,20 @@ export function AudiencesPage() {
     <>
       <h1>Audiences</h1>
       {message && <Notice kind={message.kind}>{message.text}</Notice>}
-      <Panel title="Audiences" wide>
+      <Panel
+        title="Audiences"
+        wide
+        actions={
+          <button type="button" disabled={!!job || !list.data?.children.length} onClick={() => void evaluate((list.data?.children ?? []).slice(0, PAGE).map((a) => a.id))}>
+            Evaluate now (batch)
+          </button>
+        }
+      >
+        {job && (
+          <p role="status" aria-live="polite">
+            {job}
+          </p>
+        )}
         <Loaded state={list} what="audiences">
           {(d) => (
             <>
