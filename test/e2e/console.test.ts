@@ -61,8 +61,10 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     await page.waitForSelector(ready, { timeout: 15_000 });
   };
 
-  it('refuses a wrong secret with the reason, then signs in with the API key and secret and picks a sandbox', async () => {
+  it('refuses a wrong secret with the reason, then signs in with the API key and secret', async () => {
     await page.goto(`${base}/`, { waitUntil: 'networkidle0' });
+    assert.deepEqual(seriousOf(await axeViolations(page)), [], 'the sign-in page passes axe');
+    await shot('sign-in-desktop');
     await page.type('input[name=apiKey]', k.local.apiKey);
     await page.type('input[name=secret]', 'kith_cs_wrong');
     await page.click('button[type=submit]');
@@ -72,7 +74,17 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     await signIn(page, base, k.local.apiKey, k.local.clientSecret!);
     const stored = await page.evaluate(() => ((globalThis as any).sessionStorage.getItem('kith.console.session') ?? '') as string);
     assert.ok(stored.includes(k.local.orgId) && !stored.includes(k.local.clientSecret!), 'the token is kept for the session, the secret is not');
+  });
+
+  it('an empty sandbox offers the demo store: the button loads it through the API and opens its sample customer', async () => {
+    await page.waitForSelector('main .panel button.primary');
+    assert.match(await textOf('main .panel'), /This sandbox is empty/);
+    await page.click('main .panel button.primary');
+    await page.waitForSelector('.person[data-ready]', { timeout: 120_000 });
+    assert.equal(await textOf('.person h1'), `${ann.firstName} ${ann.lastName}`);
+    assert.equal(await page.$eval('header .sandbox select', (e) => (e as unknown as { value: string }).value), 'demo');
     await pickSandbox(page, 'demo');
+    await goto('#/search', 'form.search input[name=q]');
   });
 
   it('finds a person by email and opens the 360 page: attributes, events, audiences, computed attributes, identities, consent', async () => {
