@@ -100,6 +100,7 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
     assert.match(await textOf('#computed'), /Spend, 90 days/);
     assert.match(await textOf('#identities'), new RegExp(ann.crmId));
     assert.match(await textOf('#consent'), /marketing\.email/);
+    assert.match(await textOf('#attributes'), new RegExp(`loyalty\\.tier\\s+${ann.tier}\\s+Demo Customers\\s+Email:${ann.email.replace(/\./g, '\\.')}`), 'each value with the dataset and identity it came from');
     // orders, by type
     await page.select('#events select', 'commerce.purchases');
     await page.waitForFunction(() => {

@@ -33,13 +33,25 @@ function Attributes({ data }: PanelProps) {
   if (!p) return null;
   const rows = leaves(p.entity).filter(([k]) => !HIDDEN.test(k));
   const sources = (p.sources ?? []).map((s) => data.datasets.get(s) ?? s);
+  // provenance is keyed by the attribute's path; a value inside an array is sourced by its array
+  const sourceOf = (path: string) => p.provenance?.[path] ?? p.provenance?.[path.replace(/\[\d+\].*$/, '')];
   return (
-    <Panel title="Attributes" id="attributes">
+    <Panel title="Attributes" id="attributes" wide>
       <p class="muted small">
         Merged from {sources.length === 1 ? 'dataset ' : `${sources.length} datasets: `}
-        {sources.join(', ') || '—'}; last change {time(p.lastModifiedAt)}.
+        {sources.join(', ') || '—'}; last change {time(p.lastModifiedAt)}. Each value shows the record it came from under this merge policy.
       </p>
-      <Table caption="Merged attributes" rows={rows} columns={[{ label: 'Attribute', cell: (r) => <code>{r[0]}</code> }, { label: 'Value', cell: (r) => text(r[1]) }]} />
+      <Table
+        caption="Merged attributes and where each value came from"
+        rows={rows}
+        columns={[
+          { label: 'Attribute', cell: (r) => <code>{r[0]}</code> },
+          { label: 'Value', cell: (r) => text(r[1]) },
+          { label: 'Dataset', cell: (r) => { const s = sourceOf(r[0]); return s ? (data.datasets.get(s.datasetId) ?? s.datasetId) : '—'; } },
+          { label: 'Identity', cell: (r) => <code class="small">{sourceOf(r[0])?.identity ?? '—'}</code> },
+          { label: 'Event time', cell: (r) => time(sourceOf(r[0])?.eventTime), class: 'nowrap' },
+        ]}
+      />
     </Panel>
   );
 }

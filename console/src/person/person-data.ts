@@ -9,6 +9,8 @@ export interface Profile {
   entity: Record<string, any>;
   lastModifiedAt?: string;
   mergePolicy?: { id: string };
+  /** dotted attribute path → the fragment its value came from */
+  provenance?: Record<string, { datasetId: string; identity: string; eventTime: string; ingestedAt: string }>;
 }
 
 export interface GraphView {
@@ -48,7 +50,7 @@ export async function loadPerson(ns: string, id: string, mergePolicyId: string |
   void caDefinitions();
   void journeyList();
   const [profile, graph, journeys, datasets, policies, namespaces] = await Promise.all([
-    get<Record<string, Profile>>(`/data/core/ups/access/entities?${qs({ 'schema.name': '_xdm.context.profile', entityId: id, entityIdNS: ns, withCA: 'true', mergePolicyId })}`, { signal }),
+    get<Record<string, Profile>>(`/data/core/ups/access/entities?${qs({ 'schema.name': '_xdm.context.profile', entityId: id, entityIdNS: ns, withCA: 'true', withProvenance: 'true', mergePolicyId })}`, { signal }),
     post<{ graphs: Array<{ vertices: Array<{ composite_xid: { nsid: number; id: string }; last_updated_ts?: number }>; edges: Array<{ composite_xid_pair: Array<{ nsid: number; id: string }>; first_established_ts?: number; last_established_ts?: number; dataset_ids?: string[] }> }> }>(
       '/data/core/identity/v2/graph',
       { composite_xids: [{ ns, id }], projection_type: 'graph' },
