@@ -2,10 +2,11 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './styles.css';
 import { clearCache, get, getSession, setSession, useSession } from './api';
-import { href, useRoute } from './router';
+import { href, parseHash, useRoute } from './router';
 import { SignIn } from './pages/sign-in';
 import { Search } from './pages/search';
 import { PersonPage } from './person/person-page';
+import { startPersonLoad } from './person/person-data';
 import { ROUTES } from './pages/admin-routes';
 
 const AGENT_LINKS = [{ path: '/search', label: 'Find a customer' }];
@@ -88,5 +89,10 @@ function Shell() {
     </>
   );
 }
+
+// a 360 page opened by its URL: its calls go out now, before the first render
+const first = parseHash(location.hash);
+if (first.path === '/person' && getSession() && first.query.get('ns') && first.query.get('id'))
+  startPersonLoad(first.query.get('ns')!, first.query.get('id')!, first.query.get('mp') ?? undefined);
 
 render(<Shell />, document.getElementById('app')!);

@@ -43,7 +43,22 @@ export interface PersonData {
   policies: Array<{ id: string; name: string; default?: boolean }>;
 }
 
-export async function loadPerson(ns: string, id: string, mergePolicyId: string | undefined, signal: AbortSignal): Promise<PersonData> {
+/** A load started before the page rendered (main.tsx, from the URL), handed to the first page that asks for it. */
+const early = new Map<string, Promise<PersonData>>();
+const keyOf = (ns: string, id: string, mp?: string) => JSON.stringify([ns, id, mp ?? null]);
+export function startPersonLoad(ns: string, id: string, mergePolicyId?: string): void {
+  const p = loadPerson(ns, id, mergePolicyId);
+  p.catch(() => undefined);
+  early.set(keyOf(ns, id, mergePolicyId), p);
+}
+export function personLoad(ns: string, id: string, mergePolicyId: string | undefined, signal: AbortSignal): Promise<PersonData> {
+  const k = keyOf(ns, id, mergePolicyId);
+  const p = early.get(k);
+  early.delete(k);
+  return p ?? loadPerson(ns, id, mergePolicyId, signal);
+}
+
+export async function loadPerson(ns: string, id: string, mergePolicyId: string | undefined, signal?: AbortSignal): Promise<PersonData> {
   // what the panels read, requested now with the rest: one round of calls, not two
   prefetchEvents(ns, id);
   void audienceList();

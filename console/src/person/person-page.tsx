@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useLoad } from '../api';
 import { href, navigate } from '../router';
 import { Field, Loading, Notice, time, val } from '../ui';
-import { loadPerson } from './person-data';
+import { personLoad } from './person-data';
 import { PANELS } from './panels';
 
 /** The 360 page of one person: who they are, what they did, where they belong. Panels come from panels.tsx. */
@@ -10,7 +10,7 @@ export function PersonPage(p: { query: URLSearchParams }) {
   const ns = p.query.get('ns') ?? '';
   const id = p.query.get('id') ?? '';
   const mp = p.query.get('mp') ?? undefined;
-  const state = useLoad((signal) => loadPerson(ns, id, mp, signal), [ns, id, mp]);
+  const state = useLoad((signal) => personLoad(ns, id, mp, signal), [ns, id, mp]);
   const [settled] = useState(() => performance.now());
   if (!ns || !id) return <Notice kind="error">Give a namespace and an identity (search first).</Notice>;
   if (state.error) return <Notice kind="error">{state.error}</Notice>;
