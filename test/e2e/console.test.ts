@@ -58,7 +58,7 @@ describe('the console in Chromium (sign in, 360 page, SQL, replay, accessibility
   const textOf = (sel: string) => page.$eval(sel, (e) => (e as unknown as { innerText: string }).innerText);
   const goto = async (hash: string, ready: string) => {
     await page.evaluate((h) => ((globalThis as any).location.hash = h), hash);
-    await page.waitForSelector(ready, { timeout: 15_000 });
+    await page.waitForSelector(ready, { timeout: 30_000 });
   };
 
   it('refuses a wrong secret with the reason, then signs in with the API key and secret', async () => {
