@@ -68,3 +68,14 @@ export const revokeTokenSchema: JsonSchema = {
   body: closedObj({ token: desc({ type: 'string', minLength: 1 }, 'The access token to revoke') }, ['token']),
   response: responses({ 204: noContentResponse }),
 };
+
+export const whoamiSchema: JsonSchema = {
+  tags: ['Auth'],
+  summary: 'Who a bearer token and API key are: the org (for x-gw-ims-org-id), its tenant and the credential (the console signs in with it)',
+  response: responses({
+    200: obj(
+      { orgId: str, tenantId: str, credentialId: str, credentialName: str, apiKeyPrefix: str, expiresAt: desc(str, 'ISO-8601: when the token expires') },
+      ['orgId', 'tenantId', 'credentialId'],
+    ),
+  }),
+};

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { CredentialService, Credential } from './credentials.js';
 import { ctxOf } from '../http/request-context.js';
-import { createCredentialSchema, listCredentialsSchema, revokeCredentialSchema, revokeTokenSchema, tokenSchema } from './route-schemas.js';
+import { gatewayErrors } from '../http/gateway.js';
+import { sendProblem } from '../http/reply.js';
+import { createCredentialSchema, whoamiSchema, listCredentialsSchema, revokeCredentialSchema, revokeTokenSchema, tokenSchema } from './route-schemas.js';
 
 const credentialView = (c: Credential) => ({
   id: c.id,
@@ -32,6 +34,21 @@ export function registerAuthRoutes(app: FastifyInstance, creds: CredentialServic
       return { access_token: t.accessToken, token_type: 'bearer', expires_in: t.expiresIn };
     },
   );
+
+  // the org of a token and API key, before the client knows what to send as x-gw-ims-org-id
+  app.get('/data/foundation/kith/whoami', { config: { auth: 'none' }, schema: whoamiSchema }, async (req, reply) => {
+    const m = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? '').trim());
+    if (!req.headers.authorization) return sendProblem(reply, gatewayErrors.missingToken);
+    const token = m ? await creds.verifyToken(m[1]!) : undefined;
+    if (!token) return sendProblem(reply, gatewayErrors.invalidToken);
+    const apiKey = String(req.headers['x-api-key'] ?? '').trim();
+    if (!apiKey) return sendProblem(reply, gatewayErrors.missingApiKey);
+    const cred = await creds.credentialByApiKey(apiKey);
+    if (!cred) return sendProblem(reply, gatewayErrors.invalidApiKey);
+    const org = await creds.getOrg(token.orgId);
+    if (cred.orgId !== token.orgId || !org) return sendProblem(reply, gatewayErrors.wrongOrg);
+    return { orgId: org.orgId, tenantId: org.tenantId, credentialId: cred.id, credentialName: cred.name, apiKeyPrefix: cred.apiKeyPrefix, expiresAt: new Date(token.expiresAt).toISOString() };
+  });
 
   const org = { auth: 'org' as const };
   app.get('/data/foundation/kith/credentials', { config: org, schema: listCredentialsSchema }, async (req) => ({

@@ -4,6 +4,7 @@ import { runAdmin } from './admin.js';
 import { runIngest } from './ingest.js';
 import { runSetup, SETUP_USAGE } from './setup.js';
 import { runDoctor } from './doctor.js';
+import { DEMO_USAGE, runDemo } from './demo.js';
 import { runTransfer, TRANSFER_USAGE } from './transfer.js';
 
 const USAGE = `kith — real-time Customer Data Platform with an AEP-compatible API
@@ -18,6 +19,7 @@ Usage:
   kith doctor profile --email <address>    why doesn't this person show up? (or --id <value> --ns <namespace>; --sandbox, --json)
 ${TRANSFER_USAGE}
 ${SETUP_USAGE}
+${DEMO_USAGE}
   kith --help                              this text
 
 Options (flag / environment variable):
@@ -39,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'ingest') return runIngest(loaded.config, rest);
   if (command === 'setup') return runSetup(loaded.config, rest);
   if (command === 'doctor') return runDoctor(loaded.config, rest);
+  if (command === 'demo') return runDemo(loaded.config, rest);
   if (command === 'export' || command === 'import') return runTransfer(command, loaded.config, rest, argv);
   if (command !== 'start') {
     process.stderr.write(`kith: unknown command "${command}"\n\n${USAGE}`);
@@ -71,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
       `  x-api-key:    ${l.apiKey}`,
       `  access token: ${l.accessToken}`,
       `  saved to      ${loaded.config.dataDir}/credentials.json`,
+      `  console:      ${kith.baseUrl}/  (sign in with the x-api-key and the clientSecret of credentials.json)`,
       `  API docs:     ${kith.baseUrl}/docs`,
       `  SQL (psql):   psql "host=${loaded.config.host} port=${kith.queryPort} dbname=${l.sandbox}:all user=${l.orgId} password=<access token>"`,
       '',

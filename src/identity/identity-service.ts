@@ -11,6 +11,7 @@ import { normaliseIdentity } from './normalise.js';
 import type { ExtractedIdentity } from './extract.js';
 import type { IdentityGraphStore } from './identity-store.js';
 import { xidOf } from './xid.js';
+import { suggestIdentities, type IdentitySuggestion, type SuggestOptions } from './identity-suggest.js';
 import { isDroppedIdentityValue } from '../ingest/validation/identity-values.js';
 
 export interface GraphMember {
@@ -267,6 +268,11 @@ export class IdentityService {
   async xid(sandboxId: string, namespace: string, id: string): Promise<string | undefined> {
     const ns = await this.namespaces.resolve(sandboxId, namespace);
     return ns ? xidOf(ns.code, normaliseIdentity(ns.code, ns.idType, id)) : undefined;
+  }
+
+  /** Identities whose value is near `query` (a scan of the sandbox's graph; see identity-suggest.ts). */
+  async suggest(sandboxId: string, query: string, opts: SuggestOptions = {}): Promise<IdentitySuggestion[]> {
+    return suggestIdentities((await this.engine(sandboxId)).nodes.values(), query, opts);
   }
 
   async knows(sandboxId: string, xid: string): Promise<boolean> {

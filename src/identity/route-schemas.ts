@@ -135,6 +135,15 @@ export const identityRouteSchemas = {
     body: obj({ a: identityRef, b: identityRef, batchId: { type: 'string', minLength: 1 }, datasetId: { type: 'string', minLength: 1 } }, [], { description: 'a and b (a link), or batchId, or datasetId' }),
     response: responses({ 200: obj({ removedObservations: int, removedLinks: int }) }),
   }),
+  suggest: route('Identities near a value ("did you mean"): exact after folding case and phone punctuation, typos, values containing it', {
+    querystring: query({ value: { type: 'string', minLength: 1, maxLength: 1024 }, namespace: nsCode, limit: { type: 'integer', minimum: 1, maximum: 100 } }, ['value']),
+    response: responses({
+      200: obj(
+        { suggestions: arrayOf(obj({ namespace: str, id: str, xid, match: { ...strEnum(['exact', 'typo', 'contains']) }, distance: int }, ['namespace', 'id', 'xid', 'match', 'distance'])) },
+        ['suggestions'],
+      ),
+    }),
+  }),
   history: route('Every link, cut, eviction and refusal involving an identity', {
     querystring: query({ namespace: nsCode, id: idValue, limit: { type: 'integer', minimum: 1, maximum: 10000 } }),
     response: responses({ 200: obj({ xid: str, history: arrayOf(historyEntry) }, ['xid', 'history']) }),

@@ -155,6 +155,10 @@ export function registerIdentityRoutes(app: FastifyInstance, remote: IdentityRem
     const r = await identity.unlink(sb, { a, b: c, batchId: b.batchId, datasetId: b.datasetId });
     return r.ok ? r.value : sendProblem(reply, invalid(r.error));
   });
+  app.get(`${ID}/suggest`, { schema: S.suggest }, async (req) => {
+    const q = req.query as { value: string; namespace?: string; limit?: number };
+    return { suggestions: await identity.suggest(sandboxCtxOf(req).sandbox.id, q.value, { namespace: q.namespace, limit: q.limit === undefined ? undefined : Number(q.limit) }) };
+  });
   app.get(`${ID}/history`, { schema: S.history }, async (req, reply) => {
     const sb = sandboxCtxOf(req).sandbox.id;
     const q = req.query as { namespace?: string; id?: string; limit?: string };

@@ -3,6 +3,7 @@ import type { Clock } from '../shared/clock.js';
 import { ok, err, type Result } from '../shared/result.js';
 import { notFound, problem, unprocessable, type Problem } from '../shared/problem.js';
 import { applyLeaves, flatten, mergeFragments, pickFields, type Fragment } from './fragment-merge.js';
+import { provenanceOf, type AttributeSource } from './attribute-provenance.js';
 import {
   DEFAULT_NAMESPACE_PRIORITY, highestPriority, type GraphMember, type IdentityRef, type IdentityResolver,
 } from './identity-resolver.js';
@@ -55,7 +56,13 @@ export type BatchItem = { sandboxId: string; kind: 'record'; input: RecordInput 
 type ComputedAttributeDef = Awaited<ReturnType<ComputedAttributeService['list']>>[number];
 
 export type ProfileKey = IdentityRef | { xid: string };
-export interface GetProfileOptions { mergePolicyId?: string; fields?: string[]; withCA?: boolean }
+export interface GetProfileOptions {
+  mergePolicyId?: string;
+  fields?: string[];
+  withCA?: boolean;
+  /** Kith: add `provenance`, the source of each attribute (attribute-provenance.ts). */
+  withProvenance?: boolean;
+}
 
 /** One entry of the entities response (§5.2), keyed by `entityId` in the response object. */
 export interface ProfileEntity {
@@ -66,6 +73,8 @@ export interface ProfileEntity {
   identityGraph: string[];
   entity: Record<string, unknown>;
   lastModifiedAt: string;
+  /** withProvenance: dotted attribute path → the fragment its value came from. */
+  provenance?: Record<string, AttributeSource>;
 }
 
 export interface ResolvedProfile {
@@ -317,6 +326,7 @@ export class ProfileService {
       identityGraph: r.members.map((m) => m.xid),
       entity,
       lastModifiedAt: iso(last),
+      ...(opts.withProvenance ? { provenance: provenanceOf(frags, r.policy.attributeMerge) } : {}),
     });
   }
 

@@ -48,7 +48,7 @@ export function registerProfileRoutes(app: FastifyInstance, deps: { profile: Pro
     const fields = csv(q.fields);
     if (schema === PROFILE_SCHEMA) {
       if (!q.entityId) return sendProblem(reply, badRequest('entityId is required'));
-      const r = await profiles.getProfile(sb, keyOf(q.entityId, q.entityIdNS), { mergePolicyId: q.mergePolicyId, fields, withCA: q.withCA === 'true' });
+      const r = await profiles.getProfile(sb, keyOf(q.entityId, q.entityIdNS), { mergePolicyId: q.mergePolicyId, fields, withCA: q.withCA === 'true', withProvenance: q.withProvenance === 'true' });
       if (!r.ok) return sendProblem(reply, r.error);
       return reply.send({ [r.value.entityId]: r.value });
     }

@@ -71,6 +71,7 @@ import { registerDoctorRoutes } from '../doctor/routes.js';
 import { JourneySystemDatasets } from '../journey/step-events/journey-system-datasets.js';
 import { registerModelRoutes } from '../model/routes.js';
 import { ModelSystemDatasets } from '../model/model-system-datasets.js';
+import { registerConsoleAssets } from '../console/console-assets.js';
 
 export interface LocalCredentials {
   baseUrl: string;
@@ -133,6 +134,8 @@ export interface StartOptions {
   tokenRecheckMs?: number;
   /** The journey engine the journey routes call (tests: a fake of the seam); default: none running (503s). */
   journeyRuntime?: JourneyRuntimeApi;
+  /** The console's built assets (default dist/console-app; tests: a fresh build). */
+  consoleDir?: string;
   /** Least age of an ingest-log entry retention deletes, whatever the configured retention (default 60 s; tests: 0). */
   retentionMinAgeMs?: number;
 }
@@ -313,6 +316,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerDoctorRoutes(app, createProfileDoctor({ clock, sandboxes, catalog, schemas, flow, ingestLog, failedRecords, notIngested, sourceState, rejections, processor: handle, reader: reader.remote }));
   const modelSystem = new ModelSystemDatasets(schemas, catalog, resources);
   registerModelRoutes(app, { resources, clock, runtime: handle.remote.models, provision: (ctx) => modelSystem.ensure(ctx) });
+  registerConsoleAssets(app, opts.consoleDir);
   app.get(
     '/data/foundation/kith/ingest/status',
     { config: { auth: 'org' }, schema: ingestStatusSchema({ profileIngestion: obj({ notIngested: notIngestedStatusSchema }) }) },
