@@ -23,6 +23,7 @@ export const TRANSFER_STORES: readonly TransferEntry[] = [
   { name: 'profile', store: 'profileStore', file: 'profile' },
   { name: 'segment', store: 'segmentStore', file: 'segment' },
   { name: 'journey', store: 'journeyStore', file: 'journey' },
+  { name: 'flow-runs', store: 'runMetrics', file: 'failed-records' },
 ];
 
 export interface TransferStores {

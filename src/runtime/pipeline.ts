@@ -26,6 +26,8 @@ import { DuckdbQueryEngine } from '../query/engine/duckdb-query-engine.js';
 import { createJourneyContext, type JourneyContext } from '../journey/wiring.js';
 import { SYSTEM_KIND, type SegmentSystemDatasets } from '../segment/segment-types.js';
 import { allSandboxes } from '../sandbox/all-sandboxes.js';
+import { RunRecorder } from '../flow/runs/run-recorder.js';
+import { NotPlacedOffsets } from '../ingest/processor/run-tally.js';
 
 export interface Pipeline {
   processor: LakeProcessor;
@@ -119,13 +121,16 @@ export async function createPipeline(
       await hooks.sink?.accept(records);
     },
   };
-  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notIngested);
+  // dataflow run counts: the profile step's not-ingested records are seen on their way to their store
+  const notPlaced = new NotPlacedOffsets(notIngested);
+  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notPlaced.sink);
+  const runs = { counter: new RunRecorder(opened.runMetrics, s.flow, s.clock), notPlaced: () => notPlaced.take() };
   // the Query Service's typed tables follow the lake's commits; its engine runs SQL on the lake's instance
   const tables = LakeTableSpace.create({ lake, catalog: s.catalog, schemas: s.schemas, clock: s.clock, onError: hooks.onError });
   await tables.start();
   tables.warm(sandboxIds);
   const query = DuckdbQueryEngine.create({ lake, tables });
-  const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink }, opts);
+  const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink, runs }, opts);
   const rpc = new RpcServer<PipelineServiceMap>(
     {
       notIngestedReplay: new NotIngestedReplay(notIngested, datasetDirectory(s.catalog), identitySink, (fn) => processor.exclusive(fn), s.clock),

@@ -37,6 +37,9 @@ import { PgMembershipReader } from '../segment/pg-membership-reader.js';
 import type { JourneyStore } from '../journey/store/journey-store.js';
 import { SqliteJourneyStore } from '../journey/store/sqlite-journey-store.js';
 import { PgJourneyStore } from '../journey/store/pg-journey-store.js';
+import type { RunMetricsStore } from '../flow/runs/run-metrics-store.js';
+import { SqliteRunMetricsStore } from '../flow/runs/sqlite-run-metrics-store.js';
+import { PgRunMetricsStore } from '../flow/runs/pg-run-metrics-store.js';
 
 /** Where a process keeps its state: plain data, so worker threads get it through workerData. */
 export interface StorageConfig {
@@ -80,12 +83,14 @@ export interface Stores {
   membershipReader: MembershipReader;
   /** The journey engine's inbox, instances, due waits, step-event outbox and cursors (the processor writes). */
   journeyStore: JourneyStore;
+  /** Ingestion counters per dataflow run window (the processor writes; the API reads Flow Service runs from them). */
+  runMetrics: RunMetricsStore;
 }
 
 /** What each thread opens (see runtime/README.md for who writes what). */
 const ROLE_STORES = {
-  api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState'],
-  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader', 'journeyStore'],
+  api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState', 'runMetrics'],
+  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader', 'journeyStore', 'runMetrics'],
   segmentation: ['resources', 'profileStore', 'segmentStore'],
   // profile lookups off the write path: read connections of the graph, profiles and memberships
   reader: ['resources', 'identityGraph', 'profileStore', 'membershipReader'],
@@ -138,6 +143,8 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
     postgres: async (o) => new PgMembershipReader(o.pool, o.schema),
   },
   journeyStore: { sqlite: (o) => new SqliteJourneyStore(o.file('journey')), postgres: (o) => PgJourneyStore.open(o) },
+  // beside failed records (the processor's diagnostics file): one write per lake group and per downstream marker
+  runMetrics: { sqlite: (o) => new SqliteRunMetricsStore(o.file('failed-records')), postgres: (o) => PgRunMetricsStore.open(o) },
 };
 
 /**
