@@ -18,6 +18,7 @@ import { CatalogService } from '../catalog/catalog-service.js';
 import { registerCatalogRoutes } from '../catalog/routes.js';
 import { FlowService } from '../flow/flow-service.js';
 import { registerFlowRoutes } from '../flow/routes.js';
+import { registerRunRoutes } from '../flow/runs/routes.js';
 import { referenceLookups } from '../flow/flow-references.js';
 import { LogRetention } from '../ingest/log/retention.js';
 import { PROCESSOR_CONSUMERS } from '../ingest/processor/lake-processor.js';
@@ -268,6 +269,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerSchemaRoutes(app, schemas);
   registerCatalogRoutes(app, catalog);
   registerFlowRoutes(app, flow);
+  registerRunRoutes(app, { store: storage.stores.runMetrics, clock });
   registerCollectionRoutes(app, collection, { bodyLimit: cfg.collectionBodyLimit });
   registerBatchImportRoutes(app, batchImport, async (sandboxId, datasetId, batchId, limit) => {
     const ds = await datasets.getDataset(sandboxId, datasetId);
