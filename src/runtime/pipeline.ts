@@ -28,6 +28,8 @@ import { SYSTEM_KIND, type SegmentSystemDatasets } from '../segment/segment-type
 import { allSandboxes } from '../sandbox/all-sandboxes.js';
 import { RunRecorder } from '../flow/runs/run-recorder.js';
 import { NotPlacedOffsets } from '../ingest/processor/run-tally.js';
+import { threadMetrics } from '../metrics/thread-metrics.js';
+import { watchSegmentationBacklog } from '../metrics/pipeline-metrics.js';
 
 export interface Pipeline {
   processor: LakeProcessor;
@@ -131,6 +133,12 @@ export async function createPipeline(
   tables.warm(sandboxIds);
   const query = DuckdbQueryEngine.create({ lake, tables });
   const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink, runs }, opts);
+  // Prometheus: this thread's metrics and, through its host, the segmentation thread's
+  const own = threadMetrics('processor');
+  if (host) watchSegmentationBacklog(() => host.pending());
+  const metrics = {
+    json: async (): Promise<unknown[]> => [await own.json(), ...(host ? [await host.remote.metrics.json().catch(() => [])] : [])],
+  };
   const rpc = new RpcServer<PipelineServiceMap>(
     {
       notIngestedReplay: new NotIngestedReplay(notIngested, datasetDirectory(s.catalog), identitySink, (fn) => processor.exclusive(fn), s.clock),
@@ -145,6 +153,7 @@ export async function createPipeline(
       segments: host ? host.remote.segments : segments!.api,
       query,
       journeys: journeys.api,
+      metrics,
     },
     // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
     (service) => {
@@ -166,6 +175,7 @@ export async function createPipeline(
       await processor.stop();
       await journeys.close();
       unforward?.();
+      watchSegmentationBacklog(undefined);
       if (host) profile.profiles.useMemberships(undefined);
       await host?.close();
       await identity.checkpoint();

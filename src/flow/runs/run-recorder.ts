@@ -4,6 +4,7 @@ import type { Clock } from '../../shared/clock.js';
 import type { RunCounter, RunSource, RunTally } from '../../ingest/processor/run-tally.js';
 import type { FlowEntity, FlowService } from '../flow-service.js';
 import type { RunDelta, RunMetricsStore } from './run-metrics-store.js';
+import { countRecords } from '../../metrics/pipeline-metrics.js';
 
 /**
  * Run window of streaming dataflows (`KITH_FLOW_RUN_WINDOW_MINUTES`, default 60): streaming has no natural runs, so
@@ -71,7 +72,8 @@ export class RunRecorder implements RunCounter {
           at,
         });
       }
-    await this.store.add(stage, upTo, deltas);
+    // Prometheus counters move once, after the commit (a replay the store skips is not counted again)
+    if (await this.store.add(stage, upTo, deltas)) for (const d of deltas) countRecords(d.counts, d.errors ?? {});
   }
 
   private async attribute(s: RunSource): Promise<{ flowId: string; connectionId: string }> {

@@ -27,6 +27,8 @@ export interface PipelineServiceMap {
   query: QueryEngine;
   /** The journey engine (reads profiles and writes step events to the lake: both here). */
   journeys: JourneyRuntimeApi;
+  /** This thread's Prometheus metrics and the segmentation thread's (getMetricsAsJSON arrays), for `/metrics`. */
+  metrics: { json(): Promise<unknown[]> };
 }
 
 /** What the main thread asks of the processor worker itself. */
