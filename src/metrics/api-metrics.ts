@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import client, { AggregatorRegistry } from 'prom-client';
 import { threadMetrics } from './thread-metrics.js';
+import { responses } from '../http/schemas.js';
 
 export const ingestAcknowledged = new client.Counter({
   name: 'kith_ingest_acknowledged_total',
@@ -119,7 +120,7 @@ export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): voi
     '/metrics',
     {
       config: { auth: 'none' },
-      schema: { tags: ['Operations'], summary: 'Prometheus metrics (text format 0.0.4); see the README for each metric', response: { 200: { type: 'string', description: 'Prometheus text exposition format' } } },
+      schema: { tags: ['Operations'], summary: 'Prometheus metrics (text format 0.0.4); see the README for each metric', response: responses({ 200: { type: 'string', description: 'Prometheus text exposition format' } }) },
     },
     async (_req, reply) => {
       // a processor being replaced answers once it is back: the scrape does not wait for it
