@@ -5,25 +5,6 @@ import client, { AggregatorRegistry } from 'prom-client';
 import { threadMetrics } from './thread-metrics.js';
 import { responses } from '../http/schemas.js';
 
-export const ingestAcknowledged = new client.Counter({
-  name: 'kith_ingest_acknowledged_total',
-  help: 'Messages acknowledged to senders (durably appended to the ingest log), by kind (xdm, raw, batch rows)',
-  labelNames: ['kind'] as const,
-});
-
-const httpRequests = new client.Counter({
-  name: 'kith_http_requests_total',
-  help: 'HTTP requests answered, by method, route template and status code',
-  labelNames: ['method', 'route', 'status'] as const,
-});
-
-const httpDuration = new client.Histogram({
-  name: 'kith_http_request_duration_seconds',
-  help: 'HTTP request latency (receipt to response sent), by method and route template',
-  labelNames: ['method', 'route'] as const,
-  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-});
-
 /** How long a scrape waits for the other threads' metrics (then it answers with the API thread's alone). */
 const OTHER_THREADS_TIMEOUT_MS = 2_000;
 
@@ -67,12 +48,34 @@ function walSizes(dataDir: string): Array<[string, number]> {
  * with prom-client's AggregatorRegistry (per-thread metrics carry a `thread` label, counters of one kind are summed).
  * Call before the routes are registered: the latency hook covers every route.
  */
-export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): void {
+export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): { acknowledged(kind: string, n: number): void } {
   const api = threadMetrics('api');
+  // this server's own metrics: a registry per server (tests run several in one process)
+  const registers = [new client.Registry()];
+  const ingestAcknowledged = new client.Counter({
+    name: 'kith_ingest_acknowledged_total',
+    help: 'Messages acknowledged to senders (durably appended to the ingest log), by kind (xdm, raw, batch rows)',
+    labelNames: ['kind'] as const,
+    registers,
+  });
+  const httpRequests = new client.Counter({
+    name: 'kith_http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers,
+  });
+  const httpDuration = new client.Histogram({
+    name: 'kith_http_request_duration_seconds',
+    help: 'HTTP request latency (receipt to response sent), by method and route template',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
   // the process as a whole (RSS, open files, GC, event-loop lag of this thread): once, here
   if (!client.register.getSingleMetric('process_cpu_seconds_total')) client.collectDefaultMetrics();
   new client.Gauge({
     name: 'kith_ingest_log_backlog_entries',
+    registers,
     help: 'Ingest-log entries appended and not yet committed by each processor consumer (lake, downstream)',
     labelNames: ['consumer'] as const,
     async collect() {
@@ -82,6 +85,7 @@ export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): voi
   });
   new client.Gauge({
     name: 'kith_processor_lag_entries',
+    registers,
     help: 'Ingest-log entries the processor has not fully processed (lake and downstream)',
     async collect() {
       const pos = deps.position();
@@ -90,6 +94,7 @@ export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): voi
   });
   new client.Gauge({
     name: 'kith_processor_lag_seconds',
+    registers,
     help: 'Age of the oldest acknowledged entry the processor has not fully processed (0 when caught up)',
     async collect() {
       const head = await deps.log.head();
@@ -101,6 +106,7 @@ export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): voi
   });
   new client.Gauge({
     name: 'kith_wal_bytes',
+    registers,
     help: 'Size of each write-ahead log file in the data directory (SQLite *.db-wal, the lake\'s DuckDB *.wal)',
     labelNames: ['file'] as const,
     collect() {
@@ -125,8 +131,9 @@ export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): voi
     async (_req, reply) => {
       // a processor being replaced answers once it is back: the scrape does not wait for it
       const others = deps.otherThreads ? await withTimeout(deps.otherThreads(), OTHER_THREADS_TIMEOUT_MS).catch(() => []) : [];
-      const merged = AggregatorRegistry.aggregate([await api.json(), ...others] as object[]);
+      const merged = AggregatorRegistry.aggregate([await registers[0]!.getMetricsAsJSON(), await api.json(), ...others] as object[]);
       return reply.type(client.register.contentType).send(await merged.metrics());
     },
   );
+  return { acknowledged: (kind, n) => ingestAcknowledged.inc({ kind }, n) };
 }

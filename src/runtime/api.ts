@@ -19,7 +19,7 @@ import { registerCatalogRoutes } from '../catalog/routes.js';
 import { FlowService } from '../flow/flow-service.js';
 import { registerFlowRoutes } from '../flow/routes.js';
 import { registerRunRoutes } from '../flow/runs/routes.js';
-import { ingestAcknowledged, registerMetrics } from '../metrics/api-metrics.js';
+import { registerMetrics } from '../metrics/api-metrics.js';
 import { referenceLookups } from '../flow/flow-references.js';
 import { LogRetention } from '../ingest/log/retention.js';
 import { PROCESSOR_CONSUMERS } from '../ingest/processor/lake-processor.js';
@@ -210,13 +210,6 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   const batches = batchCatalog(catalog);
   let processor: ProcessorHandle | undefined;
   const appender = logAppender(ingestLog, () => processor, opts.backPressure ?? { maxBacklog: cfg.maxBacklog, maxQueued: 200_000 });
-  // acknowledgements counted for /metrics once durable (every edge appends through here)
-  const append = appender.append.bind(appender);
-  appender.append = async (messages) => {
-    const offsets = await append(messages);
-    for (const m of messages) ingestAcknowledged.inc({ kind: m.kind });
-    return offsets;
-  };
 
   const timeouts = { headersMs: cfg.headersTimeoutMs, bodyMs: cfg.bodyTimeoutMs, uploadMs: cfg.uploadTimeoutMs, idleMs: cfg.idleTimeoutMs, keepAliveMs: cfg.keepAliveTimeoutMs };
   const app = await buildApp({ logLevel: cfg.logLevel, apiBodyLimit: cfg.apiBodyLimit, credentials, sandboxes, timeouts, ...(https ? { https } : {}) });
@@ -224,7 +217,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
   // before the routes: its latency hook covers them all; the processor's thread (and through it segmentation's) answer for themselves
-  registerMetrics(app, {
+  const metrics = registerMetrics(app, {
     dataDir: cfg.dataDir,
     log: ingestLog,
     consumers: PROCESSOR_CONSUMERS,
@@ -232,6 +225,15 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     ...(inline ? {} : { otherThreads: async () => (processor ? await processor.remote.metrics.json() : []) }),
     now: () => clock.now(),
   });
+  // acknowledgements counted once durable (every edge appends through here)
+  const append = appender.append.bind(appender);
+  appender.append = async (messages) => {
+    const offsets = await append(messages);
+    const byKind = new Map<string, number>();
+    for (const m of messages) byKind.set(m.kind, (byKind.get(m.kind) ?? 0) + 1);
+    for (const [kind, n] of byKind) metrics.acknowledged(kind, n);
+    return offsets;
+  };
   const hooks = {
     onLanded: (sandboxId: string, schemaId: string) => schemas.markInUse(sandboxId, schemaId),
     onError: (e: unknown) => app.log.error({ err: e }, 'lake processor error'),

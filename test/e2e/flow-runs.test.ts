@@ -1,7 +1,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
-import { Platform } from '../helpers/platform.js';
+import { Platform, eventually } from '../helpers/platform.js';
+import { WorkerProcessor } from '../../src/ingest/processor/worker-processor.js';
+import { openStorageOrThrow, storageConfigOf } from '../../src/runtime/storage.js';
 
 const FS = '/data/foundation/flowservice';
 const METRICS = '/data/infrastructure/observability/insights/metrics';
@@ -171,5 +173,69 @@ describe('Dataflow runs: records streamed through a dataflow are counted per run
     const r = await p.call('GET', `${FS}/runs/${runId}`);
     assert.equal(r.status, 200, r.body);
     assert.equal(r.json.items[0].metrics.recordSummary.inputRecordCount, 4);
+  });
+});
+
+describe('Run counts are exact across a processor crash and a replay of the whole log (a stream without a dataflow: a connection run)', () => {
+  let k: TestKith;
+  let p: Platform;
+  let schema = '';
+  let ds = '';
+  let inlet = { connectionId: '', inletId: '' };
+  let sent = 0;
+  before(async () => {
+    k = await startTestKith();
+    p = new Platform(k);
+    schema = await p.createSchema('Crash events', FG('experienceevent'), [FG('identitymap')], true);
+    ds = await p.createDataset('Crash events', schema, { profile: true, identity: true });
+    inlet = await p.createInlet('crash');
+  });
+  after(() => k.stop());
+
+  const post = async (n: number) => {
+    const messages = Array.from({ length: n }, (_, i) =>
+      p.envelope(schema, ds, { _id: `c-${sent + i}`, timestamp: '2026-01-01T00:00:00Z', eventType: 'crash.test', identityMap: { Email: [{ id: `c${(sent + i) % 5}@crash.example`, primary: true }] } }),
+    );
+    const r = await p.collect(`/collection/batch/${inlet.inletId}`, { messages });
+    assert.equal(r.status, 207, JSON.stringify(r.json));
+    sent += n;
+  };
+  const counts = async () => {
+    const r = await p.call('GET', `${FS}/runs?property=connectionId==${inlet.connectionId}`);
+    assert.equal(r.status, 200, r.body);
+    const sum = (f: (x: any) => number) => r.json.items.reduce((a: number, x: any) => a + f(x), 0);
+    assert.ok(r.json.items.every((x: any) => x.flowId === undefined && x.connectionId === inlet.connectionId), 'runs of the connection, no dataflow');
+    return {
+      received: sum((x) => x.metrics.recordSummary.inputRecordCount),
+      ingested: sum((x) => x.metrics.recordSummary.outputRecordCount),
+      profile: sum((x) => x.metrics.recordSummary.profileRecordSummary.ingestedRecordCount),
+    };
+  };
+
+  it('a crashed processor worker replays from its markers; every record is counted once', async () => {
+    const wp = k.processor as WorkerProcessor;
+    assert.ok(wp instanceof WorkerProcessor);
+    for (let i = 0; i < 4; i++) await post(50);
+    wp.injectFault();
+    await eventually(async () => !wp.running(), 'the worker to exit');
+    await post(50);
+    await wp.settled();
+    await post(50);
+    await k.processor.drain();
+    assert.deepEqual(await counts(), { received: sent, ingested: sent, profile: sent });
+  });
+
+  it("with the log's markers lost (every entry read and sent downstream again), the counts do not move", async () => {
+    const dir = k.dataDir;
+    const before = await counts();
+    await k.stop({ keepData: true });
+    const storage = await openStorageOrThrow(storageConfigOf({ ...k.config, dataDir: dir }), 'cli', { extra: ['ingestLog'] });
+    await storage.stores.ingestLog!.commit('downstream', 0);
+    await storage.stores.ingestLog!.commit('lake', 0);
+    await storage.close();
+    k = await startTestKith({ dataDir: dir });
+    p = new Platform(k);
+    await k.processor.drain();
+    assert.deepEqual(await counts(), before);
   });
 });
