@@ -4,6 +4,7 @@ import { startTestKith, type TestKith } from '../../src/testing/test-kith.js';
 import { Platform, eventually } from '../helpers/platform.js';
 import { WorkerProcessor } from '../../src/ingest/processor/worker-processor.js';
 import { openStorageOrThrow, storageConfigOf } from '../../src/runtime/storage.js';
+import { SEGMENT_SOURCE_SPEC } from '../../src/sources/http/segment-routes.js';
 
 const FS = '/data/foundation/flowservice';
 const METRICS = '/data/infrastructure/observability/insights/metrics';
@@ -237,5 +238,45 @@ describe('Run counts are exact across a processor crash and a replay of the whol
     p = new Platform(k);
     await k.processor.drain();
     assert.deepEqual(await counts(), before);
+  });
+});
+
+describe('A source without a dataflow (Segment): its runs are the connection\'s, failures included', () => {
+  let k: TestKith;
+  let p: Platform;
+  let connectionId = '';
+  let auth = '';
+  before(async () => {
+    k = await startTestKith();
+    p = new Platform(k);
+    const c = await p.call('POST', `${FS}/connections`, { name: 'site', connectionSpec: { id: SEGMENT_SOURCE_SPEC, version: '1.0' }, auth: { params: {} } });
+    assert.equal(c.status, 201, c.body);
+    connectionId = c.json.id;
+    const writeKey = (await p.call('GET', `${FS}/connections/${connectionId}`)).json.items[0].auth.params.writeKey;
+    auth = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`;
+  });
+  after(() => k.stop());
+
+  it('counts what the source sent, per dataset of the source, with the failed ones by code', async () => {
+    const post = async (path: string, body: unknown) => {
+      const r = await k.app.inject({ method: 'POST', url: `/v1/${path}`, headers: { 'content-type': 'application/json', authorization: auth }, payload: JSON.stringify(body) });
+      assert.equal(r.statusCode, 200, r.body);
+    };
+    await post('track', { userId: 'u1', event: 'Signed Up', messageId: 'm1' });
+    await post('track', { userId: 'u1', event: 'Ordered', messageId: 'm2' });
+    await post('track', { userId: 'u1', event: 7, messageId: 'm3' }); // ill-typed: acknowledged, then a failed record
+    await k.processor.drain();
+    const r = await p.call('GET', `${FS}/runs?property=connectionId==${connectionId}`);
+    assert.equal(r.status, 200, r.body);
+    assert.ok(r.json.items.length >= 1);
+    const sum = (f: (x: any) => number) => r.json.items.reduce((a: number, x: any) => a + f(x), 0);
+    assert.ok(r.json.items.every((x: any) => x.flowId === undefined && x.connectionId === connectionId));
+    const received = sum((x) => x.metrics.recordSummary.inputRecordCount);
+    const ingested = sum((x) => x.metrics.recordSummary.outputRecordCount);
+    const failed = sum((x) => x.metrics.recordSummary.failedRecordCount);
+    assert.equal(failed, 1);
+    assert.ok(ingested >= 2, `ingested ${ingested}`);
+    assert.equal(received, ingested + failed);
+    assert.equal(r.json.items.flatMap((x: any) => x.metrics.statusSummary.errors).length, 1);
   });
 });

@@ -94,7 +94,7 @@ const FS = '/data/foundation/flowservice';
 
 /** Flow Service runs and per-dataset ingestion metrics, read from the run counters the processor stores. */
 export function registerRunRoutes(app: FastifyInstance, deps: { store: RunMetricsStore; clock: Clock }): void {
-  const runs = new RunService(deps.store, deps.clock);
+  const runs = new RunService(deps.store, deps.clock, RUN_WINDOW_MS);
   app.get(`${FS}/runs`, { schema: listRunsSchema }, async (req, reply) => {
     const ctx = sandboxCtxOf(req);
     const q = req.query as RunListQuery;

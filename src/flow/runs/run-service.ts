@@ -87,6 +87,8 @@ export class RunService {
   constructor(
     private readonly store: RunMetricsStore,
     private readonly clock: Clock,
+    /** The longest run window there may be rows of (createdAt filters read rows by window). */
+    private readonly windowMs: number,
   ) {}
 
   async list(sandbox: { id: string; name: string }, orgId: string, q: RunListQuery): Promise<Result<{ items: RunView[]; next?: string } | { count: number }, Problem>> {
@@ -102,12 +104,17 @@ export class RunService {
     }
     // the store narrows by the equality filters it indexes; the rest is applied to the runs
     const rq: RunQuery = { sandboxId: sandbox.id };
-    for (const f of filters.value)
-      if (f.op === '==') {
+    for (const f of filters.value) {
+      if (f.prop === 'createdAt') {
+        // a run starts in its window: createdAt >= windowStart > createdAt - window (the rows are read by window)
+        if (f.op === '>' || f.op === '>=' || f.op === '==') rq.from = Math.max(rq.from ?? -Infinity, f.value - this.windowMs);
+        if (f.op === '<' || f.op === '<=' || f.op === '==') rq.to = Math.min(rq.to ?? Infinity, f.value + 1);
+      } else if (f.op === '==') {
         if (f.prop === 'flowId') rq.flowId = f.value;
         else if (f.prop === 'connectionId') rq.connectionId = f.value;
         else if (f.prop === 'id') rq.runId = f.value;
       }
+    }
     let runs = await this.views(sandbox, orgId, await this.store.rows(rq));
     runs = runs.filter((r) => !(r.flowId === undefined && r.connectionId === undefined));
     for (const f of filters.value) {

@@ -1,7 +1,7 @@
 import type { SqliteDb } from '../../store/sqlite/open.js';
 import { checkedRows, type Transferable } from '../../store/transfer.js';
 import { sqliteExport } from '../../store/sqlite/sqlite-transfer.js';
-import { mergeDeltas, RUN_TRANSFER_ROWS, type RunDelta, type RunErrorRow, type RunMetricsStore, type RunQuery, type RunRow, type RunTransferRow } from './run-metrics-store.js';
+import { RUN_TRANSFER_ROWS, type RunDelta, type RunErrorRow, type RunMetricsStore, type RunQuery, type RunRow, type RunTransferRow } from './run-metrics-store.js';
 
 interface Row {
   sandbox_id: string;
@@ -65,20 +65,19 @@ export class SqliteRunMetricsStore implements RunMetricsStore, Transferable {
       CREATE TABLE IF NOT EXISTS flow_run_errors (sandbox_id TEXT NOT NULL, run_id TEXT NOT NULL, dataset_id TEXT NOT NULL, code TEXT NOT NULL, n INTEGER NOT NULL,
         PRIMARY KEY (sandbox_id, run_id, dataset_id, code)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS flow_run_marks (stage TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID;`);
-    const v = (k: string) => `json_extract(value, '$.${k}')`;
     this.stmts = {
       markOf: db.prepare<[string], { offset: number }>('SELECT offset FROM flow_run_marks WHERE stage = ?'),
       setMark: db.prepare<[string, number]>('INSERT INTO flow_run_marks VALUES (?, ?) ON CONFLICT (stage) DO UPDATE SET offset = max(offset, excluded.offset)'),
-      add: db.prepare<[string]>(
-        `INSERT INTO flow_run_counts(${COLS}) SELECT ${['s', 'f', 'c', 'd', 'w', 'r', 'wm', 'n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'a', 'b', 'u'].map(v).join(', ')} FROM json_each(?) WHERE true
+      // one row per statement: a prepared statement per delta is cheaper than json_each with a json_extract per column
+      add: db.prepare(
+        `INSERT INTO flow_run_counts(${COLS}) VALUES (${COLS.split(',').map(() => '?').join(',')})
          ON CONFLICT DO UPDATE SET received = received + excluded.received, ingested = ingested + excluded.ingested, failed = failed + excluded.failed,
            duplicates = duplicates + excluded.duplicates, profile_ingested = profile_ingested + excluded.profile_ingested,
            profile_not_ingested = profile_not_ingested + excluded.profile_not_ingested, input_bytes = input_bytes + excluded.input_bytes,
            first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at), updated_at = max(updated_at, excluded.updated_at)`,
       ),
-      addErrors: db.prepare<[string]>(
-        `INSERT INTO flow_run_errors(sandbox_id, run_id, dataset_id, code, n) SELECT ${['s', 'r', 'd', 'c', 'n'].map(v).join(', ')} FROM json_each(?) WHERE true
-         ON CONFLICT DO UPDATE SET n = n + excluded.n`,
+      addError: db.prepare<[string, string, string, string, number]>(
+        'INSERT INTO flow_run_errors(sandbox_id, run_id, dataset_id, code, n) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET n = n + excluded.n',
       ),
       restore: db.prepare(`INSERT OR REPLACE INTO flow_run_counts(${COLS}) VALUES (${COLS.split(',').map(() => '?').join(',')})`),
       restoreError: db.prepare<[string, string, string, string, number]>('INSERT OR REPLACE INTO flow_run_errors VALUES (?, ?, ?, ?, ?)'),
@@ -95,20 +94,11 @@ export class SqliteRunMetricsStore implements RunMetricsStore, Transferable {
   async add(stage: string, upTo: number, deltas: readonly RunDelta[]): Promise<boolean> {
     return this.db.transaction(() => {
       if (upTo <= (this.stmts.markOf.get(stage)?.offset ?? 0)) return false;
-      const merged = mergeDeltas(deltas);
-      if (merged.length > 0) {
-        this.stmts.add.run(
-          JSON.stringify(
-            merged.map((d) => ({
-              s: d.sandboxId, f: d.flowId, c: d.connectionId, d: d.datasetId, w: d.windowStart, r: d.runId, wm: d.windowMs,
-              n0: d.counts.received ?? 0, n1: d.counts.ingested ?? 0, n2: d.counts.failed ?? 0, n3: d.counts.duplicates ?? 0,
-              n4: d.counts.profileIngested ?? 0, n5: d.counts.profileNotIngested ?? 0, n6: d.counts.inputBytes ?? 0,
-              a: d.firstAt, b: d.lastAt, u: d.at,
-            })),
-          ),
-        );
-        const errs = merged.flatMap((d) => Object.entries(d.errors ?? {}).map(([c, n]) => ({ s: d.sandboxId, r: d.runId, d: d.datasetId, c, n })));
-        if (errs.length > 0) this.stmts.addErrors.run(JSON.stringify(errs));
+      // a key twice (chunks of one lane group) is two upserts of one row: no merge needed
+      for (const d of deltas) {
+        const c = d.counts;
+        this.stmts.add.run(d.sandboxId, d.flowId, d.connectionId, d.datasetId, d.windowStart, d.runId, d.windowMs, c.received ?? 0, c.ingested ?? 0, c.failed ?? 0, c.duplicates ?? 0, c.profileIngested ?? 0, c.profileNotIngested ?? 0, c.inputBytes ?? 0, d.firstAt, d.lastAt, d.at);
+        for (const code in d.errors) this.stmts.addError.run(d.sandboxId, d.runId, d.datasetId, code, d.errors[code]!);
       }
       this.stmts.setMark.run(stage, upTo);
       return true;

@@ -36,6 +36,9 @@ export interface RunRecordRef {
 
 export class RunTally {
   readonly groups = new Map<string, RunGroup>();
+  /** The last record's group: a chunk's records mostly share their source, so most adds skip the key. */
+  private last: RunGroup | undefined;
+  private lastRef: RunRecordRef | undefined;
 
   constructor(readonly windowMs: number) {}
 
@@ -44,24 +47,45 @@ export class RunTally {
   }
 
   add(r: RunRecordRef, field: RunField, n = 1, code?: string): void {
-    const windowStart = Math.floor(r.receivedAt / this.windowMs) * this.windowMs;
-    const k = `${r.sandboxId}\u0000${r.datasetId}\u0000${r.flowId ?? ''}\u0000${r.inletId ?? ''}\u0000${r.connectionId ?? ''}\u0000${windowStart}`;
-    let g = this.groups.get(k);
-    if (!g) {
-      g = {
-        source: { sandboxId: r.sandboxId, datasetId: r.datasetId, flowId: r.flowId ?? '', inletId: r.inletId ?? '', connectionId: r.connectionId ?? '', windowStart },
-        counts: {},
-        errors: {},
-        firstAt: r.receivedAt,
-        lastAt: r.receivedAt,
-      };
-      this.groups.set(k, g);
-    } else {
-      if (r.receivedAt < g.firstAt) g.firstAt = r.receivedAt;
-      if (r.receivedAt > g.lastAt) g.lastAt = r.receivedAt;
-    }
+    const g = this.groupOf(r);
     g.counts[field] = (g.counts[field] ?? 0) + n;
     if (code !== undefined) g.errors[code] = (g.errors[code] ?? 0) + n;
+  }
+
+  private groupOf(r: RunRecordRef): RunGroup {
+    if (r === this.lastRef) return this.last!;
+    const windowStart = Math.floor(r.receivedAt / this.windowMs) * this.windowMs;
+    const l = this.last?.source;
+    let g: RunGroup | undefined;
+    if (
+      l !== undefined &&
+      l.windowStart === windowStart &&
+      l.datasetId === r.datasetId &&
+      l.sandboxId === r.sandboxId &&
+      l.inletId === (r.inletId ?? '') &&
+      l.flowId === (r.flowId ?? '') &&
+      l.connectionId === (r.connectionId ?? '')
+    )
+      g = this.last!;
+    else {
+      const k = `${r.sandboxId}\u0000${r.datasetId}\u0000${r.flowId ?? ''}\u0000${r.inletId ?? ''}\u0000${r.connectionId ?? ''}\u0000${windowStart}`;
+      g = this.groups.get(k);
+      if (!g) {
+        g = {
+          source: { sandboxId: r.sandboxId, datasetId: r.datasetId, flowId: r.flowId ?? '', inletId: r.inletId ?? '', connectionId: r.connectionId ?? '', windowStart },
+          counts: {},
+          errors: {},
+          firstAt: r.receivedAt,
+          lastAt: r.receivedAt,
+        };
+        this.groups.set(k, g);
+      }
+    }
+    if (r.receivedAt < g.firstAt) g.firstAt = r.receivedAt;
+    if (r.receivedAt > g.lastAt) g.lastAt = r.receivedAt;
+    this.last = g;
+    this.lastRef = r;
+    return g;
   }
 }
 
