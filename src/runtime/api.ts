@@ -222,7 +222,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     log: ingestLog,
     consumers: PROCESSOR_CONSUMERS,
     position: () => (processor?.running?.() === false ? undefined : processor?.position()),
-    ...(inline ? {} : { otherThreads: async () => (processor ? await processor.remote.metrics.json() : []) }),
+    ...(inline ? {} : { otherThreads: async () => [...(processor ? await processor.remote.metrics.json() : []), ...((await reader?.metrics?.()) ?? [])] }),
     now: () => clock.now(),
   });
   // acknowledgements counted once durable (every edge appends through here)

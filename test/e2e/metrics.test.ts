@@ -43,7 +43,7 @@ function parseExposition(text: string): { types: Map<string, string>; samples: S
 const value = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
   samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
 
-describe('/metrics: the Prometheus text format, with the API, processor and segmentation threads merged', () => {
+describe('/metrics: the Prometheus text format, with the API, processor, segmentation and reader threads merged', () => {
   let k: TestKith;
   let p: Platform;
   before(async () => {
@@ -83,6 +83,7 @@ describe('/metrics: the Prometheus text format, with the API, processor and segm
       ['kith_thread_cpu_seconds_total', 'gauge', { thread: 'api' }, (v) => v > 0],
       ['kith_thread_cpu_seconds_total', 'gauge', { thread: 'processor' }, (v) => v > 0],
       ['kith_thread_cpu_seconds_total', 'gauge', { thread: 'segmentation' }, (v) => v > 0],
+      ['kith_thread_cpu_seconds_total', 'gauge', { thread: 'reader' }, (v) => v > 0],
       ['kith_thread_event_loop_utilization', 'gauge', { thread: 'processor' }, (v) => v >= 0 && v <= 1],
       ['process_cpu_seconds_total', 'counter', {}, (v) => v > 0],
     ];
