@@ -20,8 +20,8 @@ export interface ApiMetricsDeps {
   consumers: readonly string[];
   /** The highest offset the processor has fully processed (undefined while it is not running). */
   position(): number | undefined;
-  /** Metrics of the other threads (getMetricsAsJSON arrays), or none when the pipeline runs on this thread. */
-  otherThreads?: () => Promise<unknown[]>;
+  /** Metrics of the other threads, one promise per source (each a list of getMetricsAsJSON arrays); none when the pipeline runs on this thread. */
+  otherThreads?: () => Array<Promise<unknown[]>>;
   now(): number;
 }
 
@@ -129,8 +129,8 @@ export function registerMetrics(app: FastifyInstance, deps: ApiMetricsDeps): { a
       schema: { tags: ['Operations'], summary: 'Prometheus metrics (text format 0.0.4); see the README for each metric', response: responses({ 200: { type: 'string', description: 'Prometheus text exposition format' } }) },
     },
     async (_req, reply) => {
-      // a processor being replaced answers once it is back: the scrape does not wait for it
-      const others = deps.otherThreads ? await withTimeout(deps.otherThreads(), OTHER_THREADS_TIMEOUT_MS).catch(() => []) : [];
+      // a thread being replaced answers once it is back: the scrape does not wait for it, and the others still count
+      const others = (await Promise.all((deps.otherThreads?.() ?? []).map((p) => withTimeout(p, OTHER_THREADS_TIMEOUT_MS).catch(() => [])))).flat();
       const merged = AggregatorRegistry.aggregate([await registers[0]!.getMetricsAsJSON(), await api.json(), ...others] as object[]);
       return reply.type(client.register.contentType).send(await merged.metrics());
     },

@@ -222,7 +222,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
     log: ingestLog,
     consumers: PROCESSOR_CONSUMERS,
     position: () => (processor?.running?.() === false ? undefined : processor?.position()),
-    ...(inline ? {} : { otherThreads: async () => [...(processor ? await processor.remote.metrics.json() : []), ...((await reader?.metrics?.()) ?? [])] }),
+    ...(inline ? {} : { otherThreads: () => [processor ? processor.remote.metrics.json() : Promise.resolve([]), reader?.metrics?.() ?? Promise.resolve([])] }),
     now: () => clock.now(),
   });
   // acknowledgements counted once durable (every edge appends through here)
