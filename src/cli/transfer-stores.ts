@@ -24,6 +24,7 @@ export const TRANSFER_STORES: readonly TransferEntry[] = [
   { name: 'segment', store: 'segmentStore', file: 'segment' },
   { name: 'journey', store: 'journeyStore', file: 'journey' },
   { name: 'gateway-rejections', store: 'gatewayRejections', file: 'gateway' },
+  { name: 'flow-runs', store: 'runMetrics', file: 'failed-records' },
 ];
 
 export interface TransferStores {

@@ -56,7 +56,8 @@ export function logAppender(log: GroupCommitLog, processor: () => ProcessorHandl
   return {
     async append(messages: IngestMessage[]): Promise<number[]> {
       const offs = await log.append(
-        messages.map((m) => ({ sandboxId: m.sandboxId, orgId: m.orgId, kind: m.kind, receivedAt: m.receivedAt, payload: m.payload })),
+        // the inlet travels with the entry: the processor counts a dataflow's runs by it
+        messages.map((m) => ({ sandboxId: m.sandboxId, orgId: m.orgId, kind: m.kind, receivedAt: m.receivedAt, payload: m.payload, ...(m.inletId ? { inletId: m.inletId } : {}) })),
       );
       if (offs.length) head = Math.max(head, offs[offs.length - 1]!);
       processor()?.notify();

@@ -20,6 +20,8 @@ import { CatalogService } from '../catalog/catalog-service.js';
 import { registerCatalogRoutes } from '../catalog/routes.js';
 import { FlowService } from '../flow/flow-service.js';
 import { registerFlowRoutes } from '../flow/routes.js';
+import { registerRunRoutes } from '../flow/runs/routes.js';
+import { registerMetrics } from '../metrics/api-metrics.js';
 import { referenceLookups } from '../flow/flow-references.js';
 import { LogRetention } from '../ingest/log/retention.js';
 import { PROCESSOR_CONSUMERS } from '../ingest/processor/lake-processor.js';
@@ -228,6 +230,24 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   log = app.log;
   installDiskGuard(app, new DiskGuard(cfg.dataDir, cfg.minFreeDiskMb * 1024 * 1024)); // before any ingesting route
   const inline = opts.processor?.inline ?? (opts.clock !== undefined || opts.downstream !== undefined);
+  // before the routes: its latency hook covers them all; the processor's thread (and through it segmentation's) answer for themselves
+  const metrics = registerMetrics(app, {
+    dataDir: cfg.dataDir,
+    log: ingestLog,
+    consumers: PROCESSOR_CONSUMERS,
+    position: () => (processor?.running?.() === false ? undefined : processor?.position()),
+    ...(inline ? {} : { otherThreads: () => [processor ? processor.remote.metrics.json() : Promise.resolve([]), reader?.metrics?.() ?? Promise.resolve([])] }),
+    now: () => clock.now(),
+  });
+  // acknowledgements counted once durable (every edge appends through here)
+  const append = appender.append.bind(appender);
+  appender.append = async (messages) => {
+    const offsets = await append(messages);
+    const byKind = new Map<string, number>();
+    for (const m of messages) byKind.set(m.kind, (byKind.get(m.kind) ?? 0) + 1);
+    for (const [kind, n] of byKind) metrics.acknowledged(kind, n);
+    return offsets;
+  };
   const hooks = {
     onLanded: (sandboxId: string, schemaId: string) => schemas.markInUse(sandboxId, schemaId),
     onError: (e: unknown) => app.log.error({ err: e }, 'lake processor error'),
@@ -284,6 +304,7 @@ export async function startKith(cfg: KithConfig, opts: StartOptions = {}): Promi
   registerSchemaRoutes(app, schemas);
   registerCatalogRoutes(app, catalog);
   registerFlowRoutes(app, flow);
+  registerRunRoutes(app, { store: storage.stores.runMetrics, clock });
   registerCollectionRoutes(app, collection, { bodyLimit: cfg.collectionBodyLimit });
   registerBatchImportRoutes(app, batchImport, async (sandboxId, datasetId, batchId, limit) => {
     const ds = await datasets.getDataset(sandboxId, datasetId);

@@ -28,6 +28,10 @@ import { SYSTEM_KIND, type SegmentSystemDatasets } from '../segment/segment-type
 import { allSandboxes } from '../sandbox/all-sandboxes.js';
 import { createModelContext } from '../model/wiring.js';
 import type { ModelRunner } from '../model/model-runner.js';
+import { RunRecorder } from '../flow/runs/run-recorder.js';
+import { NotPlacedOffsets } from '../ingest/processor/run-tally.js';
+import { threadMetrics } from '../metrics/thread-metrics.js';
+import { watchSegmentationBacklog } from '../metrics/pipeline-metrics.js';
 
 export interface Pipeline {
   processor: LakeProcessor;
@@ -125,13 +129,22 @@ export async function createPipeline(
       await hooks.sink?.accept(records);
     },
   };
-  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notIngested);
+  // dataflow run counts: the profile step's not-ingested records are seen on their way to their store
+  const notPlaced = new NotPlacedOffsets(notIngested);
+  profileSink = new ProfileSink(identity, identitySink, profile.profiles, afterProfile, notPlaced.sink);
+  const runs = { counter: new RunRecorder(opened.runMetrics, s.flow, s.clock), notPlaced: () => notPlaced.take() };
   // the Query Service's typed tables follow the lake's commits; its engine runs SQL on the lake's instance
   const tables = LakeTableSpace.create({ lake, catalog: s.catalog, schemas: s.schemas, clock: s.clock, onError: hooks.onError });
   await tables.start();
   tables.warm(sandboxIds);
   const query = DuckdbQueryEngine.create({ lake, tables });
-  const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink }, opts);
+  const processor = createLakeProcessor(stores, s, { onLanded: hooks.onLanded, onError: hooks.onError, onBatchTouched: hooks.onBatchTouched, sink: identitySink, runs }, opts);
+  // Prometheus: this thread's metrics and, through its host, the segmentation thread's
+  const own = threadMetrics('processor');
+  if (host) watchSegmentationBacklog(() => host.pending());
+  const metrics = {
+    json: async (): Promise<unknown[]> => [await own.json(), ...(host ? [await host.remote.metrics.json().catch(() => [])] : [])],
+  };
   const rpc = new RpcServer<PipelineServiceMap>(
     {
       notIngestedReplay: new NotIngestedReplay(notIngested, datasetDirectory(s.catalog), identitySink, (fn) => processor.exclusive(fn), s.clock),
@@ -147,6 +160,7 @@ export async function createPipeline(
       query,
       journeys: journeys.api,
       models,
+      metrics,
     },
     // the worker's copies of merge policies and computed attributes are cached: tell it they may have changed
     (service) => {
@@ -170,6 +184,7 @@ export async function createPipeline(
       await journeys.close();
       await models.close();
       unforward?.();
+      watchSegmentationBacklog(undefined);
       if (host) profile.profiles.useMemberships(undefined);
       await host?.close();
       await identity.checkpoint();

@@ -12,6 +12,8 @@ export interface ReaderHandle {
   /** Makes a reader thread throw an error nothing catches (tests of the restart); inline: nothing. */
   injectFault(): void;
   stop(): Promise<void>;
+  /** The reader threads' Prometheus metrics (getMetricsAsJSON arrays); none inline (the API thread's own). */
+  metrics?(): Promise<unknown[]>;
 }
 
 /** The reader on the API thread (inline mode: a manual clock, `processor.inline`): the same services, same-thread calls. */
@@ -115,6 +117,10 @@ export class WorkerReaders implements ReaderHandle {
     const workers = Array.from({ length: n }, () => new ReaderWorker(storage, opts.onError));
     await Promise.all(workers.map((w) => w.spawn()));
     return new WorkerReaders(workers);
+  }
+
+  async metrics(): Promise<unknown[]> {
+    return Promise.all(this.workers.map((w) => w.remote.metrics.json().catch(() => [])));
   }
 
   /** Workers started so far, restarts included (tests). */

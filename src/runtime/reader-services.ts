@@ -66,4 +66,8 @@ export type ToReader = RpcCall | { type: 'fault' };
 /** Reader worker -> API thread. */
 export type FromReader = RpcReply | { type: 'ready' } | { type: 'error'; message: string };
 /** The worker also answers its host's stop (closes its connections; the port closes after the reply). */
-export type ReaderWorkerServiceMap = ReaderServiceMap & { worker: { stop(): Promise<void> } };
+export type ReaderWorkerServiceMap = ReaderServiceMap & {
+  worker: { stop(): Promise<void> };
+  /** The thread's Prometheus metrics (getMetricsAsJSON), for the API's `/metrics`. */
+  metrics: { json(): Promise<unknown[]> };
+};

@@ -5,6 +5,7 @@ import { openStorageOrThrow, type StorageConfig } from './storage.js';
 import { systemClock } from '../shared/clock.js';
 import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
 import { createReaderContext, type FromReader, type ReaderWorkerServiceMap, type ToReader } from './reader-services.js';
+import { threadMetrics } from '../metrics/thread-metrics.js';
 
 /**
  * A reader thread's root (entry: reader-boot.mjs; started by the API thread, runtime/reader-host.ts): profile lookups
@@ -33,7 +34,9 @@ const failing = exitOnUncaught(
 );
 
 let stopped = false;
-const server = ctx.rpc.extend<Pick<ReaderWorkerServiceMap, 'worker'>>({
+const server = ctx.rpc.extend<Pick<ReaderWorkerServiceMap, 'worker' | 'metrics'>>({
+  // with KITH_READER_THREADS > 1 the readers' figures are summed under thread="reader"
+  metrics: threadMetrics('reader'),
   worker: {
     stop: async () => {
       await closeAll();

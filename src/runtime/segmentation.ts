@@ -9,6 +9,7 @@ import { backgroundCheckpointsEnabled } from '../store/sqlite/checkpointer.js';
 import { ForwardedIdentityResolver } from '../segment/worker/forwarded-identity-resolver.js';
 import type { FromSegmentWorker, SegmentHostServiceMap, SegmentWorkerServiceMap, ToSegmentWorker } from '../segment/worker/protocol.js';
 import { RpcClient, RpcServer } from '../shared/rpc.js';
+import { threadMetrics } from '../metrics/thread-metrics.js';
 import { exitOnUncaught, throwUncaught } from '../shared/thread-failure.js';
 
 /**
@@ -90,6 +91,7 @@ const failing = exitOnUncaught(
 let stopped = false;
 const server = new RpcServer<SegmentWorkerServiceMap>({
   segments: segments.api,
+  metrics: threadMetrics('segmentation'),
   worker: {
     stop: async () => {
       clearInterval(timer);

@@ -36,8 +36,8 @@ const kinds: Array<{ kind: 'sqlite' | 'postgres'; config(): StorageConfig }> = [
 ];
 
 const expected: Record<ThreadRole, string[]> = {
-  api: ['failedRecords', 'gatewayRejections', 'ingestLog', 'notIngested', 'resources', 'sourceState'],
-  processor: ['failedRecords', 'identityGraph', 'ingestLog', 'journeyStore', 'lake', 'membershipReader', 'notIngested', 'profileStore', 'resources', 'seenIds'],
+  api: ['failedRecords', 'gatewayRejections', 'ingestLog', 'notIngested', 'resources', 'runMetrics', 'sourceState'],
+  processor: ['failedRecords', 'identityGraph', 'ingestLog', 'journeyStore', 'lake', 'membershipReader', 'notIngested', 'profileStore', 'resources', 'runMetrics', 'seenIds'],
   segmentation: ['profileStore', 'resources', 'segmentStore'],
   reader: ['identityGraph', 'membershipReader', 'profileStore', 'resources'],
   cli: ['resources'],
@@ -100,7 +100,7 @@ describe('openStorage', () => {
         else {
           assert.deepEqual(dbFiles, [], 'no SQLite file on PostgreSQL');
           const applied = await appliedMigrations(admin, cfg.databaseSchema);
-          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'gateway-rejections', 'identity', 'ingest-log', 'journey', 'not-ingested', 'profile', 'resources', 'seen-ids', 'source-state']);
+          assert.deepEqual([...applied.keys()].sort(), ['failed-records', 'flow-runs', 'gateway-rejections', 'identity', 'ingest-log', 'journey', 'not-ingested', 'profile', 'resources', 'seen-ids', 'source-state']);
         }
       });
 

@@ -40,6 +40,9 @@ import { SqliteRejectionStore } from '../auth/rejections/sqlite-rejection-store.
 import { PgRejectionStore } from '../auth/rejections/pg-rejection-store.js';
 import { SqliteJourneyStore } from '../journey/store/sqlite-journey-store.js';
 import { PgJourneyStore } from '../journey/store/pg-journey-store.js';
+import type { RunMetricsStore } from '../flow/runs/run-metrics-store.js';
+import { SqliteRunMetricsStore } from '../flow/runs/sqlite-run-metrics-store.js';
+import { PgRunMetricsStore } from '../flow/runs/pg-run-metrics-store.js';
 
 /** Where a process keeps its state: plain data, so worker threads get it through workerData. */
 export interface StorageConfig {
@@ -85,12 +88,14 @@ export interface Stores {
   journeyStore: JourneyStore;
   /** Requests the gateway refused, aggregated by org, client id, reason and sandbox (bounded; the API writes). */
   gatewayRejections: GatewayRejectionStore;
+  /** Ingestion counters per dataflow run window (the processor writes; the API reads Flow Service runs from them). */
+  runMetrics: RunMetricsStore;
 }
 
 /** What each thread opens (see runtime/README.md for who writes what). */
 const ROLE_STORES = {
-  api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState', 'gatewayRejections'],
-  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader', 'journeyStore'],
+  api: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'sourceState', 'gatewayRejections', 'runMetrics'],
+  processor: ['resources', 'ingestLog', 'failedRecords', 'notIngested', 'seenIds', 'lake', 'identityGraph', 'profileStore', 'membershipReader', 'journeyStore', 'runMetrics'],
   segmentation: ['resources', 'profileStore', 'segmentStore'],
   // profile lookups off the write path: read connections of the graph, profiles and memberships
   reader: ['resources', 'identityGraph', 'profileStore', 'membershipReader'],
@@ -144,6 +149,8 @@ const OPENERS: { [K in keyof Stores]: { sqlite(o: SqliteOpening): Stores[K] | Pr
   },
   journeyStore: { sqlite: (o) => new SqliteJourneyStore(o.file('journey')), postgres: (o) => PgJourneyStore.open(o) },
   gatewayRejections: { sqlite: (o) => new SqliteRejectionStore(o.file('gateway')), postgres: (o) => PgRejectionStore.open(o) },
+  // beside failed records (the processor's diagnostics file): one write per lake group and per downstream marker
+  runMetrics: { sqlite: (o) => new SqliteRunMetricsStore(o.file('failed-records')), postgres: (o) => PgRunMetricsStore.open(o) },
 };
 
 /**

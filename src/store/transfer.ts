@@ -12,6 +12,7 @@
  *   segment         src/segment/segment-transfer-rows.ts (memberships, timers, outbox, meta, active sandboxes)
  *   journey         src/journey/store/journey-transfer-rows.ts (inbox, instances, step-event outbox, cursors, sequence marks)
  *   gateway-rejections  RejectionRow (src/auth/rejections/rejection-store.ts)
+ *   flow-runs       src/flow/runs/run-metrics-store.ts (run window counts, failed codes per run, stage marks)
  * Ids, offsets and timestamps travel as they are (a failed record's id is in URLs clients hold).
  */
 export interface Transferable {

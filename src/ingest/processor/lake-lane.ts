@@ -1,4 +1,5 @@
 import type { FailedItem, FailedSink, LakeRow, LakeSink, LogSource, SeenIds } from './processor-ports.js';
+import type { RunTally } from './run-tally.js';
 
 /** What one processed chunk leaves for the lake. */
 export interface LakeChunk {
@@ -12,6 +13,8 @@ export interface LakeChunk {
   schemas: Set<string>;
   /** Runs after the chunk's rows are in the lake (import batches ending in it). */
   after?: () => Promise<void>;
+  /** The chunk's run counts (received, ingested, failed, duplicates), stored with the group's write. */
+  runs?: RunTally;
 }
 
 export interface LakeLaneDeps {
@@ -31,6 +34,8 @@ export interface LakeLaneDeps {
    * more. `idle()` (drains, stops) writes at once.
    */
   gatherMs?: number;
+  /** Stores a group's run counts with `upTo` as the lake stage's mark (RunCounter.commit). */
+  runs?: (upTo: number, tallies: readonly RunTally[]) => Promise<void>;
   /** Tests only: runs after each step of a write (crash tests kill the process here). */
   fault?: (step: LaneStep, upTo: number) => Promise<void> | void;
 }
@@ -189,6 +194,9 @@ export class LakeLane {
     // before the seen mark: after a crash short of it, the log is read again from the mark, batch ends included
     for (const c of group) await c.after?.();
     if (this.d.fault) await this.d.fault('after', upTo);
+    // before the seen mark: the log is read again from it after a crash, so counts not stored yet are counted again
+    // (and counts stored are not: their mark is at or above the replayed chunks)
+    if (this.d.runs) await this.d.runs(upTo, group.flatMap((c) => (c.runs && !c.runs.empty ? [c.runs] : [])));
     const ids = new Map<string, string[]>();
     for (const c of group) for (const [k, list] of c.ids) ids.set(k, [...(ids.get(k) ?? []), ...list]);
     // with the mark: after a crash the processor re-reads the log from the mark (LakeProcessor.load), so the ids of

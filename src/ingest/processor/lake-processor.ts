@@ -8,6 +8,7 @@ import { LakeLane, type LakeLaneDeps } from './lake-lane.js';
 import type { NotIngestedCounter } from '../../lake/not-ingested-store.js';
 import { decodeEntry, type DecodedEntry } from './steps/decode-entry.js';
 import { validateRecord, type ValidateDeps, type ValidatedRecord } from './steps/validate-record.js';
+import { RunTally, type RunCounter } from './run-tally.js';
 
 export interface LakeProcessorOptions {
   /** Log entries read per chunk. */
@@ -49,6 +50,8 @@ export interface LakeProcessorDeps extends ValidateDeps {
   /** Called once per schema the first time rows of it land (schema evolution becomes additive-only). */
   onLanded?: (sandboxId: string, schemaId: string) => Promise<void>;
   onError?: (e: unknown) => void;
+  /** Dataflow run counters (Flow Service runs); with `notPlaced`, the offsets the profile step did not place in the last accept. */
+  runs?: { counter: RunCounter; notPlaced: () => ReadonlySet<number> };
   /** Tests only: runs between the steps of each lake write (LakeLaneDeps.fault). */
   laneFault?: LakeLaneDeps['fault'];
 }
@@ -112,13 +115,29 @@ export class LakeProcessor {
   private loaded = false;
   /** Lake writes and batch finalisation, in log order, trailing the downstream steps. */
   private readonly lane: LakeLane;
+  /** Run counters: the offsets through which each stage's counts are stored, and the profile counts not stored yet. */
+  private runsLakeMark = 0;
+  private runsProfileMark = 0;
+  private profileTally: RunTally | undefined;
 
   constructor(
     private readonly deps: LakeProcessorDeps,
     opts: Partial<LakeProcessorOptions> = {},
   ) {
     this.opts = { ...DEFAULT_PROCESSOR_OPTIONS, ...opts };
-    this.lane = new LakeLane({ lake: deps.lake, failed: deps.failed, seen: deps.seen, log: deps.log, consumer: LAKE, onLanded: deps.onLanded, trace: TRACE, gatherMs: this.opts.lakeGatherMs, fault: deps.laneFault });
+    const counter = deps.runs?.counter;
+    this.lane = new LakeLane({
+      lake: deps.lake,
+      failed: deps.failed,
+      seen: deps.seen,
+      log: deps.log,
+      consumer: LAKE,
+      onLanded: deps.onLanded,
+      trace: TRACE,
+      gatherMs: this.opts.lakeGatherMs,
+      fault: deps.laneFault,
+      ...(counter ? { runs: (upTo: number, tallies: readonly RunTally[]) => counter.commit('lake', upTo, tallies) } : {}),
+    });
   }
 
   private async load(): Promise<void> {
@@ -132,6 +151,11 @@ export class LakeProcessor {
     this.lakeProgress = await this.deps.lake.progress(LAKE);
     this.lane.reset(this.lakeProgress);
     this.downstreamDone = this.downstreamStored = await this.deps.log.committed(DOWNSTREAM);
+    if (this.deps.runs) {
+      this.runsLakeMark = await this.deps.runs.counter.mark('lake');
+      this.runsProfileMark = await this.deps.runs.counter.mark('profile');
+      this.profileTally = undefined;
+    }
     // the seen mark may trail the lake marker (a crash between the DuckDB commit and rememberThrough): entries from it
     // are read again so the ids of their rows, already in the lake, are remembered. A directory from before marks
     // falls back to the log's lake marker, which the lane has always committed after remembering.
@@ -203,11 +227,16 @@ export class LakeProcessor {
     await this.settled();
   }
 
-  /** Stores the downstream marker if it moved. */
+  /** Stores the downstream marker if it moved (the profile's run counts first: their mark is never behind it). */
   private async storeDownstream(): Promise<void> {
     this.downstreamStoredAt = performance.now();
     if (!this.loaded || this.downstreamDone <= this.downstreamStored) return;
     const upTo = this.downstreamDone;
+    if (this.deps.runs && upTo > this.runsProfileMark) {
+      await this.deps.runs.counter.commit('profile', upTo, this.profileTally ? [this.profileTally] : []);
+      this.runsProfileMark = upTo;
+      this.profileTally = undefined;
+    }
     await this.deps.log.commit(DOWNSTREAM, upTo);
     this.downstreamStored = upTo;
   }
@@ -256,6 +285,9 @@ export class LakeProcessor {
     const ok: ValidatedRecord[] = [];
     const failed: FailedItem[] = [];
     const batchEnds: DecodedEntry[] = [];
+    // run counts of entries not counted yet (a replay after a crash skips what the stored mark covers)
+    const runs = this.deps.runs ? new RunTally(this.deps.runs.counter.windowMs) : undefined;
+    const runsFrom = this.runsLakeMark;
     for (const rec of entries) {
       const e = decodeEntry(rec);
       if (e.kind === 'batch-end') {
@@ -263,6 +295,11 @@ export class LakeProcessor {
         continue;
       }
       const r = await validateRecord(e, this.deps);
+      if (runs && e.offset > runsFrom) {
+        runs.add(e, 'received');
+        runs.add(e, 'inputBytes', e.payload.length);
+        if (r.type === 'deadLetter') runs.add(e, 'failed', 1, r.code ?? 'ERROR');
+      }
       if (r.type === 'ok') ok.push(r.value);
       else if (r.type === 'deadLetter' && e.offset > marker)
         failed.push({
@@ -315,6 +352,7 @@ export class LakeProcessor {
     const now = this.deps.clock.now();
     const accepted: AcceptedRecord[] = [];
     for (const v of ok) {
+      if (runs && v.entry.offset > runsFrom) runs.add(v.entry, dup.has(v.entry.offset) ? 'duplicates' : 'ingested');
       if (dup.has(v.entry.offset)) continue;
       const batchId = v.entry.importBatchId ?? (await this.streamingBatch(v.entry.sandboxId, v.dataset.id, v.dataset.tableName)).batchId;
       if (v.entry.offset > marker) {
@@ -342,6 +380,9 @@ export class LakeProcessor {
           batchId,
           xactionId: v.entry.xactionId,
           receivedAt: v.entry.receivedAt,
+          ...(v.entry.flowId ? { flowId: v.entry.flowId } : {}),
+          ...(v.entry.inletId ? { inletId: v.entry.inletId } : {}),
+          ...(v.entry.connectionId ? { connectionId: v.entry.connectionId } : {}),
           entity: v.entity,
           json: v.json,
         });
@@ -360,6 +401,7 @@ export class LakeProcessor {
       failed,
       ids: remembered,
       schemas: new Set(ok.map((v) => `${v.entry.sandboxId}\u0000${v.dataset.schemaId}`)),
+      ...(runs ? { runs } : {}),
       // import batches ending here are finalised once their rows are in the lake AND through the downstream steps
       // (their profile metrics count what the profile step could not place), inside the lane's write, before its
       // seen mark and log marker: a crash before then replays the batch end, which finalises it (idempotent)
@@ -368,8 +410,14 @@ export class LakeProcessor {
       }),
     });
 
+    // counted once: a chunk read again (the downstream steps failed) is not counted again
+    if (this.runsLakeMark < upTo) this.runsLakeMark = upTo;
     try {
-      if (accepted.length && this.deps.sink) await this.deps.sink.accept(accepted);
+      if (accepted.length && this.deps.sink) {
+        this.deps.runs?.notPlaced();
+        await this.deps.sink.accept(accepted);
+        if (this.deps.runs) this.countProfile(accepted, this.deps.runs.notPlaced());
+      }
       downstreamSettled(true);
     } catch (e) {
       // the chunk is read again (the cursor stays): its batch ends are finalised then
@@ -393,6 +441,15 @@ export class LakeProcessor {
       }
     }
     return entries.length;
+  }
+
+  /** The profile step's run counts of a chunk, kept until the downstream marker is stored (storeDownstream). */
+  private countProfile(accepted: readonly AcceptedRecord[], notPlaced: ReadonlySet<number>): void {
+    for (const r of accepted) {
+      if (!r.dataset.profileEnabled || r.offset <= this.runsProfileMark) continue;
+      const ref = { sandboxId: r.sandboxId, datasetId: r.dataset.id, flowId: r.flowId, inletId: r.inletId, connectionId: r.connectionId, receivedAt: r.receivedAt };
+      (this.profileTally ??= new RunTally(this.deps.runs!.counter.windowMs)).add(ref, notPlaced.has(r.offset) ? 'profileNotIngested' : 'profileIngested');
+    }
   }
 
   private async streamingBatch(sandboxId: string, datasetId: string, table: string): Promise<OpenBatch> {

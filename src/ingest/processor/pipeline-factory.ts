@@ -8,6 +8,7 @@ import type { NotIngestedStore } from '../../lake/not-ingested-store.js';
 import { LakeProcessor, type LakeProcessorOptions } from './lake-processor.js';
 import type { FailedSink, LogSource, RecordSink, SeenIds } from './processor-ports.js';
 import { batchCatalog, datasetDirectory } from '../wiring.js';
+import type { RunCounter } from './run-tally.js';
 
 export interface PipelineServices {
   resources: ResourceStore;
@@ -40,6 +41,8 @@ export function createLakeProcessor(
     onError: (e: unknown) => void;
     onBatchTouched?: (sandboxId: string, datasetId: string) => void;
     sink: RecordSink;
+    /** Dataflow run counters, and the offsets the profile step did not place in its last accept. */
+    runs?: { counter: RunCounter; notPlaced: () => ReadonlySet<number> };
   },
   opts: Partial<LakeProcessorOptions> = {},
 ): LakeProcessor {
@@ -76,6 +79,7 @@ export function createLakeProcessor(
       onError: hooks.onError,
       sink: hooks.sink,
       notIngested,
+      ...(hooks.runs ? { runs: hooks.runs } : {}),
     },
     opts,
   );

@@ -30,6 +30,8 @@ export interface PipelineServiceMap {
   journeys: JourneyRuntimeApi;
   /** Model training and scoring (reads the lake, writes scores into profiles: both here). */
   models: ModelRuntimeApi;
+  /** This thread's Prometheus metrics and the segmentation thread's (getMetricsAsJSON arrays), for `/metrics`. */
+  metrics: { json(): Promise<unknown[]> };
 }
 
 /** What the main thread asks of the processor worker itself. */

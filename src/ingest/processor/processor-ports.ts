@@ -9,6 +9,8 @@ export interface LogRecord {
   kind: string;
   receivedAt: number;
   payload: string;
+  /** The `/collection` inlet that accepted it (absent for other edges). */
+  inletId?: string;
 }
 
 export interface LogSource {
@@ -84,6 +86,10 @@ export interface AcceptedRecord {
   batchId: string;
   xactionId: string;
   receivedAt: number;
+  /** Where it came from (dataflow run counts): `x-adobe-flow-id`, the `/collection` inlet, a source's connection. */
+  flowId?: string;
+  inletId?: string;
+  connectionId?: string;
   entity: Record<string, unknown>;
   /** `entity` as JSON text (encoded once by validation; steps that store it reuse it). */
   json?: string;

@@ -7,6 +7,7 @@ import { checkEmailAction, DEFAULT_EMAIL_TIMEOUT_MS, runEmailAction, smtpTranspo
 import { checkHttpAction, runHttpAction } from './http-action.js';
 import { RateCap } from './rate-cap.js';
 import { checkUpdateProfile, runUpdateProfileAction } from './update-profile-action.js';
+import { journeyActionsTotal } from '../../metrics/pipeline-metrics.js';
 
 /**
  * The journey engine's ActionRunner: dispatches an action spec by kind to HTTP, email or update profile. Every
@@ -42,6 +43,13 @@ export class JourneyActionRunner implements ActionRunner {
   }
 
   async run(spec: ActionSpec, ctx: ActionContext): Promise<ActionResult> {
+    const r = await this.runOnce(spec, ctx);
+    const kind = (spec as { kind?: unknown } | null)?.kind;
+    journeyActionsTotal.inc({ kind: typeof kind === 'string' ? kind : 'unknown', status: r.status });
+    return r;
+  }
+
+  private async runOnce(spec: ActionSpec, ctx: ActionContext): Promise<ActionResult> {
     const startedAt = this.options.clock.now();
     try {
       return await this.dispatch(spec, ctx);

@@ -64,4 +64,6 @@ export interface SegmentWorkerServiceMap {
   segments: SegmentationApi;
   /** Closes segment.db and the worker's other stores; the port closes after the reply. */
   worker: { stop(): Promise<void> };
+  /** The thread's Prometheus metrics (prom-client's getMetricsAsJSON), for the API's `/metrics`. */
+  metrics: { json(): Promise<unknown[]> };
 }

@@ -53,7 +53,7 @@ export class SegmentHost {
   private readonly client = new RpcClient<SegmentWorkerServiceMap>((m) => this.worker.postMessage(m), {
     peer: 'segmentation worker',
     before: async (service) => {
-      if (service !== 'worker') {
+      if (service !== 'worker' && service !== 'metrics') {
         await this.settled(); // a call made while a crashed worker is replaced goes to the new one
         await this.flush(); // a call sees every change made before it
       }
@@ -191,6 +191,11 @@ export class SegmentHost {
     const lower = ref.namespace.toLowerCase();
     const xid = graph?.members.find((m) => m.namespace.toLowerCase() === lower && m.id === ref.id)?.xid ?? (await this.d.identities.xidOf(c.sandboxId, ref));
     return { sandboxId: c.sandboxId, ref, xid, members: graph?.members };
+  }
+
+  /** Changes forwarded and not evaluated yet (the segmentation lag). */
+  pending(): number {
+    return this.sent - this.received + this.backlog;
   }
 
   /** Resolves once at most `limit` forwarded changes wait in the worker (back-pressure for the processor). */

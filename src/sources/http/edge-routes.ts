@@ -159,7 +159,7 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
         const mapped = decision.consent === 'in' ? mapInteractEvents(events, { ecid, requestId, receivedAt: now }) : emptyOutput();
         const out = decision.consent === 'in' ? { ...mapped, profiles: [...mapped.profiles, ...records] } : mapped;
         if (decision.consent !== 'in' && parsed.value.events.length > 0) await counters.refused(ds.found.connection.id, decision.reason, parsed.value.events.length);
-        const w = await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
+        const w = await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, connectionId: ds.found.connection.id, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
           receivedAt: now,
           xactionBase: newXactionBase(now),
           requestId,
@@ -181,7 +181,7 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
         const identityMap = { ...(parsed.value.identityMap ?? {}), ECID: [{ id: ecid, authenticatedState: 'ambiguous' as const, primary: !parsed.value.identityMap }] };
         const record = consentProfileRecord(parsed.value.consent, identityMap);
         const out = { ...emptyOutput(), profiles: Object.keys(record).length > 1 ? [record] : [] };
-        await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
+        await d.sink.write({ ...ds.targets, sandboxId: ds.found.sandboxId, orgId: ds.found.orgId, connectionId: ds.found.connection.id, sourceName: `edge:${ds.found.connection.name as string}` }, out, {
           receivedAt: now,
           xactionBase: newXactionBase(now),
           requestId,

@@ -81,7 +81,7 @@ export function registerSegmentRoutes(app: FastifyInstance, d: SegmentDeps): voi
         const targets = await sourceTargets(d, { sandboxId: found.sandboxId, orgId: found.orgId, connectionId }, params, 'Segment', String(req.id));
         if (!targets) return reply.code(503).header('retry-after', '5').send({ success: false, code: 'unavailable', message: 'source datasets could not be prepared' });
         const rejected = norm.value.rejected.map((r) => ({ reason: `segment message ${r.index}${r.messageId ? ` (${r.messageId})` : ''}: ${r.reason}`, raw: '' }));
-        const w = await d.sink.write({ ...targets, sandboxId: found.sandboxId, orgId: found.orgId, sourceName: `segment:${found.connection.name as string}` }, out, {
+        const w = await d.sink.write({ ...targets, sandboxId: found.sandboxId, orgId: found.orgId, connectionId: found.connection.id, sourceName: `segment:${found.connection.name as string}` }, out, {
           receivedAt: now,
           xactionBase: newXactionBase(now),
           requestId: String(req.id),

@@ -57,7 +57,7 @@ export async function ingestMapped(
   const out = applyVerdict(mapped, verdict);
   const t = await sourceTargets(d, c, c.params, 'Shopify', requestId);
   if (!t) return { status: 503, detail: 'The source datasets could not be prepared' };
-  const w = await d.sink.write({ ...t, sandboxId: c.sandboxId, orgId: c.orgId, sourceName: `shopify:${c.shop}` }, out, { receivedAt: now, xactionBase: newXactionBase(now), requestId });
+  const w = await d.sink.write({ ...t, sandboxId: c.sandboxId, orgId: c.orgId, connectionId: c.connectionId, sourceName: `shopify:${c.shop}` }, out, { receivedAt: now, xactionBase: newXactionBase(now), requestId });
   if ('error' in w) return { status: 409, detail: w.error };
   if (mapped.resourceUpdatedAt !== undefined && verdict === 'newer') await d.state.recordVersion(mapped.resourceKey, mapped.resourceUpdatedAt);
   return { verdict, ...w };

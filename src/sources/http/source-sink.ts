@@ -8,6 +8,8 @@ export interface SourceTarget extends SourceDatasets {
   orgId: string;
   /** Shown as the message source (e.g. "shopify:acme.myshopify.com"). */
   sourceName: string;
+  /** The source's base connection (its dataflow runs count the messages by it). */
+  connectionId?: string;
 }
 
 /**
@@ -28,6 +30,7 @@ export class SourceSink {
     if (!profileDs || !eventDs) return { error: 'the source connection points at a dataset that no longer exists' };
     const msgs: IngestMessage[] = [];
     let n = 0;
+    const conn = t.connectionId ? `,"c":${JSON.stringify(t.connectionId)}` : '';
     const push = (ds: typeof profileDs, entity: unknown) => {
       const x = `${meta.xactionBase}:${n++}`;
       msgs.push({
@@ -39,7 +42,7 @@ export class SourceSink {
         receivedAt: meta.receivedAt,
         xactionId: x,
         requestId: meta.requestId,
-        payload: `{"d":${JSON.stringify(ds.id)},"s":${JSON.stringify(ds.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)},"e":${JSON.stringify(entity)}}`,
+        payload: `{"d":${JSON.stringify(ds.id)},"s":${JSON.stringify(ds.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)}${conn},"e":${JSON.stringify(entity)}}`,
       });
     };
     for (const p of out.profiles) push(profileDs, p);
@@ -61,7 +64,7 @@ export class SourceSink {
         receivedAt: meta.receivedAt,
         xactionId: x,
         requestId: meta.requestId,
-        payload: `{"d":${JSON.stringify(eventDs.id)},"s":${JSON.stringify(eventDs.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)},"err":${JSON.stringify(r.reason)},"raw":${JSON.stringify(r.raw)}}`,
+        payload: `{"d":${JSON.stringify(eventDs.id)},"s":${JSON.stringify(eventDs.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)}${conn},"err":${JSON.stringify(r.reason)},"raw":${JSON.stringify(r.raw)}}`,
       });
     }
     if (msgs.length) await this.log.append(msgs);

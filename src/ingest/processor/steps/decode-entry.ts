@@ -11,6 +11,10 @@ export interface DecodedEntry {
   schemaId: string;
   xactionId: string;
   flowId?: string;
+  /** The `/collection` inlet that accepted it. */
+  inletId?: string;
+  /** The source's base connection (Web SDK, Segment, Shopify: `c` in the payload). */
+  connectionId?: string;
   /** Set for rows of a batch-ingestion batch. */
   importBatchId?: string;
   entity?: Record<string, unknown>;
@@ -29,6 +33,7 @@ interface Wire {
   s?: string;
   x?: string;
   f?: string;
+  c?: string;
   b?: string;
   e?: Record<string, unknown>;
   r?: unknown;
@@ -55,6 +60,8 @@ export function decodeEntry(rec: LogRecord): DecodedEntry {
     schemaId: w.s ?? '',
     xactionId: w.x ?? String(rec.offset),
     flowId: w.f,
+    inletId: rec.inletId || undefined,
+    connectionId: w.c,
     importBatchId: w.b,
     entity: w.e,
     raw: w.r,
