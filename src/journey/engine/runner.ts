@@ -51,6 +51,8 @@ export interface JourneyEngineDeps {
  * crash cut short.
  */
 const ACTION_LEASE_MS = 60_000;
+/** Audience-read members handed out at once (two chunks of feeds.ts's 5,000). */
+const RUN_MEMBERS_IN_FLIGHT = 10_000;
 /** An inbox item with its payload read once. */
 type Input = { it: InboxItem; p: Payload | undefined };
 /** A transition and the person it was computed for (a jump keys its entry by the person's identities). */
@@ -243,6 +245,8 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
             await this.handOff(byKey);
             byKey = new Map();
             this.handOffRun(it, input.p.p);
+            // a batch of chunks holds millions of members: two chunks in flight at most (memory, GC: bench/journey batch)
+            while (this.inboxPending >= RUN_MEMBERS_IN_FLIGHT && !this.closed) await new Promise<void>((r) => this.room.push(r));
             continue;
           }
           const its = byKey.get(it.personKey);
@@ -274,7 +278,8 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
       .catch((e: unknown) => this.deps.onError(e, 'journey inbox'))
       .finally(() => {
         this.inboxPending -= n;
-        if (this.inboxPending <= this.opts.inboxBatch || this.inboxPending === 0) for (const w of this.room.splice(0)) w();
+        // every waiter re-checks its own bound (a batch, two chunks, nothing left)
+        for (const w of this.room.splice(0)) w();
       });
   }
 
