@@ -132,7 +132,7 @@ describe('openStorage', () => {
     const all = await Promise.all((['api', 'processor', 'segmentation', 'cli'] as const).map((r) => openStorageOrThrow(cfg, r)));
     for (const s of all) await s.close();
     const r = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${cfg.databaseSchema}.kith_migrations`);
-    assert.equal(Number(r.rows[0]!.n), 11);
+    assert.equal(Number(r.rows[0]!.n), 12);
   });
 
   describe('invalid input', () => {
