@@ -121,7 +121,7 @@ describe('Adobe Commerce: setup, storefront and back-office events and profile r
     );
   });
 
-  it("the connector's outbox retries are idempotent on _id (events) and upserts (records)", async () => {
+  it("the connector's outbox retries are idempotent on _id (events and profile records)", async () => {
     for (const f of [backoffice.find((x) => x.name.endsWith('order-placed'))!, records.find((x) => x.name.endsWith('update'))!, storefront.find((x) => x.name.endsWith('complete-checkout'))!])
       assert.ok([200, 204].includes((await edge(f.path, f.body, f.path.startsWith('/ee/v1/') ? { cookie } : {})).statusCode), f.name);
   });
@@ -141,7 +141,7 @@ describe('Adobe Commerce: setup, storefront and back-office events and profile r
     for (const e of events.filter((x) => x._id.startsWith('sf-'))) assert.deepEqual(e.identityMap.ECID.map((i: { id: string }) => i.id), [ecid]);
     const profiles = (await k.queryLake(`SELECT record FROM ${tables.profiles}`)).map((r) => JSON.parse(String(r.record)));
     const full = profiles.filter((r) => r.billingAddress);
-    assert.equal(full.length, 4, 'create, update, delete and the retried update');
+    assert.deepEqual(full.map((r) => r._id as string).sort(), records.map((f) => xdmOf(f)._id as string).sort(), 'create, update and delete once each: the retried update dropped on _id');
     assert.ok(full.every((r) => r.identityMap.CustomerId[0].id === CUSTOMER && !r.identityMap.ECID && !r.eventType));
     const notIngested = await p.call('GET', `/data/foundation/kith/not-ingested-to-profile?datasetId=${setup.profileDataset.id}`);
     assert.equal(notIngested.status, 200, notIngested.body);

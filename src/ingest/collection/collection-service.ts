@@ -18,8 +18,8 @@ export interface IngestMessage {
   xactionId: string;
   requestId: string;
   /**
-   * JSON: {"d":datasetId,"s":schemaId,"f":flowId?,"x":xactionId,"src":source?,"b":importBatchId?,
-   *        "e":entity | "r":raw | "err":parseError,"raw":text} ; batch-end: {"d","b","n":recordsInBatch}
+   * JSON: {"d":datasetId,"s":schemaId,"f":flowId?,"x":xactionId,"src":source?,"c":connectionId?,"b":importBatchId?,
+   *        "u":1? (the entity's `_id` names one send: deduplicated on it, see DecodedEntry.uniqueId), "e":entity | "r":raw | "err":parseError,"raw":text} ; batch-end: {"d","b","n":recordsInBatch}
    */
   payload: string;
 }

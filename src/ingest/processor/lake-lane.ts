@@ -7,7 +7,7 @@ export interface LakeChunk {
   upTo: number;
   rows: LakeRow[];
   failed: FailedItem[];
-  /** Event `_id`s to remember as seen, per dataset key (held in memory until they are). */
+  /** Event (and Edge profile record) `_id`s to remember as seen, per dataset key (held in memory until they are). */
   ids: Map<string, string[]>;
   /** `sandboxId\u0000schemaId` of the chunk's records (onLanded). */
   schemas: Set<string>;

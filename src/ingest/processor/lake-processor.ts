@@ -314,13 +314,14 @@ export class LakeProcessor {
         });
     }
 
-    // `_id` dedupe for ExperienceEvents: within the chunk, against the chunks still in the lake lane, and against
-    // everything seen before.
+    // `_id` dedupe for ExperienceEvents, and for records whose `_id` names one send (Edge profile records, retried
+    // by their sender): within the chunk, against the chunks still in the lake lane, and against everything seen before.
+    const dedupes = (v: ValidatedRecord) => (v.isEvent || v.entry.uniqueId === true) && typeof v.entity._id === 'string';
     const fresh = ok.filter((v) => v.entry.offset > marker);
     const dup = new Set<number>();
     const byDataset = new Map<string, ValidatedRecord[]>();
     for (const v of fresh) {
-      if (!v.isEvent || typeof v.entity._id !== 'string') continue;
+      if (!dedupes(v)) continue;
       const k = `${v.entry.sandboxId}/${v.dataset.id}`;
       (byDataset.get(k) ?? byDataset.set(k, []).get(k)!).push(v);
     }
@@ -328,9 +329,9 @@ export class LakeProcessor {
     // lake write and rememberThrough, seen_ids may not have them yet (load() starts at the seen mark)
     const written = new Map<string, Set<string>>();
     for (const v of ok)
-      if (v.entry.offset <= marker && v.isEvent && typeof v.entity._id === 'string') {
+      if (v.entry.offset <= marker && dedupes(v)) {
         const k = `${v.entry.sandboxId}/${v.dataset.id}`;
-        (written.get(k) ?? written.set(k, new Set()).get(k)!).add(v.entity._id);
+        (written.get(k) ?? written.set(k, new Set()).get(k)!).add(v.entity._id as string);
       }
     const remembered = new Map<string, string[]>();
     for (const [k, list] of byDataset) {

@@ -60,7 +60,7 @@ export interface FailedSink {
   firstReasons(sandboxId: string, batchId: string, n: number): Promise<Array<{ code: string; reason: string; offset: number }>>;
 }
 
-/** `_id` dedupe index for ExperienceEvents, per dataset. */
+/** `_id` dedupe index for ExperienceEvents (and Edge profile records: DecodedEntry.uniqueId), per dataset. */
 export interface SeenIds {
   /** Which of these ids have been seen before in the dataset. */
   seen(datasetKey: string, ids: string[]): Promise<Set<string>>;

@@ -163,6 +163,8 @@ export function registerEdgeRoutes(app: FastifyInstance, d: EdgeDeps): void {
           receivedAt: now,
           xactionBase: newXactionBase(now),
           requestId,
+          // a retried profile record comes again with its `_id`: dropped as a duplicate, as events are
+          uniqueIdProfiles: new Set(records),
         });
         if ('error' in w) return send(reply, edgeError(500, 'EXEG-0500', 'Misconfigured datastream', w.error));
         if (path.endsWith('/collect')) return reply.code(204).send();

@@ -1,6 +1,6 @@
 import type { DatasetDirectory } from '../../ingest/ports.js';
 import type { IngestMessage, LogAppender } from '../../ingest/collection/collection-service.js';
-import type { SourceOutput } from '../shared/xdm-output.js';
+import type { SourceOutput, XdmRecord } from '../shared/xdm-output.js';
 import type { SourceDatasets } from './source-provisioner.js';
 
 export interface SourceTarget extends SourceDatasets {
@@ -10,6 +10,19 @@ export interface SourceTarget extends SourceDatasets {
   sourceName: string;
   /** The source's base connection (its dataflow runs count the messages by it). */
   connectionId?: string;
+}
+
+export interface WriteMeta {
+  receivedAt: number;
+  xactionBase: string;
+  requestId: string;
+  rejected?: Array<{ reason: string; raw: string }>;
+  /**
+   * Profile records (of `out.profiles`) whose `_id` names one send (the Edge's: the Commerce connector's outbox resends
+   * a record with its `_id`): marked so the processor drops a resent one on `_id`, as it does ExperienceEvents. Other
+   * sources' profile `_id`s are not unique per send and are never deduplicated.
+   */
+  uniqueIdProfiles?: ReadonlySet<XdmRecord>;
 }
 
 /**
@@ -24,14 +37,14 @@ export class SourceSink {
     private readonly log: LogAppender,
   ) {}
 
-  async write(t: SourceTarget, out: SourceOutput, meta: { receivedAt: number; xactionBase: string; requestId: string; rejected?: Array<{ reason: string; raw: string }> }): Promise<{ profiles: number; events: number } | { error: string }> {
+  async write(t: SourceTarget, out: SourceOutput, meta: WriteMeta): Promise<{ profiles: number; events: number } | { error: string }> {
     const profileDs = await this.datasets.getDataset(t.sandboxId, t.profileDataSetId);
     const eventDs = await this.datasets.getDataset(t.sandboxId, t.eventDataSetId);
     if (!profileDs || !eventDs) return { error: 'the source connection points at a dataset that no longer exists' };
     const msgs: IngestMessage[] = [];
     let n = 0;
     const conn = t.connectionId ? `,"c":${JSON.stringify(t.connectionId)}` : '';
-    const push = (ds: typeof profileDs, entity: unknown) => {
+    const push = (ds: typeof profileDs, entity: unknown, uniqueId = false) => {
       const x = `${meta.xactionBase}:${n++}`;
       msgs.push({
         sandboxId: t.sandboxId,
@@ -42,10 +55,10 @@ export class SourceSink {
         receivedAt: meta.receivedAt,
         xactionId: x,
         requestId: meta.requestId,
-        payload: `{"d":${JSON.stringify(ds.id)},"s":${JSON.stringify(ds.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)}${conn},"e":${JSON.stringify(entity)}}`,
+        payload: `{"d":${JSON.stringify(ds.id)},"s":${JSON.stringify(ds.schemaId)},"x":${JSON.stringify(x)},"src":${JSON.stringify(t.sourceName)}${conn}${uniqueId ? ',"u":1' : ''},"e":${JSON.stringify(entity)}}`,
       });
     };
-    for (const p of out.profiles) push(profileDs, p);
+    for (const p of out.profiles) push(profileDs, p, meta.uniqueIdProfiles?.has(p) === true && typeof p._id === 'string');
     for (const e of out.events) push(eventDs, e);
     for (const link of out.identityLinks) {
       if (link.length < 2) continue;

@@ -17,6 +17,11 @@ export interface DecodedEntry {
   connectionId?: string;
   /** Set for rows of a batch-ingestion batch. */
   importBatchId?: string;
+  /**
+   * The record's `_id` names one send (`u` in the payload: Individual Profile records that came through the Edge
+   * endpoints, whose sender retries with the same `_id`): deduplicated on it as ExperienceEvents are.
+   */
+  uniqueId?: boolean;
   entity?: Record<string, unknown>;
   raw?: unknown;
   /** A row the batch file parser could not read. */
@@ -35,6 +40,7 @@ interface Wire {
   f?: string;
   c?: string;
   b?: string;
+  u?: number;
   e?: Record<string, unknown>;
   r?: unknown;
   err?: string;
@@ -63,6 +69,7 @@ export function decodeEntry(rec: LogRecord): DecodedEntry {
     inletId: rec.inletId || undefined,
     connectionId: w.c,
     importBatchId: w.b,
+    ...(w.u === 1 ? { uniqueId: true } : {}),
     entity: w.e,
     raw: w.r,
     parseError: w.err,

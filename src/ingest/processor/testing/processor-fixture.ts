@@ -21,6 +21,8 @@ import { LakeProcessor, type LakeProcessorDeps, type LakeProcessorOptions } from
 
 export const SANDBOX = 'sb1';
 export const DATASET: DatasetInfo = { id: 'ds-events', sandboxId: SANDBOX, name: 'events', schemaId: 'schema-ev', tableName: 'events', profileEnabled: false, identityEnabled: false };
+/** An Individual Profile dataset (record behaviour), same permissive validator. */
+export const PROFILE_DATASET: DatasetInfo = { id: 'ds-profiles', sandboxId: SANDBOX, name: 'profiles', schemaId: 'schema-pr', tableName: 'profiles', profileEnabled: false, identityEnabled: false };
 
 /**
  * The log entry of one event `_id` (as the collection API appends it; with `importBatchId`, as batch ingestion does);
@@ -34,6 +36,26 @@ export const eventEntry = (id: string, bad = false, importBatchId?: string) => (
   payload: JSON.stringify({ d: DATASET.id, s: DATASET.schemaId, x: `x-${id}`, b: importBatchId, e: { _id: id, timestamp: '2026-01-01T00:00:00Z', ...(bad ? { bad: true } : {}) } }),
 });
 
+/**
+ * The log entry of one profile record (`id` undefined: no `_id`); `via` says how it came in: through the Edge
+ * endpoints (the source sink marks its `_id` as unique per send: `u`), or through `/collection` (an inlet, no mark).
+ */
+export const profileEntry = (id: string | undefined, via: 'edge' | 'collection', n: number) => ({
+  sandboxId: SANDBOX,
+  orgId: 'org1',
+  kind: 'xdm',
+  receivedAt: 1_700_000_000_000,
+  ...(via === 'collection' ? { inletId: 'inlet-1' } : {}),
+  payload: JSON.stringify({
+    d: PROFILE_DATASET.id,
+    s: PROFILE_DATASET.schemaId,
+    x: `x-p${n}`,
+    src: via === 'edge' ? 'edge:Commerce' : 'inlet-1',
+    ...(via === 'edge' ? { c: 'conn-edge', u: 1 } : {}),
+    e: { ...(id === undefined ? {} : { _id: id }), identityMap: { CustomerId: [{ id: '1001' }] }, person: { name: { lastName: `v${n}` } } },
+  }),
+});
+
 /** The entry that ends an import batch of `rows` rows (its finalisation runs once they are in the lake). */
 export const batchEndEntry = (importBatchId: string, rows: number) => ({
   sandboxId: SANDBOX,
@@ -44,7 +66,12 @@ export const batchEndEntry = (importBatchId: string, rows: number) => ({
 });
 
 const schemas: SchemaLookup = {
-  getSchema: async (_sb, id) => (id === DATASET.schemaId ? { id, altId: id, title: 'events', classId: 'https://ns.adobe.com/xdm/context/experienceevent', behavior: 'time-series', union: false, version: '1.0' } : undefined),
+  getSchema: async (_sb, id) =>
+    id === DATASET.schemaId
+      ? { id, altId: id, title: 'events', classId: 'https://ns.adobe.com/xdm/context/experienceevent', behavior: 'time-series', union: false, version: '1.0' }
+      : id === PROFILE_DATASET.schemaId
+        ? { id, altId: id, title: 'profiles', classId: 'https://ns.adobe.com/xdm/context/profile', behavior: 'record', union: false, version: '1.0' }
+        : undefined,
   validator: async () => ({
     validate: (r) => ((r as { bad?: boolean }).bad ? { valid: false, violations: [{ schemaLocation: '#', pointerToViolation: '#/bad', causingExceptions: [], message: 'bad event' }] } : { valid: true }),
   }),
@@ -88,6 +115,8 @@ export interface FixtureOptions {
   datasetDeleted?: boolean;
   /** Wraps the seen-ids store (failure injection). */
   seen?: (store: SeenIds) => SeenIds;
+  /** Dataflow run counters. */
+  runs?: LakeProcessorDeps['runs'];
 }
 
 export async function openProcessorFixture(dir: string, o: FixtureOptions = {}): Promise<ProcessorFixture> {
@@ -114,10 +143,11 @@ export async function openProcessorFixture(dir: string, o: FixtureOptions = {}):
       catalog,
       state: resources,
       clock: systemClock,
-      datasets: { getDataset: async (_sb, id) => (id === DATASET.id && !o.datasetDeleted ? DATASET : undefined) },
+      datasets: { getDataset: async (_sb, id) => (o.datasetDeleted ? undefined : id === DATASET.id ? DATASET : id === PROFILE_DATASET.id ? PROFILE_DATASET : undefined) },
       schemas,
       flows: { resolveFlow: async () => undefined },
       laneFault: o.laneFault,
+      ...(o.runs ? { runs: o.runs } : {}),
     },
     { chunkSize: 100, lakeGatherMs: 0, ...o.options },
   );
