@@ -1,3 +1,4 @@
+import { OncePerKey } from '../shared/once-per-key.js';
 import type { SchemaRegistry } from '../schema/schema-registry.js';
 import type { CatalogService } from '../catalog/catalog-service.js';
 import type { ResourceStore } from '../store/resource-store.js';
@@ -30,8 +31,8 @@ export async function readModelScoreDataset(resources: ResourceStore, sandboxId:
 }
 
 export class ModelSystemDatasets {
-  private readonly done = new Map<string, ModelScoreDataset>();
-  private readonly running = new Map<string, Promise<Result<ModelScoreDataset, Problem>>>();
+  /** One provisioning per sandbox at a time: concurrent callers share it (no second schema or dataset). */
+  private readonly once = new OncePerKey<ModelScoreDataset, Problem>();
 
   constructor(
     private readonly schemas: SchemaRegistry,
@@ -41,21 +42,12 @@ export class ModelSystemDatasets {
 
   /** Creates the dataset once per sandbox (concurrent callers share the provisioning). */
   async ensure(ctx: SandboxContext): Promise<Result<ModelScoreDataset, Problem>> {
-    const id = ctx.sandbox.id;
-    const hit = this.done.get(id);
-    if (hit) return ok(hit);
-    let p = this.running.get(id);
-    if (!p) {
-      p = this.provision(ctx).finally(() => this.running.delete(id));
-      this.running.set(id, p);
-    }
-    return p;
+    return this.once.run(ctx.sandbox.id, () => this.provision(ctx));
   }
 
   private async provision(ctx: SandboxContext): Promise<Result<ModelScoreDataset, Problem>> {
     const stored = await readModelScoreDataset(this.resources, ctx.sandbox.id);
     if (stored) {
-      this.done.set(ctx.sandbox.id, stored);
       return ok(stored);
     }
     let schemaId = (await this.schemas.list(ctx.sandbox.id, 'tenant', 'schemas')).find((x) => x.title === MODEL_SCORES_NAME)?.$id;
@@ -83,7 +75,6 @@ export class ModelSystemDatasets {
     if (!ds.ok) return ds;
     const sys: ModelScoreDataset = { datasetId: ds.value.id, table: ds.value.tags[TABLE_TAG]![0]! };
     await this.resources.put(MODEL_SYSTEM_KIND, ctx.sandbox.id, RESOURCE_ID, sys);
-    this.done.set(ctx.sandbox.id, sys);
     return ok(sys);
   }
 

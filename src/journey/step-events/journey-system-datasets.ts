@@ -1,3 +1,4 @@
+import { OncePerKey } from '../../shared/once-per-key.js';
 import type { SchemaRegistry } from '../../schema/schema-registry.js';
 import type { CatalogService } from '../../catalog/catalog-service.js';
 import type { ResourceStore } from '../../store/resource-store.js';
@@ -71,9 +72,8 @@ export async function readJourneySystemDatasets(resources: ResourceStore, sandbo
 }
 
 export class JourneySystemDatasets {
-  private readonly done = new Map<string, JourneySystemDatasetIds>();
   /** One provisioning per sandbox at a time: concurrent callers share it (no second schema or dataset). */
-  private readonly running = new Map<string, Promise<Result<JourneySystemDatasetIds, Problem>>>();
+  private readonly once = new OncePerKey<JourneySystemDatasetIds, Problem>();
 
   constructor(
     private readonly schemas: SchemaRegistry,
@@ -82,15 +82,7 @@ export class JourneySystemDatasets {
   ) {}
 
   async ensure(ctx: SandboxContext): Promise<Result<JourneySystemDatasetIds, Problem>> {
-    const id = ctx.sandbox.id;
-    const hit = this.done.get(id);
-    if (hit) return ok(hit);
-    let p = this.running.get(id);
-    if (!p) {
-      p = this.provision(ctx).finally(() => this.running.delete(id));
-      this.running.set(id, p);
-    }
-    return p;
+    return this.once.run(ctx.sandbox.id, () => this.provision(ctx));
   }
 
   private async provision(ctx: SandboxContext): Promise<Result<JourneySystemDatasetIds, Problem>> {
@@ -101,11 +93,9 @@ export class JourneySystemDatasets {
       if (!pud.ok) return pud;
       const sys = { ...stored, profileUpdateDatasetId: pud.value.id, profileUpdateTable: tableOf(pud.value) };
       await this.resources.put(JOURNEY_SYSTEM_KIND, ctx.sandbox.id, RESOURCE_ID, sys);
-      this.done.set(ctx.sandbox.id, sys);
       return ok(sys);
     }
     if (stored) {
-      this.done.set(ctx.sandbox.id, stored);
       return ok(stored);
     }
     const [pe, se, jr] = SCHEMAS;
@@ -128,7 +118,6 @@ export class JourneySystemDatasets {
       profileUpdateTable: tableOf(pud.value),
     };
     await this.resources.put(JOURNEY_SYSTEM_KIND, ctx.sandbox.id, RESOURCE_ID, sys);
-    this.done.set(ctx.sandbox.id, sys);
     return ok(sys);
   }
 
