@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { fromPgText, schemaPrefix, toPgText } from '../../store/postgres/pg-text.js';
+import { fromPgText, schemaPrefix, toPgBigint, toPgText } from '../../store/postgres/pg-text.js';
 import { migrate, type Migration } from '../../store/postgres/migrations.js';
 import { checkedRows, type Transferable } from '../../store/transfer.js';
 import { columns, pgExport } from '../../store/postgres/pg-transfer.js';
@@ -76,7 +76,7 @@ export class PgRejectionStore implements GatewayRejectionStore, Transferable {
       where.push(`org_id = $${args.length}`);
     }
     if (q.since !== undefined) {
-      args.push(Math.trunc(q.since));
+      args.push(toPgBigint(q.since));
       where.push(`last_at >= $${args.length}`);
     }
     args.push(q.limit);

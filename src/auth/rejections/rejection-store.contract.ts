@@ -79,6 +79,7 @@ export function rejectionStoreContract(name: string, h: RejectionStoreHarness): 
         ['a zero count', () => s.record([at({ clientId: 'zero' }, 0, 1)])],
         ['a negative count', () => s.record([at({ clientId: 'neg' }, -5, 1)])],
       ];
+      it('a since beyond any date lists nothing (no error)', async () => assert.deepEqual(await s.list({ since: 1e308, limit: 10 }), []));
       for (const [label, run] of nothing)
         it(`${label} records nothing`, async () => {
           await run();

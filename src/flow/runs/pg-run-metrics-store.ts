@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { schemaPrefix } from '../../store/postgres/pg-text.js';
+import { schemaPrefix, toPgBigint } from '../../store/postgres/pg-text.js';
 import { migrate, type Migration } from '../../store/postgres/migrations.js';
 import { checkedRows, type Transferable } from '../../store/transfer.js';
 import { columns, pgExport, pgTransaction } from '../../store/postgres/pg-transfer.js';
@@ -114,6 +114,8 @@ export class PgRunMetricsStore implements RunMetricsStore, Transferable {
   }
 
   async rows(q: RunQuery): Promise<RunRow[]> {
+    // TEXT cannot hold U+0000 and every stored id is Kith's own: a filter holding one matches nothing
+    if ([q.sandboxId, q.flowId, q.connectionId, q.runId, ...(q.datasetIds ?? [])].some((v) => v?.includes('\0'))) return [];
     const where = ['sandbox_id = $1'];
     const args: unknown[] = [q.sandboxId];
     const add = (sql: string, v: unknown) => {
@@ -124,15 +126,16 @@ export class PgRunMetricsStore implements RunMetricsStore, Transferable {
     if (q.connectionId !== undefined) add('connection_id = ?', q.connectionId);
     if (q.runId !== undefined) add('run_id = ?', q.runId);
     if (q.datasetIds !== undefined) add('dataset_id = ANY(?::text[])', q.datasetIds);
-    if (q.from !== undefined) add('window_start >= ?', q.from);
-    if (q.to !== undefined) add('window_start < ?', q.to);
+    if (q.from !== undefined) add('window_start >= ?', toPgBigint(q.from));
+    if (q.to !== undefined) add('window_start < ?', toPgBigint(q.to));
     const r = await this.pool.query<Row>(`SELECT ${COLS} FROM ${this.counts} WHERE ${where.join(' AND ')} ORDER BY window_start, flow_id, connection_id, dataset_id`, args);
     return r.rows.map(toRow);
   }
 
   async errors(sandboxId: string, runIds: readonly string[]): Promise<RunErrorRow[]> {
-    if (runIds.length === 0) return [];
-    const r = await this.pool.query<Row>(`SELECT * FROM ${this.errs} WHERE sandbox_id = $1 AND run_id = ANY($2::text[]) ORDER BY run_id, dataset_id, code`, [sandboxId, runIds]);
+    const ids = runIds.filter((id) => !id.includes('\0'));
+    if (ids.length === 0 || sandboxId.includes('\0')) return [];
+    const r = await this.pool.query<Row>(`SELECT * FROM ${this.errs} WHERE sandbox_id = $1 AND run_id = ANY($2::text[]) ORDER BY run_id, dataset_id, code`, [sandboxId, ids]);
     return r.rows.map((x) => ({ sandboxId: x.sandbox_id!, runId: x.run_id!, datasetId: x.dataset_id!, code: x.code!, count: Number(x.n) }));
   }
 

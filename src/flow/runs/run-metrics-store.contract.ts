@@ -94,6 +94,17 @@ export function runMetricsStoreContract(name: string, h: RunMetricsHarness): voi
       assert.deepEqual(await s.errors('sb2', ['run-f1-10']), [], 'errors are per sandbox');
     });
 
+    describe('invalid input', () => {
+      const nothing: Array<[string, Parameters<RunMetricsStore['rows']>[0]]> = [
+        ['a run id with NUL', { sandboxId: 'sb1', runId: 'run\u0000' }],
+        ['a flow id with NUL', { sandboxId: 'sb1', flowId: '\u0000' }],
+        ['a dataset id with NUL', { sandboxId: 'sb1', datasetIds: ['d1\u0000'] }],
+        ['a window start beyond any date', { sandboxId: 'sb1', from: 1e308 }],
+      ];
+      for (const [label, q] of nothing) it(`${label} matches nothing (no error)`, async () => assert.deepEqual(await s.rows(q), []));
+      it('errors of run ids with NUL: none (no error)', async () => assert.deepEqual(await s.errors('sb1', ['\u0000']), []));
+    });
+
     it('keeps everything across a restart', async () => {
       s = await h.reopen(s);
       assert.equal(await s.mark('lake'), 500);
