@@ -8,6 +8,7 @@ import { LakeLane, type LakeLaneDeps } from './lake-lane.js';
 import type { NotIngestedCounter } from '../../lake/not-ingested-store.js';
 import { decodeEntry, type DecodedEntry } from './steps/decode-entry.js';
 import { validateRecord, type ValidateDeps, type ValidatedRecord } from './steps/validate-record.js';
+import { dedupeIds } from './steps/dedupe-ids.js';
 import { RunTally, type RunCounter } from './run-tally.js';
 
 export interface LakeProcessorOptions {
@@ -314,40 +315,7 @@ export class LakeProcessor {
         });
     }
 
-    // `_id` dedupe for ExperienceEvents, and for records whose `_id` names one send (Edge profile records, retried
-    // by their sender): within the chunk, against the chunks still in the lake lane, and against everything seen before.
-    const dedupes = (v: ValidatedRecord) => (v.isEvent || v.entry.uniqueId === true) && typeof v.entity._id === 'string';
-    const fresh = ok.filter((v) => v.entry.offset > marker);
-    const dup = new Set<number>();
-    const byDataset = new Map<string, ValidatedRecord[]>();
-    for (const v of fresh) {
-      if (!dedupes(v)) continue;
-      const k = `${v.entry.sandboxId}/${v.dataset.id}`;
-      (byDataset.get(k) ?? byDataset.set(k, []).get(k)!).push(v);
-    }
-    // ids of events already in the lake (a replayed part of this chunk) count as seen too: after a crash between the
-    // lake write and rememberThrough, seen_ids may not have them yet (load() starts at the seen mark)
-    const written = new Map<string, Set<string>>();
-    for (const v of ok)
-      if (v.entry.offset <= marker && dedupes(v)) {
-        const k = `${v.entry.sandboxId}/${v.dataset.id}`;
-        (written.get(k) ?? written.set(k, new Set()).get(k)!).add(v.entity._id as string);
-      }
-    const remembered = new Map<string, string[]>();
-    for (const [k, list] of byDataset) {
-      const before = await this.deps.seen.seen(k, list.map((v) => v.entity._id as string));
-      const inChunk = new Set<string>(written.get(k) ?? []);
-      const ids: string[] = [];
-      for (const v of list) {
-        const id = v.entity._id as string;
-        if (before.has(id) || inChunk.has(id) || this.lane.holds(k, id)) dup.add(v.entry.offset);
-        else ids.push(id);
-        inChunk.add(id);
-      }
-      remembered.set(k, ids);
-    }
-    // replayed events (at or below the lake marker) are re-remembered too
-    for (const [k, ids] of written) remembered.set(k, [...(remembered.get(k) ?? []), ...ids]);
+    const { dup, remembered } = await dedupeIds(ok, marker, this.deps.seen, (k, id) => this.lane.holds(k, id));
 
     const rows: LakeRow[] = [];
     const now = this.deps.clock.now();

@@ -1,8 +1,7 @@
 import type { IdentityRef } from '../../profile/identity-resolver.js';
-import type { Clock } from '../../shared/clock.js';
 import { err, ok, type Result } from '../../shared/result.js';
 import { notFound, unprocessable, type Problem } from '../../shared/problem.js';
-import type { ActionRunner, JourneyDefinitions, JourneyRuntimeApi, Person, PersonReader } from '../journey-ports.js';
+import type { JourneyRuntimeApi, Person } from '../journey-ports.js';
 import type { JourneyInstance, StepEvent } from '../journey-types.js';
 import type { InboxItem, JourneyStore, NewInboxItem } from '../store/journey-store.js';
 import { CommitBatcher } from './commit-batcher.js';
@@ -13,46 +12,16 @@ import { InputIndex } from './input-index.js';
 import { InputTransitions } from './input-transitions.js';
 import { interpret, type InterpreterInput, type Transition } from './interpreter.js';
 import { Lanes } from './lanes.js';
+import { deferred } from '../../shared/deferred.js';
+import { ACTION_LEASE_MS, RUN_MEMBERS_IN_FLIGHT, type JourneyEngineDeps, type JourneyEngineOptions } from './engine-options.js';
+
+export type { JourneyEngineDeps, JourneyEngineOptions } from './engine-options.js';
 import { Limiter } from './limiter.js';
 import { sortableIds } from './instance-ids.js';
 import { runTest } from './test-run.js';
 import { callAction, stillWaitsFor } from './action-call.js';
 import type { LastOf } from './person-instances.js';
 
-export interface JourneyEngineOptions {
-  /** Person keys handled at once (default 256). */
-  concurrency?: number;
-  /** How often due waits are looked for and the inbox polled (default 1,000 ms). */
-  tickMs?: number;
-  /**
-   * Actions running at once (default 512): calls wait on their endpoint, not on this thread; 32 queued entries for
-   * seconds at 1,000 entries/s (bench/journey unitary). An endpoint is protected by its action's `ratePerSecond`.
-   */
-  actionConcurrency?: number;
-  /** Inbox items read per batch (default 2,000). */
-  inboxBatch?: number;
-}
-
-export interface JourneyEngineDeps {
-  store: JourneyStore;
-  definitions: JourneyDefinitions;
-  people: PersonReader;
-  actions: ActionRunner;
-  clock: Clock;
-  onError: (error: unknown, context: string) => void;
-  options?: JourneyEngineOptions;
-  /** Instance ids (default: sortable by creation, see instance-ids.ts). */
-  newId?: () => string;
-}
-
-/**
- * An action wait this engine runs is due this much later: the timer wheel does not read it again every tick while
- * the call runs (bench/journey unitary). A restarted engine's first pass reads this far ahead for the actions a
- * crash cut short.
- */
-const ACTION_LEASE_MS = 60_000;
-/** Audience-read members handed out at once (two chunks of feeds.ts's 5,000). */
-const RUN_MEMBERS_IN_FLIGHT = 10_000;
 /** An inbox item with its payload read once. */
 type Input = { it: InboxItem; p: Payload | undefined };
 /** A transition and the person it was computed for (a jump keys its entry by the person's identities). */
@@ -521,8 +490,3 @@ export class JourneyEngine implements Pick<JourneyRuntimeApi, 'definitionsChange
   }
 }
 
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
